@@ -1,0 +1,29 @@
+/*
+ * CKernels.h — the hot loops of Backprop, as a C API.
+ *
+ * Everything is double precision, row-major, and returns a bp_status.
+ * A batch is n_samples × n_features; a dense layer's W is n_in × n_out;
+ * its forward pass is Z = X·W + b, A = f(Z).
+ *
+ *   bp_status.h      status codes and their descriptions
+ *   bp_gemm.h        C = alpha·op(A)·op(B) + beta·C (blocked, plus a reference)
+ *   bp_bias.h        bias add and bias gradient
+ *   bp_activation.h  activations forward and backward
+ *   bp_loss.h        losses and their gradients (fused softmax/sigmoid + CE)
+ *   bp_gradient.h    outer-product and batched weight gradients, input gradient
+ *   bp_update.h      SGD step, norms, scaling, clipping (GSL BLAS)
+ *   bp_random.h      seeded initialization and shuffling (GSL rng)
+ */
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include "bp_status.h"
+#include "bp_gemm.h"
+#include "bp_bias.h"
+#include "bp_activation.h"
+#include "bp_loss.h"
+#include "bp_gradient.h"
+#include "bp_update.h"
+#include "bp_random.h"
+
+#endif /* CKERNELS_H */

@@ -1,0 +1,49 @@
+/*
+ * bp_update.h — parameter updates and vector operations (through GSL BLAS).
+ *
+ * Parameters and gradients are flat arrays of n doubles (a weight matrix is
+ * updated as one vector of n_in·n_out elements). These wrap GSL vector views
+ * and gsl_blas_d* calls; sizes larger than GSL's int-sized BLAS interface
+ * are processed in chunks, so any size_t length is correct.
+ */
+#ifndef BP_UPDATE_H
+#define BP_UPDATE_H
+
+#include <stddef.h>
+#include "bp_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Gradient descent step w ← w − learning_rate·g (gsl_blas_daxpy).
+ * learning_rate must be finite (BP_ERR_BAD_VALUE otherwise); its sign is the
+ * caller's business (a negative rate ascends). n == 0 is a no-op.
+ * w and g must not overlap.
+ */
+bp_status bp_sgd_update(size_t n, double learning_rate,
+                        const double *g, double *w);
+
+/**
+ * *norm = ‖x‖₂ = sqrt(Σ x_i²), computed without overflow or underflow
+ * (gsl_blas_dnrm2 scales as it goes). n == 0 gives 0.
+ */
+bp_status bp_norm2(size_t n, const double *x, double *norm);
+
+/** x ← alpha·x (gsl_blas_dscal). n == 0 is a no-op. */
+bp_status bp_scale(size_t n, double alpha, double *x);
+
+/**
+ * Gradient clipping by norm: if ‖g‖₂ > max_norm, scale g so that its norm is
+ * max_norm; otherwise leave it unchanged. max_norm must be finite and > 0.
+ * If norm_before is not NULL it receives ‖g‖₂ before clipping.
+ */
+bp_status bp_clip_by_norm(size_t n, double max_norm, double *g,
+                          double *norm_before);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BP_UPDATE_H */

@@ -1,0 +1,82 @@
+/*
+ * internal.h — argument checks shared by the kernels (not part of the API).
+ *
+ * Every public function validates before it reads or writes, in this order:
+ * enum values, leading dimensions, size overflow, null pointers. The helpers
+ * here keep that order the same everywhere.
+ */
+#ifndef BP_INTERNAL_H
+#define BP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "bp_status.h"
+
+/* a·b without wrap-around; returns nonzero on overflow. */
+static inline int bp_mul_overflows(size_t a, size_t b, size_t *out) {
+    return __builtin_mul_overflow(a, b, out);
+}
+
+/*
+ * Checks a rows × cols matrix stored row-major with leading dimension ld:
+ * ld ≥ max(1, cols) (as BLAS requires), the highest element offset
+ * (rows−1)·ld + cols and its size in bytes fit in size_t, and p is not NULL
+ * unless the matrix is empty.
+ */
+static inline bp_status bp_check_matrix(size_t rows, size_t cols,
+                                        const void *p, size_t ld) {
+    if (ld < cols || ld == 0) return BP_ERR_LEADING_DIMENSION;
+    if (rows == 0 || cols == 0) return BP_OK;
+    size_t span, bytes;
+    if (bp_mul_overflows(rows - 1, ld, &span)) return BP_ERR_SIZE_OVERFLOW;
+    if (__builtin_add_overflow(span, cols, &span)) return BP_ERR_SIZE_OVERFLOW;
+    if (bp_mul_overflows(span, sizeof(double), &bytes)) return BP_ERR_SIZE_OVERFLOW;
+    if (p == NULL) return BP_ERR_NULL_POINTER;
+    return BP_OK;
+}
+
+/* Checks a contiguous array of count elements of elem_size bytes. */
+static inline bp_status bp_check_array(size_t count, size_t elem_size, const void *p) {
+    size_t bytes;
+    if (bp_mul_overflows(count, elem_size, &bytes)) return BP_ERR_SIZE_OVERFLOW;
+    if (count > 0 && p == NULL) return BP_ERR_NULL_POINTER;
+    return BP_OK;
+}
+
+/* Checks a contiguous rows × cols array of doubles and returns rows·cols. */
+static inline bp_status bp_check_dense(size_t rows, size_t cols, const void *p,
+                                       size_t *count) {
+    size_t c;
+    if (bp_mul_overflows(rows, cols, &c)) return BP_ERR_SIZE_OVERFLOW;
+    bp_status s = bp_check_array(c, sizeof(double), p);
+    if (s == BP_OK && count) *count = c;
+    return s;
+}
+
+#define BP_TRY(expr) do { bp_status bp_try_status_ = (expr); \
+                          if (bp_try_status_ != BP_OK) return bp_try_status_; } while (0)
+
+#include "bp_gemm.h"
+
+/* Validates the arguments of a GEMM call (gemm_check.c). */
+bp_status bp_gemm_check(bp_transpose trans_a, bp_transpose trans_b,
+                        size_t m, size_t n, size_t k, double alpha,
+                        const double *A, size_t lda, const double *B, size_t ldb,
+                        const double *C, size_t ldc);
+
+/* C ← beta·C for an m × n block; beta == 0 stores zeros without reading C
+ * (so NaN in an uninitialised C cannot leak), beta == 1 does nothing. */
+void bp_gemm_scale_c(size_t m, size_t n, double beta, double *C, size_t ldc);
+
+/* The logistic function without overflow for any finite z: only ever
+ * exponentiates a non-positive number. */
+static inline double bp_sigmoid(double z) {
+    if (z >= 0.0) return 1.0 / (1.0 + __builtin_exp(-z));
+    double e = __builtin_exp(z);
+    return e / (1.0 + e);
+}
+
+/* Switches GSL's abort-on-error handler off, once per process (gsl_setup.c). */
+void bp_gsl_prepare(void);
+
+#endif /* BP_INTERNAL_H */

@@ -1,0 +1,105 @@
+# Backprop — build, test and demo.
+#
+#   make demo       the main job (for now: seed 02's single neuron trained by the C kernels)
+#   make test       every test: Swift build and tests, the C harness
+#   make check-c    the C test harness alone
+#   make sanitize   the C harness under ASan + UBSan, then under valgrind memcheck
+#   make lib        static library + headers for C programs (.build-c/)
+#   make deps       install missing system packages (apt-get; sudo when not root)
+
+SHELL   := /bin/bash
+CC      ?= cc
+BUILD_C := .build-c
+CFLAGS  ?= -O2
+CFLAGS  += -std=c11 -Wall -Wextra -pedantic -ICKernels/include
+KERNEL_SRC := $(wildcard CKernels/*.c)
+KERNEL_HDR := $(wildcard CKernels/include/*.h) CKernels/internal.h
+HARNESS_SRC := $(wildcard Tests/CHarness/*.c)
+HARNESS_HDR := $(wildcard Tests/CHarness/*.h)
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Resolved lazily, after `deps` has had a chance to install the packages.
+GSL_LIBS     = $(shell pkg-config --libs gsl)
+GSL_CFLAGS   = $(shell pkg-config --cflags gsl)
+CMOCKA_LIBS  = $(shell pkg-config --libs cmocka)
+CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
+
+.PHONY: all deps deps-sanitize build test swift-test check-c sanitize demo lib clean
+
+all: build
+
+# Each package is installed only when pkg-config cannot find it.
+deps:
+	@missing=""; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	pkg-config --exists gsl 2>/dev/null || missing="$$missing libgsl-dev"; \
+	pkg-config --exists cmocka 2>/dev/null || missing="$$missing libcmocka-dev"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+deps-sanitize: deps
+	@command -v valgrind >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq valgrind; }
+
+build: deps
+	swift build
+
+swift-test: deps
+	swift test
+
+test: deps build swift-test check-c
+	@echo "make test: all suites passed"
+
+# --- C library and harness -------------------------------------------------
+
+$(BUILD_C)/obj/%.o: CKernels/%.c $(KERNEL_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(GSL_CFLAGS) -c $< -o $@
+
+KERNEL_OBJ := $(patsubst CKernels/%.c,$(BUILD_C)/obj/%.o,$(KERNEL_SRC))
+
+$(BUILD_C)/libbackprop.a: $(KERNEL_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+lib: deps $(BUILD_C)/libbackprop.a
+	@mkdir -p $(BUILD_C)/include
+	cp CKernels/include/*.h $(BUILD_C)/include/
+	@echo "built $(BUILD_C)/libbackprop.a; compile a C program with:"
+	@echo "  cc -std=c11 prog.c -I$(BUILD_C)/include -L$(BUILD_C) -lbackprop $$(pkg-config --libs gsl) -lm"
+
+$(BUILD_C)/charness: $(BUILD_C)/libbackprop.a $(HARNESS_SRC) $(HARNESS_HDR)
+	$(CC) $(CFLAGS) -ITests/CHarness $(CMOCKA_CFLAGS) $(GSL_CFLAGS) $(HARNESS_SRC) \
+	  $(BUILD_C)/libbackprop.a $(CMOCKA_LIBS) $(GSL_LIBS) -lm -o $@
+
+check-c: deps $(BUILD_C)/charness
+	$(BUILD_C)/charness
+
+# Sanitizer build: everything recompiled with ASan + UBSan, UB is fatal.
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+
+$(BUILD_C)/charness-asan: $(KERNEL_SRC) $(KERNEL_HDR) $(HARNESS_SRC) $(HARNESS_HDR)
+	@mkdir -p $(BUILD_C)
+	$(CC) -std=c11 -Wall -Wextra -ICKernels/include -ITests/CHarness $(SAN_FLAGS) \
+	  $(CMOCKA_CFLAGS) $(GSL_CFLAGS) $(KERNEL_SRC) $(HARNESS_SRC) \
+	  $(CMOCKA_LIBS) $(GSL_LIBS) -lm -o $@
+
+sanitize: deps-sanitize $(BUILD_C)/charness-asan $(BUILD_C)/charness
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  $(BUILD_C)/charness-asan
+	valgrind --error-exitcode=1 --leak-check=full --show-leak-kinds=definite,indirect,possible \
+	  --errors-for-leak-kinds=definite,indirect,possible -q $(BUILD_C)/charness
+	@echo "make sanitize: clean (ASan + UBSan, valgrind memcheck)"
+
+# --- demo ----------------------------------------------------------------------
+
+$(BUILD_C)/single_neuron: Examples/c/single_neuron.c $(BUILD_C)/libbackprop.a
+	$(CC) $(CFLAGS) $< $(BUILD_C)/libbackprop.a $(GSL_LIBS) -lm -o $@
+
+demo: deps $(BUILD_C)/single_neuron
+	$(BUILD_C)/single_neuron
+
+clean:
+	rm -rf $(BUILD_C) .build

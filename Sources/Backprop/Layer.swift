@@ -1,0 +1,85 @@
+/// A layer as you describe it when building a network:
+/// `.dense(4, .relu)` is a fully connected layer of 4 ReLU units.
+/// Its input size is the previous layer's width (or the network's `inputSize`).
+public struct Layer: Sendable, Hashable, Codable {
+    /// Number of units (the layer's output width); must be ≥ 1.
+    public var units: Int
+    /// The activation applied to `z = x·W + b`.
+    public var activation: Activation
+    /// How `W` is drawn; `nil` means `activation.defaultInitializer`.
+    public var initializer: Initializer?
+
+    /// A dense (fully connected) layer of `units` units.
+    public static func dense(_ units: Int, _ activation: Activation,
+                             initializer: Initializer? = nil) -> Layer {
+        Layer(units: units, activation: activation, initializer: initializer)
+    }
+}
+
+/// A dense layer's parameters: `a = f(x·W + b)`.
+///
+/// `weights` is `inputSize × outputSize` (row `i` holds the weights from
+/// input `i` to every unit, so a batch multiplies as `X·W`), `bias` has
+/// `outputSize` elements. Set them through ``setWeights(_:)`` and
+/// ``setBias(_:)``, which validate shape and finiteness.
+public struct Dense<Scalar: NetworkScalar>: Sendable, Equatable, Codable {
+    /// Number of inputs, `n_in`.
+    public let inputSize: Int
+    /// Number of units, `n_out`.
+    public let outputSize: Int
+    /// The activation `f`.
+    public let activation: Activation
+    /// `W`, `inputSize × outputSize`.
+    public internal(set) var weights: Matrix<Scalar>
+    /// `b`, `outputSize` values.
+    public internal(set) var bias: [Scalar]
+
+    /// A layer with the given parameters.
+    /// - Throws: on a shape mismatch or a non-finite parameter.
+    public init(weights: Matrix<Scalar>, bias: [Scalar], activation: Activation) throws {
+        guard weights.rows > 0 else { throw BackpropError.emptyData(what: "weights") }
+        guard weights.cols > 0 else { throw BackpropError.zeroWidthLayer(index: 0) }
+        self.inputSize = weights.rows
+        self.outputSize = weights.cols
+        self.activation = activation
+        self.weights = weights
+        self.bias = bias
+        try setWeights(weights)
+        try setBias(bias)
+    }
+
+    init(uncheckedWeights weights: Matrix<Scalar>, bias: [Scalar], activation: Activation) {
+        self.inputSize = weights.rows
+        self.outputSize = weights.cols
+        self.activation = activation
+        self.weights = weights
+        self.bias = bias
+    }
+
+    /// Replaces `W`. - Throws: unless `weights` is `inputSize × outputSize` and finite.
+    public mutating func setWeights(_ weights: Matrix<Scalar>) throws {
+        guard weights.rows == inputSize, weights.cols == outputSize else {
+            throw BackpropError.shapeMismatch(what: "weights", expected: "\(inputSize) × \(outputSize)",
+                                              got: "\(weights.rows) × \(weights.cols)")
+        }
+        if let (r, c) = weights.firstNonFinite() {
+            throw BackpropError.nonFinite(what: "weights", row: r, column: c)
+        }
+        self.weights = weights
+    }
+
+    /// Replaces `b`. - Throws: unless `bias` has `outputSize` finite values.
+    public mutating func setBias(_ bias: [Scalar]) throws {
+        guard bias.count == outputSize else {
+            throw BackpropError.shapeMismatch(what: "bias", expected: "\(outputSize) values",
+                                              got: "\(bias.count) values")
+        }
+        if let j = bias.firstIndex(where: { !$0.isFinite }) {
+            throw BackpropError.nonFinite(what: "bias", row: 0, column: j)
+        }
+        self.bias = bias
+    }
+
+    /// Number of trainable parameters, `inputSize·outputSize + outputSize`.
+    public var parameterCount: Int { inputSize * outputSize + outputSize }
+}

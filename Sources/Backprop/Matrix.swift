@@ -1,0 +1,198 @@
+/// A dense, row-major matrix: `rows × cols` scalars, row after row.
+///
+/// A batch of data is a matrix with one sample per row
+/// (`n_samples × n_features`); a layer's weights are `n_in × n_out`.
+/// `Matrix` is a value type: copies are independent, and storage is shared
+/// until one of them is mutated (copy-on-write, through `Array`).
+///
+/// ```swift
+/// let x = try Matrix([[0, 0], [0, 1], [1, 0], [1, 1]])   // 4 × 2, Double
+/// x[1, 1]      // 1.0
+/// ```
+public struct Matrix<Scalar: NetworkScalar>: Sendable, Equatable, Hashable, Codable,
+    CustomStringConvertible {
+    /// Number of rows (samples, for a batch).
+    public let rows: Int
+    /// Number of columns (features, for a batch).
+    public let cols: Int
+    /// The `rows · cols` elements in row-major order: element (i, j) is
+    /// `elements[i * cols + j]`.
+    public internal(set) var elements: [Scalar]
+
+    /// A `rows × cols` matrix with every element equal to `value`.
+    /// - Throws: ``BackpropError/invalidHyperparameter(name:value:expected:)``
+    ///   for negative sizes or a size whose element count overflows `Int`.
+    public init(rows: Int, cols: Int, repeating value: Scalar = 0) throws {
+        let count = try Matrix.elementCount(rows: rows, cols: cols)
+        self.rows = rows
+        self.cols = cols
+        self.elements = [Scalar](repeating: value, count: count)
+    }
+
+    /// A `rows × cols` matrix from its elements in row-major order.
+    /// - Throws: ``BackpropError/shapeMismatch(what:expected:got:)`` when
+    ///   `elements.count != rows · cols`.
+    public init(rows: Int, cols: Int, elements: [Scalar]) throws {
+        let count = try Matrix.elementCount(rows: rows, cols: cols)
+        guard elements.count == count else {
+            throw BackpropError.shapeMismatch(
+                what: "matrix elements", expected: "\(count) values for \(rows) × \(cols)",
+                got: "\(elements.count) values")
+        }
+        self.rows = rows
+        self.cols = cols
+        self.elements = elements
+    }
+
+    /// A matrix from nested rows: `Matrix([[1, 2], [3, 4]])` is 2 × 2.
+    /// An empty array gives a 0 × 0 matrix.
+    /// - Throws: ``BackpropError/raggedRows(row:expected:got:)`` when the
+    ///   rows differ in length.
+    public init(_ nestedRows: [[Scalar]]) throws {
+        let cols = nestedRows.first?.count ?? 0
+        for (i, row) in nestedRows.enumerated() where row.count != cols {
+            throw BackpropError.raggedRows(row: i, expected: cols, got: row.count)
+        }
+        self.rows = nestedRows.count
+        self.cols = nestedRows.isEmpty ? 0 : cols
+        var flat = [Scalar]()
+        flat.reserveCapacity(rows * cols)
+        for row in nestedRows { flat.append(contentsOf: row) }
+        self.elements = flat
+    }
+
+    /// A `values.count × 1` column matrix, e.g. the targets of a network
+    /// with one output.
+    public init(column values: [Scalar]) {
+        self.rows = values.count
+        self.cols = 1
+        self.elements = values
+    }
+
+    /// A `1 × values.count` row matrix: one sample.
+    public init(row values: [Scalar]) {
+        self.rows = 1
+        self.cols = values.count
+        self.elements = values
+    }
+
+    /// Unchecked memberwise initializer for internal use (shape already valid).
+    init(uncheckedRows rows: Int, cols: Int, elements: [Scalar]) {
+        self.rows = rows
+        self.cols = cols
+        self.elements = elements
+    }
+
+    /// `(rows, cols)`.
+    public var shape: (rows: Int, cols: Int) { (rows, cols) }
+
+    /// Whether the matrix has no elements.
+    public var isEmpty: Bool { elements.isEmpty }
+
+    /// Element (row, col). Out-of-range indices are a programming error and
+    /// trap, exactly as `Array` subscripts do.
+    public subscript(row: Int, col: Int) -> Scalar {
+        get {
+            precondition(row >= 0 && row < rows && col >= 0 && col < cols,
+                         "Matrix index (\(row), \(col)) out of range for \(rows) × \(cols)")
+            return elements[row * cols + col]
+        }
+        set {
+            precondition(row >= 0 && row < rows && col >= 0 && col < cols,
+                         "Matrix index (\(row), \(col)) out of range for \(rows) × \(cols)")
+            elements[row * cols + col] = newValue
+        }
+    }
+
+    /// Row `i` as an array.
+    public func row(_ i: Int) -> [Scalar] {
+        precondition(i >= 0 && i < rows, "row \(i) out of range for \(rows) rows")
+        return Array(elements[i * cols ..< (i + 1) * cols])
+    }
+
+    /// The rows as nested arrays (the inverse of `init(_:)`).
+    public var nestedRows: [[Scalar]] { (0..<rows).map(row) }
+
+    /// The matrix with rows and columns swapped.
+    public func transposed() -> Matrix {
+        var out = [Scalar](repeating: 0, count: elements.count)
+        for i in 0..<rows {
+            for j in 0..<cols { out[j * rows + i] = elements[i * cols + j] }
+        }
+        return Matrix(uncheckedRows: cols, cols: rows, elements: out)
+    }
+
+    /// The rows at `indices`, in that order (for splitting data sets).
+    public func rows(at indices: [Int]) -> Matrix {
+        var out = [Scalar]()
+        out.reserveCapacity(indices.count * cols)
+        for i in indices {
+            precondition(i >= 0 && i < rows, "row \(i) out of range for \(rows) rows")
+            out.append(contentsOf: elements[i * cols ..< (i + 1) * cols])
+        }
+        return Matrix(uncheckedRows: indices.count, cols: cols, elements: out)
+    }
+
+    /// The same matrix in another precision.
+    public func converted<Other: NetworkScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
+        Matrix<Other>(uncheckedRows: rows, cols: cols, elements: elements.map { Other($0) })
+    }
+
+    /// `self · other` through the blocked GEMM kernel.
+    /// - Throws: ``BackpropError/shapeMismatch(what:expected:got:)`` when
+    ///   `cols != other.rows`.
+    public func multiplied(by other: Matrix) throws -> Matrix {
+        guard cols == other.rows else {
+            throw BackpropError.shapeMismatch(
+                what: "right-hand matrix of a product", expected: "\(cols) × n",
+                got: "\(other.rows) × \(other.cols)")
+        }
+        var out = [Scalar](repeating: 0, count: rows * other.cols)
+        try elements.withUnsafeBufferPointer { a in
+            try other.elements.withUnsafeBufferPointer { b in
+                try out.withUnsafeMutableBufferPointer { c in
+                    try Kernels.gemm(transA: false, transB: false, m: rows, n: other.cols, k: cols,
+                                     alpha: 1, a: a.baseAddress, lda: max(cols, 1),
+                                     b: b.baseAddress, ldb: max(other.cols, 1),
+                                     beta: 0, c: c.baseAddress, ldc: max(other.cols, 1))
+                }
+            }
+        }
+        return Matrix(uncheckedRows: rows, cols: other.cols, elements: out)
+    }
+
+    /// The position of the first NaN or infinity, if any.
+    public func firstNonFinite() -> (row: Int, col: Int)? {
+        guard let i = elements.firstIndex(where: { !$0.isFinite }) else { return nil }
+        return (i / Swift.max(cols, 1), i % Swift.max(cols, 1))
+    }
+
+    public var description: String {
+        let body = nestedRows.map { "[" + $0.map { "\($0)" }.joined(separator: ", ") + "]" }
+        return "Matrix \(rows) × \(cols) [" + body.joined(separator: ", ") + "]"
+    }
+
+    private enum CodingKeys: String, CodingKey { case rows, cols, elements }
+
+    /// Decodes `{"rows": r, "cols": c, "elements": [...]}`, validating the shape.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(rows: try container.decode(Int.self, forKey: .rows),
+                      cols: try container.decode(Int.self, forKey: .cols),
+                      elements: try container.decode([Scalar].self, forKey: .elements))
+    }
+
+    static func elementCount(rows: Int, cols: Int) throws -> Int {
+        guard rows >= 0, cols >= 0 else {
+            throw BackpropError.invalidHyperparameter(
+                name: "matrix shape", value: "\(rows) × \(cols)", expected: "non-negative")
+        }
+        let (count, overflow) = rows.multipliedReportingOverflow(by: cols)
+        guard !overflow else {
+            throw BackpropError.invalidHyperparameter(
+                name: "matrix shape", value: "\(rows) × \(cols)",
+                expected: "a size whose element count fits in Int")
+        }
+        return count
+    }
+}

@@ -1,0 +1,301 @@
+/// A fully connected feed-forward network trained by backpropagation.
+///
+/// Layer `l` computes `a_l = f_l(a_{l−1}·W_l + b_l)` on a batch
+/// (`n_samples × features`, one sample per row), with `a_0` the inputs.
+/// All arithmetic runs in the C kernels; the network owns shapes,
+/// validation, memory and the training loop.
+///
+/// ```swift
+/// var net = try Network(inputSize: 2,
+///                       layers: [.dense(4, .relu), .dense(3, .relu), .dense(1, .sigmoid)],
+///                       loss: .binaryCrossEntropy, seed: 42)
+/// let report = try net.train(inputs: x, labels: y, epochs: 300, learningRate: 0.5)
+/// let p = try net.predict(x)          // n × 1 probabilities
+/// ```
+///
+/// `Network` is a value type: copying it copies the parameters and the
+/// random generator's state, and the copies train independently. It is
+/// `Sendable`, and `predict` may be called from many tasks at once (each call
+/// uses its own scratch memory).
+///
+/// Determinism: one seeded GSL generator per network draws the initial
+/// weights and every shuffle, so the same seed and the same build give
+/// bit-identical weights and training.
+public struct Network<Scalar: NetworkScalar>: Sendable {
+    /// Number of input features.
+    public let inputSize: Int
+    /// The layers, first to last.
+    public internal(set) var layers: [Dense<Scalar>]
+    /// The loss minimised by training.
+    public let loss: Loss
+
+    var random: RandomSource
+    /// Inputs of the last `forward(_:)`, for `backward(outputGradient:)`.
+    var lastForwardInputs: Matrix<Scalar>?
+
+    /// The designated initializer behind both public `init(inputSize:layers:loss:seed:)`.
+    init(building inputSize: Int, layers: [Layer], loss: Loss, seed: UInt64) throws {
+        guard inputSize >= 1 else {
+            throw BackpropError.invalidHyperparameter(name: "inputSize", value: "\(inputSize)",
+                                                      expected: "≥ 1")
+        }
+        guard let last = layers.last else { throw BackpropError.noLayers }
+        for (i, layer) in layers.enumerated() {
+            guard layer.units >= 1 else { throw BackpropError.zeroWidthLayer(index: i) }
+            if case let .leakyReLU(slope) = layer.activation, !slope.isFinite {
+                throw BackpropError.invalidHyperparameter(name: "leakyReLU slope of layer \(i)",
+                                                          value: "\(slope)", expected: "finite")
+            }
+        }
+        try loss.validate(outputActivation: last.activation, outputSize: last.units)
+
+        let random = try RandomSource(seed: seed)
+        var built: [Dense<Scalar>] = []
+        var nIn = inputSize
+        for layer in layers {
+            let (count, overflow) = nIn.multipliedReportingOverflow(by: layer.units)
+            guard !overflow, count <= 1 << 40 else {
+                throw BackpropError.invalidHyperparameter(
+                    name: "layer size", value: "\(nIn) × \(layer.units)", expected: "at most 2^40 weights")
+            }
+            let initializer = layer.initializer ?? layer.activation.defaultInitializer
+            let values = try random.draw(initializer, nIn: nIn, nOut: layer.units)
+            let weights = Matrix<Scalar>(uncheckedRows: nIn, cols: layer.units,
+                                         elements: values.map { Scalar($0) })
+            built.append(Dense(uncheckedWeights: weights,
+                               bias: [Scalar](repeating: 0, count: layer.units),
+                               activation: layer.activation))
+            nIn = layer.units
+        }
+        self.inputSize = inputSize
+        self.layers = built
+        self.loss = loss
+        self.random = random
+    }
+
+    /// Creates a network from existing layers (for example loaded from a file).
+    /// - Throws: when consecutive layers do not connect or the loss does not fit the output.
+    public init(layers: [Dense<Scalar>], loss: Loss, seed: UInt64 = 0) throws {
+        guard let first = layers.first, let last = layers.last else { throw BackpropError.noLayers }
+        for i in 1..<max(layers.count, 1) where layers[i].inputSize != layers[i - 1].outputSize {
+            throw BackpropError.shapeMismatch(
+                what: "inputs of layer \(i)", expected: "\(layers[i - 1].outputSize) (the previous layer's units)",
+                got: "\(layers[i].inputSize)")
+        }
+        try loss.validate(outputActivation: last.activation, outputSize: last.outputSize)
+        self.inputSize = first.inputSize
+        self.layers = layers
+        self.loss = loss
+        self.random = try RandomSource(seed: seed)
+    }
+
+    /// Number of outputs (units of the last layer).
+    public var outputSize: Int { layers[layers.count - 1].outputSize }
+
+    /// Total number of trainable parameters.
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+
+    /// `[inputSize, units of each layer...]`.
+    var widths: [Int] { [inputSize] + layers.map(\.outputSize) }
+
+    /// Replaces the weights of layer `index` (`n_in × n_out`, finite).
+    public mutating func setWeights(_ weights: Matrix<Scalar>, layer index: Int) throws {
+        try checkLayerIndex(index)
+        try layers[index].setWeights(weights)
+    }
+
+    /// Replaces the bias of layer `index` (`n_out` finite values).
+    public mutating func setBias(_ bias: [Scalar], layer index: Int) throws {
+        try checkLayerIndex(index)
+        try layers[index].setBias(bias)
+    }
+
+    func checkLayerIndex(_ index: Int) throws {
+        guard index >= 0 && index < layers.count else {
+            throw BackpropError.invalidHyperparameter(name: "layer index", value: "\(index)",
+                                                      expected: "in 0..<\(layers.count)")
+        }
+    }
+
+    /// Makes the generator uniquely owned before drawing from it (copy-on-write).
+    mutating func uniqueRandom() throws -> RandomSource {
+        if !isKnownUniquelyReferenced(&random) { random = try random.clone() }
+        return random
+    }
+
+    // MARK: - Inference
+
+    /// The network's outputs for a batch: `n × outputSize` (probabilities for
+    /// sigmoid/softmax outputs).
+    /// - Throws: unless `inputs` is `n × inputSize` (n ≥ 1) and finite.
+    public func predict(_ inputs: Matrix<Scalar>) throws -> Matrix<Scalar> {
+        try validateInputs(inputs, what: "inputs")
+        let chunk = Swift.min(inputs.rows, 1024)
+        let ws = Workspace<Scalar>(widths: widths, capacity: chunk, training: false)
+        var out = [Scalar](repeating: 0, count: inputs.rows * outputSize)
+        try inputs.elements.withUnsafeBufferPointer { x in
+            try out.withUnsafeMutableBufferPointer { o in
+                var start = 0
+                while start < inputs.rows {
+                    let rows = Swift.min(chunk, inputs.rows - start)
+                    try forward(input: x.baseAddress! + start * inputSize, rows: rows, ws: ws)
+                    (o.baseAddress! + start * outputSize)
+                        .update(from: ws.a[layers.count - 1], count: rows * outputSize)
+                    start += rows
+                }
+            }
+        }
+        return Matrix(uncheckedRows: inputs.rows, cols: outputSize, elements: out)
+    }
+
+    /// The predicted class of each sample: `argmax` of the outputs, or, for a
+    /// single output, 1 when it is ≥ 0.5 and 0 otherwise.
+    public func predictClasses(_ inputs: Matrix<Scalar>) throws -> [Int] {
+        Self.classes(of: try predict(inputs))
+    }
+
+    /// The mean loss over a data set (the same value training minimises).
+    public func loss(inputs: Matrix<Scalar>, targets: Matrix<Scalar>) throws -> Double {
+        try loss(on: Dataset(inputs: inputs, targets: targets))
+    }
+
+    /// The mean loss over a data set with integer class labels.
+    public func loss(inputs: Matrix<Scalar>, labels: [Int]) throws -> Double {
+        try loss(on: Dataset(inputs: inputs, labels: labels))
+    }
+
+    /// The mean loss over a data set.
+    public func loss(on data: Dataset<Scalar>) throws -> Double {
+        let resolved = try resolve(data)
+        let ws = Workspace<Scalar>(widths: widths, capacity: data.count, training: true)
+        return try data.inputs.elements.withUnsafeBufferPointer { x in
+            try forward(input: x.baseAddress!, rows: data.count, ws: ws)
+            return try outputLoss(rows: data.count, ws: ws, targets: resolved, offset: 0,
+                                  gradient: false)
+        }
+    }
+
+    /// The fraction of samples whose predicted class (see `predictClasses`)
+    /// equals the label.
+    public func accuracy(inputs: Matrix<Scalar>, labels: [Int]) throws -> Double {
+        try accuracy(on: Dataset(inputs: inputs, labels: labels))
+    }
+
+    /// Accuracy against dense targets: the true class of a row is its
+    /// `argmax` (or, for one output, whether it is ≥ 0.5).
+    public func accuracy(inputs: Matrix<Scalar>, targets: Matrix<Scalar>) throws -> Double {
+        try accuracy(on: Dataset(inputs: inputs, targets: targets))
+    }
+
+    /// Classification accuracy on a data set, in [0, 1].
+    public func accuracy(on data: Dataset<Scalar>) throws -> Double {
+        _ = try resolve(data)
+        let predicted = try predictClasses(data.inputs)
+        let truth: [Int]
+        switch data.targets {
+        case let .labels(labels): truth = labels
+        case let .values(m): truth = Self.classes(of: m)
+        }
+        let hits = zip(predicted, truth).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
+        return Double(hits) / Double(truth.count)
+    }
+
+    static func classes(of outputs: Matrix<Scalar>) -> [Int] {
+        (0..<outputs.rows).map { i in
+            if outputs.cols == 1 { return outputs[i, 0] >= 0.5 ? 1 : 0 }
+            var best = 0
+            for j in 1..<outputs.cols where outputs[i, j] > outputs[i, best] { best = j }
+            return best
+        }
+    }
+
+    // MARK: - Validation
+
+    func validateInputs(_ inputs: Matrix<Scalar>, what: String) throws {
+        guard inputs.rows > 0 else { throw BackpropError.emptyData(what: what) }
+        guard inputs.cols == inputSize else {
+            throw BackpropError.shapeMismatch(what: what, expected: "n × \(inputSize)",
+                                              got: "\(inputs.rows) × \(inputs.cols)")
+        }
+        if let (r, c) = inputs.firstNonFinite() {
+            throw BackpropError.nonFinite(what: what, row: r, column: c)
+        }
+    }
+
+    /// Number of classes labels may take: the output width, or 2 for a single output.
+    var classCount: Int { outputSize == 1 ? 2 : outputSize }
+
+    /// Validates a data set against this network and converts its targets
+    /// to the form the loss kernel takes.
+    func resolve(_ data: Dataset<Scalar>, name: String = "") throws -> ResolvedTargets<Scalar> {
+        let prefix = name.isEmpty ? "" : name + " "
+        try validateInputs(data.inputs, what: prefix + "inputs")
+        guard data.targets.count == data.inputs.rows else {
+            throw BackpropError.sampleCountMismatch(inputs: data.inputs.rows, targets: data.targets.count)
+        }
+        switch data.targets {
+        case let .values(m):
+            guard m.cols == outputSize else {
+                throw BackpropError.shapeMismatch(what: prefix + "targets", expected: "n × \(outputSize)",
+                                                  got: "\(m.rows) × \(m.cols)")
+            }
+            if let (r, c) = m.firstNonFinite() {
+                throw BackpropError.nonFinite(what: prefix + "targets", row: r, column: c)
+            }
+            if loss.isClassification, let i = m.elements.firstIndex(where: { $0 < 0 || $0 > 1 }) {
+                throw BackpropError.invalidTarget(
+                    row: i / m.cols, column: i % m.cols, value: Double(m.elements[i]),
+                    expected: "a probability in [0, 1] for \(loss)")
+            }
+            return .dense(m.elements)
+        case let .labels(labels):
+            let classes = classCount
+            for (i, label) in labels.enumerated() where label < 0 || label >= classes {
+                throw BackpropError.labelOutOfRange(index: i, label: label, classes: classes)
+            }
+            if loss == .categoricalCrossEntropy && outputSize > 1 { return .labels(labels) }
+            var dense = [Scalar](repeating: 0, count: labels.count * outputSize)
+            for (i, label) in labels.enumerated() {
+                if outputSize == 1 { dense[i] = Scalar(label) } else { dense[i * outputSize + label] = 1 }
+            }
+            return .dense(dense)
+        }
+    }
+}
+
+extension Network {
+    /// Creates a network with weights drawn from a seeded generator.
+    ///
+    /// - Parameters:
+    ///   - inputSize: number of input features (≥ 1).
+    ///   - layers: the layers, first to last, e.g. `[.dense(4, .relu), .dense(1, .sigmoid)]`.
+    ///   - loss: the loss to minimise; cross-entropies need a sigmoid or softmax output layer.
+    ///   - seed: seeds the generator that draws the weights (and later shuffles).
+    /// - Throws: ``BackpropError/noLayers``, ``BackpropError/zeroWidthLayer(index:)``,
+    ///   ``BackpropError/invalidHyperparameter(name:value:expected:)`` for `inputSize < 1`
+    ///   or a bad initializer, ``BackpropError/invalidConfiguration(_:)`` for a loss the
+    ///   output layer cannot serve.
+    public init(inputSize: Int, layers: [Layer], loss: Loss, seed: UInt64 = 0) throws {
+        try self.init(building: inputSize, layers: layers, loss: loss, seed: seed)
+    }
+}
+
+// The same initializer constrained to Double, so that `Network(inputSize:...)`
+// without a type annotation means `Network<Double>` (the compiler prefers the
+// more constrained overload; `Network<Float>(...)` picks the generic one).
+extension Network where Scalar == Double {
+    /// Creates a network with weights drawn from a seeded generator.
+    ///
+    /// - Parameters:
+    ///   - inputSize: number of input features (≥ 1).
+    ///   - layers: the layers, first to last, e.g. `[.dense(4, .relu), .dense(1, .sigmoid)]`.
+    ///   - loss: the loss to minimise; cross-entropies need a sigmoid or softmax output layer.
+    ///   - seed: seeds the generator that draws the weights (and later shuffles).
+    /// - Throws: ``BackpropError/noLayers``, ``BackpropError/zeroWidthLayer(index:)``,
+    ///   ``BackpropError/invalidHyperparameter(name:value:expected:)`` for `inputSize < 1`
+    ///   or a bad initializer, ``BackpropError/invalidConfiguration(_:)`` for a loss the
+    ///   output layer cannot serve.
+    public init(inputSize: Int, layers: [Layer], loss: Loss, seed: UInt64 = 0) throws {
+        try self.init(building: inputSize, layers: layers, loss: loss, seed: seed)
+    }
+}

@@ -1,0 +1,11 @@
+/// The floating-point types a `Matrix` or `Network` can hold.
+///
+/// `Double` is the default everywhere: `Matrix([[1, 2]])` and
+/// `Network(inputSize:layers:loss:seed:)` are double precision unless you
+/// write `Matrix<Float>` or `Network<Float>`. Each conforming type has its own
+/// set of C kernels; conforming any other type is not supported (the kernels
+/// report ``BackpropError/unsupportedScalar(_:)``).
+public protocol NetworkScalar: BinaryFloatingPoint, Sendable, Codable,
+    LosslessStringConvertible where RawSignificand: FixedWidthInteger {}
+
+extension Double: NetworkScalar {}

@@ -1,0 +1,62 @@
+import CKernels
+
+/// Owns one seeded GSL generator (`bp_rng`, MT19937).
+///
+/// A class because the generator is a C object that must be freed. The
+/// `Network` that holds it copies it before mutating whenever the reference
+/// is shared (copy-on-write), so two network values never draw from the
+/// same generator; that discipline is what makes the `Sendable` conformance
+/// sound.
+final class RandomSource: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    init(seed: UInt64) throws {
+        var out: OpaquePointer?
+        try check(bp_rng_create(seed, &out), "bp_rng_create")
+        pointer = out!
+    }
+
+    private init(pointer: OpaquePointer) { self.pointer = pointer }
+
+    func clone() throws -> RandomSource {
+        var out: OpaquePointer?
+        try check(bp_rng_clone(pointer, &out), "bp_rng_clone")
+        return RandomSource(pointer: out!)
+    }
+
+    deinit { bp_rng_free(pointer) }
+
+    /// Fills `count` doubles from the initializer for a layer of the given fans.
+    func draw(_ initializer: Initializer, nIn: Int, nOut: Int) throws -> [Double] {
+        try initializer.validate()
+        let count = nIn * nOut
+        var out = [Double](repeating: 0, count: count)
+        try out.withUnsafeMutableBufferPointer { buffer in
+            let p = buffer.baseAddress
+            switch initializer {
+            case let .normal(std):
+                try check(bp_rng_normal(pointer, count, 0, std, p), "bp_rng_normal")
+            case let .uniform(a, b):
+                try check(bp_rng_uniform(pointer, count, a, b, p), "bp_rng_uniform")
+            case .xavier:
+                try check(bp_rng_init_weights(pointer, BP_INIT_XAVIER_NORMAL, nIn, nOut, p), "bp_rng_init_weights")
+            case .xavierUniform:
+                try check(bp_rng_init_weights(pointer, BP_INIT_XAVIER_UNIFORM, nIn, nOut, p), "bp_rng_init_weights")
+            case .he:
+                try check(bp_rng_init_weights(pointer, BP_INIT_HE_NORMAL, nIn, nOut, p), "bp_rng_init_weights")
+            case .heUniform:
+                try check(bp_rng_init_weights(pointer, BP_INIT_HE_UNIFORM, nIn, nOut, p), "bp_rng_init_weights")
+            case .zeros:
+                break
+            }
+        }
+        return out
+    }
+
+    /// Shuffles `indices` in place (Fisher–Yates through gsl_ran_shuffle).
+    func shuffle(_ indices: inout [Int]) throws {
+        try indices.withUnsafeMutableBufferPointer { buffer in
+            try check(bp_rng_shuffle(pointer, buffer.count, buffer.baseAddress), "bp_rng_shuffle")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// What a network should output for each sample.
+///
+/// - `values`: an `n × outputSize` matrix: regression targets, 0/1 targets
+///   for binary cross-entropy, or one-hot (or probability) rows for
+///   categorical cross-entropy.
+/// - `labels`: `n` integer class labels. With categorical cross-entropy they
+///   are used directly (no one-hot matrix is built); with a single sigmoid
+///   output, label 0 or 1 is the target value; otherwise each label becomes
+///   a one-hot row.
+public enum Targets<Scalar: NetworkScalar>: Sendable, Equatable {
+    case values(Matrix<Scalar>)
+    case labels([Int])
+
+    /// Number of samples.
+    public var count: Int {
+        switch self {
+        case let .values(m): return m.rows
+        case let .labels(l): return l.count
+        }
+    }
+}
+
+/// Inputs with their targets: a training, validation or test set.
+public struct Dataset<Scalar: NetworkScalar>: Sendable, Equatable {
+    /// `n × features`.
+    public var inputs: Matrix<Scalar>
+    /// `n` targets.
+    public var targets: Targets<Scalar>
+
+    public init(inputs: Matrix<Scalar>, targets: Matrix<Scalar>) {
+        self.inputs = inputs
+        self.targets = .values(targets)
+    }
+
+    public init(inputs: Matrix<Scalar>, labels: [Int]) {
+        self.inputs = inputs
+        self.targets = .labels(labels)
+    }
+
+    public init(inputs: Matrix<Scalar>, targets: Targets<Scalar>) {
+        self.inputs = inputs
+        self.targets = targets
+    }
+
+    /// Number of samples.
+    public var count: Int { inputs.rows }
+}
+
+/// Targets checked against a network and converted to what the loss kernel
+/// takes: dense `n × outputSize` values, or labels (categorical
+/// cross-entropy only).
+enum ResolvedTargets<Scalar: NetworkScalar> {
+    case dense([Scalar])
+    case labels([Int])
+}

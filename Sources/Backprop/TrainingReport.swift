@@ -1,0 +1,76 @@
+/// What one finished epoch looked like; passed to the `onEpoch` callback.
+public struct EpochSummary: Sendable, Equatable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// Mean training loss over the epoch's batches (weighted by batch size),
+    /// each measured before that batch's update.
+    public var trainingLoss: Double
+    /// Loss on the validation set after the epoch, if one was given.
+    public var validationLoss: Double?
+    /// Accuracy on the validation set after the epoch, for classification losses.
+    public var validationAccuracy: Double?
+    /// Time since training started.
+    public var elapsed: Duration
+}
+
+/// The callback's verdict after each epoch.
+public enum TrainingAction: Sendable, Equatable {
+    case `continue`
+    case stop
+}
+
+/// Why training ended.
+public enum StopReason: Sendable, Equatable, CustomStringConvertible {
+    /// All requested epochs ran.
+    case completed
+    /// The loss (or a gradient, or an updated parameter) became NaN or
+    /// infinite during `epoch`; the network keeps its last finite parameters.
+    case nonFiniteLoss(epoch: Int)
+    /// The `onEpoch` callback returned `.stop` after `epoch`.
+    case stoppedByCallback(epoch: Int)
+
+    public var description: String {
+        switch self {
+        case .completed: return "completed"
+        case let .nonFiniteLoss(epoch): return "non-finite loss in epoch \(epoch)"
+        case let .stoppedByCallback(epoch): return "stopped by callback after epoch \(epoch)"
+        }
+    }
+}
+
+/// The history of one `train` call.
+public struct TrainingReport: Sendable, Equatable {
+    /// Training loss per completed epoch (see ``EpochSummary/trainingLoss``).
+    public var trainingLoss: [Double] = []
+    /// Validation loss per completed epoch; `nil` without validation data.
+    public var validationLoss: [Double]?
+    /// Validation accuracy per completed epoch; `nil` without validation data
+    /// or for mean squared error.
+    public var validationAccuracy: [Double]?
+    /// The 1-based epoch with the lowest validation loss (training loss
+    /// without validation data); `nil` if no epoch completed.
+    public var bestEpoch: Int?
+    /// Why training ended.
+    public var stopReason: StopReason = .completed
+    /// Wall-clock time of the whole call.
+    public var wallTime: Duration = .zero
+
+    /// Number of epochs that completed.
+    public var epochsCompleted: Int { trainingLoss.count }
+
+    mutating func record(_ summary: EpochSummary) {
+        trainingLoss.append(summary.trainingLoss)
+        if let v = summary.validationLoss {
+            if validationLoss == nil { validationLoss = [] }
+            validationLoss!.append(v)
+        }
+        if let a = summary.validationAccuracy {
+            if validationAccuracy == nil { validationAccuracy = [] }
+            validationAccuracy!.append(a)
+        }
+        let current = summary.validationLoss ?? summary.trainingLoss
+        let series = validationLoss ?? trainingLoss
+        if let best = bestEpoch, series[best - 1] <= current { return }
+        bestEpoch = summary.epoch
+    }
+}
