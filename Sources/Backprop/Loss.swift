@@ -4,13 +4,14 @@ import CKernels
 ///
 /// - `meanSquaredError`: `L = 1/(n·k) Σ (ŷ − y)²`, mean over all elements.
 /// - `binaryCrossEntropy`: `L = −1/(n·k) Σ [y log ŷ + (1 − y) log(1 − ŷ)]`;
-///   needs a sigmoid (or softmax) output layer.
+///   needs a sigmoid output layer (each output an independent probability).
 /// - `categoricalCrossEntropy`: `L = −1/n Σ_i Σ_j y_ij log ŷ_ij`; targets are
-///   one-hot rows or integer class labels; needs a softmax (or sigmoid)
-///   output layer.
+///   one-hot rows or integer class labels; needs a softmax output layer with
+///   at least 2 units.
 ///
-/// With a sigmoid output and binary cross-entropy, or a softmax output and
-/// categorical cross-entropy, the network uses the fused gradient
+/// Cross-entropies therefore always run fused with their output activation:
+/// sigmoid + binary cross-entropy and softmax + categorical cross-entropy use
+/// the gradient
 /// `dL/dz = (ŷ − y)/n` computed from the logits: it is exact, cheaper, and
 /// cannot overflow or lose precision when the output saturates.
 public enum Loss: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
@@ -40,18 +41,22 @@ public enum Loss: String, Sendable, Hashable, Codable, CaseIterable, CustomStrin
         switch self {
         case .meanSquaredError:
             return
-        case .binaryCrossEntropy, .categoricalCrossEntropy:
-            guard outputActivation == .sigmoid || outputActivation == .softmax else {
+        case .binaryCrossEntropy:
+            // Each output is an independent Bernoulli probability: sigmoid.
+            // (Softmax couples the outputs, and 1 − p of a saturated softmax
+            // loses every digit to cancellation.)
+            guard outputActivation == .sigmoid else {
                 throw BackpropError.invalidConfiguration(
-                    "\(self) needs probabilities: the output layer must use sigmoid or softmax, not \(outputActivation)")
+                    "binaryCrossEntropy needs a sigmoid output layer (independent probabilities), not \(outputActivation)")
             }
-            if self == .categoricalCrossEntropy && outputSize < 2 {
+        case .categoricalCrossEntropy:
+            guard outputActivation == .softmax else {
                 throw BackpropError.invalidConfiguration(
-                    "categoricalCrossEntropy needs at least 2 output units (one per class); use binaryCrossEntropy for a single output")
+                    "categoricalCrossEntropy needs a softmax output layer (one distribution per sample), not \(outputActivation)")
             }
-            if outputActivation == .softmax && outputSize < 2 {
+            guard outputSize >= 2 else {
                 throw BackpropError.invalidConfiguration(
-                    "a softmax output needs at least 2 units (a 1-unit softmax is constantly 1); use sigmoid for one output")
+                    "categoricalCrossEntropy needs at least 2 output units (one per class); use binaryCrossEntropy with one sigmoid output")
             }
         }
     }

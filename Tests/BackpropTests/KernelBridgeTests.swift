@@ -14,9 +14,15 @@ struct KernelBridgeTests {
 
     @Test func badArgumentBecomesTypedError() {
         var c = [Double](repeating: 0, count: 4)
-        #expect(throws: KernelError.self) {
-            // ldc = 1 is smaller than the row length 2.
+        // ldc = 1 is smaller than the row length 2.
+        let error = #expect(throws: BackpropError.self) {
             try check(bp_dgemm(BP_NO_TRANS, BP_NO_TRANS, 2, 2, 0, 1, nil, 1, nil, 2, 0, &c, 1), "bp_dgemm")
         }
+        guard case let .kernel(kernelError) = error else {
+            Issue.record("expected a kernel error, got \(String(describing: error))")
+            return
+        }
+        #expect(kernelError.code == BP_ERR_LEADING_DIMENSION.rawValue)
+        #expect(kernelError.description == "bp_dgemm failed: leading dimension smaller than the row length")
     }
 }

@@ -74,9 +74,14 @@ static void make_data(h_rng *r, bp_loss kind, size_t n, size_t k, int soft,
 
 /* ---- reference formulas (long double) ------------------------------------------- */
 
+/* The clamp of the header, with its bounds as the doubles a C kernel has:
+ * BP_PROB_EPSILON and 1.0 − BP_PROB_EPSILON evaluated in double. The latter
+ * is not 1 − 1e-12 exactly (no double is) but 0.99999999999900002212, so
+ * at the upper clamp 1 − p = 9.99978e-13: a saturated p = 1 costs
+ * −log(9.99978e-13) = 27.631043, not −log(1e-12) = 27.631021. */
 static long double clampl(long double p)
 {
-    const long double lo = BP_PROB_EPSILON, hi = 1.0L - BP_PROB_EPSILON;
+    const double lo = BP_PROB_EPSILON, hi = 1.0 - BP_PROB_EPSILON;
     return p < lo ? lo : (p > hi ? hi : p);
 }
 
@@ -431,31 +436,25 @@ static void test_softmax_cce_stable_at_large_logits(void **state)
 }
 
 /* p is clamped to [1e-12, 1 − 1e-12] before the logarithm; the gradient is
- * taken at the clamped p. Saturated predictions cost −log(1e-12) ≈ 27.6.
- *
- * Tolerances here are 1e-5, not 1e-12, for a documented reason: 1 − 1e-12 is
- * not a double. The upper bound as a double is 0.99999999999900002212, so
- * 1 − p_clamped = 9.99978e-13, and −log of it is 27.631043 instead of
- * −log(1e-12) = 27.631021 (8e-7 relative; 2.2e-5 in the gradient). A kernel
- * may legitimately form 1 − p in double or use the exact epsilon; both are
- * accepted, anything else (an unclamped log, a wrong factor) is off by far
- * more. The lower bound 1e-12 itself is exact in both readings. */
+ * taken at the clamped p. Saturated predictions cost −log(1e-12) ≈ 27.6
+ * (27.631043 at p = 1: see clampl above for the double value of the upper
+ * bound, which these expected values use). */
 static void test_probability_clamp(void **state)
 {
     (void)state;
     const long double eps = BP_PROB_EPSILON, big = -logl(eps);
-    const double tol = 1e-5;
+    const long double c0 = clampl(0.0), c1 = clampl(1.0);
     double L, G[4];
     /* BCE: p = 0, y = 1 and p = 1, y = 0 are both saturated-wrong */
     const double P[2] = {0.0, 1.0}, Y[2] = {1.0, 0.0};
     H_OK(bp_loss_compute(BP_LOSS_BCE, 1, 2, P, Y, &L, G));
-    H_EXPECT(fabsl(L - big) <= tol * big, "BCE saturated: loss %.17g, expected "
-             "%.17Lg", L, big);
-    long double c0 = eps, c1 = 1.0L - eps;
+    long double want2 = (-logl(c0) - logl(1.0L - c1)) / 2.0L;
+    H_EXPECT(fabsl(L - want2) <= 1e-12L * want2, "BCE saturated: loss %.17g, expected "
+             "%.17Lg", L, want2);
     long double g0 = (c0 - 1.0L) / (c0 * (1.0L - c0)) / 2.0L;
     long double g1 = (c1 - 0.0L) / (c1 * (1.0L - c1)) / 2.0L;
     H_EXPECT(h_all_finite(G, 2) && fabsl(G[0] - g0) <= 1e-12L * fabsl(g0) &&
-             fabsl(G[1] - g1) <= tol * fabsl(g1),
+             fabsl(G[1] - g1) <= 1e-12L * fabsl(g1),
              "BCE saturated grad [%.17g %.17g], expected [%.17Lg %.17Lg]", G[0], G[1],
              g0, g1);
     /* p = 0, y = 0 and p = 1, y = 1 are saturated-right: cost ≈ 1e-12 */
