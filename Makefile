@@ -3,6 +3,7 @@
 #   make demo       the main job (for now: seed 02's single neuron trained by the C kernels)
 #   make test       every test: Swift build and tests, the C harness
 #   make check-c    the C test harness alone
+#   make consumer   build and run Examples/Consumer, a package that depends on Backprop
 #   make sanitize   the C harness under ASan + UBSan, then under valgrind memcheck
 #   make lib        static library + headers for C programs (.build-c/)
 #   make deps       install missing system packages (apt-get; sudo when not root)
@@ -23,7 +24,7 @@ GSL_CFLAGS   = $(shell pkg-config --cflags gsl)
 CMOCKA_LIBS  = $(shell pkg-config --libs cmocka)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
 
-.PHONY: all deps deps-sanitize build test swift-test check-c sanitize demo lib clean
+.PHONY: all deps deps-sanitize build test swift-test check-c sanitize demo lib clean consumer half-adder-seeds
 
 all: build
 
@@ -49,8 +50,17 @@ build: deps
 swift-test: deps
 	swift test
 
-test: deps build swift-test check-c
+test: deps build swift-test check-c consumer
 	@echo "make test: all suites passed"
+
+# A separate package that depends on Backprop by path: proof that it embeds.
+consumer: deps
+	swift build --package-path Examples/Consumer
+	swift run --package-path Examples/Consumer Consumer
+
+# How many of 20 seeds learn seed 03's half adder (release build).
+half-adder-seeds: deps
+	swift run --package-path Examples/Consumer -c release HalfAdderSeeds
 
 # --- C library and harness -------------------------------------------------
 

@@ -44,6 +44,22 @@ public struct Dataset<Scalar: NetworkScalar>: Sendable, Equatable {
 
     /// Number of samples.
     public var count: Int { inputs.rows }
+
+    /// The integer labels, when the targets are labels.
+    public var labels: [Int]? {
+        if case let .labels(labels) = targets { return labels }
+        return nil
+    }
+
+    /// The samples at `indices`, in that order (for splits and subsets).
+    public func rows(at indices: [Int]) -> Dataset {
+        let targets: Targets<Scalar>
+        switch self.targets {
+        case let .values(m): targets = .values(m.rows(at: indices))
+        case let .labels(l): targets = .labels(indices.map { l[$0] })
+        }
+        return Dataset(inputs: inputs.rows(at: indices), targets: targets)
+    }
 }
 
 /// Targets checked against a network and converted to what the loss kernel
