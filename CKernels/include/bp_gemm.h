@@ -14,11 +14,12 @@
  *     (ldb ≥ k).
  *
  * Semantics follow the reference BLAS:
- *   - m == 0 or n == 0: nothing to do, BP_OK.
+ *   - m == 0 or n == 0: nothing to do, BP_OK (leading dimensions are still
+ *     checked, as BLAS does; A and B are not read and may be NULL).
  *   - beta == 0: C is written without being read, so NaN or garbage in an
  *     uninitialised C never leaks into the result.
  *   - alpha == 0 or k == 0: C = beta·C, A and B are not read (and may be NULL).
- *   - A pointer may be NULL only when its matrix has no elements.
+ *   - Otherwise a pointer may be NULL only when its matrix has no elements.
  *   - C must not overlap A or B.
  *
  * In a dense layer with batch X (n_samples × n_in) and weights W (n_in × n_out)

@@ -43,8 +43,9 @@ extern "C" {
 #endif
 
 /** Probabilities are clamped to [BP_PROB_EPSILON, 1 − BP_PROB_EPSILON]
- *  before their logarithm, so a saturated prediction costs at most
- *  −log(1e−12) ≈ 27.6 per element instead of infinity. */
+ *  before their logarithm, so a saturated prediction costs about
+ *  −log(1e−12) ≈ 27.63 per element instead of infinity. (1 − 1e−12 rounds
+ *  to 0.99999999999900002 in double, so p = 1 costs 27.631043.) */
 #define BP_PROB_EPSILON 1e-12
 
 /** The losses. See the table at the top of this header. */
@@ -60,7 +61,8 @@ typedef enum bp_loss {
  * Loss value and/or gradient for n samples of k outputs with dense targets.
  *
  * pred and target are n × k, contiguous. `loss` (a scalar) and `grad`
- * (n × k) are outputs; either may be NULL to skip it. grad may alias pred.
+ * (n × k) are outputs; either may be NULL to skip it (both NULL is a valid
+ * no-op). grad may alias pred.
  * Requires n ≥ 1 and k ≥ 1 (BP_ERR_ZERO_SIZE otherwise: the mean of nothing
  * is undefined).
  */

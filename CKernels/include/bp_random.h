@@ -66,7 +66,8 @@ bp_status bp_rng_uniform(bp_rng *rng, size_t n, double a, double b,
 
 /**
  * Fills the n_in × n_out weight matrix W (contiguous, row-major) with the
- * scheme `init`. n_in and n_out must be ≥ 1.
+ * scheme `init`. n_in and n_out must be ≥ 1 (BP_ERR_ZERO_SIZE otherwise).
+ * A call that fails validation draws nothing from the generator.
  */
 bp_status bp_rng_init_weights(bp_rng *rng, bp_init init,
                               size_t n_in, size_t n_out, double *W);

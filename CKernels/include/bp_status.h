@@ -3,8 +3,10 @@
  *
  * Every function in the C API validates its arguments before touching memory
  * and returns one of these codes. BP_OK is zero, so `if (status) { ... }`
- * reads as "if it failed". Outputs are left untouched when a function returns
- * an argument error (everything except BP_ERR_NOMEM and BP_ERR_GSL, which can
+ * reads as "if it failed". Arguments are checked in a fixed order (enum
+ * values, leading dimensions, size overflow, null pointers), so a call with
+ * several faults reports the first in that order. Outputs are left untouched when a function returns
+ * an argument error (everything except BP_ERR_NO_MEMORY and BP_ERR_GSL, which can
  * only happen after validation succeeded).
  */
 #ifndef BP_STATUS_H

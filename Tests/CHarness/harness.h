@@ -116,11 +116,12 @@ int h_same_values(const double *x, const double *y, size_t n);
 double h_nan(void);
 
 /**
- * The value we put into padding of *output* matrices. It is finite and
- * unusual, so that any write — even beta·pad or pad + something — changes
- * its bits. (A NaN would survive beta·NaN unchanged and hide such a write.)
+ * The value we put into padding of *output* matrices. It is finite, of
+ * magnitude 1 and uses all 53 bits, so that any write — beta·pad, or
+ * pad + x for any x of the size of our test data — changes its bits. (A NaN
+ * would survive beta·NaN unchanged, and a huge value would absorb pad + x.)
  */
-#define H_OUT_PAD (-7.25e+77)
+#define H_OUT_PAD (-1.2345678901234567)
 
 /* ---- errors -------------------------------------------------------------- */
 

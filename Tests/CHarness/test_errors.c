@@ -354,6 +354,8 @@ static void test_random_errors(void **state)
         EXPECT_ERR(BP_ERR_BAD_VALUE, bp_rng_uniform(r, 3, 0.0, bad[i], OUT));
     }
     EXPECT_ERR(BP_ERR_BAD_VALUE, bp_rng_uniform(r, 3, 2.0, 1.0, OUT));
+    /* b − a must be finite too */
+    EXPECT_ERR(BP_ERR_BAD_VALUE, bp_rng_uniform(r, 3, -1e308, 1e308, OUT));
     EXPECT_ERR(BP_ERR_NULL_POINTER, bp_rng_uniform(NULL, 3, 0.0, 1.0, OUT));
     reset();
     H_STATUS(BP_ERR_NULL_POINTER, bp_rng_uniform(r, 3, 0.0, 1.0, NULL));
@@ -375,6 +377,11 @@ static void test_random_errors(void **state)
     H_STATUS(BP_ERR_NULL_POINTER, bp_rng_shuffle(NULL, 3, idx));
     H_STATUS(BP_ERR_NULL_POINTER, bp_rng_shuffle(r, 3, NULL));
     H_STATUS(BP_ERR_SIZE_OVERFLOW, bp_rng_shuffle(r, huge, idx));
+#if SIZE_MAX > 0xFFFFFFFFu
+    /* beyond the generator's 32-bit range */
+    H_STATUS(BP_ERR_BAD_VALUE, bp_rng_shuffle(r, ((size_t)1 << 32) + 1, idx));
+    H_STATUS(BP_ERR_BAD_VALUE, bp_rng_shuffle(r, (size_t)1 << 40, idx));
+#endif
     H_EXPECT(idx[0] == 0 && idx[1] == 1 && idx[2] == 2, "shuffle wrote on an error");
     EXPECT_ERR(BP_ERR_NULL_POINTER, bp_rng_uniform01(NULL, &LOSS));
     H_STATUS(BP_ERR_NULL_POINTER, bp_rng_uniform01(r, NULL));

@@ -219,8 +219,9 @@ static void test_dgemm_small_and_prime_shapes(void **state)
                     }
 }
 
-/* Sizes above 256 in each dimension, all transposes (crossing any blocking
- * boundary of the packed kernel), plus edge-of-block sizes. */
+/* Sizes above 256 in each dimension, all transposes (crossing the blocking
+ * boundaries a packed kernel is likely to have, including very wide
+ * products), plus edge-of-block sizes. */
 static void test_dgemm_large_shapes(void **state)
 {
     (void)state;
@@ -228,6 +229,7 @@ static void test_dgemm_large_shapes(void **state)
     static const size_t shapes[][3] = {
         {257, 300, 67}, {300, 67, 257}, {67, 257, 300}, {256, 256, 256},
         {255, 129, 258}, {1, 300, 257}, {257, 1, 300}, {300, 257, 1},
+        {5, 4103, 3}, {3, 8209, 259},   /* very wide: n above 4096 and 8192 */
     };
     size_t t = 0;
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)

@@ -389,6 +389,16 @@ static void test_bce_logits_stable_at_large_logits(void **state)
     H_EXPECT(L == 1000.0 && G[0] == -1.0, "z=-1000,y=1: loss %.17g grad %.17g, "
              "expected 1000 and -1", L, G[0]);
 
+    /* n·k = 6, one element at z = 1000 with y = 0, the others at z = −1000
+     * with y = 0 (cost log1p(e^-1000) = 0): the mean is exactly 1000/6 */
+    const double Z1[6] = {-1000, -1000, -1000, 1000, -1000, -1000};
+    const double Y0[6] = {0, 0, 0, 0, 0, 0};
+    H_OK(bp_loss_compute(BP_LOSS_BCE_LOGITS, 2, 3, Z1, Y0, &L, G));
+    H_EXPECT(L == 1000.0 / 6.0, "z=1000,y=0 among zeros: loss %.17g, expected "
+             "1000/(n·k) = %.17g", L, 1000.0 / 6.0);
+    for (int i = 0; i < 6; i++)
+        H_EXPECT(G[i] == (i == 3 ? 1.0 / 6.0 : 0.0), "grad[%d] = %.17g", i, G[i]);
+
     /* n·k = 6: one element costs 1000, the others 0, log 2, log1p(e^-20) */
     const double Z[6] = {1000, -1000, 1000, -1000, 0, 20};
     const double Y[6] = {0, 0, 1, 0, 1, 1};

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_rng.h>
+
 #define N_DRAWS 100000
 
 static bp_rng *make_rng(uint64_t seed)
@@ -113,23 +115,46 @@ static void test_different_seed_different_sequence(void **state)
     bp_rng_free(r1); bp_rng_free(r2);
 }
 
-/* Documented seeding: MT19937 uses the low 32 bits, and GSL maps seed 0 to
- * its default seed 4357. */
+/* Documented seeding: the 64-bit seed is folded to (seed XOR seed>>32) mod
+ * 2^32 for MT19937, seeds below 2^32 are used as they are, and GSL maps 0 to
+ * its default 4357. Checked against GSL's own MT19937 (bp_rng_uniform01 is
+ * documented as gsl_rng_uniform). */
+static void gsl_mt_draws(unsigned long seed, double *out, size_t n)
+{
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    if (g == NULL) fail_msg("gsl_rng_alloc failed");
+    gsl_rng_set(g, seed);
+    for (size_t i = 0; i < n; i++) out[i] = gsl_rng_uniform(g);
+    gsl_rng_free(g);
+}
+
+static void bp_draws(uint64_t seed, double *out, size_t n)
+{
+    bp_rng *r = make_rng(seed);
+    bp_status s = BP_OK;
+    for (size_t i = 0; i < n && s == BP_OK; i++) s = bp_rng_uniform01(r, &out[i]);
+    bp_rng_free(r);
+    H_OK(s);
+}
+
 static void test_seed_mapping(void **state)
 {
     (void)state;
-    double a[20], b[20], c[20], d[20];
-    bp_rng *r1 = make_rng(0), *r2 = make_rng(4357);
-    bp_rng *r3 = make_rng(7), *r4 = make_rng((UINT64_C(1) << 32) + 7);
-    bp_status s1 = bp_rng_normal(r1, 20, 0.0, 1.0, a);
-    bp_status s2 = bp_rng_normal(r2, 20, 0.0, 1.0, b);
-    bp_status s3 = bp_rng_uniform(r3, 20, 0.0, 1.0, c);
-    bp_status s4 = bp_rng_uniform(r4, 20, 0.0, 1.0, d);
-    bp_rng_free(r1); bp_rng_free(r2); bp_rng_free(r3); bp_rng_free(r4);
-    H_EXPECT(s1 == BP_OK && s2 == BP_OK && s3 == BP_OK && s4 == BP_OK, "draws failed");
-    H_EXPECT(h_same_bits(a, b, 20), "seed 0 differs from seed 4357");
-    H_EXPECT(h_same_bits(c, d, 20), "seed 2^32+7 differs from seed 7, although "
-             "bp_random.h says MT19937 uses the low 32 bits of the seed");
+    static const struct { uint64_t seed; unsigned long gsl_seed; } map[] = {
+        {7, 7},
+        {0, 4357},                               /* GSL's default for 0 */
+        {4357, 4357},
+        {UINT64_C(0xFFFFFFFF), 0xFFFFFFFFUL},    /* the largest unfolded seed */
+        {(UINT64_C(1) << 32) + 7, 6},            /* 7 XOR 1 */
+        {UINT64_C(0x123456789ABCDEF0), 0x9ABCDEF0UL ^ 0x12345678UL},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        double a[10], b[10];
+        bp_draws(map[i].seed, a, 10);
+        gsl_mt_draws(map[i].gsl_seed, b, 10);
+        H_EXPECT(h_same_bits(a, b, 10), "seed %#llx does not give GSL MT19937 seeded "
+                 "%#lx", (unsigned long long)map[i].seed, map[i].gsl_seed);
+    }
 }
 
 /* A clone continues exactly where the original was, and the two are

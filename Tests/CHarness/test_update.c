@@ -176,6 +176,13 @@ static void test_clip_by_norm(void **state)
              "‖g‖ == max_norm: g = [%g %g %g], norm_before %g", g5[0], g5[1], g5[2],
              before);
 
+    /* just below the limit: untouched (a kernel clipping a little early
+     * would rescale by 1 + 1e-9) */
+    H_OK(bp_clip_by_norm(3, 5.0 * (1.0 + 1e-9), g5, NULL));
+    H_EXPECT(g5[0] == 0.0 && g5[1] == 0.0 && g5[2] == 5.0,
+             "‖g‖ just below max_norm: g = [%g %g %.17g], expected [0 0 5]",
+             g5[0], g5[1], g5[2]);
+
     /* huge gradient: its norm does not overflow, and it clips to 1 */
     double gh[4] = {1e200, -1e200, 1e200, -1e200};
     H_OK(bp_clip_by_norm(4, 1.0, gh, &before));

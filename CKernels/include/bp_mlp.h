@@ -1,0 +1,116 @@
+/*
+ * bp_mlp.h — a whole multilayer perceptron: forward pass, backpropagation
+ * and a gradient-descent step, each in one call.
+ *
+ * A network is a stack of dense layers: layer l computes
+ *     Z_l = A_{l−1}·W_l + b_l,   A_l = f_l(Z_l),   A_0 = X,
+ * with W_l n_in × n_out and b_l n_out. All parameters live in ONE flat
+ * vector, layer after layer, W_l (row-major) then b_l:
+ *     [ W_0 | b_0 | W_1 | b_1 | ... ]
+ * and gradients use the same layout, so an SGD step is a single
+ * w ← w − η·g over the whole vector.
+ *
+ * Backpropagation is the delta rule in matrix form (seed 01, seed 03):
+ *     dZ_L = dL/dA_L ⊙ f'_L(Z_L)            (or the fused (Ŷ − Y)/n)
+ *     dW_l = A_{l−1}ᵀ·dZ_l,  db_l = Σ_rows dZ_l
+ *     dA_{l−1} = dZ_l·W_lᵀ,  dZ_{l−1} = dA_{l−1} ⊙ f'_{l−1}(Z_{l−1})
+ *
+ * A bp_mlp holds the layer shapes, the loss and scratch memory for batches
+ * of up to max_rows samples; after bp_mlp_create nothing allocates. One
+ * bp_mlp must be used by one thread at a time; parameters are passed in on
+ * every call and never retained.
+ */
+#ifndef BP_MLP_H
+#define BP_MLP_H
+
+#include <stddef.h>
+#include "bp_status.h"
+#include "bp_activation.h"
+#include "bp_loss.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The shape of one dense layer. `param` is the leaky-ReLU slope. */
+typedef struct bp_layer_spec {
+    size_t n_in;
+    size_t n_out;
+    bp_activation act;
+    double param;
+} bp_layer_spec;
+
+/** An opaque network description plus its workspace. */
+typedef struct bp_mlp bp_mlp;
+
+/**
+ * Creates a network workspace for batches of up to max_rows samples.
+ *
+ * layers[l].n_in must equal layers[l−1].n_out. `loss` selects the loss and
+ * where it reads the output: BP_LOSS_BCE_LOGITS needs a sigmoid output layer
+ * and BP_LOSS_SOFTMAX_CCE a softmax one (both read the logits Z_L: the fused
+ * gradient); MSE, BCE and CCE read the activations A_L.
+ * Returns BP_ERR_ZERO_SIZE for no layers, a zero width or max_rows == 0,
+ * BP_ERR_BAD_VALUE for layers that do not connect or a fused loss whose
+ * output activation does not match.
+ */
+bp_status bp_mlp_create(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
+                        size_t max_rows, bp_mlp **out);
+
+/** Frees a workspace; NULL is ignored. */
+void bp_mlp_free(bp_mlp *mlp);
+
+/** Number of parameters (Σ n_in·n_out + n_out) into *count. */
+bp_status bp_mlp_parameter_count(const bp_mlp *mlp, size_t *count);
+
+/**
+ * Forward pass of `rows` samples (1 ≤ rows ≤ max_rows) of X (rows × n_in,
+ * leading dimension ldx). If `out` is not NULL, the outputs A_L
+ * (rows × n_out, contiguous) are copied there.
+ */
+bp_status bp_mlp_forward(bp_mlp *mlp, const double *params, size_t rows,
+                         const double *X, size_t ldx, double *out);
+
+/**
+ * Mean loss over a batch and, when `grad` is not NULL, its gradient with
+ * respect to every parameter (same layout as params) and, when `dX` is not
+ * NULL, with respect to the inputs (rows × n_in, contiguous).
+ * Targets are Y (rows × n_out, contiguous) or, for the categorical losses,
+ * `labels` (rows class indices; Y must then be NULL).
+ */
+bp_status bp_mlp_gradient(bp_mlp *mlp, const double *params, size_t rows,
+                          const double *X, size_t ldx, const double *Y,
+                          const size_t *labels, double *loss, double *grad, double *dX);
+
+/**
+ * Backpropagates a caller-supplied dL/dA_L (rows × n_out) for a loss the
+ * library does not know, through the inputs X: runs the forward pass, then
+ * the backward pass. Fills grad (params layout) and, if not NULL, dX.
+ */
+bp_status bp_mlp_backward(bp_mlp *mlp, const double *params, size_t rows,
+                          const double *X, size_t ldx, const double *dA_out,
+                          double *grad, double *dX);
+
+/**
+ * One gradient-descent step on a batch: forward, loss, backward, then
+ * params ← params − learning_rate·grad (through GSL's daxpy).
+ *
+ * The batch is rows `indices[start .. start+rows)` of X_all / Y_all /
+ * labels_all (row i of X_all at X_all + i·ldx), or rows start .. start+rows
+ * themselves when `indices` is NULL. *loss receives the batch loss before
+ * the update. If the loss or any gradient is not finite, nothing is updated
+ * and *diverged is set to 1; if the update itself produced a non-finite
+ * parameter, *diverged is set to 2 (the caller restores its copy);
+ * otherwise it is 0.
+ */
+bp_status bp_mlp_train_step(bp_mlp *mlp, double *params,
+                            const double *X_all, size_t ldx, const double *Y_all,
+                            const size_t *labels_all, const size_t *indices,
+                            size_t start, size_t rows, double learning_rate,
+                            double *loss, int *diverged);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BP_MLP_H */
