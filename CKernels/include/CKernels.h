@@ -13,6 +13,7 @@
  *   bp_gradient.h    outer-product and batched weight gradients, input gradient
  *   bp_update.h      SGD step, norms, scaling, clipping (GSL BLAS)
  *   bp_random.h      seeded initialization and shuffling (GSL rng)
+ *   bp_mlp.h         a whole network: forward, backpropagation, SGD step
  */
 #ifndef CKERNELS_H
 #define CKERNELS_H
@@ -25,5 +26,6 @@
 #include "bp_gradient.h"
 #include "bp_update.h"
 #include "bp_random.h"
+#include "bp_mlp.h"
 
 #endif /* CKERNELS_H */

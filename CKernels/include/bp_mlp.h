@@ -64,6 +64,13 @@ void bp_mlp_free(bp_mlp *mlp);
 bp_status bp_mlp_parameter_count(const bp_mlp *mlp, size_t *count);
 
 /**
+ * The pre-activations Z_layer (rows × n_out, contiguous) of the most recent
+ * forward pass, valid until the next call on this workspace. Gradient
+ * checkers read them to notice a ReLU kink being crossed.
+ */
+bp_status bp_mlp_preactivations(const bp_mlp *mlp, size_t layer, const double **Z);
+
+/**
  * Forward pass of `rows` samples (1 ≤ rows ≤ max_rows) of X (rows × n_in,
  * leading dimension ldx). If `out` is not NULL, the outputs A_L
  * (rows × n_out, contiguous) are copied there.

@@ -17,105 +17,27 @@ public struct Gradients<Scalar: NetworkScalar>: Sendable, Equatable {
     public var loss: Double?
 }
 
-// The backpropagation engine. Every pass works on raw buffers in a
-// `Workspace`; the recursion is seed 03's delta rule in matrix form (seed 01):
+// Backpropagation runs in the C engine (bp_mlp.h): the delta rule of seed
+// 03 in the matrix form of seed 01,
 //
 //   dZ_L      = dL/dA_L ⊙ f'_L(Z_L)        (or the fused (Ŷ − Y)/n)
 //   dW_l      = A_{l−1}ᵀ · dZ_l
 //   db_l      = Σ_rows dZ_l
 //   dA_{l−1}  = dZ_l · W_lᵀ
 //   dZ_{l−1}  = dA_{l−1} ⊙ f'_{l−1}(Z_{l−1})
+//
+// with every gradient in one flat vector laid out like the parameters.
 extension Network {
-    /// Forward pass of `rows` samples (`rows × inputSize` at `input`) into `ws.z`, `ws.a`.
-    func forward(input: UnsafePointer<Scalar>, rows: Int, ws: Workspace<Scalar>) throws {
-        var current = input
-        var nIn = inputSize
-        for (l, layer) in layers.enumerated() {
-            let units = layer.outputSize
-            try layer.weights.elements.withUnsafeBufferPointer { w in
-                try Kernels.gemm(transA: false, transB: false, m: rows, n: units, k: nIn,
-                                 alpha: 1, a: current, lda: nIn, b: w.baseAddress, ldb: units,
-                                 beta: 0, c: ws.z[l], ldc: units)
-            }
-            try layer.bias.withUnsafeBufferPointer { b in
-                try Kernels.biasAdd(m: rows, n: units, bias: b.baseAddress!, z: ws.z[l])
-            }
-            try Kernels.activationForward(layer.activation, rows: rows, cols: units,
-                                          z: ws.z[l], a: ws.a[l])
-            current = UnsafePointer(ws.a[l])
-            nIn = units
-        }
-    }
-
-    /// The batch loss after `forward`; with `gradient`, also `dL/dZ` of the
-    /// output layer into `ws.dz[last]`. Targets are read from `targets`
-    /// starting at sample `offset` unless `ws` already holds them (`offset < 0`).
-    func outputLoss(rows: Int, ws: Workspace<Scalar>, targets: ResolvedTargets<Scalar>,
-                    offset: Int, gradient: Bool) throws -> Double {
-        let last = layers.count - 1, k = outputSize
-        let out = layers[last].activation
-        let (kind, onLogits) = loss.kernel(for: out)
-        let pred = UnsafePointer(onLogits ? ws.z[last] : ws.a[last])
-        let grad: UnsafeMutablePointer<Scalar>? = gradient ? (onLogits ? ws.dz[last] : ws.da[last]) : nil
-        let value: Double
-        switch targets {
-        case let .dense(y):
-            value = try y.withUnsafeBufferPointer { yb in
-                let yp = offset >= 0 ? yb.baseAddress! + offset * k : UnsafePointer(ws.y)
-                return try Kernels.loss(kind, n: rows, k: k, pred: pred, target: yp, grad: grad)
-            }
-        case let .labels(labels):
-            value = try labels.withUnsafeBufferPointer { lb in
-                let lp = offset >= 0 ? lb.baseAddress! + offset : UnsafePointer(ws.labels)
-                return try Kernels.loss(kind, n: rows, k: k, pred: pred, labels: lp, grad: grad)
-            }
-        }
-        if gradient && !onLogits {
-            try Kernels.activationBackward(out, rows: rows, cols: k, z: ws.z[last], a: ws.a[last],
-                                           da: ws.da[last], dz: ws.dz[last])
-        }
-        return value
-    }
-
-    /// Backward pass from `ws.dz[last]`: fills `ws.dW`, `ws.db` and, with
-    /// `inputGradient`, `ws.dx`.
-    func backward(input: UnsafePointer<Scalar>, rows: Int, ws: Workspace<Scalar>,
-                  inputGradient: Bool) throws {
-        for l in stride(from: layers.count - 1, through: 0, by: -1) {
-            let layer = layers[l]
-            let nIn = layer.inputSize, units = layer.outputSize
-            let below = l == 0 ? input : UnsafePointer(ws.a[l - 1])
-            try Kernels.gemm(transA: true, transB: false, m: nIn, n: units, k: rows,
-                             alpha: 1, a: below, lda: nIn, b: ws.dz[l], ldb: units,
-                             beta: 0, c: ws.dW[l], ldc: units)
-            try Kernels.biasGradient(m: rows, n: units, dz: ws.dz[l], db: ws.db[l])
-            guard l > 0 || inputGradient else { continue }
-            let target = l == 0 ? ws.dx : ws.da[l - 1]
-            try layer.weights.elements.withUnsafeBufferPointer { w in
-                try Kernels.gemm(transA: false, transB: true, m: rows, n: nIn, k: units,
-                                 alpha: 1, a: ws.dz[l], lda: units, b: w.baseAddress, ldb: units,
-                                 beta: 0, c: target, ldc: nIn)
-            }
-            if l > 0 {
-                try Kernels.activationBackward(layers[l - 1].activation, rows: rows, cols: nIn,
-                                               z: ws.z[l - 1], a: ws.a[l - 1], da: ws.da[l - 1],
-                                               dz: ws.dz[l - 1])
-            }
-        }
-    }
-
-    /// Copies the gradients out of a workspace.
-    func collectGradients(ws: Workspace<Scalar>, rows: Int, loss: Double?) -> Gradients<Scalar> {
-        let perLayer = layers.enumerated().map { l, layer in
+    /// Splits a flat gradient vector (parameter layout) into per-layer matrices.
+    func splitGradients(_ flat: [Scalar], inputs dx: [Scalar], rows: Int, loss: Double?) -> Gradients<Scalar> {
+        let perLayer = shapes.map { shape in
             Gradients<Scalar>.Layer(
-                weights: Matrix(uncheckedRows: layer.inputSize, cols: layer.outputSize,
-                                elements: Array(UnsafeBufferPointer(start: ws.dW[l],
-                                                                    count: layer.inputSize * layer.outputSize))),
-                bias: Array(UnsafeBufferPointer(start: ws.db[l], count: layer.outputSize)))
+                weights: Matrix(uncheckedRows: shape.inputSize, cols: shape.outputSize,
+                                elements: Array(flat[shape.weightRange])),
+                bias: Array(flat[shape.biasRange]))
         }
-        let dx = Matrix(uncheckedRows: rows, cols: inputSize,
-                        elements: Array(UnsafeBufferPointer(start: ws.dx, count: rows * inputSize)))
-        return Gradients(layers: perLayer, inputs: dx, loss: loss)
+        return Gradients(layers: perLayer, inputs: Matrix(uncheckedRows: rows, cols: inputSize, elements: dx),
+                         loss: loss)
     }
 
     // MARK: - Public gradient API
@@ -134,13 +56,22 @@ extension Network {
     public func gradients(on data: Dataset<Scalar>) throws -> Gradients<Scalar> {
         let resolved = try resolve(data)
         let rows = data.count
-        let ws = Workspace<Scalar>(widths: widths, capacity: rows, training: true)
-        return try data.inputs.elements.withUnsafeBufferPointer { x in
-            try forward(input: x.baseAddress!, rows: rows, ws: ws)
-            let value = try outputLoss(rows: rows, ws: ws, targets: resolved, offset: 0, gradient: true)
-            try backward(input: x.baseAddress!, rows: rows, ws: ws, inputGradient: true)
-            return collectGradients(ws: ws, rows: rows, loss: value)
+        let engine = try Engine(self, capacity: rows)
+        var grad = [Scalar](repeating: 0, count: parameterCount)
+        var dx = [Scalar](repeating: 0, count: rows * inputSize)
+        let loss = try parameters.withUnsafeBufferPointer { p in
+            try data.inputs.elements.withUnsafeBufferPointer { x in
+                try resolved.withPointer { t in
+                    try grad.withUnsafeMutableBufferPointer { g in
+                        try dx.withUnsafeMutableBufferPointer { d in
+                            try engine.gradient(parameters: p.baseAddress!, rows: rows, x: x.baseAddress!,
+                                                ldx: inputSize, targets: t, grad: g.baseAddress, dx: d.baseAddress)
+                        }
+                    }
+                }
+            }
         }
+        return splitGradients(grad, inputs: dx, rows: rows, loss: loss)
     }
 
     /// Runs the network on `inputs` and remembers them, so that
@@ -158,7 +89,7 @@ extension Network {
     /// `dL/da = 2y` in every column.
     public func backward(outputGradient: Matrix<Scalar>) throws -> Gradients<Scalar> {
         guard let inputs = lastForwardInputs else { throw BackpropError.noForwardPass }
-        let rows = inputs.rows, last = layers.count - 1
+        let rows = inputs.rows
         guard outputGradient.rows == rows, outputGradient.cols == outputSize else {
             throw BackpropError.shapeMismatch(what: "output gradient", expected: "\(rows) × \(outputSize)",
                                               got: "\(outputGradient.rows) × \(outputGradient.cols)")
@@ -166,17 +97,23 @@ extension Network {
         if let (r, c) = outputGradient.firstNonFinite() {
             throw BackpropError.nonFinite(what: "output gradient", row: r, column: c)
         }
-        let ws = Workspace<Scalar>(widths: widths, capacity: rows, training: true)
-        return try inputs.elements.withUnsafeBufferPointer { x in
-            try forward(input: x.baseAddress!, rows: rows, ws: ws)
-            outputGradient.elements.withUnsafeBufferPointer { g in
-                ws.da[last].update(from: g.baseAddress!, count: rows * outputSize)
+        let engine = try Engine(self, capacity: rows)
+        var grad = [Scalar](repeating: 0, count: parameterCount)
+        var dx = [Scalar](repeating: 0, count: rows * inputSize)
+        try parameters.withUnsafeBufferPointer { p in
+            try inputs.elements.withUnsafeBufferPointer { x in
+                try outputGradient.elements.withUnsafeBufferPointer { og in
+                    try grad.withUnsafeMutableBufferPointer { g in
+                        try dx.withUnsafeMutableBufferPointer { d in
+                            try engine.backward(parameters: p.baseAddress!, rows: rows, x: x.baseAddress!,
+                                                ldx: inputSize, outputGradient: og.baseAddress!,
+                                                grad: g.baseAddress!, dx: d.baseAddress)
+                        }
+                    }
+                }
             }
-            try Kernels.activationBackward(layers[last].activation, rows: rows, cols: outputSize,
-                                           z: ws.z[last], a: ws.a[last], da: ws.da[last], dz: ws.dz[last])
-            try backward(input: x.baseAddress!, rows: rows, ws: ws, inputGradient: true)
-            return collectGradients(ws: ws, rows: rows, loss: nil)
         }
+        return splitGradients(grad, inputs: dx, rows: rows, loss: nil)
     }
 
     /// One gradient-descent step: `W ← W − η·dW`, `b ← b − η·db` for every layer.
@@ -184,20 +121,22 @@ extension Network {
     ///   shapes do not match the layers, or non-finite gradients (nothing is changed then).
     public mutating func apply(_ gradients: Gradients<Scalar>, learningRate: Double) throws {
         try Self.validateLearningRate(learningRate)
-        guard gradients.layers.count == layers.count else {
-            throw BackpropError.shapeMismatch(what: "gradients", expected: "\(layers.count) layers",
+        guard gradients.layers.count == shapes.count else {
+            throw BackpropError.shapeMismatch(what: "gradients", expected: "\(shapes.count) layers",
                                               got: "\(gradients.layers.count) layers")
         }
+        var flat = [Scalar]()
+        flat.reserveCapacity(parameterCount)
         for (l, g) in gradients.layers.enumerated() {
-            let layer = layers[l]
-            guard g.weights.rows == layer.inputSize, g.weights.cols == layer.outputSize else {
+            let shape = shapes[l]
+            guard g.weights.rows == shape.inputSize, g.weights.cols == shape.outputSize else {
                 throw BackpropError.shapeMismatch(
-                    what: "weight gradient of layer \(l)", expected: "\(layer.inputSize) × \(layer.outputSize)",
+                    what: "weight gradient of layer \(l)", expected: "\(shape.inputSize) × \(shape.outputSize)",
                     got: "\(g.weights.rows) × \(g.weights.cols)")
             }
-            guard g.bias.count == layer.outputSize else {
+            guard g.bias.count == shape.outputSize else {
                 throw BackpropError.shapeMismatch(what: "bias gradient of layer \(l)",
-                                                  expected: "\(layer.outputSize) values", got: "\(g.bias.count) values")
+                                                  expected: "\(shape.outputSize) values", got: "\(g.bias.count) values")
             }
             if let (r, c) = g.weights.firstNonFinite() {
                 throw BackpropError.nonFinite(what: "weight gradient of layer \(l)", row: r, column: c)
@@ -205,17 +144,12 @@ extension Network {
             if let j = g.bias.firstIndex(where: { !$0.isFinite }) {
                 throw BackpropError.nonFinite(what: "bias gradient of layer \(l)", row: 0, column: j)
             }
+            flat.append(contentsOf: g.weights.elements)
+            flat.append(contentsOf: g.bias)
         }
-        for (l, g) in gradients.layers.enumerated() {
-            try g.weights.elements.withUnsafeBufferPointer { gw in
-                try layers[l].weights.elements.withUnsafeMutableBufferPointer { w in
-                    try Kernels.sgdUpdate(count: w.count, rate: learningRate, g: gw.baseAddress!, w: w.baseAddress!)
-                }
-            }
-            try g.bias.withUnsafeBufferPointer { gb in
-                try layers[l].bias.withUnsafeMutableBufferPointer { b in
-                    try Kernels.sgdUpdate(count: b.count, rate: learningRate, g: gb.baseAddress!, w: b.baseAddress!)
-                }
+        try flat.withUnsafeBufferPointer { g in
+            try parameters.withUnsafeMutableBufferPointer { w in
+                try Kernels.sgdUpdate(count: w.count, rate: learningRate, g: g.baseAddress!, w: w.baseAddress!)
             }
         }
     }

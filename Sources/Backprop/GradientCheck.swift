@@ -128,7 +128,7 @@ extension Network {
 
         // Every entry that can be checked, in a fixed order.
         var entries: [ParameterLocation] = []
-        for (l, layer) in layers.enumerated() {
+        for (l, layer) in shapes.enumerated() {
             for r in 0..<layer.inputSize { for c in 0..<layer.outputSize { entries.append(.weight(layer: l, row: r, col: c)) } }
             for j in 0..<layer.outputSize { entries.append(.bias(layer: l, index: j)) }
         }
@@ -176,7 +176,7 @@ extension Network {
             g.passed = g.maxRelativeError < tolerance && !(g.maxRelativeError.isNaN)
             if g.checked > 0 { groups.append(g) }
         }
-        for l in layers.indices {
+        for l in shapes.indices {
             group(named: "layer \(l) weights") { if case let .weight(layer, _, _) = $0 { return layer == l }; return false }
             group(named: "layer \(l) bias") { if case let .bias(layer, _) = $0 { return layer == l }; return false }
         }
@@ -224,70 +224,81 @@ extension Gradients {
     }
 }
 
-/// Evaluates the loss with one entry perturbed, always in double precision
-/// arithmetic on a private copy of the network and data, and watches the
-/// sign pattern of every ReLU-family layer to detect kink crossings.
+/// Evaluates the loss with one entry perturbed, on a private copy of the
+/// parameters and inputs, and watches the sign pattern of every
+/// ReLU-family layer to detect kink crossings.
 private struct LossProbe<Scalar: NetworkScalar> {
-    var network: Network<Scalar>
+    let network: Network<Scalar>
+    var parameters: [Scalar]
     var inputs: Matrix<Scalar>
     let targets: ResolvedTargets<Scalar>
-    let workspace: Workspace<Scalar>
-    var baselineSigns: [[Bool]?]
+    let engine: Engine<Scalar>
+    var baselineSigns: [[Bool]?] = []
 
     init(network: Network<Scalar>, data: Dataset<Scalar>, targets: ResolvedTargets<Scalar>) throws {
         self.network = network
+        self.parameters = network.parameters
         self.inputs = data.inputs
         self.targets = targets
-        self.workspace = Workspace(widths: network.widths, capacity: data.count, training: false)
-        self.baselineSigns = []
+        self.engine = try Engine(network, capacity: data.count)
         _ = try evaluate()
-        self.baselineSigns = signs()
+        self.baselineSigns = try signs()
     }
 
     /// The sign pattern `z > 0` of each layer with a kink, `nil` for the others.
-    func signs() -> [[Bool]?] {
-        network.layers.enumerated().map { l, layer in
-            guard layer.activation.hasKink else { return nil }
-            let count = inputs.rows * layer.outputSize
-            return (0..<count).map { workspace.z[l][$0] > 0 }
+    func signs() throws -> [[Bool]?] {
+        try network.shapes.enumerated().map { l, shape in
+            guard shape.activation.hasKink else { return nil }
+            let z = try engine.preactivations(layer: l)
+            return (0..<(inputs.rows * shape.outputSize)).map { z[$0] > 0 }
         }
     }
 
     func evaluate() throws -> Double {
-        try inputs.elements.withUnsafeBufferPointer { x in
-            try network.forward(input: x.baseAddress!, rows: inputs.rows, ws: workspace)
-            return try network.outputLoss(rows: inputs.rows, ws: workspace, targets: targets,
-                                          offset: 0, gradient: false)
+        try parameters.withUnsafeBufferPointer { p in
+            try inputs.elements.withUnsafeBufferPointer { x in
+                try targets.withPointer { t in
+                    try engine.gradient(parameters: p.baseAddress!, rows: inputs.rows, x: x.baseAddress!,
+                                        ldx: inputs.cols, targets: t, grad: nil, dx: nil)
+                }
+            }
+        }
+    }
+
+    /// Index of an entry in the parameter vector or the inputs.
+    func slot(_ location: ParameterLocation) -> (inParameters: Bool, index: Int) {
+        switch location {
+        case let .weight(l, r, c):
+            let shape = network.shapes[l]
+            return (true, shape.weightOffset + r * shape.outputSize + c)
+        case let .bias(l, i):
+            return (true, network.shapes[l].biasRange.lowerBound + i)
+        case let .input(r, c):
+            return (false, r * inputs.cols + c)
         }
     }
 
     mutating func set(_ location: ParameterLocation, to value: Scalar) {
-        switch location {
-        case let .weight(l, r, c): network.layers[l].weights[r, c] = value
-        case let .bias(l, i): network.layers[l].bias[i] = value
-        case let .input(r, c): inputs[r, c] = value
-        }
+        let (inParameters, index) = slot(location)
+        if inParameters { parameters[index] = value } else { inputs.elements[index] = value }
     }
 
     func get(_ location: ParameterLocation) -> Scalar {
-        switch location {
-        case let .weight(l, r, c): return network.layers[l].weights[r, c]
-        case let .bias(l, i): return network.layers[l].bias[i]
-        case let .input(r, c): return inputs[r, c]
-        }
+        let (inParameters, index) = slot(location)
+        return inParameters ? parameters[index] : inputs.elements[index]
     }
 
     /// `(L(θ + ε) − L(θ − ε)) / 2ε` at one entry, whether either evaluation
-    /// changed a ReLU sign pattern, and `max(|L(θ ± ε)|)`.
+    /// changed a ReLU sign pattern, and `max(|L(θ ± ε)|, 1)`.
     mutating func centralDifference(at location: ParameterLocation, epsilon: Double) throws -> (Double, Bool, Double) {
         let original = get(location)
         var crossed = false
         set(location, to: original + Scalar(epsilon))
         let plus = try evaluate()
-        crossed = crossed || signs() != baselineSigns
+        crossed = try crossed || signs() != baselineSigns
         set(location, to: original - Scalar(epsilon))
         let minus = try evaluate()
-        crossed = crossed || signs() != baselineSigns
+        crossed = try crossed || signs() != baselineSigns
         set(location, to: original)
         // Divide by the step actually taken: θ ± ε is rounded to the scalar type.
         let step = Double(original + Scalar(epsilon)) - Double(original - Scalar(epsilon))

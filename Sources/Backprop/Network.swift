@@ -24,10 +24,14 @@
 public struct Network<Scalar: NetworkScalar>: Sendable {
     /// Number of input features.
     public let inputSize: Int
-    /// The layers, first to last.
-    public internal(set) var layers: [Dense<Scalar>]
     /// The loss minimised by training.
     public let loss: Loss
+    /// The shape of each layer and where its parameters sit in `parameters`.
+    let shapes: [LayerShape]
+    /// Every parameter in one flat vector, layer after layer: `W_l`
+    /// (row-major, `n_in × n_out`) then `b_l`. The C engine updates it in
+    /// place with a single SGD step.
+    var parameters: [Scalar]
 
     var random: RandomSource
     /// Inputs of the last `forward(_:)`, for `backward(outputGradient:)`.
@@ -50,7 +54,8 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
         try loss.validate(outputActivation: last.activation, outputSize: last.units)
 
         let random = try RandomSource(seed: seed)
-        var built: [Dense<Scalar>] = []
+        var shapes: [LayerShape] = []
+        var parameters: [Scalar] = []
         var nIn = inputSize
         for layer in layers {
             let (count, overflow) = nIn.multipliedReportingOverflow(by: layer.units)
@@ -60,15 +65,15 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
             }
             let initializer = layer.initializer ?? layer.activation.defaultInitializer
             let values = try random.draw(initializer, nIn: nIn, nOut: layer.units)
-            let weights = Matrix<Scalar>(uncheckedRows: nIn, cols: layer.units,
-                                         elements: values.map { Scalar($0) })
-            built.append(Dense(uncheckedWeights: weights,
-                               bias: [Scalar](repeating: 0, count: layer.units),
-                               activation: layer.activation))
+            shapes.append(LayerShape(inputSize: nIn, outputSize: layer.units, activation: layer.activation,
+                                     weightOffset: parameters.count))
+            parameters.append(contentsOf: values.map { Scalar($0) })
+            parameters.append(contentsOf: repeatElement(0, count: layer.units))
             nIn = layer.units
         }
         self.inputSize = inputSize
-        self.layers = built
+        self.shapes = shapes
+        self.parameters = parameters
         self.loss = loss
         self.random = random
     }
@@ -83,37 +88,65 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
                 got: "\(layers[i].inputSize)")
         }
         try loss.validate(outputActivation: last.activation, outputSize: last.outputSize)
+        var shapes: [LayerShape] = []
+        var parameters: [Scalar] = []
+        for layer in layers {
+            shapes.append(LayerShape(inputSize: layer.inputSize, outputSize: layer.outputSize,
+                                     activation: layer.activation, weightOffset: parameters.count))
+            parameters.append(contentsOf: layer.weights.elements)
+            parameters.append(contentsOf: layer.bias)
+        }
         self.inputSize = first.inputSize
-        self.layers = layers
+        self.shapes = shapes
+        self.parameters = parameters
         self.loss = loss
         self.random = try RandomSource(seed: seed)
     }
 
+    /// The layers, first to last, with copies of their parameters.
+    public var layers: [Dense<Scalar>] {
+        shapes.map { shape in
+            Dense(uncheckedWeights: Matrix(uncheckedRows: shape.inputSize, cols: shape.outputSize,
+                                           elements: Array(parameters[shape.weightRange])),
+                  bias: Array(parameters[shape.biasRange]), activation: shape.activation)
+        }
+    }
+
     /// Number of outputs (units of the last layer).
-    public var outputSize: Int { layers[layers.count - 1].outputSize }
+    public var outputSize: Int { shapes[shapes.count - 1].outputSize }
 
     /// Total number of trainable parameters.
-    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
-
-    /// `[inputSize, units of each layer...]`.
-    var widths: [Int] { [inputSize] + layers.map(\.outputSize) }
+    public var parameterCount: Int { parameters.count }
 
     /// Replaces the weights of layer `index` (`n_in × n_out`, finite).
     public mutating func setWeights(_ weights: Matrix<Scalar>, layer index: Int) throws {
         try checkLayerIndex(index)
-        try layers[index].setWeights(weights)
+        let shape = shapes[index]
+        var layer = Dense<Scalar>(uncheckedWeights: Matrix(uncheckedRows: shape.inputSize, cols: shape.outputSize,
+                                                          elements: Array(parameters[shape.weightRange])),
+                                  bias: [], activation: shape.activation)
+        try layer.setWeights(weights)
+        parameters.replaceSubrange(shape.weightRange, with: weights.elements)
     }
 
     /// Replaces the bias of layer `index` (`n_out` finite values).
     public mutating func setBias(_ bias: [Scalar], layer index: Int) throws {
         try checkLayerIndex(index)
-        try layers[index].setBias(bias)
+        let shape = shapes[index]
+        guard bias.count == shape.outputSize else {
+            throw BackpropError.shapeMismatch(what: "bias", expected: "\(shape.outputSize) values",
+                                              got: "\(bias.count) values")
+        }
+        if let j = bias.firstIndex(where: { !$0.isFinite }) {
+            throw BackpropError.nonFinite(what: "bias", row: 0, column: j)
+        }
+        parameters.replaceSubrange(shape.biasRange, with: bias)
     }
 
     func checkLayerIndex(_ index: Int) throws {
-        guard index >= 0 && index < layers.count else {
+        guard index >= 0 && index < shapes.count else {
             throw BackpropError.invalidHyperparameter(name: "layer index", value: "\(index)",
-                                                      expected: "in 0..<\(layers.count)")
+                                                      expected: "in 0..<\(shapes.count)")
         }
     }
 
@@ -131,17 +164,19 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     public func predict(_ inputs: Matrix<Scalar>) throws -> Matrix<Scalar> {
         try validateInputs(inputs, what: "inputs")
         let chunk = Swift.min(inputs.rows, 1024)
-        let ws = Workspace<Scalar>(widths: widths, capacity: chunk, training: false)
+        let engine = try Engine(self, capacity: chunk)
         var out = [Scalar](repeating: 0, count: inputs.rows * outputSize)
-        try inputs.elements.withUnsafeBufferPointer { x in
-            try out.withUnsafeMutableBufferPointer { o in
-                var start = 0
-                while start < inputs.rows {
-                    let rows = Swift.min(chunk, inputs.rows - start)
-                    try forward(input: x.baseAddress! + start * inputSize, rows: rows, ws: ws)
-                    (o.baseAddress! + start * outputSize)
-                        .update(from: ws.a[layers.count - 1], count: rows * outputSize)
-                    start += rows
+        try parameters.withUnsafeBufferPointer { p in
+            try inputs.elements.withUnsafeBufferPointer { x in
+                try out.withUnsafeMutableBufferPointer { o in
+                    var start = 0
+                    while start < inputs.rows {
+                        let rows = Swift.min(chunk, inputs.rows - start)
+                        try engine.forward(parameters: p.baseAddress!, rows: rows,
+                                           x: x.baseAddress! + start * inputSize, ldx: inputSize,
+                                           out: o.baseAddress! + start * outputSize)
+                        start += rows
+                    }
                 }
             }
         }
@@ -167,11 +202,14 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// The mean loss over a data set.
     public func loss(on data: Dataset<Scalar>) throws -> Double {
         let resolved = try resolve(data)
-        let ws = Workspace<Scalar>(widths: widths, capacity: data.count, training: true)
-        return try data.inputs.elements.withUnsafeBufferPointer { x in
-            try forward(input: x.baseAddress!, rows: data.count, ws: ws)
-            return try outputLoss(rows: data.count, ws: ws, targets: resolved, offset: 0,
-                                  gradient: false)
+        let engine = try Engine(self, capacity: data.count)
+        return try parameters.withUnsafeBufferPointer { p in
+            try data.inputs.elements.withUnsafeBufferPointer { x in
+                try resolved.withPointer { t in
+                    try engine.gradient(parameters: p.baseAddress!, rows: data.count, x: x.baseAddress!,
+                                        ldx: inputSize, targets: t, grad: nil, dx: nil)
+                }
+            }
         }
     }
 
@@ -298,4 +336,16 @@ extension Network where Scalar == Double {
     public init(inputSize: Int, layers: [Layer], loss: Loss, seed: UInt64 = 0) throws {
         try self.init(building: inputSize, layers: layers, loss: loss, seed: seed)
     }
+}
+
+/// Where one layer's parameters sit in the network's flat parameter vector.
+struct LayerShape: Sendable, Equatable {
+    var inputSize: Int
+    var outputSize: Int
+    var activation: Activation
+    /// Offset of `W` (`inputSize × outputSize`); `b` follows it.
+    var weightOffset: Int
+
+    var weightRange: Range<Int> { weightOffset ..< weightOffset + inputSize * outputSize }
+    var biasRange: Range<Int> { weightRange.upperBound ..< weightRange.upperBound + outputSize }
 }
