@@ -39,11 +39,15 @@ static int is_small(const bp_layer_spec *s) { return s->n_in * s->n_out <= SMALL
 
 bp_status bp_mlp_create(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
                         size_t max_rows, bp_mlp **out) {
+    /* Checks in the order bp_status.h promises: enums, sizes and values,
+     * overflow (below, while sizing), null pointers last. */
     if (loss < BP_LOSS_MSE || loss > BP_LOSS_SOFTMAX_CCE) return BP_ERR_BAD_ENUM;
-    if (out == NULL || (n_layers > 0 && layers == NULL)) return BP_ERR_NULL_POINTER;
+    if (layers != NULL)
+        for (size_t l = 0; l < n_layers; l++)
+            if (layers[l].act < BP_ACT_IDENTITY || layers[l].act > BP_ACT_SOFTMAX) return BP_ERR_BAD_ENUM;
     if (n_layers == 0 || max_rows == 0) return BP_ERR_ZERO_SIZE;
+    if (layers == NULL) return BP_ERR_NULL_POINTER;
     for (size_t l = 0; l < n_layers; l++) {
-        if (layers[l].act < BP_ACT_IDENTITY || layers[l].act > BP_ACT_SOFTMAX) return BP_ERR_BAD_ENUM;
         if (layers[l].n_in == 0 || layers[l].n_out == 0) return BP_ERR_ZERO_SIZE;
         if (l > 0 && layers[l].n_in != layers[l - 1].n_out) return BP_ERR_BAD_VALUE;
         if (layers[l].act == BP_ACT_LEAKY_RELU && !isfinite(layers[l].param)) return BP_ERR_BAD_VALUE;
@@ -73,6 +77,7 @@ bp_status bp_mlp_create(size_t n_layers, const bp_layer_spec *layers, bp_loss lo
         __builtin_add_overflow(doubles, n_params, &doubles) ||
         doubles > SIZE_MAX / sizeof(double) / 2)
         return BP_ERR_SIZE_OVERFLOW;
+    if (out == NULL) return BP_ERR_NULL_POINTER;
 
     bp_mlp *m = calloc(1, sizeof *m);
     if (m == NULL) return BP_ERR_NO_MEMORY;
@@ -243,16 +248,23 @@ static bp_status output_loss(bp_mlp *m, size_t rows, const double *Y, const size
 /* Shared argument checks for a batch of `rows` inputs. */
 static bp_status check_batch(const bp_mlp *m, const double *params, size_t rows,
                              const double *X, size_t ldx) {
-    if (m == NULL || params == NULL || X == NULL) return BP_ERR_NULL_POINTER;
+    if (m == NULL) return BP_ERR_NULL_POINTER;
     if (rows == 0) return BP_ERR_ZERO_SIZE;
     if (rows > m->max_rows) return BP_ERR_BAD_VALUE;
-    return bp_check_matrix(rows, m->layers[0].n_in, X, ldx);
+    BP_TRY(bp_check_matrix(rows, m->layers[0].n_in, X, ldx));   /* ld, overflow, X */
+    return params == NULL ? BP_ERR_NULL_POINTER : BP_OK;
 }
 
-/* Targets: exactly one of Y and labels, labels only for categorical losses. */
-static bp_status check_targets(const bp_mlp *m, const double *Y, const size_t *labels) {
-    if ((Y == NULL) == (labels == NULL)) return BP_ERR_NULL_POINTER;
+/* Labels only for categorical losses (an enum-class error, checked first). */
+static bp_status check_label_kind(const bp_mlp *m, const size_t *labels) {
     if (labels && m->loss != BP_LOSS_CCE && m->loss != BP_LOSS_SOFTMAX_CCE) return BP_ERR_BAD_ENUM;
+    return BP_OK;
+}
+
+/* Targets: exactly one of Y and labels. */
+static bp_status check_targets(const bp_mlp *m, const double *Y, const size_t *labels) {
+    (void)m;
+    if ((Y == NULL) == (labels == NULL)) return BP_ERR_NULL_POINTER;
     return BP_OK;
 }
 
@@ -267,6 +279,8 @@ bp_status bp_mlp_forward(bp_mlp *m, const double *params, size_t rows,
 bp_status bp_mlp_gradient(bp_mlp *m, const double *params, size_t rows,
                           const double *X, size_t ldx, const double *Y,
                           const size_t *labels, double *loss, double *grad, double *dX) {
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    BP_TRY(check_label_kind(m, labels));
     BP_TRY(check_batch(m, params, rows, X, ldx));
     BP_TRY(check_targets(m, Y, labels));
     if (loss == NULL) return BP_ERR_NULL_POINTER;
@@ -301,14 +315,34 @@ bp_status bp_mlp_train_step(bp_mlp *m, double *params,
                             const size_t *labels_all, const size_t *indices,
                             size_t start, size_t rows, double learning_rate,
                             double *loss, int *diverged) {
-    if (m == NULL || params == NULL || X_all == NULL || loss == NULL || diverged == NULL)
-        return BP_ERR_NULL_POINTER;
-    BP_TRY(check_targets(m, Y_all, labels_all));
-    if (!isfinite(learning_rate)) return BP_ERR_BAD_VALUE;
-    if (rows == 0) return BP_ERR_ZERO_SIZE;
-    if (rows > m->max_rows) return BP_ERR_BAD_VALUE;
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    BP_TRY(check_label_kind(m, labels_all));
     size_t n_in = m->layers[0].n_in, k = m->layers[m->n_layers - 1].n_out;
     if (ldx < n_in) return BP_ERR_LEADING_DIMENSION;
+    if (rows == 0) return BP_ERR_ZERO_SIZE;
+    if (rows > m->max_rows || !isfinite(learning_rate)) return BP_ERR_BAD_VALUE;
+    /* Every row the batch reads must be addressable: row r spans
+     * [r·ldx, r·ldx + n_in) of X_all and [r·k, r·k + k) of Y_all. */
+    size_t end;
+    if (__builtin_add_overflow(start, rows, &end)) return BP_ERR_SIZE_OVERFLOW;
+    if (indices == NULL) {
+        BP_TRY(bp_check_matrix(end, n_in, X_all, ldx));
+        if (Y_all) BP_TRY(bp_check_matrix(end, k, Y_all, k));
+    } else {
+        for (size_t i = start; i < end; i++) {
+            if (indices[i] == SIZE_MAX) return BP_ERR_SIZE_OVERFLOW;
+            BP_TRY(bp_check_matrix(indices[i] + 1, n_in, X_all, ldx));
+            if (Y_all) BP_TRY(bp_check_matrix(indices[i] + 1, k, Y_all, k));
+        }
+    }
+    if (params == NULL || loss == NULL || diverged == NULL || X_all == NULL) return BP_ERR_NULL_POINTER;
+    BP_TRY(check_targets(m, Y_all, labels_all));
+    if (labels_all) {
+        for (size_t i = start; i < end; i++) {
+            size_t r = indices ? indices[i] : i;
+            if (labels_all[r] >= k) return BP_ERR_LABEL_OUT_OF_RANGE;
+        }
+    }
 
     const double *X = X_all + (indices ? 0 : start * ldx), *Y = Y_all ? Y_all + (indices ? 0 : start * k) : NULL;
     const size_t *labels = labels_all ? labels_all + (indices ? 0 : start) : NULL;

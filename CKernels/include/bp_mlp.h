@@ -15,6 +15,19 @@
  *     dW_l = A_{l−1}ᵀ·dZ_l,  db_l = Σ_rows dZ_l
  *     dA_{l−1} = dZ_l·W_lᵀ,  dZ_{l−1} = dA_{l−1} ⊙ f'_{l−1}(Z_{l−1})
  *
+ * Statuses (checked in bp_status.h's order: enums, sizes and values,
+ * overflow, null pointers): BP_ERR_BAD_ENUM for an unknown loss or
+ * activation, or integer labels with a non-categorical loss;
+ * BP_ERR_ZERO_SIZE for no layers, a zero width, max_rows == 0 or rows == 0;
+ * BP_ERR_BAD_VALUE for layers that do not connect, a non-finite leaky-ReLU
+ * slope, a fused loss whose output activation does not match, rows >
+ * max_rows, a non-finite learning rate, or an out-of-range layer index;
+ * BP_ERR_LEADING_DIMENSION for ldx < n_in; BP_ERR_SIZE_OVERFLOW when sizes or
+ * the rows a call reads do not fit in size_t; BP_ERR_NULL_POINTER for a
+ * missing pointer, and for targets given both as Y and labels or as
+ * neither; BP_ERR_LABEL_OUT_OF_RANGE for a label ≥ the output width
+ * (checked before anything is written); BP_ERR_NO_MEMORY from create.
+ *
  * A bp_mlp holds the layer shapes, the loss and scratch memory for batches
  * of up to max_rows samples; after bp_mlp_create nothing allocates. One
  * bp_mlp must be used by one thread at a time; parameters are passed in on

@@ -5,7 +5,9 @@ import CKernels
 public struct Gradients<Scalar: NetworkScalar>: Sendable, Equatable {
     /// `dL/dW_l` (`n_in × n_out`) and `dL/db_l` (`n_out`) for each layer.
     public struct Layer: Sendable, Equatable {
+        /// `dL/dW`, `n_in × n_out`.
         public var weights: Matrix<Scalar>
+        /// `dL/db`, `n_out` values.
         public var bias: [Scalar]
     }
     /// One entry per layer, first to last.

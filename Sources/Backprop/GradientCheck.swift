@@ -31,7 +31,9 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
         public var maxRelativeError: Double
         /// Where the largest relative error occurs, with both values there.
         public var worst: ParameterLocation?
+        /// The backpropagated value at `worst`.
         public var analyticAtWorst: Double
+        /// The finite-difference value at `worst`.
         public var numericAtWorst: Double
         /// `maxRelativeError < tolerance`.
         public var passed: Bool

@@ -12,12 +12,19 @@
 /// - `zeros`: all weights 0 (symmetric: every unit of a layer then learns
 ///   the same thing; useful for tests and linear models).
 public enum Initializer: Sendable, Hashable, Codable {
+    /// N(0, std²).
     case normal(std: Double)
+    /// U[a, b).
     case uniform(Double, Double)
+    /// Glorot normal, N(0, 2/(n_in + n_out)).
     case xavier
+    /// Glorot uniform, U(±√(6/(n_in + n_out))).
     case xavierUniform
+    /// He normal, N(0, 2/n_in).
     case he
+    /// He uniform, U(±√(6/n_in)).
     case heUniform
+    /// All zeros.
     case zeros
 
     func validate() throws {

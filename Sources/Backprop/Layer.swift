@@ -80,6 +80,25 @@ public struct Dense<Scalar: NetworkScalar>: Sendable, Equatable, Codable {
         self.bias = bias
     }
 
+    private enum CodingKeys: String, CodingKey { case weights, bias, activation }
+
+    /// Decodes `{"weights": …, "bias": […], "activation": …}`, validating
+    /// shapes and finiteness like ``init(weights:bias:activation:)``.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(weights: try c.decode(Matrix<Scalar>.self, forKey: .weights),
+                      bias: try c.decode([Scalar].self, forKey: .bias),
+                      activation: try c.decode(Activation.self, forKey: .activation))
+    }
+
+    /// Encodes weights, bias and activation (the shape follows from the weights).
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(weights, forKey: .weights)
+        try c.encode(bias, forKey: .bias)
+        try c.encode(activation, forKey: .activation)
+    }
+
     /// Number of trainable parameters, `inputSize·outputSize + outputSize`.
     public var parameterCount: Int { inputSize * outputSize + outputSize }
 }

@@ -15,8 +15,11 @@ import CKernels
 /// `dL/dz = (ŷ − y)/n` computed from the logits: it is exact, cheaper, and
 /// cannot overflow or lose precision when the output saturates.
 public enum Loss: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+    /// Mean squared error, for regression (any output activation).
     case meanSquaredError
+    /// Binary cross-entropy, for independent 0/1 targets (sigmoid outputs).
     case binaryCrossEntropy
+    /// Categorical cross-entropy, for one class per sample (softmax outputs).
     case categoricalCrossEntropy
 
     public var description: String { rawValue }

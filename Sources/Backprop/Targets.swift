@@ -8,7 +8,9 @@
 ///   output, label 0 or 1 is the target value; otherwise each label becomes
 ///   a one-hot row.
 public enum Targets<Scalar: NetworkScalar>: Sendable, Equatable {
+    /// Dense targets, `n × outputSize`.
     case values(Matrix<Scalar>)
+    /// Class indices in `0 ..< classes`.
     case labels([Int])
 
     /// Number of samples.
@@ -27,16 +29,19 @@ public struct Dataset<Scalar: NetworkScalar>: Sendable, Equatable {
     /// `n` targets.
     public var targets: Targets<Scalar>
 
+    /// Inputs (`n × features`) with dense targets (`n × outputs`).
     public init(inputs: Matrix<Scalar>, targets: Matrix<Scalar>) {
         self.inputs = inputs
         self.targets = .values(targets)
     }
 
+    /// Inputs (`n × features`) with `n` integer class labels.
     public init(inputs: Matrix<Scalar>, labels: [Int]) {
         self.inputs = inputs
         self.targets = .labels(labels)
     }
 
+    /// Inputs (`n × features`) with either kind of targets.
     public init(inputs: Matrix<Scalar>, targets: Targets<Scalar>) {
         self.inputs = inputs
         self.targets = targets

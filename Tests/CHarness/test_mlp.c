@@ -1,0 +1,1425 @@
+/*
+ * test_mlp.c — the whole-network engine of bp_mlp.h, against references
+ * that never call bp_mlp:
+ *
+ *  - forward: the layer-by-layer composition of the individual kernels
+ *    (bp_dgemm, bp_bias_add, bp_activation_forward), for networks whose
+ *    layers take both paths of mlp.c (≤ 256 weights: a direct loop; more: the
+ *    GEMM kernels), every activation, a padded X whose padding is NaN;
+ *  - bp_mlp_preactivations: the Z of that composition, for the most recent
+ *    forward pass;
+ *  - bp_mlp_gradient: every parameter and input gradient against central
+ *    finite differences of the loss (the loss bp_mlp_gradient returns with
+ *    grad = NULL), for every loss kind, and against the manual backward
+ *    composition of the kernels (bp_loss_compute*, bp_activation_backward,
+ *    bp_weight_gradient, bp_bias_gradient, bp_input_gradient);
+ *  - bp_mlp_backward with the MSE gradient as dA_out against
+ *    bp_mlp_gradient with BP_LOSS_MSE;
+ *  - bp_mlp_train_step against bp_mlp_gradient plus a plain-loop update,
+ *    with and without an index permutation, with dense targets and labels,
+ *    and its divergence reports;
+ *  - every documented argument error, with the outputs left untouched, and
+ *    the order in which bp_status.h says several faults are reported.
+ *
+ * The parameter layout [W_0 | b_0 | W_1 | b_1 | ...] is recomputed here from
+ * the header's description.
+ */
+#include "harness.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAXL 4
+
+/* ---- network descriptions ------------------------------------------------------------ */
+
+typedef struct net_cfg {
+    const char *name;
+    size_t nl;
+    bp_layer_spec ls[MAXL];
+    bp_loss loss;
+    int labels;         /* targets as class labels instead of dense Y */
+} net_cfg;
+
+#define L_(i, o, a) {(i), (o), (a), 0.0}
+#define LEAKY_(i, o) {(i), (o), BP_ACT_LEAKY_RELU, 0.1}
+
+static int is_fused(bp_loss loss)
+{
+    return loss == BP_LOSS_BCE_LOGITS || loss == BP_LOSS_SOFTMAX_CCE;
+}
+
+static int is_categorical(bp_loss loss)
+{
+    return loss == BP_LOSS_CCE || loss == BP_LOSS_SOFTMAX_CCE;
+}
+
+static size_t n_in0(const net_cfg *c) { return c->ls[0].n_in; }
+static size_t n_out_last(const net_cfg *c) { return c->ls[c->nl - 1].n_out; }
+
+/* Offsets of W_l and b_l in the flat parameter vector (bp_mlp.h layout). */
+typedef struct layout { size_t w[MAXL], b[MAXL], total; } layout;
+
+static layout make_layout(const net_cfg *c)
+{
+    layout o;
+    memset(&o, 0, sizeof o);
+    size_t off = 0;
+    for (size_t l = 0; l < c->nl; l++) {
+        o.w[l] = off;
+        off += c->ls[l].n_in * c->ls[l].n_out;
+        o.b[l] = off;
+        off += c->ls[l].n_out;
+    }
+    o.total = off;
+    return o;
+}
+
+/* W_l uniform on ±2/√n_in (pre-activations of order 1 for inputs in
+ * [−1, 1]), b_l uniform on ±0.5. */
+static void fill_params(h_rng *r, const net_cfg *c, const layout *o, double *p)
+{
+    for (size_t l = 0; l < c->nl; l++) {
+        size_t ni = c->ls[l].n_in, no = c->ls[l].n_out;
+        double s = 2.0 / sqrt((double)ni);
+        h_fill(r, p + o->w[l], ni * no, -s, s);
+        h_fill(r, p + o->b[l], no, -0.5, 0.5);
+    }
+}
+
+/* ---- the reference network: the individual kernels, layer by layer ------------------------ */
+
+typedef struct ref {
+    const net_cfg *c;
+    layout lay;
+    double *Z[MAXL], *A[MAXL], *dZ[MAXL], *dA[MAXL];
+} ref;
+
+static void ref_init(ref *r, const net_cfg *c, size_t max_rows)
+{
+    r->c = c;
+    r->lay = make_layout(c);
+    for (size_t l = 0; l < c->nl; l++) {
+        size_t n = max_rows * c->ls[l].n_out;
+        r->Z[l] = h_alloc(n);
+        r->A[l] = h_alloc(n);
+        r->dZ[l] = h_alloc(n);
+        r->dA[l] = h_alloc(n);
+    }
+}
+
+static void ref_free(ref *r)
+{
+    for (size_t l = 0; l < r->c->nl; l++) {
+        free(r->Z[l]);
+        free(r->A[l]);
+        free(r->dZ[l]);
+        free(r->dA[l]);
+    }
+}
+
+#define R_TRY(call)                                                            \
+    do {                                                                       \
+        bp_status r_s_ = (call);                                               \
+        if (r_s_ != BP_OK) return r_s_;                                        \
+    } while (0)
+
+/* Z_l = A_{l−1}·W_l + b_l, A_l = f_l(Z_l). */
+static bp_status ref_forward(ref *r, const double *p, size_t rows, const double *X,
+                             size_t ldx)
+{
+    const net_cfg *c = r->c;
+    for (size_t l = 0; l < c->nl; l++) {
+        const bp_layer_spec *s = &c->ls[l];
+        const double *in = l == 0 ? X : r->A[l - 1];
+        size_t ld = l == 0 ? ldx : s->n_in;
+        R_TRY(bp_dgemm(BP_NO_TRANS, BP_NO_TRANS, rows, s->n_out, s->n_in, 1.0, in, ld,
+                       p + r->lay.w[l], s->n_out, 0.0, r->Z[l], s->n_out));
+        R_TRY(bp_bias_add(rows, s->n_out, p + r->lay.b[l], r->Z[l], s->n_out));
+        R_TRY(bp_activation_forward(s->act, s->param, rows, s->n_out, r->Z[l], r->A[l]));
+    }
+    return BP_OK;
+}
+
+/* Loss and backpropagation composed from the kernels. The fused losses read
+ * the logits Z_L and give dZ_L directly; the others read A_L and go through
+ * the output activation's backward pass (bp_mlp.h). */
+static bp_status ref_gradient(ref *r, const double *p, size_t rows, const double *X,
+                              size_t ldx, const double *Y, const size_t *lab,
+                              double *loss, double *grad, double *dX)
+{
+    const net_cfg *c = r->c;
+    size_t L = c->nl - 1, k = c->ls[L].n_out;
+    R_TRY(ref_forward(r, p, rows, X, ldx));
+    int fused = is_fused(c->loss);
+    const double *pred = fused ? r->Z[L] : r->A[L];
+    double *g = fused ? r->dZ[L] : r->dA[L];
+    if (lab)
+        R_TRY(bp_loss_compute_labels(c->loss, rows, k, pred, lab, loss, g));
+    else
+        R_TRY(bp_loss_compute(c->loss, rows, k, pred, Y, loss, g));
+    if (!fused)
+        R_TRY(bp_activation_backward(c->ls[L].act, c->ls[L].param, rows, k, r->Z[L],
+                                     r->A[L], r->dA[L], r->dZ[L]));
+    for (size_t l = L + 1; l-- > 0;) {
+        const bp_layer_spec *s = &c->ls[l];
+        const double *in = l == 0 ? X : r->A[l - 1];
+        size_t ld = l == 0 ? ldx : s->n_in;
+        const double *W = p + r->lay.w[l];
+        R_TRY(bp_weight_gradient(rows, s->n_in, s->n_out, 1.0, in, ld, r->dZ[l], s->n_out,
+                                 0.0, grad + r->lay.w[l], s->n_out));
+        R_TRY(bp_bias_gradient(rows, s->n_out, 1.0, r->dZ[l], s->n_out, 0.0,
+                               grad + r->lay.b[l]));
+        if (l == 0) {
+            if (dX)
+                R_TRY(bp_input_gradient(rows, s->n_in, s->n_out, r->dZ[0], s->n_out, W,
+                                        s->n_out, dX, s->n_in));
+        } else {
+            const bp_layer_spec *below = &c->ls[l - 1];
+            R_TRY(bp_input_gradient(rows, s->n_in, s->n_out, r->dZ[l], s->n_out, W,
+                                    s->n_out, r->dA[l - 1], s->n_in));
+            R_TRY(bp_activation_backward(below->act, below->param, rows, below->n_out,
+                                         r->Z[l - 1], r->A[l - 1], r->dA[l - 1],
+                                         r->dZ[l - 1]));
+        }
+    }
+    return BP_OK;
+}
+
+/* Distance of the nearest ReLU / leaky-ReLU pre-activation from the kink,
+ * after ref_forward (+inf when the network has none). */
+static double kink_distance(const ref *r, size_t rows)
+{
+    double d = INFINITY;
+    for (size_t l = 0; l < r->c->nl; l++) {
+        bp_activation a = r->c->ls[l].act;
+        if (a != BP_ACT_RELU && a != BP_ACT_LEAKY_RELU)
+            continue;
+        for (size_t i = 0; i < rows * r->c->ls[l].n_out; i++)
+            d = fmin(d, fabs(r->Z[l][i]));
+    }
+    return d;
+}
+
+/* ---- batches ------------------------------------------------------------------------------ */
+
+typedef struct batch {
+    size_t rows, ldx;
+    double *X;      /* rows × n_in, leading dimension ldx, NaN padding */
+    double *Y;      /* rows × k, contiguous */
+    size_t *lab;    /* rows labels (Y one-hot of them for categorical losses) */
+} batch;
+
+/* Targets suited to the loss: MSE uniform on [−1, 1), binary losses {0, 1},
+ * categorical one-hot rows of random labels. */
+static void make_batch(h_rng *r, const net_cfg *c, size_t rows, size_t ldx, batch *b)
+{
+    size_t ni = n_in0(c), k = n_out_last(c);
+    b->rows = rows;
+    b->ldx = ldx;
+    b->X = h_matrix(r, rows, ni, ldx, -1.0, 1.0, h_nan());
+    b->Y = h_alloc(rows * k);
+    b->lab = malloc(rows * sizeof *b->lab);
+    for (size_t i = 0; i < rows; i++) {
+        b->lab[i] = h_below(r, k);
+        for (size_t j = 0; j < k; j++) {
+            double *y = &b->Y[i * k + j];
+            if (c->loss == BP_LOSS_MSE)
+                *y = h_uniform(r, -1.0, 1.0);
+            else if (is_categorical(c->loss))
+                *y = j == b->lab[i] ? 1.0 : 0.0;
+            else
+                *y = (double)(h_next(r) & 1);
+        }
+    }
+}
+
+static void free_batch(batch *b)
+{
+    free(b->X);
+    free(b->Y);
+    free(b->lab);
+}
+
+static const double *targets_Y(const net_cfg *c, const batch *b)
+{
+    return c->labels ? NULL : b->Y;
+}
+
+static const size_t *targets_lab(const net_cfg *c, const batch *b)
+{
+    return c->labels ? b->lab : NULL;
+}
+
+/* Parameters drawn until every ReLU-type pre-activation of the batch is more
+ * than 1e-3 from the kink: a finite-difference step of 1e-6 moves a
+ * pre-activation by at most ~1e-5 here, so no step crosses a kink. */
+static void draw_params(h_rng *r, const net_cfg *c, ref *rf, double *p, const batch *b)
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        fill_params(r, c, &rf->lay, p);
+        H_OK(ref_forward(rf, p, b->rows, b->X, b->ldx));
+        if (kink_distance(rf, b->rows) > 1e-3)
+            return;
+    }
+    H_EXPECT(0, "%s: no parameters in 100 draws keep ReLU inputs 1e-3 from 0", c->name);
+}
+
+static bp_mlp *create(const net_cfg *c, size_t max_rows)
+{
+    bp_mlp *m = NULL;
+    H_OK(bp_mlp_create(c->nl, c->ls, c->loss, max_rows, &m));
+    H_EXPECT(m != NULL, "%s: bp_mlp_create gave no workspace", c->name);
+    return m;
+}
+
+/* max |x − y| / max |y| over n elements (+inf for a NaN or infinity). */
+static double rel_err(const double *x, const double *y, size_t n)
+{
+    return h_normwise_err(1, n, x, n, y, n, h_max_abs(y, n));
+}
+
+/* ---- 1, 5. forward and pre-activations ----------------------------------------------------- */
+
+/*
+ * Tolerance 1e-13, norm-wise per matrix. mlp.c and the reference differ only
+ * in the order of the sums (the direct path starts from b_j and adds x_k·w_kj
+ * in increasing k; bp_dgemm may block, use FMA, and adds b last), so each
+ * Z_ij differs by at most ~2·γ_{n_in+1}·(Σ_k |x_k·w_kj| + |b_j|)
+ * ≈ 2·31·1.1e-16 ≈ 7e-15 of a scale that is within a small factor of max|Z|
+ * for our data; activations are 1-Lipschitz (softmax too) and three layers
+ * of weights of norm ~2 carry it to the output, below 1e-13.
+ */
+#define FWD_TOL 1e-13
+
+static const net_cfg FWD_NETS[] = {
+    /* every layer ≤ 256 weights: the direct loop path */
+    {"3-5-2 relu/softmax", 2, {L_(3, 5, BP_ACT_RELU), L_(5, 2, BP_ACT_SOFTMAX)},
+     BP_LOSS_MSE, 0},
+    {"3-5-2 leaky/sigmoid", 2, {LEAKY_(3, 5), L_(5, 2, BP_ACT_SIGMOID)}, BP_LOSS_MSE, 0},
+    {"3-5-4-2 tanh/identity/sigmoid", 3,
+     {L_(3, 5, BP_ACT_TANH), L_(5, 4, BP_ACT_IDENTITY), L_(4, 2, BP_ACT_SIGMOID)},
+     BP_LOSS_MSE, 0},
+    /* 600 and 320 weights: the GEMM path, then 64 direct */
+    {"30-20-16-4 relu/tanh/softmax", 3,
+     {L_(30, 20, BP_ACT_RELU), L_(20, 16, BP_ACT_TANH), L_(16, 4, BP_ACT_SOFTMAX)},
+     BP_LOSS_MSE, 0},
+    {"30-20-16-4 leaky/sigmoid/identity", 3,
+     {LEAKY_(30, 20), L_(20, 16, BP_ACT_SIGMOID), L_(16, 4, BP_ACT_IDENTITY)},
+     BP_LOSS_MSE, 0},
+    {"30-20-16-4 softmax/identity/tanh", 3,
+     {L_(30, 20, BP_ACT_SOFTMAX), L_(20, 16, BP_ACT_IDENTITY), L_(16, 4, BP_ACT_TANH)},
+     BP_LOSS_MSE, 0},
+    /* 30-20-10-4: 600 weights on GEMM, 200 and 40 direct */
+    {"30-20-10-4 tanh/relu/leaky", 3,
+     {L_(30, 20, BP_ACT_TANH), L_(20, 10, BP_ACT_RELU), LEAKY_(10, 4)}, BP_LOSS_MSE, 0},
+    /* the threshold itself: 16·16 = 256 direct, 16·17 = 272 GEMM */
+    {"16-16-17-3 sigmoid/leaky/softmax", 3,
+     {L_(16, 16, BP_ACT_SIGMOID), LEAKY_(16, 17), L_(17, 3, BP_ACT_SOFTMAX)},
+     BP_LOSS_MSE, 0},
+};
+
+/* bp_mlp_forward on one batch against the reference; every layer's Z
+ * through bp_mlp_preactivations, the output copied to `out` and nothing
+ * beyond rows × k written. */
+static void check_forward(const net_cfg *c, bp_mlp *m, ref *rf, const double *p,
+                          const batch *b)
+{
+    size_t k = n_out_last(c), rows = b->rows;
+    double *out = h_alloc_fill(rows * k + 8, H_OUT_PAD);
+    double *Xcopy = h_copy(b->X, rows * b->ldx);
+    H_OK(bp_mlp_forward(m, p, rows, b->X, b->ldx, out));
+    H_OK(ref_forward(rf, p, rows, b->X, b->ldx));
+    double e = rel_err(out, rf->A[c->nl - 1], rows * k);
+    H_EXPECT(e <= FWD_TOL, "%s, %zu rows: output differs from the kernel composition by "
+             "%.3g (norm-wise relative)", c->name, rows, e);
+    for (size_t l = 0; l < c->nl; l++) {
+        const double *Z = NULL;
+        H_OK(bp_mlp_preactivations(m, l, &Z));
+        H_EXPECT(Z != NULL, "%s: no Z for layer %zu", c->name, l);
+        e = rel_err(Z, rf->Z[l], rows * c->ls[l].n_out);
+        H_EXPECT(e <= FWD_TOL, "%s, %zu rows: Z of layer %zu differs by %.3g", c->name,
+                 rows, l, e);
+    }
+    H_EXPECT(h_padding_intact(out, 1, rows * k, rows * k + 8, H_OUT_PAD),
+             "%s: bp_mlp_forward wrote beyond rows × k outputs", c->name);
+    H_EXPECT(h_same_bits(Xcopy, b->X, rows * b->ldx), "%s: X was modified", c->name);
+    free(out);
+    free(Xcopy);
+}
+
+static void test_forward_matches_kernel_composition(void **state)
+{
+    (void)state;
+    h_rng r;
+    h_seed(&r, 9001);
+    for (size_t t = 0; t < sizeof FWD_NETS / sizeof FWD_NETS[0]; t++) {
+        const net_cfg *c = &FWD_NETS[t];
+        const size_t max_rows = 13;
+        ref rf;
+        ref_init(&rf, c, max_rows);
+        bp_mlp *m = create(c, max_rows);
+        layout o = make_layout(c);
+        double *p = h_alloc(o.total);
+        fill_params(&r, c, &o, p);
+        double *pcopy = h_copy(p, o.total);
+        /* ldx = n_in + 3 with NaN padding: any read of it poisons the output. */
+        batch b1, b2, b3;
+        make_batch(&r, c, 11, n_in0(c) + 3, &b1);
+        make_batch(&r, c, 4, n_in0(c) + 1, &b2);
+        make_batch(&r, c, max_rows, n_in0(c), &b3);
+        check_forward(c, m, &rf, p, &b1);
+        check_forward(c, m, &rf, p, &b2);   /* fewer rows, on a used workspace */
+        check_forward(c, m, &rf, p, &b3);   /* rows == max_rows, ldx == n_in */
+        H_EXPECT(h_same_bits(p, pcopy, o.total), "%s: params were modified", c->name);
+        /* out == NULL is allowed and still runs the pass */
+        H_OK(bp_mlp_forward(m, p, b1.rows, b1.X, b1.ldx, NULL));
+        const double *Z = NULL;
+        H_OK(bp_mlp_preactivations(m, 0, &Z));
+        H_OK(ref_forward(&rf, p, b1.rows, b1.X, b1.ldx));
+        H_EXPECT(rel_err(Z, rf.Z[0], b1.rows * c->ls[0].n_out) <= FWD_TOL,
+                 "%s: forward with out == NULL did not run the pass", c->name);
+        free_batch(&b1);
+        free_batch(&b2);
+        free_batch(&b3);
+        free(p);
+        free(pcopy);
+        bp_mlp_free(m);
+        ref_free(&rf);
+    }
+}
+
+static void test_parameter_count(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof FWD_NETS / sizeof FWD_NETS[0]; t++) {
+        const net_cfg *c = &FWD_NETS[t];
+        size_t want = 0;
+        for (size_t l = 0; l < c->nl; l++)
+            want += c->ls[l].n_in * c->ls[l].n_out + c->ls[l].n_out;
+        bp_mlp *m = create(c, 1);
+        size_t got = 0;
+        H_OK(bp_mlp_parameter_count(m, &got));
+        H_EXPECT(got == want, "%s: %zu parameters, expected %zu", c->name, got, want);
+        bp_mlp_free(m);
+    }
+}
+
+/* bp_mlp_preactivations follows the most recent forward pass, whichever call
+ * ran it (bp_mlp_gradient, bp_mlp_backward, bp_mlp_train_step). */
+static void test_preactivations_follow_last_forward(void **state)
+{
+    (void)state;
+    h_rng r;
+    h_seed(&r, 9002);
+    const net_cfg c = {"30-12-3 tanh/identity", 2,
+                       {L_(30, 12, BP_ACT_TANH), L_(12, 3, BP_ACT_IDENTITY)},
+                       BP_LOSS_MSE, 0};
+    ref rf;
+    ref_init(&rf, &c, 8);
+    bp_mlp *m = create(&c, 8);
+    layout o = make_layout(&c);
+    double *p = h_alloc(o.total), *grad = h_alloc(o.total);
+    fill_params(&r, &c, &o, p);
+    batch a, b;
+    make_batch(&r, &c, 8, 31, &a);
+    make_batch(&r, &c, 3, 30, &b);
+    double loss = 0.0;
+    const double *Z = NULL;
+    H_OK(bp_mlp_forward(m, p, a.rows, a.X, a.ldx, NULL));
+    H_OK(bp_mlp_gradient(m, p, b.rows, b.X, b.ldx, b.Y, NULL, &loss, grad, NULL));
+    H_OK(ref_forward(&rf, p, b.rows, b.X, b.ldx));
+    for (size_t l = 0; l < c.nl; l++) {
+        H_OK(bp_mlp_preactivations(m, l, &Z));
+        H_EXPECT(rel_err(Z, rf.Z[l], b.rows * c.ls[l].n_out) <= FWD_TOL,
+                 "after bp_mlp_gradient: Z of layer %zu is not that of its batch", l);
+    }
+    H_OK(bp_mlp_backward(m, p, a.rows, a.X, a.ldx, a.Y, grad, NULL));
+    H_OK(ref_forward(&rf, p, a.rows, a.X, a.ldx));
+    H_OK(bp_mlp_preactivations(m, 1, &Z));
+    H_EXPECT(rel_err(Z, rf.Z[1], a.rows * 3) <= FWD_TOL,
+             "after bp_mlp_backward: Z of layer 1 is not that of its batch");
+    /* train_step: the forward pass ran with the parameters before the update */
+    double *p0 = h_copy(p, o.total);
+    int diverged = -1;
+    H_OK(bp_mlp_train_step(m, p, b.X, b.ldx, b.Y, NULL, NULL, 0, b.rows, 0.1, &loss,
+                           &diverged));
+    H_EXPECT(diverged == 0, "train step diverged (%d)", diverged);
+    H_OK(ref_forward(&rf, p0, b.rows, b.X, b.ldx));
+    H_OK(bp_mlp_preactivations(m, 0, &Z));
+    H_EXPECT(rel_err(Z, rf.Z[0], b.rows * 12) <= FWD_TOL,
+             "after bp_mlp_train_step: Z of layer 0 is not that of the step's forward pass");
+    /* a layer that does not exist; Z is left alone */
+    const double sentinel = 0.0;
+    Z = &sentinel;
+    H_STATUS(BP_ERR_BAD_VALUE, bp_mlp_preactivations(m, c.nl, &Z));
+    H_STATUS(BP_ERR_BAD_VALUE, bp_mlp_preactivations(m, SIZE_MAX, &Z));
+    H_EXPECT(Z == &sentinel, "bp_mlp_preactivations wrote Z on an error");
+    H_STATUS(BP_ERR_NULL_POINTER, bp_mlp_preactivations(NULL, 0, &Z));
+    H_STATUS(BP_ERR_NULL_POINTER, bp_mlp_preactivations(m, 0, NULL));
+    free_batch(&a);
+    free_batch(&b);
+    free(p);
+    free(p0);
+    free(grad);
+    bp_mlp_free(m);
+    ref_free(&rf);
+}
+
+/* ---- 2. gradients against finite differences and the kernel composition -------------------- */
+
+/*
+ * Finite differences: g ≈ (L(θ + ε) − L(θ − ε)) / ((θ + ε) − (θ − ε)),
+ * ε = 1e-6, dividing by the step actually taken. L is the loss of
+ * bp_mlp_gradient with grad = dX = NULL. Truncation error is O(ε²·L''') ≈
+ * 1e-12; rounding error is about 2u·|L±|/(2ε) per difference, so
+ * the analytic and numerical values are compared relative to
+ *     max(|a|, |n|, 4u·max(|L±|, 1)/ε / 1e-6)
+ * (u = 2^-53): below that floor (≈ 4.4e-4 for an O(1) loss) finite
+ * differences cannot resolve 1e-6 relative, and such entries are held to
+ * ~4.4e-10 absolute instead. The error must stay below 1e-6, and every block
+ * (each W_l, each b_l, dX) must have an entry above the floor, so no check
+ * passes vacuously on zero gradients.
+ *
+ * The manual composition uses the same kernels as mlp.c's GEMM path, with
+ * different summation orders on its direct path: results agree to a few
+ * ulps of each block's scale; 1e-12 norm-wise leaves a wide margin.
+ */
+#define FD_EPS 1e-6
+#define FD_TOL 1e-6
+#define U_ROUND 0x1.0p-53
+#define COMPOSE_TOL 1e-12
+
+static double mlp_loss(bp_mlp *m, const net_cfg *c, const double *p, const batch *b)
+{
+    double L = h_nan();
+    bp_status s = bp_mlp_gradient(m, p, b->rows, b->X, b->ldx, targets_Y(c, b),
+                                  targets_lab(c, b), &L, NULL, NULL);
+    return s == BP_OK ? L : h_nan();
+}
+
+typedef struct fd_stats {
+    double worst, max_an, max_fd, floor_min;
+    size_t at;
+    double an_at, fd_at;
+} fd_stats;
+
+/* Compares an[i] with the central difference of the loss along x[stride·i]
+ * (x points into p or b->X) for i < count. */
+static fd_stats fd_block(bp_mlp *m, const net_cfg *c, double *p, const batch *b,
+                         double *x, size_t count, size_t row_len, size_t stride,
+                         const double *an)
+{
+    fd_stats s = {0.0, 0.0, 0.0, INFINITY, 0, 0.0, 0.0};
+    for (size_t i = 0; i < count; i++) {
+        /* element i of a row_len-wide block stored with leading dimension stride */
+        double *xi = &x[(i / row_len) * stride + i % row_len];
+        const double x0 = *xi;
+        volatile double xp = x0 + FD_EPS, xm = x0 - FD_EPS;
+        *xi = xp;
+        double Lp = mlp_loss(m, c, p, b);
+        *xi = xm;
+        double Lm = mlp_loss(m, c, p, b);
+        *xi = x0;
+        double fd = (Lp - Lm) / (xp - xm);
+        double floor = 4.0 * U_ROUND * fmax(fmax(fabs(Lp), fabs(Lm)), 1.0) / FD_EPS / FD_TOL;
+        double e = fabs(an[i] - fd) / fmax(fmax(fabs(an[i]), fabs(fd)), floor);
+        if (isnan(e))
+            e = INFINITY;
+        if (e > s.worst || i == 0) {
+            s.worst = e;
+            s.at = i;
+            s.an_at = an[i];
+            s.fd_at = fd;
+        }
+        s.max_an = fmax(s.max_an, fabs(an[i]));
+        s.max_fd = fmax(s.max_fd, fabs(fd));
+        s.floor_min = fmin(s.floor_min, floor);
+    }
+    return s;
+}
+
+static void expect_fd(const net_cfg *c, const char *what, size_t layer, fd_stats s)
+{
+    H_EXPECT(s.worst < FD_TOL, "%s: %s of layer %zu, entry %zu: analytic %.12g, finite "
+             "difference %.12g (error %.3g)", c->name, what, layer, s.at, s.an_at,
+             s.fd_at, s.worst);
+    H_EXPECT(s.max_an > s.floor_min && s.max_fd > s.floor_min,
+             "%s: %s of layer %zu is below the noise floor %.3g everywhere (max |analytic| "
+             "%.3g, max |fd| %.3g): the check would be vacuous", c->name, what, layer,
+             s.floor_min, s.max_an, s.max_fd);
+}
+
+static const net_cfg GRAD_NETS[] = {
+    /* MSE on an identity output; a softmax hidden layer (its Jacobian in the
+     * middle of the network); 360 weights on the GEMM path */
+    {"MSE identity 30-12-5-3", 3,
+     {L_(30, 12, BP_ACT_RELU), L_(12, 5, BP_ACT_SOFTMAX), L_(5, 3, BP_ACT_IDENTITY)},
+     BP_LOSS_MSE, 0},
+    {"MSE tanh 3-5-2", 2, {LEAKY_(3, 5), L_(5, 2, BP_ACT_TANH)}, BP_LOSS_MSE, 0},
+    {"BCE sigmoid 30-12-4", 2, {L_(30, 12, BP_ACT_TANH), L_(12, 4, BP_ACT_SIGMOID)},
+     BP_LOSS_BCE, 0},
+    {"BCE_LOGITS sigmoid 24-12-3", 2, {L_(24, 12, BP_ACT_RELU), L_(12, 3, BP_ACT_SIGMOID)},
+     BP_LOSS_BCE_LOGITS, 0},
+    {"CCE softmax 20-14-4", 2, {L_(20, 14, BP_ACT_SIGMOID), L_(14, 4, BP_ACT_SOFTMAX)},
+     BP_LOSS_CCE, 0},
+    {"CCE softmax labels 3-5-4", 2, {L_(3, 5, BP_ACT_IDENTITY), L_(5, 4, BP_ACT_SOFTMAX)},
+     BP_LOSS_CCE, 1},
+    {"SOFTMAX_CCE one-hot 30-10-5-4", 3,
+     {LEAKY_(30, 10), L_(10, 5, BP_ACT_TANH), L_(5, 4, BP_ACT_SOFTMAX)},
+     BP_LOSS_SOFTMAX_CCE, 0},
+    {"SOFTMAX_CCE labels 30-10-5-4", 3,
+     {LEAKY_(30, 10), L_(10, 5, BP_ACT_TANH), L_(5, 4, BP_ACT_SOFTMAX)},
+     BP_LOSS_SOFTMAX_CCE, 1},
+};
+
+static void check_gradient(const net_cfg *c, uint64_t seed)
+{
+    h_rng r;
+    h_seed(&r, seed);
+    const size_t rows = 6, max_rows = 8, ni = n_in0(c);
+    ref rf;
+    ref_init(&rf, c, max_rows);
+    bp_mlp *m = create(c, max_rows);
+    layout o = rf.lay;
+    batch b;
+    make_batch(&r, c, rows, ni + 2, &b);
+    double *p = h_alloc(o.total);
+    draw_params(&r, c, &rf, p, &b);
+
+    double *grad = h_alloc_fill(o.total, H_OUT_PAD), *dX = h_alloc_fill(rows * ni, H_OUT_PAD);
+    double *rgrad = h_alloc(o.total), *rdX = h_alloc(rows * ni);
+    double L = h_nan(), rL = h_nan();
+    H_OK(bp_mlp_gradient(m, p, rows, b.X, b.ldx, targets_Y(c, &b), targets_lab(c, &b), &L,
+                         grad, dX));
+    H_OK(ref_gradient(&rf, p, rows, b.X, b.ldx, targets_Y(c, &b), targets_lab(c, &b), &rL,
+                      rgrad, rdX));
+    H_EXPECT(isfinite(L) && fabs(L - rL) <= COMPOSE_TOL * fabs(rL),
+             "%s: loss %.17g, kernel composition %.17g", c->name, L, rL);
+
+    /* against the kernel composition */
+    for (size_t l = 0; l < c->nl; l++) {
+        size_t nw = c->ls[l].n_in * c->ls[l].n_out, nb = c->ls[l].n_out;
+        double ew = rel_err(grad + o.w[l], rgrad + o.w[l], nw);
+        double eb = rel_err(grad + o.b[l], rgrad + o.b[l], nb);
+        H_EXPECT(ew <= COMPOSE_TOL, "%s: dW of layer %zu differs from the kernel "
+                 "composition by %.3g", c->name, l, ew);
+        H_EXPECT(eb <= COMPOSE_TOL, "%s: db of layer %zu differs from the kernel "
+                 "composition by %.3g", c->name, l, eb);
+    }
+    double ex = rel_err(dX, rdX, rows * ni);
+    H_EXPECT(ex <= COMPOSE_TOL, "%s: dX differs from the kernel composition by %.3g",
+             c->name, ex);
+
+    /* against finite differences of the loss, every entry */
+    for (size_t l = 0; l < c->nl; l++) {
+        size_t nw = c->ls[l].n_in * c->ls[l].n_out, nb = c->ls[l].n_out;
+        expect_fd(c, "dW", l, fd_block(m, c, p, &b, p + o.w[l], nw, nw, nw, grad + o.w[l]));
+        expect_fd(c, "db", l, fd_block(m, c, p, &b, p + o.b[l], nb, nb, nb, grad + o.b[l]));
+    }
+    expect_fd(c, "dX", 0, fd_block(m, c, p, &b, b.X, rows * ni, ni, b.ldx, dX));
+    H_EXPECT(h_padding_intact(b.X, rows, ni, b.ldx, h_nan()), "%s: X padding changed",
+             c->name);
+
+    /* dX alone (grad == NULL) is the same dX; grad alone the same grad */
+    double *dX2 = h_alloc_fill(rows * ni, H_OUT_PAD), *grad2 = h_alloc_fill(o.total, H_OUT_PAD);
+    double L2 = h_nan();
+    H_OK(bp_mlp_gradient(m, p, rows, b.X, b.ldx, targets_Y(c, &b), targets_lab(c, &b), &L2,
+                         NULL, dX2));
+    H_EXPECT(h_same_bits(dX, dX2, rows * ni) && L2 == L,
+             "%s: dX (or the loss) with grad == NULL differs from the full call", c->name);
+    H_OK(bp_mlp_gradient(m, p, rows, b.X, b.ldx, targets_Y(c, &b), targets_lab(c, &b), &L2,
+                         grad2, NULL));
+    H_EXPECT(h_same_bits(grad, grad2, o.total) && L2 == L,
+             "%s: grad with dX == NULL differs from the full call", c->name);
+
+    free(dX2);
+    free(grad2);
+    free(grad);
+    free(dX);
+    free(rgrad);
+    free(rdX);
+    free(p);
+    free_batch(&b);
+    bp_mlp_free(m);
+    ref_free(&rf);
+}
+
+static void test_gradient_mse(void **state)
+{
+    (void)state;
+    check_gradient(&GRAD_NETS[0], 9101);
+    check_gradient(&GRAD_NETS[1], 9102);
+}
+
+static void test_gradient_bce(void **state)
+{
+    (void)state;
+    check_gradient(&GRAD_NETS[2], 9103);
+    check_gradient(&GRAD_NETS[3], 9104);
+}
+
+static void test_gradient_cce(void **state)
+{
+    (void)state;
+    check_gradient(&GRAD_NETS[4], 9105);
+    check_gradient(&GRAD_NETS[5], 9106);
+}
+
+static void test_gradient_softmax_cce(void **state)
+{
+    (void)state;
+    check_gradient(&GRAD_NETS[6], 9107);
+    check_gradient(&GRAD_NETS[7], 9108);
+}
+
+/* ---- 3. bp_mlp_backward ----------------------------------------------------------------------- */
+
+/*
+ * dA_out = 2(A − Y)/(n·k), the MSE gradient, computed here from the
+ * reference forward pass; bp_mlp_gradient with BP_LOSS_MSE computes the
+ * same from its own A. The two differ by the rounding of A (≤ 1e-13 above)
+ * and of the scaling, so grad and dX agree to 1e-13 norm-wise.
+ */
+#define BACKWARD_TOL 1e-13
+
+static void test_backward_equals_mse_gradient(void **state)
+{
+    (void)state;
+    static const net_cfg nets[] = {
+        {"30-12-3 relu/identity", 2, {L_(30, 12, BP_ACT_RELU), L_(12, 3, BP_ACT_IDENTITY)},
+         BP_LOSS_MSE, 0},
+        {"3-5-2 tanh/tanh", 2, {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_TANH)}, BP_LOSS_MSE, 0},
+        {"20-14-4 sigmoid/softmax", 2, {L_(20, 14, BP_ACT_SIGMOID), L_(14, 4, BP_ACT_SOFTMAX)},
+         BP_LOSS_MSE, 0},
+    };
+    h_rng r;
+    h_seed(&r, 9201);
+    for (size_t t = 0; t < sizeof nets / sizeof nets[0]; t++) {
+        const net_cfg *c = &nets[t];
+        const size_t rows = 7, ni = n_in0(c), k = n_out_last(c);
+        ref rf;
+        ref_init(&rf, c, rows);
+        bp_mlp *m = create(c, rows);
+        layout o = rf.lay;
+        batch b;
+        make_batch(&r, c, rows, ni + 1, &b);
+        double *p = h_alloc(o.total);
+        draw_params(&r, c, &rf, p, &b);
+        H_OK(ref_forward(&rf, p, rows, b.X, b.ldx));
+        double *dA = h_alloc(rows * k);
+        for (size_t i = 0; i < rows * k; i++)
+            dA[i] = 2.0 * (rf.A[c->nl - 1][i] - b.Y[i]) / (double)(rows * k);
+        double *dAcopy = h_copy(dA, rows * k);
+        double *g1 = h_alloc(o.total), *g2 = h_alloc(o.total), *g3 = h_alloc(o.total);
+        double *x1 = h_alloc(rows * ni), *x2 = h_alloc(rows * ni);
+        double L = 0.0;
+        H_OK(bp_mlp_backward(m, p, rows, b.X, b.ldx, dA, g1, x1));
+        H_OK(bp_mlp_gradient(m, p, rows, b.X, b.ldx, b.Y, NULL, &L, g2, x2));
+        double eg = rel_err(g1, g2, o.total), ex = rel_err(x1, x2, rows * ni);
+        H_EXPECT(eg <= BACKWARD_TOL, "%s: backward grad differs from the MSE gradient by %.3g",
+                 c->name, eg);
+        H_EXPECT(ex <= BACKWARD_TOL, "%s: backward dX differs from the MSE gradient by %.3g",
+                 c->name, ex);
+        H_EXPECT(h_max_abs(g2, o.total) > 1e-3, "%s: gradient (nearly) zero", c->name);
+        /* dX == NULL: the same grad */
+        H_OK(bp_mlp_backward(m, p, rows, b.X, b.ldx, dA, g3, NULL));
+        H_EXPECT(h_same_bits(g1, g3, o.total), "%s: backward grad depends on dX == NULL",
+                 c->name);
+        H_EXPECT(h_same_bits(dA, dAcopy, rows * k), "%s: dA_out was modified", c->name);
+        free(dA); free(dAcopy); free(g1); free(g2); free(g3); free(x1); free(x2); free(p);
+        free_batch(&b);
+        bp_mlp_free(m);
+        ref_free(&rf);
+    }
+}
+
+/* ---- 4. bp_mlp_train_step ---------------------------------------------------------------------- */
+
+/*
+ * train_step = bp_mlp_gradient, then params −= lr·grad. The step's gradient
+ * comes from the same code as bp_mlp_gradient's, and daxpy computes
+ * p + (−lr)·g with at most one rounding more than the plain loop here (or one
+ * fewer, with FMA): each parameter may differ by ~2u·(|p| + |lr·g|), well
+ * inside 1e-14 of that scale.
+ *
+ * The gathered (indices) batch and a contiguous copy of the same rows run the
+ * same arithmetic; only buffer addresses differ, so results are expected
+ * bitwise, and are held to 1e-15 relative in case a GEMM kernel takes an
+ * alignment-dependent path.
+ */
+#define STEP_TOL 1e-14
+#define GATHER_TOL 1e-15
+
+static void expect_update(const char *name, const double *got, const double *p0,
+                          const double *g, double lr, size_t n)
+{
+    double worst = 0.0;
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        double want = p0[i] - lr * g[i];
+        double e = fabs(got[i] - want) / (fabs(p0[i]) + fabs(lr * g[i]));
+        if (!(e <= worst)) {
+            worst = isnan(e) ? INFINITY : e;
+            at = i;
+        }
+    }
+    H_EXPECT(worst <= STEP_TOL, "%s: parameter %zu is %.17g after the step, expected "
+             "%.17g − %g·%.17g (error %.3g)", name, at, got[at], p0[at], lr, g[at], worst);
+}
+
+static void expect_close(const char *name, const char *what, const double *x,
+                         const double *y, size_t n)
+{
+    double e = h_same_bits(x, y, n) ? 0.0 : rel_err(x, y, n);
+    H_EXPECT(e <= GATHER_TOL, "%s: %s differ by %.3g", name, what, e);
+}
+
+/* One step on rows start .. start+rows of (X, ldx), against gradient+update. */
+static void check_step_equals_gradient(const net_cfg *c, uint64_t seed)
+{
+    h_rng r;
+    h_seed(&r, seed);
+    const size_t N = 10, start = 2, rows = 5, ni = n_in0(c);
+    const double lr = 0.05;
+    ref rf;
+    ref_init(&rf, c, N);
+    bp_mlp *m = create(c, 6);
+    layout o = rf.lay;
+    batch all;
+    make_batch(&r, c, N, ni + 2, &all);
+    double *p = h_alloc(o.total), *g = h_alloc(o.total);
+    fill_params(&r, c, &o, p);
+    double *p0 = h_copy(p, o.total);
+    const double *Yb = c->labels ? NULL : all.Y + start * n_out_last(c);
+    const size_t *lb = c->labels ? all.lab + start : NULL;
+    double Lg = h_nan(), Ls = h_nan();
+    H_OK(bp_mlp_gradient(m, p, rows, all.X + start * all.ldx, all.ldx, Yb, lb, &Lg, g, NULL));
+    H_EXPECT(h_max_abs(g, o.total) > 1e-3, "%s: gradient (nearly) zero", c->name);
+    int diverged = -1;
+    H_OK(bp_mlp_train_step(m, p, all.X, all.ldx, targets_Y(c, &all), targets_lab(c, &all),
+                           NULL, start, rows, lr, &Ls, &diverged));
+    H_EXPECT(diverged == 0, "%s: diverged = %d on a normal step", c->name, diverged);
+    expect_update(c->name, p, p0, g, lr, o.total);
+    /* the loss reported is the loss before the update ... */
+    H_EXPECT(Ls == Lg || fabs(Ls - Lg) <= GATHER_TOL * fabs(Lg),
+             "%s: step loss %.17g, loss of the batch before the step %.17g", c->name, Ls, Lg);
+    /* ... which is not the loss after it (so the check above can tell) */
+    double Lafter = h_nan();
+    H_OK(bp_mlp_gradient(m, p, rows, all.X + start * all.ldx, all.ldx, Yb, lb, &Lafter,
+                         NULL, NULL));
+    H_EXPECT(Lafter < Lg && fabs(Lafter - Lg) > 1e6 * GATHER_TOL * Lg,
+             "%s: loss %.17g before the step, %.17g after: the step should lower it "
+             "measurably", c->name, Lg, Lafter);
+    free(p); free(p0); free(g);
+    free_batch(&all);
+    bp_mlp_free(m);
+    ref_free(&rf);
+}
+
+static const net_cfg STEP_NETS[] = {
+    {"step MSE 30-12-3", 2, {L_(30, 12, BP_ACT_TANH), L_(12, 3, BP_ACT_IDENTITY)},
+     BP_LOSS_MSE, 0},
+    {"step SOFTMAX_CCE labels 3-5-4", 2, {LEAKY_(3, 5), L_(5, 4, BP_ACT_SOFTMAX)},
+     BP_LOSS_SOFTMAX_CCE, 1},
+    {"step CCE labels 20-14-4", 2, {L_(20, 14, BP_ACT_TANH), L_(14, 4, BP_ACT_SOFTMAX)},
+     BP_LOSS_CCE, 1},
+    {"step BCE_LOGITS 3-5-2", 2, {L_(3, 5, BP_ACT_RELU), L_(5, 2, BP_ACT_SIGMOID)},
+     BP_LOSS_BCE_LOGITS, 0},
+};
+
+static void test_train_step_equals_gradient_and_update(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof STEP_NETS / sizeof STEP_NETS[0]; t++)
+        check_step_equals_gradient(&STEP_NETS[t], 9301 + t);
+}
+
+/* With indices, the batch is rows indices[start .. start+rows): the same as
+ * a step on those rows copied contiguously, and not the same as a step on
+ * rows start .. start+rows themselves. */
+static void check_step_with_indices(const net_cfg *c, uint64_t seed)
+{
+    h_rng r;
+    h_seed(&r, seed);
+    const size_t N = 11, start = 3, rows = 5, ni = n_in0(c), k = n_out_last(c);
+    const double lr = 0.1;
+    bp_mlp *m = create(c, rows);
+    layout o = make_layout(c);
+    batch all;
+    make_batch(&r, c, N, ni + 3, &all);
+    /* a random permutation (Fisher–Yates with the harness generator) */
+    size_t idx[11];
+    for (size_t i = 0; i < N; i++)
+        idx[i] = i;
+    for (size_t i = N - 1; i > 0; i--) {
+        size_t j = h_below(&r, i + 1), tmp = idx[i];
+        idx[i] = idx[j];
+        idx[j] = tmp;
+    }
+    /* the selected rows, copied contiguously by hand */
+    double *Xc = h_alloc(rows * ni), *Yc = h_alloc(rows * k);
+    size_t labc[5];
+    for (size_t i = 0; i < rows; i++) {
+        size_t src = idx[start + i];
+        memcpy(Xc + i * ni, all.X + src * all.ldx, ni * sizeof(double));
+        memcpy(Yc + i * k, all.Y + src * k, k * sizeof(double));
+        labc[i] = all.lab[src];
+    }
+    /* at least one selected row lies outside start .. start+rows, so a step
+     * that ignored indices could not match */
+    int moved = 0;
+    for (size_t i = 0; i < rows; i++)
+        moved |= idx[start + i] < start || idx[start + i] >= start + rows;
+    H_EXPECT(moved, "%s: the permutation selects rows %zu..%zu again; pick another seed",
+             c->name, start, start + rows);
+
+    double *p = h_alloc(o.total);
+    fill_params(&r, c, &o, p);
+    double *pa = h_copy(p, o.total), *pb = h_copy(p, o.total), *pc = h_copy(p, o.total);
+    double La = h_nan(), Lb = h_nan(), Lc = h_nan();
+    int da = -1, db = -1, dc = -1;
+    H_OK(bp_mlp_train_step(m, pa, all.X, all.ldx, targets_Y(c, &all), targets_lab(c, &all),
+                           idx, start, rows, lr, &La, &da));
+    H_OK(bp_mlp_train_step(m, pb, Xc, ni, c->labels ? NULL : Yc, c->labels ? labc : NULL,
+                           NULL, 0, rows, lr, &Lb, &db));
+    H_OK(bp_mlp_train_step(m, pc, all.X, all.ldx, targets_Y(c, &all), targets_lab(c, &all),
+                           NULL, start, rows, lr, &Lc, &dc));
+    H_EXPECT(da == 0 && db == 0 && dc == 0, "%s: diverged %d %d %d", c->name, da, db, dc);
+    expect_close(c->name, "parameters after the gathered and the contiguous step", pa, pb,
+                 o.total);
+    expect_close(c->name, "losses of the gathered and the contiguous step", &La, &Lb, 1);
+    H_EXPECT(!h_same_bits(pa, pc, o.total) && La != Lc,
+             "%s: the indexed step equals a step on rows %zu..%zu: indices were ignored",
+             c->name, start, start + rows);
+    free(Xc); free(Yc); free(p); free(pa); free(pb); free(pc);
+    free_batch(&all);
+    bp_mlp_free(m);
+}
+
+static void test_train_step_with_indices(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof STEP_NETS / sizeof STEP_NETS[0]; t++)
+        check_step_with_indices(&STEP_NETS[t], 9401 + t);
+}
+
+/* Divergence: a non-finite loss or gradient leaves the parameters alone
+ * (*diverged = 1); an update that overflows reports *diverged = 2. */
+static void test_train_step_divergence(void **state)
+{
+    (void)state;
+    h_rng r;
+    h_seed(&r, 9501);
+    /* 1. a NaN in the batch: loss NaN */
+    {
+        const net_cfg c = {"3-5-2 tanh/identity", 2,
+                           {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_IDENTITY)},
+                           BP_LOSS_MSE, 0};
+        bp_mlp *m = create(&c, 4);
+        layout o = make_layout(&c);
+        batch b;
+        make_batch(&r, &c, 4, 4, &b);
+        double *p = h_alloc(o.total);
+        fill_params(&r, &c, &o, p);
+        double *p0 = h_copy(p, o.total);
+        b.X[2 * b.ldx + 1] = h_nan();
+        double L = 0.0;
+        int d = -1;
+        H_OK(bp_mlp_train_step(m, p, b.X, b.ldx, b.Y, NULL, NULL, 0, 4, 0.1, &L, &d));
+        H_EXPECT(d == 1, "NaN input: diverged = %d, expected 1", d);
+        H_EXPECT(!isfinite(L), "NaN input: loss %.17g", L);
+        H_EXPECT(h_same_bits(p, p0, o.total), "NaN input: parameters changed");
+        /* the same through indices */
+        size_t idx[4] = {3, 2, 1, 0};
+        d = -1;
+        H_OK(bp_mlp_train_step(m, p, b.X, b.ldx, b.Y, NULL, idx, 1, 3, 0.1, &L, &d));
+        H_EXPECT(d == 1 && h_same_bits(p, p0, o.total),
+                 "NaN input via indices: diverged = %d, or parameters changed", d);
+        free(p); free(p0);
+        free_batch(&b);
+        bp_mlp_free(m);
+    }
+    /* 2. a huge row through identity layers: the MSE loss overflows to +inf */
+    {
+        const net_cfg c = {"3-4-2 identity", 2,
+                           {L_(3, 4, BP_ACT_IDENTITY), L_(4, 2, BP_ACT_IDENTITY)},
+                           BP_LOSS_MSE, 0};
+        bp_mlp *m = create(&c, 3);
+        layout o = make_layout(&c);
+        batch b;
+        make_batch(&r, &c, 3, 3, &b);
+        double *p = h_alloc(o.total);
+        fill_params(&r, &c, &o, p);
+        double *p0 = h_copy(p, o.total);
+        for (size_t j = 0; j < 3; j++)
+            b.X[1 * b.ldx + j] = 1e300;
+        double L = 0.0;
+        int d = -1;
+        H_OK(bp_mlp_train_step(m, p, b.X, b.ldx, b.Y, NULL, NULL, 0, 3, 0.1, &L, &d));
+        H_EXPECT(d == 1, "1e300 input: diverged = %d, expected 1 (loss %.3g)", d, L);
+        H_EXPECT(h_same_bits(p, p0, o.total), "1e300 input: parameters changed");
+        free(p); free(p0);
+        free_batch(&b);
+        bp_mlp_free(m);
+    }
+    /* 3. a finite loss with an infinite gradient: 1-1-1, x = 1e300,
+     * W1 = 1e-20, W2 = 1e10, sigmoid output on logits, y = 0. Then
+     * z2 = 1e290, loss = z2 = 1e290 (finite), dz2 = σ(z2) − 0 = 1,
+     * dz1 = W2·dz2 = 1e10 and dW1 = x·dz1 = 1e310 = +inf. */
+    {
+        const net_cfg c = {"1-1-1 identity/sigmoid", 2,
+                           {L_(1, 1, BP_ACT_IDENTITY), L_(1, 1, BP_ACT_SIGMOID)},
+                           BP_LOSS_BCE_LOGITS, 0};
+        bp_mlp *m = create(&c, 1);
+        double p[4] = {1e-20, 0.0, 1e10, 0.0}; /* W1 b1 W2 b2 */
+        double p0[4];
+        memcpy(p0, p, sizeof p);
+        double X[1] = {1e300}, Y[1] = {0.0};
+        double L = 0.0;
+        int d = -1;
+        H_OK(bp_mlp_train_step(m, p, X, 1, Y, NULL, NULL, 0, 1, 0.1, &L, &d));
+        H_EXPECT(d == 1, "infinite gradient: diverged = %d, expected 1", d);
+        H_EXPECT(L == 1e290 || fabs(L - 1e290) <= 1e-15 * 1e290,
+                 "infinite gradient: loss %.17g, expected 1e290", L);
+        H_EXPECT(h_same_bits(p, p0, 4), "infinite gradient: parameters changed");
+        bp_mlp_free(m);
+    }
+    /* 4. a finite gradient, a learning rate of 1e308: the update overflows */
+    {
+        const net_cfg c = {"3-5-2 tanh/identity", 2,
+                           {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_IDENTITY)},
+                           BP_LOSS_MSE, 0};
+        bp_mlp *m = create(&c, 4);
+        layout o = make_layout(&c);
+        batch b;
+        make_batch(&r, &c, 4, 3, &b);
+        for (size_t i = 0; i < 8; i++)
+            b.Y[i] = 100.0;   /* far targets: |dL/db_2| ≈ 2·100/2 per output */
+        double *p = h_alloc(o.total), *g = h_alloc(o.total);
+        fill_params(&r, &c, &o, p);
+        double Lg = 0.0, L = 0.0;
+        H_OK(bp_mlp_gradient(m, p, 4, b.X, b.ldx, b.Y, NULL, &Lg, g, NULL));
+        H_EXPECT(h_all_finite(g, o.total) && h_max_abs(g, o.total) > 2.0,
+                 "setup: need a finite gradient above 2 (max %.3g)", h_max_abs(g, o.total));
+        int d = -1;
+        H_OK(bp_mlp_train_step(m, p, b.X, b.ldx, b.Y, NULL, NULL, 0, 4, 1e308, &L, &d));
+        H_EXPECT(d == 2, "overflowing update: diverged = %d, expected 2", d);
+        H_EXPECT(!h_all_finite(p, o.total), "overflowing update: parameters all finite");
+        H_EXPECT(L == Lg || fabs(L - Lg) <= GATHER_TOL * Lg,
+                 "overflowing update: loss %.17g, expected the pre-step %.17g", L, Lg);
+        free(p); free(g);
+        free_batch(&b);
+        bp_mlp_free(m);
+    }
+}
+
+/* Training one sample at a time (max_rows = 1), the case the direct path is
+ * for: 200 steps on a 2-2-2-2 network bring the loss of a fixed set down. */
+static void test_train_step_one_sample_at_a_time(void **state)
+{
+    (void)state;
+    const net_cfg c = {"2-2-2-2 tanh/tanh/sigmoid", 3,
+                       {L_(2, 2, BP_ACT_TANH), L_(2, 2, BP_ACT_TANH),
+                        L_(2, 2, BP_ACT_SIGMOID)},
+                       BP_LOSS_BCE, 0};
+    h_rng r;
+    h_seed(&r, 9601);
+    bp_mlp *one = create(&c, 1), *full = create(&c, 4);
+    layout o = make_layout(&c);
+    double *p = h_alloc(o.total);
+    fill_params(&r, &c, &o, p);
+    /* the half adder: inputs a, b; outputs sum, carry */
+    const double X[8] = {0, 0, 0, 1, 1, 0, 1, 1};
+    const double Y[8] = {0, 0, 1, 0, 1, 0, 0, 1};
+    double L0 = 0.0, L1 = 0.0, L = 0.0;
+    H_OK(bp_mlp_gradient(full, p, 4, X, 2, Y, NULL, &L0, NULL, NULL));
+    for (int epoch = 0; epoch < 200; epoch++)
+        for (size_t i = 0; i < 4; i++) {
+            int d = -1;
+            H_OK(bp_mlp_train_step(one, p, X, 2, Y, NULL, NULL, i, 1, 0.5, &L, &d));
+            H_EXPECT(d == 0, "epoch %d, sample %zu: diverged %d", epoch, i, d);
+        }
+    H_OK(bp_mlp_gradient(full, p, 4, X, 2, Y, NULL, &L1, NULL, NULL));
+    H_EXPECT(L1 < 0.75 * L0, "800 single-sample steps: loss %.6g → %.6g", L0, L1);
+    H_STATUS(BP_ERR_BAD_VALUE,
+             bp_mlp_train_step(one, p, X, 2, Y, NULL, NULL, 0, 2, 0.5, &L, &(int){0}));
+    free(p);
+    bp_mlp_free(one);
+    bp_mlp_free(full);
+}
+
+/* ---- 6. argument errors ------------------------------------------------------------------------- */
+
+#define SENT 1234.5
+#define BAD_ACT ((bp_activation)99)
+#define BAD_LOSS ((bp_loss)99)
+
+/* Each call has exactly one thing wrong; every output starts as a sentinel
+ * and must still hold it afterwards. */
+static void test_create_errors(void **state)
+{
+    (void)state;
+    static max_align_t dummy;
+    bp_mlp *const untouched = (bp_mlp *)(void *)&dummy;
+    bp_mlp *m = untouched;
+    const bp_layer_spec ok[2] = {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_SOFTMAX)};
+    bp_layer_spec bad[3];
+
+#define CREATE_ERR(status, nl, layers, loss, max_rows)                         \
+    do {                                                                       \
+        m = untouched;                                                         \
+        H_STATUS(status, bp_mlp_create(nl, layers, loss, max_rows, &m));       \
+        H_EXPECT(m == untouched, "bp_mlp_create wrote *out on an error");      \
+    } while (0)
+
+    H_STATUS(BP_ERR_NULL_POINTER, bp_mlp_create(2, ok, BP_LOSS_MSE, 4, NULL));
+    CREATE_ERR(BP_ERR_NULL_POINTER, 2, NULL, BP_LOSS_MSE, 4);
+    /* no layers, a zero width, no rows */
+    CREATE_ERR(BP_ERR_ZERO_SIZE, 0, ok, BP_LOSS_MSE, 4);
+    CREATE_ERR(BP_ERR_ZERO_SIZE, 0, NULL, BP_LOSS_MSE, 4);
+    CREATE_ERR(BP_ERR_ZERO_SIZE, 2, ok, BP_LOSS_MSE, 0);
+    memcpy(bad, ok, sizeof ok);
+    bad[0].n_in = 0;
+    CREATE_ERR(BP_ERR_ZERO_SIZE, 2, bad, BP_LOSS_MSE, 4);
+    memcpy(bad, ok, sizeof ok);
+    bad[1].n_out = 0;
+    CREATE_ERR(BP_ERR_ZERO_SIZE, 2, bad, BP_LOSS_MSE, 4);
+    memcpy(bad, ok, sizeof ok);
+    bad[0].n_out = 0;   /* a zero-width hidden layer, connected */
+    bad[1].n_in = 0;
+    CREATE_ERR(BP_ERR_ZERO_SIZE, 2, bad, BP_LOSS_MSE, 4);
+    /* layers that do not connect */
+    memcpy(bad, ok, sizeof ok);
+    bad[1].n_in = 4;
+    CREATE_ERR(BP_ERR_BAD_VALUE, 2, bad, BP_LOSS_MSE, 4);
+    memcpy(bad, ok, sizeof ok);
+    bad[2] = (bp_layer_spec)L_(3, 2, BP_ACT_IDENTITY);   /* 2 ≠ 3 */
+    CREATE_ERR(BP_ERR_BAD_VALUE, 3, bad, BP_LOSS_MSE, 4);
+    /* unknown enum values */
+    CREATE_ERR(BP_ERR_BAD_ENUM, 2, ok, BAD_LOSS, 4);
+    CREATE_ERR(BP_ERR_BAD_ENUM, 2, ok, (bp_loss)-1, 4);
+    memcpy(bad, ok, sizeof ok);
+    bad[1].act = BAD_ACT;
+    CREATE_ERR(BP_ERR_BAD_ENUM, 2, bad, BP_LOSS_MSE, 4);
+    memcpy(bad, ok, sizeof ok);
+    bad[0].act = (bp_activation)-1;
+    CREATE_ERR(BP_ERR_BAD_ENUM, 2, bad, BP_LOSS_MSE, 4);
+    /* a non-finite leaky-ReLU slope (bp_activation.h: param must be finite) */
+    const double nonfinite[3] = {NAN, INFINITY, -INFINITY};
+    for (int i = 0; i < 3; i++) {
+        memcpy(bad, ok, sizeof ok);
+        bad[0].act = BP_ACT_LEAKY_RELU;
+        bad[0].param = nonfinite[i];
+        CREATE_ERR(BP_ERR_BAD_VALUE, 2, bad, BP_LOSS_MSE, 4);
+    }
+    /* fused losses need their output activation */
+    const bp_activation not_sigmoid[4] = {BP_ACT_IDENTITY, BP_ACT_RELU, BP_ACT_TANH,
+                                          BP_ACT_SOFTMAX};
+    const bp_activation not_softmax[4] = {BP_ACT_IDENTITY, BP_ACT_RELU, BP_ACT_TANH,
+                                          BP_ACT_SIGMOID};
+    for (int i = 0; i < 4; i++) {
+        memcpy(bad, ok, sizeof ok);
+        bad[1].act = not_sigmoid[i];
+        CREATE_ERR(BP_ERR_BAD_VALUE, 2, bad, BP_LOSS_BCE_LOGITS, 4);
+        bad[1].act = not_softmax[i];
+        CREATE_ERR(BP_ERR_BAD_VALUE, 2, bad, BP_LOSS_SOFTMAX_CCE, 4);
+    }
+    /* ... and only the output layer's activation counts */
+    memcpy(bad, ok, sizeof ok);
+    bad[0].act = BP_ACT_SOFTMAX;
+    bad[1].act = BP_ACT_SIGMOID;
+    CREATE_ERR(BP_ERR_BAD_VALUE, 2, bad, BP_LOSS_SOFTMAX_CCE, 4);
+    /* sizes whose products overflow: they must be rejected before any
+     * allocation (an attempt would fail with BP_ERR_NO_MEMORY instead, or
+     * be reported by AddressSanitizer) */
+    const size_t big = SIZE_MAX / 2;
+    bp_layer_spec huge[2] = {L_(big, 3, BP_ACT_TANH), L_(3, 2, BP_ACT_IDENTITY)};
+    CREATE_ERR(BP_ERR_SIZE_OVERFLOW, 2, huge, BP_LOSS_MSE, 1);    /* n_in·n_out */
+    huge[0] = (bp_layer_spec)L_(3, big, BP_ACT_TANH);
+    huge[1] = (bp_layer_spec)L_(big, 2, BP_ACT_IDENTITY);
+    CREATE_ERR(BP_ERR_SIZE_OVERFLOW, 2, huge, BP_LOSS_MSE, 1);
+    huge[0] = (bp_layer_spec)L_(1, SIZE_MAX / 16, BP_ACT_TANH);   /* fits; bytes do not */
+    CREATE_ERR(BP_ERR_SIZE_OVERFLOW, 1, huge, BP_LOSS_MSE, 1);
+    CREATE_ERR(BP_ERR_SIZE_OVERFLOW, 1, huge, BP_LOSS_MSE, SIZE_MAX); /* rows · width */
+    CREATE_ERR(BP_ERR_SIZE_OVERFLOW, 2, ok, BP_LOSS_MSE, SIZE_MAX / 4);   /* rows · 5 */
+    CREATE_ERR(BP_ERR_SIZE_OVERFLOW, 2, ok, BP_LOSS_MSE, SIZE_MAX / 64);  /* bytes */
+    huge[0] = (bp_layer_spec)L_(SIZE_MAX / 16, 1, BP_ACT_TANH);   /* max_rows·n_in bytes */
+    CREATE_ERR(BP_ERR_SIZE_OVERFLOW, 1, huge, BP_LOSS_MSE, 4);
+#undef CREATE_ERR
+
+    /* the valid combinations are accepted; bp_mlp_free(NULL) is a no-op */
+    bp_layer_spec good[2];
+    memcpy(good, ok, sizeof ok);
+    const bp_loss losses[5] = {BP_LOSS_MSE, BP_LOSS_BCE, BP_LOSS_BCE_LOGITS, BP_LOSS_CCE,
+                               BP_LOSS_SOFTMAX_CCE};
+    for (int i = 0; i < 5; i++) {
+        good[1].act = losses[i] == BP_LOSS_BCE_LOGITS ? BP_ACT_SIGMOID : BP_ACT_SOFTMAX;
+        m = NULL;
+        H_OK(bp_mlp_create(2, good, losses[i], 1, &m));
+        H_EXPECT(m != NULL, "loss %d: no workspace", i);
+        bp_mlp_free(m);
+    }
+    bp_mlp_free(NULL);
+    size_t count = 7;
+    H_STATUS(BP_ERR_NULL_POINTER, bp_mlp_parameter_count(NULL, &count));
+    H_EXPECT(count == 7, "parameter_count wrote on an error");
+    m = NULL;
+    H_OK(bp_mlp_create(2, ok, BP_LOSS_MSE, 1, &m));
+    H_STATUS(BP_ERR_NULL_POINTER, bp_mlp_parameter_count(m, NULL));
+    bp_mlp_free(m);
+}
+
+/* A 3-5-2 network with max_rows 4 and valid arguments for every call;
+ * each check below changes exactly one of them. */
+typedef struct err_env {
+    bp_mlp *m;          /* SOFTMAX_CCE: takes Y or labels */
+    bp_mlp *mse;        /* MSE: labels are not allowed */
+    double params[32], X[4 * 4], Y[4 * 2], dA[4 * 2];
+    size_t lab[4], idx[4];
+    double out[16], grad[32], dX[16], loss;
+    double p_saved[32];
+    int diverged;
+} err_env;
+
+static void env_reset(err_env *e)
+{
+    for (size_t i = 0; i < 32; i++)
+        e->params[i] = e->p_saved[i] = 0.1 * (double)(i % 7) - 0.3;
+    for (size_t i = 0; i < 16; i++)
+        e->X[i] = 0.05 * (double)i - 0.4;
+    for (size_t i = 0; i < 4; i++) {
+        e->lab[i] = i % 2;
+        e->idx[i] = 3 - i;
+        e->Y[2 * i] = (double)(i % 2 == 0);
+        e->Y[2 * i + 1] = (double)(i % 2 == 1);
+        e->dA[2 * i] = 0.1;
+        e->dA[2 * i + 1] = -0.2;
+    }
+    for (size_t i = 0; i < 16; i++)
+        e->out[i] = e->dX[i] = SENT;
+    for (size_t i = 0; i < 32; i++)
+        e->grad[i] = SENT;
+    e->loss = SENT;
+    e->diverged = -7;
+}
+
+static void env_untouched(const err_env *e, const char *what)
+{
+    for (size_t i = 0; i < 16; i++)
+        H_EXPECT(e->out[i] == SENT && e->dX[i] == SENT, "%s: out or dX written on an error",
+                 what);
+    for (size_t i = 0; i < 32; i++)
+        H_EXPECT(e->grad[i] == SENT, "%s: grad written on an error", what);
+    H_EXPECT(h_same_bits(e->params, e->p_saved, 32), "%s: params changed on an error", what);
+    H_EXPECT(e->loss == SENT, "%s: loss written on an error", what);
+    H_EXPECT(e->diverged == -7, "%s: diverged written on an error", what);
+}
+
+#define ENV_ERR(status, call)                                                  \
+    do {                                                                       \
+        env_reset(e);                                                          \
+        H_STATUS(status, call);                                                \
+        env_untouched(e, #call);                                               \
+    } while (0)
+
+static void test_forward_backward_errors(void **state)
+{
+    (void)state;
+    err_env env, *e = &env;
+    const bp_layer_spec ls[2] = {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_SOFTMAX)};
+    H_OK(bp_mlp_create(2, ls, BP_LOSS_SOFTMAX_CCE, 4, &e->m));
+    H_OK(bp_mlp_create(2, ls, BP_LOSS_MSE, 4, &e->mse));
+    bp_mlp *m = e->m;
+    double *P = e->params, *X = e->X, *O = e->out;
+
+    /* the valid calls succeed */
+    env_reset(e);
+    H_OK(bp_mlp_forward(m, P, 4, X, 4, O));
+    H_OK(bp_mlp_gradient(m, P, 4, X, 4, e->Y, NULL, &e->loss, e->grad, e->dX));
+    H_OK(bp_mlp_gradient(m, P, 4, X, 4, NULL, e->lab, &e->loss, e->grad, e->dX));
+    H_OK(bp_mlp_backward(m, P, 4, X, 4, e->dA, e->grad, e->dX));
+
+    /* forward */
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_forward(NULL, P, 4, X, 4, O));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_forward(m, NULL, 4, X, 4, O));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_forward(m, P, 4, NULL, 4, O));
+    ENV_ERR(BP_ERR_ZERO_SIZE, bp_mlp_forward(m, P, 0, X, 4, O));
+    ENV_ERR(BP_ERR_BAD_VALUE, bp_mlp_forward(m, P, 5, X, 3, O));
+    ENV_ERR(BP_ERR_LEADING_DIMENSION, bp_mlp_forward(m, P, 4, X, 2, O));
+    ENV_ERR(BP_ERR_LEADING_DIMENSION, bp_mlp_forward(m, P, 1, X, 2, O));
+    ENV_ERR(BP_ERR_SIZE_OVERFLOW, bp_mlp_forward(m, P, 2, X, SIZE_MAX / 4, O));
+
+    /* gradient */
+    const double *Y = e->Y;
+    const size_t *lab = e->lab;
+    double *G = e->grad, *DX = e->dX;
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_gradient(NULL, P, 4, X, 4, Y, NULL, &e->loss, G, DX));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_gradient(m, NULL, 4, X, 4, Y, NULL, &e->loss, G, DX));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_gradient(m, P, 4, NULL, 4, Y, NULL, &e->loss, G, DX));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_gradient(m, P, 4, X, 4, Y, NULL, NULL, G, DX));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_gradient(m, P, 4, X, 4, Y, lab, &e->loss, G, DX));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_gradient(m, P, 4, X, 4, NULL, NULL, &e->loss, G, DX));
+    ENV_ERR(BP_ERR_ZERO_SIZE, bp_mlp_gradient(m, P, 0, X, 4, Y, NULL, &e->loss, G, DX));
+    ENV_ERR(BP_ERR_BAD_VALUE, bp_mlp_gradient(m, P, 5, X, 3, Y, NULL, &e->loss, G, DX));
+    ENV_ERR(BP_ERR_LEADING_DIMENSION,
+            bp_mlp_gradient(m, P, 4, X, 2, Y, NULL, &e->loss, G, DX));
+    ENV_ERR(BP_ERR_SIZE_OVERFLOW,
+            bp_mlp_gradient(m, P, 2, X, SIZE_MAX / 4, Y, NULL, &e->loss, G, DX));
+    /* labels with a non-categorical loss */
+    ENV_ERR(BP_ERR_BAD_ENUM,
+            bp_mlp_gradient(e->mse, P, 4, X, 4, NULL, lab, &e->loss, G, DX));
+    /* a label ≥ k, in the last row only, and a huge one */
+    size_t bad_last[4] = {0, 1, 0, 2}, bad_huge[4] = {SIZE_MAX, 0, 1, 0};
+    ENV_ERR(BP_ERR_LABEL_OUT_OF_RANGE,
+            bp_mlp_gradient(m, P, 4, X, 4, NULL, bad_last, &e->loss, G, DX));
+    ENV_ERR(BP_ERR_LABEL_OUT_OF_RANGE,
+            bp_mlp_gradient(m, P, 4, X, 4, NULL, bad_huge, &e->loss, NULL, NULL));
+    bp_mlp *cce = NULL;
+    const bp_layer_spec ls_cce[2] = {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_SOFTMAX)};
+    H_OK(bp_mlp_create(2, ls_cce, BP_LOSS_CCE, 4, &cce));
+    ENV_ERR(BP_ERR_LABEL_OUT_OF_RANGE,
+            bp_mlp_gradient(cce, P, 4, X, 4, NULL, bad_last, &e->loss, G, DX));
+
+    /* backward */
+    const double *dA = e->dA;
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_backward(NULL, P, 4, X, 4, dA, G, DX));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_backward(m, NULL, 4, X, 4, dA, G, DX));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_backward(m, P, 4, NULL, 4, dA, G, DX));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_backward(m, P, 4, X, 4, NULL, G, DX));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_backward(m, P, 4, X, 4, dA, NULL, DX));
+    ENV_ERR(BP_ERR_ZERO_SIZE, bp_mlp_backward(m, P, 0, X, 4, dA, G, DX));
+    ENV_ERR(BP_ERR_BAD_VALUE, bp_mlp_backward(m, P, 5, X, 3, dA, G, DX));
+    ENV_ERR(BP_ERR_LEADING_DIMENSION, bp_mlp_backward(m, P, 4, X, 2, dA, G, DX));
+    ENV_ERR(BP_ERR_SIZE_OVERFLOW, bp_mlp_backward(m, P, 2, X, SIZE_MAX / 4, dA, G, DX));
+
+    bp_mlp_free(cce);
+    bp_mlp_free(e->m);
+    bp_mlp_free(e->mse);
+}
+
+static void test_train_step_errors(void **state)
+{
+    (void)state;
+    err_env env, *e = &env;
+    const bp_layer_spec ls[2] = {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_SOFTMAX)};
+    H_OK(bp_mlp_create(2, ls, BP_LOSS_SOFTMAX_CCE, 4, &e->m));
+    H_OK(bp_mlp_create(2, ls, BP_LOSS_MSE, 4, &e->mse));
+    bp_mlp *m = e->m;
+    double *P = e->params;
+    const double *X = e->X, *Y = e->Y;
+    const size_t *lab = e->lab, *idx = e->idx;
+    double *L = &e->loss;
+    int *D = &e->diverged;
+
+    /* the valid calls succeed */
+    env_reset(e);
+    H_OK(bp_mlp_train_step(m, P, X, 4, Y, NULL, NULL, 0, 4, 0.1, L, D));
+    H_OK(bp_mlp_train_step(m, P, X, 4, NULL, lab, idx, 0, 4, 0.1, L, D));
+    H_OK(bp_mlp_train_step(m, P, X, 3, Y, NULL, NULL, 1, 3, 0.1, L, D));
+
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_step(NULL, P, X, 4, Y, NULL, NULL, 0, 4, 0.1, L, D));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_step(m, NULL, X, 4, Y, NULL, NULL, 0, 4, 0.1, L, D));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_step(m, P, NULL, 4, Y, NULL, NULL, 0, 4, 0.1, L, D));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_step(m, P, X, 4, Y, NULL, NULL, 0, 4, 0.1, NULL, D));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_step(m, P, X, 4, Y, NULL, NULL, 0, 4, 0.1, L, NULL));
+    /* both targets, or neither */
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_step(m, P, X, 4, Y, lab, NULL, 0, 4, 0.1, L, D));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_step(m, P, X, 4, NULL, NULL, NULL, 0, 4, 0.1, L, D));
+    /* labels with a non-categorical loss */
+    ENV_ERR(BP_ERR_BAD_ENUM,
+            bp_mlp_train_step(e->mse, P, X, 4, NULL, lab, NULL, 0, 4, 0.1, L, D));
+    /* non-finite learning rates */
+    const double bad_lr[3] = {NAN, INFINITY, -INFINITY};
+    for (int i = 0; i < 3; i++)
+        ENV_ERR(BP_ERR_BAD_VALUE,
+                bp_mlp_train_step(m, P, X, 4, Y, NULL, NULL, 0, 4, bad_lr[i], L, D));
+    ENV_ERR(BP_ERR_ZERO_SIZE, bp_mlp_train_step(m, P, X, 4, Y, NULL, NULL, 0, 0, 0.1, L, D));
+    ENV_ERR(BP_ERR_BAD_VALUE, bp_mlp_train_step(m, P, X, 3, Y, NULL, NULL, 0, 5, 0.1, L, D));
+    ENV_ERR(BP_ERR_LEADING_DIMENSION,
+            bp_mlp_train_step(m, P, X, 2, Y, NULL, NULL, 0, 4, 0.1, L, D));
+    /* a label ≥ k, directly and through indices (idx[3] = 0 selects row 0) */
+    size_t bad_last[4] = {0, 1, 0, 2}, bad_first[4] = {2, 1, 0, 1};
+    ENV_ERR(BP_ERR_LABEL_OUT_OF_RANGE,
+            bp_mlp_train_step(m, P, X, 4, NULL, bad_last, NULL, 0, 4, 0.1, L, D));
+    ENV_ERR(BP_ERR_LABEL_OUT_OF_RANGE,
+            bp_mlp_train_step(m, P, X, 4, NULL, bad_first, idx, 3, 1, 0.1, L, D));
+    /* ... and rows that avoid the bad label are fine */
+    env_reset(e);
+    H_OK(bp_mlp_train_step(m, P, X, 4, NULL, bad_first, idx, 0, 3, 0.1, L, D));
+
+    bp_mlp_free(e->m);
+    bp_mlp_free(e->mse);
+}
+
+/*
+ * bp_status.h: "Arguments are checked in a fixed order (enum values, leading
+ * dimensions, size overflow, null pointers), so a call with several faults
+ * reports the first in that order." Each call below has two faults, a NULL
+ * pointer and one that comes earlier in that order. Every mismatch is
+ * printed before the test fails.
+ */
+static void test_fault_order_of_bp_status_h(void **state)
+{
+    (void)state;
+    const bp_layer_spec ls[2] = {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_SOFTMAX)};
+    const bp_layer_spec bad_act[2] = {L_(3, 5, BAD_ACT), L_(5, 2, BP_ACT_SOFTMAX)};
+    const bp_layer_spec huge[2] = {L_(SIZE_MAX / 2, 3, BP_ACT_TANH),
+                                   L_(3, 2, BP_ACT_SOFTMAX)};
+    bp_mlp *m = NULL;
+    H_OK(bp_mlp_create(2, ls, BP_LOSS_SOFTMAX_CCE, 4, &m));
+    double P[32] = {0}, X[16] = {0}, Y[8] = {0}, out[8], loss = SENT;
+    int diverged = -7;
+    struct { const char *call; bp_status want, got; } cases[] = {
+        {"bp_mlp_create(bad activation, out = NULL)", BP_ERR_BAD_ENUM,
+         bp_mlp_create(2, bad_act, BP_LOSS_MSE, 4, NULL)},
+        {"bp_mlp_create(overflowing widths, out = NULL)", BP_ERR_SIZE_OVERFLOW,
+         bp_mlp_create(2, huge, BP_LOSS_MSE, 1, NULL)},
+        {"bp_mlp_forward(params = NULL, ldx < n_in)", BP_ERR_LEADING_DIMENSION,
+         bp_mlp_forward(m, NULL, 4, X, 2, out)},
+        {"bp_mlp_backward(params = NULL, ldx < n_in)", BP_ERR_LEADING_DIMENSION,
+         bp_mlp_backward(m, NULL, 4, X, 2, Y, P, NULL)},
+        {"bp_mlp_gradient(X = NULL, ldx < n_in)", BP_ERR_LEADING_DIMENSION,
+         bp_mlp_gradient(m, P, 4, NULL, 2, Y, NULL, &loss, NULL, NULL)},
+        {"bp_mlp_train_step(loss = NULL, ldx < n_in)", BP_ERR_LEADING_DIMENSION,
+         bp_mlp_train_step(m, P, X, 2, Y, NULL, NULL, 0, 4, 0.1, NULL, &diverged)},
+    };
+    int wrong = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (cases[i].got != cases[i].want) {
+            print_error("  %s: returned %d (%s), bp_status.h's order gives %d (%s)\n",
+                        cases[i].call, (int)cases[i].got, bp_status_string(cases[i].got),
+                        (int)cases[i].want, bp_status_string(cases[i].want));
+            wrong++;
+        }
+    bp_mlp_free(m);
+    H_EXPECT(wrong == 0, "%d of %zu two-fault calls report the later fault", wrong,
+             sizeof cases / sizeof cases[0]);
+    H_EXPECT(loss == SENT && diverged == -7, "outputs written on an argument error");
+}
+
+int run_mlp_tests(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_forward_matches_kernel_composition),
+        cmocka_unit_test(test_parameter_count),
+        cmocka_unit_test(test_preactivations_follow_last_forward),
+        cmocka_unit_test(test_gradient_mse),
+        cmocka_unit_test(test_gradient_bce),
+        cmocka_unit_test(test_gradient_cce),
+        cmocka_unit_test(test_gradient_softmax_cce),
+        cmocka_unit_test(test_backward_equals_mse_gradient),
+        cmocka_unit_test(test_train_step_equals_gradient_and_update),
+        cmocka_unit_test(test_train_step_with_indices),
+        cmocka_unit_test(test_train_step_divergence),
+        cmocka_unit_test(test_train_step_one_sample_at_a_time),
+        cmocka_unit_test(test_create_errors),
+        cmocka_unit_test(test_forward_backward_errors),
+        cmocka_unit_test(test_train_step_errors),
+        cmocka_unit_test(test_fault_order_of_bp_status_h),
+    };
+    return cmocka_run_group_tests_name("mlp", tests, NULL, NULL);
+}

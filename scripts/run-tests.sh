@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test suite of `make test` (after make has installed the
+# dependencies and built the C harness) and closes with one summary line,
+# "tests: N passed, M failed", counting Swift Testing tests, C harness
+# tests and the consumer package run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+failed_suites=0
+
+swift test 2>&1 | tee "$logs/swift.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed_suites=$((failed_suites + 1))
+
+.build-c/charness 2>&1 | tee "$logs/c.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || failed_suites=$((failed_suites + 1))
+
+consumer_ok=0
+{ swift build --package-path Examples/Consumer && swift run --package-path Examples/Consumer Consumer; } \
+  2>&1 | tee "$logs/consumer.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] && consumer_ok=1 || failed_suites=$((failed_suites + 1))
+
+# Swift Testing: "✔ Test run with 37 tests in 8 suites passed" or
+# "✘ Test run with 37 tests in 8 suites failed ... with N issues".
+swift_total=$(grep -Eo 'Test run with [0-9]+ tests?' "$logs/swift.txt" | tail -1 | grep -Eo '[0-9]+' || echo 0)
+swift_failed_tests=$(grep -E '^✘ Test [^r].* failed after' "$logs/swift.txt" | wc -l)
+# cmocka: "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s), listed below:"
+c_passed=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$logs/c.txt" | awk '{s += $4} END {print s + 0}')
+c_failed=$(grep -Eo '^\[  FAILED  \] [0-9]+ test' "$logs/c.txt" | awk '{s += $4} END {print s + 0}')
+
+passed=$(( swift_total - swift_failed_tests + c_passed + consumer_ok ))
+failed=$(( swift_failed_tests + c_failed + 1 - consumer_ok ))
+echo
+echo "Swift: $((swift_total - swift_failed_tests)) of $swift_total tests passed; C harness: $c_passed passed, $c_failed failed; consumer package: $([ $consumer_ok = 1 ] && echo ran || echo FAILED)"
+echo "tests: $passed passed, $failed failed"
+[ "$failed_suites" -eq 0 ] && [ "$failed" -eq 0 ]
