@@ -1,145 +1,135 @@
 /*
- * gemm.c — cache-blocked GEMM in the BLIS style (portable C).
+ * gemm.c — cache-blocked GEMM in the BLIS style, double and float.
  *
- * The five loops around a register micro-kernel:
+ * The blocked loops, packing and the portable micro-kernel are written once
+ * in gemm_driver_tmpl.h and instantiated here for each precision; the
+ * AVX2+FMA micro-kernels are in gemm_kernel_avx2.c and chosen at run time
+ * (gemm_dispatch.c). Threads and preallocated workspaces come from an
+ * optional execution context (exec.c).
  *
- *   for jc in steps of NC over n          B panel of NC columns  (L3)
- *     for pc in steps of KC over k        pack B[pc.., jc..] → Bp (KC × NC)
- *       for ic in steps of MC over m      pack A[ic.., pc..] → Ap (MC × KC, L2)
- *         for jr in steps of NR           one NR-wide sliver of Bp (L1)
- *           for ir in steps of MR         micro-kernel: MR × NR block of C
- *
- * Packing copies each block into the exact order the micro-kernel reads it
- * (MR-row slivers of A, NR-column slivers of B, each k-contiguous, zero
- * padded at the edges). That makes every transpose variant run the same
- * inner loop: op(A) and op(B) are resolved while packing, never
- * materialised as whole transposes. Edge tiles go through the same kernel
- * and a bounds-checked write-back, so odd sizes cost little extra.
- *
- * C is first scaled by beta (beta == 0 stores zeros, never reading C), then
- * the kernel accumulates alpha·op(A)·op(B) into it.
- *
- * Block sizes: an Ap block of MC×KC doubles (96·256·8 = 192 KiB) stays in a
- * 512 KiB L2; a KC×NR sliver of Bp (16 KiB) stays in a 32 KiB L1 next to an
- * MR×KC sliver of Ap (8 KiB); NC bounds the packed B panel (KC×NC·8 = 8 MiB
- * at most) to a share of L3.
+ * Block sizes (gemm_internal.h), for a core with a 32–48 KiB L1d, a
+ * 512 KiB–1 MiB private L2 and a shared L3, chosen by measurement
+ * (Benchmarks/gemm, n = 256 … 1024, all transposes) around the usual
+ * BLIS reasoning:
+ *   double  MR×NR = 6×8,  KC = 256: a KC × NR sliver of Bp is 16 KiB and
+ *           stays in L1 next to the 12 KiB A sliver streaming through;
+ *           MC = 120: the MC × KC block of Ap is 240 KiB, half of a 512 KiB
+ *           L2, so it survives the B slivers passing through;
+ *           NC = 2048: the KC × NC panel of Bp (4 MiB) is a share of L3.
+ *   float   MR×NR = 6×16, KC = 512 (same bytes per sliver as double: a
+ *           KC × NR sliver is 32 KiB... of which the kernel touches 16 KiB
+ *           per 256 steps), MC = 120 (240 KiB), NC = 2048.
  */
+#define _POSIX_C_SOURCE 200112L
 #include <stdlib.h>
-#include <string.h>
 #include "internal.h"
+#include "gemm_internal.h"
 
-enum { MR = 4, NR = 8, MC = 96, KC = 256, NC = 4096 };
+/* ---- double ------------------------------------------------------------------ */
+#define R double
+#define P(name) name##_d
+#define G_MR BP_D_MR
+#define G_NR BP_D_NR
+#define G_MC BP_D_MC
+#define G_KC BP_D_KC
+#define G_NC BP_D_NC
+#define G_KERNEL dkernel
+#define G_KERNEL_TYPE bp_dkernel_fn
+#define G_PACK_A dpack_a
+#define G_PACK_B dpack_b
+#define G_PACK_TYPE bp_dpack_fn
+#define G_PORTABLE bp_dkernel_portable
+#define G_PACK_A_PORTABLE bp_dpack_a_portable
+#define G_PACK_B_PORTABLE bp_dpack_b_portable
+#define G_RUN bp_dgemm_run
+#define G_EPI bp_epilogue_d
+#define G_ACT_BLOCK bp_act_block_d
+#define G_SOFTMAX bp_softmax_rows_d
+#include "gemm_driver_tmpl.h"
+#undef R
+#undef P
+#undef G_MR
+#undef G_NR
+#undef G_MC
+#undef G_KC
+#undef G_NC
+#undef G_KERNEL
+#undef G_KERNEL_TYPE
+#undef G_PACK_A
+#undef G_PACK_B
+#undef G_PACK_TYPE
+#undef G_PORTABLE
+#undef G_PACK_A_PORTABLE
+#undef G_PACK_B_PORTABLE
+#undef G_RUN
+#undef G_EPI
+#undef G_ACT_BLOCK
+#undef G_SOFTMAX
 
-/* Small problems pack into stack buffers instead of the heap. */
-enum { STACK_DOUBLES = 4096 };
+/* ---- float ------------------------------------------------------------------- */
+#define R float
+#define P(name) name##_s
+#define G_MR BP_S_MR
+#define G_NR BP_S_NR
+#define G_MC BP_S_MC
+#define G_KC BP_S_KC
+#define G_NC BP_S_NC
+#define G_KERNEL skernel
+#define G_KERNEL_TYPE bp_skernel_fn
+#define G_PACK_A spack_a
+#define G_PACK_B spack_b
+#define G_PACK_TYPE bp_spack_fn
+#define G_PORTABLE bp_skernel_portable
+#define G_PACK_A_PORTABLE bp_spack_a_portable
+#define G_PACK_B_PORTABLE bp_spack_b_portable
+#define G_RUN bp_sgemm_run
+#define G_EPI bp_epilogue_s
+#define G_ACT_BLOCK bp_act_block_s
+#define G_SOFTMAX bp_softmax_rows_s
+#include "gemm_driver_tmpl.h"
 
-static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
-
-/* op(A)[i][p] for the packing loops. */
-static inline double elem_a(const double *A, size_t lda, int trans, size_t i, size_t p) {
-    return trans ? A[p * lda + i] : A[i * lda + p];
+size_t bp_gemm_workspace_bytes(void) {
+    size_t d = workspace_bytes_d(BP_D_MC, BP_D_NC, BP_D_KC);
+    size_t s = workspace_bytes_s(BP_S_MC, BP_S_NC, BP_S_KC);
+    return d > s ? d : s;
 }
 
-/* op(B)[p][j] for the packing loops. */
-static inline double elem_b(const double *B, size_t ldb, int trans, size_t p, size_t j) {
-    return trans ? B[j * ldb + p] : B[p * ldb + j];
-}
+/* ---- public entry points: validation and the BLAS special cases --------------- */
 
-/* Packs the mc × kc block of op(A) at (ic, pc) into MR-row slivers:
- * sliver s holds rows ic+s·MR .. +MR, stored p-major (MR values per p). */
-static void pack_a(const double *A, size_t lda, int trans, size_t ic, size_t pc,
-                   size_t mc, size_t kc, double *restrict Ap) {
-    for (size_t ir = 0; ir < mc; ir += MR) {
-        size_t mr = mc - ir < MR ? mc - ir : MR;
-        for (size_t p = 0; p < kc; p++) {
-            for (size_t i = 0; i < mr; i++)
-                Ap[p * MR + i] = elem_a(A, lda, trans, ic + ir + i, pc + p);
-            for (size_t i = mr; i < MR; i++) Ap[p * MR + i] = 0.0;
-        }
-        Ap += MR * kc;
+#define BP_DEFINE_GEMM_EXEC(NAME, R, SCALE_C, RUN)                            \
+    bp_status NAME(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b, \
+                   size_t m, size_t n, size_t k,                              \
+                   R alpha, const R *A, size_t lda,                           \
+                   const R *B, size_t ldb,                                    \
+                   R beta, R *C, size_t ldc) {                                \
+        BP_TRY(bp_gemm_check_elem(trans_a, trans_b, m, n, k, alpha != (R)0,   \
+                                  A, lda, B, ldb, C, ldc, sizeof(R)));        \
+        if (m == 0 || n == 0) return BP_OK;                                   \
+        if (alpha == (R)0 || k == 0) {                                        \
+            SCALE_C(m, n, beta, C, ldc);                                      \
+            return BP_OK;                                                     \
+        }                                                                     \
+        return RUN(exec, trans_a == BP_TRANS, trans_b == BP_TRANS, m, n, k,   \
+                   alpha, A, lda, B, ldb, beta, C, ldc, NULL);                \
     }
-}
 
-/* Packs the kc × nc block of op(B) at (pc, jc) into NR-column slivers. */
-static void pack_b(const double *B, size_t ldb, int trans, size_t pc, size_t jc,
-                   size_t kc, size_t nc, double *restrict Bp) {
-    for (size_t jr = 0; jr < nc; jr += NR) {
-        size_t nr = nc - jr < NR ? nc - jr : NR;
-        for (size_t p = 0; p < kc; p++) {
-            for (size_t j = 0; j < nr; j++)
-                Bp[p * NR + j] = elem_b(B, ldb, trans, pc + p, jc + jr + j);
-            for (size_t j = nr; j < NR; j++) Bp[p * NR + j] = 0.0;
-        }
-        Bp += NR * kc;
-    }
-}
-
-/* The register micro-kernel: C[0..mr, 0..nr) += alpha · Ap_sliver · Bp_sliver.
- * The MR × NR accumulator is small enough to live in vector registers; the
- * fixed-size inner loops let the compiler vectorise over NR. */
-static void micro_kernel(size_t kc, double alpha, const double *restrict a,
-                         const double *restrict b, double *C, size_t ldc,
-                         size_t mr, size_t nr) {
-    double acc[MR][NR];
-    memset(acc, 0, sizeof acc);
-    for (size_t p = 0; p < kc; p++) {
-        for (size_t i = 0; i < MR; i++) {
-            double ai = a[p * MR + i];
-            for (size_t j = 0; j < NR; j++) acc[i][j] += ai * b[p * NR + j];
-        }
-    }
-    for (size_t i = 0; i < mr; i++)
-        for (size_t j = 0; j < nr; j++) C[i * ldc + j] += alpha * acc[i][j];
-}
+BP_DEFINE_GEMM_EXEC(bp_dgemm_exec, double, bp_gemm_scale_c, bp_dgemm_run)
+BP_DEFINE_GEMM_EXEC(bp_sgemm_exec, float, bp_gemm_scale_c_f, bp_sgemm_run)
 
 bp_status bp_dgemm(bp_transpose trans_a, bp_transpose trans_b,
                    size_t m, size_t n, size_t k,
                    double alpha, const double *A, size_t lda,
                    const double *B, size_t ldb,
                    double beta, double *C, size_t ldc) {
-    BP_TRY(bp_gemm_check(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, C, ldc));
-    if (m == 0 || n == 0) return BP_OK;
-    if (alpha == 0.0 || k == 0) {
-        bp_gemm_scale_c(m, n, beta, C, ldc);
-        return BP_OK;
-    }
+    return bp_dgemm_exec(NULL, trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb,
+                         beta, C, ldc);
+}
 
-    /* Workspace: one A block and one B panel, no larger than the problem. */
-    size_t kc_max = k < KC ? k : KC;
-    size_t a_len = round_up(m < MC ? m : MC, MR) * kc_max;
-    size_t b_len = round_up(n < NC ? n : NC, NR) * kc_max;
-    double stack_buf[STACK_DOUBLES];
-    double *heap_buf = NULL, *Ap, *Bp;
-    if (a_len + b_len <= STACK_DOUBLES) {
-        Ap = stack_buf;
-    } else {
-        heap_buf = malloc((a_len + b_len) * sizeof(double));
-        if (heap_buf == NULL) return BP_ERR_NO_MEMORY;
-        Ap = heap_buf;
-    }
-    Bp = Ap + a_len;
-
-    bp_gemm_scale_c(m, n, beta, C, ldc);
-    int ta = trans_a == BP_TRANS, tb = trans_b == BP_TRANS;
-    for (size_t jc = 0; jc < n; jc += NC) {
-        size_t nc = n - jc < NC ? n - jc : NC;
-        for (size_t pc = 0; pc < k; pc += KC) {
-            size_t kc = k - pc < KC ? k - pc : KC;
-            pack_b(B, ldb, tb, pc, jc, kc, nc, Bp);
-            for (size_t ic = 0; ic < m; ic += MC) {
-                size_t mc = m - ic < MC ? m - ic : MC;
-                pack_a(A, lda, ta, ic, pc, mc, kc, Ap);
-                for (size_t jr = 0; jr < nc; jr += NR) {
-                    size_t nr = nc - jr < NR ? nc - jr : NR;
-                    for (size_t ir = 0; ir < mc; ir += MR) {
-                        size_t mr = mc - ir < MR ? mc - ir : MR;
-                        micro_kernel(kc, alpha, Ap + ir * kc, Bp + jr * kc,
-                                     C + (ic + ir) * ldc + jc + jr, ldc, mr, nr);
-                    }
-                }
-            }
-        }
-    }
-    free(heap_buf);
-    return BP_OK;
+bp_status bp_sgemm(bp_transpose trans_a, bp_transpose trans_b,
+                   size_t m, size_t n, size_t k,
+                   float alpha, const float *A, size_t lda,
+                   const float *B, size_t ldb,
+                   float beta, float *C, size_t ldc) {
+    return bp_sgemm_exec(NULL, trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb,
+                         beta, C, ldc);
 }

@@ -23,16 +23,23 @@ static inline int bp_mul_overflows(size_t a, size_t b, size_t *out) {
  * (rows−1)·ld + cols and its size in bytes fit in size_t, and p is not NULL
  * unless the matrix is empty.
  */
-static inline bp_status bp_check_matrix(size_t rows, size_t cols,
-                                        const void *p, size_t ld) {
+static inline bp_status bp_check_matrix_elem(size_t rows, size_t cols,
+                                             const void *p, size_t ld,
+                                             size_t elem_size) {
     if (ld < cols || ld == 0) return BP_ERR_LEADING_DIMENSION;
     if (rows == 0 || cols == 0) return BP_OK;
     size_t span, bytes;
     if (bp_mul_overflows(rows - 1, ld, &span)) return BP_ERR_SIZE_OVERFLOW;
     if (__builtin_add_overflow(span, cols, &span)) return BP_ERR_SIZE_OVERFLOW;
-    if (bp_mul_overflows(span, sizeof(double), &bytes)) return BP_ERR_SIZE_OVERFLOW;
+    if (bp_mul_overflows(span, elem_size, &bytes)) return BP_ERR_SIZE_OVERFLOW;
     if (p == NULL) return BP_ERR_NULL_POINTER;
     return BP_OK;
+}
+
+/* bp_check_matrix_elem for doubles. */
+static inline bp_status bp_check_matrix(size_t rows, size_t cols,
+                                        const void *p, size_t ld) {
+    return bp_check_matrix_elem(rows, cols, p, ld, sizeof(double));
 }
 
 /* Checks a contiguous array of count elements of elem_size bytes. */
@@ -43,14 +50,21 @@ static inline bp_status bp_check_array(size_t count, size_t elem_size, const voi
     return BP_OK;
 }
 
+/* Checks a contiguous rows × cols array of elem_size-byte elements and
+ * returns rows·cols. */
+static inline bp_status bp_check_dense_elem(size_t rows, size_t cols, const void *p,
+                                            size_t *count, size_t elem_size) {
+    size_t c;
+    if (bp_mul_overflows(rows, cols, &c)) return BP_ERR_SIZE_OVERFLOW;
+    bp_status s = bp_check_array(c, elem_size, p);
+    if (s == BP_OK && count) *count = c;
+    return s;
+}
+
 /* Checks a contiguous rows × cols array of doubles and returns rows·cols. */
 static inline bp_status bp_check_dense(size_t rows, size_t cols, const void *p,
                                        size_t *count) {
-    size_t c;
-    if (bp_mul_overflows(rows, cols, &c)) return BP_ERR_SIZE_OVERFLOW;
-    bp_status s = bp_check_array(c, sizeof(double), p);
-    if (s == BP_OK && count) *count = c;
-    return s;
+    return bp_check_dense_elem(rows, cols, p, count, sizeof(double));
 }
 
 #define BP_TRY(expr) do { bp_status bp_try_status_ = (expr); \
@@ -64,6 +78,16 @@ bp_status bp_gemm_check(bp_transpose trans_a, bp_transpose trans_b,
                         const double *A, size_t lda, const double *B, size_t ldb,
                         const double *C, size_t ldc);
 
+/* The same checks for any element type: alpha_nonzero says whether A and B
+ * are read (alpha ≠ 0), elem_size is sizeof the element. */
+bp_status bp_gemm_check_elem(bp_transpose trans_a, bp_transpose trans_b,
+                             size_t m, size_t n, size_t k, int alpha_nonzero,
+                             const void *A, size_t lda, const void *B, size_t ldb,
+                             const void *C, size_t ldc, size_t elem_size);
+
+/* bp_gemm_scale_c on float. */
+void bp_gemm_scale_c_f(size_t m, size_t n, float beta, float *C, size_t ldc);
+
 /* C ← beta·C for an m × n block; beta == 0 stores zeros without reading C
  * (so NaN in an uninitialised C cannot leak), beta == 1 does nothing. */
 void bp_gemm_scale_c(size_t m, size_t n, double beta, double *C, size_t ldc);
@@ -74,6 +98,13 @@ static inline double bp_sigmoid(double z) {
     if (z >= 0.0) return 1.0 / (1.0 + __builtin_exp(-z));
     double e = __builtin_exp(z);
     return e / (1.0 + e);
+}
+
+/* bp_sigmoid in single precision (same branches, expf). */
+static inline float bp_sigmoidf(float z) {
+    if (z >= 0.0f) return 1.0f / (1.0f + __builtin_expf(-z));
+    float e = __builtin_expf(z);
+    return e / (1.0f + e);
 }
 
 /* Switches GSL's abort-on-error handler off, once per process (gsl_setup.c). */

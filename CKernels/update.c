@@ -1,5 +1,6 @@
 /*
- * update.c — SGD step, norm, scaling and clipping through GSL BLAS.
+ * update.c — SGD step, norm, scaling and clipping through GSL BLAS, double
+ * (gsl_blas_d*) and float (gsl_blas_s*), instantiated from update_tmpl.h.
  *
  * GSL's BLAS wrappers pass lengths to CBLAS as int, so a vector longer than
  * INT_MAX would be truncated. We walk long vectors in chunks of at most
@@ -16,55 +17,42 @@ static size_t chunk_len(size_t remaining) {
     return remaining < (size_t)INT_MAX ? remaining : (size_t)INT_MAX;
 }
 
-bp_status bp_sgd_update(size_t n, double learning_rate, const double *g, double *w) {
-    if (!isfinite(learning_rate)) return BP_ERR_BAD_VALUE;
-    BP_TRY(bp_check_array(n, sizeof(double), g));
-    BP_TRY(bp_check_array(n, sizeof(double), w));
-    bp_gsl_prepare();
-    for (size_t off = 0; off < n;) {
-        size_t len = chunk_len(n - off);
-        gsl_vector_const_view gv = gsl_vector_const_view_array(g + off, len);
-        gsl_vector_view wv = gsl_vector_view_array(w + off, len);
-        if (gsl_blas_daxpy(-learning_rate, &gv.vector, &wv.vector) != GSL_SUCCESS)
-            return BP_ERR_GSL;
-        off += len;
-    }
-    return BP_OK;
-}
+#define R double
+#define U_VIEW gsl_vector_view
+#define U_CVIEW gsl_vector_const_view
+#define U_VIEW_ARRAY gsl_vector_view_array
+#define U_CVIEW_ARRAY gsl_vector_const_view_array
+#define U_AXPY gsl_blas_daxpy
+#define U_NRM2 gsl_blas_dnrm2
+#define U_SCAL gsl_blas_dscal
+#define U_SGD bp_sgd_update
+#define U_NORM2 bp_norm2
+#define U_SCALE bp_scale
+#define U_CLIP bp_clip_by_norm
+#include "update_tmpl.h"
+#undef R
+#undef U_VIEW
+#undef U_CVIEW
+#undef U_VIEW_ARRAY
+#undef U_CVIEW_ARRAY
+#undef U_AXPY
+#undef U_NRM2
+#undef U_SCAL
+#undef U_SGD
+#undef U_NORM2
+#undef U_SCALE
+#undef U_CLIP
 
-bp_status bp_norm2(size_t n, const double *x, double *norm) {
-    BP_TRY(bp_check_array(n, sizeof(double), x));
-    if (norm == NULL) return BP_ERR_NULL_POINTER;
-    bp_gsl_prepare();
-    double total = 0.0;
-    for (size_t off = 0; off < n;) {
-        size_t len = chunk_len(n - off);
-        gsl_vector_const_view xv = gsl_vector_const_view_array(x + off, len);
-        /* hypot combines chunk norms without overflow. */
-        total = hypot(total, gsl_blas_dnrm2(&xv.vector));
-        off += len;
-    }
-    *norm = total;
-    return BP_OK;
-}
-
-bp_status bp_scale(size_t n, double alpha, double *x) {
-    BP_TRY(bp_check_array(n, sizeof(double), x));
-    bp_gsl_prepare();
-    for (size_t off = 0; off < n;) {
-        size_t len = chunk_len(n - off);
-        gsl_vector_view xv = gsl_vector_view_array(x + off, len);
-        gsl_blas_dscal(alpha, &xv.vector);
-        off += len;
-    }
-    return BP_OK;
-}
-
-bp_status bp_clip_by_norm(size_t n, double max_norm, double *g, double *norm_before) {
-    if (!isfinite(max_norm) || !(max_norm > 0.0)) return BP_ERR_BAD_VALUE;
-    double norm;
-    BP_TRY(bp_norm2(n, g, &norm));
-    if (norm_before) *norm_before = norm;
-    if (norm > max_norm) BP_TRY(bp_scale(n, max_norm / norm, g));
-    return BP_OK;
-}
+#define R float
+#define U_VIEW gsl_vector_float_view
+#define U_CVIEW gsl_vector_float_const_view
+#define U_VIEW_ARRAY gsl_vector_float_view_array
+#define U_CVIEW_ARRAY gsl_vector_float_const_view_array
+#define U_AXPY gsl_blas_saxpy
+#define U_NRM2 gsl_blas_snrm2
+#define U_SCAL gsl_blas_sscal
+#define U_SGD bp_sgd_update_f32
+#define U_NORM2 bp_norm2_f32
+#define U_SCALE bp_scale_f32
+#define U_CLIP bp_clip_by_norm_f32
+#include "update_tmpl.h"

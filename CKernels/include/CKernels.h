@@ -1,12 +1,16 @@
 /*
  * CKernels.h — the hot loops of Backprop, as a C API.
  *
- * Everything is double precision, row-major, and returns a bp_status.
+ * Row-major throughout; every function returns a bp_status. Double
+ * precision, with float variants (suffix _f32, bp_sgemm) of what training
+ * in single precision needs.
  * A batch is n_samples × n_features; a dense layer's W is n_in × n_out;
  * its forward pass is Z = X·W + b, A = f(Z).
  *
  *   bp_status.h      status codes and their descriptions
  *   bp_gemm.h        C = alpha·op(A)·op(B) + beta·C (blocked, plus a reference)
+ *   bp_exec.h        execution context: thread pool and GEMM workspaces
+ *   bp_dense.h       fused dense-layer forward and backward passes
  *   bp_bias.h        bias add and bias gradient
  *   bp_activation.h  activations forward and backward
  *   bp_loss.h        losses and their gradients (fused softmax/sigmoid + CE)
@@ -19,7 +23,9 @@
 #define CKERNELS_H
 
 #include "bp_status.h"
+#include "bp_exec.h"
 #include "bp_gemm.h"
+#include "bp_dense.h"
 #include "bp_bias.h"
 #include "bp_activation.h"
 #include "bp_loss.h"

@@ -64,6 +64,21 @@ bp_status bp_activation_backward(bp_activation act, double param,
                                  const double *Z, const double *A,
                                  const double *dA, double *dZ);
 
+/**
+ * Single precision: bp_activation_forward on float (computed in float with
+ * expf/tanhf and the same overflow-free formulations; every finite float
+ * input gives a finite result). param is the leaky-ReLU slope as a float.
+ */
+bp_status bp_activation_forward_f32(bp_activation act, float param,
+                                    size_t rows, size_t cols,
+                                    const float *Z, float *A);
+
+/** Single precision: bp_activation_backward on float. */
+bp_status bp_activation_backward_f32(bp_activation act, float param,
+                                     size_t rows, size_t cols,
+                                     const float *Z, const float *A,
+                                     const float *dA, float *dZ);
+
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,15 @@ bp_status bp_bias_gradient(size_t m, size_t n, double alpha,
                            const double *dZ, size_t ldz,
                            double beta, double *db);
 
+/** Single precision bp_bias_add. */
+bp_status bp_bias_add_f32(size_t m, size_t n, const float *b,
+                          float *Z, size_t ldz);
+
+/** Single precision bp_bias_gradient (sums in float, in increasing i). */
+bp_status bp_bias_gradient_f32(size_t m, size_t n, float alpha,
+                               const float *dZ, size_t ldz,
+                               float beta, float *db);
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,6 +34,7 @@
 
 #include <stddef.h>
 #include "bp_status.h"
+#include "bp_exec.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,6 +70,42 @@ bp_status bp_dgemm_reference(bp_transpose trans_a, bp_transpose trans_b,
                              double alpha, const double *A, size_t lda,
                              const double *B, size_t ldb,
                              double beta, double *C, size_t ldc);
+
+/**
+ * bp_dgemm through an execution context (bp_exec.h): the same contract and
+ * the same results, bit for bit, as bp_dgemm with the same kernels; large
+ * products are split over the context's threads, and the context's
+ * preallocated workspace is used, so the call allocates nothing.
+ * exec == NULL is exactly bp_dgemm.
+ */
+bp_status bp_dgemm_exec(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b,
+                        size_t m, size_t n, size_t k,
+                        double alpha, const double *A, size_t lda,
+                        const double *B, size_t ldb,
+                        double beta, double *C, size_t ldc);
+
+/** Single precision: the contract of bp_dgemm on float (accumulation in
+ *  float). */
+bp_status bp_sgemm(bp_transpose trans_a, bp_transpose trans_b,
+                   size_t m, size_t n, size_t k,
+                   float alpha, const float *A, size_t lda,
+                   const float *B, size_t ldb,
+                   float beta, float *C, size_t ldc);
+
+/** bp_sgemm through an execution context (see bp_dgemm_exec). */
+bp_status bp_sgemm_exec(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b,
+                        size_t m, size_t n, size_t k,
+                        float alpha, const float *A, size_t lda,
+                        const float *B, size_t ldb,
+                        float beta, float *C, size_t ldc);
+
+/** The triple loop of bp_dgemm_reference on float (sums in float, in
+ *  increasing p). */
+bp_status bp_sgemm_reference(bp_transpose trans_a, bp_transpose trans_b,
+                             size_t m, size_t n, size_t k,
+                             float alpha, const float *A, size_t lda,
+                             const float *B, size_t ldb,
+                             float beta, float *C, size_t ldc);
 
 #ifdef __cplusplus
 }

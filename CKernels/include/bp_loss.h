@@ -81,6 +81,21 @@ bp_status bp_loss_compute_labels(bp_loss kind, size_t n, size_t k,
                                  const double *pred, const size_t *labels,
                                  double *loss, double *grad);
 
+/**
+ * Single precision bp_loss_compute: pred, target and grad are float; every
+ * element is converted to double, all arithmetic (the loss accumulated over
+ * the batch included) is done in double, and the loss is returned as a
+ * double. Gradients are rounded to float once, when stored.
+ */
+bp_status bp_loss_compute_f32(bp_loss kind, size_t n, size_t k,
+                              const float *pred, const float *target,
+                              double *loss, float *grad);
+
+/** Single precision bp_loss_compute_labels (computed in double, as above). */
+bp_status bp_loss_compute_labels_f32(bp_loss kind, size_t n, size_t k,
+                                     const float *pred, const size_t *labels,
+                                     double *loss, float *grad);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,7 +21,8 @@
  * BP_ERR_ZERO_SIZE for no layers, a zero width, max_rows == 0 or rows == 0;
  * BP_ERR_BAD_VALUE for layers that do not connect, a non-finite leaky-ReLU
  * slope, a fused loss whose output activation does not match, rows >
- * max_rows, a non-finite learning rate, or an out-of-range layer index;
+ * max_rows, a learning rate that is not finite (in the working precision),
+ * or an out-of-range layer index;
  * BP_ERR_LEADING_DIMENSION for ldx < n_in; BP_ERR_SIZE_OVERFLOW when sizes or
  * the rows a call reads do not fit in size_t; BP_ERR_NULL_POINTER for a
  * missing pointer, and for targets given both as Y and labels or as
@@ -40,6 +41,7 @@
 #include "bp_status.h"
 #include "bp_activation.h"
 #include "bp_loss.h"
+#include "bp_exec.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -75,6 +77,13 @@ void bp_mlp_free(bp_mlp *mlp);
 
 /** Number of parameters (Σ n_in·n_out + n_out) into *count. */
 bp_status bp_mlp_parameter_count(const bp_mlp *mlp, size_t *count);
+
+/**
+ * Runs the network's GEMMs through `exec` (threads, packing buffers) from
+ * now on; NULL means single-threaded with internal buffers. The context is
+ * not owned: it must outlive its use by this workspace.
+ */
+bp_status bp_mlp_set_exec(bp_mlp *mlp, const bp_exec *exec);
 
 /**
  * The pre-activations Z_layer (rows × n_out, contiguous) of the most recent
@@ -128,6 +137,33 @@ bp_status bp_mlp_train_step(bp_mlp *mlp, double *params,
                             const size_t *labels_all, const size_t *indices,
                             size_t start, size_t rows, double learning_rate,
                             double *loss, int *diverged);
+
+/*
+ * Single precision: the same engine on float parameters and data (losses are
+ * accumulated and returned in double). Every function behaves exactly like
+ * its double counterpart above.
+ */
+typedef struct bp_mlp_f32 bp_mlp_f32;
+
+bp_status bp_mlp_create_f32(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
+                            size_t max_rows, bp_mlp_f32 **out);
+void bp_mlp_free_f32(bp_mlp_f32 *mlp);
+bp_status bp_mlp_set_exec_f32(bp_mlp_f32 *mlp, const bp_exec *exec);
+bp_status bp_mlp_parameter_count_f32(const bp_mlp_f32 *mlp, size_t *count);
+bp_status bp_mlp_preactivations_f32(const bp_mlp_f32 *mlp, size_t layer, const float **Z);
+bp_status bp_mlp_forward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
+                             const float *X, size_t ldx, float *out);
+bp_status bp_mlp_gradient_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
+                              const float *X, size_t ldx, const float *Y,
+                              const size_t *labels, double *loss, float *grad, float *dX);
+bp_status bp_mlp_backward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
+                              const float *X, size_t ldx, const float *dA_out,
+                              float *grad, float *dX);
+bp_status bp_mlp_train_step_f32(bp_mlp_f32 *mlp, float *params,
+                                const float *X_all, size_t ldx, const float *Y_all,
+                                const size_t *labels_all, const size_t *indices,
+                                size_t start, size_t rows, double learning_rate,
+                                double *loss, int *diverged);
 
 #ifdef __cplusplus
 }

@@ -156,7 +156,10 @@ extension Network {
         }
     }
 
+    /// A learning rate must be finite and > 0, also once rounded to `Scalar`.
     static func validateLearningRate(_ rate: Double) throws {
-        guard rate.isFinite, rate > 0 else { throw BackpropError.invalidLearningRate(rate) }
+        guard rate.isFinite, rate > 0, Scalar(rate).isFinite, Scalar(rate) > 0 else {
+            throw BackpropError.invalidLearningRate(rate)
+        }
     }
 }

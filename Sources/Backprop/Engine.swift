@@ -1,36 +1,68 @@
 import CKernels
 
-/// The C network engine (`bp_mlp`) for one shape of network and one batch
-/// capacity: layer shapes, loss, and every scratch buffer, allocated once.
+/// The C network engine (`bp_mlp` / `bp_mlp_f32`) for one network shape and
+/// one batch capacity: layer shapes, loss, every scratch buffer, and a GEMM
+/// context (`bp_exec`) with the network's thread count — all allocated once.
 ///
-/// A class because it owns C memory. Each `predict`, `train`, `gradients`
-/// or gradient-check call makes its own, so engines are never shared between
+/// A class because it owns C memory. Each `predict`, `train`, `gradients` or
+/// gradient-check call makes its own, so engines are never shared between
 /// tasks; within a call it is reused for every batch, which is why a
 /// training step allocates nothing.
 final class Engine<Scalar: NetworkScalar> {
-    let pointer: OpaquePointer
+    private let mlp: OpaquePointer
+    private let exec: OpaquePointer
+    private let isFloat: Bool
     let capacity: Int
 
     init(_ network: Network<Scalar>, capacity: Int) throws {
+        guard network.threads >= 1 && network.threads <= Int(BP_EXEC_MAX_THREADS) else {
+            throw BackpropError.invalidHyperparameter(name: "threads", value: "\(network.threads)",
+                                                      expected: "between 1 and \(BP_EXEC_MAX_THREADS)")
+        }
         var specs = network.shapes.map {
             bp_layer_spec(n_in: $0.inputSize, n_out: $0.outputSize, act: $0.activation.kernel,
                           param: $0.activation.parameter)
         }
         let kind = network.loss.kernel(for: network.shapes[network.shapes.count - 1].activation).kind
+        var execOut: OpaquePointer?
+        try check(bp_exec_create(network.threads, &execOut), "bp_exec_create")
         var out: OpaquePointer?
-        guard Scalar.self == Double.self else { throw Kernels.unsupported(Scalar.self) }
-        try check(bp_mlp_create(specs.count, &specs, kind, capacity, &out), "bp_mlp_create")
-        pointer = out!
+        do {
+            if Scalar.self == Double.self {
+                try check(bp_mlp_create(specs.count, &specs, kind, capacity, &out), "bp_mlp_create")
+                try check(bp_mlp_set_exec(out, execOut), "bp_mlp_set_exec")
+                isFloat = false
+            } else if Scalar.self == Float.self {
+                try check(bp_mlp_create_f32(specs.count, &specs, kind, capacity, &out), "bp_mlp_create_f32")
+                try check(bp_mlp_set_exec_f32(out, execOut), "bp_mlp_set_exec_f32")
+                isFloat = true
+            } else {
+                throw Kernels.unsupported(Scalar.self)
+            }
+        } catch {
+            bp_exec_free(execOut)
+            throw error
+        }
+        mlp = out!
+        exec = execOut!
         self.capacity = capacity
     }
 
-    deinit { bp_mlp_free(pointer) }
+    deinit {
+        if isFloat { bp_mlp_free_f32(mlp) } else { bp_mlp_free(mlp) }
+        bp_exec_free(exec)
+    }
 
     /// Forward pass of `rows` samples at `x`; outputs copied to `out` if given.
     func forward(parameters: UnsafePointer<Scalar>, rows: Int, x: UnsafePointer<Scalar>, ldx: Int,
                  out: UnsafeMutablePointer<Scalar>?) throws {
-        try check(bp_mlp_forward(pointer, Kernels.d(parameters), rows, Kernels.d(x), ldx, Kernels.d(out)),
-                  "bp_mlp_forward")
+        if isFloat {
+            try check(bp_mlp_forward_f32(mlp, Kernels.f(parameters), rows, Kernels.f(x), ldx, Kernels.f(out)),
+                      "bp_mlp_forward_f32")
+        } else {
+            try check(bp_mlp_forward(mlp, Kernels.d(parameters), rows, Kernels.d(x), ldx, Kernels.d(out)),
+                      "bp_mlp_forward")
+        }
     }
 
     /// Mean loss of a batch; gradients into `grad` (parameter layout) and `dx` when given.
@@ -38,9 +70,15 @@ final class Engine<Scalar: NetworkScalar> {
                   targets: TargetPointer<Scalar>, grad: UnsafeMutablePointer<Scalar>?,
                   dx: UnsafeMutablePointer<Scalar>?) throws -> Double {
         var loss = 0.0
-        try check(bp_mlp_gradient(pointer, Kernels.d(parameters), rows, Kernels.d(x), ldx,
-                                  Kernels.d(targets.values), targets.labels, &loss, Kernels.d(grad), Kernels.d(dx)),
-                  "bp_mlp_gradient")
+        if isFloat {
+            try check(bp_mlp_gradient_f32(mlp, Kernels.f(parameters), rows, Kernels.f(x), ldx,
+                                          Kernels.f(targets.values), targets.labels, &loss,
+                                          Kernels.f(grad), Kernels.f(dx)), "bp_mlp_gradient_f32")
+        } else {
+            try check(bp_mlp_gradient(mlp, Kernels.d(parameters), rows, Kernels.d(x), ldx,
+                                      Kernels.d(targets.values), targets.labels, &loss,
+                                      Kernels.d(grad), Kernels.d(dx)), "bp_mlp_gradient")
+        }
         return loss
     }
 
@@ -48,8 +86,14 @@ final class Engine<Scalar: NetworkScalar> {
     func backward(parameters: UnsafePointer<Scalar>, rows: Int, x: UnsafePointer<Scalar>, ldx: Int,
                   outputGradient: UnsafePointer<Scalar>, grad: UnsafeMutablePointer<Scalar>,
                   dx: UnsafeMutablePointer<Scalar>?) throws {
-        try check(bp_mlp_backward(pointer, Kernels.d(parameters), rows, Kernels.d(x), ldx,
-                                  Kernels.d(outputGradient), Kernels.d(grad), Kernels.d(dx)), "bp_mlp_backward")
+        if isFloat {
+            try check(bp_mlp_backward_f32(mlp, Kernels.f(parameters), rows, Kernels.f(x), ldx,
+                                          Kernels.f(outputGradient), Kernels.f(grad), Kernels.f(dx)),
+                      "bp_mlp_backward_f32")
+        } else {
+            try check(bp_mlp_backward(mlp, Kernels.d(parameters), rows, Kernels.d(x), ldx,
+                                      Kernels.d(outputGradient), Kernels.d(grad), Kernels.d(dx)), "bp_mlp_backward")
+        }
     }
 
     /// Outcome of one SGD step.
@@ -60,9 +104,15 @@ final class Engine<Scalar: NetworkScalar> {
                    targets: TargetPointer<Scalar>, indices: UnsafePointer<Int>?, start: Int, rows: Int,
                    learningRate: Double, loss: inout Double) throws -> StepResult {
         var diverged: Int32 = 0
-        try check(bp_mlp_train_step(pointer, Kernels.d(parameters), Kernels.d(x), ldx, Kernels.d(targets.values),
-                                    targets.labels, indices, start, rows, learningRate, &loss, &diverged),
-                  "bp_mlp_train_step")
+        if isFloat {
+            try check(bp_mlp_train_step_f32(mlp, Kernels.f(parameters), Kernels.f(x), ldx, Kernels.f(targets.values),
+                                            targets.labels, indices, start, rows, learningRate, &loss, &diverged),
+                      "bp_mlp_train_step_f32")
+        } else {
+            try check(bp_mlp_train_step(mlp, Kernels.d(parameters), Kernels.d(x), ldx, Kernels.d(targets.values),
+                                        targets.labels, indices, start, rows, learningRate, &loss, &diverged),
+                      "bp_mlp_train_step")
+        }
         switch diverged {
         case 0: return .ok
         case 1: return .nonFiniteGradient
@@ -72,9 +122,17 @@ final class Engine<Scalar: NetworkScalar> {
 
     /// Pre-activations of `layer` from the last forward pass (`rows × units`).
     func preactivations(layer: Int) throws -> UnsafePointer<Scalar> {
-        var z: UnsafePointer<Double>?
-        try check(bp_mlp_preactivations(pointer, layer, &z), "bp_mlp_preactivations")
-        return UnsafeRawPointer(z!).assumingMemoryBound(to: Scalar.self)
+        let raw: UnsafeRawPointer
+        if isFloat {
+            var z: UnsafePointer<Float>?
+            try check(bp_mlp_preactivations_f32(mlp, layer, &z), "bp_mlp_preactivations_f32")
+            raw = UnsafeRawPointer(z!)
+        } else {
+            var z: UnsafePointer<Double>?
+            try check(bp_mlp_preactivations(mlp, layer, &z), "bp_mlp_preactivations")
+            raw = UnsafeRawPointer(z!)
+        }
+        return raw.assumingMemoryBound(to: Scalar.self)
     }
 }
 

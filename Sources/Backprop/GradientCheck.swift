@@ -115,6 +115,13 @@ extension Network {
         if let maxParameters, maxParameters < 1 {
             throw BackpropError.invalidHyperparameter(name: "maxParameters", value: "\(maxParameters)", expected: "≥ 1 or nil")
         }
+        // Gradient checks run in double precision: a Float network is
+        // checked through its exact Double conversion (every Float is a Double).
+        if Scalar.self != Double.self {
+            return try converted(to: Double.self).checkGradients(
+                on: data.converted(to: Double.self), epsilon: epsilon, tolerance: tolerance,
+                maxParameters: maxParameters, includeInputs: includeInputs)
+        }
         return try checkGradients(on: data, analytic: try gradients(on: data), epsilon: epsilon,
                                   tolerance: tolerance, maxParameters: maxParameters,
                                   includeInputs: includeInputs)

@@ -4,8 +4,8 @@ import CKernels
 ///
 /// Every function takes raw pointers (the caller owns the memory and has
 /// validated shapes) and dispatches on `Scalar`: `Double` goes to the `bp_d*`
-/// kernels. Sizes are `Int` here and `size_t` in C; callers never pass
-/// negative values.
+/// kernels, `Float` to the `bp_s*` / `_f32` ones. Sizes are `Int` here and
+/// `size_t` in C; callers never pass negative values.
 enum Kernels {
     @inline(__always)
     static func d<S>(_ p: UnsafePointer<S>?) -> UnsafePointer<Double>? {
@@ -15,6 +15,16 @@ enum Kernels {
     @inline(__always)
     static func d<S>(_ p: UnsafeMutablePointer<S>?) -> UnsafeMutablePointer<Double>? {
         p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Double.self) }
+    }
+
+    @inline(__always)
+    static func f<S>(_ p: UnsafePointer<S>?) -> UnsafePointer<Float>? {
+        p.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }
+    }
+
+    @inline(__always)
+    static func f<S>(_ p: UnsafeMutablePointer<S>?) -> UnsafeMutablePointer<Float>? {
+        p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) }
     }
 
     static func unsupported<S>(_: S.Type) -> BackpropError {
@@ -31,103 +41,23 @@ enum Kernels {
         if S.self == Double.self {
             try check(bp_dgemm(ta, tb, m, n, k, Double(alpha), d(a), lda, d(b), ldb,
                                Double(beta), d(c), ldc), "bp_dgemm")
+        } else if S.self == Float.self {
+            try check(bp_sgemm(ta, tb, m, n, k, Float(alpha), f(a), lda, f(b), ldb,
+                               Float(beta), f(c), ldc), "bp_sgemm")
         } else {
             throw unsupported(S.self)
         }
     }
 
-    /// Z[i][j] += b[j] for an m × n block Z (contiguous).
-    static func biasAdd<S: NetworkScalar>(m: Int, n: Int, bias: UnsafePointer<S>,
-                                          z: UnsafeMutablePointer<S>) throws(BackpropError) {
-        if S.self == Double.self {
-            try check(bp_bias_add(m, n, d(bias), d(z), n), "bp_bias_add")
-        } else {
-            throw unsupported(S.self)
-        }
-    }
-
-    /// db = column sums of the m × n block dZ.
-    static func biasGradient<S: NetworkScalar>(m: Int, n: Int, dz: UnsafePointer<S>,
-                                               db: UnsafeMutablePointer<S>) throws(BackpropError) {
-        if S.self == Double.self {
-            try check(bp_bias_gradient(m, n, 1, d(dz), n, 0, d(db)), "bp_bias_gradient")
-        } else {
-            throw unsupported(S.self)
-        }
-    }
-
-    static func activationForward<S: NetworkScalar>(
-        _ act: Activation, rows: Int, cols: Int, z: UnsafePointer<S>, a: UnsafeMutablePointer<S>
-    ) throws(BackpropError) {
-        if S.self == Double.self {
-            try check(bp_activation_forward(act.kernel, act.parameter, rows, cols, d(z), d(a)),
-                      "bp_activation_forward")
-        } else {
-            throw unsupported(S.self)
-        }
-    }
-
-    static func activationBackward<S: NetworkScalar>(
-        _ act: Activation, rows: Int, cols: Int, z: UnsafePointer<S>, a: UnsafePointer<S>,
-        da: UnsafePointer<S>, dz: UnsafeMutablePointer<S>
-    ) throws(BackpropError) {
-        if S.self == Double.self {
-            try check(bp_activation_backward(act.kernel, act.parameter, rows, cols,
-                                             d(z), d(a), d(da), d(dz)), "bp_activation_backward")
-        } else {
-            throw unsupported(S.self)
-        }
-    }
-
-    /// Loss value (returned) and, when `grad` is given, its gradient, for n × k
-    /// predictions against dense targets.
-    static func loss<S: NetworkScalar>(
-        _ kind: bp_loss, n: Int, k: Int, pred: UnsafePointer<S>, target: UnsafePointer<S>,
-        grad: UnsafeMutablePointer<S>?
-    ) throws(BackpropError) -> Double {
-        var value = 0.0
-        if S.self == Double.self {
-            try check(bp_loss_compute(kind, n, k, d(pred), d(target), &value, d(grad)),
-                      "bp_loss_compute")
-        } else {
-            throw unsupported(S.self)
-        }
-        return value
-    }
-
-    /// The categorical losses with integer labels.
-    static func loss<S: NetworkScalar>(
-        _ kind: bp_loss, n: Int, k: Int, pred: UnsafePointer<S>, labels: UnsafePointer<Int>,
-        grad: UnsafeMutablePointer<S>?
-    ) throws(BackpropError) -> Double {
-        var value = 0.0
-        if S.self == Double.self {
-            try check(bp_loss_compute_labels(kind, n, k, d(pred), labels, &value, d(grad)),
-                      "bp_loss_compute_labels")
-        } else {
-            throw unsupported(S.self)
-        }
-        return value
-    }
-
-    /// w ← w − rate·g over `count` elements.
+    /// w ← w − rate·g over `count` elements (GSL daxpy / saxpy).
     static func sgdUpdate<S: NetworkScalar>(count: Int, rate: Double, g: UnsafePointer<S>,
                                             w: UnsafeMutablePointer<S>) throws(BackpropError) {
         if S.self == Double.self {
             try check(bp_sgd_update(count, rate, d(g), d(w)), "bp_sgd_update")
+        } else if S.self == Float.self {
+            try check(bp_sgd_update_f32(count, Float(rate), f(g), f(w)), "bp_sgd_update_f32")
         } else {
             throw unsupported(S.self)
         }
-    }
-
-    /// ‖x‖₂, overflow-safe.
-    static func norm2<S: NetworkScalar>(count: Int, x: UnsafePointer<S>) throws(BackpropError) -> Double {
-        var out = 0.0
-        if S.self == Double.self {
-            try check(bp_norm2(count, d(x), &out), "bp_norm2")
-        } else {
-            throw unsupported(S.self)
-        }
-        return out
     }
 }

@@ -33,6 +33,13 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// place with a single SGD step.
     var parameters: [Scalar]
 
+    /// Threads for the matrix products of `train`, `predict`, `gradients`
+    /// (1 to 256; default 1). Big layers split their GEMMs across a small
+    /// persistent pool; small problems stay on one thread. Results are
+    /// bit-identical whatever the count. Checked when a computation starts
+    /// (``BackpropError/invalidHyperparameter(name:value:expected:)``).
+    public var threads: Int = 1
+
     var random: RandomSource
     /// Inputs of the last `forward(_:)`, for `backward(outputGradient:)`.
     var lastForwardInputs: Matrix<Scalar>?
@@ -110,6 +117,18 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
                                            elements: Array(parameters[shape.weightRange])),
                   bias: Array(parameters[shape.biasRange]), activation: shape.activation)
         }
+    }
+
+    /// The same network in another precision (parameters converted; the
+    /// generator state and thread count carried over).
+    public func converted<Other: NetworkScalar>(to _: Other.Type = Other.self) throws -> Network<Other> {
+        var other = try Network<Other>(layers: layers.map {
+            try Dense<Other>(weights: $0.weights.converted(to: Other.self),
+                             bias: $0.bias.map { Other($0) }, activation: $0.activation)
+        }, loss: loss)
+        other.random = try random.clone()
+        other.threads = threads
+        return other
     }
 
     /// Number of outputs (units of the last layer).

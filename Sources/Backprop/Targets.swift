@@ -56,6 +56,14 @@ public struct Dataset<Scalar: NetworkScalar>: Sendable, Equatable {
         return nil
     }
 
+    /// The same data in another precision.
+    public func converted<Other: NetworkScalar>(to _: Other.Type = Other.self) -> Dataset<Other> {
+        switch targets {
+        case let .values(m): return Dataset<Other>(inputs: inputs.converted(), targets: m.converted(to: Other.self))
+        case let .labels(l): return Dataset<Other>(inputs: inputs.converted(), labels: l)
+        }
+    }
+
     /// The samples at `indices`, in that order (for splits and subsets).
     public func rows(at indices: [Int]) -> Dataset {
         let targets: Targets<Scalar>

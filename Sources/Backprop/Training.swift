@@ -50,6 +50,7 @@ extension Network {
     // Specialized for Double: the epoch loop runs generic code otherwise,
     // paying metadata look-ups on every epoch of small, fast networks.
     @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     @discardableResult
     public mutating func train(
         on data: Dataset<Scalar>, epochs: Int, learningRate: Double, batchSize: Int? = nil,

@@ -33,6 +33,7 @@ int run_random_tests(void);
 int run_network_tests(void);
 int run_seeds_tests(void);
 int run_errors_tests(void);
+int run_mlp_tests(void);
 
 /* ---- assertions with readable messages --------------------------------- */
 

@@ -6,6 +6,13 @@
  */
 #include "harness.h"
 
+/* Groups of the fast GEMM, execution context, fused dense layer and float
+ * kernels (test_gemm_fast.c, test_exec.c, test_dense.c, test_float.c). */
+int run_gemm_fast_tests(void);
+int run_exec_tests(void);
+int run_dense_tests(void);
+int run_float_tests(void);
+
 int main(void)
 {
     int failed = 0;
@@ -19,5 +26,10 @@ int main(void)
     failed += run_random_tests();
     failed += run_network_tests();
     failed += run_seeds_tests();
+    failed += run_mlp_tests();
+    failed += run_gemm_fast_tests();
+    failed += run_exec_tests();
+    failed += run_dense_tests();
+    failed += run_float_tests();
     return failed == 0 ? 0 : 1;
 }

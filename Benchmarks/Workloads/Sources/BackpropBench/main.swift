@@ -1,7 +1,7 @@
 // BackpropBench — the performance issue's workloads W1–W5 through the
 // public Swift API, in release builds.
 //
-//   BackpropBench [--quick] [--only W1,W3] [--json FILE] [--alloc-check]
+//   BackpropBench [--quick] [--only W1,W3] [--precision f64|f32] [--threads N] [--json FILE]
 //
 // Prints one line per workload (time, throughput, heap allocations per
 // training step after warm-up) and, with --json, writes the same figures.
@@ -15,6 +15,8 @@ struct Options {
     var quick = false
     var only: Set<String>? = nil
     var json: String? = nil
+    var precision = "f64"
+    var threads = 1
 }
 
 func parseOptions() -> Options {
@@ -25,6 +27,18 @@ func parseOptions() -> Options {
         case "--quick": o.quick = true
         case "--only": o.only = Set((args.next() ?? "").split(separator: ",").map(String.init))
         case "--json": o.json = args.next()
+        case "--precision":
+            o.precision = args.next() ?? ""
+            guard ["f64", "f32"].contains(o.precision) else {
+                FileHandle.standardError.write("--precision takes f64 or f32\n".data(using: .utf8)!)
+                exit(2)
+            }
+        case "--threads":
+            guard let n = Int(args.next() ?? ""), n >= 1 else {
+                FileHandle.standardError.write("--threads takes a positive integer\n".data(using: .utf8)!)
+                exit(2)
+            }
+            o.threads = n
         default:
             FileHandle.standardError.write("unknown option \(a)\n".data(using: .utf8)!)
             exit(2)
@@ -76,6 +90,7 @@ struct Workload {
 struct Result: Codable {
     var name: String
     var precision: String
+    var threads: Int
     var seconds: Double
     var secondsPerEpoch: Double
     var samplesPerSecond: Double
@@ -115,11 +130,12 @@ func workloads(quick: Bool) -> [Workload] {
 
 /// Heap allocations per training step, after warm-up: the difference
 /// between a run of 2 epochs and one of 1 epoch, divided by the steps of one epoch.
-func allocationsPerStep(_ w: Workload, data: Dataset<Double>) throws -> Double? {
+func allocationsPerStep<S: NetworkScalar>(_ w: Workload, data: Dataset<S>, threads: Int) throws -> Double? {
     guard alloc_counter_supported() != 0 else { return nil }
     let steps = (data.count + (w.batchSize ?? data.count) - 1) / (w.batchSize ?? data.count)
     func count(epochs: Int) throws -> UInt64 {
-        var net = try Network(inputSize: w.inputSize, layers: w.layers, loss: w.loss, seed: 1)
+        var net = try Network<S>(inputSize: w.inputSize, layers: w.layers, loss: w.loss, seed: 1)
+        net.threads = threads
         let before = alloc_counter_total()
         try net.train(on: data, epochs: epochs, learningRate: w.learningRate, batchSize: w.batchSize, shuffle: false)
         return alloc_counter_total() - before
@@ -128,25 +144,32 @@ func allocationsPerStep(_ w: Workload, data: Dataset<Double>) throws -> Double? 
     return Double(Int64(two) - Int64(one)) / Double(steps)
 }
 
-let options = parseOptions()
-var results: [Result] = []
-for w in workloads(quick: options.quick) where options.only?.contains(w.name) ?? true {
-    let data = try w.data()
-    var net = try Network(inputSize: w.inputSize, layers: w.layers, loss: w.loss, seed: 1)
+func run<S: NetworkScalar>(_ w: Workload, as _: S.Type, options: Options) throws -> Result {
+    let data = try w.data().converted(to: S.self)
+    var net = try Network<S>(inputSize: w.inputSize, layers: w.layers, loss: w.loss, seed: 1)
+    net.threads = options.threads
     let clock = ContinuousClock()
     let start = clock.now
     let report = try net.train(on: data, epochs: w.epochs, learningRate: w.learningRate,
-                               batchSize: w.batchSize, shuffle: w.batchSize != nil)
+                               batchSize: w.batchSize, shuffle: false)
     let elapsed = clock.now - start
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    let allocs = options.quick ? nil : try allocationsPerStep(w, data: data)
-    let r = Result(name: w.name, precision: "f64", seconds: seconds, secondsPerEpoch: seconds / Double(w.epochs),
-                   samplesPerSecond: Double(data.count * w.epochs) / seconds,
-                   allocationsPerStep: allocs, finalLoss: report.trainingLoss.last ?? .nan)
+    let allocs = options.quick ? nil : try allocationsPerStep(w, data: data, threads: options.threads)
+    return Result(name: w.name, precision: options.precision, threads: options.threads, seconds: seconds,
+                  secondsPerEpoch: seconds / Double(w.epochs),
+                  samplesPerSecond: Double(data.count * w.epochs) / seconds,
+                  allocationsPerStep: allocs, finalLoss: report.trainingLoss.last ?? .nan)
+}
+
+let options = parseOptions()
+var results: [Result] = []
+for w in workloads(quick: options.quick) where options.only?.contains(w.name) ?? true {
+    let r = options.precision == "f32" ? try run(w, as: Float.self, options: options)
+                                       : try run(w, as: Double.self, options: options)
     results.append(r)
-    print(String(format: "%@  %-70@ %9.4f s  %10.3e s/epoch  %10.0f samples/s  allocs/step %@  loss %.4g",
-                 w.name, w.description, seconds, r.secondsPerEpoch, r.samplesPerSecond,
-                 allocs.map { String(format: "%.2f", $0) } ?? "n/a", r.finalLoss))
+    print(String(format: "%@ %@ %dT  %-72@ %9.4f s  %10.3e s/epoch  %10.0f samples/s  allocs/step %@  loss %.4g",
+                 w.name, r.precision, r.threads, w.description, r.seconds, r.secondsPerEpoch, r.samplesPerSecond,
+                 r.allocationsPerStep.map { String(format: "%.2f", $0) } ?? "n/a", r.finalLoss))
 }
 if let path = options.json {
     let encoder = JSONEncoder()

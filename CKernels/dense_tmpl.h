@@ -1,0 +1,153 @@
+/*
+ * dense_tmpl.h — fused dense-layer passes (bp_dense.h), written once and
+ * included by dense.c once per precision (no include guard on purpose).
+ * Before each inclusion dense.c defines:
+ *
+ *   R                          element type (double, float)
+ *   P(name)                    name##_d / name##_s
+ *   D_FORWARD, D_BACKWARD      names of the public functions to define
+ *   D_RUN, D_EPI               the blocked GEMM with epilogue and its type
+ *   D_ACT_BLOCK, D_SOFTMAX, D_ACT_BACKWARD   activation helpers
+ */
+
+/* Forward for narrow layers: one pass over the samples, the n_out
+ * accumulators of a row on the stack (n_out < BP_DENSE_NARROW). */
+static void P(forward_direct)(bp_activation act, R param, size_t n, size_t n_in,
+                              size_t n_out, const R *X, size_t ldx, const R *W,
+                              size_t ldw, const R *b, R *Z, R *A) {
+    R acc[BP_DENSE_NARROW];
+    for (size_t i = 0; i < n; i++) {
+        const R *x = X + i * ldx;
+        R *z = Z + i * n_out;
+        for (size_t j = 0; j < n_out; j++) acc[j] = (R)0;
+        for (size_t p = 0; p < n_in; p++) {
+            R xp = x[p];
+            const R *w = W + p * ldw;
+            for (size_t j = 0; j < n_out; j++) acc[j] += xp * w[j];
+        }
+        for (size_t j = 0; j < n_out; j++) z[j] = acc[j] + b[j];
+        if (act == BP_ACT_SOFTMAX)
+            D_SOFTMAX(1, n_out, z, n_out, A + i * n_out, n_out);
+        else
+            D_ACT_BLOCK(act, param, 1, n_out, z, n_out, A + i * n_out, n_out);
+    }
+}
+
+bp_status D_FORWARD(const bp_exec *exec, bp_activation act, R param,
+                    size_t n, size_t n_in, size_t n_out,
+                    const R *X, size_t ldx, const R *W, size_t ldw, const R *b,
+                    R *Z, R *A) {
+    if (!dense_valid_activation(act)) return BP_ERR_BAD_ENUM;
+    if (act == BP_ACT_LEAKY_RELU && !isfinite(param)) return BP_ERR_BAD_VALUE;
+    /* X and W are read only when the product is not empty. */
+    int reads = n > 0 && n_in > 0 && n_out > 0;
+    BP_TRY(bp_check_matrix_elem(reads ? n : 0, n_in, X, ldx, sizeof(R)));
+    BP_TRY(bp_check_matrix_elem(reads ? n_in : 0, n_out, W, ldw, sizeof(R)));
+    BP_TRY(bp_check_array(n > 0 ? n_out : 0, sizeof(R), b));
+    BP_TRY(bp_check_dense_elem(n, n_out, Z, NULL, sizeof(R)));
+    BP_TRY(bp_check_dense_elem(n, n_out, A, NULL, sizeof(R)));
+    if (n == 0 || n_out == 0) return BP_OK;
+
+    if (n_in == 0) {
+        /* Z = b on every row, then the activation. */
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < n_out; j++) Z[i * n_out + j] = b[j];
+        if (act == BP_ACT_SOFTMAX) D_SOFTMAX(n, n_out, Z, n_out, A, n_out);
+        else D_ACT_BLOCK(act, param, n, n_out, Z, n_out, A, n_out);
+        return BP_OK;
+    }
+    if (n_in < BP_DENSE_NARROW && n_out < BP_DENSE_NARROW) {
+        P(forward_direct)(act, param, n, n_in, n_out, X, ldx, W, ldw, b, Z, A);
+        return BP_OK;
+    }
+    D_EPI ep = { b, A, n_out, act, param };
+    return D_RUN(exec, 0, 0, n, n_out, n_in, (R)1, X, ldx, W, ldw, (R)0, Z, n_out, &ep);
+}
+
+/* Backward for narrow layers: one pass over the samples computes the row
+ * of dZ, adds it to db, adds x ⊗ dz to dW (which stays in L1) and forms the
+ * row of dX. Sums over samples run in increasing i. */
+static void P(backward_direct)(bp_activation act, R param, size_t n, size_t n_in,
+                               size_t n_out, const R *X, size_t ldx, const R *W,
+                               size_t ldw, const R *Z, const R *A, const R *dA,
+                               R *dZ, R *dW, R *db, R *dX) {
+    for (size_t j = 0; j < n_out; j++) db[j] = (R)0;
+    for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
+    for (size_t i = 0; i < n; i++) {
+        R *dz = dZ + i * n_out;
+        if (dA)
+            D_ACT_BACKWARD(act, param, 1, n_out, Z + i * n_out, A + i * n_out,
+                           dA + i * n_out, dz);
+        for (size_t j = 0; j < n_out; j++) db[j] += dz[j];
+        if (n_in == 0) continue;       /* X, dW and dX are empty */
+        const R *x = X + i * ldx;
+        for (size_t p = 0; p < n_in; p++) {
+            R xp = x[p];
+            R *dw = dW + p * n_out;
+            for (size_t j = 0; j < n_out; j++) dw[j] += xp * dz[j];
+        }
+        if (dX) {
+            R *dx = dX + i * n_in;
+            for (size_t p = 0; p < n_in; p++) {
+                const R *w = W + p * ldw;
+                R s = (R)0;
+                for (size_t j = 0; j < n_out; j++) s += dz[j] * w[j];
+                dx[p] = s;
+            }
+        }
+    }
+}
+
+bp_status D_BACKWARD(const bp_exec *exec, bp_activation act, R param,
+                     size_t n, size_t n_in, size_t n_out,
+                     const R *X, size_t ldx, const R *W, size_t ldw,
+                     const R *Z, const R *A, const R *dA,
+                     R *dZ, R *dW, R *db, R *dX) {
+    if (!dense_valid_activation(act)) return BP_ERR_BAD_ENUM;
+    if (act == BP_ACT_LEAKY_RELU && !isfinite(param)) return BP_ERR_BAD_VALUE;
+    int prod = n > 0 && n_in > 0 && n_out > 0;   /* dW and dX have terms */
+    BP_TRY(bp_check_matrix_elem(prod ? n : 0, n_in, X, ldx, sizeof(R)));
+    BP_TRY(bp_check_matrix_elem(prod && dX ? n_in : 0, n_out, W, ldw, sizeof(R)));
+    size_t zrows = dA ? n : 0;                   /* Z and A read only with dA */
+    BP_TRY(bp_check_dense_elem(zrows, n_out, Z, NULL, sizeof(R)));
+    BP_TRY(bp_check_dense_elem(zrows, n_out, A, NULL, sizeof(R)));
+    BP_TRY(bp_check_dense_elem(n, n_out, dZ, NULL, sizeof(R)));
+    BP_TRY(bp_check_dense_elem(n_in, n_out, dW, NULL, sizeof(R)));
+    BP_TRY(bp_check_array(n_out, sizeof(R), db));
+    if (dX) BP_TRY(bp_check_dense_elem(n, n_in, dX, NULL, sizeof(R)));
+
+    /* Empty products give zeros; pointers of empty arrays (possibly NULL)
+     * are never offset. */
+    if (n_out == 0) {
+        if (dX) for (size_t q = 0; q < n * n_in; q++) dX[q] = (R)0;
+        return BP_OK;
+    }
+    if (n == 0) {
+        for (size_t j = 0; j < n_out; j++) db[j] = (R)0;
+        for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
+        return BP_OK;
+    }
+    if (n_in < BP_DENSE_NARROW && n_out < BP_DENSE_NARROW) {
+        P(backward_direct)(act, param, n, n_in, n_out, X, ldx, W, ldw, Z, A, dA, dZ, dW, db, dX);
+        return BP_OK;
+    }
+
+    /* dZ and db in one sweep. */
+    for (size_t j = 0; j < n_out; j++) db[j] = (R)0;
+    for (size_t i = 0; i < n; i++) {
+        R *dz = dZ + i * n_out;
+        if (dA)
+            D_ACT_BACKWARD(act, param, 1, n_out, Z + i * n_out, A + i * n_out,
+                           dA + i * n_out, dz);
+        for (size_t j = 0; j < n_out; j++) db[j] += dz[j];
+    }
+    /* dW = Xᵀ·dZ (n_in × n_out, k = n) and dX = dZ·Wᵀ (n × n_in, k = n_out);
+     * an empty k gives zeros. */
+    if (n_in > 0)
+        BP_TRY(D_RUN(exec, 1, 0, n_in, n_out, n, (R)1, X, ldx, dZ, n_out, (R)0,
+                     dW, n_out, NULL));
+    if (dX && n_in > 0)
+        BP_TRY(D_RUN(exec, 0, 1, n, n_in, n_out, (R)1, dZ, n_out, W, ldw, (R)0,
+                     dX, n_in, NULL));
+    return BP_OK;
+}

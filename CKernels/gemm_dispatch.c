@@ -1,0 +1,65 @@
+/*
+ * gemm_dispatch.c — the dispatch table: which micro-kernels GEMM runs.
+ *
+ * This is the only global state of the library. It is filled exactly once,
+ * under pthread_once, the first time a GEMM (or bp_exec_create) needs it,
+ * and is read-only afterwards, so any number of threads may use it.
+ *
+ *   - On x86-64, when the CPU reports both AVX2 and FMA
+ *     (__builtin_cpu_supports), the AVX2+FMA kernels of gemm_kernel_avx2.c.
+ *   - Everywhere else, the portable C kernels of gemm.c.
+ *   - Setting the environment variable BP_GEMM_PORTABLE to a non-empty value
+ *     other than "0" before the first GEMM forces the portable kernels
+ *     (read once, at initialisation; for testing and benchmarking). An
+ *     execution context created with BP_EXEC_PORTABLE does the same for the
+ *     calls made through it, without touching the environment.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include "gemm_internal.h"
+
+static struct {
+    pthread_once_t once;
+    bp_gemm_kernels best;
+    bp_gemm_kernels portable;
+} bp_dispatch = { PTHREAD_ONCE_INIT,
+                  { "portable", 0, 0, 0, 0, 0, 0 }, { "portable", 0, 0, 0, 0, 0, 0 } };
+
+static int env_forces_portable(void) {
+    const char *v = getenv("BP_GEMM_PORTABLE");
+    return v != NULL && v[0] != '\0' && !(v[0] == '0' && v[1] == '\0');
+}
+
+static void dispatch_init(void) {
+    bp_gemm_kernels portable = {
+        "portable",
+        bp_dkernel_portable, bp_dpack_a_portable, bp_dpack_b_portable,
+        bp_skernel_portable, bp_spack_a_portable, bp_spack_b_portable
+    };
+    bp_dispatch.portable = portable;
+    bp_dispatch.best = portable;
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (!env_forces_portable() && __builtin_cpu_supports("avx2") &&
+        __builtin_cpu_supports("fma")) {
+        bp_gemm_kernels avx2 = {
+            "avx2+fma",
+            bp_dkernel_avx2, bp_dpack_a_avx2, bp_dpack_b_avx2,
+            bp_skernel_avx2, bp_spack_a_avx2, bp_spack_b_avx2
+        };
+        bp_dispatch.best = avx2;
+    }
+#else
+    (void)env_forces_portable;
+#endif
+}
+
+const bp_gemm_kernels *bp_gemm_kernels_default(void) {
+    pthread_once(&bp_dispatch.once, dispatch_init);
+    return &bp_dispatch.best;
+}
+
+const bp_gemm_kernels *bp_gemm_kernels_portable(void) {
+    pthread_once(&bp_dispatch.once, dispatch_init);
+    return &bp_dispatch.portable;
+}

@@ -1,0 +1,163 @@
+/*
+ * gemm_internal.h — what the GEMM driver, the micro-kernels, the dispatch
+ * table and the execution context share (not part of the API).
+ *
+ * Micro-tile geometry is fixed at compile time and identical for every
+ * kernel of a precision (portable C and AVX2+FMA alike), so packing is
+ * shared and only the micro-kernel changes with the CPU:
+ *   double  MR × NR = 6 × 8   (12 ymm accumulators of 4 doubles)
+ *   float   MR × NR = 6 × 16  (12 ymm accumulators of 8 floats)
+ *
+ * Block sizes (see gemm.c for how they were chosen and measured).
+ */
+#ifndef BP_GEMM_INTERNAL_H
+#define BP_GEMM_INTERNAL_H
+
+#include <stddef.h>
+#include "bp_activation.h"
+#include "bp_exec.h"
+#include "bp_gemm.h"
+
+enum {
+    BP_D_MR = 6, BP_D_NR = 8, BP_D_MC = 120, BP_D_KC = 256, BP_D_NC = 2048,
+    BP_S_MR = 6, BP_S_NR = 16, BP_S_MC = 120, BP_S_KC = 512, BP_S_NC = 2048
+};
+
+/* Packed buffers are aligned to a cache line. */
+#define BP_GEMM_ALIGN 64
+
+/*
+ * A micro-kernel computes one MR × NR tile of C from a packed MR-row
+ * sliver a (kc groups of MR values) and a packed NR-column sliver b (kc
+ * groups of NR values):
+ *     C[i][j] = alpha·Σ_p a[p][i]·b[p][j] + beta·C[i][j]
+ * with the sum taken in increasing p, for i < mr ≤ MR and j < nr ≤ NR (the
+ * rest of the tile is neither read nor written: edge tiles). beta == 0
+ * stores without reading C. b is BP_GEMM_ALIGN-aligned; a and c need no
+ * alignment.
+ */
+typedef void (*bp_dkernel_fn)(size_t kc, const double *a, const double *b,
+                              double *c, size_t ldc, double alpha, double beta,
+                              size_t mr, size_t nr);
+typedef void (*bp_skernel_fn)(size_t kc, const float *a, const float *b,
+                              float *c, size_t ldc, float alpha, float beta,
+                              size_t mr, size_t nr);
+
+/*
+ * A packer copies one full sliver: MR rows of op(A) (pack_a: dst[p·MR + i]
+ * = op(A)[i][p]) or NR columns of op(B) (pack_b: dst[p·NR + j] =
+ * op(B)[p][j]) over kc values of p; src points at element (0, 0) of the
+ * sliver as stored, trans says whether the matrix is used transposed.
+ * Every packer of a precision produces the same bytes.
+ */
+typedef void (*bp_dpack_fn)(int trans, const double *src, size_t ld, size_t kc,
+                            double *dst);
+typedef void (*bp_spack_fn)(int trans, const float *src, size_t ld, size_t kc,
+                            float *dst);
+
+/* One set of kernels: the dispatch table holds the best and the portable
+ * set. */
+typedef struct bp_gemm_kernels {
+    const char *name;
+    bp_dkernel_fn dkernel;
+    bp_dpack_fn dpack_a, dpack_b;
+    bp_skernel_fn skernel;
+    bp_spack_fn spack_a, spack_b;
+} bp_gemm_kernels;
+
+/* The kernels every GEMM without an explicit choice uses: AVX2+FMA when the
+ * CPU has both (checked once, thread-safely), portable C otherwise, or
+ * portable when the environment variable BP_GEMM_PORTABLE is set to a
+ * non-empty value other than "0" when the table is first used. */
+const bp_gemm_kernels *bp_gemm_kernels_default(void);
+/* The portable C kernels (always available). */
+const bp_gemm_kernels *bp_gemm_kernels_portable(void);
+
+/* Portable kernels and packers (gemm.c) and the AVX2+FMA ones
+ * (gemm_kernel_avx2.c, x86-64 only). */
+void bp_dkernel_portable(size_t kc, const double *a, const double *b, double *c,
+                         size_t ldc, double alpha, double beta, size_t mr, size_t nr);
+void bp_skernel_portable(size_t kc, const float *a, const float *b, float *c,
+                         size_t ldc, float alpha, float beta, size_t mr, size_t nr);
+void bp_dpack_a_portable(int trans, const double *src, size_t ld, size_t kc, double *dst);
+void bp_dpack_b_portable(int trans, const double *src, size_t ld, size_t kc, double *dst);
+void bp_spack_a_portable(int trans, const float *src, size_t ld, size_t kc, float *dst);
+void bp_spack_b_portable(int trans, const float *src, size_t ld, size_t kc, float *dst);
+#if defined(__x86_64__)
+void bp_dkernel_avx2(size_t kc, const double *a, const double *b, double *c,
+                     size_t ldc, double alpha, double beta, size_t mr, size_t nr);
+void bp_skernel_avx2(size_t kc, const float *a, const float *b, float *c,
+                     size_t ldc, float alpha, float beta, size_t mr, size_t nr);
+void bp_dpack_a_avx2(int trans, const double *src, size_t ld, size_t kc, double *dst);
+void bp_dpack_b_avx2(int trans, const double *src, size_t ld, size_t kc, double *dst);
+void bp_spack_a_avx2(int trans, const float *src, size_t ld, size_t kc, float *dst);
+void bp_spack_b_avx2(int trans, const float *src, size_t ld, size_t kc, float *dst);
+#endif
+
+/* ---- execution context (exec.c) ----------------------------------------- */
+
+/* Bytes of packing workspace one thread needs for either precision: one
+ * MC × KC block of A and one KC × NC panel of B, each rounded up to whole
+ * micro-slivers and to BP_GEMM_ALIGN. */
+size_t bp_gemm_workspace_bytes(void);
+
+/* The kernel set an exec was created with (default or portable). */
+const bp_gemm_kernels *bp_exec_kernels(const bp_exec *exec);
+/* Packing workspace of thread tid (bp_gemm_workspace_bytes() bytes,
+ * BP_GEMM_ALIGN-aligned). */
+void *bp_exec_workspace(const bp_exec *exec, size_t tid);
+
+/* Runs job(arg, tid, nthreads) on threads tid = 0 .. nthreads−1 of the pool
+ * (the caller is thread 0) and returns when all have finished.
+ * nthreads ≤ bp_exec_threads(exec). */
+typedef void (*bp_exec_job)(void *arg, size_t tid, size_t nthreads);
+void bp_exec_run(const bp_exec *exec, size_t nthreads, bp_exec_job job, void *arg);
+
+/* ---- activation blocks shared with the fused dense epilogue (activation.c) */
+
+/* A = f(Z) over a rows × cols block with leading dimensions ldz and lda,
+ * element-wise activations only (not softmax). A may equal Z. */
+void bp_act_block_d(bp_activation act, double param, size_t rows, size_t cols,
+                    const double *Z, size_t ldz, double *A, size_t lda);
+void bp_act_block_s(bp_activation act, float param, size_t rows, size_t cols,
+                    const float *Z, size_t ldz, float *A, size_t lda);
+/* Row-wise softmax of a rows × cols block (leading dimensions ldz, lda);
+ * A may equal Z. */
+void bp_softmax_rows_d(size_t rows, size_t cols, const double *Z, size_t ldz,
+                       double *A, size_t lda);
+void bp_softmax_rows_s(size_t rows, size_t cols, const float *Z, size_t ldz,
+                       float *A, size_t lda);
+/* dZ = dA ⊙ f'(Z) over count contiguous elements (rows × cols for softmax);
+ * dZ may alias dA. */
+void bp_act_backward_d(bp_activation act, double param, size_t rows, size_t cols,
+                       const double *Z, const double *A, const double *dA, double *dZ);
+void bp_act_backward_s(bp_activation act, float param, size_t rows, size_t cols,
+                       const float *Z, const float *A, const float *dA, float *dZ);
+
+/* ---- the blocked driver with an optional fused epilogue (gemm.c) -------- */
+
+/* After the last k-block of each tile: Z = C + bias (bias indexed by column,
+ * may be NULL), written back to C, and A = f(Z) with leading dimension lda
+ * (A may be NULL: no activation). Softmax is applied row-wise after the
+ * whole product. */
+typedef struct bp_epilogue_d {
+    const double *bias; double *A; size_t lda; bp_activation act; double param;
+} bp_epilogue_d;
+typedef struct bp_epilogue_s {
+    const float *bias; float *A; size_t lda; bp_activation act; float param;
+} bp_epilogue_s;
+
+/* GEMM after validation and the special cases (m, n, k ≥ 1, alpha ≠ 0),
+ * through exec (NULL: one thread, internal buffers), with an optional
+ * epilogue. Returns BP_ERR_NO_MEMORY only when exec is NULL and a heap
+ * workspace could not be allocated. */
+bp_status bp_dgemm_run(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t k,
+                       double alpha, const double *A, size_t lda,
+                       const double *B, size_t ldb, double beta, double *C, size_t ldc,
+                       const bp_epilogue_d *ep);
+bp_status bp_sgemm_run(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t k,
+                       float alpha, const float *A, size_t lda,
+                       const float *B, size_t ldb, float beta, float *C, size_t ldc,
+                       const bp_epilogue_s *ep);
+
+#endif /* BP_GEMM_INTERNAL_H */

@@ -1,0 +1,87 @@
+/*
+ * bp_exec.h — an explicit execution context for the heavy kernels.
+ *
+ * The library keeps no hidden state (the one exception is the read-only
+ * table of CPU-specific GEMM kernels, filled once). What a fast GEMM needs
+ * between calls — worker threads and packing buffers — lives in a bp_exec
+ * that the caller creates, passes to bp_dgemm_exec / bp_sgemm_exec /
+ * bp_dense_* and frees:
+ *
+ *     bp_exec *ex;
+ *     if (bp_exec_create(2, &ex) != BP_OK) ...;
+ *     bp_dgemm_exec(ex, BP_NO_TRANS, BP_NO_TRANS, m, n, k, 1.0, A, lda, B, ldb, 0.0, C, ldc);
+ *     bp_exec_free(ex);
+ *
+ *   - A context with `threads` threads owns threads − 1 persistent worker
+ *     pthreads (sleeping on a condition variable between calls) and one
+ *     packing workspace per thread, all allocated by bp_exec_create. A GEMM
+ *     through it allocates nothing and creates no thread.
+ *   - Work is split over the rows or the columns of C in whole micro-tiles,
+ *     never over k, so every element of C is computed by the same sequence
+ *     of operations whatever the thread count: results are bit-identical
+ *     for 1, 2, ... threads.
+ *   - A product uses more than one thread only when it is large enough for
+ *     that to pay off (m·n·k ≥ BP_EXEC_PARALLEL_MIN_FLOPS/2 multiply-adds);
+ *     smaller ones run on the calling thread alone.
+ *   - A bp_exec may be used by one thread at a time: calls through the same
+ *     context must not overlap (create one per calling thread if needed;
+ *     creating several is fine). Passing NULL where a context is expected
+ *     means one thread and internal buffers (stack for small products,
+ *     heap for large ones).
+ */
+#ifndef BP_EXEC_H
+#define BP_EXEC_H
+
+#include <stddef.h>
+#include "bp_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct bp_exec bp_exec;
+
+/** Options of bp_exec_create_with (bit flags). */
+typedef enum bp_exec_flags {
+    BP_EXEC_DEFAULT = 0,
+    /** Run the portable C micro-kernels even when the CPU has faster ones
+     *  (for testing and benchmarking the portable path). */
+    BP_EXEC_PORTABLE = 1
+} bp_exec_flags;
+
+/** The smallest product, in floating-point operations (2·m·n·k), that is
+ *  split across threads. Measured on a 2-core AMD EPYC: below about
+ *  2·96³ the wake-up and the duplicated packing cost more than the second
+ *  core gains. */
+#define BP_EXEC_PARALLEL_MIN_FLOPS (2.0 * 96 * 96 * 96)
+
+/** Most threads a context may have. */
+#define BP_EXEC_MAX_THREADS 256
+
+/**
+ * Creates a context with `threads` threads in total (the caller counts as
+ * one), 1 ≤ threads ≤ BP_EXEC_MAX_THREADS (BP_ERR_BAD_VALUE otherwise).
+ * *out receives the context (BP_ERR_NULL_POINTER if out is NULL);
+ * BP_ERR_NO_MEMORY if memory or a thread could not be had (nothing leaks).
+ */
+bp_status bp_exec_create(size_t threads, bp_exec **out);
+
+/** bp_exec_create with options: flags is a combination of bp_exec_flags
+ *  (BP_ERR_BAD_ENUM for unknown bits). */
+bp_status bp_exec_create_with(size_t threads, unsigned flags, bp_exec **out);
+
+/** Stops the workers and frees everything. NULL is a no-op. */
+void bp_exec_free(bp_exec *exec);
+
+/** The number of threads of a context (1 for NULL). */
+size_t bp_exec_threads(const bp_exec *exec);
+
+/** The name of the micro-kernels GEMM uses through exec (NULL: the default
+ *  ones): "avx2+fma" or "portable". */
+const char *bp_exec_kernel_name(const bp_exec *exec);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BP_EXEC_H */

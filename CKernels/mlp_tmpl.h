@@ -1,0 +1,232 @@
+/*
+ * mlp_tmpl.h — the network engine of bp_mlp.h, written once and included by
+ * mlp.c once per precision (no include guard on purpose). Before each
+ * inclusion mlp.c defines:
+ *
+ *   R                 element type (double, float)
+ *   MLP               the struct name (bp_mlp, bp_mlp_f32)
+ *   PUB(name)         public names (bp_mlp_##name, bp_mlp_##name##_f32)
+ *   P(name)           private names (name##_d, name##_s)
+ *   DENSE_FWD, DENSE_BWD, LOSS, LOSS_LABELS, SGD   the precision's kernels
+ *
+ * Each layer runs through the fused dense kernels (bp_dense.h): bias and
+ * activation in the GEMM epilogue on the way forward, the activation
+ * derivative fused into the backward pass, and a direct path for small
+ * layers. Arguments are validated once per call, here; the layout and the
+ * shared checks live in mlp.c.
+ */
+
+struct MLP {
+    mlp_layout layout;          /* shapes, loss, offsets (precision-free) */
+    const bp_exec *exec;        /* GEMM context (threads, buffers); may be NULL */
+    R **Z, **A, **dZ, **dA;     /* per layer, max_rows × n_out */
+    R *Xg, *Yg;                 /* gathered batch inputs and targets */
+    size_t *Lg;                 /* gathered labels */
+    R *grad;                    /* gradient buffer for train_step */
+    void *block;                /* the single allocation behind the buffers */
+};
+
+bp_status PUB(create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
+                      size_t max_rows, MLP **out) {
+    mlp_layout layout;
+    size_t elements, tables;
+    BP_TRY(mlp_layout_init(&layout, n_layers, layers, loss, max_rows, sizeof(R), &elements));
+    if (out == NULL) { mlp_layout_free(&layout); return BP_ERR_NULL_POINTER; }
+    tables = 4 * n_layers;
+    MLP *m = calloc(1, sizeof *m);
+    R **pointers = malloc(tables * sizeof(R *));
+    void *block = malloc(elements * sizeof(R) + max_rows * sizeof(size_t));
+    if (m == NULL || pointers == NULL || block == NULL) {
+        free(m); free(pointers); free(block);
+        mlp_layout_free(&layout);
+        return BP_ERR_NO_MEMORY;
+    }
+    memset(block, 0, elements * sizeof(R) + max_rows * sizeof(size_t));
+    m->layout = layout;
+    m->block = block;
+    m->Z = pointers;
+    m->A = pointers + n_layers;
+    m->dZ = pointers + 2 * n_layers;
+    m->dA = pointers + 3 * n_layers;
+    R *cursor = block;
+    for (size_t l = 0; l < n_layers; l++) {
+        size_t act = max_rows * layers[l].n_out;
+        m->Z[l] = cursor; cursor += act;
+        m->A[l] = cursor; cursor += act;
+        m->dZ[l] = cursor; cursor += act;
+        m->dA[l] = cursor; cursor += act;
+    }
+    m->Xg = cursor; cursor += max_rows * layers[0].n_in;
+    m->Yg = cursor; cursor += max_rows * layers[n_layers - 1].n_out;
+    m->grad = cursor; cursor += layout.n_params;
+    m->Lg = (size_t *)(void *)cursor;
+    *out = m;
+    return BP_OK;
+}
+
+void PUB(free)(MLP *m) {
+    if (m == NULL) return;
+    mlp_layout_free(&m->layout);
+    free(m->Z);
+    free(m->block);
+    free(m);
+}
+
+bp_status PUB(set_exec)(MLP *m, const bp_exec *exec) {
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    m->exec = exec;
+    return BP_OK;
+}
+
+bp_status PUB(preactivations)(const MLP *m, size_t layer, const R **Z) {
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    if (layer >= m->layout.n_layers) return BP_ERR_BAD_VALUE;
+    if (Z == NULL) return BP_ERR_NULL_POINTER;
+    *Z = m->Z[layer];
+    return BP_OK;
+}
+
+bp_status PUB(parameter_count)(const MLP *m, size_t *count) {
+    if (m == NULL || count == NULL) return BP_ERR_NULL_POINTER;
+    *count = m->layout.n_params;
+    return BP_OK;
+}
+
+/* Z_l = A_{l−1}·W_l + b_l, A_l = f_l(Z_l) for every layer. */
+static bp_status P(forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx) {
+    const mlp_layout *y = &m->layout;
+    for (size_t l = 0; l < y->n_layers; l++) {
+        const bp_layer_spec *s = &y->layers[l];
+        const R *in = l == 0 ? X : m->A[l - 1];
+        size_t ld = l == 0 ? ldx : s->n_in;
+        BP_TRY(DENSE_FWD(m->exec, s->act, (R)s->param, rows, s->n_in, s->n_out, in, ld,
+                         params + y->w_off[l], s->n_out, params + y->b_off[l], m->Z[l], m->A[l]));
+    }
+    return BP_OK;
+}
+
+/* Backward pass. On entry either dZ_L holds dL/dZ_L (dA_out == NULL) or
+ * dA_out holds dL/dA_L. Fills grad and, if not NULL, dX. */
+static bp_status P(backward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                             const R *dA_out, R *grad, R *dX) {
+    const mlp_layout *y = &m->layout;
+    const R *dA = dA_out;
+    for (size_t l = y->n_layers; l-- > 0;) {
+        const bp_layer_spec *s = &y->layers[l];
+        const R *in = l == 0 ? X : m->A[l - 1];
+        size_t ld = l == 0 ? ldx : s->n_in;
+        R *down = l == 0 ? dX : m->dA[l - 1];
+        BP_TRY(DENSE_BWD(m->exec, s->act, (R)s->param, rows, s->n_in, s->n_out, in, ld,
+                         params + y->w_off[l], s->n_out, m->Z[l], m->A[l], dA, m->dZ[l],
+                         grad + y->w_off[l], grad + y->b_off[l], down));
+        dA = down;   /* the layer below starts from dL/dA_{l−1} */
+    }
+    return BP_OK;
+}
+
+/* Loss of the batch after forward. With `gradient`, the start of the
+ * backward pass: dL/dZ_L into dZ_L for the fused losses (returns NULL), or
+ * dL/dA_L into dA_L otherwise (returns dA_L). */
+static bp_status P(output_loss)(MLP *m, size_t rows, const R *Y, const size_t *labels,
+                                double *loss, int gradient, const R **dA_start) {
+    const mlp_layout *y = &m->layout;
+    size_t L = y->n_layers - 1, k = y->layers[L].n_out;
+    const R *pred = y->on_logits ? m->Z[L] : m->A[L];
+    R *g = gradient ? (y->on_logits ? m->dZ[L] : m->dA[L]) : NULL;
+    if (labels) BP_TRY(LOSS_LABELS(y->loss, rows, k, pred, labels, loss, g));
+    else BP_TRY(LOSS(y->loss, rows, k, pred, Y, loss, g));
+    *dA_start = gradient && !y->on_logits ? m->dA[L] : NULL;
+    return BP_OK;
+}
+
+static bp_status P(check_batch)(const MLP *m, const R *params, size_t rows, const R *X, size_t ldx) {
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    if (rows == 0) return BP_ERR_ZERO_SIZE;
+    if (rows > m->layout.max_rows) return BP_ERR_BAD_VALUE;
+    BP_TRY(bp_check_matrix(rows, m->layout.layers[0].n_in, X, ldx));   /* ld, overflow, X */
+    return params == NULL ? BP_ERR_NULL_POINTER : BP_OK;
+}
+
+bp_status PUB(forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx, R *out) {
+    BP_TRY(P(check_batch)(m, params, rows, X, ldx));
+    BP_TRY(P(forward)(m, params, rows, X, ldx));
+    const mlp_layout *y = &m->layout;
+    if (out) memcpy(out, m->A[y->n_layers - 1], rows * y->layers[y->n_layers - 1].n_out * sizeof(R));
+    return BP_OK;
+}
+
+bp_status PUB(gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                        const R *Y, const size_t *labels, double *loss, R *grad, R *dX) {
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    BP_TRY(mlp_check_label_kind(&m->layout, labels));
+    BP_TRY(P(check_batch)(m, params, rows, X, ldx));
+    BP_TRY(mlp_check_targets(Y, labels));
+    if (loss == NULL) return BP_ERR_NULL_POINTER;
+    BP_TRY(P(forward)(m, params, rows, X, ldx));
+    const R *dA;
+    BP_TRY(P(output_loss)(m, rows, Y, labels, loss, grad != NULL || dX != NULL, &dA));
+    if (grad == NULL && dX == NULL) return BP_OK;
+    return P(backward)(m, params, rows, X, ldx, dA, grad ? grad : m->grad, dX);
+}
+
+bp_status PUB(backward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                        const R *dA_out, R *grad, R *dX) {
+    BP_TRY(P(check_batch)(m, params, rows, X, ldx));
+    if (dA_out == NULL || grad == NULL) return BP_ERR_NULL_POINTER;
+    BP_TRY(P(forward)(m, params, rows, X, ldx));
+    return P(backward)(m, params, rows, X, ldx, dA_out, grad, dX);
+}
+
+static int P(all_finite)(size_t n, const R *x) {
+    /* x·0 is ±0 for finite x and NaN for NaN or ±∞: the sum is exactly 0
+     * when every element is finite (and the loop vectorises). */
+    R acc = 0;
+    for (size_t i = 0; i < n; i++) acc += x[i] * (R)0;
+    return acc == (R)0;
+}
+
+bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
+                          const size_t *labels_all, const size_t *indices, size_t start,
+                          size_t rows, double learning_rate, double *loss, int *diverged) {
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    const mlp_layout *y = &m->layout;
+    BP_TRY(mlp_check_label_kind(y, labels_all));
+    size_t n_in = y->layers[0].n_in, k = y->layers[y->n_layers - 1].n_out;
+    if (ldx < n_in) return BP_ERR_LEADING_DIMENSION;
+    if (rows == 0) return BP_ERR_ZERO_SIZE;
+    if (rows > y->max_rows || !isfinite(learning_rate) || !isfinite((R)learning_rate))
+        return BP_ERR_BAD_VALUE;
+    BP_TRY(mlp_check_rows(X_all, ldx, n_in, Y_all, k, indices, start, rows));
+    if (params == NULL || loss == NULL || diverged == NULL || X_all == NULL) return BP_ERR_NULL_POINTER;
+    BP_TRY(mlp_check_targets(Y_all, labels_all));
+    BP_TRY(mlp_check_labels(labels_all, indices, start, rows, k));
+
+    const R *X = X_all + (indices ? 0 : start * ldx);
+    const R *Y = Y_all ? Y_all + (indices ? 0 : start * k) : NULL;
+    const size_t *labels = labels_all ? labels_all + (indices ? 0 : start) : NULL;
+    size_t ld = ldx;
+    if (indices) {
+        /* Gather the batch rows so the kernels see contiguous memory. */
+        for (size_t i = 0; i < rows; i++) {
+            size_t r = indices[start + i];
+            memcpy(m->Xg + i * n_in, X_all + r * ldx, n_in * sizeof(R));
+            if (Y_all) memcpy(m->Yg + i * k, Y_all + r * k, k * sizeof(R));
+            else m->Lg[i] = labels_all[r];
+        }
+        X = m->Xg;
+        ld = n_in;
+        Y = Y_all ? m->Yg : NULL;
+        labels = labels_all ? m->Lg : NULL;
+    }
+
+    const R *dA;
+    BP_TRY(P(forward)(m, params, rows, X, ld));
+    BP_TRY(P(output_loss)(m, rows, Y, labels, loss, 1, &dA));
+    *diverged = 0;
+    if (!isfinite(*loss)) { *diverged = 1; return BP_OK; }
+    BP_TRY(P(backward)(m, params, rows, X, ld, dA, m->grad, NULL));
+    if (!P(all_finite)(y->n_params, m->grad)) { *diverged = 1; return BP_OK; }
+    BP_TRY(SGD(y->n_params, (R)learning_rate, m->grad, params));
+    if (!P(all_finite)(y->n_params, params)) *diverged = 2;
+    return BP_OK;
+}

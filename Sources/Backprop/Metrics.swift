@@ -1,0 +1,110 @@
+/// Counts of (true class, predicted class) pairs.
+public struct ConfusionMatrix: Sendable, Equatable, CustomStringConvertible {
+    /// The class names, in index order.
+    public let classes: [String]
+    /// `counts[t][p]`: rows whose true class is `t` and predicted class `p`.
+    public let counts: [[Int]]
+
+    /// Tallies predictions against the truth.
+    /// - Throws: ``BackpropError`` when the arrays differ in length or hold
+    ///   an index outside `classes`.
+    public init(truth: [Int], predicted: [Int], classes: [String]) throws {
+        guard truth.count == predicted.count else {
+            throw BackpropError.sampleCountMismatch(inputs: predicted.count, targets: truth.count)
+        }
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: classes.count), count: classes.count)
+        for (i, (t, p)) in zip(truth, predicted).enumerated() {
+            for label in [t, p] where label < 0 || label >= classes.count {
+                throw BackpropError.labelOutOfRange(index: i, label: label, classes: classes.count)
+            }
+            counts[t][p] += 1
+        }
+        self.classes = classes
+        self.counts = counts
+    }
+
+    /// Number of rows counted.
+    public var total: Int { counts.joined().reduce(0, +) }
+    /// Number of rows on the diagonal.
+    public var correct: Int { classes.indices.reduce(0) { $0 + counts[$1][$1] } }
+    /// `correct / total` (0 when empty).
+    public var accuracy: Double { total == 0 ? 0 : Double(correct) / Double(total) }
+
+    /// A text table: one row per true class, one column per predicted class.
+    public var description: String {
+        let corner = "true \\ predicted"
+        let firstWidth = ([corner] + classes).map(\.count).max()!
+        let widths = classes.indices.map { j in
+            Swift.max(classes[j].count, counts.map { String($0[j]).count }.max() ?? 1)
+        }
+        func pad(_ s: String, _ w: Int, left: Bool = false) -> String {
+            let fill = String(repeating: " ", count: Swift.max(0, w - s.count))
+            return left ? s + fill : fill + s
+        }
+        var lines = [pad(corner, firstWidth, left: true) + "  "
+                     + classes.indices.map { pad(classes[$0], widths[$0]) }.joined(separator: "  ")]
+        for (t, row) in counts.enumerated() {
+            lines.append(pad(classes[t], firstWidth, left: true) + "  "
+                         + row.indices.map { pad(String(row[$0]), widths[$0]) }.joined(separator: "  "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// How well a classifier does on labelled data.
+public struct ClassificationMetrics: Sendable, Equatable {
+    /// The mean loss the network was trained to minimise.
+    public var loss: Double
+    /// Fraction of rows classified correctly.
+    public var accuracy: Double
+    /// The confusion matrix.
+    public var confusion: ConfusionMatrix
+}
+
+/// How well a regression model does on labelled data, in the label's units.
+public struct RegressionMetrics: Sendable, Equatable {
+    /// Number of rows.
+    public var count: Int
+    /// Mean squared error `Σ(y − ŷ)²/n`.
+    public var meanSquaredError: Double
+    /// Mean absolute error `Σ|y − ŷ|/n`.
+    public var meanAbsoluteError: Double
+    /// Coefficient of determination `1 − Σ(y − ŷ)²/Σ(y − ȳ)²`; `nil` when
+    /// every `y` is the same (the ratio is undefined).
+    public var r2: Double?
+
+    /// Metrics of predictions against the truth.
+    /// - Throws: ``BackpropError`` for empty or unequal arrays.
+    public init(truth: [Double], predicted: [Double]) throws {
+        guard !truth.isEmpty else { throw BackpropError.emptyData(what: "truth") }
+        guard truth.count == predicted.count else {
+            throw BackpropError.sampleCountMismatch(inputs: predicted.count, targets: truth.count)
+        }
+        let n = Double(truth.count)
+        var squares = 0.0, absolutes = 0.0
+        for (y, p) in zip(truth, predicted) { squares += (y - p) * (y - p); absolutes += abs(y - p) }
+        let mean = truth.reduce(0, +) / n
+        let total = truth.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        count = truth.count
+        meanSquaredError = squares / n
+        meanAbsoluteError = absolutes / n
+        r2 = total > 0 ? 1 - squares / total : nil
+    }
+}
+
+extension Model {
+    /// Loss, accuracy and confusion matrix on raw features with class indices.
+    public func evaluate(features: Matrix<Double>, classIndices: [Int]) throws -> ClassificationMetrics {
+        guard let classes else { throw BackpropError.invalidConfiguration("this is a \(task) model, not a classification model") }
+        let x = try prepare(features)
+        let loss = try network.loss(inputs: x, labels: classIndices)
+        let predicted = try network.predictClasses(x)
+        let confusion = try ConfusionMatrix(truth: classIndices, predicted: predicted, classes: classes.names)
+        return ClassificationMetrics(loss: loss, accuracy: confusion.accuracy, confusion: confusion)
+    }
+
+    /// MSE, MAE and R² on raw features with target values, in the label's units.
+    public func evaluate(features: Matrix<Double>, values: [Double]) throws -> RegressionMetrics {
+        try RegressionMetrics(truth: values, predicted: predictValues(features))
+    }
+}

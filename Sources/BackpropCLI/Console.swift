@@ -1,0 +1,50 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writing to the terminal: every line is flushed at once, so output
+/// interleaves correctly and survives a kill.
+enum Console {
+    /// Writes a line to standard output.
+    static func out(_ line: String = "") {
+        write(line + "\n", to: STDOUT_FILENO)
+    }
+
+    /// Writes a line to standard error.
+    static func err(_ line: String) {
+        write(line + "\n", to: STDERR_FILENO)
+    }
+
+    /// Writes text to standard output without a newline (for live lines).
+    static func raw(_ text: String) {
+        write(text, to: STDOUT_FILENO)
+    }
+
+    /// `write(2)` until everything is out (unbuffered: nothing is lost if
+    /// the process is killed right after).
+    private static func write(_ text: String, to fd: Int32) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { systemWrite(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }   // a closed pipe: nothing more can be shown
+            offset += n
+        }
+    }
+
+    /// Whether standard output is a terminal that understands `\r` and ANSI
+    /// erase codes.
+    static var stdoutIsTerminal: Bool {
+        guard isatty(STDOUT_FILENO) == 1 else { return false }
+        return ProcessInfo.processInfo.environment["TERM"] != "dumb"
+    }
+}
+
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, bytes, count)
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Backprop
+import Foundation
+
+/// `backprop evaluate`: a model's quality on labelled data.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Measure a model on labelled data: loss, accuracy and confusion matrix, or MSE, MAE and R².")
+
+    @Option(help: ArgumentHelp("A model file written by `backprop train`.", valueName: "file"))
+    var model: String
+
+    @Option(help: ArgumentHelp("A CSV file with the model's feature columns and its label column.", valueName: "file"))
+    var data: String
+
+    func run() throws {
+        try reportingErrors {
+            let model = try ModelFile.load(from: URL(fileURLWithPath: self.model))
+            let table = try CSVTable(contentsOf: URL(fileURLWithPath: data))
+            let rows = try TabularData(table: table, featureNames: model.featureNames, labelColumn: model.labelName,
+                                       requireLabels: true)
+            Console.out("model: \(self.model) (\(model.task), \(Format.architecture(model.network)))")
+            Console.out("data: \(data), \(rows.count) rows")
+            if let classes = model.classes {
+                let metrics = try model.evaluate(features: rows.features, classIndices: try rows.classIndices(using: classes))
+                Console.out("loss: \(Format.loss(metrics.loss)) (\(Format.loss(name: model.network.loss)))")
+                Console.out("accuracy: \(Format.percent(metrics.accuracy)) (\(metrics.confusion.correct) of \(metrics.confusion.total))")
+                Console.out("")
+                Console.out("confusion matrix (rows: true class, columns: predicted class):")
+                Console.out(metrics.confusion.description)
+            } else {
+                let metrics = try model.evaluate(features: rows.features, values: try rows.numericLabels())
+                Console.out("MSE: \(Format.number(metrics.meanSquaredError))")
+                Console.out("MAE: \(Format.number(metrics.meanAbsoluteError))")
+                Console.out("R²: \(metrics.r2.map(Format.number) ?? "n/a (every label is the same)")")
+            }
+        }
+    }
+}
