@@ -1,6 +1,7 @@
 # Backprop — build, test and demo.
 #
-#   make demo       the main job (for now: seed 02's single neuron trained by the C kernels)
+#   make demo       the main job: `backprop demo` (DEMO=circles|moons|spiral|blobs|xor|half-adder)
+#   make plots-check  draws every kind of plot and checks it in headless Chromium (installs chromium)
 #   make test       every test: Swift build and tests, the C harness
 #   make check-c    the C test harness alone
 #   make consumer   build and run Examples/Consumer, a package that depends on Backprop
@@ -26,7 +27,7 @@ GSL_CFLAGS   = $(shell pkg-config --cflags gsl)
 CMOCKA_LIBS  = $(shell pkg-config --libs cmocka)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
 
-.PHONY: bench-peers bench-gemm deps-bench all deps deps-sanitize build test swift-test check-c sanitize demo lib clean consumer half-adder-seeds
+.PHONY: bench bench-update bench-build bench-workloads bench-peers bench-gemm deps-bench all deps deps-sanitize build test swift-test check-c sanitize demo lib clean consumer half-adder-seeds
 
 all: build
 
@@ -127,7 +128,7 @@ $(BUILD_C)/bench_gemm: Benchmarks/gemm/bench_gemm.c $(BUILD_C)/libbackprop.a
 bench-gemm: deps-bench
 	$(MAKE) $(BUILD_C)/bench_gemm
 	@mkdir -p Benchmarks/results
-	Benchmarks/gemm/run.sh $(BUILD_C)/bench_gemm --json Benchmarks/results/gemm.json $(BENCH_ARGS)
+	Benchmarks/gemm/run.sh $(BUILD_C)/bench_gemm Benchmarks/results $(BENCH_ARGS)
 
 # --- Peer benchmark: W1–W5 against numpy, PyTorch, FANN and an OpenBLAS composition ---
 # Not part of `make test`. Installs what it needs (apt: libfann-dev, libopenblas-dev;
@@ -142,8 +143,53 @@ bench-peers: deps
 $(BUILD_C)/single_neuron: Examples/c/single_neuron.c $(BUILD_C)/libbackprop.a
 	$(CC) $(CFLAGS) $< $(BUILD_C)/libbackprop.a $(GSL_LIBS) -lm -o $@
 
-demo: deps $(BUILD_C)/single_neuron
+# The `backprop` command's demo: trains on a built-in data set with live
+# progress, prints train and test accuracy, writes loss.svg and
+# decision-boundary.svg (plus the model and the data) into backprop-demo/.
+DEMO ?= circles
+demo: deps
+	swift build --product backprop
+	"$$(swift build --show-bin-path)/backprop" demo $(DEMO) --out backprop-demo
+
+# Seed 02's single neuron, trained by the C kernels alone (the C example).
+demo-c: deps $(BUILD_C)/single_neuron
 	$(BUILD_C)/single_neuron
+
+# Every plot the library draws, rendered and checked in headless Chromium
+# (Debian's `chromium`, installed when missing): well-formed XML in the
+# browser, series and points laid out inside the picture, a non-blank
+# screenshot. PNGs are left beside the SVGs in .build-plots/.
+plots-check: deps
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+	swift build --product backprop
+	bash Tests/PlotsCheck/plots-check.sh "$$(swift build --show-bin-path)/backprop" .build-plots
 
 clean:
 	rm -rf $(BUILD_C) .build
+
+# --- Workload benchmarks and the regression gate --------------------------------
+# `make bench` builds release, runs the workloads (W1–W5, f64 and f32, 1 and 2
+# threads), the GEMM comparison against OpenBLAS, then gates on figures that
+# are stable on a shared machine — callgrind instruction counts of fixed
+# workloads, GEMM ratios against OpenBLAS measured in the same run, and
+# allocations per step — against Benchmarks/baselines/baseline.json
+# (thresholds in Benchmarks/gate.py). `make bench-update` refreshes the baseline.
+BENCH_BIN := Benchmarks/Workloads/.build-release/release/BackpropBench
+
+bench-build: deps
+	swift build -c release --package-path Benchmarks/Workloads --scratch-path Benchmarks/Workloads/.build-release
+
+bench-workloads: bench-build
+	@mkdir -p Benchmarks/results
+	for p in f64 f32; do for t in 1 2; do \
+	  $(BENCH_BIN) --precision $$p --threads $$t --json Benchmarks/results/workloads-$$p-$${t}t.json || exit 1; \
+	done; done
+
+bench: deps-bench deps-sanitize bench-workloads bench-gemm
+	python3 Benchmarks/gate.py measure Benchmarks/results/current.json
+	python3 Benchmarks/gate.py compare Benchmarks/baselines/baseline.json Benchmarks/results/current.json
+
+bench-update: deps-bench deps-sanitize bench-build bench-gemm
+	@mkdir -p Benchmarks/baselines
+	python3 Benchmarks/gate.py measure Benchmarks/baselines/baseline.json

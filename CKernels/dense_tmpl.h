@@ -10,27 +10,28 @@
  *   D_ACT_BLOCK, D_SOFTMAX, D_ACT_BACKWARD   activation helpers
  */
 
-/* Forward for narrow layers: one pass over the samples, the n_out
- * accumulators of a row on the stack (n_out < BP_DENSE_NARROW). */
+/* Forward for tiny layers: plain loops, Z accumulated in place row by row
+ * (Σ_p x_p·w_pj in increasing p, then + b_j: the order of the GEMM path),
+ * then the activation over the whole batch in one call. */
 static void P(forward_direct)(bp_activation act, R param, size_t n, size_t n_in,
                               size_t n_out, const R *X, size_t ldx, const R *W,
                               size_t ldw, const R *b, R *Z, R *A) {
-    R acc[BP_DENSE_NARROW];
     for (size_t i = 0; i < n; i++) {
         const R *x = X + i * ldx;
         R *z = Z + i * n_out;
-        for (size_t j = 0; j < n_out; j++) acc[j] = (R)0;
-        for (size_t p = 0; p < n_in; p++) {
+        R x0 = x[0];
+        for (size_t j = 0; j < n_out; j++) z[j] = x0 * W[j];
+        for (size_t p = 1; p < n_in; p++) {
             R xp = x[p];
             const R *w = W + p * ldw;
-            for (size_t j = 0; j < n_out; j++) acc[j] += xp * w[j];
+            for (size_t j = 0; j < n_out; j++) z[j] += xp * w[j];
         }
-        for (size_t j = 0; j < n_out; j++) z[j] = acc[j] + b[j];
-        if (act == BP_ACT_SOFTMAX)
-            D_SOFTMAX(1, n_out, z, n_out, A + i * n_out, n_out);
-        else
-            D_ACT_BLOCK(act, param, 1, n_out, z, n_out, A + i * n_out, n_out);
+        for (size_t j = 0; j < n_out; j++) z[j] += b[j];
     }
+    if (act == BP_ACT_SOFTMAX)
+        D_SOFTMAX(n, n_out, Z, n_out, A, n_out);
+    else
+        D_ACT_BLOCK(act, param, n, n_out, Z, n_out, A, n_out);
 }
 
 bp_status D_FORWARD(const bp_exec *exec, bp_activation act, R param,
@@ -56,7 +57,7 @@ bp_status D_FORWARD(const bp_exec *exec, bp_activation act, R param,
         else D_ACT_BLOCK(act, param, n, n_out, Z, n_out, A, n_out);
         return BP_OK;
     }
-    if (n_in < BP_DENSE_NARROW && n_out < BP_DENSE_NARROW) {
+    if (dense_direct_forward(n, n_in, n_out)) {
         P(forward_direct)(act, param, n, n_in, n_out, X, ldx, W, ldw, b, Z, A);
         return BP_OK;
     }
@@ -64,20 +65,19 @@ bp_status D_FORWARD(const bp_exec *exec, bp_activation act, R param,
     return D_RUN(exec, 0, 0, n, n_out, n_in, (R)1, X, ldx, W, ldw, (R)0, Z, n_out, &ep);
 }
 
-/* Backward for narrow layers: one pass over the samples computes the row
- * of dZ, adds it to db, adds x ⊗ dz to dW (which stays in L1) and forms the
- * row of dX. Sums over samples run in increasing i. */
+/* Backward for tiny layers: dZ for the whole batch in one call, then one
+ * pass over the samples adds each row of dZ to db and x ⊗ dz to dW (which
+ * stays in L1) and forms the row of dX. Sums over samples run in
+ * increasing i. */
 static void P(backward_direct)(bp_activation act, R param, size_t n, size_t n_in,
                                size_t n_out, const R *X, size_t ldx, const R *W,
                                size_t ldw, const R *Z, const R *A, const R *dA,
                                R *dZ, R *dW, R *db, R *dX) {
+    if (dA) D_ACT_BACKWARD(act, param, n, n_out, Z, A, dA, dZ);
     for (size_t j = 0; j < n_out; j++) db[j] = (R)0;
     for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
     for (size_t i = 0; i < n; i++) {
-        R *dz = dZ + i * n_out;
-        if (dA)
-            D_ACT_BACKWARD(act, param, 1, n_out, Z + i * n_out, A + i * n_out,
-                           dA + i * n_out, dz);
+        const R *dz = dZ + i * n_out;
         for (size_t j = 0; j < n_out; j++) db[j] += dz[j];
         if (n_in == 0) continue;       /* X, dW and dX are empty */
         const R *x = X + i * ldx;
@@ -127,7 +127,7 @@ bp_status D_BACKWARD(const bp_exec *exec, bp_activation act, R param,
         for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
         return BP_OK;
     }
-    if (n_in < BP_DENSE_NARROW && n_out < BP_DENSE_NARROW) {
+    if (dense_direct_backward(n, n_in, n_out)) {
         P(backward_direct)(act, param, n, n_in, n_out, X, ldx, W, ldw, Z, A, dA, dZ, dW, db, dX);
         return BP_OK;
     }

@@ -5,14 +5,17 @@
  * under pthread_once, the first time a GEMM (or bp_exec_create) needs it,
  * and is read-only afterwards, so any number of threads may use it.
  *
- *   - On x86-64, when the CPU reports both AVX2 and FMA
- *     (__builtin_cpu_supports), the AVX2+FMA kernels of gemm_kernel_avx2.c.
+ *   - On x86-64 CPUs with AVX2 and FMA (__builtin_cpu_supports), the
+ *     AVX2+FMA kernels of gemm_kernel_avx2.c; if the CPU also has AVX-512F,
+ *     the double-height AVX-512 kernels of gemm_kernel_avx512.c on top of
+ *     them (the same results, bit for bit, in less time).
  *   - Everywhere else, the portable C kernels of gemm.c.
- *   - Setting the environment variable BP_GEMM_PORTABLE to a non-empty value
- *     other than "0" before the first GEMM forces the portable kernels
- *     (read once, at initialisation; for testing and benchmarking). An
- *     execution context created with BP_EXEC_PORTABLE does the same for the
- *     calls made through it, without touching the environment.
+ *   - Environment variables, read once at initialisation (for testing and
+ *     benchmarking): BP_GEMM_PORTABLE set to a non-empty value other than
+ *     "0" forces the portable kernels; BP_GEMM_NO_AVX512 likewise keeps
+ *     the AVX2+FMA kernels without AVX-512. A context created with
+ *     BP_EXEC_PORTABLE or BP_EXEC_AVX2 does the same for the calls made
+ *     through it, without touching the environment.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -21,36 +24,47 @@
 static struct {
     pthread_once_t once;
     bp_gemm_kernels best;
+    bp_gemm_kernels avx2;
     bp_gemm_kernels portable;
 } bp_dispatch = { PTHREAD_ONCE_INIT,
-                  { "portable", 0, 0, 0, 0, 0, 0 }, { "portable", 0, 0, 0, 0, 0, 0 } };
+                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0 },
+                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0 },
+                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0 } };
 
-static int env_forces_portable(void) {
-    const char *v = getenv("BP_GEMM_PORTABLE");
+static int env_flag(const char *name) {
+    const char *v = getenv(name);
     return v != NULL && v[0] != '\0' && !(v[0] == '0' && v[1] == '\0');
 }
 
 static void dispatch_init(void) {
     bp_gemm_kernels portable = {
         "portable",
-        bp_dkernel_portable, bp_dpack_a_portable, bp_dpack_b_portable,
-        bp_skernel_portable, bp_spack_a_portable, bp_spack_b_portable
+        bp_dkernel_portable, NULL, bp_dpack_a_portable, bp_dpack_b_portable,
+        bp_skernel_portable, NULL, bp_spack_a_portable, bp_spack_b_portable
     };
     bp_dispatch.portable = portable;
+    bp_dispatch.avx2 = portable;
     bp_dispatch.best = portable;
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    if (!env_forces_portable() && __builtin_cpu_supports("avx2") &&
-        __builtin_cpu_supports("fma")) {
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         bp_gemm_kernels avx2 = {
             "avx2+fma",
-            bp_dkernel_avx2, bp_dpack_a_avx2, bp_dpack_b_avx2,
-            bp_skernel_avx2, bp_spack_a_avx2, bp_spack_b_avx2
+            bp_dkernel_avx2, NULL, bp_dpack_a_avx2, bp_dpack_b_avx2,
+            bp_skernel_avx2, NULL, bp_spack_a_avx2, bp_spack_b_avx2
         };
-        bp_dispatch.best = avx2;
+        bp_dispatch.avx2 = avx2;
+        if (!env_flag("BP_GEMM_PORTABLE")) {
+            bp_dispatch.best = avx2;
+            if (__builtin_cpu_supports("avx512f") && !env_flag("BP_GEMM_NO_AVX512")) {
+                bp_dispatch.best.name = "avx512f+avx2+fma";
+                bp_dispatch.best.dkernel2 = bp_dkernel2_avx512;
+                bp_dispatch.best.skernel2 = bp_skernel2_avx512;
+            }
+        }
     }
 #else
-    (void)env_forces_portable;
+    (void)env_flag;
 #endif
 }
 
@@ -62,4 +76,9 @@ const bp_gemm_kernels *bp_gemm_kernels_default(void) {
 const bp_gemm_kernels *bp_gemm_kernels_portable(void) {
     pthread_once(&bp_dispatch.once, dispatch_init);
     return &bp_dispatch.portable;
+}
+
+const bp_gemm_kernels *bp_gemm_kernels_avx2(void) {
+    pthread_once(&bp_dispatch.once, dispatch_init);
+    return &bp_dispatch.avx2;
 }

@@ -7,8 +7,8 @@
  *   P(name)        name##_d / name##_s: the precision's private names
  *   G_MR, G_NR     micro-tile (gemm_internal.h)
  *   G_MC, G_KC, G_NC  cache blocks (gemm_internal.h)
- *   G_KERNEL, G_PACK_A, G_PACK_B   fields of bp_gemm_kernels (dkernel, ...)
- *   G_KERNEL_TYPE, G_PACK_TYPE     their types
+ *   G_KERNEL, G_KERNEL2, G_PACK_A, G_PACK_B   fields of bp_gemm_kernels
+ *   G_KERNEL_TYPE, G_KERNEL2_TYPE, G_PACK_TYPE     their types
  *   G_PORTABLE, G_PACK_A_PORTABLE, G_PACK_B_PORTABLE
  *                  names of the portable kernel and packers to define
  *   G_RUN          name of the entry point to define (bp_dgemm_run, ...)
@@ -41,15 +41,22 @@
 
 /* ---- packing -------------------------------------------------------------- */
 
-/* Portable packers of one full sliver (the layout every packer of the
- * dispatch table produces, see gemm_internal.h). */
-void G_PACK_A_PORTABLE(int trans, const R *A, size_t lda, size_t kc, R *dst) {
+/* Portable packers of nsl consecutive full slivers (the layout every
+ * packer of the dispatch table produces, see gemm_internal.h). Where the
+ * source is contiguous across slivers (rows of Aᵀ, rows of B) the loop runs
+ * over p outside, so each source row is read once, in order; where it is
+ * not (rows of A, rows of Bᵀ) sliver by sliver, MR or NR row streams at a
+ * time. */
+void G_PACK_A_PORTABLE(int trans, const R *A, size_t lda, size_t kc, size_t nsl, R *dst) {
     if (trans) {
-        /* op(A)[i][p] = A[p][i]: each p is a contiguous run of MR values. */
+        /* op(A)[i][p] = A[p][i]: row p of A holds MR values of each sliver. */
         for (size_t p = 0; p < kc; p++)
-            for (size_t i = 0; i < G_MR; i++) dst[p * G_MR + i] = A[p * lda + i];
-    } else {
-        /* Rows of A are contiguous in p: interleave MR row streams. */
+            for (size_t sl = 0; sl < nsl; sl++)
+                for (size_t i = 0; i < G_MR; i++)
+                    dst[sl * G_MR * kc + p * G_MR + i] = A[p * lda + sl * G_MR + i];
+        return;
+    }
+    for (size_t sl = 0; sl < nsl; sl++, A += G_MR * lda, dst += G_MR * kc) {
         const R *rows[G_MR];
         for (size_t i = 0; i < G_MR; i++) rows[i] = A + i * lda;
         for (size_t p = 0; p < kc; p++)
@@ -57,12 +64,16 @@ void G_PACK_A_PORTABLE(int trans, const R *A, size_t lda, size_t kc, R *dst) {
     }
 }
 
-void G_PACK_B_PORTABLE(int trans, const R *B, size_t ldb, size_t kc, R *dst) {
+void G_PACK_B_PORTABLE(int trans, const R *B, size_t ldb, size_t kc, size_t nsl, R *dst) {
     if (!trans) {
         for (size_t p = 0; p < kc; p++)
-            for (size_t j = 0; j < G_NR; j++) dst[p * G_NR + j] = B[p * ldb + j];
-    } else {
-        /* op(B)[p][j] = B[j][p]: NR row streams of B, contiguous in p. */
+            for (size_t sl = 0; sl < nsl; sl++)
+                for (size_t j = 0; j < G_NR; j++)
+                    dst[sl * G_NR * kc + p * G_NR + j] = B[p * ldb + sl * G_NR + j];
+        return;
+    }
+    /* op(B)[p][j] = B[j][p]: NR row streams of B, contiguous in p. */
+    for (size_t sl = 0; sl < nsl; sl++, B += G_NR * ldb, dst += G_NR * kc) {
         const R *cols[G_NR];
         for (size_t j = 0; j < G_NR; j++) cols[j] = B + j * ldb;
         for (size_t p = 0; p < kc; p++)
@@ -75,10 +86,10 @@ void G_PACK_B_PORTABLE(int trans, const R *B, size_t ldb, size_t kc, R *dst) {
  * packer, a last partial one here, zero-padded. */
 static void P(pack_a)(G_PACK_TYPE pack, int trans, const R *A, size_t lda,
                       size_t mc, size_t kc, R *restrict Ap) {
-    size_t ir = 0;
-    for (; ir + G_MR <= mc; ir += G_MR, Ap += G_MR * kc)
-        pack(trans, trans ? A + ir : A + ir * lda, lda, kc, Ap);
+    size_t nsl = mc / G_MR, ir = nsl * G_MR;
+    if (nsl > 0) pack(trans, A, lda, kc, nsl, Ap);
     if (ir == mc) return;
+    Ap += nsl * G_MR * kc;
     size_t mr = mc - ir;
     for (size_t p = 0; p < kc; p++) {
         size_t i = 0;
@@ -92,10 +103,10 @@ static void P(pack_a)(G_PACK_TYPE pack, int trans, const R *A, size_t lda,
  * offset) into NR-column slivers, the same way. */
 static void P(pack_b)(G_PACK_TYPE pack, int trans, const R *B, size_t ldb,
                       size_t kc, size_t nc, R *restrict Bp) {
-    size_t jr = 0;
-    for (; jr + G_NR <= nc; jr += G_NR, Bp += G_NR * kc)
-        pack(trans, trans ? B + jr * ldb : B + jr, ldb, kc, Bp);
+    size_t nsl = nc / G_NR, jr = nsl * G_NR;
+    if (nsl > 0) pack(trans, B, ldb, kc, nsl, Bp);
     if (jr == nc) return;
+    Bp += nsl * G_NR * kc;
     size_t nr = nc - jr;
     for (size_t p = 0; p < kc; p++) {
         size_t j = 0;
@@ -136,8 +147,8 @@ void G_PORTABLE(size_t kc, const R *a, const R *b, R *c, size_t ldc, R alpha, R 
 
 /* ---- the epilogue of a fused dense layer -------------------------------------- */
 
-/* Z = C + bias and A = f(Z) on an mr × nr tile (element-wise activations;
- * softmax is done per row after the product). */
+/* Z = C + bias and A = f(Z) on an mr × nr block of C just computed
+ * (element-wise activations; softmax is done per row after the product). */
 static void P(epilogue_tile)(const G_EPI *ep, size_t i0, size_t j0, size_t mr, size_t nr,
                              R *C, size_t ldc) {
     R *c = C + i0 * ldc + j0;
@@ -175,24 +186,41 @@ static size_t P(workspace_bytes)(size_t m, size_t n, size_t k) {
     return a + b;
 }
 
-static void P(serial)(const bp_gemm_kernels *ks, const P(job) *jb, void *ws) {
-    R *Ap = ws;
-    R *Bp = (R *)((char *)ws + P(round_up)(P(ap_elems)(jb->m, jb->k) * sizeof(R),
-                                             BP_GEMM_ALIGN));
+/*
+ * The blocked loops for the rows of jb (all of its columns). Ap is this
+ * thread's A block. With nt > 1 threads sharing the work by rows, the
+ * packed B panel is shared too: each thread packs its share of the panel's
+ * slivers into bp[step % 2] and waits at a barrier; the two buffers
+ * alternate, so one barrier per k-block suffices (a thread can only start
+ * packing buffer b again after every thread has passed the barrier that
+ * followed the packing of the other one, i.e. has finished with b).
+ */
+static void P(blocked)(const bp_gemm_kernels *ks, const P(job) *jb, R *Ap, R *const bp[2],
+                       size_t tid, size_t nt, const bp_exec *exec) {
     const G_KERNEL_TYPE kernel = ks->G_KERNEL;
+    const G_KERNEL2_TYPE kernel2 = ks->G_KERNEL2;
     const size_t m = jb->m, n = jb->n, k = jb->k, ldc = jb->ldc;
     const R alpha = jb->alpha;
     R *C = jb->C;
+    size_t step = 0;
 
     for (size_t jc = 0; jc < n; jc += G_NC) {
         size_t nc = n - jc < G_NC ? n - jc : G_NC;
-        for (size_t pc = 0; pc < k; pc += G_KC) {
+        for (size_t pc = 0; pc < k; pc += G_KC, step++) {
             size_t kc = k - pc < G_KC ? k - pc : G_KC;
             int last = pc + kc == k;
             R beta = pc == 0 ? jb->beta : (R)1;
-            P(pack_b)(ks->G_PACK_B, jb->tb,
-                      jb->tb ? jb->B + jc * jb->ldb + pc : jb->B + pc * jb->ldb + jc,
-                      jb->ldb, kc, nc, Bp);
+            R *Bp = bp[nt > 1 ? step % 2 : 0];
+            /* this thread's share of the panel's NR-column slivers */
+            size_t slivers = (nc + G_NR - 1) / G_NR;
+            size_t s0 = slivers * tid / nt, s1 = slivers * (tid + 1) / nt;
+            size_t j0 = s0 * G_NR, j1 = s1 * G_NR < nc ? s1 * G_NR : nc;
+            if (j1 > j0)
+                P(pack_b)(ks->G_PACK_B, jb->tb,
+                          jb->tb ? jb->B + (jc + j0) * jb->ldb + pc
+                                 : jb->B + pc * jb->ldb + jc + j0,
+                          jb->ldb, kc, j1 - j0, Bp + j0 * kc);
+            if (nt > 1) bp_exec_barrier(exec, nt);
             for (size_t ic = 0; ic < m; ic += G_MC) {
                 size_t mc = m - ic < G_MC ? m - ic : G_MC;
                 P(pack_a)(ks->G_PACK_A, jb->ta,
@@ -201,19 +229,45 @@ static void P(serial)(const bp_gemm_kernels *ks, const P(job) *jb, void *ws) {
                 for (size_t jr = 0; jr < nc; jr += G_NR) {
                     size_t nr = nc - jr < G_NR ? nc - jr : G_NR;
                     const R *bs = Bp + jr * kc;
-                    for (size_t ir = 0; ir < mc; ir += G_MR) {
+                    size_t ir = 0;
+                    if (kernel2)   /* two full slivers at a time where available */
+                        for (; ir + 2 * G_MR <= mc; ir += 2 * G_MR)
+                            kernel2(kc, Ap + ir * kc, Ap + (ir + G_MR) * kc, bs,
+                                    C + (ic + ir) * ldc + jc + jr, ldc, alpha, beta, nr);
+                    for (; ir < mc; ir += G_MR) {
                         size_t mr = mc - ir < G_MR ? mc - ir : G_MR;
                         kernel(kc, Ap + ir * kc, bs, C + (ic + ir) * ldc + jc + jr, ldc,
                                alpha, beta, mr, nr);
-                        if (last && jb->has_ep)
-                            P(epilogue_tile)(&jb->ep, ic + ir, jc + jr, mr, nr, C, ldc);
                     }
+                    /* The fused epilogue on the mc × nr strip just finished
+                     * (≤ 120 × 16 elements, still in L1): one call per strip
+                     * rather than per tile keeps the call overhead small. */
+                    if (last && jb->has_ep)
+                        P(epilogue_tile)(&jb->ep, ic, jc + jr, mc, nr, C, ldc);
                 }
             }
         }
     }
-    if (jb->has_ep && jb->ep.A && jb->ep.act == BP_ACT_SOFTMAX)
+    if (m > 0 && jb->has_ep && jb->ep.A && jb->ep.act == BP_ACT_SOFTMAX)
         G_SOFTMAX(m, n, C, ldc, jb->ep.A, jb->ep.lda);
+}
+
+/* One thread, workspace ws laid out as [Ap block | Bp panel] for this
+ * product's sizes (the context-free path sizes it to the problem). */
+static void P(serial)(const bp_gemm_kernels *ks, const P(job) *jb, void *ws) {
+    R *bp[2];
+    bp[0] = bp[1] = (R *)((char *)ws + P(round_up)(P(ap_elems)(jb->m, jb->k) * sizeof(R),
+                                                   BP_GEMM_ALIGN));
+    P(blocked)(ks, jb, ws, bp, 0, 1, NULL);
+}
+
+/* A context's per-thread workspace, laid out for the largest blocks. */
+static R *P(ctx_ap)(const bp_exec *exec, size_t tid) {
+    return bp_exec_workspace(exec, tid);
+}
+static R *P(ctx_bp)(const bp_exec *exec, size_t tid) {
+    return (R *)((char *)bp_exec_workspace(exec, tid) +
+                 P(round_up)((size_t)G_MC * G_KC * sizeof(R), BP_GEMM_ALIGN));
 }
 
 /* ---- splitting across threads ------------------------------------------------- */
@@ -232,23 +286,31 @@ static void P(share)(size_t tiles, size_t parts, size_t t, size_t tile, size_t e
     size_t t0 = tiles * t / parts, t1 = tiles * (t + 1) / parts;
     size_t a = t0 * tile, b = t1 * tile;
     if (b > extent) b = extent;
+    if (a > extent) a = extent;
     *lo = a;
     *len = b > a ? b - a : 0;
 }
 
+/* By rows: each thread its run of row tiles, the packed B panel shared
+ * (P(blocked)). By columns: each thread an independent product on its run
+ * of column tiles (it packs the A blocks it needs itself). */
 static void P(thread_main)(void *arg, size_t tid, size_t nthreads) {
     const P(split) *sp = arg;
     const P(job) *w = sp->whole;
-    (void)nthreads;
     P(job) jb = *w;
     size_t lo, len;
     if (sp->by_rows) {
-        P(share)((w->m + G_MR - 1) / G_MR, sp->parts, tid, G_MR, w->m, &lo, &len);
-        if (len == 0) return;
-        jb.m = len;
-        jb.A = w->ta ? w->A + lo : w->A + lo * w->lda;
-        jb.C = w->C + lo * w->ldc;
-        if (jb.ep.A) jb.ep.A = w->ep.A + lo * w->ep.lda;
+        /* runs of whole tile pairs when double-height kernels exist */
+        size_t unit = sp->ks->G_KERNEL2 ? 2 * G_MR : G_MR;
+        P(share)((w->m + unit - 1) / unit, sp->parts, tid, unit, w->m, &lo, &len);
+        jb.m = len;   /* possibly 0: the thread still packs and meets the barriers */
+        if (len > 0) {
+            jb.A = w->ta ? w->A + lo : w->A + lo * w->lda;
+            jb.C = w->C + lo * w->ldc;
+            if (jb.ep.A) jb.ep.A = w->ep.A + lo * w->ep.lda;
+        }
+        R *bp[2] = { P(ctx_bp)(sp->exec, 0), P(ctx_bp)(sp->exec, 1) };
+        P(blocked)(sp->ks, &jb, P(ctx_ap)(sp->exec, tid), bp, tid, nthreads, sp->exec);
     } else {
         P(share)((w->n + G_NR - 1) / G_NR, sp->parts, tid, G_NR, w->n, &lo, &len);
         if (len == 0) return;
@@ -257,8 +319,9 @@ static void P(thread_main)(void *arg, size_t tid, size_t nthreads) {
         jb.C = w->C + lo;
         if (jb.ep.A) jb.ep.A = w->ep.A + lo;
         if (jb.ep.bias) jb.ep.bias = w->ep.bias + lo;
+        R *bp[2] = { P(ctx_bp)(sp->exec, tid), P(ctx_bp)(sp->exec, tid) };
+        P(blocked)(sp->ks, &jb, P(ctx_ap)(sp->exec, tid), bp, 0, 1, NULL);
     }
-    P(serial)(sp->ks, &jb, bp_exec_workspace(sp->exec, tid));
 }
 
 /* Stack workspace for small products without a context (32 KiB). */
@@ -291,15 +354,19 @@ bp_status G_RUN(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t 
      * large enough to pay for waking the workers. */
     size_t threads = bp_exec_threads(exec), parts = 1;
     int by_rows = 1;
-    if (threads > 1 && 2.0 * (double)m * (double)n * (double)k >= BP_EXEC_PARALLEL_MIN_FLOPS) {
-        size_t row_tiles = (m + G_MR - 1) / G_MR, col_tiles = (n + G_NR - 1) / G_NR;
+    /* float runs about twice as many flops per second: twice the threshold */
+    double min_flops = BP_EXEC_PARALLEL_MIN_FLOPS * (sizeof(R) < sizeof(double) ? 2.0 : 1.0);
+    if (threads > 1 && 2.0 * (double)m * (double)n * (double)k >= min_flops) {
+        size_t unit = ks->G_KERNEL2 ? 2 * G_MR : G_MR;
+        size_t row_tiles = (m + unit - 1) / unit, col_tiles = (n + G_NR - 1) / G_NR;
         int softmax = ep && ep->A && ep->act == BP_ACT_SOFTMAX;
-        by_rows = softmax || row_tiles * G_MR >= col_tiles * G_NR;
+        by_rows = softmax || row_tiles * unit >= col_tiles * G_NR;
         size_t tiles = by_rows ? row_tiles : col_tiles;
         parts = tiles < threads ? tiles : threads;
     }
     if (parts <= 1) {
-        P(serial)(ks, &jb, bp_exec_workspace(exec, 0));
+        R *bp[2] = { P(ctx_bp)(exec, 0), P(ctx_bp)(exec, 0) };
+        P(blocked)(ks, &jb, P(ctx_ap)(exec, 0), bp, 0, 1, NULL);
         return BP_OK;
     }
     P(split) sp = { &jb, ks, exec, parts, by_rows };

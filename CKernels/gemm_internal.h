@@ -18,9 +18,23 @@
 #include "bp_exec.h"
 #include "bp_gemm.h"
 
+/* The cache blocks may be overridden at compile time (-DBP_D_MC_=...) for
+ * tuning experiments; MC must stay a multiple of MR and NC of NR. */
+#ifndef BP_D_MC_
+#define BP_D_MC_ 120
+#endif
+#ifndef BP_D_KC_
+#define BP_D_KC_ 256
+#endif
+#ifndef BP_S_MC_
+#define BP_S_MC_ 120
+#endif
+#ifndef BP_S_KC_
+#define BP_S_KC_ 512
+#endif
 enum {
-    BP_D_MR = 6, BP_D_NR = 8, BP_D_MC = 120, BP_D_KC = 256, BP_D_NC = 2048,
-    BP_S_MR = 6, BP_S_NR = 16, BP_S_MC = 120, BP_S_KC = 512, BP_S_NC = 2048
+    BP_D_MR = 6, BP_D_NR = 8, BP_D_MC = BP_D_MC_, BP_D_KC = BP_D_KC_, BP_D_NC = 2048,
+    BP_S_MR = 6, BP_S_NR = 16, BP_S_MC = BP_S_MC_, BP_S_KC = BP_S_KC_, BP_S_NC = 2048
 };
 
 /* Packed buffers are aligned to a cache line. */
@@ -44,34 +58,53 @@ typedef void (*bp_skernel_fn)(size_t kc, const float *a, const float *b,
                               size_t mr, size_t nr);
 
 /*
- * A packer copies one full sliver: MR rows of op(A) (pack_a: dst[p·MR + i]
- * = op(A)[i][p]) or NR columns of op(B) (pack_b: dst[p·NR + j] =
- * op(B)[p][j]) over kc values of p; src points at element (0, 0) of the
- * sliver as stored, trans says whether the matrix is used transposed.
- * Every packer of a precision produces the same bytes.
+ * A packer copies nsl consecutive full slivers: MR rows of op(A) each
+ * (pack_a: dst[s·MR·kc + p·MR + i] = op(A)[s·MR + i][p]) or NR columns of
+ * op(B) each (pack_b: dst[s·NR·kc + p·NR + j] = op(B)[p][s·NR + j]) over
+ * kc values of p; src points at element (0, 0) as stored, trans says
+ * whether the matrix is used transposed. Every packer of a precision
+ * produces the same bytes.
  */
 typedef void (*bp_dpack_fn)(int trans, const double *src, size_t ld, size_t kc,
-                            double *dst);
+                            size_t nsl, double *dst);
 typedef void (*bp_spack_fn)(int trans, const float *src, size_t ld, size_t kc,
-                            float *dst);
+                            size_t nsl, float *dst);
 
-/* One set of kernels: the dispatch table holds the best and the portable
- * set. */
+/*
+ * Optional double-height kernels: two consecutive full MR-row slivers
+ * (a0: rows 0 … MR−1, a1: rows MR … 2·MR−1) against one NR-column sliver,
+ * nr ≤ NR columns, with exactly the per-element operations of the
+ * single-height kernel (so using them never changes a result).
+ */
+typedef void (*bp_dkernel2_fn)(size_t kc, const double *a0, const double *a1,
+                               const double *b, double *c, size_t ldc,
+                               double alpha, double beta, size_t nr);
+typedef void (*bp_skernel2_fn)(size_t kc, const float *a0, const float *a1,
+                               const float *b, float *c, size_t ldc,
+                               float alpha, float beta, size_t nr);
+
+/* One set of kernels: the dispatch table holds the best, the AVX2 and the
+ * portable set. kernel2 may be NULL. */
 typedef struct bp_gemm_kernels {
     const char *name;
     bp_dkernel_fn dkernel;
+    bp_dkernel2_fn dkernel2;
     bp_dpack_fn dpack_a, dpack_b;
     bp_skernel_fn skernel;
+    bp_skernel2_fn skernel2;
     bp_spack_fn spack_a, spack_b;
 } bp_gemm_kernels;
 
-/* The kernels every GEMM without an explicit choice uses: AVX2+FMA when the
- * CPU has both (checked once, thread-safely), portable C otherwise, or
- * portable when the environment variable BP_GEMM_PORTABLE is set to a
- * non-empty value other than "0" when the table is first used. */
+/* The kernels every GEMM without an explicit choice uses (checked once,
+ * thread-safely; see gemm_dispatch.c): AVX2+FMA plus the AVX-512F
+ * double-height kernels when the CPU has AVX-512F, AVX2+FMA alone, or
+ * portable C; environment variables can force a lower level. */
 const bp_gemm_kernels *bp_gemm_kernels_default(void);
 /* The portable C kernels (always available). */
 const bp_gemm_kernels *bp_gemm_kernels_portable(void);
+/* The AVX2+FMA kernels without AVX-512 (the portable ones where the CPU
+ * lacks AVX2 or FMA). */
+const bp_gemm_kernels *bp_gemm_kernels_avx2(void);
 
 /* Portable kernels and packers (gemm.c) and the AVX2+FMA ones
  * (gemm_kernel_avx2.c, x86-64 only). */
@@ -79,19 +112,31 @@ void bp_dkernel_portable(size_t kc, const double *a, const double *b, double *c,
                          size_t ldc, double alpha, double beta, size_t mr, size_t nr);
 void bp_skernel_portable(size_t kc, const float *a, const float *b, float *c,
                          size_t ldc, float alpha, float beta, size_t mr, size_t nr);
-void bp_dpack_a_portable(int trans, const double *src, size_t ld, size_t kc, double *dst);
-void bp_dpack_b_portable(int trans, const double *src, size_t ld, size_t kc, double *dst);
-void bp_spack_a_portable(int trans, const float *src, size_t ld, size_t kc, float *dst);
-void bp_spack_b_portable(int trans, const float *src, size_t ld, size_t kc, float *dst);
+void bp_dpack_a_portable(int trans, const double *src, size_t ld, size_t kc, size_t nsl,
+                          double *dst);
+void bp_dpack_b_portable(int trans, const double *src, size_t ld, size_t kc, size_t nsl,
+                          double *dst);
+void bp_spack_a_portable(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
+                          float *dst);
+void bp_spack_b_portable(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
+                          float *dst);
 #if defined(__x86_64__)
 void bp_dkernel_avx2(size_t kc, const double *a, const double *b, double *c,
                      size_t ldc, double alpha, double beta, size_t mr, size_t nr);
 void bp_skernel_avx2(size_t kc, const float *a, const float *b, float *c,
                      size_t ldc, float alpha, float beta, size_t mr, size_t nr);
-void bp_dpack_a_avx2(int trans, const double *src, size_t ld, size_t kc, double *dst);
-void bp_dpack_b_avx2(int trans, const double *src, size_t ld, size_t kc, double *dst);
-void bp_spack_a_avx2(int trans, const float *src, size_t ld, size_t kc, float *dst);
-void bp_spack_b_avx2(int trans, const float *src, size_t ld, size_t kc, float *dst);
+void bp_dpack_a_avx2(int trans, const double *src, size_t ld, size_t kc, size_t nsl,
+                          double *dst);
+void bp_dpack_b_avx2(int trans, const double *src, size_t ld, size_t kc, size_t nsl,
+                          double *dst);
+void bp_spack_a_avx2(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
+                          float *dst);
+void bp_spack_b_avx2(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
+                          float *dst);
+void bp_dkernel2_avx512(size_t kc, const double *a0, const double *a1, const double *b,
+                        double *c, size_t ldc, double alpha, double beta, size_t nr);
+void bp_skernel2_avx512(size_t kc, const float *a0, const float *a1, const float *b,
+                        float *c, size_t ldc, float alpha, float beta, size_t nr);
 #endif
 
 /* ---- execution context (exec.c) ----------------------------------------- */
@@ -112,6 +157,8 @@ void *bp_exec_workspace(const bp_exec *exec, size_t tid);
  * nthreads ≤ bp_exec_threads(exec). */
 typedef void (*bp_exec_job)(void *arg, size_t tid, size_t nthreads);
 void bp_exec_run(const bp_exec *exec, size_t nthreads, bp_exec_job job, void *arg);
+/* Inside a job: waits until all nthreads threads of the job have arrived. */
+void bp_exec_barrier(const bp_exec *exec, size_t nthreads);
 
 /* ---- activation blocks shared with the fused dense epilogue (activation.c) */
 

@@ -6,8 +6,10 @@
  *
  * For each precision, transpose variant (NN: X·W, TN: Xᵀ·dZ, NT: dZ·Wᵀ —
  * the three products of training) and size n (square, m = n = k), times:
- *   ours      bp_?gemm_exec through a 1-thread context (AVX2+FMA kernels
- *             when the CPU has them; no allocation per call)
+ *   ours      bp_?gemm_exec through a 1-thread context with the default
+ *             kernels (AVX2+FMA, plus AVX-512F where the CPU has it; no
+ *             allocation per call)
+ *   avx2      the same with the AVX2+FMA kernels only (BP_EXEC_AVX2)
  *   plain     bp_?gemm (no context: internal stack/heap buffers)
  *   portable  bp_?gemm_exec through a context created with BP_EXEC_PORTABLE
  *   openblas  cblas_?gemm, 1 thread
@@ -54,8 +56,8 @@ static double now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-enum impl { OURS, PLAIN, PORTABLE, OPENBLAS, OURS2, OPENBLAS2, N_IMPL };
-static const char *impl_name[N_IMPL] = { "ours", "plain", "portable", "openblas",
+enum impl { OURS, AVX2, PLAIN, PORTABLE, OPENBLAS, OURS2, OPENBLAS2, N_IMPL };
+static const char *impl_name[N_IMPL] = { "ours", "avx2", "plain", "portable", "openblas",
                                          "ours-2t", "openblas-2t" };
 
 typedef struct variant { const char *name; bp_transpose ta, tb; } variant;
@@ -70,7 +72,7 @@ typedef struct ctx {
     bp_transpose ta, tb;
     size_t n;
     void *A, *B, *C;
-    bp_exec *ex1, *ex2, *exp;
+    bp_exec *ex1, *ex2, *exp, *exa;
 } ctx;
 
 static int cur_ob_threads = -1;
@@ -91,7 +93,8 @@ static void call(const ctx *c, enum impl im) {
             cblas_dgemm(CblasRowMajor, ta, tb, n, n, n, 1.0, c->A, n, c->B, n, 0.0, c->C, n);
         return;
     }
-    const bp_exec *ex = im == OURS ? c->ex1 : im == OURS2 ? c->ex2 : im == PORTABLE ? c->exp : NULL;
+    const bp_exec *ex = im == OURS ? c->ex1 : im == OURS2 ? c->ex2 : im == PORTABLE ? c->exp
+                      : im == AVX2 ? c->exa : NULL;
     bp_status s;
     if (c->single)
         s = im == PLAIN ? bp_sgemm(c->ta, c->tb, n, n, n, 1.0f, c->A, n, c->B, n, 0.0f, c->C, n)
@@ -130,14 +133,15 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 static result run_case(int single, const variant *v, size_t n, int quick,
-                       bp_exec *ex1, bp_exec *ex2, bp_exec *exp, unsigned long *allocs) {
+                       bp_exec *ex1, bp_exec *ex2, bp_exec *exp, bp_exec *exa,
+                       unsigned long *allocs) {
     size_t es = single ? sizeof(float) : sizeof(double);
     ctx c = { single, v->ta, v->tb, n, malloc(n * n * es), malloc(n * n * es),
-              malloc(n * n * es), ex1, ex2, exp };
+              malloc(n * n * es), ex1, ex2, exp, exa };
     fill(c.A, n * n, single, 1);
     fill(c.B, n * n, single, 2);
     double flops = 2.0 * (double)n * n * n;
-    int run[N_IMPL] = { 1, 1, 1, 1, n >= 128, n >= 128 };
+    int run[N_IMPL] = { 1, 1, 1, 1, 1, n >= 128, n >= 128 };
     if (quick) run[PLAIN] = 0;
     /* calls per sample: about 5 ms of work at ~40 GFLOP/s, at least 1 */
     size_t reps = (size_t)(2e8 / flops);
@@ -153,7 +157,7 @@ static result run_case(int single, const variant *v, size_t n, int quick,
             if (im == PORTABLE && r >= 3) { t[im][r] = INFINITY; continue; }
             unsigned long before = n_allocs;
             t[im][r] = sample(&c, (enum impl)im, reps);
-            if ((im == OURS || im == OURS2 || im == PORTABLE) && n_allocs != before)
+            if ((im == OURS || im == OURS2 || im == PORTABLE || im == AVX2) && n_allocs != before)
                 *allocs += n_allocs - before;
         }
     result res = { single ? "f32" : "f64", v->name, n, { 0 }, { 0 } };
@@ -180,7 +184,7 @@ int main(int argc, char **argv) {
     if (probe) {
         size_t n = 512;
         ctx c = { 0, BP_NO_TRANS, BP_NO_TRANS, n, malloc(n * n * 8), malloc(n * n * 8),
-                  malloc(n * n * 8), NULL, NULL, NULL };
+                  malloc(n * n * 8), NULL, NULL, NULL, NULL };
         fill(c.A, n * n, 0, 1);
         fill(c.B, n * n, 0, 2);
         call(&c, OPENBLAS);
@@ -191,19 +195,22 @@ int main(int argc, char **argv) {
         return 0;
     }
 
-    bp_exec *ex1, *ex2, *exp;
+    bp_exec *ex1, *ex2, *exp, *exa;
     if (bp_exec_create(1, &ex1) || bp_exec_create(2, &ex2) ||
-        bp_exec_create_with(1, BP_EXEC_PORTABLE, &exp)) {
+        bp_exec_create_with(1, BP_EXEC_PORTABLE, &exp) ||
+        bp_exec_create_with(1, BP_EXEC_AVX2, &exa)) {
         fprintf(stderr, "bp_exec_create failed\n");
         return 1;
     }
     const char *ct = getenv("OPENBLAS_CORETYPE");
     printf("# Backprop GEMM vs OpenBLAS %s (core: %s; OPENBLAS_CORETYPE=%s)\n",
            "0.3.21", openblas_get_corename(), ct ? ct : "(unset)");
-    printf("# our kernels: %s; GFLOP/s = 2n^3/time, best of interleaved rounds\n",
+    printf("# our kernels: %s; GFLOP/s = 2n^3/time, best of interleaved rounds;"
+           " ratio = ours/openblas, r-avx2 = avx2/openblas, scale = ours-2t/ours\n",
            bp_exec_kernel_name(ex1));
-    printf("%-4s %-3s %5s %8s %8s %8s %8s %6s | %8s %8s %6s %6s\n", "prec", "var", "n",
-           "ours", "plain", "portable", "openblas", "ratio", "ours-2t", "ob-2t", "ratio", "scale");
+    printf("%-4s %-3s %5s %8s %8s %8s %8s %8s %6s %6s | %8s %8s %6s %6s\n", "prec", "var", "n",
+           "ours", "avx2", "plain", "portable", "openblas", "ratio", "r-avx2", "ours-2t", "ob-2t",
+           "ratio", "scale");
 
     size_t sizes[] = { 16, 32, 64, 128, 256, 512, 1024 };
     size_t nsizes = sizeof sizes / sizeof sizes[0];
@@ -213,11 +220,13 @@ int main(int argc, char **argv) {
     for (int single = 0; single <= 1; single++)
         for (size_t vi = 0; vi < 3; vi++)
             for (size_t si = 0; si < nsizes; si++) {
-                result r = run_case(single, &variants[vi], sizes[si], quick, ex1, ex2, exp, &allocs);
+                result r = run_case(single, &variants[vi], sizes[si], quick, ex1, ex2, exp, exa,
+                                    &allocs);
                 results[nres++] = r;
-                printf("%-4s %-3s %5zu %8.2f %8.2f %8.2f %8.2f %6.3f", r.prec, r.var, r.n,
-                       r.gflops[OURS], r.gflops[PLAIN], r.gflops[PORTABLE], r.gflops[OPENBLAS],
-                       r.gflops[OURS] / r.gflops[OPENBLAS]);
+                printf("%-4s %-3s %5zu %8.2f %8.2f %8.2f %8.2f %8.2f %6.3f %6.3f", r.prec, r.var,
+                       r.n, r.gflops[OURS], r.gflops[AVX2], r.gflops[PLAIN], r.gflops[PORTABLE],
+                       r.gflops[OPENBLAS], r.gflops[OURS] / r.gflops[OPENBLAS],
+                       r.gflops[AVX2] / r.gflops[OPENBLAS]);
                 if (r.gflops[OURS2] > 0)
                     printf(" | %8.2f %8.2f %6.3f %6.3f\n", r.gflops[OURS2], r.gflops[OPENBLAS2],
                            r.gflops[OURS2] / r.gflops[OPENBLAS2], r.gflops[OURS2] / r.gflops[OURS]);
@@ -241,7 +250,8 @@ int main(int argc, char **argv) {
                 if (r->gflops[im] > 0)
                     fprintf(f, ", \"%s\": %.3f, \"%s_median\": %.3f", impl_name[im], r->gflops[im],
                             impl_name[im], r->median[im]);
-            fprintf(f, ", \"ratio_1t\": %.4f", r->gflops[OURS] / r->gflops[OPENBLAS]);
+            fprintf(f, ", \"ratio_1t\": %.4f, \"ratio_avx2_1t\": %.4f",
+                    r->gflops[OURS] / r->gflops[OPENBLAS], r->gflops[AVX2] / r->gflops[OPENBLAS]);
             if (r->gflops[OURS2] > 0)
                 fprintf(f, ", \"ratio_2t\": %.4f, \"scaling_2t_over_1t\": %.4f",
                         r->gflops[OURS2] / r->gflops[OPENBLAS2], r->gflops[OURS2] / r->gflops[OURS]);
@@ -254,5 +264,6 @@ int main(int argc, char **argv) {
     bp_exec_free(ex1);
     bp_exec_free(ex2);
     bp_exec_free(exp);
+    bp_exec_free(exa);
     return allocs == 0 ? 0 : 1;
 }

@@ -13,9 +13,10 @@
  *   - Network(seed: 1) weight draws (Network.swift, Initializer.swift:
  *     He normal for ReLU layers, Xavier normal for sigmoid/softmax; biases 0),
  *   - Network.train's per-epoch in-place shuffle of one index array, drawn
- *     from the network's generator after the weights (Training.swift), when
- *     main.swift asks for shuffling (shuffle: batchSize != nil) and a batch
- *     is smaller than the data set.
+ *     from the network's generator after the weights (Training.swift), for
+ *     a workload that main.swift trains with shuffle: true and batches
+ *     smaller than the data set. (Today main.swift passes shuffle: false
+ *     everywhere, so every epoch visits 0..n-1 and no order.bin is written.)
  * If main.swift changes a workload, change the table in main() below too:
  * the "final loss" column of the peer table shows any disagreement.
  *
@@ -56,7 +57,7 @@ typedef struct {
     int epochs;
     int batch;             /* 0: full batch */
     double lr;
-    int shuffle;           /* main.swift: shuffle = batchSize != nil */
+    int shuffle;           /* main.swift's `shuffle:` argument to Network.train */
 } spec;
 
 static void die(const char *what) {
@@ -253,13 +254,15 @@ static void export(const char *root, const spec *s) {
 int main(int argc, char **argv) {
     if (argc != 2) { fprintf(stderr, "usage: export_data OUTDIR\n"); return 2; }
     if (mkdir(argv[1], 0755) && errno != EEXIST) die(argv[1]);
-    /* The workloads of main.swift (BackpropBench), not --quick. */
+    /* The workloads of main.swift (BackpropBench), not --quick: name, layers,
+     * sizes, activations, loss, epochs, batch (0 = full), learning rate,
+     * shuffle (main.swift: `shuffle: false` for all). */
     const spec specs[] = {
         {"W1", 3, {2, 4, 3, 1}, {RELU, RELU, SIGMOID}, BCE, 150, 0, 0.005, 0},
         {"W2", 2, {2, 3, 3}, {SIGMOID, SOFTMAX}, CCE, 10000, 0, 0.5, 0},
-        {"W3", 2, {784, 128, 10}, {RELU, SOFTMAX}, CCE, 1, 128, 0.01, 1},
-        {"W4", 3, {1024, 1024, 1024, 10}, {RELU, RELU, SOFTMAX}, CCE, 1, 256, 0.01, 1},
-        {"W5", 3, {2, 2, 2, 2}, {SIGMOID, SIGMOID, SIGMOID}, MSE, 20000, 1, 0.5, 1},
+        {"W3", 2, {784, 128, 10}, {RELU, SOFTMAX}, CCE, 1, 128, 0.01, 0},
+        {"W4", 3, {1024, 1024, 1024, 10}, {RELU, RELU, SOFTMAX}, CCE, 1, 256, 0.01, 0},
+        {"W5", 3, {2, 2, 2, 2}, {SIGMOID, SIGMOID, SIGMOID}, MSE, 20000, 1, 0.5, 0},
     };
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) export(argv[1], &specs[i]);
     return 0;

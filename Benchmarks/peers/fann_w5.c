@@ -18,10 +18,11 @@
  *
  * Equal work: the weights start at Backprop's initial parameters (set with
  * fann_set_weight_array), the samples are visited in Backprop's order
- * (order.bin, one shuffle per epoch as Network.train does; --order fixed
- * visits 0,1,2,3 every epoch instead, as fann_train_epoch would), and each
- * update is fann_train(input, target): forward, error, backpropagation,
- * weight update. FANN's error for the LINEAR error function is (y − ŷ)·σ',
+ * (0,1,2,3 every epoch, as fann_train_epoch would, since BackpropBench trains
+ * with shuffle: false; if it shuffled, order.bin would hold its per-epoch
+ * orders and they would be followed unless --order fixed), and each update
+ * is fann_train(input, target): forward, error, backpropagation, weight
+ * update. FANN's error for the LINEAR error function is (y − ŷ)·σ',
  * the gradient of ½Σ(ŷ − y)², which equals Backprop's gradient of its MSE
  * (mean over the k = 2 outputs: 2/k · (ŷ − y) = ŷ − y) for batch size 1.
  * One difference remains: FANN clips the output to [0.01, 0.99] inside the
@@ -113,7 +114,7 @@ int main(int argc, char **argv) {
     printf("{\"impl\": \"fann\", \"workload\": \"%s\", \"precision\": \"f64\", \"seconds\": %.9g, "
            "\"final_loss\": %.17g, \"threads\": 1, \"steepness\": %g, \"order\": \"%s\", "
            "\"forward_check_max_err\": %.3g, \"library\": \"FANN 2.2 (doublefann)\"}\n",
-           w.name, seconds, loss, steepness, order ? "backprop" : "fixed", forward_err);
+           w.name, seconds, loss, steepness, order ? "exported" : "in order", forward_err);
     fann_destroy(ann);
     return 0;
 }

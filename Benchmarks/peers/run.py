@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -44,14 +45,21 @@ SWIFT_SCRATCH = WORKLOADS_PKG / ".build-peers"
 BENCH = SWIFT_SCRATCH / "release" / "BackpropBench"
 IMPLS = ["backprop", "numpy", "torch", "openblas", "fann"]
 LABEL = {"backprop": "Backprop", "numpy": "numpy", "torch": "torch", "openblas": "OpenBLAS", "fann": "FANN"}
-SHORT_RUN = 0.5        # seconds: runs shorter than this get extra rounds
+SHORT_RUN = 0.1        # seconds: runs shorter than this get extra rounds
 EXTRA_ROUNDS = 4
+FIRST_TIMEOUT = 180    # seconds for a run with nothing to compare with yet
+TIMEOUT_FACTOR = 10    # later runs are stopped at max(15 s, 10 × the best so far)
+SLOW_PEER = 20         # a peer this many times slower than Backprop, taking > 3 s,
+                       # stops after 2 good runs (more digits of "600x" help nobody)
+BUSY_LOAD = 0.25       # other processes' CPU use (cores) above which a best run is flagged
+MIN_LOAD_WINDOW = 0.5  # seconds: shorter processes get no load figure (tick resolution)
+BUSY_RETRY_LIMIT = 20  # seconds: a best run taken on a busy machine gets extra rounds if shorter
 
 # Rows: (workload, precision, threads); threads None = each library's default.
 ROWS = [
     ("W1", "f64", None), ("W2", "f64", None),
-    ("W3", "f64", None), ("W3", "f64", 1), ("W3", "f64", 2), ("W3", "f32", 1), ("W3", "f32", 2),
-    ("W4", "f64", None), ("W4", "f64", 1), ("W4", "f64", 2), ("W4", "f32", 1), ("W4", "f32", 2),
+    ("W3", "f64", 1), ("W3", "f64", 2), ("W3", "f32", 1), ("W3", "f32", 2),
+    ("W4", "f64", 1), ("W4", "f64", 2), ("W4", "f32", 1), ("W4", "f32", 2),
     ("W5", "f64", None),
 ]
 # What each workload reports (the issue's metric) and who runs it.
@@ -138,7 +146,36 @@ def peer_env(threads):
     return env
 
 
-def run_peer(impl, workload, precision, threads):
+def cpu_busy_seconds():
+    """Busy CPU time of the whole machine (all processes, steal included), seconds."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(run, timeout):
+    """Runs run(timeout) and records how much CPU everything else on the machine
+    used meanwhile (`other_load`, in cores): a best run taken while the machine
+    was busy is flagged in the table."""
+    busy0, t0 = cpu_busy_seconds(), time.monotonic()
+    ours0 = sum(os.times()[2:4])
+    try:
+        r = run(timeout)
+    except subprocess.TimeoutExpired:
+        r = {"status": "timeout", "error": f"stopped after {timeout:.0f} s"}
+    wall = time.monotonic() - t0
+    other = (cpu_busy_seconds() - busy0) - (sum(os.times()[2:4]) - ours0)
+    # /proc/stat counts in clock ticks (10 ms): too coarse for shorter processes.
+    r["other_load"] = round(max(other, 0.0) / wall, 3) if wall >= MIN_LOAD_WINDOW else None
+    return r
+
+
+def quiet(sample):
+    return (sample.get("other_load") or 0) <= BUSY_LOAD
+
+
+def run_peer(impl, workload, precision, threads, timeout):
     data = str(DATA / workload)
     targs = ["--threads", str(threads)] if threads else []
     if impl == "numpy":
@@ -150,9 +187,9 @@ def run_peer(impl, workload, precision, threads):
     else:  # fann: single-threaded, f64 only, environment untouched
         if precision != "f64" or threads:
             return {"status": "n/a"}
-        p = subprocess.run([str(BUILD / "fann_w5"), data], capture_output=True, text=True)
+        p = subprocess.run([str(BUILD / "fann_w5"), data], capture_output=True, text=True, timeout=timeout)
         return parse_line(p)
-    p = subprocess.run(cmd, capture_output=True, text=True, env=peer_env(threads))
+    p = subprocess.run(cmd, capture_output=True, text=True, env=peer_env(threads), timeout=timeout)
     return parse_line(p)
 
 
@@ -165,7 +202,7 @@ def parse_line(p):
     return r
 
 
-def run_backprop(workload, precision, threads):
+def run_backprop(workload, precision, threads, timeout):
     args = [str(BENCH), "--only", workload]
     if precision != "f64":
         args += ["--precision", precision]
@@ -173,7 +210,7 @@ def run_backprop(workload, precision, threads):
         args += ["--threads", str(threads)]
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
-        p = subprocess.run(args + ["--json", out], capture_output=True, text=True)
+        p = subprocess.run(args + ["--json", out], capture_output=True, text=True, timeout=timeout)
         if p.returncode == 2:
             return {"status": "n/a", "error": p.stderr.strip()}
         if p.returncode != 0 or not os.path.exists(out):
@@ -185,15 +222,15 @@ def run_backprop(workload, precision, threads):
     r = results[0]
     if r.get("precision", "f64") != precision:
         return {"status": "n/a", "error": f"BackpropBench ran {r.get('precision')}, not {precision}"}
-    return {"status": "ok", "seconds": r["seconds"], "final_loss": r["finalLoss"],
+    return {"status": "ok", "seconds": r["seconds"], "final_loss": r["finalLoss"], "threads": r.get("threads"),
             "allocations_per_step": r.get("allocationsPerStep"), "impl": "backprop"}
 
 
-def run_once(impl, row):
+def run_once(impl, row, timeout):
     workload, precision, threads = row
     if impl == "backprop":
-        return run_backprop(workload, precision, threads)
-    return run_peer(impl, workload, precision, threads)
+        return measured(lambda t: run_backprop(workload, precision, threads, t), timeout)
+    return measured(lambda t: run_peer(impl, workload, precision, threads, t), timeout)
 
 
 # --------------------------------------------------------------------------- reporting
@@ -284,8 +321,10 @@ def summarize(result, impls):
         ok = [s for s in r["samples"] if s.get("status") == "ok"]
         if ok:
             secs = [s["seconds"] for s in ok]
-            r.update(status="ok", best=min(secs), median=statistics.median(secs),
-                     final_loss=ok[0]["final_loss"], repeats=len(secs))
+            best = min(ok, key=lambda s: s["seconds"])
+            r.update(status="ok", best=best["seconds"], median=statistics.median(secs),
+                     final_loss=ok[0]["final_loss"], repeats=len(secs),
+                     best_other_load=best.get("other_load"))
             losses = {round(s["final_loss"], 12) for s in ok}
             if len(losses) > 1:
                 r["final_loss_varies"] = sorted(losses)
@@ -305,6 +344,10 @@ def summarize(result, impls):
         diffs = {i: abs(runs[i]["final_loss"] - ref) / max(abs(ref), 1e-300)
                  for i in impls if i != ref_impl and runs.get(i, {}).get("status") == "ok"}
         result["loss"] = {"reference": ref_impl, "value": ref, "relative_diff": diffs}
+
+
+def busy(r):
+    return "~" if (r.get("best_other_load") or 0) > BUSY_LOAD else ""
 
 
 def print_table(results, impls, info):
@@ -329,16 +372,16 @@ def print_table(results, impls, info):
         meta = res["meta"]
         label = f"{w} {prec} {('t' + str(thr)) if thr else 'def'}"
         bp = res["runs"].get("backprop", {})
-        cell = fmt_metric(w, bp["best"], meta) if bp.get("status") == "ok" else bp.get("status", "-")
+        cell = fmt_metric(w, bp["best"], meta) + busy(bp) if bp.get("status") == "ok" else bp.get("status", "-")
         line = f"{label:<14} {cell:>17}"
         for p in peers:
             r = res["runs"].get(p)
             if not r or r.get("status") != "ok":
                 c = "n/a" if not r or r.get("status") == "n/a" else r.get("status", "-")
             elif "ratio_best" in r:
-                c = f"{r['ratio_best']:.2f}x ({fmt_metric(w, r['best'], meta)})"
+                c = f"{r['ratio_best']:.2f}x ({fmt_metric(w, r['best'], meta)}){busy(r)}"
             else:
-                c = f"({fmt_metric(w, r['best'], meta)})"
+                c = f"({fmt_metric(w, r['best'], meta)}){busy(r)}"
             line += f" | {c:>20}"
         loss = res.get("loss")
         if loss:
@@ -351,8 +394,12 @@ def print_table(results, impls, info):
         log(line)
     log("")
     log("cells: ratio (peer's own figure); figures: W1/W2 time per epoch, W3/W4 samples/s, W5 total time.")
-    log("'def' = each library's default thread count (Backprop: its default; numpy/torch/OpenBLAS: one per core);")
+    bp_threads = sorted({s.get("threads") for r in results if r["threads"] is None
+                         for s in r["runs"].get("backprop", {}).get("samples", []) if s.get("threads")})
+    log(f"def = default thread counts: Backprop {'/'.join(map(str, bp_threads)) or '?'} (BackpropBench's default), "
+        f"numpy/torch/OpenBLAS one per core ({info['cores']}); tN = N threads for every implementation.")
     log("n/a = not run: BackpropBench rejects the option (f32 / --threads), or the peer cannot run the workload.")
+    log(f"~ = other processes used > {BUSY_LOAD} core during that best run (noisy machine: read with care).")
 
 
 def main():
@@ -363,14 +410,14 @@ def main():
     ap.add_argument("--impls", default=",".join(IMPLS))
     ap.add_argument("--no-install", action="store_true", help="do not apt-get / pip install")
     ap.add_argument("--no-build", action="store_true", help="reuse the built binaries and exported data")
-    ap.add_argument("--quick", action="store_true", help="one round, no extra rounds, default-thread rows only")
+    ap.add_argument("--quick", action="store_true", help="one round, no extra rounds, f64 rows only (W3/W4: 1 thread)")
     args = ap.parse_args()
 
     impls = [i for i in IMPLS if i in args.impls.split(",")]
     only = set(filter(None, args.only.split(",")))
     rows = [r for r in ROWS if not only or r[0] in only]
     if args.quick:
-        rows = [r for r in rows if r[2] is None]
+        rows = [r for r in rows if r[2] is None or (r[1], r[2]) == ("f64", 1)]
         args.rounds = 1
 
     if not args.no_install:
@@ -383,6 +430,15 @@ def main():
                 "runs": {i: {"samples": []} for i in impls if w in RUNS.get(i, {w})}} for (w, p, t) in rows]
     started = datetime.datetime.now()
 
+    def best_of(res, impl):
+        """(best seconds, number of good runs taken on a quiet machine)"""
+        ok = [s for s in res["runs"].get(impl, {}).get("samples", []) if s.get("status") == "ok"]
+        return (min(s["seconds"] for s in ok), sum(quiet(s) for s in ok)) if ok else (None, 0)
+
+    def best_sample(res, impl):
+        ok = [s for s in res["runs"][impl]["samples"] if s.get("status") == "ok"]
+        return min(ok, key=lambda s: s["seconds"]) if ok else None
+
     def do_round(res, which, rnd):
         row = (res["workload"], res["precision"], res["threads"])
         order = which[rnd % len(which):] + which[:rnd % len(which)]
@@ -390,7 +446,12 @@ def main():
             samples = res["runs"][impl]["samples"]
             if samples and samples[-1].get("status") in ("n/a", "error"):
                 continue   # unsupported or broken: do not retry
-            samples.append(run_once(impl, row))
+            best, good = best_of(res, impl)
+            bp_best, _ = best_of(res, "backprop")
+            if impl != "backprop" and good >= 2 and bp_best and best > 3 and best > SLOW_PEER * bp_best:
+                continue   # far slower than Backprop: two quiet runs are enough
+            timeout = FIRST_TIMEOUT if best is None else max(15.0, TIMEOUT_FACTOR * best)
+            samples.append(run_once(impl, row, timeout))
 
     for rnd in range(args.rounds):
         log(f"round {rnd + 1}/{args.rounds}")
@@ -398,11 +459,16 @@ def main():
             do_round(res, list(res["runs"]), rnd)
     if not args.quick:
         for res in results:
-            short = [i for i, r in res["runs"].items()
-                     if any(s.get("status") == "ok" for s in r["samples"])
-                     and min(s["seconds"] for s in r["samples"] if s.get("status") == "ok") < SHORT_RUN]
+            # Extra rounds for short runs (noise is large against them) and for
+            # implementations whose best run so far was taken on a busy machine.
+            short = []
+            for impl in res["runs"]:
+                b = best_sample(res, impl)
+                if b and (b["seconds"] < SHORT_RUN or (not quiet(b) and b["seconds"] < BUSY_RETRY_LIMIT)):
+                    short.append(impl)
             if short:
-                log(f"extra rounds for {res['workload']} {res['precision']}: {', '.join(short)}")
+                log(f"extra rounds for {res['workload']} {res['precision']} "
+                    f"{('t' + str(res['threads'])) if res['threads'] else 'def'}: {', '.join(short)}")
                 for rnd in range(EXTRA_ROUNDS):
                     do_round(res, short, rnd)
 

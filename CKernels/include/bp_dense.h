@@ -16,12 +16,15 @@
  *
  * What is fused. Forward: the bias add and the activation are applied to
  * each tile of Z as the GEMM finishes it, while it is in L1 (softmax, being
- * row-wise, once a row block is complete), so Z is written once and read
- * once more at most. Backward: dZ and db come from one sweep over the
- * batch, followed by the two products. Layers narrower than 32 on both
- * sides (n_in < 32 and n_out < 32: seed 01's 2-4-3-1 network, batch-1
- * training of a 2-2-2-2 network) skip packing and the blocked loops: one
- * pass over the samples with plain loops, dW accumulated in place.
+ * row-wise, once the rows are complete), so Z is written once. Backward: dZ
+ * and db come from one sweep over the batch, followed by the two products.
+ * Tiny passes of layers narrower than 32 on both sides skip packing and
+ * the blocked loops (plain loops over the samples, dW accumulated in
+ * place): batch-1 training of a 2-2-2-2 network, any pass of at most 200
+ * multiply-adds, the forward pass of a one-output layer, the backward pass
+ * of a layer with at most 16 weights (seed 01's 2-4-3-1 network on 1000
+ * samples). Where the blocked path is faster, even narrow layers take it
+ * (measurements in dense.c).
  *
  * The large-layer products go through `exec` (bp_exec.h, NULL for one
  * thread with internal buffers) and give the same results for any thread

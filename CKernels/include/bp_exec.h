@@ -41,19 +41,43 @@ extern "C" {
 
 typedef struct bp_exec bp_exec;
 
+/*
+ * Kernels. GEMM picks its micro-kernels once per process, the first time
+ * it runs: on x86-64 CPUs with AVX2 and FMA the AVX2+FMA kernels, helped
+ * by AVX-512F ones where the CPU has AVX-512F (bit-identical results);
+ * portable C everywhere else. Setting the environment variable
+ * BP_GEMM_PORTABLE (or BP_GEMM_NO_AVX512) to a non-empty value other than
+ * "0" before that first call forces the portable kernels (or AVX2 without
+ * AVX-512) for the whole process; a context created with BP_EXEC_PORTABLE
+ * (or BP_EXEC_AVX2) does it for the calls made through it only. Portable
+ * and SIMD kernels round differently (no FMA in portable C), within the
+ * same error bounds.
+ */
+
 /** Options of bp_exec_create_with (bit flags). */
 typedef enum bp_exec_flags {
     BP_EXEC_DEFAULT = 0,
     /** Run the portable C micro-kernels even when the CPU has faster ones
      *  (for testing and benchmarking the portable path). */
-    BP_EXEC_PORTABLE = 1
+    BP_EXEC_PORTABLE = 1,
+    /** Run the AVX2+FMA kernels without the AVX-512 ones (portable where
+     *  the CPU lacks AVX2 or FMA). Same results, bit for bit, as the
+     *  default kernels on a CPU with AVX-512; for testing and
+     *  benchmarking. BP_EXEC_PORTABLE wins if both are given. */
+    BP_EXEC_AVX2 = 2
 } bp_exec_flags;
 
-/** The smallest product, in floating-point operations (2·m·n·k), that is
- *  split across threads. Measured on a 2-core AMD EPYC: below about
- *  2·96³ the wake-up and the duplicated packing cost more than the second
- *  core gains. */
-#define BP_EXEC_PARALLEL_MIN_FLOPS (2.0 * 96 * 96 * 96)
+/** The smallest double-precision product, in floating-point operations
+ *  (2·m·n·k), that is split across threads; float products need twice as
+ *  many (they run twice as fast). Measured on the 2-core AMD EPYC (KVM)
+ *  this was tuned on, square double products, 2 threads against 1:
+ *  n = 96: 1.0×, 128: 0.8×, 160: 1.6×, 256: 1.75×, 384: 1.84×, 512: 1.88×
+ *  (float: 160: 1.0×, 192: 1.3×, 256: 1.7×, 512: 1.76×). Waking the
+ *  second thread costs 5–40 µs there (a halted vCPU has to be woken),
+ *  which is the whole run time of a 128³ product; hence n ≈ 144. */
+#ifndef BP_EXEC_PARALLEL_MIN_FLOPS
+#define BP_EXEC_PARALLEL_MIN_FLOPS (2.0 * 144 * 144 * 144)
+#endif
 
 /** Most threads a context may have. */
 #define BP_EXEC_MAX_THREADS 256
@@ -77,7 +101,7 @@ void bp_exec_free(bp_exec *exec);
 size_t bp_exec_threads(const bp_exec *exec);
 
 /** The name of the micro-kernels GEMM uses through exec (NULL: the default
- *  ones): "avx2+fma" or "portable". */
+ *  ones): "avx512f+avx2+fma", "avx2+fma" or "portable". */
 const char *bp_exec_kernel_name(const bp_exec *exec);
 
 #ifdef __cplusplus

@@ -81,11 +81,12 @@ extension Network {
     /// The relative error of an entry is
     /// `|analytic − numeric| / max(|analytic|, |numeric|, ν/tolerance)`.
     /// The floor comes from the finite difference's own rounding noise
-    /// `ν = 4u·max(|L(θ+ε)|, |L(θ−ε)|, 1)/ε` (u = 2⁻⁵³): each loss is computed
-    /// to within a few units in the last place of its largest terms (which
-    /// are O(1) — probabilities, targets, activations — even when L itself
-    /// is small), and dividing the difference by 2ε magnifies that error by
-    /// 1/ε: ν ≈ 4.4·10⁻¹⁰ for ε = 10⁻⁶ and L ≤ 1. An entry
+    /// `ν = 4u·S/ε` (u = 2⁻⁵³) with `S = max(|L(θ+ε)|, |L(θ−ε)|, 1, max|z_out|)`:
+    /// each loss is computed to within a few units in the last place of its
+    /// largest terms — O(1) probabilities and targets, or the output logits
+    /// that log-sum-exp works on, even when L itself is small — and dividing
+    /// the difference by 2ε magnifies that error by 1/ε: ν ≈ 4.4·10⁻¹⁰ for
+    /// ε = 10⁻⁶ when every term is at most 1. An entry
     /// smaller than ν/tolerance therefore cannot be verified to `tolerance`
     /// relatively; it is held to `|analytic − numeric| < ν` instead, which is
     /// exactly as precise as finite differences allow. Larger entries are
@@ -298,7 +299,7 @@ private struct LossProbe<Scalar: NetworkScalar> {
     }
 
     /// `(L(θ + ε) − L(θ − ε)) / 2ε` at one entry, whether either evaluation
-    /// changed a ReLU sign pattern, and `max(|L(θ ± ε)|, 1)`.
+    /// changed a ReLU sign pattern, and the scale S of its rounding noise.
     mutating func centralDifference(at location: ParameterLocation, epsilon: Double) throws -> (Double, Bool, Double) {
         let original = get(location)
         var crossed = false
@@ -311,6 +312,17 @@ private struct LossProbe<Scalar: NetworkScalar> {
         set(location, to: original)
         // Divide by the step actually taken: θ ± ε is rounded to the scalar type.
         let step = Double(original + Scalar(epsilon)) - Double(original - Scalar(epsilon))
-        return ((plus - minus) / step, crossed, Swift.max(abs(plus), abs(minus), 1))
+        return ((plus - minus) / step, crossed, Swift.max(abs(plus), abs(minus), 1, try outputScale()))
+    }
+
+    /// The largest output pre-activation |z| of the last evaluation: a loss
+    /// computed from logits (log-sum-exp, log(1 + e^−|z|)) carries rounding
+    /// errors of about u·|z|, even when the loss itself is small.
+    func outputScale() throws -> Double {
+        let last = network.shapes.count - 1
+        let z = try engine.preactivations(layer: last)
+        var scale = 0.0
+        for i in 0..<(inputs.rows * network.shapes[last].outputSize) { scale = Swift.max(scale, abs(Double(z[i]))) }
+        return scale
     }
 }

@@ -57,6 +57,19 @@ public struct TrainingReport: Sendable, Equatable {
     /// Wall-clock time of the whole call.
     public var wallTime: Duration = .zero
 
+    /// A report with the given history (for tools that train epoch by epoch
+    /// and assemble one report, like the `backprop` command).
+    public init(trainingLoss: [Double] = [], validationLoss: [Double]? = nil,
+                validationAccuracy: [Double]? = nil, bestEpoch: Int? = nil,
+                stopReason: StopReason = .completed, wallTime: Duration = .zero) {
+        self.trainingLoss = trainingLoss
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+        self.bestEpoch = bestEpoch
+        self.stopReason = stopReason
+        self.wallTime = wallTime
+    }
+
     /// Number of epochs that completed.
     public var epochsCompleted: Int { trainingLoss.count }
 

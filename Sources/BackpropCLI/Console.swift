@@ -37,6 +37,16 @@ enum Console {
         }
     }
 
+    /// How to run this executable again from the current directory: its
+    /// name when it was found on the `PATH`, otherwise its path (relative
+    /// when it is below the current directory).
+    static var invocationName: String {
+        let arg0 = CommandLine.arguments.first ?? "backprop"
+        guard arg0.contains("/") else { return arg0 }
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return arg0.hasPrefix(cwd) ? String(arg0.dropFirst(cwd.count)) : arg0
+    }
+
     /// Whether standard output is a terminal that understands `\r` and ANSI
     /// erase codes.
     static var stdoutIsTerminal: Bool {

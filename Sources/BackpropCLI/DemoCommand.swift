@@ -82,10 +82,10 @@ struct DemoCommand: ParsableCommand {
                                     title: "Loss while learning \(dataset.rawValue)", lossName: Format.loss(name: spec.loss))
         lossPlot.validationName = "test"
         try lossPlot.write(to: lossURL)
-        written.append((lossURL.path, "the loss, epoch by epoch" + (history.validation != nil ? " (training and test)" : "")))
+        written.append((lossURL.relativePath, "the loss, epoch by epoch" + (history.validation != nil ? " (training and test)" : "")))
         let boundaryURL = directory.appendingPathComponent("decision-boundary.svg")
         try decisionBoundary(network, spec).write(to: boundaryURL)
-        written.append((boundaryURL.path, "what the network learned, with the \(spec.hasTestSet ? "test " : "")points"))
+        written.append((boundaryURL.relativePath, "what the network learned, with the \(spec.hasTestSet ? "test " : "")points"))
 
         // Model and data, for the other commands.
         if let labels = spec.train.labels, let testLabels = spec.test.labels {
@@ -95,14 +95,14 @@ struct DemoCommand: ParsableCommand {
                                              "learningRate": String(spec.learningRate), "seed": String(spec.seed)])
             let modelURL = directory.appendingPathComponent("model.json")
             try ModelFile.save(model, to: modelURL)
-            written.append((modelURL.path, "the trained model"))
+            written.append((modelURL.relativePath, "the trained model"))
             let trainURL = directory.appendingPathComponent("train.csv")
             try AtomicFile.write(csv(spec.train.inputs, labels, spec.classNames), to: trainURL)
-            written.append((trainURL.path, "the training data"))
+            written.append((trainURL.relativePath, "the training data"))
             if spec.hasTestSet {
                 let testURL = directory.appendingPathComponent("test.csv")
                 try AtomicFile.write(csv(spec.test.inputs, testLabels, spec.classNames), to: testURL)
-                written.append((testURL.path, "the test data"))
+                written.append((testURL.relativePath, "the test data"))
             }
         }
         Console.out()
@@ -116,8 +116,9 @@ struct DemoCommand: ParsableCommand {
         if spec.train.labels != nil {
             let testFile = spec.hasTestSet ? "test.csv" : "train.csv"
             Console.out("Next, the same through the command line:")
-            Console.out("  backprop evaluate --model \(out)/model.json --data \(out)/\(testFile)")
-            Console.out("  backprop train --data \(out)/train.csv --out model.json --plot plots")
+            let me = Console.invocationName
+            Console.out("  \(me) evaluate --model \(out)/model.json --data \(out)/\(testFile)")
+            Console.out("  \(me) train --data \(out)/train.csv --out model.json --plot plots")
         }
     }
 
@@ -149,12 +150,13 @@ struct DemoCommand: ParsableCommand {
     private func printTruthTable(_ network: Network<Double>, _ spec: DemoSpec) throws {
         let p = try network.predict(spec.train.inputs)
         let outputs = spec.isMultiOutput ? spec.classNames : ["output"]
-        Console.out("  input    " + outputs.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
+        let trim = { (s: String) in String(s.reversed().drop { $0 == " " }.reversed()) }
+        Console.out(trim("  input    " + outputs.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined()))
         for i in 0..<p.rows {
             let input = "(\(Int(spec.train.inputs[i, 0])), \(Int(spec.train.inputs[i, 1])))"
             let cells = (0..<p.cols).map { String(format: "%.3f → %d", p[i, $0], p[i, $0] >= 0.5 ? 1 : 0)
                 .padding(toLength: 16, withPad: " ", startingAt: 0) }
-            Console.out("  \(input)   " + cells.joined())
+            Console.out(trim("  \(input)   " + cells.joined()))
         }
     }
 

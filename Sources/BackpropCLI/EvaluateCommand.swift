@@ -20,21 +20,24 @@ struct EvaluateCommand: ParsableCommand {
             let table = try CSVTable(contentsOf: URL(fileURLWithPath: data))
             let rows = try TabularData(table: table, featureNames: model.featureNames, labelColumn: model.labelName,
                                        requireLabels: true)
-            Console.out("model: \(self.model) (\(model.task), \(Format.architecture(model.network)))")
-            Console.out("data: \(data), \(rows.count) rows")
+            // Everything is computed before anything is printed, so bad
+            // input gives the error line alone.
+            var lines = ["model: \(self.model) (\(model.task), \(Format.architecture(model.network)))",
+                         "data: \(data), \(rows.count) rows"]
             if let classes = model.classes {
                 let metrics = try model.evaluate(features: rows.features, classIndices: try rows.classIndices(using: classes))
-                Console.out("loss: \(Format.loss(metrics.loss)) (\(Format.loss(name: model.network.loss)))")
-                Console.out("accuracy: \(Format.percent(metrics.accuracy)) (\(metrics.confusion.correct) of \(metrics.confusion.total))")
-                Console.out("")
-                Console.out("confusion matrix (rows: true class, columns: predicted class):")
-                Console.out(metrics.confusion.description)
+                lines += ["loss: \(Format.loss(metrics.loss)) (\(Format.loss(name: model.network.loss)))",
+                          "accuracy: \(Format.percent(metrics.accuracy)) (\(metrics.confusion.correct) of \(metrics.confusion.total))",
+                          "",
+                          "confusion matrix (rows: true class, columns: predicted class):",
+                          metrics.confusion.description]
             } else {
                 let metrics = try model.evaluate(features: rows.features, values: try rows.numericLabels())
-                Console.out("MSE: \(Format.number(metrics.meanSquaredError))")
-                Console.out("MAE: \(Format.number(metrics.meanAbsoluteError))")
-                Console.out("R²: \(metrics.r2.map(Format.number) ?? "n/a (every label is the same)")")
+                lines += ["MSE: \(Format.number(metrics.meanSquaredError))",
+                          "MAE: \(Format.number(metrics.meanAbsoluteError))",
+                          "R²: \(metrics.r2.map(Format.number) ?? "n/a (every label is the same)")"]
             }
+            lines.forEach { Console.out($0) }
         }
     }
 }

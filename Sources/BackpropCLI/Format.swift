@@ -1,4 +1,5 @@
 import Foundation
+import Backprop
 
 /// Number and time formatting for the command's output.
 enum Format {
@@ -39,5 +40,3 @@ enum Format {
         }
     }
 }
-
-import Backprop

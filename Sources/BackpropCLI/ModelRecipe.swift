@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backprop
+import Foundation
 
 /// `--task`.
 enum TaskOption: String, ExpressibleByArgument, CaseIterable {
@@ -68,5 +69,3 @@ enum ModelRecipe {
 }
 
 func quotedArgument(_ s: String) -> String { "\"" + s + "\"" }
-
-import Foundation

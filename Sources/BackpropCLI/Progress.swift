@@ -47,7 +47,7 @@ final class ProgressReporter {
             let now = clock.now
             if let lastDraw, epoch < totalEpochs, now - lastDraw < .milliseconds(50) { return }
             lastDraw = now
-            let width = 20
+            let width = 16
             let filled = Int((Double(epoch) / Double(totalEpochs) * Double(width)).rounded(.down))
             let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
             var line = "epoch \(pad(epoch))/\(totalEpochs) \(bar) loss \(Format.loss(loss))"

@@ -35,10 +35,10 @@ struct TrainCommand: ParsableCommand {
     var loss: LossOption = .auto
 
     @Option(help: "Passes over the training data.")
-    var epochs: Int = 200
+    var epochs: Int = 300
 
     @Option(help: "The gradient-descent step size.")
-    var learningRate: Double = 0.05
+    var learningRate: Double = 0.1
 
     @Option(help: "Rows per update.")
     var batchSize: Int = 32
@@ -212,14 +212,14 @@ struct TrainCommand: ParsableCommand {
             try LossPlot(training: history.training, validation: history.validation,
                          title: "Training loss — \(URL(fileURLWithPath: data).lastPathComponent)",
                          lossName: Format.loss(name: lossFunction)).write(to: lossURL)
-            var written = [lossURL.path]
+            var written = [lossURL.relativePath]
             if let classes, trainingData.featureNames.count == 2 {
                 let boundaryURL = plotDirectory.appendingPathComponent("decision-boundary.svg")
                 try DecisionBoundaryPlot(model: model, points: trainingData.features,
                                          labels: try trainingData.classIndices(using: classes),
                                          title: "Decision regions — \(URL(fileURLWithPath: data).lastPathComponent)")
                     .write(to: boundaryURL)
-                written.append(boundaryURL.path)
+                written.append(boundaryURL.relativePath)
             }
             say("wrote " + written.joined(separator: ", "))
         }

@@ -180,7 +180,7 @@ struct EndToEndTests {
         #expect(process.terminationStatus == 0, "\(output)")
         #expect(output.contains("\r\u{1B}[2Kepoch "))
         #expect(output.contains("█"))
-        #expect(output.contains("/1000 ████████████████████ loss"))   // the last redraw: a full bar
+        #expect(output.contains("/1000 ████████████████ loss"))   // the last redraw: a full bar
     }
 
     @Test func checkpointsSurviveSIGKILL() throws {

@@ -6,15 +6,15 @@ import Backprop
 /// Tests/Fixtures/README.md).
 @Suite("Command line, Iris")
 struct IrisTests {
-    /// The fixed 80/20 split: the last 10 flowers of each species (rows
-    /// 41–50, 91–100, 141–150) are the test set, the other 120 train.
+    /// The fixed 80/20 split: every fifth flower (data rows 5, 10, …, 150;
+    /// 10 of each species) is the test set, the other 120 train.
     static func split(into dir: URL) throws {
         let text = try String(contentsOf: fixtures.appendingPathComponent("iris.csv"), encoding: .utf8)
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.count == 151)
         var train = [lines[0]], test = [lines[0]]
         for (i, line) in lines.dropFirst().enumerated() {
-            if i % 50 >= 40 { test.append(line) } else { train.append(line) }
+            if i % 5 == 4 { test.append(line) } else { train.append(line) }
         }
         try write(train.joined(separator: "\n") + "\n", to: "iris-train.csv", in: dir)
         try write(test.joined(separator: "\n") + "\n", to: "iris-test.csv", in: dir)

@@ -215,7 +215,7 @@ static void TP(test_wide)(void **state)
     h_rng r; h_seed(&r, 7301 + sizeof(T));
     static const size_t shapes[][4] = {
         { 150, 40, 50, 0 }, { 77, 33, 64, 2 }, { 9, 32, 5, 0 }, { 300, 128, 10, 1 },
-        { 64, 3, 100, 0 }, { 200, 150, 130, 0 },
+        { 64, 3, 100, 0 }, { 320, 150, 130, 0 },
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (size_t a = 0; a < 6; a++) {

@@ -42,7 +42,7 @@ static void test_create_and_errors(void **state)
     H_STATUS(BP_ERR_NULL_POINTER, bp_exec_create(1, NULL));
     H_STATUS(BP_ERR_BAD_VALUE, bp_exec_create(0, &ex));
     H_STATUS(BP_ERR_BAD_VALUE, bp_exec_create(BP_EXEC_MAX_THREADS + 1, &ex));
-    H_STATUS(BP_ERR_BAD_ENUM, bp_exec_create_with(1, 2u, &ex));
+    H_STATUS(BP_ERR_BAD_ENUM, bp_exec_create_with(1, 4u, &ex));
     H_STATUS(BP_ERR_BAD_ENUM, bp_exec_create_with(1, 0x80000000u, &ex));
     H_EXPECT(ex == (bp_exec *)&ex, "out written by a failing create");
 
@@ -50,12 +50,19 @@ static void test_create_and_errors(void **state)
         H_OK(bp_exec_create(t, &ex));
         H_EXPECT(bp_exec_threads(ex) == t, "threads %zu, asked %zu", bp_exec_threads(ex), t);
         const char *name = bp_exec_kernel_name(ex);
-        H_EXPECT(!strcmp(name, "avx2+fma") || !strcmp(name, "portable"), "kernel name %s", name);
+        H_EXPECT(!strcmp(name, "avx512f+avx2+fma") || !strcmp(name, "avx2+fma") ||
+                 !strcmp(name, "portable"), "kernel name %s", name);
         H_EXPECT(!strcmp(name, bp_exec_kernel_name(NULL)), "default kernels differ from NULL's");
         bp_exec_free(ex);
     }
     H_OK(bp_exec_create_with(2, BP_EXEC_PORTABLE, &ex));
     H_EXPECT(!strcmp(bp_exec_kernel_name(ex), "portable"), "BP_EXEC_PORTABLE ignored");
+    bp_exec_free(ex);
+    H_OK(bp_exec_create_with(1, BP_EXEC_PORTABLE | BP_EXEC_AVX2, &ex));
+    H_EXPECT(!strcmp(bp_exec_kernel_name(ex), "portable"), "BP_EXEC_PORTABLE must win");
+    bp_exec_free(ex);
+    H_OK(bp_exec_create_with(1, BP_EXEC_AVX2, &ex));
+    H_EXPECT(strstr(bp_exec_kernel_name(ex), "avx512") == NULL, "BP_EXEC_AVX2 ignored");
     bp_exec_free(ex);
     H_EXPECT(bp_exec_threads(NULL) == 1, "NULL context must count one thread");
     bp_exec_free(NULL);
@@ -70,7 +77,7 @@ static void test_pool_reuse_and_several_contexts(void **state)
 {
     (void)state;
     h_rng r; h_seed(&r, 7101);
-    const size_t m = 120, n = 110, k = 100;   /* 2mnk above the split threshold */
+    const size_t m = 200, n = 190, k = 180;   /* 2mnk above the split threshold */
     double *A = h_matrix(&r, m, k, k, -1, 1, 0), *B = h_matrix(&r, k, n, n, -1, 1, 0);
     double *C1 = h_alloc(m * n), *C = h_alloc(m * n);
     bp_exec *one, *two, *three;

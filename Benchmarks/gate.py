@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""The performance regression gate behind `make bench` and `make bench-update`.
+
+These machines are shared and noisy, so the gate never looks at absolute
+times. It gates on two kinds of figures that are stable from run to run:
+
+* instruction counts of fixed workloads (W1–W5 in their --quick sizes, f64
+  and f32), measured by valgrind's callgrind with collection switched on only
+  inside Network.train — deterministic for a given binary and input;
+* ratios measured side by side in one run: our GEMM against OpenBLAS
+  (Benchmarks/results/gemm.json, written by `make bench-gemm`), and heap
+  allocations per training step (must stay 0).
+
+    gate.py measure OUT.json        measure everything into OUT.json
+    gate.py compare BASE.json NEW.json
+                                    fail (exit 1) on a regression beyond the
+                                    thresholds below, printing a table
+
+Thresholds: an instruction count may grow by at most 3 % (callgrind counts
+are exact; 3 % leaves room for toolchain noise such as different inlining);
+a GEMM ratio may drop by at most 15 % of its baseline value (the ±15 % run-to-
+run noise the issue measured on one thread); allocations per step must be 0.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "Benchmarks/Workloads/.build-release/release/BackpropBench")
+GEMM_JSON = os.path.join(ROOT, "Benchmarks/results/gemm.json")
+INSTRUCTION_TOLERANCE = 0.03
+RATIO_TOLERANCE = 0.15
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
+PRECISIONS = ["f64", "f32"]
+# The specialised Network.train (…Tg5 = generic specialisation); collecting
+# only inside it leaves out process start-up and data generation.
+TOGGLE = "$s8Backprop7NetworkV5train2on*Tg5"
+
+
+def instructions(binary, workload, precision):
+    """Instructions executed inside Network.train for one --quick workload."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--collect-atstart=no",
+               f"--toggle-collect={TOGGLE}", binary, "--quick", "--only", workload, "--precision", precision]
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 0:
+            sys.exit(f"callgrind failed for {workload} {precision}:\n{run.stderr[-2000:]}")
+        match = re.search(r"I\s+refs:\s+([\d,]+)", run.stderr)
+        if not match:
+            sys.exit(f"no instruction count in callgrind output for {workload} {precision}")
+        count = int(match.group(1).replace(",", ""))
+        if count < 1000:
+            sys.exit(f"callgrind counted only {count} instructions for {workload}: the toggle "
+                     f"pattern {TOGGLE} no longer matches Network.train")
+        return count
+
+
+def allocations(binary):
+    """Heap allocations per training step (full-size workloads, f64 and f32)."""
+    out = {}
+    for precision in PRECISIONS:
+        with tempfile.NamedTemporaryFile(suffix=".json") as f:
+            subprocess.run([binary, "--only", "W1,W5", "--precision", precision, "--json", f.name],
+                           check=True, capture_output=True)
+            for r in json.load(open(f.name)):
+                out[f"{r['name']} {precision}"] = r["allocationsPerStep"]
+    return out
+
+
+def measure(path):
+    # valgrind 3.19 cannot read the DWARF 5 the Swift toolchain emits: count
+    # instructions on a copy without debug information.
+    with tempfile.TemporaryDirectory() as tmp:
+        binary = os.path.join(tmp, "BackpropBench")
+        shutil.copy(BENCH, binary)
+        subprocess.run(["strip", "-g", binary], check=True)
+        counts = {f"{w} {p}": instructions(binary, w, p) for w in WORKLOADS for p in PRECISIONS}
+        allocs = allocations(binary)
+    ratios = {}
+    if os.path.exists(GEMM_JSON):
+        for r in json.load(open(GEMM_JSON))["results"]:
+            ratios[f"{r['precision']} {r['variant']} n={r['n']} 1T"] = r["ratio_1t"]
+            if "scaling_2t_over_1t" in r:
+                ratios[f"{r['precision']} {r['variant']} n={r['n']} 2T/1T"] = r["scaling_2t_over_1t"]
+    figures = {"instructions": counts, "gemm_ratio_vs_openblas": ratios, "allocations_per_step": allocs}
+    json.dump(figures, open(path, "w"), indent=2, sort_keys=True)
+    print(f"wrote {path}")
+
+
+def compare(base_path, new_path):
+    base, new = json.load(open(base_path)), json.load(open(new_path))
+    failures = []
+    print(f"{'figure':44} {'baseline':>16} {'now':>16} {'change':>9}  verdict")
+    for name, now in sorted(new["instructions"].items()):
+        was = base["instructions"].get(name)
+        change = (now - was) / was if was else 0.0
+        bad = was is not None and change > INSTRUCTION_TOLERANCE
+        print(f"{'instructions ' + name:44} {was or 0:>16,} {now:>16,} {change:>+8.1%}  {'REGRESSION' if bad else 'ok'}")
+        if bad:
+            failures.append(f"instructions {name}: {was:,} -> {now:,} ({change:+.1%} > {INSTRUCTION_TOLERANCE:.0%})")
+    for name, now in sorted(new["gemm_ratio_vs_openblas"].items()):
+        was = base["gemm_ratio_vs_openblas"].get(name)
+        change = (now - was) / was if was else 0.0
+        bad = was is not None and change < -RATIO_TOLERANCE
+        print(f"{'gemm ' + name:44} {was or 0:>16.3f} {now:>16.3f} {change:>+8.1%}  {'REGRESSION' if bad else 'ok'}")
+        if bad:
+            failures.append(f"GEMM ratio {name}: {was:.3f} -> {now:.3f} ({change:+.1%} < -{RATIO_TOLERANCE:.0%})")
+    for name, now in sorted(new["allocations_per_step"].items()):
+        bad = now is not None and now != 0
+        print(f"{'allocations/step ' + name:44} {'0':>16} {str(now):>16} {'':>9}  {'REGRESSION' if bad else 'ok'}")
+        if bad:
+            failures.append(f"allocations per step {name}: {now}")
+    if failures:
+        print("\nperformance regression:\n  " + "\n  ".join(failures))
+        return 1
+    print("\nno regression beyond the thresholds")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "measure":
+        measure(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "compare":
+        sys.exit(compare(sys.argv[2], sys.argv[3]))
+    else:
+        sys.exit(__doc__)

@@ -1,0 +1,137 @@
+/*
+ * gemm_kernel_avx512.c — AVX-512F double-height micro-kernels (x86-64
+ * only), used on CPUs with AVX-512F next to the AVX2+FMA kernels of
+ * gemm_kernel_avx2.c.
+ *
+ * The packing geometry stays that of the AVX2 kernels (6 × 8 double,
+ * 6 × 16 float): a row of a tile is exactly one zmm register. A kernel call
+ * covers two consecutive packed A slivers, 12 rows, so 12 zmm accumulators
+ * keep both 512-bit FMA pipes busy (FMA latency 4 × 2 pipes = 8 chains
+ * needed). Per k step: one aligned load of packed B and 12 FMAs whose A
+ * operand is broadcast straight from memory ({1to8} / {1to16}).
+ *
+ * Every element of C sees exactly the operations of the AVX2 kernels —
+ * acc = fma(a_ip, b_pj, acc) for p in increasing order, then alpha·acc
+ * (+ beta·c, separately rounded) — so the AVX-512 and AVX2 paths give the
+ * same bits, and which rows a 12-row call covers (it depends on the row
+ * split between threads) cannot change a result.
+ *
+ * Compiled without -m flags: the functions carry
+ * __attribute__((target("avx512f"))) and are reached only through the
+ * dispatch table after __builtin_cpu_supports("avx512f").
+ */
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+#include "gemm_internal.h"
+
+#define BP_AVX512 __attribute__((target("avx512f")))
+
+/* One k step: load B (64 bytes at b + BOFF) and 12 FMAs with broadcast A
+ * operands from the two slivers (6 values each, ESZ bytes apart). */
+#define K512_STEP(BOFF, AOFF, ESZ, BC)                                        \
+    "vmovaps " #BOFF "(%[b]), %[bv]\n\t"                                     \
+    "vfmadd231" BC " " #AOFF "+0*" #ESZ "(%[a0])" BCAST ", %[bv], %[c0]\n\t"  \
+    "vfmadd231" BC " " #AOFF "+1*" #ESZ "(%[a0])" BCAST ", %[bv], %[c1]\n\t"  \
+    "vfmadd231" BC " " #AOFF "+2*" #ESZ "(%[a0])" BCAST ", %[bv], %[c2]\n\t"  \
+    "vfmadd231" BC " " #AOFF "+3*" #ESZ "(%[a0])" BCAST ", %[bv], %[c3]\n\t"  \
+    "vfmadd231" BC " " #AOFF "+4*" #ESZ "(%[a0])" BCAST ", %[bv], %[c4]\n\t"  \
+    "vfmadd231" BC " " #AOFF "+5*" #ESZ "(%[a0])" BCAST ", %[bv], %[c5]\n\t"  \
+    "vfmadd231" BC " " #AOFF "+0*" #ESZ "(%[a1])" BCAST ", %[bv], %[c6]\n\t"  \
+    "vfmadd231" BC " " #AOFF "+1*" #ESZ "(%[a1])" BCAST ", %[bv], %[c7]\n\t"  \
+    "vfmadd231" BC " " #AOFF "+2*" #ESZ "(%[a1])" BCAST ", %[bv], %[c8]\n\t"  \
+    "vfmadd231" BC " " #AOFF "+3*" #ESZ "(%[a1])" BCAST ", %[bv], %[c9]\n\t"  \
+    "vfmadd231" BC " " #AOFF "+4*" #ESZ "(%[a1])" BCAST ", %[bv], %[c10]\n\t" \
+    "vfmadd231" BC " " #AOFF "+5*" #ESZ "(%[a1])" BCAST ", %[bv], %[c11]\n\t"
+
+/* The k loop (unrolled by 4) shared by both precisions: ESZ is the element
+ * size, BC the instruction suffix, BCAST the broadcast decoration. */
+#define K512_LOOP(ESZ, BC)                                                    \
+    "vpxord %[c0], %[c0], %[c0]\n\t"   "vpxord %[c1], %[c1], %[c1]\n\t"      \
+    "vpxord %[c2], %[c2], %[c2]\n\t"   "vpxord %[c3], %[c3], %[c3]\n\t"      \
+    "vpxord %[c4], %[c4], %[c4]\n\t"   "vpxord %[c5], %[c5], %[c5]\n\t"      \
+    "vpxord %[c6], %[c6], %[c6]\n\t"   "vpxord %[c7], %[c7], %[c7]\n\t"      \
+    "vpxord %[c8], %[c8], %[c8]\n\t"   "vpxord %[c9], %[c9], %[c9]\n\t"      \
+    "vpxord %[c10], %[c10], %[c10]\n\t" "vpxord %[c11], %[c11], %[c11]\n\t"  \
+    "test %[n4], %[n4]\n\t"                                                   \
+    "jz 2f\n\t"                                                               \
+    "1:\n\t"                                                                  \
+    "prefetcht0 384(%[a0])\n\t"                                               \
+    "prefetcht0 384(%[a1])\n\t"                                               \
+    K512_STEP(0, 0, ESZ, BC)                                                  \
+    K512_STEP(64, 6*ESZ, ESZ, BC)                                             \
+    K512_STEP(128, 12*ESZ, ESZ, BC)                                           \
+    K512_STEP(192, 18*ESZ, ESZ, BC)                                           \
+    "add $24*" #ESZ ", %[a0]\n\t"                                             \
+    "add $24*" #ESZ ", %[a1]\n\t"                                             \
+    "add $256, %[b]\n\t"                                                      \
+    "dec %[n4]\n\t"                                                           \
+    "jnz 1b\n\t"                                                              \
+    "2:\n\t"                                                                  \
+    "test %[n1], %[n1]\n\t"                                                   \
+    "jz 4f\n\t"                                                               \
+    "3:\n\t"                                                                  \
+    K512_STEP(0, 0, ESZ, BC)                                                  \
+    "add $6*" #ESZ ", %[a0]\n\t"                                              \
+    "add $6*" #ESZ ", %[a1]\n\t"                                              \
+    "add $64, %[b]\n\t"                                                       \
+    "dec %[n1]\n\t"                                                           \
+    "jnz 3b\n\t"                                                              \
+    "4:\n\t"
+
+#define K512_OPERANDS                                                         \
+    : [a0] "+r"(a0), [a1] "+r"(a1), [b] "+r"(b), [n4] "+r"(n4), [n1] "+r"(n1), \
+      [c0] "=v"(c[0]), [c1] "=v"(c[1]), [c2] "=v"(c[2]), [c3] "=v"(c[3]),     \
+      [c4] "=v"(c[4]), [c5] "=v"(c[5]), [c6] "=v"(c[6]), [c7] "=v"(c[7]),     \
+      [c8] "=v"(c[8]), [c9] "=v"(c[9]), [c10] "=v"(c[10]), [c11] "=v"(c[11]), \
+      [bv] "=v"(bv)                                                           \
+    :                                                                         \
+    : "cc", "memory"
+
+/* 12 × 8 doubles: rows 0–5 from sliver a0, rows 6–11 from sliver a1. */
+BP_AVX512 void bp_dkernel2_avx512(size_t kc, const double *a0, const double *a1,
+                                  const double *b, double *C, size_t ldc,
+                                  double alpha, double beta, size_t nr) {
+    __m512d c[12], bv;
+    size_t n4 = kc / 4, n1 = kc % 4;
+#define BCAST "%{1to8%}"
+    __asm__(K512_LOOP(8, "pd") K512_OPERANDS);
+#undef BCAST
+    (void)bv;
+    __m512d va = _mm512_set1_pd(alpha), vb = _mm512_set1_pd(beta);
+    __mmask8 mask = (__mmask8)((1u << nr) - 1u);
+    int read_c = beta != 0.0;
+    for (int i = 0; i < 12; i++) {
+        double *row = C + (size_t)i * ldc;
+        __m512d v = _mm512_mul_pd(va, c[i]);
+        if (read_c) v = _mm512_add_pd(v, _mm512_mul_pd(vb, _mm512_maskz_loadu_pd(mask, row)));
+        _mm512_mask_storeu_pd(row, mask, v);
+    }
+}
+
+/* 12 × 16 floats, the same way. */
+BP_AVX512 void bp_skernel2_avx512(size_t kc, const float *a0, const float *a1,
+                                  const float *b, float *C, size_t ldc,
+                                  float alpha, float beta, size_t nr) {
+    __m512 c[12], bv;
+    size_t n4 = kc / 4, n1 = kc % 4;
+#define BCAST "%{1to16%}"
+    __asm__(K512_LOOP(4, "ps") K512_OPERANDS);
+#undef BCAST
+    (void)bv;
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    __mmask16 mask = (__mmask16)((1u << nr) - 1u);
+    int read_c = beta != 0.0f;
+    for (int i = 0; i < 12; i++) {
+        float *row = C + (size_t)i * ldc;
+        __m512 v = _mm512_mul_ps(va, c[i]);
+        if (read_c) v = _mm512_add_ps(v, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(mask, row)));
+        _mm512_mask_storeu_ps(row, mask, v);
+    }
+}
+
+
+#else
+/* ISO C wants at least one declaration in a translation unit. */
+typedef int bp_gemm_kernel_avx512_unused;
+#endif
