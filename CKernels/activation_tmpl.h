@@ -73,9 +73,12 @@ void P(bp_act_backward)(bp_activation act, R param, size_t rows, size_t cols,
         for (size_t i = 0; i < count; i++) dZ[i] = Z[i] > (R)0 ? dA[i] : param * dA[i];
         break;
     case BP_ACT_SIGMOID:
-        /* σ'(z) = σ(z)·σ(−z): σ(−z) is 1 − σ(z) without the cancellation
-         * that 1 − A suffers when A is close to 1. */
-        for (size_t i = 0; i < count; i++) dZ[i] = dA[i] * (A[i] * A_SIGMOID(-Z[i]));
+        /* σ'(z) = σ(z)·σ(−z). For z < 4, σ(−z) = 1 − A is exact to within
+         * 60 units of roundoff (1 − A > 0.018, and the subtraction itself is
+         * exact for A ≥ 1/2), and costs no exp. Beyond, 1 − A would inherit
+         * A's rounding error magnified by 1/(1 − A): evaluate σ(−z) itself. */
+        for (size_t i = 0; i < count; i++)
+            dZ[i] = dA[i] * (A[i] * (Z[i] < (R)4 ? (R)1 - A[i] : A_SIGMOID(-Z[i])));
         break;
     case BP_ACT_TANH:
         for (size_t i = 0; i < count; i++) dZ[i] = dA[i] * ((R)1 - A[i] * A[i]);

@@ -32,9 +32,15 @@
 #ifndef BP_S_KC_
 #define BP_S_KC_ 512
 #endif
+#ifndef BP_D_NC_
+#define BP_D_NC_ 2048
+#endif
+#ifndef BP_S_NC_
+#define BP_S_NC_ 2048
+#endif
 enum {
-    BP_D_MR = 6, BP_D_NR = 8, BP_D_MC = BP_D_MC_, BP_D_KC = BP_D_KC_, BP_D_NC = 2048,
-    BP_S_MR = 6, BP_S_NR = 16, BP_S_MC = BP_S_MC_, BP_S_KC = BP_S_KC_, BP_S_NC = 2048
+    BP_D_MR = 6, BP_D_NR = 8, BP_D_MC = BP_D_MC_, BP_D_KC = BP_D_KC_, BP_D_NC = BP_D_NC_,
+    BP_S_MR = 6, BP_S_NR = 16, BP_S_MC = BP_S_MC_, BP_S_KC = BP_S_KC_, BP_S_NC = BP_S_NC_
 };
 
 /* Packed buffers are aligned to a cache line. */

@@ -13,6 +13,10 @@
 #include "bp_dense.h"
 #include "bp_update.h"
 #include "internal.h"
+#include "gemm_internal.h"
+
+/* Networks whose every width is at most this run as plain loops (mlp_tmpl.h). */
+enum { TINY_WIDTH = 8 };
 
 /* The precision-free description of a network. */
 typedef struct mlp_layout {
@@ -20,6 +24,7 @@ typedef struct mlp_layout {
     bp_layer_spec *layers;
     bp_loss loss;
     int on_logits;          /* the loss reads Z_L (fused) rather than A_L */
+    int tiny;               /* every width ≤ TINY_WIDTH: plain loops */
     size_t max_rows;
     size_t n_params;
     size_t *w_off, *b_off;  /* offsets of W_l and b_l in the parameter vector */
@@ -85,6 +90,9 @@ static bp_status mlp_layout_init(mlp_layout *y, size_t n_layers, const bp_layer_
     y->n_layers = n_layers;
     y->loss = loss;
     y->on_logits = loss == BP_LOSS_BCE_LOGITS || loss == BP_LOSS_SOFTMAX_CCE;
+    y->tiny = 1;
+    for (size_t l = 0; l < n_layers; l++)
+        if (layers[l].n_in > TINY_WIDTH || layers[l].n_out > TINY_WIDTH) y->tiny = 0;
     y->max_rows = max_rows;
     y->n_params = n_params;
     y->b_off = y->w_off + n_layers;
@@ -145,6 +153,9 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
 #define LOSS bp_loss_compute
 #define LOSS_LABELS bp_loss_compute_labels
 #define SGD bp_sgd_update
+#define ACT_BLOCK bp_act_block_d
+#define SOFTMAX_ROWS bp_softmax_rows_d
+#define ACT_BACKWARD bp_act_backward_d
 #include "mlp_tmpl.h"
 #undef R
 #undef MLP
@@ -155,6 +166,9 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
 #undef LOSS
 #undef LOSS_LABELS
 #undef SGD
+#undef ACT_BLOCK
+#undef SOFTMAX_ROWS
+#undef ACT_BACKWARD
 
 #define R float
 #define MLP bp_mlp_f32
@@ -165,4 +179,7 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
 #define LOSS bp_loss_compute_f32
 #define LOSS_LABELS bp_loss_compute_labels_f32
 #define SGD bp_sgd_update_f32
+#define ACT_BLOCK bp_act_block_s
+#define SOFTMAX_ROWS bp_softmax_rows_s
+#define ACT_BACKWARD bp_act_backward_s
 #include "mlp_tmpl.h"

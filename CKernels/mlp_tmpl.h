@@ -8,12 +8,18 @@
  *   PUB(name)         public names (bp_mlp_##name, bp_mlp_##name##_f32)
  *   P(name)           private names (name##_d, name##_s)
  *   DENSE_FWD, DENSE_BWD, LOSS, LOSS_LABELS, SGD   the precision's kernels
+ *   ACT_BLOCK, SOFTMAX_ROWS, ACT_BACKWARD           unchecked activation loops
  *
  * Each layer runs through the fused dense kernels (bp_dense.h): bias and
  * activation in the GEMM epilogue on the way forward, the activation
  * derivative fused into the backward pass, and a direct path for small
  * layers. Arguments are validated once per call, here; the layout and the
  * shared checks live in mlp.c.
+ *
+ * Tiny networks (every width ≤ TINY_WIDTH, e.g. seed 03's 2-2-2-2 half
+ * adder trained one sample at a time) skip even the dense kernels' argument
+ * checks: their layers run as plain loops straight over the workspace,
+ * because at that size the checks would cost more than the arithmetic.
  */
 
 struct MLP {
@@ -92,9 +98,64 @@ bp_status PUB(parameter_count)(const MLP *m, size_t *count) {
     return BP_OK;
 }
 
+/* One tiny layer forward: Z = X·W + b, A = f(Z), as direct loops. */
+static void P(tiny_forward)(const bp_layer_spec *s, size_t rows, const R *X, size_t ldx,
+                            const R *W, const R *b, R *Z, R *A) {
+    size_t n_in = s->n_in, n_out = s->n_out;
+    for (size_t i = 0; i < rows; i++) {
+        R *z = Z + i * n_out;
+        const R *x = X + i * ldx;
+        for (size_t j = 0; j < n_out; j++) z[j] = b[j];
+        for (size_t k = 0; k < n_in; k++) {
+            R xk = x[k];
+            const R *w = W + k * n_out;
+            for (size_t j = 0; j < n_out; j++) z[j] += xk * w[j];
+        }
+    }
+    if (s->act == BP_ACT_SOFTMAX) SOFTMAX_ROWS(rows, n_out, Z, n_out, A, n_out);
+    else ACT_BLOCK(s->act, (R)s->param, rows, n_out, Z, n_out, A, n_out);
+}
+
+/* One tiny layer backward: dZ = dA ⊙ f'(Z) (unless dA is NULL: dZ holds
+ * dL/dZ already), dW = Xᵀ·dZ, db = Σ dZ, and dX = dZ·Wᵀ when dX is given. */
+static void P(tiny_backward)(const bp_layer_spec *s, size_t rows, const R *X, size_t ldx,
+                             const R *W, const R *Z, const R *A, const R *dA, R *dZ,
+                             R *dW, R *db, R *dX) {
+    size_t n_in = s->n_in, n_out = s->n_out;
+    if (dA) ACT_BACKWARD(s->act, (R)s->param, rows, n_out, Z, A, dA, dZ);
+    for (size_t t = 0; t < n_in * n_out; t++) dW[t] = 0;
+    for (size_t j = 0; j < n_out; j++) db[j] = 0;
+    for (size_t i = 0; i < rows; i++) {
+        const R *dz = dZ + i * n_out, *x = X + i * ldx;
+        for (size_t j = 0; j < n_out; j++) db[j] += dz[j];
+        for (size_t k = 0; k < n_in; k++) {
+            R xk = x[k];
+            R *dw = dW + k * n_out;
+            for (size_t j = 0; j < n_out; j++) dw[j] += xk * dz[j];
+        }
+        if (dX) {
+            R *dx = dX + i * n_in;
+            for (size_t k = 0; k < n_in; k++) {
+                const R *w = W + k * n_out;
+                R sum = 0;
+                for (size_t j = 0; j < n_out; j++) sum += dz[j] * w[j];
+                dx[k] = sum;
+            }
+        }
+    }
+}
+
 /* Z_l = A_{l−1}·W_l + b_l, A_l = f_l(Z_l) for every layer. */
 static bp_status P(forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx) {
     const mlp_layout *y = &m->layout;
+    if (y->tiny) {
+        for (size_t l = 0; l < y->n_layers; l++) {
+            const bp_layer_spec *s = &y->layers[l];
+            P(tiny_forward)(s, rows, l == 0 ? X : m->A[l - 1], l == 0 ? ldx : s->n_in,
+                            params + y->w_off[l], params + y->b_off[l], m->Z[l], m->A[l]);
+        }
+        return BP_OK;
+    }
     for (size_t l = 0; l < y->n_layers; l++) {
         const bp_layer_spec *s = &y->layers[l];
         const R *in = l == 0 ? X : m->A[l - 1];
@@ -116,6 +177,12 @@ static bp_status P(backward)(MLP *m, const R *params, size_t rows, const R *X, s
         const R *in = l == 0 ? X : m->A[l - 1];
         size_t ld = l == 0 ? ldx : s->n_in;
         R *down = l == 0 ? dX : m->dA[l - 1];
+        if (y->tiny) {
+            P(tiny_backward)(s, rows, in, ld, params + y->w_off[l], m->Z[l], m->A[l], dA, m->dZ[l],
+                             grad + y->w_off[l], grad + y->b_off[l], down);
+            dA = down;
+            continue;
+        }
         BP_TRY(DENSE_BWD(m->exec, s->act, (R)s->param, rows, s->n_in, s->n_out, in, ld,
                          params + y->w_off[l], s->n_out, m->Z[l], m->A[l], dA, m->dZ[l],
                          grad + y->w_off[l], grad + y->b_off[l], down));
