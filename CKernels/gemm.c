@@ -21,10 +21,14 @@
  * Measured on the 2-core AMD EPYC this was tuned on (1 MiB L2, 48 KiB L1d;
  * Benchmarks/gemm, n = 256 … 1024, NN/TN/NT, both precisions): MC ∈ {72,
  * 120, 168} and KC ∈ {256, 384} all land within 2 % of each other, at
- * 60–63 GFLOP/s double and 120–126 GFLOP/s float on one core, near the
- * AVX2+FMA peak of 16 double (32 float) flops per cycle; the sizes above
- * are the middle of that plateau and the safe choice for the smaller
- * caches of older cores.
+ * 60–63 GFLOP/s double and 120–126 GFLOP/s float on one core with the
+ * AVX2+FMA kernels, near their peak of 16 double (32 float) flops per
+ * cycle; the sizes above are the middle of that plateau and the safe
+ * choice for the smaller caches of older cores. With the AVX-512F
+ * double-height kernels the same blocks give ~95–100 GFLOP/s double and
+ * ~200–215 float for n = 256–512; double at n = 1024 drops to ~80 (no
+ * variant of MC ∈ {72, 120}, KC ∈ {256, 384}, NC ∈ {512, 1024, 2048}
+ * did better; still to be understood).
  */
 #define _POSIX_C_SOURCE 200112L
 #include <stdlib.h>

@@ -50,7 +50,7 @@ EXTRA_ROUNDS = 4
 FIRST_TIMEOUT = 180    # seconds for a run with nothing to compare with yet
 TIMEOUT_FACTOR = 10    # later runs are stopped at max(15 s, 10 × the best so far)
 SLOW_PEER = 20         # a peer this many times slower than Backprop, taking > 3 s,
-                       # stops after 2 good runs (more digits of "600x" help nobody)
+                       # stops after one quiet run (more digits of "500x" help nobody)
 BUSY_LOAD = 0.25       # other processes' CPU use (cores) above which a best run is flagged
 MIN_LOAD_WINDOW = 0.5  # seconds: shorter processes get no load figure (tick resolution)
 BUSY_RETRY_LIMIT = 20  # seconds: a best run taken on a busy machine gets extra rounds if shorter
@@ -406,6 +406,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", default=str(ROOT / "Benchmarks" / "results" / "peers.json"))
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--budget", type=float, default=600,
+                    help="seconds after which no extra rounds start (the main rounds always finish)")
     ap.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W5")
     ap.add_argument("--impls", default=",".join(IMPLS))
     ap.add_argument("--no-install", action="store_true", help="do not apt-get / pip install")
@@ -429,11 +431,17 @@ def main():
     results = [{"workload": w, "precision": p, "threads": t, "meta": meta_of(w),
                 "runs": {i: {"samples": []} for i in impls if w in RUNS.get(i, {w})}} for (w, p, t) in rows]
     started = datetime.datetime.now()
+    clock0 = time.monotonic()
 
     def best_of(res, impl):
         """(best seconds, number of good runs taken on a quiet machine)"""
         ok = [s for s in res["runs"].get(impl, {}).get("samples", []) if s.get("status") == "ok"]
         return (min(s["seconds"] for s in ok), sum(quiet(s) for s in ok)) if ok else (None, 0)
+
+    def slow(res, impl):
+        best, _ = best_of(res, impl)
+        bp_best, _ = best_of(res, "backprop")
+        return impl != "backprop" and bool(bp_best) and best > 3 and best > SLOW_PEER * bp_best
 
     def best_sample(res, impl):
         ok = [s for s in res["runs"][impl]["samples"] if s.get("status") == "ok"]
@@ -447,9 +455,8 @@ def main():
             if samples and samples[-1].get("status") in ("n/a", "error"):
                 continue   # unsupported or broken: do not retry
             best, good = best_of(res, impl)
-            bp_best, _ = best_of(res, "backprop")
-            if impl != "backprop" and good >= 2 and bp_best and best > 3 and best > SLOW_PEER * bp_best:
-                continue   # far slower than Backprop: two quiet runs are enough
+            if slow(res, impl) and good >= 1:
+                continue   # far slower than Backprop: one quiet run is enough
             timeout = FIRST_TIMEOUT if best is None else max(15.0, TIMEOUT_FACTOR * best)
             samples.append(run_once(impl, row, timeout))
 
@@ -461,10 +468,14 @@ def main():
         for res in results:
             # Extra rounds for short runs (noise is large against them) and for
             # implementations whose best run so far was taken on a busy machine.
+            if time.monotonic() - clock0 > args.budget:
+                log(f"time budget ({args.budget:.0f} s) spent: no more extra rounds")
+                break
             short = []
             for impl in res["runs"]:
                 b = best_sample(res, impl)
-                if b and (b["seconds"] < SHORT_RUN or (not quiet(b) and b["seconds"] < BUSY_RETRY_LIMIT)):
+                if b and (b["seconds"] < SHORT_RUN or
+                          (not quiet(b) and b["seconds"] < BUSY_RETRY_LIMIT and not slow(res, impl))):
                     short.append(impl)
             if short:
                 log(f"extra rounds for {res['workload']} {res['precision']} "
