@@ -441,7 +441,7 @@ def main():
     def slow(res, impl):
         best, _ = best_of(res, impl)
         bp_best, _ = best_of(res, "backprop")
-        return impl != "backprop" and bool(bp_best) and best > 3 and best > SLOW_PEER * bp_best
+        return impl != "backprop" and best is not None and bool(bp_best) and best > 3 and best > SLOW_PEER * bp_best
 
     def best_sample(res, impl):
         ok = [s for s in res["runs"][impl]["samples"] if s.get("status") == "ok"]
