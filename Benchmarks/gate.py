@@ -11,7 +11,9 @@ times. It gates on two kinds of figures that are stable from run to run:
   (Benchmarks/results/gemm.json, written by `make bench-gemm`), and heap
   allocations per training step (must stay 0).
 
-    gate.py measure OUT.json        measure everything into OUT.json
+    gate.py measure OUT.json [W1,W5]
+                                    measure everything (or the named
+                                    workloads' instruction counts) into OUT.json
     gate.py compare BASE.json NEW.json
                                     fail (exit 1) on a regression beyond the
                                     thresholds below, printing a table
@@ -72,14 +74,15 @@ def allocations(binary):
     return out
 
 
-def measure(path):
+def measure(path, only=None):
     # valgrind 3.19 cannot read the DWARF 5 the Swift toolchain emits: count
     # instructions on a copy without debug information.
     with tempfile.TemporaryDirectory() as tmp:
         binary = os.path.join(tmp, "BackpropBench")
         shutil.copy(BENCH, binary)
         subprocess.run(["strip", "-g", binary], check=True)
-        counts = {f"{w} {p}": instructions(binary, w, p) for w in WORKLOADS for p in PRECISIONS}
+        counts = {f"{w} {p}": instructions(binary, w, p)
+                  for w in (only or WORKLOADS) for p in PRECISIONS}
         allocs = allocations(binary)
     ratios = {}
     if os.path.exists(GEMM_JSON):
@@ -123,8 +126,8 @@ def compare(base_path, new_path):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "measure":
-        measure(sys.argv[2])
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "measure":
+        measure(sys.argv[2], sys.argv[3].split(",") if len(sys.argv) == 4 else None)
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":
         sys.exit(compare(sys.argv[2], sys.argv[3]))
     else:
