@@ -110,4 +110,13 @@ static inline float bp_sigmoidf(float z) {
 /* Switches GSL's abort-on-error handler off, once per process (gsl_setup.c). */
 void bp_gsl_prepare(void);
 
+
+#include "bp_loss.h"
+/* The fused output losses computed from the activations the forward pass
+ * already has (loss_tmpl.h); unchecked, for the network engine. */
+void bp_loss_fused_outputs_d(bp_loss kind, size_t n, size_t k, const double *Z, const double *A,
+                             const double *Y, const size_t *labels, double *loss, double *grad);
+void bp_loss_fused_outputs_s(bp_loss kind, size_t n, size_t k, const float *Z, const float *A,
+                             const float *Y, const size_t *labels, double *loss, float *grad);
+
 #endif /* BP_INTERNAL_H */

@@ -133,3 +133,59 @@ bp_status L_LABELS(bp_loss kind, size_t n, size_t k,
     if (loss) *loss = total * scale;
     return BP_OK;
 }
+
+/*
+ * The fused losses of a network's output layer when the forward pass has
+ * already computed A = σ(Z) or softmax(Z) (no argument checks: the network
+ * engine calls it on validated buffers). The gradient is (A − Y)/n — the
+ * same fused (ŷ − y)/n as above, from the activations instead of a second
+ * round of exponentials. The softmax loss is −Σ y_j·log A_j, where A_j is
+ * accurate to a unit of roundoff so its logarithm is accurate to one unit
+ * absolute; a probability that underflowed to 0 falls back to the
+ * log-sum-exp form of the row. Labels (labels != NULL) replace Y.
+ */
+void P(bp_loss_fused_outputs)(bp_loss kind, size_t n, size_t k, const R *Z, const R *A,
+                              const R *Y, const size_t *labels, double *loss, R *grad) {
+    double total = 0.0;
+    if (kind == BP_LOSS_BCE_LOGITS) {
+        size_t count = n * k;
+        double scale = 1.0 / (double)count;
+        for (size_t i = 0; i < count; i++) {
+            double z = Z[i], y = Y[i];
+            total += (z > 0.0 ? z : 0.0) - z * y + log1p(exp(-fabs(z)));
+            if (grad) grad[i] = (R)(((double)A[i] - y) * scale);
+        }
+        *loss = total * scale;
+        return;
+    }
+    double scale = 1.0 / (double)n;
+    for (size_t r = 0; r < n; r++) {
+        const R *z = Z + r * k, *a = A + r * k;
+        const R *yr = Y ? Y + r * k : NULL;
+        double ysum = yr ? 0.0 : 1.0, row = 0.0;
+        int underflow = 0;
+        for (size_t j = 0; j < k; j++) {
+            double y = yr ? (double)yr[j] : (j == labels[r] ? 1.0 : 0.0);
+            if (yr) ysum += y;
+            if (y != 0.0) {
+                if (a[j] > (R)0) row -= y * log((double)a[j]);
+                else underflow = 1;
+            }
+        }
+        if (underflow) {
+            double max = P(row_max)(z, k), lse = P(log_sum_exp)(z, k, max);
+            row = 0.0;
+            for (size_t j = 0; j < k; j++) {
+                double y = yr ? (double)yr[j] : (j == labels[r] ? 1.0 : 0.0);
+                if (y != 0.0) row += y * (lse - (double)z[j]);
+            }
+        }
+        total += row;
+        if (grad)
+            for (size_t j = 0; j < k; j++) {
+                double y = yr ? (double)yr[j] : (j == labels[r] ? 1.0 : 0.0);
+                grad[r * k + j] = (R)(((double)a[j] * ysum - y) * scale);
+            }
+    }
+    *loss = total * scale;
+}

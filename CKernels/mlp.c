@@ -15,8 +15,9 @@
 #include "internal.h"
 #include "gemm_internal.h"
 
-/* Networks whose every width is at most this run as plain loops (mlp_tmpl.h). */
-enum { TINY_WIDTH = 8 };
+/* Networks whose every width is at most TINY_WIDTH run as plain loops on
+ * batches of at most TINY_ROWS rows (mlp_tmpl.h). */
+enum { TINY_WIDTH = 8, TINY_ROWS = 16 };
 
 /* The precision-free description of a network. */
 typedef struct mlp_layout {
@@ -156,6 +157,7 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
 #define ACT_BLOCK bp_act_block_d
 #define SOFTMAX_ROWS bp_softmax_rows_d
 #define ACT_BACKWARD bp_act_backward_d
+#define LOSS_FUSED bp_loss_fused_outputs_d
 #include "mlp_tmpl.h"
 #undef R
 #undef MLP
@@ -169,6 +171,7 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
 #undef ACT_BLOCK
 #undef SOFTMAX_ROWS
 #undef ACT_BACKWARD
+#undef LOSS_FUSED
 
 #define R float
 #define MLP bp_mlp_f32
@@ -182,4 +185,5 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
 #define ACT_BLOCK bp_act_block_s
 #define SOFTMAX_ROWS bp_softmax_rows_s
 #define ACT_BACKWARD bp_act_backward_s
+#define LOSS_FUSED bp_loss_fused_outputs_s
 #include "mlp_tmpl.h"

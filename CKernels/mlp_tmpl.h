@@ -9,6 +9,7 @@
  *   P(name)           private names (name##_d, name##_s)
  *   DENSE_FWD, DENSE_BWD, LOSS, LOSS_LABELS, SGD   the precision's kernels
  *   ACT_BLOCK, SOFTMAX_ROWS, ACT_BACKWARD           unchecked activation loops
+ *   LOSS_FUSED                                      fused output loss from A
  *
  * Each layer runs through the fused dense kernels (bp_dense.h): bias and
  * activation in the GEMM epilogue on the way forward, the activation
@@ -16,10 +17,12 @@
  * layers. Arguments are validated once per call, here; the layout and the
  * shared checks live in mlp.c.
  *
- * Tiny networks (every width ≤ TINY_WIDTH, e.g. seed 03's 2-2-2-2 half
- * adder trained one sample at a time) skip even the dense kernels' argument
- * checks: their layers run as plain loops straight over the workspace,
- * because at that size the checks would cost more than the arithmetic.
+ * Tiny networks on small batches (every width ≤ TINY_WIDTH and at most
+ * TINY_ROWS rows, e.g. seed 03's 2-2-2-2 half adder trained one sample at a
+ * time) skip even the dense kernels' argument checks: their layers run as
+ * plain loops straight over the workspace, because at that size the checks
+ * would cost more than the arithmetic. Larger batches of the same network
+ * go through the dense kernels, whose blocked GEMM wins there.
  */
 
 struct MLP {
@@ -148,7 +151,7 @@ static void P(tiny_backward)(const bp_layer_spec *s, size_t rows, const R *X, si
 /* Z_l = A_{l−1}·W_l + b_l, A_l = f_l(Z_l) for every layer. */
 static bp_status P(forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx) {
     const mlp_layout *y = &m->layout;
-    if (y->tiny) {
+    if (y->tiny && rows <= TINY_ROWS) {
         for (size_t l = 0; l < y->n_layers; l++) {
             const bp_layer_spec *s = &y->layers[l];
             P(tiny_forward)(s, rows, l == 0 ? X : m->A[l - 1], l == 0 ? ldx : s->n_in,
@@ -177,7 +180,7 @@ static bp_status P(backward)(MLP *m, const R *params, size_t rows, const R *X, s
         const R *in = l == 0 ? X : m->A[l - 1];
         size_t ld = l == 0 ? ldx : s->n_in;
         R *down = l == 0 ? dX : m->dA[l - 1];
-        if (y->tiny) {
+        if (y->tiny && rows <= TINY_ROWS) {
             P(tiny_backward)(s, rows, in, ld, params + y->w_off[l], m->Z[l], m->A[l], dA, m->dZ[l],
                              grad + y->w_off[l], grad + y->b_off[l], down);
             dA = down;
@@ -200,8 +203,14 @@ static bp_status P(output_loss)(MLP *m, size_t rows, const R *Y, const size_t *l
     size_t L = y->n_layers - 1, k = y->layers[L].n_out;
     const R *pred = y->on_logits ? m->Z[L] : m->A[L];
     R *g = gradient ? (y->on_logits ? m->dZ[L] : m->dA[L]) : NULL;
-    if (labels) BP_TRY(LOSS_LABELS(y->loss, rows, k, pred, labels, loss, g));
-    else BP_TRY(LOSS(y->loss, rows, k, pred, Y, loss, g));
+    if (y->on_logits) {
+        /* Labels were validated by the caller; the fused losses reuse A_L. */
+        LOSS_FUSED(y->loss, rows, k, m->Z[L], m->A[L], Y, labels, loss, g);
+    } else if (labels) {
+        BP_TRY(LOSS_LABELS(y->loss, rows, k, pred, labels, loss, g));
+    } else {
+        BP_TRY(LOSS(y->loss, rows, k, pred, Y, loss, g));
+    }
     *dA_start = gradient && !y->on_logits ? m->dA[L] : NULL;
     return BP_OK;
 }
@@ -229,6 +238,7 @@ bp_status PUB(gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t
     BP_TRY(P(check_batch)(m, params, rows, X, ldx));
     BP_TRY(mlp_check_targets(Y, labels));
     if (loss == NULL) return BP_ERR_NULL_POINTER;
+    BP_TRY(mlp_check_labels(labels, NULL, 0, rows, m->layout.layers[m->layout.n_layers - 1].n_out));
     BP_TRY(P(forward)(m, params, rows, X, ldx));
     const R *dA;
     BP_TRY(P(output_loss)(m, rows, Y, labels, loss, grad != NULL || dX != NULL, &dA));
