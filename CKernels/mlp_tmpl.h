@@ -102,12 +102,12 @@ bp_status PUB(parameter_count)(const MLP *m, size_t *count) {
 }
 
 /* One tiny layer forward: Z = X·W + b, A = f(Z), as direct loops. */
-static void P(tiny_forward)(const bp_layer_spec *s, size_t rows, const R *X, size_t ldx,
-                            const R *W, const R *b, R *Z, R *A) {
+static void P(tiny_forward)(const bp_layer_spec *s, size_t rows, const R *restrict X, size_t ldx,
+                            const R *restrict W, const R *restrict b, R *restrict Z, R *restrict A) {
     size_t n_in = s->n_in, n_out = s->n_out;
     for (size_t i = 0; i < rows; i++) {
-        R *z = Z + i * n_out;
-        const R *x = X + i * ldx;
+        R *restrict z = Z + i * n_out;
+        const R *restrict x = X + i * ldx;
         for (size_t j = 0; j < n_out; j++) z[j] = b[j];
         for (size_t k = 0; k < n_in; k++) {
             R xk = x[k];
@@ -121,9 +121,9 @@ static void P(tiny_forward)(const bp_layer_spec *s, size_t rows, const R *X, siz
 
 /* One tiny layer backward: dZ = dA ⊙ f'(Z) (unless dA is NULL: dZ holds
  * dL/dZ already), dW = Xᵀ·dZ, db = Σ dZ, and dX = dZ·Wᵀ when dX is given. */
-static void P(tiny_backward)(const bp_layer_spec *s, size_t rows, const R *X, size_t ldx,
-                             const R *W, const R *Z, const R *A, const R *dA, R *dZ,
-                             R *dW, R *db, R *dX) {
+static void P(tiny_backward)(const bp_layer_spec *s, size_t rows, const R *restrict X, size_t ldx,
+                             const R *restrict W, const R *Z, const R *A, const R *dA, R *dZ,
+                             R *restrict dW, R *restrict db, R *restrict dX) {
     size_t n_in = s->n_in, n_out = s->n_out;
     if (dA) ACT_BACKWARD(s->act, (R)s->param, rows, n_out, Z, A, dA, dZ);
     for (size_t t = 0; t < n_in * n_out; t++) dW[t] = 0;
