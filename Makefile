@@ -83,7 +83,7 @@ lib: deps $(BUILD_C)/libbackprop.a
 	@mkdir -p $(BUILD_C)/include
 	cp CKernels/include/*.h $(BUILD_C)/include/
 	@echo "built $(BUILD_C)/libbackprop.a; compile a C program with:"
-	@echo "  cc -std=c11 prog.c -I$(BUILD_C)/include -L$(BUILD_C) -lbackprop $$(pkg-config --libs gsl) -lm"
+	@echo "  cc -std=c11 prog.c -I$(BUILD_C)/include -L$(BUILD_C) -lbackprop $$(pkg-config --libs gsl) -lm -lpthread"
 
 # The harness counts allocations (test_exec.c: a call through a bp_exec
 # must allocate nothing) by wrapping the allocation functions at link time.
@@ -141,7 +141,7 @@ bench-peers: deps
 # --- demo ----------------------------------------------------------------------
 
 $(BUILD_C)/single_neuron: Examples/c/single_neuron.c $(BUILD_C)/libbackprop.a
-	$(CC) $(CFLAGS) $< $(BUILD_C)/libbackprop.a $(GSL_LIBS) -lm -o $@
+	$(CC) $(CFLAGS) $< $(BUILD_C)/libbackprop.a $(GSL_LIBS) -lm -lpthread -o $@
 
 # The `backprop` command's demo: trains on a built-in data set with live
 # progress, prints train and test accuracy, writes loss.svg and
