@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 //
 // Backprop: neural networks trained by backpropagation, Swift on top of
-// hand-written C kernels. No unsafeFlags anywhere, so the package can be
+// hand-written C kernels. No unsafe compiler flags anywhere, so the package can be
 // used as a dependency.
 import PackageDescription
 
