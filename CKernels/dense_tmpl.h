@@ -10,12 +10,13 @@
  *   D_ACT_BLOCK, D_SOFTMAX, D_ACT_BACKWARD   activation helpers
  */
 
-/* Forward for tiny layers: plain loops, Z accumulated in place row by row
+/* Forward for tiny layers (also the network engine's tiny path, mlp_tmpl.h,
+ * which calls it unchecked): plain loops, Z accumulated in place row by row
  * (Σ_p x_p·w_pj in increasing p, then + b_j: the order of the GEMM path),
  * then the activation over the whole batch in one call. */
-static void P(forward_direct)(bp_activation act, R param, size_t n, size_t n_in,
-                              size_t n_out, const R *X, size_t ldx, const R *W,
-                              size_t ldw, const R *b, R *Z, R *A) {
+void P(bp_dense_forward_direct)(bp_activation act, R param, size_t n, size_t n_in,
+                                size_t n_out, const R *restrict X, size_t ldx, const R *restrict W,
+                                size_t ldw, const R *restrict b, R *Z, R *A) {
     for (size_t i = 0; i < n; i++) {
         const R *x = X + i * ldx;
         R *z = Z + i * n_out;
@@ -58,7 +59,7 @@ bp_status D_FORWARD(const bp_exec *exec, bp_activation act, R param,
         return BP_OK;
     }
     if (dense_direct_forward(n, n_in, n_out)) {
-        P(forward_direct)(act, param, n, n_in, n_out, X, ldx, W, ldw, b, Z, A);
+        P(bp_dense_forward_direct)(act, param, n, n_in, n_out, X, ldx, W, ldw, b, Z, A);
         return BP_OK;
     }
     D_EPI ep = { b, A, n_out, act, param };
@@ -69,10 +70,10 @@ bp_status D_FORWARD(const bp_exec *exec, bp_activation act, R param,
  * pass over the samples adds each row of dZ to db and x ⊗ dz to dW (which
  * stays in L1) and forms the row of dX. Sums over samples run in
  * increasing i. */
-static void P(backward_direct)(bp_activation act, R param, size_t n, size_t n_in,
-                               size_t n_out, const R *X, size_t ldx, const R *W,
-                               size_t ldw, const R *Z, const R *A, const R *dA,
-                               R *dZ, R *dW, R *db, R *dX) {
+void P(bp_dense_backward_direct)(bp_activation act, R param, size_t n, size_t n_in,
+                                 size_t n_out, const R *restrict X, size_t ldx, const R *restrict W,
+                                 size_t ldw, const R *Z, const R *A, const R *dA,
+                                 R *dZ, R *restrict dW, R *restrict db, R *restrict dX) {
     if (dA) D_ACT_BACKWARD(act, param, n, n_out, Z, A, dA, dZ);
     for (size_t j = 0; j < n_out; j++) db[j] = (R)0;
     for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
@@ -128,7 +129,7 @@ bp_status D_BACKWARD(const bp_exec *exec, bp_activation act, R param,
         return BP_OK;
     }
     if (dense_direct_backward(n, n_in, n_out)) {
-        P(backward_direct)(act, param, n, n_in, n_out, X, ldx, W, ldw, Z, A, dA, dZ, dW, db, dX);
+        P(bp_dense_backward_direct)(act, param, n, n_in, n_out, X, ldx, W, ldw, Z, A, dA, dZ, dW, db, dX);
         return BP_OK;
     }
 

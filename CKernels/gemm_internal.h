@@ -213,4 +213,23 @@ bp_status bp_sgemm_run(const bp_exec *exec, int ta, int tb, size_t m, size_t n, 
                        const float *B, size_t ldb, float beta, float *C, size_t ldc,
                        const bp_epilogue_s *ep);
 
+
+/* ---- the dense kernels' direct path for tiny layers (dense_tmpl.h) -------
+ * Unchecked: the caller has validated every argument (bp_dense_forward /
+ * bp_dense_backward, or the network engine). Same contracts otherwise. */
+void bp_dense_forward_direct_d(bp_activation act, double param, size_t n, size_t n_in, size_t n_out,
+                               const double *X, size_t ldx, const double *W, size_t ldw,
+                               const double *b, double *Z, double *A);
+void bp_dense_forward_direct_s(bp_activation act, float param, size_t n, size_t n_in, size_t n_out,
+                               const float *X, size_t ldx, const float *W, size_t ldw,
+                               const float *b, float *Z, float *A);
+void bp_dense_backward_direct_d(bp_activation act, double param, size_t n, size_t n_in, size_t n_out,
+                                const double *X, size_t ldx, const double *W, size_t ldw,
+                                const double *Z, const double *A, const double *dA,
+                                double *dZ, double *dW, double *db, double *dX);
+void bp_dense_backward_direct_s(bp_activation act, float param, size_t n, size_t n_in, size_t n_out,
+                                const float *X, size_t ldx, const float *W, size_t ldw,
+                                const float *Z, const float *A, const float *dA,
+                                float *dZ, float *dW, float *db, float *dX);
+
 #endif /* BP_GEMM_INTERNAL_H */

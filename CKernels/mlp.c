@@ -154,9 +154,8 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
 #define LOSS bp_loss_compute
 #define LOSS_LABELS bp_loss_compute_labels
 #define SGD bp_sgd_update
-#define ACT_BLOCK bp_act_block_d
-#define SOFTMAX_ROWS bp_softmax_rows_d
-#define ACT_BACKWARD bp_act_backward_d
+#define DIRECT_FWD bp_dense_forward_direct_d
+#define DIRECT_BWD bp_dense_backward_direct_d
 #define LOSS_FUSED bp_loss_fused_outputs_d
 #include "mlp_tmpl.h"
 #undef R
@@ -168,9 +167,8 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
 #undef LOSS
 #undef LOSS_LABELS
 #undef SGD
-#undef ACT_BLOCK
-#undef SOFTMAX_ROWS
-#undef ACT_BACKWARD
+#undef DIRECT_FWD
+#undef DIRECT_BWD
 #undef LOSS_FUSED
 
 #define R float
@@ -182,8 +180,7 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
 #define LOSS bp_loss_compute_f32
 #define LOSS_LABELS bp_loss_compute_labels_f32
 #define SGD bp_sgd_update_f32
-#define ACT_BLOCK bp_act_block_s
-#define SOFTMAX_ROWS bp_softmax_rows_s
-#define ACT_BACKWARD bp_act_backward_s
+#define DIRECT_FWD bp_dense_forward_direct_s
+#define DIRECT_BWD bp_dense_backward_direct_s
 #define LOSS_FUSED bp_loss_fused_outputs_s
 #include "mlp_tmpl.h"

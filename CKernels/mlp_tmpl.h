@@ -8,7 +8,8 @@
  *   PUB(name)         public names (bp_mlp_##name, bp_mlp_##name##_f32)
  *   P(name)           private names (name##_d, name##_s)
  *   DENSE_FWD, DENSE_BWD, LOSS, LOSS_LABELS, SGD   the precision's kernels
- *   ACT_BLOCK, SOFTMAX_ROWS, ACT_BACKWARD           unchecked activation loops
+ *   DIRECT_FWD, DIRECT_BWD                          the dense kernels' unchecked
+ *                                                   direct path for tiny layers
  *   LOSS_FUSED                                      fused output loss from A
  *
  * Each layer runs through the fused dense kernels (bp_dense.h): bias and
@@ -101,61 +102,15 @@ bp_status PUB(parameter_count)(const MLP *m, size_t *count) {
     return BP_OK;
 }
 
-/* One tiny layer forward: Z = X·W + b, A = f(Z), as direct loops. */
-static void P(tiny_forward)(const bp_layer_spec *s, size_t rows, const R *restrict X, size_t ldx,
-                            const R *restrict W, const R *restrict b, R *restrict Z, R *restrict A) {
-    size_t n_in = s->n_in, n_out = s->n_out;
-    for (size_t i = 0; i < rows; i++) {
-        R *restrict z = Z + i * n_out;
-        const R *restrict x = X + i * ldx;
-        for (size_t j = 0; j < n_out; j++) z[j] = b[j];
-        for (size_t k = 0; k < n_in; k++) {
-            R xk = x[k];
-            const R *w = W + k * n_out;
-            for (size_t j = 0; j < n_out; j++) z[j] += xk * w[j];
-        }
-    }
-    if (s->act == BP_ACT_SOFTMAX) SOFTMAX_ROWS(rows, n_out, Z, n_out, A, n_out);
-    else ACT_BLOCK(s->act, (R)s->param, rows, n_out, Z, n_out, A, n_out);
-}
-
-/* One tiny layer backward: dZ = dA ⊙ f'(Z) (unless dA is NULL: dZ holds
- * dL/dZ already), dW = Xᵀ·dZ, db = Σ dZ, and dX = dZ·Wᵀ when dX is given. */
-static void P(tiny_backward)(const bp_layer_spec *s, size_t rows, const R *restrict X, size_t ldx,
-                             const R *restrict W, const R *Z, const R *A, const R *dA, R *dZ,
-                             R *restrict dW, R *restrict db, R *restrict dX) {
-    size_t n_in = s->n_in, n_out = s->n_out;
-    if (dA) ACT_BACKWARD(s->act, (R)s->param, rows, n_out, Z, A, dA, dZ);
-    for (size_t t = 0; t < n_in * n_out; t++) dW[t] = 0;
-    for (size_t j = 0; j < n_out; j++) db[j] = 0;
-    for (size_t i = 0; i < rows; i++) {
-        const R *dz = dZ + i * n_out, *x = X + i * ldx;
-        for (size_t j = 0; j < n_out; j++) db[j] += dz[j];
-        for (size_t k = 0; k < n_in; k++) {
-            R xk = x[k];
-            R *dw = dW + k * n_out;
-            for (size_t j = 0; j < n_out; j++) dw[j] += xk * dz[j];
-        }
-        if (dX) {
-            R *dx = dX + i * n_in;
-            for (size_t k = 0; k < n_in; k++) {
-                const R *w = W + k * n_out;
-                R sum = 0;
-                for (size_t j = 0; j < n_out; j++) sum += dz[j] * w[j];
-                dx[k] = sum;
-            }
-        }
-    }
-}
-
 /* Z_l = A_{l−1}·W_l + b_l, A_l = f_l(Z_l) for every layer. */
 static bp_status P(forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx) {
     const mlp_layout *y = &m->layout;
     if (y->tiny && rows <= TINY_ROWS) {
         for (size_t l = 0; l < y->n_layers; l++) {
             const bp_layer_spec *s = &y->layers[l];
-            P(tiny_forward)(s, rows, l == 0 ? X : m->A[l - 1], l == 0 ? ldx : s->n_in,
-                            params + y->w_off[l], params + y->b_off[l], m->Z[l], m->A[l]);
+            DIRECT_FWD(s->act, (R)s->param, rows, s->n_in, s->n_out, l == 0 ? X : m->A[l - 1],
+                       l == 0 ? ldx : s->n_in, params + y->w_off[l], s->n_out, params + y->b_off[l],
+                       m->Z[l], m->A[l]);
         }
         return BP_OK;
     }
@@ -181,8 +136,9 @@ static bp_status P(backward)(MLP *m, const R *params, size_t rows, const R *X, s
         size_t ld = l == 0 ? ldx : s->n_in;
         R *down = l == 0 ? dX : m->dA[l - 1];
         if (y->tiny && rows <= TINY_ROWS) {
-            P(tiny_backward)(s, rows, in, ld, params + y->w_off[l], m->Z[l], m->A[l], dA, m->dZ[l],
-                             grad + y->w_off[l], grad + y->b_off[l], down);
+            DIRECT_BWD(s->act, (R)s->param, rows, s->n_in, s->n_out, in, ld, params + y->w_off[l],
+                       s->n_out, m->Z[l], m->A[l], dA, m->dZ[l], grad + y->w_off[l],
+                       grad + y->b_off[l], down);
             dA = down;
             continue;
         }
