@@ -20,8 +20,10 @@ times. It gates on two kinds of figures that are stable from run to run:
 
 Thresholds: an instruction count may grow by at most 3 % (callgrind counts
 are exact; 3 % leaves room for toolchain noise such as different inlining);
-a GEMM ratio may drop by at most 15 % of its baseline value (the ±15 % run-to-
-run noise the issue measured on one thread); allocations per step must be 0.
+a 1-thread GEMM ratio may drop by at most 15 % of its baseline value (the
+±15 % run-to-run noise the issue measured on one thread); allocations per
+step must be 0. The 2-thread over 1-thread scaling is printed but not gated:
+it halves whenever another process holds the second core.
 """
 import json
 import os
@@ -109,8 +111,12 @@ def compare(base_path, new_path):
     for name, now in sorted(new["gemm_ratio_vs_openblas"].items()):
         was = base["gemm_ratio_vs_openblas"].get(name)
         change = (now - was) / was if was else 0.0
-        bad = was is not None and change < -RATIO_TOLERANCE
-        print(f"{'gemm ' + name:44} {was or 0:>16.3f} {now:>16.3f} {change:>+8.1%}  {'REGRESSION' if bad else 'ok'}")
+        # 2-thread scaling needs the second core free: another process on it
+        # halves the figure, so it is reported, not gated.
+        informational = "2T/1T" in name
+        bad = was is not None and change < -RATIO_TOLERANCE and not informational
+        verdict = "info" if informational else ("REGRESSION" if bad else "ok")
+        print(f"{'gemm ' + name:44} {was or 0:>16.3f} {now:>16.3f} {change:>+8.1%}  {verdict}")
         if bad:
             failures.append(f"GEMM ratio {name}: {was:.3f} -> {now:.3f} ({change:+.1%} < -{RATIO_TOLERANCE:.0%})")
     for name, now in sorted(new["allocations_per_step"].items()):
