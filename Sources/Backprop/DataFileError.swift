@@ -58,12 +58,7 @@ public struct DataFileError: Error, Sendable, Equatable, CustomStringConvertible
 
     /// `file:line:column: message`, on one line.
     public var description: String {
-        var location = file
-        if let line {
-            location += ":\(line)"
-            if let column { location += ":\(column)" }
-        }
-        return "\(location): \(message)"
+        "\(fileLocation(file, line: line, column: column)): \(message)"
     }
 
     /// The message without the location.
@@ -106,6 +101,14 @@ public struct DataFileError: Error, Sendable, Equatable, CustomStringConvertible
         let shown = names.prefix(12).map(quoted).joined(separator: ", ")
         return names.count > 12 ? shown + ", … (\(names.count) in all)" : shown
     }
+}
+
+/// `file`, `file:line` or `file:line:column`: where a data or model file
+/// error sits, in the form compilers and editors understand.
+func fileLocation(_ file: String, line: Int?, column: Int?) -> String {
+    guard let line else { return file }
+    guard let column else { return "\(file):\(line)" }
+    return "\(file):\(line):\(column)"
 }
 
 /// `"text"`, with quotes and control characters escaped and long text cut,

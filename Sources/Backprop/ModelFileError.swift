@@ -56,11 +56,7 @@ public struct ModelFileError: Error, Sendable, Equatable, CustomStringConvertibl
 
     /// One line: location, then the message.
     public var description: String {
-        var location = file
-        if let line {
-            location += ":\(line)"
-            if let column { location += ":\(column)" }
-        }
+        var location = fileLocation(file, line: line, column: column)
         if let field { location += ": field \(field)" }
         return "\(location): \(message)"
     }
