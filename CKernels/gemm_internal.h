@@ -91,6 +91,8 @@ typedef void (*bp_skernel2_fn)(size_t kc, const float *a0, const float *a1,
 
 /* One set of kernels: the dispatch table holds the best, the AVX2 and the
  * portable set. kernel2 may be NULL. */
+#include "mlp_internal.h"
+
 typedef struct bp_gemm_kernels {
     const char *name;
     bp_dkernel_fn dkernel;
@@ -99,6 +101,9 @@ typedef struct bp_gemm_kernels {
     bp_skernel_fn skernel;
     bp_skernel2_fn skernel2;
     bp_spack_fn spack_a, spack_b;
+    /* the narrow-network engine built for the same CPU level (mlp_internal.h) */
+    bp_narrow_d_fn narrow_d;
+    bp_narrow_s_fn narrow_s;
 } bp_gemm_kernels;
 
 /* The kernels every GEMM without an explicit choice uses (checked once,

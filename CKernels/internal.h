@@ -112,6 +112,14 @@ void bp_gsl_prepare(void);
 
 
 #include "bp_loss.h"
+/* A probability clamped to [BP_PROB_EPSILON, 1 − BP_PROB_EPSILON] before
+ * its logarithm (bp_loss.h). */
+static inline double bp_clamp_prob(double p) {
+    if (p < BP_PROB_EPSILON) return BP_PROB_EPSILON;
+    if (p > 1.0 - BP_PROB_EPSILON) return 1.0 - BP_PROB_EPSILON;
+    return p;
+}
+
 /* The fused output losses computed from the activations the forward pass
  * already has (loss_tmpl.h); unchecked, for the network engine. */
 void bp_loss_fused_outputs_d(bp_loss kind, size_t n, size_t k, const double *Z, const double *A,

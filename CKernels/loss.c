@@ -9,12 +9,6 @@
 #include "bp_loss.h"
 #include "internal.h"
 
-static double clamp_prob(double p) {
-    if (p < BP_PROB_EPSILON) return BP_PROB_EPSILON;
-    if (p > 1.0 - BP_PROB_EPSILON) return 1.0 - BP_PROB_EPSILON;
-    return p;
-}
-
 static int valid_loss(bp_loss kind) {
     return kind >= BP_LOSS_MSE && kind <= BP_LOSS_SOFTMAX_CCE;
 }

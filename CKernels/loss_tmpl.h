@@ -52,7 +52,7 @@ bp_status L_COMPUTE(bp_loss kind, size_t n, size_t k,
         break;
     case BP_LOSS_BCE:
         for (size_t i = 0; i < count; i++) {
-            double pc = clamp_prob(p[i]);
+            double pc = bp_clamp_prob(p[i]);
             total -= y[i] * log(pc) + (1.0 - y[i]) * log1p(-pc);
             if (grad) grad[i] = (R)((pc - y[i]) / (pc * (1.0 - pc)) * scale_elem);
         }
@@ -69,7 +69,7 @@ bp_status L_COMPUTE(bp_loss kind, size_t n, size_t k,
         break;
     case BP_LOSS_CCE:
         for (size_t i = 0; i < count; i++) {
-            double pc = clamp_prob(p[i]);
+            double pc = bp_clamp_prob(p[i]);
             if (y[i] != 0.0) total -= y[i] * log(pc);
             if (grad) grad[i] = (R)(-y[i] / pc * scale_row);
         }
@@ -113,7 +113,7 @@ bp_status L_LABELS(bp_loss kind, size_t n, size_t k,
         const R *z = pred + r * k;
         size_t c = labels[r];
         if (kind == BP_LOSS_CCE) {
-            double pc = clamp_prob(z[c]);
+            double pc = bp_clamp_prob(z[c]);
             total -= log(pc);
             if (grad) {
                 for (size_t j = 0; j < k; j++) grad[r * k + j] = (R)0;

@@ -14,22 +14,7 @@
 #include "bp_update.h"
 #include "internal.h"
 #include "gemm_internal.h"
-
-/* Networks whose every width is at most TINY_WIDTH run as plain loops on
- * batches of at most TINY_ROWS rows (mlp_tmpl.h). */
-enum { TINY_WIDTH = 8, TINY_ROWS = 16 };
-
-/* The precision-free description of a network. */
-typedef struct mlp_layout {
-    size_t n_layers;
-    bp_layer_spec *layers;
-    bp_loss loss;
-    int on_logits;          /* the loss reads Z_L (fused) rather than A_L */
-    int tiny;               /* every width ≤ TINY_WIDTH: plain loops */
-    size_t max_rows;
-    size_t n_params;
-    size_t *w_off, *b_off;  /* offsets of W_l and b_l in the parameter vector */
-} mlp_layout;
+#include "mlp_internal.h"
 
 static void mlp_layout_free(mlp_layout *y) {
     free(y->layers);
@@ -71,6 +56,19 @@ static bp_status mlp_layout_init(mlp_layout *y, size_t n_layers, const bp_layer_
             __builtin_add_overflow(activations, t, &activations))
             return BP_ERR_SIZE_OVERFLOW;
     }
+    /* Narrow networks: the narrow engine's scratch (narrow_tmpl.h): input
+     * chunk, Z, A and E chunks per layer, targets, two delta buffers. Widths
+     * are ≤ BP_NARROW_WIDTH, so nothing here can overflow. */
+    int narrow = 1;
+    for (size_t l = 0; l < n_layers; l++)
+        if (layers[l].n_in > BP_NARROW_WIDTH || layers[l].n_out > BP_NARROW_WIDTH) narrow = 0;
+    size_t narrow_elems = 0;
+    if (narrow) {
+        if (n_layers > SIZE_MAX / (4 * BP_NARROW_WIDTH * BP_NARROW_CHUNK)) return BP_ERR_SIZE_OVERFLOW;
+        narrow_elems = layers[0].n_in * BP_NARROW_CHUNK;
+        for (size_t l = 0; l < n_layers; l++) narrow_elems += 3 * layers[l].n_out * BP_NARROW_CHUNK;
+        narrow_elems += (layers[n_layers - 1].n_out + 2 * BP_NARROW_WIDTH) * BP_NARROW_CHUNK;
+    }
     size_t x_len, y_len, total;
     if (bp_mul_overflows(max_rows, layers[0].n_in, &x_len) ||
         bp_mul_overflows(max_rows, layers[n_layers - 1].n_out, &y_len) ||
@@ -78,11 +76,12 @@ static bp_status mlp_layout_init(mlp_layout *y, size_t n_layers, const bp_layer_
         __builtin_add_overflow(total, x_len, &total) ||
         __builtin_add_overflow(total, y_len, &total) ||
         __builtin_add_overflow(total, n_params, &total) ||
+        __builtin_add_overflow(total, narrow_elems, &total) ||
         total > SIZE_MAX / elem_size / 2 || max_rows > SIZE_MAX / sizeof(size_t) / 2)
         return BP_ERR_SIZE_OVERFLOW;
 
     y->layers = malloc(n_layers * sizeof *y->layers);
-    y->w_off = malloc(2 * n_layers * sizeof(size_t));
+    y->w_off = malloc(3 * n_layers * sizeof(size_t));
     if (y->layers == NULL || y->w_off == NULL) {
         mlp_layout_free(y);
         return BP_ERR_NO_MEMORY;
@@ -91,16 +90,17 @@ static bp_status mlp_layout_init(mlp_layout *y, size_t n_layers, const bp_layer_
     y->n_layers = n_layers;
     y->loss = loss;
     y->on_logits = loss == BP_LOSS_BCE_LOGITS || loss == BP_LOSS_SOFTMAX_CCE;
-    y->tiny = 1;
-    for (size_t l = 0; l < n_layers; l++)
-        if (layers[l].n_in > TINY_WIDTH || layers[l].n_out > TINY_WIDTH) y->tiny = 0;
+    y->narrow = narrow;
+    y->narrow_elems = narrow_elems;
     y->max_rows = max_rows;
     y->n_params = n_params;
     y->b_off = y->w_off + n_layers;
-    size_t offset = 0;
+    y->chunk_off = y->w_off + 2 * n_layers;
+    size_t offset = 0, chunk = layers[0].n_in * BP_NARROW_CHUNK;
     for (size_t l = 0; l < n_layers; l++) {
         y->w_off[l] = offset; offset += layers[l].n_in * layers[l].n_out;
         y->b_off[l] = offset; offset += layers[l].n_out;
+        y->chunk_off[l] = chunk; chunk += 3 * layers[l].n_out * BP_NARROW_CHUNK;
     }
     *elements = total;
     return BP_OK;
@@ -145,6 +145,10 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
     return BP_OK;
 }
 
+/* Parameter vectors up to this length are updated by a plain loop
+ * (mlp_tmpl.h's finish_step) rather than through GSL. */
+enum { SMALL_UPDATE = 64 };
+
 #define R double
 #define MLP bp_mlp
 #define PUB(name) bp_mlp_##name
@@ -157,6 +161,7 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
 #define DIRECT_FWD bp_dense_forward_direct_d
 #define DIRECT_BWD bp_dense_backward_direct_d
 #define LOSS_FUSED bp_loss_fused_outputs_d
+#define NARROW narrow_d
 #include "mlp_tmpl.h"
 #undef R
 #undef MLP
@@ -170,6 +175,7 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
 #undef DIRECT_FWD
 #undef DIRECT_BWD
 #undef LOSS_FUSED
+#undef NARROW
 
 #define R float
 #define MLP bp_mlp_f32
@@ -183,4 +189,5 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
 #define DIRECT_FWD bp_dense_forward_direct_s
 #define DIRECT_BWD bp_dense_backward_direct_s
 #define LOSS_FUSED bp_loss_fused_outputs_s
+#define NARROW narrow_s
 #include "mlp_tmpl.h"

@@ -11,6 +11,8 @@
  *   DIRECT_FWD, DIRECT_BWD                          the dense kernels' unchecked
  *                                                   direct path for tiny layers
  *   LOSS_FUSED                                      fused output loss from A
+ *   NARROW                                          the dispatch table's narrow
+ *                                                   engine member (narrow_d, narrow_s)
  *
  * Each layer runs through the fused dense kernels (bp_dense.h): bias and
  * activation in the GEMM epilogue on the way forward, the activation
@@ -18,12 +20,13 @@
  * layers. Arguments are validated once per call, here; the layout and the
  * shared checks live in mlp.c.
  *
- * Tiny networks on small batches (every width ≤ TINY_WIDTH and at most
- * TINY_ROWS rows, e.g. seed 03's 2-2-2-2 half adder trained one sample at a
- * time) skip even the dense kernels' argument checks: their layers run as
- * plain loops straight over the workspace, because at that size the checks
- * would cost more than the arithmetic. Larger batches of the same network
- * go through the dense kernels, whose blocked GEMM wins there.
+ * Narrow networks (every width ≤ BP_NARROW_WIDTH, e.g. seed 01's 2-4-3-1 or
+ * seed 03's 2-2-2-2) train through the narrow engine (narrow_tmpl.h): a
+ * whole step on chunks of samples held feature-major, vectorised across
+ * samples, instead of a chain of GEMMs with k, n ≤ 8. Their forward and
+ * gradient calls on at most BP_TINY_ROWS rows skip even the dense kernels'
+ * argument checks and run as plain loops over the workspace; larger batches
+ * of those calls go through the dense kernels.
  */
 
 struct MLP {
@@ -33,6 +36,7 @@ struct MLP {
     R *Xg, *Yg;                 /* gathered batch inputs and targets */
     size_t *Lg;                 /* gathered labels */
     R *grad;                    /* gradient buffer for train_step */
+    R *narrow;                  /* the narrow engine's scratch (narrow networks) */
     void *block;                /* the single allocation behind the buffers */
 };
 
@@ -69,6 +73,7 @@ bp_status PUB(create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss
     m->Xg = cursor; cursor += max_rows * layers[0].n_in;
     m->Yg = cursor; cursor += max_rows * layers[n_layers - 1].n_out;
     m->grad = cursor; cursor += layout.n_params;
+    m->narrow = cursor; cursor += layout.narrow_elems;
     m->Lg = (size_t *)(void *)cursor;
     *out = m;
     return BP_OK;
@@ -105,7 +110,7 @@ bp_status PUB(parameter_count)(const MLP *m, size_t *count) {
 /* Z_l = A_{l−1}·W_l + b_l, A_l = f_l(Z_l) for every layer. */
 static bp_status P(forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx) {
     const mlp_layout *y = &m->layout;
-    if (y->tiny && rows <= TINY_ROWS) {
+    if (y->narrow && rows <= BP_TINY_ROWS) {
         for (size_t l = 0; l < y->n_layers; l++) {
             const bp_layer_spec *s = &y->layers[l];
             DIRECT_FWD(s->act, (R)s->param, rows, s->n_in, s->n_out, l == 0 ? X : m->A[l - 1],
@@ -135,7 +140,7 @@ static bp_status P(backward)(MLP *m, const R *params, size_t rows, const R *X, s
         const R *in = l == 0 ? X : m->A[l - 1];
         size_t ld = l == 0 ? ldx : s->n_in;
         R *down = l == 0 ? dX : m->dA[l - 1];
-        if (y->tiny && rows <= TINY_ROWS) {
+        if (y->narrow && rows <= BP_TINY_ROWS) {
             DIRECT_BWD(s->act, (R)s->param, rows, s->n_in, s->n_out, in, ld, params + y->w_off[l],
                        s->n_out, m->Z[l], m->A[l], dA, m->dZ[l], grad + y->w_off[l],
                        grad + y->b_off[l], down);
@@ -218,6 +223,26 @@ static int P(all_finite)(size_t n, const R *x) {
     return acc == (R)0;
 }
 
+/* The end of a training step once m->grad and *loss hold the batch's
+ * gradient and loss: the divergence checks and the SGD update. */
+static bp_status P(finish_step)(MLP *m, R *params, double learning_rate, const double *loss,
+                                int *diverged) {
+    size_t n = m->layout.n_params;
+    *diverged = 0;
+    if (!isfinite(*loss) || !P(all_finite)(n, m->grad)) { *diverged = 1; return BP_OK; }
+    if (n <= SMALL_UPDATE) {
+        /* A few dozen parameters (online learning of a tiny network): a
+         * plain loop, as GSL's daxpy would compute it, without the cost of
+         * the call chain and its checks, which is larger than the update. */
+        const R eta = (R)learning_rate;
+        for (size_t i = 0; i < n; i++) params[i] += -eta * m->grad[i];
+    } else {
+        BP_TRY(SGD(n, (R)learning_rate, m->grad, params));
+    }
+    if (!P(all_finite)(n, params)) *diverged = 2;
+    return BP_OK;
+}
+
 bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
                           const size_t *labels_all, const size_t *indices, size_t start,
                           size_t rows, double learning_rate, double *loss, int *diverged) {
@@ -233,6 +258,17 @@ bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R
     if (params == NULL || loss == NULL || diverged == NULL || X_all == NULL) return BP_ERR_NULL_POINTER;
     BP_TRY(mlp_check_targets(Y_all, labels_all));
     BP_TRY(mlp_check_labels(labels_all, indices, start, rows, k));
+
+    if (y->narrow) {
+        /* The narrow engine reads the rows through `indices` itself. */
+        const size_t *idx = indices ? indices + start : NULL;
+        bp_exec_kernels(m->exec)->NARROW(y, params, rows,
+                                         X_all + (indices ? 0 : start * ldx), ldx,
+                                         Y_all ? Y_all + (indices ? 0 : start * k) : NULL,
+                                         labels_all ? labels_all + (indices ? 0 : start) : NULL,
+                                         idx, m->narrow, loss, m->grad);
+        return P(finish_step)(m, params, learning_rate, loss, diverged);
+    }
 
     const R *X = X_all + (indices ? 0 : start * ldx);
     const R *Y = Y_all ? Y_all + (indices ? 0 : start * k) : NULL;
@@ -255,11 +291,7 @@ bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R
     const R *dA;
     BP_TRY(P(forward)(m, params, rows, X, ld));
     BP_TRY(P(output_loss)(m, rows, Y, labels, loss, 1, &dA));
-    *diverged = 0;
     if (!isfinite(*loss)) { *diverged = 1; return BP_OK; }
     BP_TRY(P(backward)(m, params, rows, X, ld, dA, m->grad, NULL));
-    if (!P(all_finite)(y->n_params, m->grad)) { *diverged = 1; return BP_OK; }
-    BP_TRY(SGD(y->n_params, (R)learning_rate, m->grad, params));
-    if (!P(all_finite)(y->n_params, params)) *diverged = 2;
-    return BP_OK;
+    return P(finish_step)(m, params, learning_rate, loss, diverged);
 }

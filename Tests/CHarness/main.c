@@ -12,6 +12,8 @@ int run_gemm_fast_tests(void);
 int run_exec_tests(void);
 int run_dense_tests(void);
 int run_float_tests(void);
+/* The vectorisable exp and log of the narrow engine (test_vexp.c). */
+int run_vexp_tests(void);
 
 int main(void)
 {
@@ -31,5 +33,6 @@ int main(void)
     failed += run_exec_tests();
     failed += run_dense_tests();
     failed += run_float_tests();
+    failed += run_vexp_tests();
     return failed == 0 ? 0 : 1;
 }

@@ -1052,6 +1052,144 @@ static void test_train_step_one_sample_at_a_time(void **state)
     bp_mlp_free(full);
 }
 
+/* ---- 7. the narrow engine ---------------------------------------------------------------------- */
+
+/*
+ * Networks whose widths are all ≤ 8 train through the narrow engine
+ * (narrow_tmpl.h: chunks of 64 samples, feature-major, loops across
+ * samples; batches under 4 rows one sample at a time), while
+ * bp_mlp_gradient still runs the dense kernels (or, for ≤ 16 rows, the
+ * direct loops): two independent computations of the same gradient. With
+ * lr = 1 a step leaves p0 − g, so (p0 − p1) recovers the step's gradient to
+ * within an ulp of |p0| (~2e−16 here).
+ *
+ * Tolerance 1e−12 of max|g| (norm-wise) for the gradient and 1e−13 for the
+ * loss: the two differ in summation order (lanes of 8 and chunks of 64
+ * against the GEMM's blocking), in exp and log (vexp.h is within 2 ulp of
+ * libm) and in the sigmoid derivative (e/(1 + e)² against σ·(1 − σ), up to
+ * ~60 ulp apart for z < 4), each a few 1e−15 of the gradient's scale at these
+ * sizes. A wrong delta, a missing row or a mis-scaled loss is off by far more.
+ *
+ * Every activation (softmax also as a hidden layer) and every loss, dense
+ * targets and labels, rows that exercise one-sample batches (1–3), partial
+ * chunks (17, 65, 150) and exact ones (64), contiguous and permuted rows;
+ * and the portable, AVX2 and default (AVX-512 where present) builds of the
+ * engine against each other, through bp_exec contexts.
+ */
+static const net_cfg NARROW_NETS[] = {
+    {"narrow 2-4-3-1 relu/relu/sigmoid BCE_LOGITS", 3,
+     {L_(2, 4, BP_ACT_RELU), L_(4, 3, BP_ACT_RELU), L_(3, 1, BP_ACT_SIGMOID)},
+     BP_LOSS_BCE_LOGITS, 0},
+    {"narrow 2-3-3 sigmoid/softmax SOFTMAX_CCE labels", 2,
+     {L_(2, 3, BP_ACT_SIGMOID), L_(3, 3, BP_ACT_SOFTMAX)}, BP_LOSS_SOFTMAX_CCE, 1},
+    {"narrow 2-2-2-2 sigmoid MSE", 3,
+     {L_(2, 2, BP_ACT_SIGMOID), L_(2, 2, BP_ACT_SIGMOID), L_(2, 2, BP_ACT_SIGMOID)},
+     BP_LOSS_MSE, 0},
+    {"narrow 3-5-4 tanh/softmax SOFTMAX_CCE dense", 2,
+     {L_(3, 5, BP_ACT_TANH), L_(5, 4, BP_ACT_SOFTMAX)}, BP_LOSS_SOFTMAX_CCE, 0},
+    {"narrow 4-6-3 leaky/identity MSE", 2, {LEAKY_(4, 6), L_(6, 3, BP_ACT_IDENTITY)},
+     BP_LOSS_MSE, 0},
+    {"narrow 3-8-5 sigmoid/sigmoid BCE", 2,
+     {L_(3, 8, BP_ACT_SIGMOID), L_(8, 5, BP_ACT_SIGMOID)}, BP_LOSS_BCE, 0},
+    {"narrow 5-7-4 relu/softmax CCE labels", 2,
+     {L_(5, 7, BP_ACT_RELU), L_(7, 4, BP_ACT_SOFTMAX)}, BP_LOSS_CCE, 1},
+    {"narrow 4-5-3 tanh/softmax CCE dense", 2,
+     {L_(4, 5, BP_ACT_TANH), L_(5, 3, BP_ACT_SOFTMAX)}, BP_LOSS_CCE, 0},
+    {"narrow 3-4-2 softmax/sigmoid BCE_LOGITS", 2,
+     {L_(3, 4, BP_ACT_SOFTMAX), L_(4, 2, BP_ACT_SIGMOID)}, BP_LOSS_BCE_LOGITS, 0},
+    {"narrow 8-8-8-8 tanh/leaky/identity MSE", 3,
+     {L_(8, 8, BP_ACT_TANH), LEAKY_(8, 8), L_(8, 8, BP_ACT_IDENTITY)}, BP_LOSS_MSE, 0},
+};
+
+#define NARROW_GRAD_TOL 1e-12
+#define NARROW_LOSS_TOL 1e-13
+
+/* One lr = 1 step through `ex` on rows[start .. start+rows) (through a
+ * permutation when perm != NULL); the new parameters into p1, the loss out. */
+static void narrow_step(const net_cfg *c, bp_mlp *m, const bp_exec *ex, const batch *all,
+                        const size_t *perm, size_t start, size_t rows, const double *p0,
+                        double *p1, size_t n, double *loss)
+{
+    memcpy(p1, p0, n * sizeof *p1);
+    int d = -1;
+    H_OK(bp_mlp_set_exec(m, ex));
+    H_OK(bp_mlp_train_step(m, p1, all->X, all->ldx, targets_Y(c, all), targets_lab(c, all),
+                           perm, start, rows, 1.0, loss, &d));
+    H_EXPECT(d == 0, "%s, %zu rows: diverged = %d", c->name, rows, d);
+}
+
+static void check_narrow(const net_cfg *c, uint64_t seed)
+{
+    static const size_t ROWS[] = {1, 2, 3, 4, 17, 64, 65, 150};
+    const size_t N = 160, ni = n_in0(c), k = n_out_last(c);
+    h_rng r;
+    h_seed(&r, seed);
+    layout o = make_layout(c);
+    batch all;
+    make_batch(&r, c, N, ni + 1, &all);
+    double *p0 = h_alloc(o.total), *p1 = h_alloc(o.total), *q = h_alloc(o.total);
+    double *g = h_alloc(o.total), *step = h_alloc(o.total);
+    double *Xc = h_alloc(N * ni), *Yc = h_alloc(N * k);
+    size_t *labc = malloc(N * sizeof *labc), perm[160];
+    for (size_t i = 0; i < N; i++) perm[i] = (i * 97 + 13) % N;   /* a fixed permutation */
+    fill_params(&r, c, &o, p0);
+    bp_mlp *m = create(c, N);
+    bp_exec *portable = NULL, *avx2 = NULL;
+    H_OK(bp_exec_create_with(1, BP_EXEC_PORTABLE, &portable));
+    H_OK(bp_exec_create_with(1, BP_EXEC_AVX2, &avx2));
+    for (size_t t = 0; t < sizeof ROWS / sizeof ROWS[0]; t++)
+        for (int permuted = 0; permuted < 2; permuted++) {
+            size_t rows = ROWS[t], start = permuted ? 5 : N - rows;
+            /* the reference: bp_mlp_gradient on the same rows, copied */
+            for (size_t i = 0; i < rows; i++) {
+                size_t src = permuted ? perm[start + i] : start + i;
+                memcpy(Xc + i * ni, all.X + src * all.ldx, ni * sizeof *Xc);
+                memcpy(Yc + i * k, all.Y + src * k, k * sizeof *Yc);
+                labc[i] = all.lab[src];
+            }
+            double Lg = h_nan(), Ls = h_nan();
+            H_OK(bp_mlp_set_exec(m, NULL));
+            H_OK(bp_mlp_gradient(m, p0, rows, Xc, ni, c->labels ? NULL : Yc,
+                                 c->labels ? labc : NULL, &Lg, g, NULL));
+            narrow_step(c, m, NULL, &all, permuted ? perm : NULL, start, rows, p0, p1, o.total,
+                        &Ls);
+            for (size_t i = 0; i < o.total; i++) step[i] = p0[i] - p1[i];
+            double scale = h_max_abs(g, o.total);
+            H_EXPECT(scale > 1e-6, "%s, %zu rows: gradient (nearly) zero", c->name, rows);
+            double e = rel_err(step, g, o.total);
+            H_EXPECT(e <= NARROW_GRAD_TOL, "%s, %zu rows%s: step gradient differs from "
+                     "bp_mlp_gradient by %.3g of max|g| = %.3g", c->name, rows,
+                     permuted ? " (permuted)" : "", e, scale);
+            H_EXPECT(fabs(Ls - Lg) <= NARROW_LOSS_TOL * fabs(Lg), "%s, %zu rows: step loss "
+                     "%.17g, bp_mlp_gradient's %.17g", c->name, rows, Ls, Lg);
+            /* the other builds of the engine agree with the default one */
+            const bp_exec *others[2] = {portable, avx2};
+            for (int x = 0; x < 2; x++) {
+                double Lx = h_nan();
+                narrow_step(c, m, others[x], &all, permuted ? perm : NULL, start, rows, p0, q,
+                            o.total, &Lx);
+                for (size_t i = 0; i < o.total; i++) q[i] = p0[i] - q[i];
+                double ex = rel_err(q, step, o.total);
+                H_EXPECT(ex <= NARROW_GRAD_TOL && fabs(Lx - Ls) <= NARROW_LOSS_TOL * fabs(Ls),
+                         "%s, %zu rows: the %s build differs from the default one by %.3g "
+                         "(gradient), losses %.17g and %.17g", c->name, rows,
+                         x == 0 ? "portable" : "AVX2", ex, Lx, Ls);
+            }
+        }
+    bp_exec_free(portable);
+    bp_exec_free(avx2);
+    bp_mlp_free(m);
+    free(p0); free(p1); free(q); free(g); free(step); free(Xc); free(Yc); free(labc);
+    free_batch(&all);
+}
+
+static void test_narrow_engine_matches_gradient(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof NARROW_NETS / sizeof NARROW_NETS[0]; t++)
+        check_narrow(&NARROW_NETS[t], 9701 + t);
+}
+
 /* ---- 6. argument errors ------------------------------------------------------------------------- */
 
 #define SENT 1234.5
@@ -1416,6 +1554,7 @@ int run_mlp_tests(void)
         cmocka_unit_test(test_train_step_with_indices),
         cmocka_unit_test(test_train_step_divergence),
         cmocka_unit_test(test_train_step_one_sample_at_a_time),
+        cmocka_unit_test(test_narrow_engine_matches_gradient),
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_forward_backward_errors),
         cmocka_unit_test(test_train_step_errors),

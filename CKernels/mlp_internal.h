@@ -1,0 +1,79 @@
+/*
+ * mlp_internal.h — the precision-free description of a network that the
+ * network engine (mlp.c) and the narrow-network engine (narrow.c and its
+ * SIMD builds) share. Not part of the API.
+ */
+#ifndef BP_MLP_INTERNAL_H
+#define BP_MLP_INTERNAL_H
+
+#include <stddef.h>
+#include "bp_mlp.h"
+
+/* Networks whose every width is at most BP_NARROW_WIDTH are "narrow":
+ * their training steps run through the narrow engine (narrow_tmpl.h),
+ * BP_NARROW_CHUNK samples at a time; their forward and gradient calls on
+ * batches of at most BP_TINY_ROWS rows run as plain loops (mlp_tmpl.h). */
+enum { BP_NARROW_WIDTH = 8, BP_NARROW_CHUNK = 64, BP_TINY_ROWS = 16 };
+/* Narrow batches of fewer rows than this go through the engine one sample
+ * at a time (scalar loops over units instead of loops across samples). */
+enum { BP_NARROW_ONLINE_ROWS = 4 };
+
+typedef struct mlp_layout {
+    size_t n_layers;
+    bp_layer_spec *layers;
+    bp_loss loss;
+    int on_logits;          /* the loss reads Z_L (fused) rather than A_L */
+    int narrow;             /* every width ≤ BP_NARROW_WIDTH */
+    size_t max_rows;
+    size_t n_params;
+    size_t *w_off, *b_off;  /* offsets of W_l and b_l in the parameter vector */
+    /* Narrow networks only: offsets, in elements of the narrow engine's
+     * scratch, of layer l's chunk of Z (then A and E right after it), and
+     * the scratch's total size (0 for other networks). */
+    size_t *chunk_off;
+    size_t narrow_elems;
+} mlp_layout;
+
+/*
+ * The narrow engine: the mean loss of a batch and its gradient with respect
+ * to every parameter, for a narrow network, computed BP_NARROW_CHUNK
+ * samples at a time in feature-major order (one contiguous run of samples
+ * per unit) so that every loop runs across samples, in SIMD registers.
+ *
+ * Batch row r is row `indices ? indices[r] : r` of X (leading dimension
+ * ldx), of Y (k columns) or of labels (exactly one of Y and labels is
+ * given). `scratch` holds y->narrow_elems elements. grad is overwritten
+ * (params layout); *loss receives the batch loss in double. Unchecked: the
+ * caller (bp_mlp_train_step) has validated everything.
+ */
+typedef void (*bp_narrow_d_fn)(const mlp_layout *y, const double *params, size_t rows,
+                               const double *X, size_t ldx, const double *Y,
+                               const size_t *labels, const size_t *indices,
+                               double *scratch, double *loss, double *grad);
+typedef void (*bp_narrow_s_fn)(const mlp_layout *y, const float *params, size_t rows,
+                               const float *X, size_t ldx, const float *Y,
+                               const size_t *labels, const size_t *indices,
+                               float *scratch, double *loss, float *grad);
+
+/* The portable builds (narrow.c) and the x86-64 SIMD builds
+ * (narrow_avx2.c, narrow_avx512.c; call only where the CPU has the
+ * features: the dispatch table picks them). */
+void bp_narrow_d_portable(const mlp_layout *, const double *, size_t, const double *, size_t,
+                          const double *, const size_t *, const size_t *, double *, double *,
+                          double *);
+void bp_narrow_s_portable(const mlp_layout *, const float *, size_t, const float *, size_t,
+                          const float *, const size_t *, const size_t *, float *, double *,
+                          float *);
+void bp_narrow_d_avx2(const mlp_layout *, const double *, size_t, const double *, size_t,
+                      const double *, const size_t *, const size_t *, double *, double *,
+                      double *);
+void bp_narrow_s_avx2(const mlp_layout *, const float *, size_t, const float *, size_t,
+                      const float *, const size_t *, const size_t *, float *, double *, float *);
+void bp_narrow_d_avx512(const mlp_layout *, const double *, size_t, const double *, size_t,
+                        const double *, const size_t *, const size_t *, double *, double *,
+                        double *);
+void bp_narrow_s_avx512(const mlp_layout *, const float *, size_t, const float *, size_t,
+                        const float *, const size_t *, const size_t *, float *, double *,
+                        float *);
+
+#endif /* BP_MLP_INTERNAL_H */

@@ -1,0 +1,442 @@
+/*
+ * narrow_tmpl.h — the narrow-network engine (mlp_internal.h), written once
+ * and included once per precision by narrow.c (portable), narrow_avx2.c and
+ * narrow_avx512.c (the same source compiled for wider vectors). No include
+ * guard on purpose. Before each inclusion the including file defines:
+ *
+ *   R         element type (double, float)
+ *   P(name)   private names (name##_d, name##_s)
+ *   N_ENTRY   the entry point to define (bp_narrow_d_avx2, ...)
+ *   VEXP      the vectorisable exp of vexp.h for R
+ *   TANH      libm's tanh for R
+ *   NV        lanes of the partial sums in reductions (a multiple of the
+ *             widest vector of R)
+ *
+ * Why: a network such as seed 01's 2-4-3-1 on 1000 samples is a chain of
+ * GEMMs with k, n ≤ 4. Through the blocked GEMM every layer pays packing
+ * and micro-kernel edge costs far larger than its arithmetic, and the
+ * activations run one exp call at a time. Here the whole step — forward,
+ * loss, backward — runs on a chunk of CH = BP_NARROW_CHUNK samples held
+ * feature-major in L1 (unit j of a layer is one run of CH values), so every
+ * inner loop is a loop across samples that the compiler turns into SIMD
+ * code: z_j += a_i·w_ij over the chunk, exp through VEXP, the gradient sums
+ * Σ_s a_i·dz_j as NV-lane partial sums. Per chunk and layer:
+ *
+ *   forward    Z_j = b_j + Σ_i A_i·W_ij,   A = f(Z)
+ *   output     dZ_L from the loss (fused (A − Y)·scale for the logit
+ *              losses; dL/dA ⊙ f' otherwise), loss terms in double
+ *   backward   gW_ij += Σ_s A_i·dZ_j,  gb_j += Σ_s dZ_j,
+ *              dA_i = Σ_j W_ij·dZ_j,   dZ_{l−1} = dA ⊙ f'(Z_{l−1})
+ *
+ * Summation order depends only on the batch size (chunks of CH, NV lanes),
+ * so results are reproducible run to run. They differ from the blocked
+ * path's in the last bits (other summation order; VEXP is within 2 ulp of
+ * exp): the C harness compares the two.
+ */
+
+#define CH ((size_t)BP_NARROW_CHUNK)
+
+/* Σ_s a[s]·b[s] over n ≤ CH samples: NV independent lanes (vector
+ * registers), then a scalar tail, then a fixed pairwise fold of the lanes. */
+static R P(dot)(const R *restrict a, const R *restrict b, size_t n) {
+    if (n < NV) {   /* a few samples (online learning): no lanes to fold */
+        R t = 0;
+        for (size_t s = 0; s < n; s++) t += a[s] * b[s];
+        return t;
+    }
+    R acc[NV] = { 0 };
+    size_t s = 0;
+    for (; s + NV <= n; s += NV)
+        for (size_t v = 0; v < NV; v++) acc[v] += a[s + v] * b[s + v];
+    R tail = 0;
+    for (; s < n; s++) tail += a[s] * b[s];
+    for (size_t w = NV / 2; w > 0; w /= 2)
+        for (size_t v = 0; v < w; v++) acc[v] += acc[v + w];
+    return acc[0] + tail;
+}
+
+/* Σ_s a[s] over n ≤ CH samples, in the same lanes. */
+static R P(sum)(const R *restrict a, size_t n) {
+    if (n < NV) {
+        R t = 0;
+        for (size_t s = 0; s < n; s++) t += a[s];
+        return t;
+    }
+    R acc[NV] = { 0 };
+    size_t s = 0;
+    for (; s + NV <= n; s += NV)
+        for (size_t v = 0; v < NV; v++) acc[v] += a[s + v];
+    R tail = 0;
+    for (; s < n; s++) tail += a[s];
+    for (size_t w = NV / 2; w > 0; w /= 2)
+        for (size_t v = 0; v < w; v++) acc[v] += acc[v + w];
+    return acc[0] + tail;
+}
+
+/* A = f(Z) on n units × cs samples (unit j at offset j·CH). Sigmoid units
+ * also keep E = e^(−|z|), from which their derivative and the logit loss
+ * follow without another exp. */
+static void P(activate)(bp_activation act, R param, size_t n, size_t cs,
+                        const R *restrict Z, R *restrict A, R *restrict E) {
+    if (act == BP_ACT_SOFTMAX) {
+        /* Row-wise over units, vectorised across samples: subtract the
+         * maximum so every exponent is ≤ 0 and the sum is ≥ 1. */
+        R mx[CH], sum[CH];
+        for (size_t s = 0; s < cs; s++) { mx[s] = Z[s]; sum[s] = 0; }
+        for (size_t j = 1; j < n; j++)
+            for (size_t s = 0; s < cs; s++) mx[s] = Z[j * CH + s] > mx[s] ? Z[j * CH + s] : mx[s];
+        for (size_t j = 0; j < n; j++)
+            for (size_t s = 0; s < cs; s++) {
+                R e = VEXP(Z[j * CH + s] - mx[s]);
+                A[j * CH + s] = e;
+                sum[s] += e;
+            }
+        for (size_t j = 0; j < n; j++)
+            for (size_t s = 0; s < cs; s++) A[j * CH + s] /= sum[s];
+        return;
+    }
+    for (size_t j = 0; j < n; j++) {
+        const R *z = Z + j * CH;
+        R *a = A + j * CH, *ej = E + j * CH;
+        switch (act) {
+        case BP_ACT_IDENTITY:
+            for (size_t s = 0; s < cs; s++) a[s] = z[s];
+            break;
+        case BP_ACT_RELU:
+            for (size_t s = 0; s < cs; s++) a[s] = z[s] > (R)0 ? z[s] : (R)0;
+            break;
+        case BP_ACT_LEAKY_RELU:
+            for (size_t s = 0; s < cs; s++) a[s] = z[s] > (R)0 ? z[s] : param * z[s];
+            break;
+        case BP_ACT_SIGMOID:
+            /* 1/(1 + e^−z) for z ≥ 0, e^z/(1 + e^z) below: only e^(−|z|) ≤ 1
+             * is ever formed (as bp_sigmoid does). */
+            for (size_t s = 0; s < cs; s++) {
+                R e = VEXP(-ABS(z[s]));
+                ej[s] = e;
+                a[s] = (z[s] >= (R)0 ? (R)1 : e) / ((R)1 + e);
+            }
+            break;
+        case BP_ACT_TANH:
+            for (size_t s = 0; s < cs; s++) a[s] = TANH(z[s]);
+            break;
+        case BP_ACT_SOFTMAX:
+            break;
+        }
+    }
+}
+
+/* D ← D ⊙ f'(Z) on n units × cs samples, in place: D holds dL/dA on entry,
+ * dL/dZ on return. (In place and restrict-qualified, so the loops vectorise
+ * without a run-time overlap check.) */
+static void P(derive)(bp_activation act, R param, size_t n, size_t cs, const R *restrict Z,
+                      const R *restrict A, const R *restrict E, R *restrict D) {
+    if (act == BP_ACT_SOFTMAX) {
+        /* dz = s ⊙ (da − ⟨da, s⟩) per sample (the softmax Jacobian). */
+        R dot[CH];
+        for (size_t s = 0; s < cs; s++) dot[s] = 0;
+        for (size_t j = 0; j < n; j++)
+            for (size_t s = 0; s < cs; s++) dot[s] += D[j * CH + s] * A[j * CH + s];
+        for (size_t j = 0; j < n; j++)
+            for (size_t s = 0; s < cs; s++) D[j * CH + s] = A[j * CH + s] * (D[j * CH + s] - dot[s]);
+        return;
+    }
+    for (size_t j = 0; j < n; j++) {
+        const R *z = Z + j * CH, *a = A + j * CH, *ej = E + j * CH;
+        R *d = D + j * CH;
+        switch (act) {
+        case BP_ACT_IDENTITY:
+            break;
+        case BP_ACT_RELU:
+            for (size_t s = 0; s < cs; s++) d[s] = z[s] > (R)0 ? d[s] : (R)0;
+            break;
+        case BP_ACT_LEAKY_RELU:
+            for (size_t s = 0; s < cs; s++) d[s] = z[s] > (R)0 ? d[s] : param * d[s];
+            break;
+        case BP_ACT_SIGMOID:
+            /* σ'(z) = e/(1 + e)² with e = e^(−|z|) from the forward pass:
+             * symmetric in z, no cancellation anywhere (1 − σ would lose
+             * precision for z ≫ 0). */
+            for (size_t s = 0; s < cs; s++) {
+                R q = (R)1 + ej[s];
+                d[s] *= ej[s] / (q * q);
+            }
+            break;
+        case BP_ACT_TANH:
+            for (size_t s = 0; s < cs; s++) d[s] *= (R)1 - a[s] * a[s];
+            break;
+        case BP_ACT_SOFTMAX:
+            break;
+        }
+    }
+}
+
+/* Z = In·W + b, A = f(Z) (and E) for one layer on a chunk. */
+static void P(layer_forward)(const bp_layer_spec *sp, size_t cs, const R *restrict In,
+                             const R *restrict W, const R *restrict b, R *restrict Z,
+                             R *restrict A, R *restrict E) {
+    size_t n_in = sp->n_in, n_out = sp->n_out;
+    for (size_t j = 0; j < n_out; j++) {
+        R *restrict z = Z + j * CH;
+        const R bj = b[j], w0 = W[j];
+        for (size_t s = 0; s < cs; s++) z[s] = bj + In[s] * w0;
+        for (size_t i = 1; i < n_in; i++) {
+            const R w = W[i * n_out + j];
+            const R *restrict a = In + i * CH;
+            for (size_t s = 0; s < cs; s++) z[s] += a[s] * w;
+        }
+    }
+    P(activate)(sp->act, (R)sp->param, n_out, cs, Z, A, E);
+}
+
+/* Σ_s t[s] over n ≤ CH per-sample loss terms (double), in fixed lanes. */
+static double P(sum_terms)(const double *restrict t, size_t n) {
+    double acc[8] = { 0 };
+    size_t s = 0;
+    for (; s + 8 <= n; s += 8)
+        for (size_t v = 0; v < 8; v++) acc[v] += t[s + v];
+    double tail = 0.0;
+    for (; s < n; s++) tail += t[s];
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail;
+}
+
+/* Loss terms of a chunk (returned, in double, unscaled) and dL/dZ_L into
+ * dZ. T holds the chunk's dense targets (k × CH) or lab
+ * its labels. Every loop runs across samples (the logarithms too, through
+ * vexp.h); the per-sample terms are summed at the end in fixed lanes. */
+static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, const R *restrict A,
+                        const R *restrict E, const R *restrict T, const size_t *restrict lab, double scale,
+                        R *restrict dZ) {
+    const bp_layer_spec *sp = &y->layers[y->n_layers - 1];
+    const size_t k = sp->n_out;
+    double term[CH];
+    for (size_t s = 0; s < cs; s++) term[s] = 0.0;
+/* the target of unit j, sample s: dense, or one-hot from the labels */
+#define TGT(j, s) (lab ? (lab[s] == (j) ? 1.0 : 0.0) : (double)T[(j) * CH + (s)])
+    switch (y->loss) {
+    case BP_LOSS_BCE_LOGITS:
+        /* max(z, 0) − z·y + log(1 + e^−|z|), never overflowing; dZ = (σ(z) − y)·scale. */
+        for (size_t j = 0; j < k; j++)
+            for (size_t s = 0; s < cs; s++) {
+                double z = Z[j * CH + s], t = T[j * CH + s];
+                /* e^(−|z|) from the forward pass in double; recomputed in
+                 * double when the network is float (losses are double). */
+                double e = sizeof(R) == sizeof(double) ? (double)E[j * CH + s] : bp_vexp_d(-fabs(z));
+                term[s] += (z > 0.0 ? z : 0.0) - z * t + bp_vlog1p_d(e);
+                dZ[j * CH + s] = (R)(((double)A[j * CH + s] - t) * scale);
+            }
+        return P(sum_terms)(term, cs);
+    case BP_LOSS_SOFTMAX_CCE: {
+        /* −Σ_j y_j·log a_j per sample (a_j is accurate to an ulp, so its log
+         * to an ulp absolute); dZ = (a·Σy − y)·scale. A probability that
+         * underflowed to 0 under a nonzero target sends its sample to the
+         * log-sum-exp form below. */
+        double ysum[CH];
+        int underflow = 0;
+        if (lab) {
+            /* one-hot: only the label's probability has a logarithm */
+            double pl[CH];
+            for (size_t s = 0; s < cs; s++) { pl[s] = A[lab[s] * CH + s]; ysum[s] = 1.0; }
+            for (size_t s = 0; s < cs; s++) {
+                term[s] = -bp_vlog_d(pl[s]);
+                underflow |= pl[s] == 0.0;
+            }
+        } else {
+            for (size_t s = 0; s < cs; s++) ysum[s] = 0.0;
+            for (size_t j = 0; j < k; j++)
+                for (size_t s = 0; s < cs; s++) {
+                    double t = T[j * CH + s], a = A[j * CH + s];
+                    ysum[s] += t;
+                    term[s] -= t != 0.0 ? t * bp_vlog_d(a) : 0.0;
+                    underflow |= t != 0.0 && a == 0.0;
+                }
+        }
+        for (size_t j = 0; j < k; j++)
+            for (size_t s = 0; s < cs; s++)
+                dZ[j * CH + s] = (R)(((double)A[j * CH + s] * ysum[s] - TGT(j, s)) * scale);
+        for (size_t s = 0; underflow && s < cs; s++) {
+            int under = 0;
+            for (size_t j = 0; j < k; j++) under |= TGT(j, s) != 0.0 && A[j * CH + s] == (R)0;
+            if (!under) continue;
+            double mx = Z[s], sum = 0.0;
+            for (size_t j = 1; j < k; j++) if (Z[j * CH + s] > mx) mx = Z[j * CH + s];
+            for (size_t j = 0; j < k; j++) sum += exp((double)Z[j * CH + s] - mx);
+            double lse = mx + log(sum);
+            term[s] = 0.0;
+            for (size_t j = 0; j < k; j++)
+                if (TGT(j, s) != 0.0) term[s] += TGT(j, s) * (lse - (double)Z[j * CH + s]);
+        }
+        return P(sum_terms)(term, cs);
+    }
+    case BP_LOSS_MSE:
+        for (size_t j = 0; j < k; j++)
+            for (size_t s = 0; s < cs; s++) {
+                double d = (double)A[j * CH + s] - T[j * CH + s];
+                term[s] += d * d;
+                dZ[j * CH + s] = (R)(2.0 * d * scale);
+            }
+        break;
+    case BP_LOSS_BCE:
+        for (size_t j = 0; j < k; j++)
+            for (size_t s = 0; s < cs; s++) {
+                double a = A[j * CH + s], t = T[j * CH + s];
+                double pc = a < BP_PROB_EPSILON ? BP_PROB_EPSILON
+                          : a > 1.0 - BP_PROB_EPSILON ? 1.0 - BP_PROB_EPSILON : a;
+                term[s] -= t * bp_vlog_d(pc) + (1.0 - t) * bp_vlog1p_d(-pc);
+                dZ[j * CH + s] = (R)((pc - t) / (pc * (1.0 - pc)) * scale);
+            }
+        break;
+    case BP_LOSS_CCE:
+        for (size_t j = 0; j < k; j++)
+            for (size_t s = 0; s < cs; s++) {
+                double a = A[j * CH + s], t = TGT(j, s);
+                double pc = a < BP_PROB_EPSILON ? BP_PROB_EPSILON
+                          : a > 1.0 - BP_PROB_EPSILON ? 1.0 - BP_PROB_EPSILON : a;
+                term[s] -= t != 0.0 ? t * bp_vlog_d(pc) : 0.0;
+                dZ[j * CH + s] = (R)(-t / pc * scale);
+            }
+        break;
+    }
+#undef TGT
+    P(derive)(sp->act, (R)sp->param, k, cs, Z, A, E, dZ);   /* dL/dA → dL/dZ */
+    return P(sum_terms)(term, cs);
+}
+
+/* gW += Inᵀ·dZ, gb += Σ dZ for one layer on a chunk; with Down != NULL also
+ * Down = dZ·Wᵀ (dL/dA of the layer below). */
+static void P(layer_backward)(const bp_layer_spec *sp, size_t cs, const R *restrict In,
+                              const R *restrict W, const R *restrict dZ, R *restrict gW,
+                              R *restrict gb, R *restrict Down) {
+    size_t n_in = sp->n_in, n_out = sp->n_out;
+    for (size_t i = 0; i < n_in; i++)
+        for (size_t j = 0; j < n_out; j++)
+            gW[i * n_out + j] += P(dot)(In + i * CH, dZ + j * CH, cs);
+    for (size_t j = 0; j < n_out; j++) gb[j] += P(sum)(dZ + j * CH, cs);
+    if (Down == NULL) return;
+    for (size_t i = 0; i < n_in; i++) {
+        R *restrict d = Down + i * CH;
+        const R *w = W + i * n_out;
+        const R w0 = w[0];
+        for (size_t s = 0; s < cs; s++) d[s] = dZ[s] * w0;
+        for (size_t j = 1; j < n_out; j++) {
+            const R wj = w[j];
+            const R *restrict dz = dZ + j * CH;
+            for (size_t s = 0; s < cs; s++) d[s] += dz[s] * wj;
+        }
+    }
+}
+
+/* The chunk's inputs, feature-major (In: n_in × CH), and its targets (T:
+ * k × CH) or labels, from batch rows r0 … r0 + cs − 1: the transpose costs
+ * one pass over data that is read once anyway. (Looping over features
+ * outside, as SIMD gathers, measured slower.) */
+static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices,
+                      const R *restrict X, size_t ldx, size_t n_in, const R *restrict Y,
+                      const size_t *restrict labels, size_t k, R *restrict In, R *restrict T,
+                      size_t *restrict lab) {
+    for (size_t s = 0; s < cs; s++) {
+        size_t src = indices ? indices[r0 + s] : r0 + s;
+        const R *restrict x = X + src * ldx;
+        for (size_t i = 0; i < n_in; i++) In[i * CH + s] = x[i];
+        if (labels) lab[s] = labels[src];
+        else for (size_t j = 0; j < k; j++) T[j * CH + s] = Y[src * k + j];
+    }
+}
+
+/* One sample (a chunk of cs = 1, same layout): layer_forward and
+ * layer_backward as plain scalar loops over units, without the
+ * across-samples loops' set-up costs — the online-learning case (seed 03's
+ * half adder, one sample per step). */
+static void P(forward1)(const bp_layer_spec *sp, const R *restrict In, const R *restrict W,
+                        const R *restrict b, R *restrict Z, R *restrict A, R *restrict E) {
+    size_t n_in = sp->n_in, n_out = sp->n_out;
+    for (size_t j = 0; j < n_out; j++) {
+        R acc = b[j];
+        for (size_t i = 0; i < n_in; i++) acc += In[i * CH] * W[i * n_out + j];
+        Z[j * CH] = acc;
+    }
+    if (sp->act == BP_ACT_SIGMOID) {   /* the common case, without the general loops */
+        for (size_t j = 0; j < n_out; j++) {
+            R z = Z[j * CH], e = VEXP(-ABS(z));
+            E[j * CH] = e;
+            A[j * CH] = (z >= (R)0 ? (R)1 : e) / ((R)1 + e);
+        }
+        return;
+    }
+    P(activate)(sp->act, (R)sp->param, n_out, 1, Z, A, E);
+}
+
+static void P(backward1)(const bp_layer_spec *sp, const R *restrict In, const R *restrict W,
+                         const R *restrict dZ, R *restrict gW, R *restrict gb, R *restrict Down) {
+    size_t n_in = sp->n_in, n_out = sp->n_out;
+    for (size_t i = 0; i < n_in; i++) {
+        R a = In[i * CH];
+        for (size_t j = 0; j < n_out; j++) gW[i * n_out + j] += a * dZ[j * CH];
+    }
+    for (size_t j = 0; j < n_out; j++) gb[j] += dZ[j * CH];
+    if (Down == NULL) return;
+    for (size_t i = 0; i < n_in; i++) {
+        R acc = dZ[0] * W[i * n_out];
+        for (size_t j = 1; j < n_out; j++) acc += dZ[j * CH] * W[i * n_out + j];
+        Down[i * CH] = acc;
+    }
+}
+
+void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size_t ldx,
+             const R *Y, const size_t *labels, const size_t *indices, R *scratch,
+             double *loss, R *grad) {
+    const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
+    /* scratch: input chunk | Z_0 A_0 E_0 | … | Z_{L−1} A_{L−1} E_{L−1} | targets | 2 deltas */
+#define ZC(l) (scratch + y->chunk_off[l])
+#define AC(l) (ZC(l) + y->layers[l].n_out * CH)
+#define EC(l) (ZC(l) + 2 * y->layers[l].n_out * CH)
+    R *const In = scratch;
+    R *const T = ZC(L - 1) + 3 * k * CH;
+    R *const bufA = T + k * CH, *const bufB = bufA + BP_NARROW_WIDTH * CH;
+    size_t lab[CH];
+    /* Binary losses and MSE average over all rows·k elements, categorical
+     * ones over the rows (bp_loss.h). */
+    int per_row = y->loss == BP_LOSS_CCE || y->loss == BP_LOSS_SOFTMAX_CCE;
+    double scale = 1.0 / (per_row ? (double)rows : (double)rows * (double)k);
+    double total = 0.0;
+    memset(grad, 0, y->n_params * sizeof(R));
+
+    /* Batches of a few rows go one sample at a time (see forward1). */
+    const size_t step = rows < BP_NARROW_ONLINE_ROWS ? 1 : CH;
+    for (size_t r0 = 0; r0 < rows; r0 += step) {
+        const size_t cs = rows - r0 < step ? rows - r0 : step;
+        P(gather)(cs, r0, indices, X, ldx, n_in, Y, labels, k, In, T, lab);
+        for (size_t l = 0; l < L; l++) {
+            const R *in = l == 0 ? In : AC(l - 1);
+            if (cs == 1)
+                P(forward1)(&y->layers[l], in, params + y->w_off[l], params + y->b_off[l],
+                            ZC(l), AC(l), EC(l));
+            else
+                P(layer_forward)(&y->layers[l], cs, in, params + y->w_off[l],
+                                 params + y->b_off[l], ZC(l), AC(l), EC(l));
+        }
+        R *dZ = bufA, *spare = bufB;
+        total += P(output)(y, cs, ZC(L - 1), AC(L - 1), EC(L - 1), T, labels ? lab : NULL, scale, dZ);
+        for (size_t l = L; l-- > 0;) {
+            const R *in = l == 0 ? In : AC(l - 1);
+            if (cs == 1)
+                P(backward1)(&y->layers[l], in, params + y->w_off[l], dZ, grad + y->w_off[l],
+                             grad + y->b_off[l], l == 0 ? NULL : spare);
+            else
+                P(layer_backward)(&y->layers[l], cs, in, params + y->w_off[l], dZ,
+                                  grad + y->w_off[l], grad + y->b_off[l], l == 0 ? NULL : spare);
+            if (l == 0) break;
+            /* dL/dA_{l−1} is in `spare`; through f' it becomes dZ_{l−1}. */
+            const bp_layer_spec *below = &y->layers[l - 1];
+            P(derive)(below->act, (R)below->param, below->n_out, cs, ZC(l - 1), AC(l - 1),
+                      EC(l - 1), spare);
+            R *t = dZ; dZ = spare; spare = t;
+        }
+    }
+    *loss = total * scale;
+#undef ZC
+#undef AC
+#undef EC
+}
+
+#undef CH
