@@ -7,6 +7,7 @@
  * — and instantiates the engine (mlp_tmpl.h) once per precision.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bp_mlp.h"
@@ -162,6 +163,8 @@ enum { SMALL_UPDATE = 64 };
 #define DIRECT_BWD bp_dense_backward_direct_d
 #define LOSS_FUSED bp_loss_fused_outputs_d
 #define NARROW narrow_d
+#define FINITE_BITS uint64_t
+#define FINITE_EXP 0x7FF0000000000000ull
 #include "mlp_tmpl.h"
 #undef R
 #undef MLP
@@ -176,6 +179,8 @@ enum { SMALL_UPDATE = 64 };
 #undef DIRECT_BWD
 #undef LOSS_FUSED
 #undef NARROW
+#undef FINITE_BITS
+#undef FINITE_EXP
 
 #define R float
 #define MLP bp_mlp_f32
@@ -190,4 +195,6 @@ enum { SMALL_UPDATE = 64 };
 #define DIRECT_BWD bp_dense_backward_direct_s
 #define LOSS_FUSED bp_loss_fused_outputs_s
 #define NARROW narrow_s
+#define FINITE_BITS uint32_t
+#define FINITE_EXP 0x7F800000u
 #include "mlp_tmpl.h"

@@ -11,6 +11,8 @@
  *   DIRECT_FWD, DIRECT_BWD                          the dense kernels' unchecked
  *                                                   direct path for tiny layers
  *   LOSS_FUSED                                      fused output loss from A
+ *   FINITE_BITS, FINITE_EXP                         the unsigned integer type of R's
+ *                                                   bits and R's exponent mask
  *   NARROW                                          the dispatch table's narrow
  *                                                   engine member (narrow_d, narrow_s)
  *
@@ -216,11 +218,16 @@ bp_status PUB(backward)(MLP *m, const R *params, size_t rows, const R *X, size_t
 }
 
 static int P(all_finite)(size_t n, const R *x) {
-    /* x·0 is ±0 for finite x and NaN for NaN or ±∞: the sum is exactly 0
-     * when every element is finite (and the loop vectorises). */
-    R acc = 0;
-    for (size_t i = 0; i < n; i++) acc += x[i] * (R)0;
-    return acc == (R)0;
+    /* A value is finite unless its exponent bits are all ones. Testing the
+     * bits is an integer OR-reduction, which compilers vectorise (a
+     * floating-point sum would have to keep its order). */
+    FINITE_BITS bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        FINITE_BITS b;
+        memcpy(&b, &x[i], sizeof b);
+        bad |= (FINITE_BITS)((b & FINITE_EXP) == FINITE_EXP);
+    }
+    return bad == 0;
 }
 
 /* The end of a training step once m->grad and *loss hold the batch's
