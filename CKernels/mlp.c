@@ -146,9 +146,12 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
     return BP_OK;
 }
 
-/* Parameter vectors up to this length are updated by a plain loop
- * (mlp_tmpl.h's finish_step) rather than through GSL. */
-enum { SMALL_UPDATE = 64 };
+/* Parameter vectors up to SMALL_UPDATE long are updated by a plain loop
+ * (mlp_tmpl.h's finish_step) rather than through GSL; longer ones in blocks
+ * of UPDATE_BLOCK (checked while in L1), split across the context's threads
+ * from PARALLEL_UPDATE parameters on (below that, waking a worker costs
+ * more than the pass). */
+enum { SMALL_UPDATE = 64, UPDATE_BLOCK = 4096, PARALLEL_UPDATE = 1 << 17 };
 
 #define R double
 #define MLP bp_mlp

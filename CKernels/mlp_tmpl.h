@@ -230,23 +230,76 @@ static int P(all_finite)(size_t n, const R *x) {
     return bad == 0;
 }
 
+/* One thread's share [lo, hi) of the two passes that end a step over a
+ * large parameter vector: phase 0 checks the gradient; phase 1 applies the
+ * SGD step block by block and checks each block's new values right after,
+ * while they are still in L1 (one pass over memory instead of two). */
+typedef struct P(update_job) {
+    R *params;
+    const R *grad;
+    size_t n;
+    R eta;
+    int phase;
+    int bad[BP_EXEC_MAX_THREADS];          /* a non-finite value seen */
+    bp_status status[BP_EXEC_MAX_THREADS]; /* SGD's status */
+} P(update_job);
+
+static void P(update_share)(void *arg, size_t tid, size_t nthreads) {
+    P(update_job) *u = arg;
+    size_t lo = u->n * tid / nthreads, hi = u->n * (tid + 1) / nthreads;
+    u->bad[tid] = 0;
+    u->status[tid] = BP_OK;
+    if (u->phase == 0) {
+        u->bad[tid] = !P(all_finite)(hi - lo, u->grad + lo);
+        return;
+    }
+    for (size_t b = lo; b < hi; b += UPDATE_BLOCK) {
+        size_t len = hi - b < UPDATE_BLOCK ? hi - b : UPDATE_BLOCK;
+        bp_status st = SGD(len, u->eta, u->grad + b, u->params + b);
+        if (st != BP_OK) { u->status[tid] = st; return; }
+        u->bad[tid] |= !P(all_finite)(len, u->params + b);
+    }
+}
+
 /* The end of a training step once m->grad and *loss hold the batch's
- * gradient and loss: the divergence checks and the SGD update. */
+ * gradient and loss: the divergence checks and the SGD update (shared
+ * between the context's threads for large networks: these passes are
+ * memory-bound, and a second core brings more bandwidth). */
 static bp_status P(finish_step)(MLP *m, R *params, double learning_rate, const double *loss,
                                 int *diverged) {
     size_t n = m->layout.n_params;
     *diverged = 0;
-    if (!isfinite(*loss) || !P(all_finite)(n, m->grad)) { *diverged = 1; return BP_OK; }
+    if (!isfinite(*loss)) { *diverged = 1; return BP_OK; }
     if (n <= SMALL_UPDATE) {
+        if (!P(all_finite)(n, m->grad)) { *diverged = 1; return BP_OK; }
         /* A few dozen parameters (online learning of a tiny network): a
          * plain loop, as GSL's daxpy would compute it, without the cost of
          * the call chain and its checks, which is larger than the update. */
         const R eta = (R)learning_rate;
         for (size_t i = 0; i < n; i++) params[i] += -eta * m->grad[i];
-    } else {
-        BP_TRY(SGD(n, (R)learning_rate, m->grad, params));
+        if (!P(all_finite)(n, params)) *diverged = 2;
+        return BP_OK;
     }
-    if (!P(all_finite)(n, params)) *diverged = 2;
+    size_t threads = bp_exec_threads(m->exec);
+    size_t parts = n >= PARALLEL_UPDATE && threads > 1 ? threads : 1;
+    P(update_job) u;
+    u.params = params;
+    u.grad = m->grad;
+    u.n = n;
+    u.eta = (R)learning_rate;
+    for (int phase = 0; phase < 2; phase++) {
+        u.phase = phase;
+        if (parts > 1) bp_exec_run(m->exec, parts, P(update_share), &u);
+        else P(update_share)(&u, 0, 1);
+        int bad = 0;
+        for (size_t t = 0; t < parts; t++) {
+            BP_TRY(u.status[t]);
+            bad |= u.bad[t];
+        }
+        /* a non-finite gradient: nothing updated; a non-finite result: the
+         * caller restores its copy */
+        if (bad) { *diverged = phase + 1; return BP_OK; }
+    }
     return BP_OK;
 }
 
