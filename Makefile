@@ -14,7 +14,9 @@
 SHELL   := /bin/bash
 CC      ?= cc
 BUILD_C := .build-c
-CFLAGS  ?= -O2
+# -O3: GCC vectorises loops of unknown length only from -O3 (at -O2 a branchy
+# ReLU over a 256 × 1024 batch ran 30× slower than clang's -O2 build).
+CFLAGS  ?= -O3
 CFLAGS  += -std=c11 -Wall -Wextra -pedantic -ICKernels/include
 KERNEL_SRC := $(wildcard CKernels/*.c)
 KERNEL_HDR := $(wildcard CKernels/include/*.h CKernels/*.h)
