@@ -51,7 +51,8 @@ typedef struct bp_exec bp_exec;
  * AVX-512) for the whole process; a context created with BP_EXEC_PORTABLE
  * (or BP_EXEC_AVX2) does it for the calls made through it only. Portable
  * and SIMD kernels round differently (no FMA in portable C), within the
- * same error bounds.
+ * same error bounds. The same choice picks the build of the narrow-network
+ * engine (bp_mlp.h) that a bp_mlp with this context trains through.
  */
 
 /** Options of bp_exec_create_with (bit flags). */

@@ -29,6 +29,14 @@
  * neither; BP_ERR_LABEL_OUT_OF_RANGE for a label ≥ the output width
  * (checked before anything is written); BP_ERR_NO_MEMORY from create.
  *
+ * Narrow networks — every layer at most 8 units wide, e.g. 2-4-3-1 — train
+ * (bp_mlp_train_step) through a separate engine: the whole step on chunks
+ * of 64 samples held feature-major, every loop running across samples in
+ * SIMD registers, instead of a chain of GEMMs with k, n ≤ 8. It computes
+ * the same gradient as bp_mlp_gradient up to rounding (another summation
+ * order; its exp and log are within 2 ulp of the C library's), and its
+ * AVX-512, AVX2 and portable builds agree to rounding as well.
+ *
  * A bp_mlp holds the layer shapes, the loss and scratch memory for batches
  * of up to max_rows samples; after bp_mlp_create nothing allocates. One
  * bp_mlp must be used by one thread at a time; parameters are passed in on
