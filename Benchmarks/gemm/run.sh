@@ -11,9 +11,17 @@
 # OpenBLAS is another one (e.g. Haswell forced on a CPU where OpenBLAS
 # would pick an AVX-512 core), the same-ISA comparison against the forced
 # core is written too, to RESULTS_DIR/gemm_openblas_<core>.json.
+#
+# OPENBLAS_THREAD_TIMEOUT=20: after a 2-thread call OpenBLAS's worker keeps
+# spinning for 2^n cycles (default n = 28, about 0.07 s here) before it
+# sleeps. Within a sample the calls follow each other closely, so 2^20
+# cycles (~0.25 ms) costs OpenBLAS nothing there; but the default left the
+# worker spinning on the second core while the next round timed our
+# 2-thread product, which then measured ~0.95× our 1-thread time.
 set -euo pipefail
 bin=$1; out=$2; shift 2
 export OPENBLAS_NUM_THREADS=1
+export OPENBLAS_THREAD_TIMEOUT=20
 probe() { local best=0 core="" r g; for _ in 1 2 3; do
             r=$("$@" --probe); g=${r%% *}
             if awk "BEGIN{exit !($g > $best)}"; then best=$g; core=${r#* }; fi
