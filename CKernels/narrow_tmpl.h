@@ -35,6 +35,8 @@
  */
 
 #define CH ((size_t)BP_NARROW_CHUNK)
+/* samples per register block: two of the widest vectors */
+#define SB ((size_t)(2 * NV))
 
 /* Σ_s a[s]·b[s] over n ≤ CH samples: NV independent lanes (vector
  * registers), then a scalar tail, then a fixed pairwise fold of the lanes. */
@@ -178,12 +180,25 @@ static void P(layer_forward)(const bp_layer_spec *sp, size_t cs, const R *restri
     size_t n_in = sp->n_in, n_out = sp->n_out;
     for (size_t j = 0; j < n_out; j++) {
         R *restrict z = Z + j * CH;
-        const R bj = b[j], w0 = W[j];
-        for (size_t s = 0; s < cs; s++) z[s] = bj + In[s] * w0;
-        for (size_t i = 1; i < n_in; i++) {
-            const R w = W[i * n_out + j];
-            const R *restrict a = In + i * CH;
-            for (size_t s = 0; s < cs; s++) z[s] += a[s] * w;
+        const R bj = b[j];
+        /* SB samples at a time, their sums in registers across all inputs:
+         * one load per input and block instead of a load and a store of z
+         * as well. The same order of operations as the tail below. */
+        size_t s0 = 0;
+        for (; s0 + SB <= cs; s0 += SB) {
+            R acc[SB];
+            for (size_t v = 0; v < SB; v++) acc[v] = bj + In[s0 + v] * W[j];
+            for (size_t i = 1; i < n_in; i++) {
+                const R w = W[i * n_out + j];
+                const R *restrict a = In + i * CH + s0;
+                for (size_t v = 0; v < SB; v++) acc[v] += a[v] * w;
+            }
+            for (size_t v = 0; v < SB; v++) z[s0 + v] = acc[v];
+        }
+        for (size_t s = s0; s < cs; s++) {
+            R acc = bj + In[s] * W[j];
+            for (size_t i = 1; i < n_in; i++) acc += In[i * CH + s] * W[i * n_out + j];
+            z[s] = acc;
         }
     }
     P(activate)(sp->act, (R)sp->param, n_out, cs, Z, A, E);
@@ -316,12 +331,21 @@ static void P(layer_backward)(const bp_layer_spec *sp, size_t cs, const R *restr
     for (size_t i = 0; i < n_in; i++) {
         R *restrict d = Down + i * CH;
         const R *w = W + i * n_out;
-        const R w0 = w[0];
-        for (size_t s = 0; s < cs; s++) d[s] = dZ[s] * w0;
-        for (size_t j = 1; j < n_out; j++) {
-            const R wj = w[j];
-            const R *restrict dz = dZ + j * CH;
-            for (size_t s = 0; s < cs; s++) d[s] += dz[s] * wj;
+        size_t s0 = 0;
+        for (; s0 + SB <= cs; s0 += SB) {   /* register blocks, as in layer_forward */
+            R acc[SB];
+            for (size_t v = 0; v < SB; v++) acc[v] = dZ[s0 + v] * w[0];
+            for (size_t j = 1; j < n_out; j++) {
+                const R wj = w[j];
+                const R *restrict dz = dZ + j * CH + s0;
+                for (size_t v = 0; v < SB; v++) acc[v] += dz[v] * wj;
+            }
+            for (size_t v = 0; v < SB; v++) d[s0 + v] = acc[v];
+        }
+        for (size_t s = s0; s < cs; s++) {
+            R acc = dZ[s] * w[0];
+            for (size_t j = 1; j < n_out; j++) acc += dZ[j * CH + s] * w[j];
+            d[s] = acc;
         }
     }
 }
@@ -441,4 +465,5 @@ void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size
 #undef EC
 }
 
+#undef SB
 #undef CH
