@@ -360,11 +360,16 @@ static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices,
                       const R *restrict X, size_t ldx, size_t n_in, const R *restrict Y,
                       const size_t *restrict labels, size_t k, R *restrict In, R *restrict T,
                       size_t *restrict lab) {
+    /* Rows of one or two values (the seeds' inputs and binary targets) get
+     * a loop of their own: a general inner loop of one or two iterations
+     * costs more than the copy. */
     for (size_t s = 0; s < cs; s++) {
         size_t src = indices ? indices[r0 + s] : r0 + s;
         const R *restrict x = X + src * ldx;
-        for (size_t i = 0; i < n_in; i++) In[i * CH + s] = x[i];
+        if (n_in == 2) { In[s] = x[0]; In[CH + s] = x[1]; }
+        else for (size_t i = 0; i < n_in; i++) In[i * CH + s] = x[i];
         if (labels) lab[s] = labels[src];
+        else if (k == 1) T[s] = Y[src];
         else for (size_t j = 0; j < k; j++) T[j * CH + s] = Y[src * k + j];
     }
 }
