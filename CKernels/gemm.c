@@ -46,6 +46,7 @@
 #define G_KERNEL dkernel
 #define G_KERNEL_TYPE bp_dkernel_fn
 #define G_KERNEL2 dkernel2
+#define G_SMALL dsmall
 #define G_KERNEL2_TYPE bp_dkernel2_fn
 #define G_PACK_A dpack_a
 #define G_PACK_B dpack_b
@@ -68,6 +69,7 @@
 #undef G_KERNEL
 #undef G_KERNEL_TYPE
 #undef G_KERNEL2
+#undef G_SMALL
 #undef G_KERNEL2_TYPE
 #undef G_PACK_A
 #undef G_PACK_B
@@ -91,6 +93,7 @@
 #define G_KERNEL skernel
 #define G_KERNEL_TYPE bp_skernel_fn
 #define G_KERNEL2 skernel2
+#define G_SMALL ssmall
 #define G_KERNEL2_TYPE bp_skernel2_fn
 #define G_PACK_A spack_a
 #define G_PACK_B spack_b

@@ -8,7 +8,8 @@
  *   - On x86-64 CPUs with AVX2 and FMA (__builtin_cpu_supports), the
  *     AVX2+FMA kernels of gemm_kernel_avx2.c; if the CPU also has AVX-512F,
  *     the double-height AVX-512 kernels of gemm_kernel_avx512.c on top of
- *     them (the same results, bit for bit, in less time).
+ *     them, and the unpacked small-product kernel of gemm_small_avx512.c
+ *     (the same results, bit for bit, in less time).
  *   - The narrow-network engine (narrow_tmpl.h) built for the same level:
  *     narrow.c, narrow_avx2.c, or narrow_avx512.c when the CPU also has
  *     AVX-512 DQ and VL.
@@ -30,9 +31,9 @@ static struct {
     bp_gemm_kernels avx2;
     bp_gemm_kernels portable;
 } bp_dispatch = { PTHREAD_ONCE_INIT,
-                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } };
+                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } };
 
 static int env_flag(const char *name) {
     const char *v = getenv(name);
@@ -44,7 +45,7 @@ static void dispatch_init(void) {
         "portable",
         bp_dkernel_portable, NULL, bp_dpack_a_portable, bp_dpack_b_portable,
         bp_skernel_portable, NULL, bp_spack_a_portable, bp_spack_b_portable,
-        bp_narrow_d_portable, bp_narrow_s_portable
+        NULL, NULL, bp_narrow_d_portable, bp_narrow_s_portable
     };
     bp_dispatch.portable = portable;
     bp_dispatch.avx2 = portable;
@@ -56,7 +57,7 @@ static void dispatch_init(void) {
             "avx2+fma",
             bp_dkernel_avx2, NULL, bp_dpack_a_avx2, bp_dpack_b_avx2,
             bp_skernel_avx2, NULL, bp_spack_a_avx2, bp_spack_b_avx2,
-            bp_narrow_d_avx2, bp_narrow_s_avx2
+            NULL, NULL, bp_narrow_d_avx2, bp_narrow_s_avx2
         };
         bp_dispatch.avx2 = avx2;
         if (!env_flag("BP_GEMM_PORTABLE")) {
@@ -65,6 +66,7 @@ static void dispatch_init(void) {
                 bp_dispatch.best.name = "avx512f+avx2+fma";
                 bp_dispatch.best.dkernel2 = bp_dkernel2_avx512;
                 bp_dispatch.best.skernel2 = bp_skernel2_avx512;
+                bp_dispatch.best.dsmall = bp_dgemm_small_avx512;
                 /* the narrow engine's AVX-512 build also wants DQ and VL */
                 if (__builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
                     bp_dispatch.best.narrow_d = bp_narrow_d_avx512;

@@ -7,7 +7,7 @@
  *   P(name)        name##_d / name##_s: the precision's private names
  *   G_MR, G_NR     micro-tile (gemm_internal.h)
  *   G_MC, G_KC, G_NC  cache blocks (gemm_internal.h)
- *   G_KERNEL, G_KERNEL2, G_PACK_A, G_PACK_B   fields of bp_gemm_kernels
+ *   G_KERNEL, G_KERNEL2, G_PACK_A, G_PACK_B, G_SMALL   fields of bp_gemm_kernels
  *   G_KERNEL_TYPE, G_KERNEL2_TYPE, G_PACK_TYPE     their types
  *   G_PORTABLE, G_PACK_A_PORTABLE, G_PACK_B_PORTABLE
  *                  names of the portable kernel and packers to define
@@ -346,6 +346,19 @@ bp_status G_RUN(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t 
                   { 0 }, ep != NULL };
     if (ep) jb.ep = *ep;
     const bp_gemm_kernels *ks = bp_exec_kernels(exec);
+
+    /* Small NN and TN products: no packing at all (gemm_small_avx512.c),
+     * then the epilogue over the whole of C. */
+    if (ks->G_SMALL && !tb && m <= BP_GEMM_SMALL_MAX && n <= BP_GEMM_SMALL_MAX &&
+        k <= BP_GEMM_SMALL_MAX) {
+        ks->G_SMALL(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+        if (ep) {
+            P(epilogue_tile)(ep, 0, 0, m, n, C, ldc);
+            P(epilogue_rows)(ep, 0, 0, m, n, C, ldc);
+            if (ep->A && ep->act == BP_ACT_SOFTMAX) G_SOFTMAX(m, n, C, ldc, ep->A, ep->lda);
+        }
+        return BP_OK;
+    }
 
     if (exec == NULL) {
         size_t bytes = P(workspace_bytes)(m, n, k);

@@ -93,6 +93,19 @@ typedef void (*bp_skernel2_fn)(size_t kc, const float *a0, const float *a1,
  * portable set. kernel2 may be NULL. */
 #include "mlp_internal.h"
 
+/* C = alpha·op(A)·B + beta·C without packing, for m, n, k ≤ BP_GEMM_SMALL_MAX
+ * (op(A) = A, or Aᵀ when ta); bit-identical to the packed kernels. */
+typedef void (*bp_dsmall_fn)(int ta, size_t m, size_t n, size_t k, double alpha,
+                             const double *A, size_t lda, const double *B, size_t ldb,
+                             double beta, double *C, size_t ldc);
+typedef void (*bp_ssmall_fn)(int ta, size_t m, size_t n, size_t k, float alpha,
+                             const float *A, size_t lda, const float *B, size_t ldb,
+                             float beta, float *C, size_t ldc);
+enum { BP_GEMM_SMALL_MAX = 64 };
+void bp_dgemm_small_avx512(int ta, size_t m, size_t n, size_t k, double alpha,
+                           const double *A, size_t lda, const double *B, size_t ldb,
+                           double beta, double *C, size_t ldc);
+
 typedef struct bp_gemm_kernels {
     const char *name;
     bp_dkernel_fn dkernel;
@@ -101,6 +114,10 @@ typedef struct bp_gemm_kernels {
     bp_skernel_fn skernel;
     bp_skernel2_fn skernel2;
     bp_spack_fn spack_a, spack_b;
+    /* unpacked kernels for small NN and TN products (NULL: none; see
+     * gemm_small_avx512.c and BP_GEMM_SMALL_MAX) */
+    bp_dsmall_fn dsmall;
+    bp_ssmall_fn ssmall;
     /* the narrow-network engine built for the same CPU level (mlp_internal.h) */
     bp_narrow_d_fn narrow_d;
     bp_narrow_s_fn narrow_s;
