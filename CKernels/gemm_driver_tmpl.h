@@ -347,11 +347,11 @@ bp_status G_RUN(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t 
     if (ep) jb.ep = *ep;
     const bp_gemm_kernels *ks = bp_exec_kernels(exec);
 
-    /* Small NN and TN products: no packing at all (gemm_small_avx512.c),
-     * then the epilogue over the whole of C. */
-    if (ks->G_SMALL && !tb && m <= BP_GEMM_SMALL_MAX && n <= BP_GEMM_SMALL_MAX &&
+    /* Small products: no packing (gemm_small_avx512.c), then the epilogue
+     * over the whole of C. */
+    if (ks->G_SMALL && m <= BP_GEMM_SMALL_MAX && n <= BP_GEMM_SMALL_MAX &&
         k <= BP_GEMM_SMALL_MAX) {
-        ks->G_SMALL(ta, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+        ks->G_SMALL(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         if (ep) {
             P(epilogue_tile)(ep, 0, 0, m, n, C, ldc);
             P(epilogue_rows)(ep, 0, 0, m, n, C, ldc);

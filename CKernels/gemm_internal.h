@@ -93,16 +93,17 @@ typedef void (*bp_skernel2_fn)(size_t kc, const float *a0, const float *a1,
  * portable set. kernel2 may be NULL. */
 #include "mlp_internal.h"
 
-/* C = alpha·op(A)·B + beta·C without packing, for m, n, k ≤ BP_GEMM_SMALL_MAX
- * (op(A) = A, or Aᵀ when ta); bit-identical to the packed kernels. */
-typedef void (*bp_dsmall_fn)(int ta, size_t m, size_t n, size_t k, double alpha,
+/* C = alpha·op(A)·op(B) + beta·C without packing, for m, n, k ≤
+ * BP_GEMM_SMALL_MAX (op(X) = X, or Xᵀ when tx); bit-identical to the packed
+ * kernels. */
+typedef void (*bp_dsmall_fn)(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
                              const double *A, size_t lda, const double *B, size_t ldb,
                              double beta, double *C, size_t ldc);
-typedef void (*bp_ssmall_fn)(int ta, size_t m, size_t n, size_t k, float alpha,
+typedef void (*bp_ssmall_fn)(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
                              const float *A, size_t lda, const float *B, size_t ldb,
                              float beta, float *C, size_t ldc);
 enum { BP_GEMM_SMALL_MAX = 64 };
-void bp_dgemm_small_avx512(int ta, size_t m, size_t n, size_t k, double alpha,
+void bp_dgemm_small_avx512(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
                            const double *A, size_t lda, const double *B, size_t ldb,
                            double beta, double *C, size_t ldc);
 
@@ -114,7 +115,7 @@ typedef struct bp_gemm_kernels {
     bp_skernel_fn skernel;
     bp_skernel2_fn skernel2;
     bp_spack_fn spack_a, spack_b;
-    /* unpacked kernels for small NN and TN products (NULL: none; see
+    /* unpacked kernels for small products (NULL: none; see
      * gemm_small_avx512.c and BP_GEMM_SMALL_MAX) */
     bp_dsmall_fn dsmall;
     bp_ssmall_fn ssmall;

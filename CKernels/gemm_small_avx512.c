@@ -8,7 +8,8 @@
  * read straight from B, whose rows are contiguous when B is not transposed,
  * and op(A) is broadcast element by element from A (row i of A, or column
  * i of Aᵀ: either is one scalar load per row and k step). So NN and TN run
- * without copying anything; NT (op(B) = Bᵀ, strided) keeps the packed path.
+ * without copying anything; for NT and TT, Bᵀ (strided) is first transposed
+ * into a buffer on the stack, 8 × 8 blocks at a time in registers.
  *
  * Tiles: 8 rows × 16 columns of C in 16 zmm accumulators (two vectors per
  * row), k innermost: per k step two loads of B, eight broadcasts of A and
@@ -35,10 +36,12 @@
 /* Stores one row of a tile: alpha·acc, plus beta·C when beta ≠ 0, each
  * product rounded on its own (as the packed kernels do). */
 static inline __attribute__((always_inline, target("avx512f")))
-void small_store(double *c, __m512d v0, __m512d v1, __m512d va, __m512d vb, int read_c,
-                 __mmask8 m0, __mmask8 m1) {
-    v0 = _mm512_mul_pd(va, v0);
-    v1 = _mm512_mul_pd(va, v1);
+void small_store(double *c, __m512d v0, __m512d v1, __m512d va, __m512d vb, int scale,
+                 int read_c, __mmask8 m0, __mmask8 m1) {
+    if (scale) {   /* alpha ≠ 1 (1·acc is acc: skipping it changes no bit) */
+        v0 = _mm512_mul_pd(va, v0);
+        v1 = _mm512_mul_pd(va, v1);
+    }
     if (read_c) {
         v0 = _mm512_add_pd(v0, _mm512_mul_pd(vb, _mm512_maskz_loadu_pd(m0, c)));
         v1 = _mm512_add_pd(v1, _mm512_mul_pd(vb, _mm512_maskz_loadu_pd(m1, c + 8)));
@@ -57,7 +60,7 @@ void small_store(double *c, __m512d v0, __m512d v1, __m512d va, __m512d vb, int 
     { __m512d a_ = _mm512_set1_pd(OPA(i0 + r, p));                              \
       c##r##0 = _mm512_fmadd_pd(a_, b0, c##r##0);                               \
       c##r##1 = _mm512_fmadd_pd(a_, b1, c##r##1); }
-#define ROW_STORE(r) small_store(C + (i0 + r) * ldc + j0, c##r##0, c##r##1, va, vb, read_c, m0, m1);
+#define ROW_STORE(r) small_store(C + (i0 + r) * ldc + j0, c##r##0, c##r##1, va, vb, scale, read_c, m0, m1);
 
 /* GCC: unrolling k by 4 helps (+3 %); clang's own choice is better than
  * that (its 4-way unroll spilled accumulators: −30 %). */
@@ -81,7 +84,7 @@ void small_store(double *c, __m512d v0, __m512d v1, __m512d va, __m512d vb, int 
             ROWS_FMA(OPA)                                                      \
         }                                                                      \
         __m512d va = _mm512_set1_pd(alpha), vb = _mm512_set1_pd(beta);         \
-        int read_c = beta != 0.0;                                              \
+        int read_c = beta != 0.0, scale = alpha != 1.0;                        \
         ROWS_STORE                                                             \
     }
 
@@ -111,9 +114,57 @@ SMALL_TILE(tile1_t, OPA_T, D1, F1, S1)
 typedef void (*small_tile_fn)(size_t, const double *, size_t, const double *, size_t, double,
                               double, double *, size_t, size_t, size_t, __mmask8, __mmask8);
 
-BP_AVX512 void bp_dgemm_small_avx512(int ta, size_t m, size_t n, size_t k, double alpha,
-                                     const double *A, size_t lda, const double *B, size_t ldb,
-                                     double beta, double *C, size_t ldc) {
+/* Bt (k × n, row stride n) = the transpose of B (n × k, row stride ldb):
+ * 8 × 8 blocks through registers (three rounds of shuffles), the edges
+ * element by element. */
+BP_AVX512 static void small_transpose(size_t n, size_t k, const double *B, size_t ldb,
+                                      double *Bt) {
+    size_t j0 = 0;
+    for (; j0 + 8 <= n; j0 += 8) {
+        size_t p0 = 0;
+        for (; p0 + 8 <= k; p0 += 8) {
+            const double *b = B + j0 * ldb + p0;
+            __m512d r0 = _mm512_loadu_pd(b), r1 = _mm512_loadu_pd(b + ldb),
+                    r2 = _mm512_loadu_pd(b + 2 * ldb), r3 = _mm512_loadu_pd(b + 3 * ldb),
+                    r4 = _mm512_loadu_pd(b + 4 * ldb), r5 = _mm512_loadu_pd(b + 5 * ldb),
+                    r6 = _mm512_loadu_pd(b + 6 * ldb), r7 = _mm512_loadu_pd(b + 7 * ldb);
+            __m512d t0 = _mm512_unpacklo_pd(r0, r1), t1 = _mm512_unpackhi_pd(r0, r1),
+                    t2 = _mm512_unpacklo_pd(r2, r3), t3 = _mm512_unpackhi_pd(r2, r3),
+                    t4 = _mm512_unpacklo_pd(r4, r5), t5 = _mm512_unpackhi_pd(r4, r5),
+                    t6 = _mm512_unpacklo_pd(r6, r7), t7 = _mm512_unpackhi_pd(r6, r7);
+            __m512d u0 = _mm512_shuffle_f64x2(t0, t2, 0x88), u1 = _mm512_shuffle_f64x2(t1, t3, 0x88),
+                    u2 = _mm512_shuffle_f64x2(t0, t2, 0xDD), u3 = _mm512_shuffle_f64x2(t1, t3, 0xDD),
+                    u4 = _mm512_shuffle_f64x2(t4, t6, 0x88), u5 = _mm512_shuffle_f64x2(t5, t7, 0x88),
+                    u6 = _mm512_shuffle_f64x2(t4, t6, 0xDD), u7 = _mm512_shuffle_f64x2(t5, t7, 0xDD);
+            double *o = Bt + p0 * n + j0;
+            _mm512_storeu_pd(o, _mm512_shuffle_f64x2(u0, u4, 0x88));
+            _mm512_storeu_pd(o + n, _mm512_shuffle_f64x2(u1, u5, 0x88));
+            _mm512_storeu_pd(o + 2 * n, _mm512_shuffle_f64x2(u2, u6, 0x88));
+            _mm512_storeu_pd(o + 3 * n, _mm512_shuffle_f64x2(u3, u7, 0x88));
+            _mm512_storeu_pd(o + 4 * n, _mm512_shuffle_f64x2(u0, u4, 0xDD));
+            _mm512_storeu_pd(o + 5 * n, _mm512_shuffle_f64x2(u1, u5, 0xDD));
+            _mm512_storeu_pd(o + 6 * n, _mm512_shuffle_f64x2(u2, u6, 0xDD));
+            _mm512_storeu_pd(o + 7 * n, _mm512_shuffle_f64x2(u3, u7, 0xDD));
+        }
+        for (size_t p = p0; p < k; p++)
+            for (size_t j = j0; j < j0 + 8; j++) Bt[p * n + j] = B[j * ldb + p];
+    }
+    for (size_t p = 0; p < k; p++)
+        for (size_t j = j0; j < n; j++) Bt[p * n + j] = B[j * ldb + p];
+}
+
+BP_AVX512 void bp_dgemm_small_avx512(int ta, int tb, size_t m, size_t n, size_t k,
+                                     double alpha, const double *A, size_t lda, const double *B,
+                                     size_t ldb, double beta, double *C, size_t ldc) {
+    /* op(B) = Bᵀ: transposed once into L1 (at most 64 × 64 doubles, 32 KiB),
+     * then the same tiles — the same operations on every element, so still
+     * the packed kernels' bits. */
+    _Alignas(64) double Bt[BP_GEMM_SMALL_MAX * BP_GEMM_SMALL_MAX];
+    if (tb) {
+        small_transpose(n, k, B, ldb, Bt);
+        B = Bt;
+        ldb = n;
+    }
     /* rows in tiles of 8, the rest as 4 + 2 + 1 */
     const small_tile_fn t8 = ta ? tile8_t : tile8_n, t4 = ta ? tile4_t : tile4_n,
                         t2 = ta ? tile2_t : tile2_n, t1 = ta ? tile1_t : tile1_n;
