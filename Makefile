@@ -66,11 +66,13 @@ test: deps build $(BUILD_C)/charness
 
 # A separate package that depends on Backprop by path: proof that it embeds.
 consumer: deps
+	$(call DROP_PLAN,Examples/Consumer/.build)
 	swift build --package-path Examples/Consumer
 	swift run --package-path Examples/Consumer Consumer
 
 # How many of 20 seeds learn seed 03's half adder (release build).
 half-adder-seeds: deps
+	$(call DROP_PLAN,Examples/Consumer/.build)
 	swift run --package-path Examples/Consumer -c release HalfAdderSeeds
 
 # --- C library and harness -------------------------------------------------
@@ -183,7 +185,14 @@ clean:
 # (thresholds in Benchmarks/gate.py). `make bench-update` refreshes the baseline.
 BENCH_BIN := Benchmarks/Workloads/.build-release/release/BackpropBench
 
+# SwiftPM keeps the build plan of a package that depends on this one by
+# path, and with it the list of CKernels' source files: a C file added since
+# is then missing at link time ("undefined reference"). Dropping the plan
+# (DROP_PLAN) makes it plan again, which takes a second.
+DROP_PLAN = rm -f $(1)/debug.yaml $(1)/release.yaml
+
 bench-build: deps
+	$(call DROP_PLAN,Benchmarks/Workloads/.build-release)
 	swift build -c release --package-path Benchmarks/Workloads --scratch-path Benchmarks/Workloads/.build-release
 
 bench-workloads: bench-build

@@ -21,7 +21,10 @@ times. It gates on two kinds of figures that are stable from run to run:
 Thresholds: an instruction count may grow by at most 3 % (callgrind counts
 are exact; 3 % leaves room for toolchain noise such as different inlining);
 a 1-thread GEMM ratio may drop by at most 15 % of its baseline value (the
-±15 % run-to-run noise the issue measured on one thread); allocations per
+±15 % run-to-run noise the issue measured on one thread), 30 % for n ≤ 32,
+where one call takes 0.1–0.5 µs and OpenBLAS's own figure moved by up to
+30 % between runs of the same binary here (f32 NN n = 16: 101, 135 and 132
+GFLOP/s in three runs of one afternoon); allocations per
 step must be 0. The 2-thread over 1-thread scaling is printed but not gated:
 it halves whenever another process holds the second core.
 """
@@ -38,6 +41,8 @@ BENCH = os.path.join(ROOT, "Benchmarks/Workloads/.build-release/release/Backprop
 GEMM_JSON = os.path.join(ROOT, "Benchmarks/results/gemm.json")
 INSTRUCTION_TOLERANCE = 0.03
 RATIO_TOLERANCE = 0.15
+RATIO_TOLERANCE_SMALL = 0.30     # n ≤ SMALL_N
+SMALL_N = 32
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
 PRECISIONS = ["f64", "f32"]
 # The specialised Network.train (…Tg5 = generic specialisation); collecting
@@ -114,11 +119,13 @@ def compare(base_path, new_path):
         # 2-thread scaling needs the second core free: another process on it
         # halves the figure, so it is reported, not gated.
         informational = "2T/1T" in name
-        bad = was is not None and change < -RATIO_TOLERANCE and not informational
+        n = int(re.search(r"n=(\d+)", name).group(1))
+        tolerance = RATIO_TOLERANCE_SMALL if n <= SMALL_N else RATIO_TOLERANCE
+        bad = was is not None and change < -tolerance and not informational
         verdict = "info" if informational else ("REGRESSION" if bad else "ok")
         print(f"{'gemm ' + name:44} {was or 0:>16.3f} {now:>16.3f} {change:>+8.1%}  {verdict}")
         if bad:
-            failures.append(f"GEMM ratio {name}: {was:.3f} -> {now:.3f} ({change:+.1%} < -{RATIO_TOLERANCE:.0%})")
+            failures.append(f"GEMM ratio {name}: {was:.3f} -> {now:.3f} ({change:+.1%} < -{tolerance:.0%})")
     for name, now in sorted(new["allocations_per_step"].items()):
         bad = now is not None and now != 0
         print(f"{'allocations/step ' + name:44} {'0':>16} {str(now):>16} {'':>9}  {'REGRESSION' if bad else 'ok'}")

@@ -16,6 +16,8 @@ swift test 2>&1 | tee "$logs/swift.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed_suites=$((failed_suites + 1))
 
 consumer_ok=0
+# (the build plan is dropped first: see DROP_PLAN in the Makefile)
+rm -f Examples/Consumer/.build/debug.yaml Examples/Consumer/.build/release.yaml
 { swift build --package-path Examples/Consumer && swift run --package-path Examples/Consumer Consumer; } \
   2>&1 | tee "$logs/consumer.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] && consumer_ok=1 || failed_suites=$((failed_suites + 1))

@@ -122,6 +122,10 @@ def build():
                                         "-o", str(BUILD / f"openblas_mlp_{prec}")])
     sh([cc] + peer_flags + [str(HERE / "fann_w5.c"), "-ldoublefann", "-lm", "-o", str(BUILD / "fann_w5")])
     log("building BackpropBench (swift build -c release)")
+    # drop SwiftPM's build plan, which would miss CKernels files added since
+    # it was made (see DROP_PLAN in the Makefile)
+    for plan in ("debug.yaml", "release.yaml"):
+        (SWIFT_SCRATCH / plan).unlink(missing_ok=True)
     sh(["swift", "build", "-c", "release", "--package-path", str(WORKLOADS_PKG),
         "--scratch-path", str(SWIFT_SCRATCH), "--product", "BackpropBench"], stdout=subprocess.DEVNULL)
 
