@@ -31,7 +31,7 @@
  *
  * Narrow networks — every layer at most 8 units wide, e.g. 2-4-3-1 — train
  * (bp_mlp_train_step) through a separate engine: the whole step on chunks
- * of 64 samples held feature-major, every loop running across samples in
+ * of 128 samples held feature-major, every loop running across samples in
  * SIMD registers, instead of a chain of GEMMs with k, n ≤ 8. It computes
  * the same gradient as bp_mlp_gradient up to rounding (another summation
  * order; its exp and log are within 2 ulp of the C library's), and its

@@ -1060,7 +1060,7 @@ static void test_train_step_one_sample_at_a_time(void **state)
 
 /*
  * Networks whose widths are all ≤ 8 train through the narrow engine
- * (narrow_tmpl.h: chunks of 64 samples, feature-major, loops across
+ * (narrow_tmpl.h: chunks of 128 samples, feature-major, loops across
  * samples; batches under 4 rows one sample at a time), while
  * bp_mlp_gradient still runs the dense kernels (or, for ≤ 16 rows, the
  * direct loops): two independent computations of the same gradient. With
@@ -1068,7 +1068,7 @@ static void test_train_step_one_sample_at_a_time(void **state)
  * within an ulp of |p0| (~2e−16 here).
  *
  * Tolerance 1e−12 of max|g| (norm-wise) for the gradient and 1e−13 for the
- * loss: the two differ in summation order (lanes of 8 and chunks of 64
+ * loss: the two differ in summation order (lanes of 8 and chunks of 128
  * against the GEMM's blocking), in exp and log (vexp.h is within 2 ulp of
  * libm) and in the sigmoid derivative (e/(1 + e)² against σ·(1 − σ), up to
  * ~60 ulp apart for z < 4), each a few 1e−15 of the gradient's scale at these
@@ -1076,7 +1076,8 @@ static void test_train_step_one_sample_at_a_time(void **state)
  *
  * Every activation (softmax also as a hidden layer) and every loss, dense
  * targets and labels, rows that exercise one-sample batches (1–3), partial
- * chunks (17, 65, 150) and exact ones (64), contiguous and permuted rows;
+ * chunks (17, 64, 65, 129, 150) and an exact one (128), contiguous and
+ * permuted rows;
  * and the portable, AVX2 and default (AVX-512 where present) builds of the
  * engine against each other, through bp_exec contexts.
  */
@@ -1124,7 +1125,7 @@ static void narrow_step(const net_cfg *c, bp_mlp *m, const bp_exec *ex, const ba
 
 static void check_narrow(const net_cfg *c, uint64_t seed)
 {
-    static const size_t ROWS[] = {1, 2, 3, 4, 17, 64, 65, 150};
+    static const size_t ROWS[] = {1, 2, 3, 4, 17, 64, 65, 128, 129, 150};
     const size_t N = 160, ni = n_in0(c), k = n_out_last(c);
     h_rng r;
     h_seed(&r, seed);
