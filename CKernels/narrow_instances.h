@@ -2,10 +2,25 @@
  * narrow_instances.h — instantiates the narrow-network engine
  * (narrow_tmpl.h) in double and single precision under the name suffix
  * N_SUFFIX (portable, avx2, avx512). Included once by each of narrow.c,
- * narrow_avx2.c and narrow_avx512.c, after they have switched on their
- * target features, so that vexp.h's inline exp is compiled for the same
- * vectors as the loops that call it.
+ * narrow_avx2.c and narrow_avx512.c, after their system headers.
+ *
+ * With N_TARGET defined (a target string such as "avx2,fma"), every
+ * function defined here — the engine and vexp.h's inline exp, which must be
+ * compiled for the same vectors as the loops that inline it — gets that
+ * target attribute through a pragma (no -m flag: the package stays
+ * embeddable), and the pragma is popped at the end.
  */
+#define N_STR(x) #x
+#define N_XSTR(x) N_STR(x)   /* expands N_TARGET first */
+#if defined(N_TARGET)
+#if defined(__clang__)
+_Pragma(N_XSTR(clang attribute push (__attribute__((target(N_TARGET))), apply_to = function)))
+#else
+_Pragma("GCC push_options")
+_Pragma(N_XSTR(GCC target(N_TARGET)))
+#endif
+#endif
+
 #include "vexp.h"
 
 #define N_CAT2(a, b) a##b
@@ -42,3 +57,11 @@
 #undef TANH
 #undef ABS
 #undef NV
+
+#if defined(N_TARGET)
+#if defined(__clang__)
+_Pragma("clang attribute pop")
+#else
+_Pragma("GCC pop_options")
+#endif
+#endif
