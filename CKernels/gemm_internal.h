@@ -122,6 +122,8 @@ typedef struct bp_gemm_kernels {
     /* the narrow-network engine built for the same CPU level (mlp_internal.h) */
     bp_narrow_d_fn narrow_d;
     bp_narrow_s_fn narrow_s;
+    bp_narrow_online_d_fn narrow_online_d;
+    bp_narrow_online_s_fn narrow_online_s;
 } bp_gemm_kernels;
 
 /* The kernels every GEMM without an explicit choice uses (checked once,

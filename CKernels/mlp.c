@@ -166,6 +166,7 @@ enum { SMALL_UPDATE = 64, UPDATE_BLOCK = 4096, PARALLEL_UPDATE = 1 << 17 };
 #define DIRECT_BWD bp_dense_backward_direct_d
 #define LOSS_FUSED bp_loss_fused_outputs_d
 #define NARROW narrow_d
+#define NARROW_ONLINE narrow_online_d
 #define FINITE_BITS uint64_t
 #define FINITE_EXP 0x7FF0000000000000ull
 #include "mlp_tmpl.h"
@@ -182,6 +183,7 @@ enum { SMALL_UPDATE = 64, UPDATE_BLOCK = 4096, PARALLEL_UPDATE = 1 << 17 };
 #undef DIRECT_BWD
 #undef LOSS_FUSED
 #undef NARROW
+#undef NARROW_ONLINE
 #undef FINITE_BITS
 #undef FINITE_EXP
 
@@ -198,6 +200,7 @@ enum { SMALL_UPDATE = 64, UPDATE_BLOCK = 4096, PARALLEL_UPDATE = 1 << 17 };
 #define DIRECT_BWD bp_dense_backward_direct_s
 #define LOSS_FUSED bp_loss_fused_outputs_s
 #define NARROW narrow_s
+#define NARROW_ONLINE narrow_online_s
 #define FINITE_BITS uint32_t
 #define FINITE_EXP 0x7F800000u
 #include "mlp_tmpl.h"

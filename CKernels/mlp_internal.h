@@ -59,6 +59,29 @@ typedef void (*bp_narrow_s_fn)(const mlp_layout *y, const float *params, size_t 
                                const size_t *labels, const size_t *indices,
                                float *scratch, double *loss, float *grad);
 
+/*
+ * The narrow engine's online path (narrow_online_tmpl.h): n SGD steps of
+ * one sample each, on batch rows 0 .. n (row r is row `indices ? indices[r]
+ * : r` of X, Y or labels, as above): per step forward, loss, backward,
+ * params ← params − eta·grad. Stops at the first step whose loss or gradient
+ * is not finite (*diverged = 1, that step not applied) or whose update made
+ * a parameter non-finite (*diverged = 2, applied and counted); otherwise
+ * *diverged = 0. *loss_sum receives the sum of the losses (each before its
+ * update) of the steps taken, the diverging one included; *steps the number
+ * of steps applied. grad is scratch
+ * (n_params elements). Unchecked, like the engine.
+ */
+typedef void (*bp_narrow_online_d_fn)(const mlp_layout *y, double *params, size_t n,
+                                      const double *X, size_t ldx, const double *Y,
+                                      const size_t *labels, const size_t *indices, double eta,
+                                      double *scratch, double *grad, double *loss_sum,
+                                      size_t *steps, int *diverged);
+typedef void (*bp_narrow_online_s_fn)(const mlp_layout *y, float *params, size_t n,
+                                      const float *X, size_t ldx, const float *Y,
+                                      const size_t *labels, const size_t *indices, float eta,
+                                      float *scratch, float *grad, double *loss_sum,
+                                      size_t *steps, int *diverged);
+
 /* The portable builds (narrow.c) and the x86-64 SIMD builds
  * (narrow_avx2.c, narrow_avx512.c; call only where the CPU has the
  * features: the dispatch table picks them). */
@@ -79,5 +102,24 @@ void bp_narrow_d_avx512(const mlp_layout *, const double *, size_t, const double
 void bp_narrow_s_avx512(const mlp_layout *, const float *, size_t, const float *, size_t,
                         const float *, const size_t *, const size_t *, float *, double *,
                         float *);
+
+void bp_narrow_online_d_portable(const mlp_layout *, double *, size_t, const double *, size_t,
+                              const double *, const size_t *, const size_t *, double, double *,
+                              double *, double *, size_t *, int *);
+void bp_narrow_online_s_portable(const mlp_layout *, float *, size_t, const float *, size_t,
+                              const float *, const size_t *, const size_t *, float, float *,
+                              float *, double *, size_t *, int *);
+void bp_narrow_online_d_avx2(const mlp_layout *, double *, size_t, const double *, size_t,
+                              const double *, const size_t *, const size_t *, double, double *,
+                              double *, double *, size_t *, int *);
+void bp_narrow_online_s_avx2(const mlp_layout *, float *, size_t, const float *, size_t,
+                              const float *, const size_t *, const size_t *, float, float *,
+                              float *, double *, size_t *, int *);
+void bp_narrow_online_d_avx512(const mlp_layout *, double *, size_t, const double *, size_t,
+                              const double *, const size_t *, const size_t *, double, double *,
+                              double *, double *, size_t *, int *);
+void bp_narrow_online_s_avx512(const mlp_layout *, float *, size_t, const float *, size_t,
+                              const float *, const size_t *, const size_t *, float, float *,
+                              float *, double *, size_t *, int *);
 
 #endif /* BP_MLP_INTERNAL_H */

@@ -13,8 +13,9 @@
  *   LOSS_FUSED                                      fused output loss from A
  *   FINITE_BITS, FINITE_EXP                         the unsigned integer type of R's
  *                                                   bits and R's exponent mask
- *   NARROW                                          the dispatch table's narrow
- *                                                   engine member (narrow_d, narrow_s)
+ *   NARROW, NARROW_ONLINE                           the dispatch table's narrow
+ *                                                   engine members (narrow_d,
+ *                                                   narrow_online_d; _s for float)
  *
  * Each layer runs through the fused dense kernels (bp_dense.h): bias and
  * activation in the GEMM epilogue on the way forward, the activation
@@ -303,30 +304,51 @@ static bp_status P(finish_step)(MLP *m, R *params, double learning_rate, const d
     return BP_OK;
 }
 
-bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
-                          const size_t *labels_all, const size_t *indices, size_t start,
-                          size_t rows, double learning_rate, double *loss, int *diverged) {
+/* The argument checks of a training step on rows start .. start+rows of
+ * the order (or of an epoch, rows = n), whose batches are at most
+ * `batch` rows. */
+static bp_status P(check_training)(const MLP *m, const R *params, const R *X_all, size_t ldx,
+                                   const R *Y_all, const size_t *labels_all,
+                                   const size_t *indices, size_t start, size_t rows,
+                                   size_t batch, double learning_rate, const double *loss,
+                                   const int *diverged) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
     const mlp_layout *y = &m->layout;
     BP_TRY(mlp_check_label_kind(y, labels_all));
     size_t n_in = y->layers[0].n_in, k = y->layers[y->n_layers - 1].n_out;
     if (ldx < n_in) return BP_ERR_LEADING_DIMENSION;
-    if (rows == 0) return BP_ERR_ZERO_SIZE;
-    if (rows > y->max_rows || !isfinite(learning_rate) || !isfinite((R)learning_rate))
+    if (rows == 0 || batch == 0) return BP_ERR_ZERO_SIZE;
+    if (batch > y->max_rows || !isfinite(learning_rate) || !isfinite((R)learning_rate))
         return BP_ERR_BAD_VALUE;
     BP_TRY(mlp_check_rows(X_all, ldx, n_in, Y_all, k, indices, start, rows));
     if (params == NULL || loss == NULL || diverged == NULL || X_all == NULL) return BP_ERR_NULL_POINTER;
     BP_TRY(mlp_check_targets(Y_all, labels_all));
-    BP_TRY(mlp_check_labels(labels_all, indices, start, rows, k));
+    return mlp_check_labels(labels_all, indices, start, rows, k);
+}
+
+/* One training step, arguments already checked. */
+static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
+                         const size_t *labels_all, const size_t *indices, size_t start,
+                         size_t rows, double learning_rate, double *loss, int *diverged) {
+    const mlp_layout *y = &m->layout;
+    size_t n_in = y->layers[0].n_in, k = y->layers[y->n_layers - 1].n_out;
 
     if (y->narrow) {
         /* The narrow engine reads the rows through `indices` itself. */
         const size_t *idx = indices ? indices + start : NULL;
-        bp_exec_kernels(m->exec)->NARROW(y, params, rows,
-                                         X_all + (indices ? 0 : start * ldx), ldx,
-                                         Y_all ? Y_all + (indices ? 0 : start * k) : NULL,
-                                         labels_all ? labels_all + (indices ? 0 : start) : NULL,
-                                         idx, m->narrow, loss, m->grad);
+        const R *X = X_all + (indices ? 0 : start * ldx);
+        const R *Y = Y_all ? Y_all + (indices ? 0 : start * k) : NULL;
+        const size_t *labels = labels_all ? labels_all + (indices ? 0 : start) : NULL;
+        if (rows == 1) {
+            /* online learning: the same path as an epoch of one-row steps */
+            size_t steps;
+            bp_exec_kernels(m->exec)->NARROW_ONLINE(y, params, 1, X, ldx, Y, labels, idx,
+                                                    (R)learning_rate, m->narrow, m->grad, loss,
+                                                    &steps, diverged);
+            return BP_OK;
+        }
+        bp_exec_kernels(m->exec)->NARROW(y, params, rows, X, ldx, Y, labels, idx, m->narrow,
+                                         loss, m->grad);
         return P(finish_step)(m, params, learning_rate, loss, diverged);
     }
 
@@ -354,4 +376,40 @@ bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R
     if (!isfinite(*loss)) { *diverged = 1; return BP_OK; }
     BP_TRY(P(backward)(m, params, rows, X, ld, dA, m->grad, NULL));
     return P(finish_step)(m, params, learning_rate, loss, diverged);
+}
+
+bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
+                          const size_t *labels_all, const size_t *indices, size_t start,
+                          size_t rows, double learning_rate, double *loss, int *diverged) {
+    BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
+                             rows, learning_rate, loss, diverged));
+    return P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
+                   learning_rate, loss, diverged);
+}
+
+bp_status PUB(train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
+                           const size_t *labels_all, const size_t *indices, size_t n,
+                           size_t batch, double learning_rate, double *loss, int *diverged) {
+    /* Every row of the epoch is checked once, here, not step by step. */
+    BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, 0, n, batch,
+                             learning_rate, loss, diverged));
+    const mlp_layout *y = &m->layout;
+    double total = 0.0;
+    *diverged = 0;
+    if (y->narrow && batch == 1) {
+        size_t steps;
+        bp_exec_kernels(m->exec)->NARROW_ONLINE(y, params, n, X_all, ldx, Y_all, labels_all,
+                                                indices, (R)learning_rate, m->narrow, m->grad,
+                                                &total, &steps, diverged);
+    } else {
+        for (size_t start = 0; start < n && *diverged == 0; start += batch) {
+            size_t rows = n - start < batch ? n - start : batch;
+            double step_loss;
+            BP_TRY(P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
+                           learning_rate, &step_loss, diverged));
+            total += step_loss * (double)rows;
+        }
+    }
+    *loss = total / (double)n;
+    return BP_OK;
 }

@@ -29,7 +29,9 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define R double
 #define P(name) name##_d
 #define N_ENTRY N_CAT(bp_narrow_d_, N_SUFFIX)
+#define N_ONLINE N_CAT(bp_narrow_online_d_, N_SUFFIX)
 #define VEXP bp_vexp_d
+#define EXP1 exp
 #define TANH tanh
 #define ABS fabs
 #define NV 8
@@ -37,7 +39,9 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #undef R
 #undef P
 #undef N_ENTRY
+#undef N_ONLINE
 #undef VEXP
+#undef EXP1
 #undef TANH
 #undef ABS
 #undef NV
@@ -45,7 +49,9 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define R float
 #define P(name) name##_s
 #define N_ENTRY N_CAT(bp_narrow_s_, N_SUFFIX)
+#define N_ONLINE N_CAT(bp_narrow_online_s_, N_SUFFIX)
 #define VEXP bp_vexp_s
+#define EXP1 expf
 #define TANH tanhf
 #define ABS fabsf
 #define NV 16
@@ -53,7 +59,9 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #undef R
 #undef P
 #undef N_ENTRY
+#undef N_ONLINE
 #undef VEXP
+#undef EXP1
 #undef TANH
 #undef ABS
 #undef NV

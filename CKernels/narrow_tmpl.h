@@ -470,5 +470,7 @@ void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size
 #undef EC
 }
 
+#include "narrow_online_tmpl.h"
+
 #undef SB
 #undef CH

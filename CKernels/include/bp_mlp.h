@@ -146,6 +146,29 @@ bp_status bp_mlp_train_step(bp_mlp *mlp, double *params,
                             size_t start, size_t rows, double learning_rate,
                             double *loss, int *diverged);
 
+/**
+ * One epoch of gradient descent: bp_mlp_train_step on consecutive batches
+ * of `batch` rows (the last one may be smaller) that cover rows 0 .. n of
+ * the order `indices` (NULL: rows 0 .. n of X_all themselves). The result is
+ * exactly that of those bp_mlp_train_step calls, but every argument and
+ * every row is checked once, before the first step, and the loop runs in C:
+ * with one-row batches (online learning) the per-call costs of a step are
+ * larger than its arithmetic, and a narrow network's online steps run
+ * through a path built for them.
+ *
+ * batch must be between 1 and the max_rows given to bp_mlp_create; n ≥ 1
+ * (n need not be ≤ max_rows). Training stops at the first step that
+ * diverges, with *diverged set as bp_mlp_train_step sets it (1: nothing of
+ * that step applied; 2: the caller restores its copy of the parameters);
+ * otherwise *diverged = 0 and *loss receives the epoch's mean loss,
+ * Σ loss_b·rows_b / n over its batches b, each loss taken before its update.
+ */
+bp_status bp_mlp_train_epoch(bp_mlp *mlp, double *params,
+                             const double *X_all, size_t ldx, const double *Y_all,
+                             const size_t *labels_all, const size_t *indices,
+                             size_t n, size_t batch, double learning_rate,
+                             double *loss, int *diverged);
+
 /*
  * Single precision: the same engine on float parameters and data (losses are
  * accumulated and returned in double). Every function behaves exactly like
@@ -172,6 +195,11 @@ bp_status bp_mlp_train_step_f32(bp_mlp_f32 *mlp, float *params,
                                 const size_t *labels_all, const size_t *indices,
                                 size_t start, size_t rows, double learning_rate,
                                 double *loss, int *diverged);
+bp_status bp_mlp_train_epoch_f32(bp_mlp_f32 *mlp, float *params,
+                                 const float *X_all, size_t ldx, const float *Y_all,
+                                 const size_t *labels_all, const size_t *indices,
+                                 size_t n, size_t batch, double learning_rate,
+                                 double *loss, int *diverged);
 
 #ifdef __cplusplus
 }

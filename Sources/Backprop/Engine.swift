@@ -96,28 +96,39 @@ final class Engine<Scalar: NetworkScalar> {
         }
     }
 
-    /// Outcome of one SGD step.
-    enum StepResult { case ok, nonFiniteGradient, nonFiniteParameters }
+    /// Outcome of one SGD step (or of an epoch of them: its first divergence).
+    enum StepResult {
+        case ok, nonFiniteGradient, nonFiniteParameters
 
-    /// One SGD step on rows `indices[start..<start+rows]` (or `start..<start+rows`).
-    func trainStep(parameters: UnsafeMutablePointer<Scalar>, x: UnsafePointer<Scalar>, ldx: Int,
-                   targets: TargetPointer<Scalar>, indices: UnsafePointer<Int>?, start: Int, rows: Int,
-                   learningRate: Double, loss: inout Double) throws -> StepResult {
+        /// From the C engine's `diverged` flag: 0, 1 (nothing applied) or 2.
+        init(_ diverged: Int32) {
+            switch diverged {
+            case 0: self = .ok
+            case 1: self = .nonFiniteGradient
+            default: self = .nonFiniteParameters
+            }
+        }
+    }
+
+    /// One epoch of SGD steps: batches of `batchSize` rows (the last one
+    /// may be smaller) over rows `indices[0..<count]` (or `0..<count`),
+    /// checked once and looped in C. `loss` receives the epoch's mean loss.
+    func trainEpoch(parameters: UnsafeMutablePointer<Scalar>, x: UnsafePointer<Scalar>, ldx: Int,
+                    targets: TargetPointer<Scalar>, indices: UnsafePointer<Int>?, count: Int,
+                    batchSize: Int, learningRate: Double, loss: inout Double) throws -> StepResult {
         var diverged: Int32 = 0
         if isFloat {
-            try check(bp_mlp_train_step_f32(mlp, Kernels.f(parameters), Kernels.f(x), ldx, Kernels.f(targets.values),
-                                            targets.labels, indices, start, rows, learningRate, &loss, &diverged),
-                      "bp_mlp_train_step_f32")
+            try check(bp_mlp_train_epoch_f32(mlp, Kernels.f(parameters), Kernels.f(x), ldx,
+                                             Kernels.f(targets.values), targets.labels, indices, count,
+                                             batchSize, learningRate, &loss, &diverged),
+                      "bp_mlp_train_epoch_f32")
         } else {
-            try check(bp_mlp_train_step(mlp, Kernels.d(parameters), Kernels.d(x), ldx, Kernels.d(targets.values),
-                                        targets.labels, indices, start, rows, learningRate, &loss, &diverged),
-                      "bp_mlp_train_step")
+            try check(bp_mlp_train_epoch(mlp, Kernels.d(parameters), Kernels.d(x), ldx,
+                                         Kernels.d(targets.values), targets.labels, indices, count,
+                                         batchSize, learningRate, &loss, &diverged),
+                      "bp_mlp_train_epoch")
         }
-        switch diverged {
-        case 0: return .ok
-        case 1: return .nonFiniteGradient
-        default: return .nonFiniteParameters
-        }
+        return StepResult(diverged)
     }
 
     /// Pre-activations of `layer` from the last forward pass (`rows × units`).

@@ -86,24 +86,19 @@ extension Network {
             snapshot.withUnsafeMutableBufferPointer { s in
                 parameters.withUnsafeBufferPointer { s.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
             }
-            var total = 0.0
+            var epochLoss = 0.0
             var outcome = Engine<Scalar>.StepResult.ok
+            // The whole epoch in one C call: its rows are checked once and
+            // the steps loop in C (online learning's steps are shorter than
+            // a call from here with its checks).
             try data.inputs.elements.withUnsafeBufferPointer { x in
                 try targets.withPointer { t in
                     try order.withUnsafeBufferPointer { indices in
                         try parameters.withUnsafeMutableBufferPointer { p in
-                            var start = 0
-                            while start < n {
-                                let rows = Swift.min(batch, n - start)
-                                var value = 0.0
-                                outcome = try engine.trainStep(
-                                    parameters: p.baseAddress!, x: x.baseAddress!, ldx: inputSize, targets: t,
-                                    indices: shuffles ? indices.baseAddress : nil, start: start, rows: rows,
-                                    learningRate: learningRate, loss: &value)
-                                guard outcome == .ok else { return }
-                                total += value * Double(rows)
-                                start += rows
-                            }
+                            outcome = try engine.trainEpoch(
+                                parameters: p.baseAddress!, x: x.baseAddress!, ldx: inputSize, targets: t,
+                                indices: shuffles ? indices.baseAddress : nil, count: n, batchSize: batch,
+                                learningRate: learningRate, loss: &epochLoss)
                         }
                     }
                 }
@@ -114,7 +109,7 @@ extension Network {
                 break epochs
             }
 
-            var summary = EpochSummary(epoch: epoch, trainingLoss: total / Double(n),
+            var summary = EpochSummary(epoch: epoch, trainingLoss: epochLoss,
                                        elapsed: clock.now - started)
             if let validation {
                 summary.validationLoss = try loss(on: validation)

@@ -23,7 +23,11 @@
  *  - the narrow-network engine (training steps of networks at most 8 wide)
  *    against bp_mlp_gradient, which runs the dense kernels, for every
  *    activation and loss and batch sizes from 1 to 150, and its portable,
- *    AVX2 and AVX-512 builds against each other.
+ *    AVX2 and AVX-512 builds against each other (one-row batches there run
+ *    the engine's online path);
+ *  - bp_mlp_train_epoch against the bp_mlp_train_step calls it stands for,
+ *    bit for bit (double and float, every batch kind), where it stops when a
+ *    step diverges, and its argument errors.
  *
  * The parameter layout [W_0 | b_0 | W_1 | b_1 | ...] is recomputed here from
  * the header's description.
@@ -1544,6 +1548,235 @@ static void test_fault_order_of_bp_status_h(void **state)
     H_EXPECT(loss == SENT && diverged == -7, "outputs written on an argument error");
 }
 
+/* ---- 8. bp_mlp_train_epoch ---------------------------------------------------------------------- */
+
+/*
+ * An epoch is defined as the bp_mlp_train_step calls on its consecutive
+ * batches, so the two must agree bit for bit: same parameters, and the loss
+ * Σ loss_b·rows_b / n computed in the same order. Narrow and dense
+ * networks, one-row batches (the narrow engine's online path), batches of a
+ * few rows, batches of max_rows with a partial last one, n > max_rows,
+ * natural and permuted order, double and float.
+ */
+static const size_t EPOCH_BATCHES[] = {1, 2, 5, 8};
+enum { EPOCH_N = 23, EPOCH_MAX_ROWS = 8 };
+
+/* train_step over the epoch's batches, as bp_mlp_train_epoch defines it;
+ * stops at the first divergence (its code into *d). Returns the mean loss. */
+static double steps_d(bp_mlp *m, double *p, const batch *all, const net_cfg *c,
+                      const size_t *perm, size_t batch_rows, double lr, int *d)
+{
+    double total = 0.0;
+    *d = 0;
+    for (size_t start = 0; start < EPOCH_N && *d == 0; start += batch_rows) {
+        size_t rows = EPOCH_N - start < batch_rows ? EPOCH_N - start : batch_rows;
+        double L = h_nan();
+        H_OK(bp_mlp_train_step(m, p, all->X, all->ldx, targets_Y(c, all), targets_lab(c, all),
+                               perm, start, rows, lr, &L, d));
+        total += L * (double)rows;
+    }
+    return total / (double)EPOCH_N;
+}
+
+static double steps_s(bp_mlp_f32 *m, float *p, const float *X, size_t ldx, const float *Y,
+                      const size_t *lab, const size_t *perm, size_t batch_rows, double lr)
+{
+    double total = 0.0;
+    for (size_t start = 0; start < EPOCH_N; start += batch_rows) {
+        size_t rows = EPOCH_N - start < batch_rows ? EPOCH_N - start : batch_rows;
+        double L = h_nan();
+        int d = -1;
+        H_OK(bp_mlp_train_step_f32(m, p, X, ldx, Y, lab, perm, start, rows, lr, &L, &d));
+        H_EXPECT(d == 0, "float step at row %zu diverged (%d)", start, d);
+        total += L * (double)rows;
+    }
+    return total / (double)EPOCH_N;
+}
+
+static float *to_float(const double *x, size_t n)
+{
+    float *f = malloc(n * sizeof *f);
+    H_EXPECT(f != NULL, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)x[i];
+    return f;
+}
+
+static void check_epoch_equals_steps(const net_cfg *c, uint64_t seed)
+{
+    h_rng r;
+    h_seed(&r, seed);
+    const size_t ni = n_in0(c), k = n_out_last(c);
+    const double lr = 0.1;
+    layout o = make_layout(c);
+    batch all;
+    make_batch(&r, c, EPOCH_N, ni + 1, &all);
+    double *p0 = h_alloc(o.total);
+    fill_params(&r, c, &o, p0);
+    size_t perm[EPOCH_N];
+    for (size_t i = 0; i < EPOCH_N; i++) perm[i] = (i * 7 + 3) % EPOCH_N;
+    bp_mlp *m = create(c, EPOCH_MAX_ROWS);
+    bp_mlp_f32 *mf = NULL;
+    H_OK(bp_mlp_create_f32(c->nl, c->ls, c->loss, EPOCH_MAX_ROWS, &mf));
+    float *Xf = to_float(all.X, EPOCH_N * all.ldx), *Yf = to_float(all.Y, EPOCH_N * k);
+    float *pf0 = to_float(p0, o.total);
+    float *pfa = malloc(o.total * sizeof *pfa), *pfb = malloc(o.total * sizeof *pfb);
+    for (size_t b = 0; b < sizeof EPOCH_BATCHES / sizeof EPOCH_BATCHES[0]; b++)
+        for (int permuted = 0; permuted < 2; permuted++) {
+            const size_t bs = EPOCH_BATCHES[b], *ord = permuted ? perm : NULL;
+            double *pa = h_copy(p0, o.total), *pb = h_copy(p0, o.total);
+            int da = -1, db = -1;
+            double La = steps_d(m, pa, &all, c, ord, bs, lr, &da), Lb = h_nan();
+            H_OK(bp_mlp_train_epoch(m, pb, all.X, all.ldx, targets_Y(c, &all),
+                                    targets_lab(c, &all), ord, EPOCH_N, bs, lr, &Lb, &db));
+            H_EXPECT(da == 0 && db == 0, "%s, batch %zu: diverged %d (steps), %d (epoch)",
+                     c->name, bs, da, db);
+            H_EXPECT(h_same_bits(pa, pb, o.total) && h_same_bits(&La, &Lb, 1),
+                     "%s, batch %zu%s: the epoch differs from its steps (loss %.17g vs %.17g, "
+                     "parameters %.3g apart)", c->name, bs, permuted ? " (permuted)" : "",
+                     Lb, La, rel_err(pb, pa, o.total));
+            H_EXPECT(!h_same_bits(pb, p0, o.total), "%s, batch %zu: the epoch changed nothing",
+                     c->name, bs);
+            /* the same in single precision */
+            memcpy(pfa, pf0, o.total * sizeof *pfa);
+            memcpy(pfb, pf0, o.total * sizeof *pfb);
+            const float *Yt = c->labels ? NULL : Yf;
+            const size_t *lt = targets_lab(c, &all);
+            double Lfa = steps_s(mf, pfa, Xf, all.ldx, Yt, lt, ord, bs, lr), Lfb = h_nan();
+            int df = -1;
+            H_OK(bp_mlp_train_epoch_f32(mf, pfb, Xf, all.ldx, Yt, lt, ord, EPOCH_N, bs, lr,
+                                        &Lfb, &df));
+            H_EXPECT(df == 0 && memcmp(pfa, pfb, o.total * sizeof *pfa) == 0 && Lfa == Lfb,
+                     "%s, batch %zu%s (float): the epoch differs from its steps (diverged %d, "
+                     "loss %.9g vs %.9g)", c->name, bs, permuted ? " (permuted)" : "", df, Lfb,
+                     Lfa);
+            free(pa); free(pb);
+        }
+    free(Xf); free(Yf); free(pf0); free(pfa); free(pfb);
+    bp_mlp_free_f32(mf);
+    bp_mlp_free(m);
+    free(p0);
+    free_batch(&all);
+}
+
+static void test_train_epoch_equals_steps(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof NARROW_NETS / sizeof NARROW_NETS[0]; t++)
+        check_epoch_equals_steps(&NARROW_NETS[t], 9801 + t);
+    for (size_t t = 0; t < sizeof STEP_NETS / sizeof STEP_NETS[0]; t++)
+        check_epoch_equals_steps(&STEP_NETS[t], 9851 + t);
+}
+
+/* An epoch stops at its first diverging step, as its steps would: a NaN in
+ * row 9 (1: nothing of that step applied) and a learning rate that
+ * overflows the first update (2). */
+static void check_epoch_divergence(const net_cfg *c, uint64_t seed)
+{
+    h_rng r;
+    h_seed(&r, seed);
+    layout o = make_layout(c);
+    batch all;
+    make_batch(&r, c, EPOCH_N, n_in0(c), &all);
+    double *p0 = h_alloc(o.total);
+    fill_params(&r, c, &o, p0);
+    bp_mlp *m = create(c, EPOCH_MAX_ROWS);
+    all.X[9 * all.ldx] = h_nan();
+    for (size_t b = 0; b < sizeof EPOCH_BATCHES / sizeof EPOCH_BATCHES[0]; b++) {
+        const size_t bs = EPOCH_BATCHES[b];
+        double *pa = h_copy(p0, o.total), *pb = h_copy(p0, o.total), L = 0.0;
+        int da = -1, db = -1;
+        steps_d(m, pa, &all, c, NULL, bs, 0.1, &da);
+        H_OK(bp_mlp_train_epoch(m, pb, all.X, all.ldx, targets_Y(c, &all), targets_lab(c, &all),
+                                NULL, EPOCH_N, bs, 0.1, &L, &db));
+        H_EXPECT(da == 1 && db == 1, "%s, batch %zu, NaN in row 9: diverged %d (steps), %d "
+                 "(epoch), expected 1", c->name, bs, da, db);
+        H_EXPECT(h_same_bits(pa, pb, o.total), "%s, batch %zu, NaN in row 9: the epoch did not "
+                 "stop where its steps did", c->name, bs);
+        /* the steps before row 9's batch were applied, that one was not */
+        H_EXPECT(!h_same_bits(pb, p0, o.total), "%s, batch %zu: nothing before row 9 applied",
+                 c->name, bs);
+        free(pa); free(pb);
+    }
+    /* far targets: every output's gradient is well above 1, so
+     * 1e308·g overflows */
+    all.X[9 * all.ldx] = 0.5;
+    for (size_t i = 0; i < EPOCH_N * n_out_last(c); i++)
+        all.Y[i] = 100.0;
+    double *p = h_copy(p0, o.total), L = 0.0;
+    int d = -1;
+    H_OK(bp_mlp_train_epoch(m, p, all.X, all.ldx, targets_Y(c, &all), targets_lab(c, &all),
+                            NULL, EPOCH_N, 1, 1e308, &L, &d));
+    H_EXPECT(d == 2 && !h_all_finite(p, o.total),
+             "%s, learning rate 1e308: diverged %d, parameters %s", c->name, d,
+             h_all_finite(p, o.total) ? "finite" : "not finite");
+    free(p); free(p0);
+    bp_mlp_free(m);
+    free_batch(&all);
+}
+
+static void test_train_epoch_divergence(void **state)
+{
+    (void)state;
+    check_epoch_divergence(&NARROW_NETS[2], 9901);   /* 2-2-2-2 sigmoid MSE (online path) */
+    check_epoch_divergence(&NARROW_NETS[4], 9902);   /* 4-6-3 leaky/identity MSE */
+    check_epoch_divergence(&STEP_NETS[0], 9903);     /* 30-12-3, dense kernels */
+}
+
+static void test_train_epoch_errors(void **state)
+{
+    (void)state;
+    err_env env, *e = &env;
+    const bp_layer_spec ls[2] = {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_SOFTMAX)};
+    H_OK(bp_mlp_create(2, ls, BP_LOSS_SOFTMAX_CCE, 2, &e->m));
+    H_OK(bp_mlp_create(2, ls, BP_LOSS_MSE, 2, &e->mse));
+    bp_mlp *m = e->m;
+    double *P = e->params;
+    const double *X = e->X, *Y = e->Y;
+    const size_t *lab = e->lab, *idx = e->idx;
+    double *L = &e->loss;
+    int *D = &e->diverged;
+
+    /* the valid calls succeed: n may exceed max_rows (2), batch may not */
+    env_reset(e);
+    H_OK(bp_mlp_train_epoch(m, P, X, 4, Y, NULL, NULL, 4, 1, 0.1, L, D));
+    H_OK(bp_mlp_train_epoch(m, P, X, 4, NULL, lab, idx, 4, 2, 0.1, L, D));
+    H_OK(bp_mlp_train_epoch(m, P, X, 3, Y, NULL, NULL, 5, 2, 0.1, L, D));
+    H_EXPECT(*D == 0 && isfinite(*L), "valid epoch: diverged %d, loss %g", *D, *L);
+
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_epoch(NULL, P, X, 4, Y, NULL, NULL, 4, 1, 0.1, L, D));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_epoch(m, NULL, X, 4, Y, NULL, NULL, 4, 1, 0.1, L, D));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_epoch(m, P, NULL, 4, Y, NULL, NULL, 4, 1, 0.1, L, D));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_epoch(m, P, X, 4, Y, NULL, NULL, 4, 1, 0.1, NULL, D));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_epoch(m, P, X, 4, Y, NULL, NULL, 4, 1, 0.1, L, NULL));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_epoch(m, P, X, 4, Y, lab, NULL, 4, 1, 0.1, L, D));
+    ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_epoch(m, P, X, 4, NULL, NULL, NULL, 4, 1, 0.1, L, D));
+    ENV_ERR(BP_ERR_BAD_ENUM,
+            bp_mlp_train_epoch(e->mse, P, X, 4, NULL, lab, NULL, 4, 1, 0.1, L, D));
+    const double bad_lr[3] = {NAN, INFINITY, -INFINITY};
+    for (int i = 0; i < 3; i++)
+        ENV_ERR(BP_ERR_BAD_VALUE,
+                bp_mlp_train_epoch(m, P, X, 4, Y, NULL, NULL, 4, 1, bad_lr[i], L, D));
+    ENV_ERR(BP_ERR_ZERO_SIZE, bp_mlp_train_epoch(m, P, X, 4, Y, NULL, NULL, 0, 1, 0.1, L, D));
+    ENV_ERR(BP_ERR_ZERO_SIZE, bp_mlp_train_epoch(m, P, X, 4, Y, NULL, NULL, 4, 0, 0.1, L, D));
+    ENV_ERR(BP_ERR_BAD_VALUE, bp_mlp_train_epoch(m, P, X, 4, Y, NULL, NULL, 4, 3, 0.1, L, D));
+    ENV_ERR(BP_ERR_LEADING_DIMENSION,
+            bp_mlp_train_epoch(m, P, X, 2, Y, NULL, NULL, 4, 1, 0.1, L, D));
+    ENV_ERR(BP_ERR_SIZE_OVERFLOW,
+            bp_mlp_train_epoch(m, P, X, 4, Y, NULL, NULL, SIZE_MAX / 2, 1, 0.1, L, D));
+    /* a bad label or row index in the last row is found before the first step */
+    size_t bad_last[4] = {0, 1, 0, 2};
+    ENV_ERR(BP_ERR_LABEL_OUT_OF_RANGE,
+            bp_mlp_train_epoch(m, P, X, 4, NULL, bad_last, NULL, 4, 1, 0.1, L, D));
+    ENV_ERR(BP_ERR_LABEL_OUT_OF_RANGE,
+            bp_mlp_train_epoch(m, P, X, 4, NULL, bad_last, idx, 4, 2, 0.1, L, D));
+    ENV_ERR(BP_ERR_SIZE_OVERFLOW,
+            bp_mlp_train_epoch(m, P, X, 4, Y, NULL, (const size_t[]){0, 1, 2, SIZE_MAX}, 4, 1,
+                               0.1, L, D));
+    bp_mlp_free(e->m);
+    bp_mlp_free(e->mse);
+}
+
 int run_mlp_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1560,9 +1793,12 @@ int run_mlp_tests(void)
         cmocka_unit_test(test_train_step_divergence),
         cmocka_unit_test(test_train_step_one_sample_at_a_time),
         cmocka_unit_test(test_narrow_engine_matches_gradient),
+        cmocka_unit_test(test_train_epoch_equals_steps),
+        cmocka_unit_test(test_train_epoch_divergence),
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_forward_backward_errors),
         cmocka_unit_test(test_train_step_errors),
+        cmocka_unit_test(test_train_epoch_errors),
         cmocka_unit_test(test_fault_order_of_bp_status_h),
     };
     return cmocka_run_group_tests_name("mlp", tests, NULL, NULL);

@@ -1,0 +1,184 @@
+/*
+ * narrow_online_tmpl.h — online learning for narrow networks: a run of SGD
+ * steps of one sample each (batch size 1, as seed 03's half adder trains),
+ * each step forward, loss, backward and parameter update. Included at the
+ * end of narrow_tmpl.h, with its macros (R, P, VEXP, …) plus
+ *
+ *   N_ONLINE  the entry point to define (bp_narrow_online_d_avx2, ...)
+ *   EXP1      libm's exp for R (exp, expf)
+ *
+ * and its helpers, used on a "chunk" of one sample (same scratch layout).
+ *
+ * Why a path of its own: step t+1's forward pass reads the weights step t
+ * wrote, so the steps form one chain of dependent operations and a step
+ * takes as long as that chain's latency; nothing runs side by side. So:
+ *   - exp through libm, about 35 cycles from argument to result on the Zen 5
+ *     this was measured on, against about 85 for VEXP, whose 13-term Horner
+ *     polynomial is built for throughput across a chunk of samples;
+ *   - a sigmoid unit's activation computed from its sum while it is still
+ *     in a register;
+ *   - the gradient checked and applied right after each sample, with none
+ *     of bp_mlp_train_step's per-call argument checks (bp_mlp_train_epoch
+ *     validates the whole epoch once) and none of its general update path.
+ * bp_mlp_train_step sends its one-row batches of narrow networks here too,
+ * so a step and an epoch of steps give bit-identical parameters.
+ */
+
+/* Forward pass of one layer for the sample in column 0 of In. */
+static void P(online_forward)(const bp_layer_spec *sp, const R *restrict In,
+                              const R *restrict W, const R *restrict b, R *restrict Z,
+                              R *restrict A, R *restrict E) {
+    const size_t n_in = sp->n_in, n_out = sp->n_out;
+    if (sp->act == BP_ACT_SIGMOID) {
+        /* the common case: σ as soon as the sum is complete, from the
+         * register (the same formulas as P(activate)) */
+        for (size_t j = 0; j < n_out; j++) {
+            R z = b[j];
+            for (size_t i = 0; i < n_in; i++) z += In[i * CH] * W[i * n_out + j];
+            R e = EXP1(-ABS(z));
+            Z[j * CH] = z;
+            E[j * CH] = e;
+            A[j * CH] = (z >= (R)0 ? (R)1 : e) / ((R)1 + e);
+        }
+        return;
+    }
+    for (size_t j = 0; j < n_out; j++) {
+        R z = b[j];
+        for (size_t i = 0; i < n_in; i++) z += In[i * CH] * W[i * n_out + j];
+        Z[j * CH] = z;
+    }
+    P(activate)(sp->act, (R)sp->param, n_out, 1, Z, A, E);
+}
+
+/* Backward pass and update of one layer for one sample: Down = dZ·Wᵀ
+ * (dL/dA of the layer below, from the weights before the update; skipped
+ * when Down is NULL), then W ← W − eta·In·dZ and b ← b − eta·dZ at once,
+ * the old values saved in OldW and Oldb (same layout) so that the step can
+ * be taken back if another layer's gradient is not finite. Returns 1 if a
+ * gradient element was not finite, else 2 if an updated value was not,
+ * else 0. */
+static int P(online_backward)(const bp_layer_spec *sp, const R *restrict In, R *restrict W,
+                              R *restrict b, const R *restrict dZ, R eta, R *restrict OldW,
+                              R *restrict Oldb, R *restrict Down) {
+    const size_t n_in = sp->n_in, n_out = sp->n_out;
+    if (Down != NULL)
+        for (size_t i = 0; i < n_in; i++) {
+            R acc = dZ[0] * W[i * n_out];
+            for (size_t j = 1; j < n_out; j++) acc += dZ[j * CH] * W[i * n_out + j];
+            Down[i * CH] = acc;
+        }
+    /* x·0 is 0 for finite x and NaN otherwise, and a NaN stays in a sum:
+     * two instructions per value, no branch */
+    R bad_grad = 0, bad_new = 0;
+    for (size_t i = 0; i < n_in; i++) {
+        const R a = In[i * CH];
+        for (size_t j = 0; j < n_out; j++) {
+            const R g = a * dZ[j * CH], old = W[i * n_out + j], upd = old + -eta * g;
+            bad_grad += g * (R)0;
+            bad_new += upd * (R)0;
+            OldW[i * n_out + j] = old;
+            W[i * n_out + j] = upd;
+        }
+    }
+    for (size_t j = 0; j < n_out; j++) {
+        const R g = dZ[j * CH], old = b[j], upd = old + -eta * g;
+        bad_grad += g * (R)0;
+        bad_new += upd * (R)0;
+        Oldb[j] = old;
+        b[j] = upd;
+    }
+    return bad_grad != (R)0 ? 1 : bad_new != (R)0 ? 2 : 0;
+}
+
+/* D ← D ⊙ f'(Z) for one sample (P(derive), with sigmoid inline). */
+static void P(online_derive)(const bp_layer_spec *sp, const R *restrict Z, const R *restrict A,
+                             const R *restrict E, R *restrict D) {
+    if (sp->act == BP_ACT_SIGMOID) {
+        for (size_t j = 0; j < sp->n_out; j++) {
+            R q = (R)1 + E[j * CH];
+            D[j * CH] *= E[j * CH] / (q * q);
+        }
+        return;
+    }
+    P(derive)(sp->act, (R)sp->param, sp->n_out, 1, Z, A, E, D);
+}
+
+/* The sample's loss terms (summed, not yet scaled) and dZ of the output
+ * layer, as P(output) computes them: MSE, online learning's usual loss,
+ * inline; the others through P(output). */
+static double P(online_output)(const mlp_layout *y, const R *restrict Z, const R *restrict A,
+                               const R *restrict E, const R *restrict T, const size_t *lab,
+                               double scale, R *restrict dZ) {
+    const bp_layer_spec *sp = &y->layers[y->n_layers - 1];
+    if (y->loss != BP_LOSS_MSE) return P(output)(y, 1, Z, A, E, T, lab, scale, dZ);
+    double term = 0.0;
+    for (size_t j = 0; j < sp->n_out; j++) {
+        double d = (double)A[j * CH] - T[j * CH];
+        term += d * d;
+        dZ[j * CH] = (R)(2.0 * d * scale);
+    }
+    P(online_derive)(sp, Z, A, E, dZ);
+    return term;
+}
+
+void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, const R *Y,
+              const size_t *labels, const size_t *indices, R eta, R *scratch, R *old,
+              double *loss_sum, size_t *steps, int *diverged) {
+    const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
+    const size_t np = y->n_params;
+#define ZC(l) (scratch + y->chunk_off[l])
+#define AC(l) (ZC(l) + y->layers[l].n_out * CH)
+#define EC(l) (ZC(l) + 2 * y->layers[l].n_out * CH)
+    R *const In = scratch;
+    R *const T = ZC(L - 1) + 3 * k * CH;
+    R *const bufA = T + k * CH, *const bufB = bufA + BP_NARROW_WIDTH * CH;
+    /* one row: binary losses and MSE average over the k outputs */
+    const int per_row = y->loss == BP_LOSS_CCE || y->loss == BP_LOSS_SOFTMAX_CCE;
+    const double scale = per_row ? 1.0 : 1.0 / (double)k;
+    double total = 0.0;
+    size_t done = 0;
+    *diverged = 0;
+    for (; done < n; done++) {
+        /* the sample into column 0 of the chunk layout (P(gather)'s work
+         * for one row, without its loops' set-up) */
+        const size_t src = indices ? indices[done] : done;
+        size_t lab = 0;
+        for (size_t i = 0; i < n_in; i++) In[i * CH] = X[src * ldx + i];
+        if (labels) lab = labels[src];
+        else for (size_t j = 0; j < k; j++) T[j * CH] = Y[src * k + j];
+        for (size_t l = 0; l < L; l++)
+            P(online_forward)(&y->layers[l], l == 0 ? In : AC(l - 1), params + y->w_off[l],
+                              params + y->b_off[l], ZC(l), AC(l), EC(l));
+        R *dZ = bufA, *spare = bufB;
+        double loss = P(online_output)(y, ZC(L - 1), AC(L - 1), EC(L - 1), T,
+                                       labels ? &lab : NULL, scale, dZ) * scale;
+        /* Backward and update together, layer by layer from the top: the
+         * bottom layer's new weights, which the next sample needs first,
+         * are written as soon as its gradient is known. */
+        int status = 0;
+        for (size_t l = L; l-- > 0;) {
+            status |= P(online_backward)(&y->layers[l], l == 0 ? In : AC(l - 1),
+                                         params + y->w_off[l], params + y->b_off[l], dZ, eta,
+                                         old + y->w_off[l], old + y->b_off[l],
+                                         l == 0 ? NULL : spare);
+            if (l == 0) break;
+            P(online_derive)(&y->layers[l - 1], ZC(l - 1), AC(l - 1), EC(l - 1), spare);
+            R *t = dZ; dZ = spare; spare = t;
+        }
+        total += loss;
+        /* as bp_mlp_train_step: a non-finite loss or gradient leaves the
+         * parameters as they were; a non-finite result is reported (the
+         * caller restores its copy) */
+        if (!isfinite(loss) || (status & 1)) {
+            memcpy(params, old, np * sizeof(R));
+            *diverged = 1;
+            break;
+        }
+        if (status) { *diverged = 2; done++; break; }
+    }
+    *loss_sum = total;
+    *steps = done;
+#undef ZC
+#undef AC
+#undef EC
+}
