@@ -46,6 +46,8 @@
 #define G_KERNEL dkernel
 #define G_KERNEL_TYPE bp_dkernel_fn
 #define G_KERNEL2 dkernel2
+#define G_KERNEL22 dkernel22
+#define G_KERNEL22_TYPE bp_dkernel22_fn
 #define G_SMALL dsmall
 #define G_KERNEL2_TYPE bp_dkernel2_fn
 #define G_PACK_A dpack_a
@@ -69,6 +71,8 @@
 #undef G_KERNEL
 #undef G_KERNEL_TYPE
 #undef G_KERNEL2
+#undef G_KERNEL22
+#undef G_KERNEL22_TYPE
 #undef G_SMALL
 #undef G_KERNEL2_TYPE
 #undef G_PACK_A
@@ -93,6 +97,8 @@
 #define G_KERNEL skernel
 #define G_KERNEL_TYPE bp_skernel_fn
 #define G_KERNEL2 skernel2
+#define G_KERNEL22 skernel22
+#define G_KERNEL22_TYPE bp_skernel22_fn
 #define G_SMALL ssmall
 #define G_KERNEL2_TYPE bp_skernel2_fn
 #define G_PACK_A spack_a

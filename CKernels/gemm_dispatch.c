@@ -31,9 +31,9 @@ static struct {
     bp_gemm_kernels avx2;
     bp_gemm_kernels portable;
 } bp_dispatch = { PTHREAD_ONCE_INIT,
-                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } };
+                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } };
 
 static int env_flag(const char *name) {
     const char *v = getenv(name);
@@ -46,7 +46,7 @@ static void dispatch_init(void) {
         bp_dkernel_portable, NULL, bp_dpack_a_portable, bp_dpack_b_portable,
         bp_skernel_portable, NULL, bp_spack_a_portable, bp_spack_b_portable,
         NULL, NULL, bp_narrow_d_portable, bp_narrow_s_portable,
-        bp_narrow_online_d_portable, bp_narrow_online_s_portable
+        bp_narrow_online_d_portable, bp_narrow_online_s_portable, NULL, NULL
     };
     bp_dispatch.portable = portable;
     bp_dispatch.avx2 = portable;
@@ -59,7 +59,7 @@ static void dispatch_init(void) {
             bp_dkernel_avx2, NULL, bp_dpack_a_avx2, bp_dpack_b_avx2,
             bp_skernel_avx2, NULL, bp_spack_a_avx2, bp_spack_b_avx2,
             NULL, NULL, bp_narrow_d_avx2, bp_narrow_s_avx2,
-            bp_narrow_online_d_avx2, bp_narrow_online_s_avx2
+            bp_narrow_online_d_avx2, bp_narrow_online_s_avx2, NULL, NULL
         };
         bp_dispatch.avx2 = avx2;
         if (!env_flag("BP_GEMM_PORTABLE")) {
@@ -68,6 +68,8 @@ static void dispatch_init(void) {
                 bp_dispatch.best.name = "avx512f+avx2+fma";
                 bp_dispatch.best.dkernel2 = bp_dkernel2_avx512;
                 bp_dispatch.best.skernel2 = bp_skernel2_avx512;
+                bp_dispatch.best.dkernel22 = bp_dkernel22_avx512;
+                bp_dispatch.best.skernel22 = bp_skernel22_avx512;
                 bp_dispatch.best.dsmall = bp_dgemm_small_avx512;
                 /* the narrow engine's AVX-512 build also wants DQ and VL */
                 if (__builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {

@@ -7,8 +7,9 @@
  *   P(name)        name##_d / name##_s: the precision's private names
  *   G_MR, G_NR     micro-tile (gemm_internal.h)
  *   G_MC, G_KC, G_NC  cache blocks (gemm_internal.h)
- *   G_KERNEL, G_KERNEL2, G_PACK_A, G_PACK_B, G_SMALL   fields of bp_gemm_kernels
- *   G_KERNEL_TYPE, G_KERNEL2_TYPE, G_PACK_TYPE     their types
+ *   G_KERNEL, G_KERNEL2, G_KERNEL22, G_PACK_A, G_PACK_B, G_SMALL   fields of
+ *                                                  bp_gemm_kernels
+ *   G_KERNEL_TYPE, G_KERNEL2_TYPE, G_KERNEL22_TYPE, G_PACK_TYPE   their types
  *   G_PORTABLE, G_PACK_A_PORTABLE, G_PACK_B_PORTABLE
  *                  names of the portable kernel and packers to define
  *   G_RUN          name of the entry point to define (bp_dgemm_run, ...)
@@ -197,6 +198,23 @@ static size_t P(workspace_bytes)(size_t m, size_t n, size_t k) {
     return a + b;
 }
 
+/* Rows ir .. mc of the packed A block against one packed B sliver bs of
+ * nr columns: double-height calls on full pairs of slivers where the
+ * kernels have them, then single ones. */
+static void P(sliver_rows)(const bp_gemm_kernels *ks, size_t kc, const R *Ap, size_t ir,
+                           size_t mc, const R *bs, R *C, size_t ldc, R alpha, R beta,
+                           size_t nr) {
+    const G_KERNEL2_TYPE kernel2 = ks->G_KERNEL2;
+    if (kernel2)
+        for (; ir + 2 * G_MR <= mc; ir += 2 * G_MR)
+            kernel2(kc, Ap + ir * kc, Ap + (ir + G_MR) * kc, bs, C + ir * ldc, ldc, alpha, beta,
+                    nr);
+    for (; ir < mc; ir += G_MR) {
+        size_t mr = mc - ir < G_MR ? mc - ir : G_MR;
+        ks->G_KERNEL(kc, Ap + ir * kc, bs, C + ir * ldc, ldc, alpha, beta, mr, nr);
+    }
+}
+
 /*
  * The blocked loops for the rows of jb (all of its columns). Ap is this
  * thread's A block. With nt > 1 threads sharing the work by rows, the
@@ -208,8 +226,7 @@ static size_t P(workspace_bytes)(size_t m, size_t n, size_t k) {
  */
 static void P(blocked)(const bp_gemm_kernels *ks, const P(job) *jb, R *Ap, R *const bp[2],
                        size_t tid, size_t nt, const bp_exec *exec) {
-    const G_KERNEL_TYPE kernel = ks->G_KERNEL;
-    const G_KERNEL2_TYPE kernel2 = ks->G_KERNEL2;
+    const G_KERNEL22_TYPE kernel22 = ks->G_KERNEL22;
     const size_t m = jb->m, n = jb->n, k = jb->k, ldc = jb->ldc;
     const R alpha = jb->alpha;
     R *C = jb->C;
@@ -237,24 +254,28 @@ static void P(blocked)(const bp_gemm_kernels *ks, const P(job) *jb, R *Ap, R *co
                 P(pack_a)(ks->G_PACK_A, jb->ta,
                           jb->ta ? jb->A + pc * jb->lda + ic : jb->A + ic * jb->lda + pc,
                           jb->lda, mc, kc, Ap);
-                for (size_t jr = 0; jr < nc; jr += G_NR) {
-                    size_t nr = nc - jr < G_NR ? nc - jr : G_NR;
+                for (size_t jr = 0; jr < nc;) {
+                    size_t nr = nc - jr < G_NR ? nc - jr : G_NR, width = nr, ir = 0;
                     const R *bs = Bp + jr * kc;
-                    size_t ir = 0;
-                    if (kernel2)   /* two full slivers at a time where available */
+                    R *Cs = C + ic * ldc + jc + jr;
+                    if (kernel22 && jr + 2 * G_NR <= nc) {
+                        /* two full B slivers at once: 2·MR × 2·NR tiles,
+                         * then the rows left over on each sliver */
+                        width = 2 * G_NR;
                         for (; ir + 2 * G_MR <= mc; ir += 2 * G_MR)
-                            kernel2(kc, Ap + ir * kc, Ap + (ir + G_MR) * kc, bs,
-                                    C + (ic + ir) * ldc + jc + jr, ldc, alpha, beta, nr);
-                    for (; ir < mc; ir += G_MR) {
-                        size_t mr = mc - ir < G_MR ? mc - ir : G_MR;
-                        kernel(kc, Ap + ir * kc, bs, C + (ic + ir) * ldc + jc + jr, ldc,
-                               alpha, beta, mr, nr);
+                            kernel22(kc, Ap + ir * kc, Ap + (ir + G_MR) * kc, bs, bs + G_NR * kc,
+                                     Cs + ir * ldc, ldc, alpha, beta);
+                        P(sliver_rows)(ks, kc, Ap, ir, mc, bs + G_NR * kc, Cs + G_NR, ldc,
+                                       alpha, beta, G_NR);
                     }
-                    /* The fused epilogue on the mc × nr strip just finished
-                     * (≤ 120 × 16 elements, still in L1): one call per strip
-                     * rather than per tile keeps the call overhead small. */
+                    P(sliver_rows)(ks, kc, Ap, ir, mc, bs, Cs, ldc, alpha, beta, nr);
+                    /* The fused epilogue on the mc × width strip just
+                     * finished (≤ 120 × 32 elements, still in L1): one call
+                     * per strip rather than per tile keeps the call
+                     * overhead small. */
                     if (last && jb->has_ep)
-                        P(epilogue_tile)(&jb->ep, ic, jc + jr, mc, nr, C, ldc);
+                        P(epilogue_tile)(&jb->ep, ic, jc + jr, mc, width, C, ldc);
+                    jr += width;
                 }
                 if (last && jb->has_ep) P(epilogue_rows)(&jb->ep, ic, jc, mc, nc, C, ldc);
             }

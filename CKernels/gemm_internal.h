@@ -89,8 +89,21 @@ typedef void (*bp_skernel2_fn)(size_t kc, const float *a0, const float *a1,
                                const float *b, float *c, size_t ldc,
                                float alpha, float beta, size_t nr);
 
+/*
+ * Optional double-height, double-width kernels: two full MR-row slivers
+ * against two consecutive full NR-column slivers (b1 = b0 + NR·kc), 2·MR ×
+ * 2·NR elements of C, again with the single kernel's per-element
+ * operations.
+ */
+typedef void (*bp_dkernel22_fn)(size_t kc, const double *a0, const double *a1,
+                                const double *b0, const double *b1, double *c, size_t ldc,
+                                double alpha, double beta);
+typedef void (*bp_skernel22_fn)(size_t kc, const float *a0, const float *a1,
+                                const float *b0, const float *b1, float *c, size_t ldc,
+                                float alpha, float beta);
+
 /* One set of kernels: the dispatch table holds the best, the AVX2 and the
- * portable set. kernel2 may be NULL. */
+ * portable set. kernel2 and kernel22 may be NULL. */
 #include "mlp_internal.h"
 
 /* C = alpha·op(A)·op(B) + beta·C without packing, for m, n, k ≤
@@ -124,6 +137,9 @@ typedef struct bp_gemm_kernels {
     bp_narrow_s_fn narrow_s;
     bp_narrow_online_d_fn narrow_online_d;
     bp_narrow_online_s_fn narrow_online_s;
+    /* 2·MR × 2·NR tiles (NULL: none) */
+    bp_dkernel22_fn dkernel22;
+    bp_skernel22_fn skernel22;
 } bp_gemm_kernels;
 
 /* The kernels every GEMM without an explicit choice uses (checked once,
@@ -168,6 +184,10 @@ void bp_dkernel2_avx512(size_t kc, const double *a0, const double *a1, const dou
                         double *c, size_t ldc, double alpha, double beta, size_t nr);
 void bp_skernel2_avx512(size_t kc, const float *a0, const float *a1, const float *b,
                         float *c, size_t ldc, float alpha, float beta, size_t nr);
+void bp_dkernel22_avx512(size_t kc, const double *a0, const double *a1, const double *b0,
+                         const double *b1, double *c, size_t ldc, double alpha, double beta);
+void bp_skernel22_avx512(size_t kc, const float *a0, const float *a1, const float *b0,
+                         const float *b1, float *c, size_t ldc, float alpha, float beta);
 #endif
 
 /* ---- execution context (exec.c) ----------------------------------------- */

@@ -131,6 +131,153 @@ BP_AVX512 void bp_skernel2_avx512(size_t kc, const float *a0, const float *a1,
 }
 
 
+/* One k step of the 12 × 2-sliver kernel: both B slivers' rows (64 bytes
+ * each at BOFF) into zmm29/zmm30, then each of the 12 A values broadcast
+ * once into zmm31 and used for two FMAs, into zmm0–11 (first sliver) and
+ * zmm12–23 (second). 14 loads per 24 FMAs, against 13 per 12 in the
+ * one-sliver kernel, whose loads rather than its FMAs bound it on Zen 5. */
+#define K22_STEP(BOFF, AOFF, ESZ, BC, BRD)                                    \
+    "vmovaps " #BOFF "(%[b0]), %%zmm29\n\t"                                   \
+    "vmovaps " #BOFF "(%[b1]), %%zmm30\n\t"                                   \
+    "vbroadcasts" BRD " " #AOFF "+0*" #ESZ "(%[a0]), %%zmm31\n\t"                 \
+    "vfmadd231" BC " %%zmm31, %%zmm29, %%zmm0\n\t"                               \
+    "vfmadd231" BC " %%zmm31, %%zmm30, %%zmm12\n\t"                              \
+    "vbroadcasts" BRD " " #AOFF "+1*" #ESZ "(%[a0]), %%zmm31\n\t"                 \
+    "vfmadd231" BC " %%zmm31, %%zmm29, %%zmm1\n\t"                               \
+    "vfmadd231" BC " %%zmm31, %%zmm30, %%zmm13\n\t"                              \
+    "vbroadcasts" BRD " " #AOFF "+2*" #ESZ "(%[a0]), %%zmm31\n\t"                 \
+    "vfmadd231" BC " %%zmm31, %%zmm29, %%zmm2\n\t"                               \
+    "vfmadd231" BC " %%zmm31, %%zmm30, %%zmm14\n\t"                              \
+    "vbroadcasts" BRD " " #AOFF "+3*" #ESZ "(%[a0]), %%zmm31\n\t"                 \
+    "vfmadd231" BC " %%zmm31, %%zmm29, %%zmm3\n\t"                               \
+    "vfmadd231" BC " %%zmm31, %%zmm30, %%zmm15\n\t"                              \
+    "vbroadcasts" BRD " " #AOFF "+4*" #ESZ "(%[a0]), %%zmm31\n\t"                 \
+    "vfmadd231" BC " %%zmm31, %%zmm29, %%zmm4\n\t"                               \
+    "vfmadd231" BC " %%zmm31, %%zmm30, %%zmm16\n\t"                              \
+    "vbroadcasts" BRD " " #AOFF "+5*" #ESZ "(%[a0]), %%zmm31\n\t"                 \
+    "vfmadd231" BC " %%zmm31, %%zmm29, %%zmm5\n\t"                               \
+    "vfmadd231" BC " %%zmm31, %%zmm30, %%zmm17\n\t"                              \
+    "vbroadcasts" BRD " " #AOFF "+0*" #ESZ "(%[a1]), %%zmm31\n\t"                 \
+    "vfmadd231" BC " %%zmm31, %%zmm29, %%zmm6\n\t"                               \
+    "vfmadd231" BC " %%zmm31, %%zmm30, %%zmm18\n\t"                              \
+    "vbroadcasts" BRD " " #AOFF "+1*" #ESZ "(%[a1]), %%zmm31\n\t"                 \
+    "vfmadd231" BC " %%zmm31, %%zmm29, %%zmm7\n\t"                               \
+    "vfmadd231" BC " %%zmm31, %%zmm30, %%zmm19\n\t"                              \
+    "vbroadcasts" BRD " " #AOFF "+2*" #ESZ "(%[a1]), %%zmm31\n\t"                 \
+    "vfmadd231" BC " %%zmm31, %%zmm29, %%zmm8\n\t"                               \
+    "vfmadd231" BC " %%zmm31, %%zmm30, %%zmm20\n\t"                              \
+    "vbroadcasts" BRD " " #AOFF "+3*" #ESZ "(%[a1]), %%zmm31\n\t"                 \
+    "vfmadd231" BC " %%zmm31, %%zmm29, %%zmm9\n\t"                               \
+    "vfmadd231" BC " %%zmm31, %%zmm30, %%zmm21\n\t"                              \
+    "vbroadcasts" BRD " " #AOFF "+4*" #ESZ "(%[a1]), %%zmm31\n\t"                 \
+    "vfmadd231" BC " %%zmm31, %%zmm29, %%zmm10\n\t"                               \
+    "vfmadd231" BC " %%zmm31, %%zmm30, %%zmm22\n\t"                              \
+    "vbroadcasts" BRD " " #AOFF "+5*" #ESZ "(%[a1]), %%zmm31\n\t"                 \
+    "vfmadd231" BC " %%zmm31, %%zmm29, %%zmm11\n\t"                               \
+    "vfmadd231" BC " %%zmm31, %%zmm30, %%zmm23\n\t"                              \
+
+/* The k loop (unrolled by 4), counting kc down; the 24 accumulators are
+ * stored to acc[] at the end (fixed registers, because GCC allows at most
+ * 30 asm operands: one tile's 24 stores and loads against its 24·kc FMAs). */
+#define K22_LOOP(ESZ, BC, BRD)                                                \
+    "vpxord %%zmm0, %%zmm0, %%zmm0\n\t" "vpxord %%zmm1, %%zmm1, %%zmm1\n\t" "vpxord %%zmm2, %%zmm2, %%zmm2\n\t" \
+    "vpxord %%zmm3, %%zmm3, %%zmm3\n\t" "vpxord %%zmm4, %%zmm4, %%zmm4\n\t" "vpxord %%zmm5, %%zmm5, %%zmm5\n\t" \
+    "vpxord %%zmm6, %%zmm6, %%zmm6\n\t" "vpxord %%zmm7, %%zmm7, %%zmm7\n\t" "vpxord %%zmm8, %%zmm8, %%zmm8\n\t" \
+    "vpxord %%zmm9, %%zmm9, %%zmm9\n\t" "vpxord %%zmm10, %%zmm10, %%zmm10\n\t" "vpxord %%zmm11, %%zmm11, %%zmm11\n\t" \
+    "vpxord %%zmm12, %%zmm12, %%zmm12\n\t" "vpxord %%zmm13, %%zmm13, %%zmm13\n\t" "vpxord %%zmm14, %%zmm14, %%zmm14\n\t" \
+    "vpxord %%zmm15, %%zmm15, %%zmm15\n\t" "vpxord %%zmm16, %%zmm16, %%zmm16\n\t" "vpxord %%zmm17, %%zmm17, %%zmm17\n\t" \
+    "vpxord %%zmm18, %%zmm18, %%zmm18\n\t" "vpxord %%zmm19, %%zmm19, %%zmm19\n\t" "vpxord %%zmm20, %%zmm20, %%zmm20\n\t" \
+    "vpxord %%zmm21, %%zmm21, %%zmm21\n\t" "vpxord %%zmm22, %%zmm22, %%zmm22\n\t" "vpxord %%zmm23, %%zmm23, %%zmm23\n\t" \
+    "cmp $4, %[kc]\n\t"                                                      \
+    "jb 2f\n\t"                                                              \
+    "1:\n\t"                                                                 \
+    "prefetcht0 384(%[a0])\n\t"                                              \
+    "prefetcht0 384(%[a1])\n\t"                                              \
+    K22_STEP(0, 0, ESZ, BC, BRD)                                              \
+    K22_STEP(64, 6*ESZ, ESZ, BC, BRD)                                         \
+    K22_STEP(128, 12*ESZ, ESZ, BC, BRD)                                       \
+    K22_STEP(192, 18*ESZ, ESZ, BC, BRD)                                       \
+    "add $24*" #ESZ ", %[a0]\n\t"                                            \
+    "add $24*" #ESZ ", %[a1]\n\t"                                            \
+    "add $256, %[b0]\n\t"                                                    \
+    "add $256, %[b1]\n\t"                                                    \
+    "sub $4, %[kc]\n\t"                                                      \
+    "cmp $4, %[kc]\n\t"                                                      \
+    "jae 1b\n\t"                                                             \
+    "2:\n\t"                                                                 \
+    "test %[kc], %[kc]\n\t"                                                  \
+    "jz 4f\n\t"                                                              \
+    "3:\n\t"                                                                 \
+    K22_STEP(0, 0, ESZ, BC, BRD)                                              \
+    "add $6*" #ESZ ", %[a0]\n\t"                                             \
+    "add $6*" #ESZ ", %[a1]\n\t"                                             \
+    "add $64, %[b0]\n\t"                                                     \
+    "add $64, %[b1]\n\t"                                                     \
+    "dec %[kc]\n\t"                                                          \
+    "jnz 3b\n\t"                                                             \
+    "4:\n\t"                                                                 \
+    "vmovups %%zmm0, 0(%[acc])\n\t" "vmovups %%zmm1, 64(%[acc])\n\t" \
+    "vmovups %%zmm2, 128(%[acc])\n\t" "vmovups %%zmm3, 192(%[acc])\n\t" \
+    "vmovups %%zmm4, 256(%[acc])\n\t" "vmovups %%zmm5, 320(%[acc])\n\t" \
+    "vmovups %%zmm6, 384(%[acc])\n\t" "vmovups %%zmm7, 448(%[acc])\n\t" \
+    "vmovups %%zmm8, 512(%[acc])\n\t" "vmovups %%zmm9, 576(%[acc])\n\t" \
+    "vmovups %%zmm10, 640(%[acc])\n\t" "vmovups %%zmm11, 704(%[acc])\n\t" \
+    "vmovups %%zmm12, 768(%[acc])\n\t" "vmovups %%zmm13, 832(%[acc])\n\t" \
+    "vmovups %%zmm14, 896(%[acc])\n\t" "vmovups %%zmm15, 960(%[acc])\n\t" \
+    "vmovups %%zmm16, 1024(%[acc])\n\t" "vmovups %%zmm17, 1088(%[acc])\n\t" \
+    "vmovups %%zmm18, 1152(%[acc])\n\t" "vmovups %%zmm19, 1216(%[acc])\n\t" \
+    "vmovups %%zmm20, 1280(%[acc])\n\t" "vmovups %%zmm21, 1344(%[acc])\n\t" \
+    "vmovups %%zmm22, 1408(%[acc])\n\t" "vmovups %%zmm23, 1472(%[acc])\n\t" \
+
+#define K22_OPERANDS                                                          \
+    : [a0] "+r"(a0), [a1] "+r"(a1), [b0] "+r"(b0), [b1] "+r"(b1), [kc] "+r"(kc) \
+    : [acc] "r"(acc)                                                          \
+    : "cc", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6",   \
+      "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14",     \
+      "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22",  \
+      "xmm23", "xmm29", "xmm30", "xmm31"
+
+/* 12 rows × two full NR-column slivers (b0, then b1, the next sliver):
+ * C[:, 0:NR] from the first 12 accumulators, C[:, NR:2NR] from the other
+ * 12, with the one-sliver kernels' per-element operations (same bits). */
+BP_AVX512 void bp_dkernel22_avx512(size_t kc, const double *a0, const double *a1,
+                                   const double *b0, const double *b1, double *C, size_t ldc,
+                                   double alpha, double beta) {
+    __m512d acc[24];
+    __asm__ volatile(K22_LOOP(8, "pd", "d") K22_OPERANDS);
+    __m512d va = _mm512_set1_pd(alpha), vb = _mm512_set1_pd(beta);
+    int read_c = beta != 0.0;
+    for (int i = 0; i < 12; i++) {
+        double *row = C + (size_t)i * ldc;
+        __m512d v = _mm512_mul_pd(va, acc[i]), w = _mm512_mul_pd(va, acc[12 + i]);
+        if (read_c) {
+            v = _mm512_add_pd(v, _mm512_mul_pd(vb, _mm512_loadu_pd(row)));
+            w = _mm512_add_pd(w, _mm512_mul_pd(vb, _mm512_loadu_pd(row + 8)));
+        }
+        _mm512_storeu_pd(row, v);
+        _mm512_storeu_pd(row + 8, w);
+    }
+}
+
+BP_AVX512 void bp_skernel22_avx512(size_t kc, const float *a0, const float *a1,
+                                   const float *b0, const float *b1, float *C, size_t ldc,
+                                   float alpha, float beta) {
+    __m512 acc[24];
+    __asm__ volatile(K22_LOOP(4, "ps", "s") K22_OPERANDS);
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    int read_c = beta != 0.0f;
+    for (int i = 0; i < 12; i++) {
+        float *row = C + (size_t)i * ldc;
+        __m512 v = _mm512_mul_ps(va, acc[i]), w = _mm512_mul_ps(va, acc[12 + i]);
+        if (read_c) {
+            v = _mm512_add_ps(v, _mm512_mul_ps(vb, _mm512_loadu_ps(row)));
+            w = _mm512_add_ps(w, _mm512_mul_ps(vb, _mm512_loadu_ps(row + 16)));
+        }
+        _mm512_storeu_ps(row, v);
+        _mm512_storeu_ps(row + 16, w);
+    }
+}
+
 #else
 /* ISO C wants at least one declaration in a translation unit. */
 typedef int bp_gemm_kernel_avx512_unused;

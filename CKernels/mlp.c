@@ -146,12 +146,10 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
     return BP_OK;
 }
 
-/* Parameter vectors up to SMALL_UPDATE long are updated by a plain loop
- * (mlp_tmpl.h's finish_step) rather than through GSL; longer ones in blocks
- * of UPDATE_BLOCK (checked while in L1), split across the context's threads
- * from PARALLEL_UPDATE parameters on (below that, waking a worker costs
- * more than the pass). */
-enum { SMALL_UPDATE = 64, UPDATE_BLOCK = 4096, PARALLEL_UPDATE = 1 << 17 };
+/* The SGD update and its checks (mlp_tmpl.h's finish_step) are split
+ * across the context's threads from PARALLEL_UPDATE parameters on: below
+ * that, waking a worker costs more than the pass. */
+enum { PARALLEL_UPDATE = 1 << 17 };
 
 #define R double
 #define MLP bp_mlp
@@ -161,7 +159,6 @@ enum { SMALL_UPDATE = 64, UPDATE_BLOCK = 4096, PARALLEL_UPDATE = 1 << 17 };
 #define DENSE_BWD bp_dense_backward
 #define LOSS bp_loss_compute
 #define LOSS_LABELS bp_loss_compute_labels
-#define SGD bp_sgd_update
 #define DIRECT_FWD bp_dense_forward_direct_d
 #define DIRECT_BWD bp_dense_backward_direct_d
 #define LOSS_FUSED bp_loss_fused_outputs_d
@@ -178,7 +175,6 @@ enum { SMALL_UPDATE = 64, UPDATE_BLOCK = 4096, PARALLEL_UPDATE = 1 << 17 };
 #undef DENSE_BWD
 #undef LOSS
 #undef LOSS_LABELS
-#undef SGD
 #undef DIRECT_FWD
 #undef DIRECT_BWD
 #undef LOSS_FUSED
@@ -195,7 +191,6 @@ enum { SMALL_UPDATE = 64, UPDATE_BLOCK = 4096, PARALLEL_UPDATE = 1 << 17 };
 #define DENSE_BWD bp_dense_backward_f32
 #define LOSS bp_loss_compute_f32
 #define LOSS_LABELS bp_loss_compute_labels_f32
-#define SGD bp_sgd_update_f32
 #define DIRECT_FWD bp_dense_forward_direct_s
 #define DIRECT_BWD bp_dense_backward_direct_s
 #define LOSS_FUSED bp_loss_fused_outputs_s

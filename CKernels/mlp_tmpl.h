@@ -7,7 +7,7 @@
  *   MLP               the struct name (bp_mlp, bp_mlp_f32)
  *   PUB(name)         public names (bp_mlp_##name, bp_mlp_##name##_f32)
  *   P(name)           private names (name##_d, name##_s)
- *   DENSE_FWD, DENSE_BWD, LOSS, LOSS_LABELS, SGD   the precision's kernels
+ *   DENSE_FWD, DENSE_BWD, LOSS, LOSS_LABELS         the precision's kernels
  *   DIRECT_FWD, DIRECT_BWD                          the dense kernels' unchecked
  *                                                   direct path for tiny layers
  *   LOSS_FUSED                                      fused output loss from A
@@ -231,10 +231,28 @@ static int P(all_finite)(size_t n, const R *x) {
     return bad == 0;
 }
 
+/* p ← p − eta·g (the plain loop's arithmetic: a product, then a sum, as
+ * GSL's reference daxpy computes it), returning 1 if every new value is
+ * finite. One pass: each value is checked while in a register. Written
+ * here rather than through bp_sgd_update because GSL's CBLAS runs one
+ * element at a time, and this pass over every parameter is memory-bound
+ * work a vector loop does at the memory's speed. */
+static int P(sgd_checked)(size_t n, R eta, const R *restrict g, R *restrict p) {
+    FINITE_BITS bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        R v = p[i] + -eta * g[i];
+        FINITE_BITS b;
+        memcpy(&b, &v, sizeof b);
+        bad |= (FINITE_BITS)((b & FINITE_EXP) == FINITE_EXP);
+        p[i] = v;
+    }
+    return bad == 0;
+}
+
 /* One thread's share [lo, hi) of the two passes that end a step over a
- * large parameter vector: phase 0 checks the gradient; phase 1 applies the
- * SGD step block by block and checks each block's new values right after,
- * while they are still in L1 (one pass over memory instead of two). */
+ * large parameter vector: phase 0 checks the gradient (nothing may change
+ * if it is not finite); phase 1 applies the SGD step and checks the new
+ * values. */
 typedef struct P(update_job) {
     R *params;
     const R *grad;
@@ -242,24 +260,13 @@ typedef struct P(update_job) {
     R eta;
     int phase;
     int bad[BP_EXEC_MAX_THREADS];          /* a non-finite value seen */
-    bp_status status[BP_EXEC_MAX_THREADS]; /* SGD's status */
 } P(update_job);
 
 static void P(update_share)(void *arg, size_t tid, size_t nthreads) {
     P(update_job) *u = arg;
     size_t lo = u->n * tid / nthreads, hi = u->n * (tid + 1) / nthreads;
-    u->bad[tid] = 0;
-    u->status[tid] = BP_OK;
-    if (u->phase == 0) {
-        u->bad[tid] = !P(all_finite)(hi - lo, u->grad + lo);
-        return;
-    }
-    for (size_t b = lo; b < hi; b += UPDATE_BLOCK) {
-        size_t len = hi - b < UPDATE_BLOCK ? hi - b : UPDATE_BLOCK;
-        bp_status st = SGD(len, u->eta, u->grad + b, u->params + b);
-        if (st != BP_OK) { u->status[tid] = st; return; }
-        u->bad[tid] |= !P(all_finite)(len, u->params + b);
-    }
+    if (u->phase == 0) u->bad[tid] = !P(all_finite)(hi - lo, u->grad + lo);
+    else u->bad[tid] = !P(sgd_checked)(hi - lo, u->eta, u->grad + lo, u->params + lo);
 }
 
 /* The end of a training step once m->grad and *loss hold the batch's
@@ -271,16 +278,6 @@ static bp_status P(finish_step)(MLP *m, R *params, double learning_rate, const d
     size_t n = m->layout.n_params;
     *diverged = 0;
     if (!isfinite(*loss)) { *diverged = 1; return BP_OK; }
-    if (n <= SMALL_UPDATE) {
-        if (!P(all_finite)(n, m->grad)) { *diverged = 1; return BP_OK; }
-        /* A few dozen parameters (online learning of a tiny network): a
-         * plain loop, as GSL's daxpy would compute it, without the cost of
-         * the call chain and its checks, which is larger than the update. */
-        const R eta = (R)learning_rate;
-        for (size_t i = 0; i < n; i++) params[i] += -eta * m->grad[i];
-        if (!P(all_finite)(n, params)) *diverged = 2;
-        return BP_OK;
-    }
     size_t threads = bp_exec_threads(m->exec);
     size_t parts = n >= PARALLEL_UPDATE && threads > 1 ? threads : 1;
     P(update_job) u;
@@ -293,10 +290,7 @@ static bp_status P(finish_step)(MLP *m, R *params, double learning_rate, const d
         if (parts > 1) bp_exec_run(m->exec, parts, P(update_share), &u);
         else P(update_share)(&u, 0, 1);
         int bad = 0;
-        for (size_t t = 0; t < parts; t++) {
-            BP_TRY(u.status[t]);
-            bad |= u.bad[t];
-        }
+        for (size_t t = 0; t < parts; t++) bad |= u.bad[t];
         /* a non-finite gradient: nothing updated; a non-finite result: the
          * caller restores its copy */
         if (bad) { *diverged = phase + 1; return BP_OK; }
