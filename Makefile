@@ -20,7 +20,11 @@ BUILD_C := .build-c
 # as clang does; -O3 would too, but made the portable float micro-kernel 5×
 # slower. Compilers without the option (clang) do not get it.
 VECT_FLAG := $(shell $(CC) -Werror -fvect-cost-model=dynamic -c -x c /dev/null -o /dev/null 2>/dev/null && echo -fvect-cost-model=dynamic)
-CFLAGS  ?= -O2 $(VECT_FLAG)
+# GCC also keeps floating-point exceptions exact by default, so it will not
+# compute both sides of `z > 0 ? d : slope·d` and select (the leaky-ReLU
+# derivative stayed a branchy scalar loop). The library never reads the
+# exception flags; clang, which builds the Swift package, assumes the same.
+CFLAGS  ?= -O2 $(VECT_FLAG) -fno-trapping-math
 CFLAGS  += -std=c11 -Wall -Wextra -pedantic -ICKernels/include
 KERNEL_SRC := $(wildcard CKernels/*.c)
 KERNEL_HDR := $(wildcard CKernels/include/*.h CKernels/*.h)

@@ -66,11 +66,24 @@ void P(bp_act_backward)(bp_activation act, R param, size_t rows, size_t cols,
     case BP_ACT_IDENTITY:
         if (dZ != dA) for (size_t i = 0; i < count; i++) dZ[i] = dA[i];
         break;
+    /* dA[i] is read on every element, not only where z > 0: a load under
+     * a condition keeps compilers from vectorising the loop (they may not
+     * invent the read), and the scalar loop's branch on the sign of z
+     * mispredicts half the time — 4 ns per element, 1 ms per ReLU layer of
+     * a 256 × 1024 batch, against a fraction of that as selects. */
     case BP_ACT_RELU:
-        for (size_t i = 0; i < count; i++) dZ[i] = Z[i] > (R)0 ? dA[i] : (R)0;
+        for (size_t i = 0; i < count; i++) {
+            R d = dA[i];
+            dZ[i] = Z[i] > (R)0 ? d : (R)0;
+        }
         break;
     case BP_ACT_LEAKY_RELU:
-        for (size_t i = 0; i < count; i++) dZ[i] = Z[i] > (R)0 ? dA[i] : param * dA[i];
+        for (size_t i = 0; i < count; i++) {
+            /* the slope chosen, then one product (1·d = d exactly): a
+             * product under a condition is not vectorised either */
+            R d = dA[i], slope = Z[i] > (R)0 ? (R)1 : param;
+            dZ[i] = slope * d;
+        }
         break;
     case BP_ACT_SIGMOID:
         /* σ'(z) = σ(z)·σ(−z). For z < 4, σ(−z) = 1 − A is exact to within
