@@ -166,6 +166,7 @@ enum { PARALLEL_UPDATE = 1 << 17 };
 #define NARROW_ONLINE narrow_online_d
 #define FINITE_BITS uint64_t
 #define FINITE_EXP 0x7FF0000000000000ull
+#define NONFINITE_INDEX bp_nonfinite_index_d
 #include "mlp_tmpl.h"
 #undef R
 #undef MLP
@@ -182,6 +183,7 @@ enum { PARALLEL_UPDATE = 1 << 17 };
 #undef NARROW_ONLINE
 #undef FINITE_BITS
 #undef FINITE_EXP
+#undef NONFINITE_INDEX
 
 #define R float
 #define MLP bp_mlp_f32
@@ -198,4 +200,5 @@ enum { PARALLEL_UPDATE = 1 << 17 };
 #define NARROW_ONLINE narrow_online_s
 #define FINITE_BITS uint32_t
 #define FINITE_EXP 0x7F800000u
+#define NONFINITE_INDEX bp_nonfinite_index_s
 #include "mlp_tmpl.h"

@@ -13,6 +13,7 @@
  *   LOSS_FUSED                                      fused output loss from A
  *   FINITE_BITS, FINITE_EXP                         the unsigned integer type of R's
  *                                                   bits and R's exponent mask
+ *   NONFINITE_INDEX                                 finite.c's scan for R
  *   NARROW, NARROW_ONLINE                           the dispatch table's narrow
  *                                                   engine members (narrow_d,
  *                                                   narrow_online_d; _s for float)
@@ -219,16 +220,7 @@ bp_status PUB(backward)(MLP *m, const R *params, size_t rows, const R *X, size_t
 }
 
 static int P(all_finite)(size_t n, const R *x) {
-    /* A value is finite unless its exponent bits are all ones. Testing the
-     * bits is an integer OR-reduction, which compilers vectorise (a
-     * floating-point sum would have to keep its order). */
-    FINITE_BITS bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        FINITE_BITS b;
-        memcpy(&b, &x[i], sizeof b);
-        bad |= (FINITE_BITS)((b & FINITE_EXP) == FINITE_EXP);
-    }
-    return bad == 0;
+    return NONFINITE_INDEX(n, x) == n;
 }
 
 /* p ← p − eta·g (the plain loop's arithmetic: a product, then a sum, as

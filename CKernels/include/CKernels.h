@@ -16,6 +16,7 @@
  *   bp_loss.h        losses and their gradients (fused softmax/sigmoid + CE)
  *   bp_gradient.h    outer-product and batched weight gradients, input gradient
  *   bp_update.h      SGD step, norms, scaling, clipping (GSL BLAS)
+ *   bp_finite.h      the first NaN or infinity in an array
  *   bp_random.h      seeded initialization and shuffling (GSL rng)
  *   bp_mlp.h         a whole network: forward, backpropagation, SGD step
  */
@@ -31,6 +32,7 @@
 #include "bp_loss.h"
 #include "bp_gradient.h"
 #include "bp_update.h"
+#include "bp_finite.h"
 #include "bp_random.h"
 #include "bp_mlp.h"
 

@@ -31,6 +31,26 @@ enum Kernels {
         .unsupportedScalar(String(describing: S.self))
     }
 
+    /// The index of the first NaN or infinity in `x`, if any (bp_finite.h:
+    /// a vectorised scan; other scalar types are scanned here).
+    static func firstNonFinite<S: NetworkScalar>(_ x: [S]) -> Int? {
+        x.withUnsafeBufferPointer { b -> Int? in
+            var index = b.count
+            let status: bp_status
+            if S.self == Double.self {
+                status = bp_find_nonfinite(b.count, d(b.baseAddress), &index)
+            } else if S.self == Float.self {
+                status = bp_find_nonfinite_f32(b.count, f(b.baseAddress), &index)
+            } else {
+                return b.firstIndex(where: { !$0.isFinite })
+            }
+            // The scan cannot fail on an array's own buffer; if it ever
+            // did, scanning here keeps the answer right.
+            guard status == BP_OK else { return b.firstIndex(where: { !$0.isFinite }) }
+            return index < b.count ? index : nil
+        }
+    }
+
     /// C = alpha·op(A)·op(B) + beta·C (row-major, see bp_gemm.h).
     static func gemm<S: NetworkScalar>(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,

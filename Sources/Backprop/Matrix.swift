@@ -163,7 +163,7 @@ public struct Matrix<Scalar: NetworkScalar>: Sendable, Equatable, Hashable, Coda
 
     /// The position of the first NaN or infinity, if any.
     public func firstNonFinite() -> (row: Int, col: Int)? {
-        guard let i = elements.firstIndex(where: { !$0.isFinite }) else { return nil }
+        guard let i = Kernels.firstNonFinite(elements) else { return nil }
         return (i / Swift.max(cols, 1), i % Swift.max(cols, 1))
     }
 

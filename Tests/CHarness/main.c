@@ -14,6 +14,7 @@ int run_dense_tests(void);
 int run_float_tests(void);
 /* The vectorisable exp and log of the narrow engine (test_vexp.c). */
 int run_vexp_tests(void);
+int run_finite_tests(void);
 
 int main(void)
 {
@@ -34,5 +35,6 @@ int main(void)
     failed += run_dense_tests();
     failed += run_float_tests();
     failed += run_vexp_tests();
+    failed += run_finite_tests();
     return failed == 0 ? 0 : 1;
 }
