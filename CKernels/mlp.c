@@ -141,9 +141,14 @@ static bp_status mlp_check_rows(const void *X, size_t ldx, size_t n_in, const vo
 static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
                                   size_t start, size_t rows, size_t k) {
     if (labels == NULL) return BP_OK;
-    for (size_t i = start; i < start + rows; i++)
-        if (labels[indices ? indices[i] : i] >= k) return BP_ERR_LABEL_OUT_OF_RANGE;
-    return BP_OK;
+    /* No early exit: an OR over the batch vectorises (an epoch's check
+     * covers every label, each epoch). */
+    int bad = 0;
+    if (indices == NULL)
+        for (size_t i = start; i < start + rows; i++) bad |= labels[i] >= k;
+    else
+        for (size_t i = start; i < start + rows; i++) bad |= labels[indices[i]] >= k;
+    return bad ? BP_ERR_LABEL_OUT_OF_RANGE : BP_OK;
 }
 
 /* The SGD update and its checks (mlp_tmpl.h's finish_step) are split

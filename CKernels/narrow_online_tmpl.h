@@ -32,8 +32,10 @@ static void P(online_forward)(const bp_layer_spec *sp, const R *restrict In,
     if (sp->act == BP_ACT_SIGMOID) {
         /* the common case: σ as soon as the sum is complete, from the
          * register (the same formulas as P(activate)) */
+        N_UNIT_LOOP
         for (size_t j = 0; j < n_out; j++) {
             R z = b[j];
+            N_UNIT_LOOP
             for (size_t i = 0; i < n_in; i++) z += In[i * CH] * W[i * n_out + j];
             R e = EXP1(-ABS(z));
             Z[j * CH] = z;
@@ -42,8 +44,10 @@ static void P(online_forward)(const bp_layer_spec *sp, const R *restrict In,
         }
         return;
     }
+    N_UNIT_LOOP
     for (size_t j = 0; j < n_out; j++) {
         R z = b[j];
+        N_UNIT_LOOP
         for (size_t i = 0; i < n_in; i++) z += In[i * CH] * W[i * n_out + j];
         Z[j * CH] = z;
     }
@@ -61,17 +65,22 @@ static int P(online_backward)(const bp_layer_spec *sp, const R *restrict In, R *
                               R *restrict b, const R *restrict dZ, R eta, R *restrict OldW,
                               R *restrict Oldb, R *restrict Down) {
     const size_t n_in = sp->n_in, n_out = sp->n_out;
-    if (Down != NULL)
+    if (Down != NULL) {
+        N_UNIT_LOOP
         for (size_t i = 0; i < n_in; i++) {
             R acc = dZ[0] * W[i * n_out];
+            N_UNIT_LOOP
             for (size_t j = 1; j < n_out; j++) acc += dZ[j * CH] * W[i * n_out + j];
             Down[i * CH] = acc;
         }
+    }
     /* x·0 is 0 for finite x and NaN otherwise, and a NaN stays in a sum:
      * two instructions per value, no branch */
     R bad_grad = 0, bad_new = 0;
+    N_UNIT_LOOP
     for (size_t i = 0; i < n_in; i++) {
         const R a = In[i * CH];
+        N_UNIT_LOOP
         for (size_t j = 0; j < n_out; j++) {
             const R g = a * dZ[j * CH], old = W[i * n_out + j], upd = old + -eta * g;
             bad_grad += g * (R)0;
@@ -80,6 +89,7 @@ static int P(online_backward)(const bp_layer_spec *sp, const R *restrict In, R *
             W[i * n_out + j] = upd;
         }
     }
+    N_UNIT_LOOP
     for (size_t j = 0; j < n_out; j++) {
         const R g = dZ[j * CH], old = b[j], upd = old + -eta * g;
         bad_grad += g * (R)0;
@@ -94,6 +104,7 @@ static int P(online_backward)(const bp_layer_spec *sp, const R *restrict In, R *
 static void P(online_derive)(const bp_layer_spec *sp, const R *restrict Z, const R *restrict A,
                              const R *restrict E, R *restrict D) {
     if (sp->act == BP_ACT_SIGMOID) {
+        N_UNIT_LOOP
         for (size_t j = 0; j < sp->n_out; j++) {
             R q = (R)1 + E[j * CH];
             D[j * CH] *= E[j * CH] / (q * q);
@@ -112,6 +123,7 @@ static double P(online_output)(const mlp_layout *y, const R *restrict Z, const R
     const bp_layer_spec *sp = &y->layers[y->n_layers - 1];
     if (y->loss != BP_LOSS_MSE) return P(output)(y, 1, Z, A, E, T, lab, scale, dZ);
     double term = 0.0;
+    N_UNIT_LOOP
     for (size_t j = 0; j < sp->n_out; j++) {
         double d = (double)A[j * CH] - T[j * CH];
         term += d * d;
@@ -143,9 +155,14 @@ void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, 
          * for one row, without its loops' set-up) */
         const size_t src = indices ? indices[done] : done;
         size_t lab = 0;
+        N_UNIT_LOOP
         for (size_t i = 0; i < n_in; i++) In[i * CH] = X[src * ldx + i];
-        if (labels) lab = labels[src];
-        else for (size_t j = 0; j < k; j++) T[j * CH] = Y[src * k + j];
+        if (labels) {
+            lab = labels[src];
+        } else {
+            N_UNIT_LOOP
+            for (size_t j = 0; j < k; j++) T[j * CH] = Y[src * k + j];
+        }
         for (size_t l = 0; l < L; l++)
             P(online_forward)(&y->layers[l], l == 0 ? In : AC(l - 1), params + y->w_off[l],
                               params + y->b_off[l], ZC(l), AC(l), EC(l));

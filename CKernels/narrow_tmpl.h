@@ -37,6 +37,14 @@
 #define CH ((size_t)BP_NARROW_CHUNK)
 /* samples per register block: two of the widest vectors */
 #define SB ((size_t)(2 * NV))
+/* Before a loop over the units of one sample (a handful of values CH
+ * apart): clang would vectorise it with gather instructions, slower than
+ * the scalar loop for so few values. GCC leaves such loops scalar. */
+#if defined(__clang__)
+#define N_UNIT_LOOP _Pragma("clang loop vectorize(disable)")
+#else
+#define N_UNIT_LOOP
+#endif
 
 /* Σ_s a[s]·b[s] over n ≤ CH samples: NV independent lanes (vector
  * registers), then a scalar tail, then a fixed pairwise fold of the lanes. */
@@ -266,9 +274,16 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
                     underflow |= t != 0.0 && a == 0.0;
                 }
         }
-        for (size_t j = 0; j < k; j++)
-            for (size_t s = 0; s < cs; s++)
-                dZ[j * CH + s] = (R)(((double)A[j * CH + s] * ysum[s] - TGT(j, s)) * scale);
+        /* labels and dense targets in loops of their own (a select between
+         * them inside the loop became gathers) */
+        if (lab)
+            for (size_t j = 0; j < k; j++)
+                for (size_t s = 0; s < cs; s++)
+                    dZ[j * CH + s] = (R)(((double)A[j * CH + s] * ysum[s] - (lab[s] == j ? 1.0 : 0.0)) * scale);
+        else
+            for (size_t j = 0; j < k; j++)
+                for (size_t s = 0; s < cs; s++)
+                    dZ[j * CH + s] = (R)(((double)A[j * CH + s] * ysum[s] - (double)T[j * CH + s]) * scale);
         for (size_t s = 0; underflow && s < cs; s++) {
             int under = 0;
             for (size_t j = 0; j < k; j++) under |= TGT(j, s) != 0.0 && A[j * CH + s] == (R)0;
@@ -363,6 +378,7 @@ static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices,
     /* Rows of one or two values (the seeds' inputs and binary targets) get
      * a loop of their own: a general inner loop of one or two iterations
      * costs more than the copy. */
+    N_UNIT_LOOP   /* strided rows of X: clang's gathers were slower here too */
     for (size_t s = 0; s < cs; s++) {
         size_t src = indices ? indices[r0 + s] : r0 + s;
         const R *restrict x = X + src * ldx;
@@ -381,12 +397,15 @@ static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices,
 static void P(forward1)(const bp_layer_spec *sp, const R *restrict In, const R *restrict W,
                         const R *restrict b, R *restrict Z, R *restrict A, R *restrict E) {
     size_t n_in = sp->n_in, n_out = sp->n_out;
+    N_UNIT_LOOP
     for (size_t j = 0; j < n_out; j++) {
         R acc = b[j];
+        N_UNIT_LOOP
         for (size_t i = 0; i < n_in; i++) acc += In[i * CH] * W[i * n_out + j];
         Z[j * CH] = acc;
     }
     if (sp->act == BP_ACT_SIGMOID) {   /* the common case, without the general loops */
+        N_UNIT_LOOP
         for (size_t j = 0; j < n_out; j++) {
             R z = Z[j * CH], e = VEXP(-ABS(z));
             E[j * CH] = e;
@@ -400,14 +419,19 @@ static void P(forward1)(const bp_layer_spec *sp, const R *restrict In, const R *
 static void P(backward1)(const bp_layer_spec *sp, const R *restrict In, const R *restrict W,
                          const R *restrict dZ, R *restrict gW, R *restrict gb, R *restrict Down) {
     size_t n_in = sp->n_in, n_out = sp->n_out;
+    N_UNIT_LOOP
     for (size_t i = 0; i < n_in; i++) {
         R a = In[i * CH];
+        N_UNIT_LOOP
         for (size_t j = 0; j < n_out; j++) gW[i * n_out + j] += a * dZ[j * CH];
     }
+    N_UNIT_LOOP
     for (size_t j = 0; j < n_out; j++) gb[j] += dZ[j * CH];
     if (Down == NULL) return;
+    N_UNIT_LOOP
     for (size_t i = 0; i < n_in; i++) {
         R acc = dZ[0] * W[i * n_out];
+        N_UNIT_LOOP
         for (size_t j = 1; j < n_out; j++) acc += dZ[j * CH] * W[i * n_out + j];
         Down[i * CH] = acc;
     }
@@ -472,5 +496,6 @@ void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size
 
 #include "narrow_online_tmpl.h"
 
+#undef N_UNIT_LOOP
 #undef SB
 #undef CH
