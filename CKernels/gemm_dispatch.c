@@ -10,9 +10,10 @@
  *     the double-height AVX-512 kernels of gemm_kernel_avx512.c on top of
  *     them, and the unpacked small-product kernel of gemm_small_avx512.c
  *     (the same results, bit for bit, in less time).
- *   - The narrow-network engine (narrow_tmpl.h) built for the same level:
- *     narrow.c, narrow_avx2.c, or narrow_avx512.c when the CPU also has
- *     AVX-512 DQ and VL.
+ *   - The narrow-network engine (narrow_tmpl.h) and the parameter-vector
+ *     passes (vector_tmpl.h) built for the same level: narrow.c,
+ *     narrow_avx2.c, or narrow_avx512.c when the CPU also has AVX-512 DQ
+ *     and VL.
  *   - Everywhere else, the portable C kernels of gemm.c.
  *   - Environment variables, read once at initialisation (for testing and
  *     benchmarking): BP_GEMM_PORTABLE set to a non-empty value other than
@@ -31,9 +32,9 @@ static struct {
     bp_gemm_kernels avx2;
     bp_gemm_kernels portable;
 } bp_dispatch = { PTHREAD_ONCE_INIT,
-                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } };
+                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } };
 
 static int env_flag(const char *name) {
     const char *v = getenv(name);
@@ -46,7 +47,9 @@ static void dispatch_init(void) {
         bp_dkernel_portable, NULL, bp_dpack_a_portable, bp_dpack_b_portable,
         bp_skernel_portable, NULL, bp_spack_a_portable, bp_spack_b_portable,
         NULL, NULL, bp_narrow_d_portable, bp_narrow_s_portable,
-        bp_narrow_online_d_portable, bp_narrow_online_s_portable, NULL, NULL
+        bp_narrow_online_d_portable, bp_narrow_online_s_portable, NULL, NULL,
+        bp_vec_nonfinite_d_portable, bp_vec_nonfinite_s_portable, bp_vec_sgd_d_portable,
+        bp_vec_sgd_s_portable
     };
     bp_dispatch.portable = portable;
     bp_dispatch.avx2 = portable;
@@ -59,7 +62,9 @@ static void dispatch_init(void) {
             bp_dkernel_avx2, NULL, bp_dpack_a_avx2, bp_dpack_b_avx2,
             bp_skernel_avx2, NULL, bp_spack_a_avx2, bp_spack_b_avx2,
             NULL, NULL, bp_narrow_d_avx2, bp_narrow_s_avx2,
-            bp_narrow_online_d_avx2, bp_narrow_online_s_avx2, NULL, NULL
+            bp_narrow_online_d_avx2, bp_narrow_online_s_avx2, NULL, NULL,
+            bp_vec_nonfinite_d_avx2, bp_vec_nonfinite_s_avx2, bp_vec_sgd_d_avx2,
+            bp_vec_sgd_s_avx2
         };
         bp_dispatch.avx2 = avx2;
         if (!env_flag("BP_GEMM_PORTABLE")) {
@@ -77,6 +82,10 @@ static void dispatch_init(void) {
                     bp_dispatch.best.narrow_s = bp_narrow_s_avx512;
                     bp_dispatch.best.narrow_online_d = bp_narrow_online_d_avx512;
                     bp_dispatch.best.narrow_online_s = bp_narrow_online_s_avx512;
+                    bp_dispatch.best.vec_nonfinite_d = bp_vec_nonfinite_d_avx512;
+                    bp_dispatch.best.vec_nonfinite_s = bp_vec_nonfinite_s_avx512;
+                    bp_dispatch.best.vec_sgd_d = bp_vec_sgd_d_avx512;
+                    bp_dispatch.best.vec_sgd_s = bp_vec_sgd_s_avx512;
                 }
             }
         }

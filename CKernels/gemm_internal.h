@@ -140,6 +140,11 @@ typedef struct bp_gemm_kernels {
     /* 2·MR × 2·NR tiles (NULL: none) */
     bp_dkernel22_fn dkernel22;
     bp_skernel22_fn skernel22;
+    /* the parameter-vector passes built for the same CPU level (mlp_internal.h) */
+    bp_vec_nonfinite_d_fn vec_nonfinite_d;
+    bp_vec_nonfinite_s_fn vec_nonfinite_s;
+    bp_vec_sgd_d_fn vec_sgd_d;
+    bp_vec_sgd_s_fn vec_sgd_s;
 } bp_gemm_kernels;
 
 /* The kernels every GEMM without an explicit choice uses (checked once,

@@ -127,9 +127,4 @@ void bp_loss_fused_outputs_d(bp_loss kind, size_t n, size_t k, const double *Z, 
 void bp_loss_fused_outputs_s(bp_loss kind, size_t n, size_t k, const float *Z, const float *A,
                              const float *Y, const size_t *labels, double *loss, float *grad);
 
-/* Index of the first NaN or infinity in x[0 .. n), or n (finite.c):
- * bp_find_nonfinite without its checks. */
-size_t bp_nonfinite_index_d(size_t n, const double *x);
-size_t bp_nonfinite_index_s(size_t n, const float *x);
-
 #endif /* BP_INTERNAL_H */

@@ -11,9 +11,8 @@
  *   DIRECT_FWD, DIRECT_BWD                          the dense kernels' unchecked
  *                                                   direct path for tiny layers
  *   LOSS_FUSED                                      fused output loss from A
- *   FINITE_BITS, FINITE_EXP                         the unsigned integer type of R's
- *                                                   bits and R's exponent mask
- *   NONFINITE_INDEX                                 finite.c's scan for R
+ *   VEC_NONFINITE, VEC_SGD                          the dispatch table's parameter-
+ *                                                   vector passes (vector_tmpl.h)
  *   NARROW, NARROW_ONLINE                           the dispatch table's narrow
  *                                                   engine members (narrow_d,
  *                                                   narrow_online_d; _s for float)
@@ -219,33 +218,12 @@ bp_status PUB(backward)(MLP *m, const R *params, size_t rows, const R *X, size_t
     return P(backward)(m, params, rows, X, ldx, dA_out, grad, dX);
 }
 
-static int P(all_finite)(size_t n, const R *x) {
-    return NONFINITE_INDEX(n, x) == n;
-}
-
-/* p ← p − eta·g (the plain loop's arithmetic: a product, then a sum, as
- * GSL's reference daxpy computes it), returning 1 if every new value is
- * finite. One pass: each value is checked while in a register. Written
- * here rather than through bp_sgd_update because GSL's CBLAS runs one
- * element at a time, and this pass over every parameter is memory-bound
- * work a vector loop does at the memory's speed. */
-static int P(sgd_checked)(size_t n, R eta, const R *restrict g, R *restrict p) {
-    FINITE_BITS bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        R v = p[i] + -eta * g[i];
-        FINITE_BITS b;
-        memcpy(&b, &v, sizeof b);
-        bad |= (FINITE_BITS)((b & FINITE_EXP) == FINITE_EXP);
-        p[i] = v;
-    }
-    return bad == 0;
-}
-
 /* One thread's share [lo, hi) of the two passes that end a step over a
  * large parameter vector: phase 0 checks the gradient (nothing may change
  * if it is not finite); phase 1 applies the SGD step and checks the new
  * values. */
 typedef struct P(update_job) {
+    const bp_gemm_kernels *ks;
     R *params;
     const R *grad;
     size_t n;
@@ -257,8 +235,8 @@ typedef struct P(update_job) {
 static void P(update_share)(void *arg, size_t tid, size_t nthreads) {
     P(update_job) *u = arg;
     size_t lo = u->n * tid / nthreads, hi = u->n * (tid + 1) / nthreads;
-    if (u->phase == 0) u->bad[tid] = !P(all_finite)(hi - lo, u->grad + lo);
-    else u->bad[tid] = !P(sgd_checked)(hi - lo, u->eta, u->grad + lo, u->params + lo);
+    if (u->phase == 0) u->bad[tid] = u->ks->VEC_NONFINITE(hi - lo, u->grad + lo) != hi - lo;
+    else u->bad[tid] = !u->ks->VEC_SGD(hi - lo, u->eta, u->grad + lo, u->params + lo);
 }
 
 /* The end of a training step once m->grad and *loss hold the batch's
@@ -273,6 +251,7 @@ static bp_status P(finish_step)(MLP *m, R *params, double learning_rate, const d
     size_t threads = bp_exec_threads(m->exec);
     size_t parts = n >= PARALLEL_UPDATE && threads > 1 ? threads : 1;
     P(update_job) u;
+    u.ks = bp_exec_kernels(m->exec);
     u.params = params;
     u.grad = m->grad;
     u.n = n;

@@ -3,6 +3,7 @@
  * build every CPU can run, and the reference the SIMD builds
  * (narrow_avx2.c, narrow_avx512.c) are tested against.
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>

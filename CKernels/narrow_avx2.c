@@ -12,6 +12,7 @@
  */
 #if defined(__x86_64__)
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>

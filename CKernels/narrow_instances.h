@@ -1,8 +1,9 @@
 /*
  * narrow_instances.h — instantiates the narrow-network engine
- * (narrow_tmpl.h) in double and single precision under the name suffix
- * N_SUFFIX (portable, avx2, avx512). Included once by each of narrow.c,
- * narrow_avx2.c and narrow_avx512.c, after their system headers.
+ * (narrow_tmpl.h) and the parameter-vector passes (vector_tmpl.h) in double
+ * and single precision under the name suffix N_SUFFIX (portable, avx2,
+ * avx512). Included once by each of narrow.c, narrow_avx2.c and
+ * narrow_avx512.c, after their system headers.
  *
  * With N_TARGET defined (a target string such as "avx2,fma"), every
  * function defined here — the engine and vexp.h's inline exp, which must be
@@ -36,6 +37,15 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define ABS fabs
 #define NV 8
 #include "narrow_tmpl.h"
+#define V_MAX DBL_MAX
+#define V_ABS fabs
+#define V_SCAN N_CAT(bp_vec_nonfinite_d_, N_SUFFIX)
+#define V_SGD N_CAT(bp_vec_sgd_d_, N_SUFFIX)
+#include "vector_tmpl.h"
+#undef V_MAX
+#undef V_ABS
+#undef V_SCAN
+#undef V_SGD
 #undef R
 #undef P
 #undef N_ENTRY
@@ -56,6 +66,15 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define ABS fabsf
 #define NV 16
 #include "narrow_tmpl.h"
+#define V_MAX FLT_MAX
+#define V_ABS fabsf
+#define V_SCAN N_CAT(bp_vec_nonfinite_s_, N_SUFFIX)
+#define V_SGD N_CAT(bp_vec_sgd_s_, N_SUFFIX)
+#include "vector_tmpl.h"
+#undef V_MAX
+#undef V_ABS
+#undef V_SCAN
+#undef V_SGD
 #undef R
 #undef P
 #undef N_ENTRY

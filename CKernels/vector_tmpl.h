@@ -1,0 +1,55 @@
+/*
+ * vector_tmpl.h — the passes over a whole parameter vector that end every
+ * training step: the finiteness scan of the gradient and the SGD update
+ * checked as it goes. Written once; narrow_instances.h includes it per
+ * precision in each ISA build (portable, AVX2, AVX-512), next to the narrow
+ * engine, and the dispatch table picks the build. Before each inclusion:
+ *
+ *   R          element type (double, float)
+ *   V_MAX      the largest finite R (DBL_MAX, FLT_MAX)
+ *   V_ABS      fabs / fabsf
+ *   V_SCAN     the scan to define (bp_vec_nonfinite_d_avx2, ...)
+ *   V_SGD      the update to define (bp_vec_sgd_d_avx2, ...)
+ *
+ * Why per ISA: these passes are memory-bound, and only vector code reaches
+ * the memory's speed. Built for the x86-64 baseline (SSE2, which has no
+ * 64-bit integer compare), GCC left the double versions scalar; under the
+ * AVX2 and AVX-512 targets both compilers vectorise them.
+ *
+ * A value is finite exactly when |x| ≤ V_MAX (NaN fails every comparison):
+ * a floating-point compare that vectorises in every build, accumulated
+ * with OR, with no early exit.
+ */
+
+#ifndef V_BLOCK
+#define V_BLOCK ((size_t)4096)
+#endif
+
+/* Index of the first NaN or infinity in x[0 .. n), or n: blocks of V_BLOCK
+ * values tested at once, the first hit searched for only in the block
+ * that has one. */
+size_t V_SCAN(size_t n, const R *x) {
+    for (size_t b = 0; b < n; b += V_BLOCK) {
+        size_t len = n - b < V_BLOCK ? n - b : V_BLOCK;
+        int bad = 0;
+        for (size_t i = 0; i < len; i++) bad |= !(V_ABS(x[b + i]) <= V_MAX);
+        if (bad)
+            for (size_t i = 0; i < len; i++)
+                if (!(V_ABS(x[b + i]) <= V_MAX)) return b + i;
+    }
+    return n;
+}
+
+/* p ← p − eta·g, returning 1 if every new value is finite: the plain
+ * loop's arithmetic (a product, then a sum, as GSL's reference daxpy
+ * computes it; FMA contraction where the build allows it), each new value
+ * checked while in a register. */
+int V_SGD(size_t n, R eta, const R *restrict g, R *restrict p) {
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        R v = p[i] + -eta * g[i];
+        bad |= !(V_ABS(v) <= V_MAX);
+        p[i] = v;
+    }
+    return !bad;
+}
