@@ -105,10 +105,11 @@ struct BadInputTests {
         try write("", to: "empty.json", in: dir)
         try expectFailure(evaluate("empty.json"), in: dir, message: "empty.json: the model file is empty")
         // Truncated: cut in the middle of the weights.
-        // (Never right after a newline: the reader reports the end of the
-        // last line, which is where the JSON really ends.)
+        // (Never right after a newline or in the indentation that follows
+        // one: the reader reports the end of the last text, which is where
+        // the JSON really ends.)
         var cut = good.prefix(good.count / 2)
-        while cut.last == "\n" { cut = cut.dropLast() }
+        while let last = cut.last, last.isWhitespace { cut = cut.dropLast() }
         try write(String(cut), to: "truncated.json", in: dir)
         let cutLines = cut.split(separator: "\n", omittingEmptySubsequences: false)
         try expectFailure(evaluate("truncated.json"), in: dir,
