@@ -14,6 +14,11 @@ swift test 2>&1 | tee "$logs/swift.txt"
 
 .build-c/charness 2>&1 | tee "$logs/c.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed_suites=$((failed_suites + 1))
+# the same harness built by clang (make test builds it when clang exists)
+if [ -x .build-c-clang/charness ]; then
+  .build-c-clang/charness 2>&1 | tee -a "$logs/c.txt"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || failed_suites=$((failed_suites + 1))
+fi
 
 consumer_ok=0
 # (the build plan is dropped first: see DROP_PLAN in the Makefile)
