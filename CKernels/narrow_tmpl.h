@@ -73,17 +73,19 @@ static R P(fold)(R acc[NG][NV]) {
     return acc[0][0];
 }
 
-/* Σ_s a[s]·b[s] over n ≤ CH samples: NL independent lanes, then a scalar
- * tail, then the fold. */
+/* Σ_s a[s]·b[s] over n ≤ CH samples: NL independent lanes, the whole
+ * vectors left in the first group, a scalar tail, then the fold. */
 static R P(dot)(const R *restrict a, const R *restrict b, size_t n) {
     R acc[NG][NV] = { { 0 } };
     size_t s = 0;
     for (; s + NL <= n; s += NL)
         for (size_t g = 0; g < NG; g++)
             for (size_t v = 0; v < NV; v++) acc[g][v] += a[s + g * NV + v] * b[s + g * NV + v];
+    for (; s + NV <= n; s += NV)   /* whole vectors left: the first group */
+        for (size_t v = 0; v < NV; v++) acc[0][v] += a[s + v] * b[s + v];
     R tail = 0;
     for (; s < n; s++) tail += a[s] * b[s];
-    if (n < NL) return tail;   /* a few samples: no lanes to fold */
+    if (n < NV) return tail;   /* a few samples: no lanes to fold */
     return P(fold)(acc) + tail;
 }
 
@@ -94,9 +96,11 @@ static R P(sum)(const R *restrict a, size_t n) {
     for (; s + NL <= n; s += NL)
         for (size_t g = 0; g < NG; g++)
             for (size_t v = 0; v < NV; v++) acc[g][v] += a[s + g * NV + v];
+    for (; s + NV <= n; s += NV)
+        for (size_t v = 0; v < NV; v++) acc[0][v] += a[s + v];
     R tail = 0;
     for (; s < n; s++) tail += a[s];
-    if (n < NL) return tail;
+    if (n < NV) return tail;
     return P(fold)(acc) + tail;
 }
 
