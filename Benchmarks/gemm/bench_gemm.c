@@ -105,8 +105,14 @@ static void call(const ctx *c, enum impl im) {
     if (s != BP_OK) { fprintf(stderr, "gemm failed: %s\n", bp_status_string(s)); exit(1); }
 }
 
-/* Seconds per call: repeats until the sample lasts ≥ min_time. */
+/* Seconds per call over reps calls. Each sample starts after 1 ms of
+ * sleep: both thread pools keep their workers polling for a while after a
+ * call (ours up to 200 µs, OpenBLAS's up to ~2^20 cycles with
+ * OPENBLAS_THREAD_TIMEOUT=20), and a pool still polling on the second core
+ * would slow the next implementation's 2-thread sample. */
 static double sample(const ctx *c, enum impl im, size_t reps) {
+    struct timespec settle = { 0, 1000000 };
+    nanosleep(&settle, NULL);
     double t0 = now();
     for (size_t r = 0; r < reps; r++) call(c, im);
     return (now() - t0) / (double)reps;

@@ -269,13 +269,19 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     // MARK: - Validation
 
     func validateInputs(_ inputs: Matrix<Scalar>, what: String) throws {
+        try validateInputs(inputs, nonFinite: MatrixPosition(firstNonFiniteOf: inputs), what: what)
+    }
+
+    /// The same, with the position of the first non-finite input already
+    /// known (a ``Dataset`` finds it when its inputs are set).
+    func validateInputs(_ inputs: Matrix<Scalar>, nonFinite: MatrixPosition?, what: String) throws {
         guard inputs.rows > 0 else { throw BackpropError.emptyData(what: what) }
         guard inputs.cols == inputSize else {
             throw BackpropError.shapeMismatch(what: what, expected: "n × \(inputSize)",
                                               got: "\(inputs.rows) × \(inputs.cols)")
         }
-        if let (r, c) = inputs.firstNonFinite() {
-            throw BackpropError.nonFinite(what: what, row: r, column: c)
+        if let nonFinite {
+            throw BackpropError.nonFinite(what: what, row: nonFinite.row, column: nonFinite.col)
         }
     }
 
@@ -286,7 +292,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// to the form the loss kernel takes.
     func resolve(_ data: Dataset<Scalar>, name: String = "") throws -> ResolvedTargets<Scalar> {
         let prefix = name.isEmpty ? "" : name + " "
-        try validateInputs(data.inputs, what: prefix + "inputs")
+        try validateInputs(data.inputs, nonFinite: data.inputsNonFinite, what: prefix + "inputs")
         guard data.targets.count == data.inputs.rows else {
             throw BackpropError.sampleCountMismatch(inputs: data.inputs.rows, targets: data.targets.count)
         }

@@ -25,26 +25,33 @@ public enum Targets<Scalar: NetworkScalar>: Sendable, Equatable {
 /// Inputs with their targets: a training, validation or test set.
 public struct Dataset<Scalar: NetworkScalar>: Sendable, Equatable {
     /// `n × features`.
-    public var inputs: Matrix<Scalar>
+    public var inputs: Matrix<Scalar> {
+        didSet { inputsNonFinite = MatrixPosition(firstNonFiniteOf: inputs) }
+    }
     /// `n` targets.
     public var targets: Targets<Scalar>
 
+    /// Where `inputs` holds its first NaN or infinity, if anywhere: found
+    /// once, whenever the inputs are set, because training checks its data
+    /// on every call and a large set (60 000 × 784 values) took longer to
+    /// scan than an epoch's steps take to read.
+    private(set) var inputsNonFinite: MatrixPosition?
+
     /// Inputs (`n × features`) with dense targets (`n × outputs`).
     public init(inputs: Matrix<Scalar>, targets: Matrix<Scalar>) {
-        self.inputs = inputs
-        self.targets = .values(targets)
+        self.init(inputs: inputs, targets: .values(targets))
     }
 
     /// Inputs (`n × features`) with `n` integer class labels.
     public init(inputs: Matrix<Scalar>, labels: [Int]) {
-        self.inputs = inputs
-        self.targets = .labels(labels)
+        self.init(inputs: inputs, targets: .labels(labels))
     }
 
     /// Inputs (`n × features`) with either kind of targets.
     public init(inputs: Matrix<Scalar>, targets: Targets<Scalar>) {
         self.inputs = inputs
         self.targets = targets
+        self.inputsNonFinite = MatrixPosition(firstNonFiniteOf: inputs)
     }
 
     /// Number of samples.
@@ -72,6 +79,19 @@ public struct Dataset<Scalar: NetworkScalar>: Sendable, Equatable {
         case let .labels(l): targets = .labels(indices.map { l[$0] })
         }
         return Dataset(inputs: inputs.rows(at: indices), targets: targets)
+    }
+}
+
+/// A row and column of a matrix.
+struct MatrixPosition: Sendable, Equatable {
+    var row: Int
+    var col: Int
+
+    /// The position of `m`'s first NaN or infinity, or nil.
+    init?<Scalar: NetworkScalar>(firstNonFiniteOf m: Matrix<Scalar>) {
+        guard let (row, col) = m.firstNonFinite() else { return nil }
+        self.row = row
+        self.col = col
     }
 }
 

@@ -65,6 +65,36 @@ struct ErrorTests {
         #expect(throws: BackpropError.self) { try n.train(inputs: x, targets: Matrix([[2.0], [0]]), epochs: 1, learningRate: 0.1) }
     }
 
+    /// A dataset finds its first non-finite input when its inputs are set;
+    /// changing them afterwards (in place or whole) must be seen by training.
+    @Test func nonFiniteInputsOfADatasetChangedAfterwards() throws {
+        var n = try net()
+        var data = Dataset(inputs: x, targets: y)
+        try n.train(on: data, epochs: 1, learningRate: 0.1)
+        data.inputs[1, 1] = .infinity
+        #expect(throws: BackpropError.nonFinite(what: "inputs", row: 1, column: 1)) {
+            try n.train(on: data, epochs: 1, learningRate: 0.1)
+        }
+        #expect(throws: BackpropError.nonFinite(what: "inputs", row: 1, column: 1)) {
+            try n.loss(on: data)
+        }
+        data.inputs[1, 1] = 0.5
+        try n.train(on: data, epochs: 1, learningRate: 0.1)
+        data.inputs = try Matrix([[.nan, 0], [0, 0]])
+        #expect(throws: BackpropError.nonFinite(what: "inputs", row: 0, column: 0)) {
+            try n.train(on: data, epochs: 1, learningRate: 0.1)
+        }
+        let converted: Dataset<Float> = data.converted()
+        var f = try Network<Float>(inputSize: 2, layers: [.dense(3, .tanh), .dense(1, .sigmoid)],
+                                   loss: .binaryCrossEntropy, seed: 1)
+        #expect(throws: BackpropError.nonFinite(what: "inputs", row: 0, column: 0)) {
+            try f.train(on: converted, epochs: 1, learningRate: 0.1)
+        }
+        #expect(throws: BackpropError.nonFinite(what: "inputs", row: 0, column: 0)) {
+            try n.train(on: data.rows(at: [1, 0]).rows(at: [1]), epochs: 1, learningRate: 0.1)
+        }
+    }
+
     @Test func labelsAndCounts() throws {
         var n = try net()
         #expect(throws: BackpropError.labelOutOfRange(index: 1, label: 2, classes: 2)) {
