@@ -2,57 +2,23 @@
  * narrow_online_tmpl.h — online learning for narrow networks: a run of SGD
  * steps of one sample each (batch size 1, as seed 03's half adder trains),
  * each step forward, loss, backward and parameter update. Included at the
- * end of narrow_tmpl.h, with its macros (R, P, VEXP, …) plus
+ * end of narrow_tmpl.h, with its macros (R, P, VEXP, EXP1, …) plus
  *
  *   N_ONLINE  the entry point to define (bp_narrow_online_d_avx2, ...)
- *   EXP1      libm's exp for R (exp, expf)
  *
  * and its helpers, used on a "chunk" of one sample (same scratch layout).
  *
  * Why a path of its own: step t+1's forward pass reads the weights step t
  * wrote, so the steps form one chain of dependent operations and a step
  * takes as long as that chain's latency; nothing runs side by side. So:
- *   - exp through libm, about 35 cycles from argument to result on the Zen 5
- *     this was measured on, against about 85 for VEXP, whose 13-term Horner
- *     polynomial is built for throughput across a chunk of samples;
- *   - a sigmoid unit's activation computed from its sum while it is still
- *     in a register;
+ *   - the forward pass of narrow_tmpl.h's forward1 (libm's exp, each
+ *     activation computed as its sum completes);
  *   - the gradient checked and applied right after each sample, with none
  *     of bp_mlp_train_step's per-call argument checks (bp_mlp_train_epoch
  *     validates the whole epoch once) and none of its general update path.
  * bp_mlp_train_step sends its one-row batches of narrow networks here too,
  * so a step and an epoch of steps give bit-identical parameters.
  */
-
-/* Forward pass of one layer for the sample in column 0 of In. */
-static void P(online_forward)(const bp_layer_spec *sp, const R *restrict In,
-                              const R *restrict W, const R *restrict b, R *restrict Z,
-                              R *restrict A, R *restrict E) {
-    const size_t n_in = sp->n_in, n_out = sp->n_out;
-    if (sp->act == BP_ACT_SIGMOID) {
-        /* the common case: σ as soon as the sum is complete, from the
-         * register (the same formulas as P(activate)) */
-        N_UNIT_LOOP
-        for (size_t j = 0; j < n_out; j++) {
-            R z = b[j];
-            N_UNIT_LOOP
-            for (size_t i = 0; i < n_in; i++) z += In[i * CH] * W[i * n_out + j];
-            R e = EXP1(-ABS(z));
-            Z[j * CH] = z;
-            E[j * CH] = e;
-            A[j * CH] = (z >= (R)0 ? (R)1 : e) / ((R)1 + e);
-        }
-        return;
-    }
-    N_UNIT_LOOP
-    for (size_t j = 0; j < n_out; j++) {
-        R z = b[j];
-        N_UNIT_LOOP
-        for (size_t i = 0; i < n_in; i++) z += In[i * CH] * W[i * n_out + j];
-        Z[j * CH] = z;
-    }
-    P(activate)(sp->act, (R)sp->param, n_out, 1, Z, A, E);
-}
 
 /* Backward pass and update of one layer for one sample: Down = dZ·Wᵀ
  * (dL/dA of the layer below, from the weights before the update; skipped
@@ -65,15 +31,7 @@ static int P(online_backward)(const bp_layer_spec *sp, const R *restrict In, R *
                               R *restrict b, const R *restrict dZ, R eta, R *restrict OldW,
                               R *restrict Oldb, R *restrict Down) {
     const size_t n_in = sp->n_in, n_out = sp->n_out;
-    if (Down != NULL) {
-        N_UNIT_LOOP
-        for (size_t i = 0; i < n_in; i++) {
-            R acc = dZ[0] * W[i * n_out];
-            N_UNIT_LOOP
-            for (size_t j = 1; j < n_out; j++) acc += dZ[j * CH] * W[i * n_out + j];
-            Down[i * CH] = acc;
-        }
-    }
+    if (Down != NULL) P(down1)(sp, W, dZ, Down);
     /* x·0 is 0 for finite x and NaN otherwise, and a NaN stays in a sum:
      * two instructions per value, no branch */
     R bad_grad = 0, bad_new = 0;
@@ -164,7 +122,7 @@ void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, 
             for (size_t j = 0; j < k; j++) T[j * CH] = Y[src * k + j];
         }
         for (size_t l = 0; l < L; l++)
-            P(online_forward)(&y->layers[l], l == 0 ? In : AC(l - 1), params + y->w_off[l],
+            P(forward1)(&y->layers[l], l == 0 ? In : AC(l - 1), params + y->w_off[l],
                               params + y->b_off[l], ZC(l), AC(l), EC(l));
         R *dZ = bufA, *spare = bufB;
         double loss = P(online_output)(y, ZC(L - 1), AC(L - 1), EC(L - 1), T,

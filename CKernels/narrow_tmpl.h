@@ -8,6 +8,7 @@
  *   P(name)   private names (name##_d, name##_s)
  *   N_ENTRY   the entry point to define (bp_narrow_d_avx2, ...)
  *   VEXP      the vectorisable exp of vexp.h for R
+ *   EXP1      libm's exp for R (exp, expf), for one sample at a time
  *   TANH      libm's tanh for R
  *   NV        lanes of the partial sums in reductions (a multiple of the
  *             widest vector of R)
@@ -413,33 +414,49 @@ static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices,
 
 /* One sample (a chunk of cs = 1, same layout): layer_forward and
  * layer_backward as plain scalar loops over units, without the
- * across-samples loops' set-up costs — the online-learning case (seed 03's
- * half adder, one sample per step). */
+ * across-samples loops' set-up costs — batches of a few rows, and the
+ * online path (narrow_online_tmpl.h), where a step's time is the latency
+ * of its chain of operations: a sigmoid unit's activation is computed from
+ * its sum while that is still in a register, with libm's exp (EXP1: about
+ * 35 cycles from argument to result on the Zen 5 this was measured on,
+ * against about 85 for VEXP, whose 13-term Horner polynomial is built for
+ * throughput across a chunk). */
 static void P(forward1)(const bp_layer_spec *sp, const R *restrict In, const R *restrict W,
                         const R *restrict b, R *restrict Z, R *restrict A, R *restrict E) {
-    size_t n_in = sp->n_in, n_out = sp->n_out;
+    const size_t n_in = sp->n_in, n_out = sp->n_out;
+    const int sigmoid = sp->act == BP_ACT_SIGMOID;
     N_UNIT_LOOP
     for (size_t j = 0; j < n_out; j++) {
-        R acc = b[j];
+        R z = b[j];
         N_UNIT_LOOP
-        for (size_t i = 0; i < n_in; i++) acc += In[i * CH] * W[i * n_out + j];
-        Z[j * CH] = acc;
-    }
-    if (sp->act == BP_ACT_SIGMOID) {   /* the common case, without the general loops */
-        N_UNIT_LOOP
-        for (size_t j = 0; j < n_out; j++) {
-            R z = Z[j * CH], e = VEXP(-ABS(z));
+        for (size_t i = 0; i < n_in; i++) z += In[i * CH] * W[i * n_out + j];
+        Z[j * CH] = z;
+        if (sigmoid) {   /* the same formulas as P(activate) */
+            R e = EXP1(-ABS(z));
             E[j * CH] = e;
             A[j * CH] = (z >= (R)0 ? (R)1 : e) / ((R)1 + e);
         }
-        return;
     }
-    P(activate)(sp->act, (R)sp->param, n_out, 1, Z, A, E);
+    if (!sigmoid) P(activate)(sp->act, (R)sp->param, n_out, 1, Z, A, E);
 }
 
+/* Down = dZ·Wᵀ for one sample: dL/dA of the layer below. */
+static void P(down1)(const bp_layer_spec *sp, const R *restrict W, const R *restrict dZ,
+                     R *restrict Down) {
+    const size_t n_in = sp->n_in, n_out = sp->n_out;
+    N_UNIT_LOOP
+    for (size_t i = 0; i < n_in; i++) {
+        R acc = dZ[0] * W[i * n_out];
+        N_UNIT_LOOP
+        for (size_t j = 1; j < n_out; j++) acc += dZ[j * CH] * W[i * n_out + j];
+        Down[i * CH] = acc;
+    }
+}
+
+/* gW += In·dZ, gb += dZ for one sample; and Down unless NULL. */
 static void P(backward1)(const bp_layer_spec *sp, const R *restrict In, const R *restrict W,
                          const R *restrict dZ, R *restrict gW, R *restrict gb, R *restrict Down) {
-    size_t n_in = sp->n_in, n_out = sp->n_out;
+    const size_t n_in = sp->n_in, n_out = sp->n_out;
     N_UNIT_LOOP
     for (size_t i = 0; i < n_in; i++) {
         R a = In[i * CH];
@@ -448,14 +465,7 @@ static void P(backward1)(const bp_layer_spec *sp, const R *restrict In, const R 
     }
     N_UNIT_LOOP
     for (size_t j = 0; j < n_out; j++) gb[j] += dZ[j * CH];
-    if (Down == NULL) return;
-    N_UNIT_LOOP
-    for (size_t i = 0; i < n_in; i++) {
-        R acc = dZ[0] * W[i * n_out];
-        N_UNIT_LOOP
-        for (size_t j = 1; j < n_out; j++) acc += dZ[j * CH] * W[i * n_out + j];
-        Down[i * CH] = acc;
-    }
+    if (Down != NULL) P(down1)(sp, W, dZ, Down);
 }
 
 void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size_t ldx,
