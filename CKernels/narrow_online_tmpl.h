@@ -96,12 +96,7 @@ void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, 
               double *loss_sum, size_t *steps, int *diverged) {
     const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
     const size_t np = y->n_params;
-#define ZC(l) (scratch + y->chunk_off[l])
-#define AC(l) (ZC(l) + y->layers[l].n_out * CH)
-#define EC(l) (ZC(l) + 2 * y->layers[l].n_out * CH)
-    R *const In = scratch;
-    R *const T = ZC(L - 1) + 3 * k * CH;
-    R *const bufA = T + k * CH, *const bufB = bufA + BP_NARROW_WIDTH * CH;
+    R *const In = scratch, *const T = TC, *const bufA = DC(0), *const bufB = DC(1);
     /* one row: binary losses and MSE average over the k outputs */
     const int per_row = y->loss == BP_LOSS_CCE || y->loss == BP_LOSS_SOFTMAX_CCE;
     const double scale = per_row ? 1.0 : 1.0 / (double)k;
@@ -153,7 +148,4 @@ void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, 
     }
     *loss_sum = total;
     *steps = done;
-#undef ZC
-#undef AC
-#undef EC
 }

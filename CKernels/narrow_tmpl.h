@@ -412,6 +412,16 @@ static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices,
     }
 }
 
+/* The scratch, in a function with the layout y and the scratch in scope
+ * (mlp_internal.h's chunk_off): the input chunk (n_in × CH) | Z, A and E
+ * of each layer (n_out × CH each) | the targets (k × CH) | two delta
+ * buffers (BP_NARROW_WIDTH × CH each). */
+#define ZC(l) (scratch + y->chunk_off[l])
+#define AC(l) (ZC(l) + y->layers[l].n_out * CH)
+#define EC(l) (ZC(l) + 2 * y->layers[l].n_out * CH)
+#define TC (ZC(y->n_layers - 1) + 3 * y->layers[y->n_layers - 1].n_out * CH)
+#define DC(i) (TC + (y->layers[y->n_layers - 1].n_out + (i) * BP_NARROW_WIDTH) * CH)
+
 /* One sample (a chunk of cs = 1, same layout): layer_forward and
  * layer_backward as plain scalar loops over units, without the
  * across-samples loops' set-up costs — batches of a few rows, and the
@@ -472,13 +482,7 @@ void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size
              const R *Y, const size_t *labels, const size_t *indices, R *scratch,
              double *loss, R *grad) {
     const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
-    /* scratch: input chunk | Z_0 A_0 E_0 | … | Z_{L−1} A_{L−1} E_{L−1} | targets | 2 deltas */
-#define ZC(l) (scratch + y->chunk_off[l])
-#define AC(l) (ZC(l) + y->layers[l].n_out * CH)
-#define EC(l) (ZC(l) + 2 * y->layers[l].n_out * CH)
-    R *const In = scratch;
-    R *const T = ZC(L - 1) + 3 * k * CH;
-    R *const bufA = T + k * CH, *const bufB = bufA + BP_NARROW_WIDTH * CH;
+    R *const In = scratch, *const T = TC, *const bufA = DC(0), *const bufB = DC(1);
     size_t lab[CH];
     /* Binary losses and MSE average over all rows·k elements, categorical
      * ones over the rows (bp_loss.h). */
@@ -520,14 +524,16 @@ void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size
         }
     }
     *loss = total * scale;
-#undef ZC
-#undef AC
-#undef EC
 }
 
 #include "narrow_online_tmpl.h"
 
 #undef N_UNIT_LOOP
+#undef ZC
+#undef AC
+#undef EC
+#undef TC
+#undef DC
 #undef NL
 #undef NG
 #undef SB
