@@ -27,7 +27,10 @@ void P(bp_act_block)(bp_activation act, R param, size_t rows, size_t cols,
             if (a != z) for (size_t i = 0; i < cols; i++) a[i] = z[i];
             break;
         case BP_ACT_RELU:
-            for (size_t i = 0; i < cols; i++) a[i] = z[i] > (R)0 ? z[i] : (R)0;
+            /* !(z ≤ 0) rather than z > 0: a NaN pre-activation (an
+             * overflowed sum) stays NaN and reaches the loss, instead of
+             * turning into a silent 0 */
+            for (size_t i = 0; i < cols; i++) a[i] = !(z[i] <= (R)0) ? z[i] : (R)0;
             break;
         case BP_ACT_LEAKY_RELU:
             for (size_t i = 0; i < cols; i++) a[i] = z[i] > (R)0 ? z[i] : param * z[i];
@@ -74,7 +77,7 @@ void P(bp_act_backward)(bp_activation act, R param, size_t rows, size_t cols,
     case BP_ACT_RELU:
         for (size_t i = 0; i < count; i++) {
             R d = dA[i];
-            dZ[i] = Z[i] > (R)0 ? d : (R)0;
+            dZ[i] = !(Z[i] <= (R)0) ? d : (R)0;   /* the forward pass's test */
         }
         break;
     case BP_ACT_LEAKY_RELU:

@@ -135,7 +135,8 @@ static void P(activate)(bp_activation act, R param, size_t n, size_t cs,
             for (size_t s = 0; s < cs; s++) a[s] = z[s];
             break;
         case BP_ACT_RELU:
-            for (size_t s = 0; s < cs; s++) a[s] = z[s] > (R)0 ? z[s] : (R)0;
+            /* NaN stays NaN, as in activation_tmpl.h */
+            for (size_t s = 0; s < cs; s++) a[s] = !(z[s] <= (R)0) ? z[s] : (R)0;
             break;
         case BP_ACT_LEAKY_RELU:
             for (size_t s = 0; s < cs; s++) a[s] = z[s] > (R)0 ? z[s] : param * z[s];
@@ -180,7 +181,7 @@ static void P(derive)(bp_activation act, R param, size_t n, size_t cs, const R *
         case BP_ACT_IDENTITY:
             break;
         case BP_ACT_RELU:
-            for (size_t s = 0; s < cs; s++) d[s] = z[s] > (R)0 ? d[s] : (R)0;
+            for (size_t s = 0; s < cs; s++) d[s] = !(z[s] <= (R)0) ? d[s] : (R)0;
             break;
         case BP_ACT_LEAKY_RELU:
             for (size_t s = 0; s < cs; s++) d[s] = z[s] > (R)0 ? d[s] : param * d[s];

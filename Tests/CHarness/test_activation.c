@@ -339,6 +339,24 @@ static void test_relu_derivative_at_zero(void **state)
              "leaky'(0) = param: dZ = [%g %g], expected [0.75 -1.25]", dZ[0], dZ[1]);
 }
 
+/* A NaN pre-activation (a sum that overflowed, +inf + −inf) must stay NaN
+ * through every activation, float too, so that it reaches the loss; ReLU
+ * once turned it into a silent 0. */
+static void test_nan_propagates(void **state)
+{
+    (void)state;
+    static const bp_activation ACTS[] = {BP_ACT_IDENTITY, BP_ACT_RELU, BP_ACT_LEAKY_RELU,
+                                         BP_ACT_SIGMOID, BP_ACT_TANH, BP_ACT_SOFTMAX};
+    for (size_t t = 0; t < sizeof ACTS / sizeof ACTS[0]; t++) {
+        double Z[3] = {1.0, h_nan(), -2.0}, A[3];
+        float Zf[3] = {1.0f, (float)h_nan(), -2.0f}, Af[3];
+        H_OK(bp_activation_forward(ACTS[t], 0.1, 1, 3, Z, A));
+        H_OK(bp_activation_forward_f32(ACTS[t], 0.1f, 1, 3, Zf, Af));
+        H_EXPECT(isnan(A[1]) && isnan(Af[1]), "activation %d: f(NaN) = %g (float %g)",
+                 (int)ACTS[t], A[1], (double)Af[1]);
+    }
+}
+
 /* ---- huge inputs ------------------------------------------------------------------ */
 
 /* Sigmoid and tanh at ±1e308 and other large values: exact limits, finite
@@ -444,6 +462,7 @@ int run_activation_tests(void)
         cmocka_unit_test(test_backward_matches_closed_forms),
         cmocka_unit_test(test_backward_in_place),
         cmocka_unit_test(test_relu_derivative_at_zero),
+        cmocka_unit_test(test_nan_propagates),
         cmocka_unit_test(test_sigmoid_tanh_huge_inputs),
         cmocka_unit_test(test_softmax_huge_inputs),
     };

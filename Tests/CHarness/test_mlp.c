@@ -1025,6 +1025,44 @@ static void test_train_step_divergence(void **state)
     }
 }
 
+/* A ReLU pre-activation that overflows to NaN (x·w = +inf on one input,
+ * −inf on the other) must reach the loss (ReLU once made it a silent 0): the step reports diverged = 1
+ * and changes nothing, for a narrow network (the narrow engine, one row and
+ * a chunk) and a wide one (the dense kernels). */
+static void test_train_step_nan_preactivation(void **state)
+{
+    (void)state;
+    for (size_t width = 2; width <= 40; width += 38) {
+        const net_cfg c = {"2-w-1 relu/identity", 2,
+                           {L_(2, width, BP_ACT_RELU), L_(width, 1, BP_ACT_IDENTITY)},
+                           BP_LOSS_MSE, 0};
+        bp_mlp *m = create(&c, 8);
+        layout o = make_layout(&c);
+        double *p = h_alloc(o.total);
+        for (size_t i = 0; i < o.total; i++) p[i] = 0.5;
+        for (size_t j = 0; j < width; j++) {   /* W_0 row 0 = +1e10, row 1 = −1e10 */
+            p[j] = 1e10;
+            p[width + j] = -1e10;
+        }
+        double *p0 = h_copy(p, o.total);
+        double X[16], Y[8];
+        for (size_t r = 0; r < 8; r++) { X[2 * r] = X[2 * r + 1] = 1e300; Y[r] = 0.0; }
+        for (size_t rows = 1; rows <= 8; rows += 7) {
+            double L = 0.0;
+            int d = -1;
+            H_OK(bp_mlp_train_step(m, p, X, 2, Y, NULL, NULL, 0, rows, 0.1, &L, &d));
+            /* (with FMA the sum is inf rather than NaN: fma(x, −w, +inf) is
+             * +inf; either way the loss must not be finite) */
+            H_EXPECT(d == 1 && !isfinite(L), "width %zu, %zu rows: a NaN pre-activation gave "
+                     "diverged = %d, loss %g", width, rows, d, L);
+            H_EXPECT(h_same_bits(p, p0, o.total), "width %zu, %zu rows: parameters changed",
+                     width, rows);
+        }
+        free(p); free(p0);
+        bp_mlp_free(m);
+    }
+}
+
 /* Training one sample at a time (max_rows = 1), the case the direct path is
  * for: 200 steps on a 2-2-2-2 network bring the loss of a fixed set down. */
 static void test_train_step_one_sample_at_a_time(void **state)
@@ -1791,6 +1829,7 @@ int run_mlp_tests(void)
         cmocka_unit_test(test_train_step_equals_gradient_and_update),
         cmocka_unit_test(test_train_step_with_indices),
         cmocka_unit_test(test_train_step_divergence),
+        cmocka_unit_test(test_train_step_nan_preactivation),
         cmocka_unit_test(test_train_step_one_sample_at_a_time),
         cmocka_unit_test(test_narrow_engine_matches_gradient),
         cmocka_unit_test(test_train_epoch_equals_steps),
