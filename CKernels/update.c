@@ -43,13 +43,27 @@ static size_t chunk_len(size_t remaining) {
 #undef U_SCALE
 #undef U_CLIP
 
+/* ‖x‖₂ of a float vector, accumulated in double. gsl_blas_snrm2 returns a
+ * float, so a norm above FLT_MAX (≈ 3.4e38: three values of 2e38) came
+ * back as +inf although every element was finite; squares of floats cannot
+ * overflow a double sum (at most n · 1.2e77) nor underflow it, and the
+ * double sum is far more precise than the float result needs. */
+static double snrm2_in_double(const gsl_vector_float *v) {
+    double sum = 0.0;
+    for (size_t i = 0; i < v->size; i++) {
+        double x = v->data[i * v->stride];
+        sum += x * x;
+    }
+    return sqrt(sum);
+}
+
 #define R float
 #define U_VIEW gsl_vector_float_view
 #define U_CVIEW gsl_vector_float_const_view
 #define U_VIEW_ARRAY gsl_vector_float_view_array
 #define U_CVIEW_ARRAY gsl_vector_float_const_view_array
 #define U_AXPY gsl_blas_saxpy
-#define U_NRM2 gsl_blas_snrm2
+#define U_NRM2 snrm2_in_double
 #define U_SCAL gsl_blas_sscal
 #define U_SGD bp_sgd_update_f32
 #define U_NORM2 bp_norm2_f32

@@ -42,7 +42,7 @@ bp_status bp_scale(size_t n, double alpha, double *x);
 bp_status bp_clip_by_norm(size_t n, double max_norm, double *g,
                           double *norm_before);
 
-/* ---- single precision (GSL's float BLAS: gsl_blas_saxpy, snrm2, sscal) ----
+/* ---- single precision (GSL's float BLAS: gsl_blas_saxpy, sscal; the norm in double) ----
  * Scalars that multiply the data are float; norms are returned as double
  * (GSL computes each chunk's norm in float, chunks are combined in double).
  * Domains and status codes are those of the double versions. */
@@ -51,9 +51,9 @@ bp_status bp_clip_by_norm(size_t n, double max_norm, double *g,
 bp_status bp_sgd_update_f32(size_t n, float learning_rate,
                             const float *g, float *w);
 
-/** *norm = ‖x‖₂ of n floats (gsl_blas_snrm2), as a double. snrm2 scales as
- *  it goes, so squares never overflow; a norm above FLT_MAX (≈ 3.4e38)
- *  comes back as +inf, since GSL returns each chunk's norm as a float. */
+/** *norm = ‖x‖₂ of n floats, accumulated and returned in double (not
+ *  through gsl_blas_snrm2, whose float result overflows once the norm
+ *  passes FLT_MAX ≈ 3.4e38): finite for any finite x. */
 bp_status bp_norm2_f32(size_t n, const float *x, double *norm);
 
 /** x ← alpha·x on floats (gsl_blas_sscal). */

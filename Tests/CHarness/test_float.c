@@ -225,6 +225,11 @@ static void test_update_f32(void **state)
     H_OK(bp_norm2_f32(3, big, &nf));
     H_EXPECT(isfinite(nf) && fabs(nf - (double)1e38f * sqrt(2.0)) <= 8 * U * nf,
              "norm of huge floats %.9g", nf);
+    /* a norm above FLT_MAX is still finite (it is returned as a double) */
+    float over[3] = { 3e38f, 3e38f, 3e38f };
+    H_OK(bp_norm2_f32(3, over, &nf));
+    H_EXPECT(isfinite(nf) && fabs(nf - (double)3e38f * sqrt(3.0)) <= 8 * U * nf,
+             "norm above FLT_MAX: %.9g, expected %.9g", nf, (double)3e38f * sqrt(3.0));
     /* scale and clip */
     H_OK(bp_scale_f32(n, 2.0f, gf));
     double before;
