@@ -360,12 +360,29 @@ static void P(thread_main)(void *arg, size_t tid, size_t nthreads) {
 /* Stack workspace for small products without a context (32 KiB). */
 enum { P(STACK_BYTES) = 32768 };
 
+/* One thread with no context: packing workspace on the stack when it fits
+ * (kept out of G_RUN, so that G_RUN's own frame stays small for the small
+ * products that never pack), on the heap otherwise. */
+#if defined(__GNUC__)
+__attribute__((noinline))   /* clang would inline it, frame and all */
+#endif
+static bp_status P(run_without_context)(const bp_gemm_kernels *ks, const P(job) *jb) {
+    size_t bytes = P(workspace_bytes)(jb->m, jb->n, jb->k);
+    if (bytes <= P(STACK_BYTES)) {
+        _Alignas(BP_GEMM_ALIGN) unsigned char stack[P(STACK_BYTES)];
+        P(serial)(ks, jb, stack);
+        return BP_OK;
+    }
+    void *heap = NULL;
+    if (posix_memalign(&heap, BP_GEMM_ALIGN, bytes) != 0) return BP_ERR_NO_MEMORY;
+    P(serial)(ks, jb, heap);
+    free(heap);
+    return BP_OK;
+}
+
 bp_status G_RUN(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t k,
                 R alpha, const R *A, size_t lda, const R *B, size_t ldb,
                 R beta, R *C, size_t ldc, const G_EPI *ep) {
-    P(job) jb = { alpha, beta, A, B, C, m, n, k, lda, ldb, ldc, ta, tb,
-                  { 0 }, ep != NULL };
-    if (ep) jb.ep = *ep;
     const bp_gemm_kernels *ks = bp_exec_kernels(exec);
 
     /* Small products: no packing (gemm_small_avx512.c), then the epilogue
@@ -381,19 +398,10 @@ bp_status G_RUN(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t 
         return BP_OK;
     }
 
-    if (exec == NULL) {
-        size_t bytes = P(workspace_bytes)(m, n, k);
-        if (bytes <= P(STACK_BYTES)) {
-            _Alignas(BP_GEMM_ALIGN) unsigned char stack[P(STACK_BYTES)];
-            P(serial)(ks, &jb, stack);
-            return BP_OK;
-        }
-        void *heap = NULL;
-        if (posix_memalign(&heap, BP_GEMM_ALIGN, bytes) != 0) return BP_ERR_NO_MEMORY;
-        P(serial)(ks, &jb, heap);
-        free(heap);
-        return BP_OK;
-    }
+    P(job) jb = { alpha, beta, A, B, C, m, n, k, lda, ldb, ldc, ta, tb,
+                  { 0 }, ep != NULL };
+    if (ep) jb.ep = *ep;
+    if (exec == NULL) return P(run_without_context)(ks, &jb);
 
     /* Split the larger dimension of C (rows for softmax, which needs whole
      * rows) into whole micro-tiles, one run per thread, when the product is
