@@ -21,8 +21,8 @@
 #include "gemm_internal.h"
 
 struct bp_exec {
+    bp_exec_head head;            /* first: read inline by bp_exec_kernels */
     size_t threads;
-    const bp_gemm_kernels *kernels;
     size_t ws_bytes;
     unsigned char *ws;            /* threads × ws_bytes, aligned */
 
@@ -128,7 +128,7 @@ bp_status bp_exec_create_with(size_t threads, unsigned flags, bp_exec **out) {
     atomic_init(&ex->stop, 0);
     atomic_init(&ex->job_threads, 0);
     ex->threads = threads;
-    ex->kernels = (flags & BP_EXEC_PORTABLE) ? bp_gemm_kernels_portable()
+    ex->head.kernels = (flags & BP_EXEC_PORTABLE) ? bp_gemm_kernels_portable()
                 : (flags & BP_EXEC_AVX2)     ? bp_gemm_kernels_avx2()
                                              : bp_gemm_kernels_default();
     ex->ws_bytes = bp_gemm_workspace_bytes();
@@ -182,10 +182,6 @@ bp_status bp_exec_create(size_t threads, bp_exec **out) {
 }
 
 size_t bp_exec_threads(const bp_exec *ex) { return ex ? ex->threads : 1; }
-
-const bp_gemm_kernels *bp_exec_kernels(const bp_exec *ex) {
-    return ex ? ex->kernels : bp_gemm_kernels_default();
-}
 
 const char *bp_exec_kernel_name(const bp_exec *ex) { return bp_exec_kernels(ex)->name; }
 

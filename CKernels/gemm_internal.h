@@ -202,8 +202,18 @@ void bp_skernel22_avx512(size_t kc, const float *a0, const float *a1, const floa
  * micro-slivers and to BP_GEMM_ALIGN. */
 size_t bp_gemm_workspace_bytes(void);
 
-/* The kernel set an exec was created with (default or portable). */
-const bp_gemm_kernels *bp_exec_kernels(const bp_exec *exec);
+/* The part of struct bp_exec (exec.c) that the GEMM reads on every call,
+ * as its first member: declared here so that bp_exec_kernels inlines. */
+typedef struct bp_exec_head {
+    const bp_gemm_kernels *kernels;   /* the kernel set the context was created with */
+} bp_exec_head;
+
+/* The kernel set an exec was created with (default, AVX2 or portable);
+ * with NULL, the default set. (A pointer to a struct may be converted to a
+ * pointer to its first member.) */
+static inline const bp_gemm_kernels *bp_exec_kernels(const bp_exec *exec) {
+    return exec ? ((const bp_exec_head *)(const void *)exec)->kernels : bp_gemm_kernels_default();
+}
 /* Packing workspace of thread tid (bp_gemm_workspace_bytes() bytes,
  * BP_GEMM_ALIGN-aligned). */
 void *bp_exec_workspace(const bp_exec *exec, size_t tid);
