@@ -30,12 +30,14 @@
  * (checked before anything is written); BP_ERR_NO_MEMORY from create.
  *
  * Narrow networks — every layer at most 8 units wide, e.g. 2-4-3-1 — train
- * (bp_mlp_train_step) through a separate engine: the whole step on chunks
- * of 128 samples held feature-major, every loop running across samples in
- * SIMD registers, instead of a chain of GEMMs with k, n ≤ 8. It computes
- * the same gradient as bp_mlp_gradient up to rounding (another summation
- * order; its exp and log are within 2 ulp of the C library's), and its
- * AVX-512, AVX2 and portable builds agree to rounding as well.
+ * (bp_mlp_train_step, bp_mlp_train_epoch) through a separate engine: the
+ * whole step on chunks of 128 samples held feature-major, every loop
+ * running across samples in SIMD registers, instead of a chain of GEMMs
+ * with k, n ≤ 8; one-sample steps (online learning) through a path of its
+ * own, ordered for latency. It computes the same gradient as
+ * bp_mlp_gradient up to rounding (another summation order; its exp and log
+ * are within 2 ulp of the C library's), and its AVX-512, AVX2 and portable
+ * builds agree to rounding as well.
  *
  * A bp_mlp holds the layer shapes, the loss and scratch memory for batches
  * of up to max_rows samples; after bp_mlp_create nothing allocates. One
@@ -130,7 +132,8 @@ bp_status bp_mlp_backward(bp_mlp *mlp, const double *params, size_t rows,
 
 /**
  * One gradient-descent step on a batch: forward, loss, backward, then
- * params ← params − learning_rate·grad (through GSL's daxpy).
+ * params ← params − learning_rate·grad (a vector loop over the parameters,
+ * split across the context's threads for large networks).
  *
  * The batch is rows `indices[start .. start+rows)` of X_all / Y_all /
  * labels_all (row i of X_all at X_all + i·ldx), or rows start .. start+rows
