@@ -198,13 +198,13 @@ static size_t P(workspace_bytes)(size_t m, size_t n, size_t k) {
     return a + b;
 }
 
-/* Rows ir .. mc of the packed A block against one packed B sliver bs of
- * nr columns: double-height calls on full pairs of slivers where the
- * kernels have them, then single ones. */
-static void P(sliver_rows)(const bp_gemm_kernels *ks, size_t kc, const R *Ap, size_t ir,
-                           size_t mc, const R *bs, R *C, size_t ldc, R alpha, R beta,
-                           size_t nr) {
+/* The mc rows of the packed A block against one packed B sliver bs of nr
+ * columns: double-height calls on full pairs of slivers where the kernels
+ * have them, then single ones. */
+static void P(sliver_rows)(const bp_gemm_kernels *ks, size_t kc, const R *Ap, size_t mc,
+                           const R *bs, R *C, size_t ldc, R alpha, R beta, size_t nr) {
     const G_KERNEL2_TYPE kernel2 = ks->G_KERNEL2;
+    size_t ir = 0;
     if (kernel2)
         for (; ir + 2 * G_MR <= mc; ir += 2 * G_MR)
             kernel2(kc, Ap + ir * kc, Ap + (ir + G_MR) * kc, bs, C + ir * ldc, ldc, alpha, beta,
@@ -255,20 +255,24 @@ static void P(blocked)(const bp_gemm_kernels *ks, const P(job) *jb, R *Ap, R *co
                           jb->ta ? jb->A + pc * jb->lda + ic : jb->A + ic * jb->lda + pc,
                           jb->lda, mc, kc, Ap);
                 for (size_t jr = 0; jr < nc;) {
-                    size_t nr = nc - jr < G_NR ? nc - jr : G_NR, width = nr, ir = 0;
+                    size_t nr = nc - jr < G_NR ? nc - jr : G_NR, width = nr;
                     const R *bs = Bp + jr * kc;
                     R *Cs = C + ic * ldc + jc + jr;
                     if (kernel22 && jr + 2 * G_NR <= nc) {
                         /* two full B slivers at once: 2·MR × 2·NR tiles,
-                         * then the rows left over on each sliver */
+                         * the last one cut to the rows left (its missing
+                         * second A sliver, if any, replaced by the first:
+                         * computed, not stored) */
                         width = 2 * G_NR;
-                        for (; ir + 2 * G_MR <= mc; ir += 2 * G_MR)
-                            kernel22(kc, Ap + ir * kc, Ap + (ir + G_MR) * kc, bs, bs + G_NR * kc,
-                                     Cs + ir * ldc, ldc, alpha, beta);
-                        P(sliver_rows)(ks, kc, Ap, ir, mc, bs + G_NR * kc, Cs + G_NR, ldc,
-                                       alpha, beta, G_NR);
+                        for (size_t ir = 0; ir < mc; ir += 2 * G_MR) {
+                            size_t mr = mc - ir < 2 * G_MR ? mc - ir : 2 * G_MR;
+                            const R *a0 = Ap + ir * kc, *a1 = mr > G_MR ? a0 + G_MR * kc : a0;
+                            kernel22(kc, a0, a1, bs, bs + G_NR * kc, Cs + ir * ldc, ldc, alpha,
+                                     beta, mr);
+                        }
+                    } else {
+                        P(sliver_rows)(ks, kc, Ap, mc, bs, Cs, ldc, alpha, beta, nr);
                     }
-                    P(sliver_rows)(ks, kc, Ap, ir, mc, bs, Cs, ldc, alpha, beta, nr);
                     /* The fused epilogue on the mc × width strip just
                      * finished (≤ 120 × 32 elements, still in L1): one call
                      * per strip rather than per tile keeps the call

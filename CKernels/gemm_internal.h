@@ -90,17 +90,17 @@ typedef void (*bp_skernel2_fn)(size_t kc, const float *a0, const float *a1,
                                float alpha, float beta, size_t nr);
 
 /*
- * Optional double-height, double-width kernels: two full MR-row slivers
- * against two consecutive full NR-column slivers (b1 = b0 + NR·kc), 2·MR ×
- * 2·NR elements of C, again with the single kernel's per-element
- * operations.
+ * Optional double-height, double-width kernels: two MR-row slivers
+ * against two consecutive full NR-column slivers (b1 = b0 + NR·kc), the
+ * first mr ≤ 2·MR rows × 2·NR columns of C, again with the single
+ * kernel's per-element operations.
  */
 typedef void (*bp_dkernel22_fn)(size_t kc, const double *a0, const double *a1,
                                 const double *b0, const double *b1, double *c, size_t ldc,
-                                double alpha, double beta);
+                                double alpha, double beta, size_t mr);
 typedef void (*bp_skernel22_fn)(size_t kc, const float *a0, const float *a1,
                                 const float *b0, const float *b1, float *c, size_t ldc,
-                                float alpha, float beta);
+                                float alpha, float beta, size_t mr);
 
 /* One set of kernels: the dispatch table holds the best, the AVX2 and the
  * portable set. kernel2 and kernel22 may be NULL. */
@@ -190,9 +190,11 @@ void bp_dkernel2_avx512(size_t kc, const double *a0, const double *a1, const dou
 void bp_skernel2_avx512(size_t kc, const float *a0, const float *a1, const float *b,
                         float *c, size_t ldc, float alpha, float beta, size_t nr);
 void bp_dkernel22_avx512(size_t kc, const double *a0, const double *a1, const double *b0,
-                         const double *b1, double *c, size_t ldc, double alpha, double beta);
+                         const double *b1, double *c, size_t ldc, double alpha, double beta,
+                         size_t mr);
 void bp_skernel22_avx512(size_t kc, const float *a0, const float *a1, const float *b0,
-                         const float *b1, float *c, size_t ldc, float alpha, float beta);
+                         const float *b1, float *c, size_t ldc, float alpha, float beta,
+                         size_t mr);
 #endif
 
 /* ---- execution context (exec.c) ----------------------------------------- */

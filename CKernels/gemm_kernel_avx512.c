@@ -246,16 +246,19 @@ BP_AVX512 void bp_skernel2_avx512(size_t kc, const float *a0, const float *a1,
 
 /* 12 rows × two full NR-column slivers (b0, then b1, the next sliver):
  * C[:, 0:NR] from the first 12 accumulators, C[:, NR:2NR] from the other
- * 12, with the one-sliver kernels' per-element operations (same bits). */
+ * 12, with the one-sliver kernels' per-element operations (same bits).
+ * Only the first mr ≤ 12 rows are stored: the last rows of a block come
+ * through here too, at AVX-512 width, with a1 pointing at any readable
+ * sliver when there is no second one. */
 BP_AVX512 void bp_dkernel22_avx512(size_t kc, const double *a0, const double *a1,
                                    const double *b0, const double *b1, double *C, size_t ldc,
-                                   double alpha, double beta) {
+                                   double alpha, double beta, size_t mr) {
     __m512d acc[24];
     __asm__ volatile(K22_LOOP(8, "pd", "d") K22_OPERANDS);
     __m512d va = _mm512_set1_pd(alpha), vb = _mm512_set1_pd(beta);
     int read_c = beta != 0.0;
-    for (int i = 0; i < 12; i++) {
-        double *row = C + (size_t)i * ldc;
+    for (size_t i = 0; i < mr; i++) {
+        double *row = C + i * ldc;
         __m512d v = _mm512_mul_pd(va, acc[i]), w = _mm512_mul_pd(va, acc[12 + i]);
         if (read_c) {
             v = _mm512_add_pd(v, _mm512_mul_pd(vb, _mm512_loadu_pd(row)));
@@ -268,13 +271,13 @@ BP_AVX512 void bp_dkernel22_avx512(size_t kc, const double *a0, const double *a1
 
 BP_AVX512 void bp_skernel22_avx512(size_t kc, const float *a0, const float *a1,
                                    const float *b0, const float *b1, float *C, size_t ldc,
-                                   float alpha, float beta) {
+                                   float alpha, float beta, size_t mr) {
     __m512 acc[24];
     __asm__ volatile(K22_LOOP(4, "ps", "s") K22_OPERANDS);
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
     int read_c = beta != 0.0f;
-    for (int i = 0; i < 12; i++) {
-        float *row = C + (size_t)i * ldc;
+    for (size_t i = 0; i < mr; i++) {
+        float *row = C + i * ldc;
         __m512 v = _mm512_mul_ps(va, acc[i]), w = _mm512_mul_ps(va, acc[12 + i]);
         if (read_c) {
             v = _mm512_add_ps(v, _mm512_mul_ps(vb, _mm512_loadu_ps(row)));
