@@ -20,7 +20,8 @@
  * Shapes: every m ≤ 13, n ≤ 19 (all row/column edge variants of the 6 × 8
  * and 6 × 16 tiles), primes, sizes crossing KC, MC and NC; all four
  * transposes; leading dimensions with NaN padding in A and B (a stray read
- * would poison C) and H_OUT_PAD in C (a stray write changes its bits);
+ * would poison C) and H_OUT_PAD in C and in 16 rows after it (a stray
+ * write changes its bits);
  * beta = 0 with NaN in C. Threads: 1 and 2 threads give bit-identical C
  * for products large enough to be split (by rows and by columns), the
  * default and the AVX2 kernels give the same bits, and a context with 1
@@ -150,13 +151,17 @@ static void check_shape(h_rng *r, const gf_ctx *ctx, const shape *s, int single)
     if (lda == 0) lda = 1;
     if (ldb == 0) ldb = 1;
     if (ldc == 0) ldc = 1;
-    size_t na = a_rows * lda, nb = b_rows * ldb, nc = s->m * ldc;
+    /* C is followed by GUARD_ROWS rows of padding: a kernel that writes
+     * the whole of a tile taller than the rows left would change them. */
+    enum { GUARD_ROWS = 16 };
+    size_t na = a_rows * lda, nb = b_rows * ldb, nc = (s->m + GUARD_ROWS) * ldc;
 
     double *A = h_matrix(r, a_rows, a_cols, lda, -1.0, 1.0, h_nan());
     double *B = h_matrix(r, b_rows, b_cols, ldb, -1.0, 1.0, h_nan());
     /* Output padding: H_OUT_PAD, or for float a value float can hold. */
     double cpad = single ? F_OUT_PAD : H_OUT_PAD;
-    double *C0 = h_matrix(r, s->m, s->n, ldc, -1.0, 1.0, cpad);
+    double *C0 = h_matrix(r, s->m + GUARD_ROWS, s->n, ldc, -1.0, 1.0, cpad);
+    for (size_t q = s->m * ldc; q < nc; q++) C0[q] = cpad;
     if (s->c_nan)
         for (size_t i = 0; i < s->m; i++)
             for (size_t j = 0; j < s->n; j++) C0[i * ldc + j] = h_nan();
@@ -194,7 +199,9 @@ static void check_shape(h_rng *r, const gf_ctx *ctx, const shape *s, int single)
             H_OK(bp_sgemm_exec(paths[pth], s->ta, s->tb, s->m, s->n, s->k, (float)alpha,
                                Af, lda, Bf, ldb, (float)beta, Cf[pth], ldc));
             for (size_t i = 0; i < nc; i++) C[i] = (double)Cf[pth][i];
-            H_EXPECT(float_padding_intact(Cf[pth], s->m, s->n, ldc, (float)F_OUT_PAD),
+            H_EXPECT(float_padding_intact(Cf[pth], s->m, s->n, ldc, (float)F_OUT_PAD) &&
+                         float_padding_intact(Cf[pth] + s->m * ldc, GUARD_ROWS, 0, ldc,
+                                              (float)F_OUT_PAD),
                      "%s sgemm %s%s %zux%zux%zu: padding of C written", names[pth],
                      tn(s->ta), tn(s->tb), s->m, s->n, s->k);
             H_EXPECT(float_bits_equal(Af, Af0, na) && float_bits_equal(Bf, Bf0, nb),
@@ -202,7 +209,8 @@ static void check_shape(h_rng *r, const gf_ctx *ctx, const shape *s, int single)
         } else {
             H_OK(bp_dgemm_exec(paths[pth], s->ta, s->tb, s->m, s->n, s->k, alpha, A, lda,
                                B, ldb, beta, C, ldc));
-            H_EXPECT(h_padding_intact(C, s->m, s->n, ldc, H_OUT_PAD),
+            H_EXPECT(h_padding_intact(C, s->m, s->n, ldc, H_OUT_PAD) &&
+                         h_padding_intact(C + s->m * ldc, GUARD_ROWS, 0, ldc, H_OUT_PAD),
                      "%s dgemm %s%s %zux%zux%zu: padding of C written", names[pth],
                      tn(s->ta), tn(s->tb), s->m, s->n, s->k);
             H_EXPECT(h_same_bits(A, A0, na) && h_same_bits(B, B0, nb),
