@@ -250,43 +250,31 @@ BP_AVX512 void bp_skernel2_avx512(size_t kc, const float *a0, const float *a1,
  * Only the first mr ≤ 12 rows are stored: the last rows of a block come
  * through here too, at AVX-512 width, with a1 pointing at any readable
  * sliver when there is no second one. */
-BP_AVX512 void bp_dkernel22_avx512(size_t kc, const double *a0, const double *a1,
-                                   const double *b0, const double *b1, double *C, size_t ldc,
-                                   double alpha, double beta, size_t mr) {
-    __m512d acc[24];
-    __asm__ volatile(K22_LOOP(8, "pd", "d") K22_OPERANDS);
-    __m512d va = _mm512_set1_pd(alpha), vb = _mm512_set1_pd(beta);
-    int read_c = beta != 0.0;
-    for (size_t i = 0; i < mr; i++) {
-        double *row = C + i * ldc;
-        __m512d v = _mm512_mul_pd(va, acc[i]), w = _mm512_mul_pd(va, acc[12 + i]);
-        if (read_c) {
-            v = _mm512_add_pd(v, _mm512_mul_pd(vb, _mm512_loadu_pd(row)));
-            w = _mm512_add_pd(w, _mm512_mul_pd(vb, _mm512_loadu_pd(row + 8)));
-        }
-        _mm512_storeu_pd(row, v);
-        _mm512_storeu_pd(row + 8, w);
+/* Both precisions from one definition: R the element type, V its zmm
+ * type, X the intrinsics' suffix (pd, ps), ESZ/BC/BRD as in K22_LOOP, NR
+ * the sliver width. */
+#define K22_KERNEL(NAME, R, V, X, ESZ, BC, BRD, NR)                           \
+    BP_AVX512 void NAME(size_t kc, const R *a0, const R *a1, const R *b0,     \
+                        const R *b1, R *C, size_t ldc, R alpha, R beta,       \
+                        size_t mr) {                                          \
+        V acc[24];                                                            \
+        __asm__ volatile(K22_LOOP(ESZ, BC, BRD) K22_OPERANDS);                \
+        V va = _mm512_set1_##X(alpha), vb = _mm512_set1_##X(beta);            \
+        int read_c = beta != (R)0;                                            \
+        for (size_t i = 0; i < mr; i++) {                                     \
+            R *row = C + i * ldc;                                             \
+            V v = _mm512_mul_##X(va, acc[i]), w = _mm512_mul_##X(va, acc[12 + i]); \
+            if (read_c) {                                                     \
+                v = _mm512_add_##X(v, _mm512_mul_##X(vb, _mm512_loadu_##X(row))); \
+                w = _mm512_add_##X(w, _mm512_mul_##X(vb, _mm512_loadu_##X(row + NR))); \
+            }                                                                 \
+            _mm512_storeu_##X(row, v);                                        \
+            _mm512_storeu_##X(row + NR, w);                                   \
+        }                                                                     \
     }
-}
 
-BP_AVX512 void bp_skernel22_avx512(size_t kc, const float *a0, const float *a1,
-                                   const float *b0, const float *b1, float *C, size_t ldc,
-                                   float alpha, float beta, size_t mr) {
-    __m512 acc[24];
-    __asm__ volatile(K22_LOOP(4, "ps", "s") K22_OPERANDS);
-    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-    int read_c = beta != 0.0f;
-    for (size_t i = 0; i < mr; i++) {
-        float *row = C + i * ldc;
-        __m512 v = _mm512_mul_ps(va, acc[i]), w = _mm512_mul_ps(va, acc[12 + i]);
-        if (read_c) {
-            v = _mm512_add_ps(v, _mm512_mul_ps(vb, _mm512_loadu_ps(row)));
-            w = _mm512_add_ps(w, _mm512_mul_ps(vb, _mm512_loadu_ps(row + 16)));
-        }
-        _mm512_storeu_ps(row, v);
-        _mm512_storeu_ps(row + 16, w);
-    }
-}
+K22_KERNEL(bp_dkernel22_avx512, double, __m512d, pd, 8, "pd", "d", 8)
+K22_KERNEL(bp_skernel22_avx512, float, __m512, ps, 4, "ps", "s", 16)
 
 #if defined(__clang__)
 #pragma clang diagnostic pop

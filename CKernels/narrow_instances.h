@@ -36,14 +36,12 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define TANH tanh
 #define ABS fabs
 #define NV 8
-#include "narrow_tmpl.h"
 #define V_MAX DBL_MAX
-#define V_ABS fabs
 #define V_SCAN N_CAT(bp_vec_nonfinite_d_, N_SUFFIX)
 #define V_SGD N_CAT(bp_vec_sgd_d_, N_SUFFIX)
+#include "narrow_tmpl.h"
 #include "vector_tmpl.h"
 #undef V_MAX
-#undef V_ABS
 #undef V_SCAN
 #undef V_SGD
 #undef R
@@ -65,14 +63,12 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define TANH tanhf
 #define ABS fabsf
 #define NV 16
-#include "narrow_tmpl.h"
 #define V_MAX FLT_MAX
-#define V_ABS fabsf
 #define V_SCAN N_CAT(bp_vec_nonfinite_s_, N_SUFFIX)
 #define V_SGD N_CAT(bp_vec_sgd_s_, N_SUFFIX)
+#include "narrow_tmpl.h"
 #include "vector_tmpl.h"
 #undef V_MAX
-#undef V_ABS
 #undef V_SCAN
 #undef V_SGD
 #undef R

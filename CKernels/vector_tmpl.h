@@ -6,8 +6,8 @@
  * engine, and the dispatch table picks the build. Before each inclusion:
  *
  *   R          element type (double, float)
+ *   ABS        fabs / fabsf (the narrow engine's)
  *   V_MAX      the largest finite R (DBL_MAX, FLT_MAX)
- *   V_ABS      fabs / fabsf
  *   V_SCAN     the scan to define (bp_vec_nonfinite_d_avx2, ...)
  *   V_SGD      the update to define (bp_vec_sgd_d_avx2, ...)
  *
@@ -32,10 +32,10 @@ size_t V_SCAN(size_t n, const R *x) {
     for (size_t b = 0; b < n; b += V_BLOCK) {
         size_t len = n - b < V_BLOCK ? n - b : V_BLOCK;
         int bad = 0;
-        for (size_t i = 0; i < len; i++) bad |= !(V_ABS(x[b + i]) <= V_MAX);
+        for (size_t i = 0; i < len; i++) bad |= !(ABS(x[b + i]) <= V_MAX);
         if (bad)
             for (size_t i = 0; i < len; i++)
-                if (!(V_ABS(x[b + i]) <= V_MAX)) return b + i;
+                if (!(ABS(x[b + i]) <= V_MAX)) return b + i;
     }
     return n;
 }
@@ -48,7 +48,7 @@ int V_SGD(size_t n, R eta, const R *restrict g, R *restrict p) {
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
         R v = p[i] + -eta * g[i];
-        bad |= !(V_ABS(v) <= V_MAX);
+        bad |= !(ABS(v) <= V_MAX);
         p[i] = v;
     }
     return !bad;

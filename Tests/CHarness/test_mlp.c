@@ -1411,13 +1411,26 @@ static void env_untouched(const err_env *e, const char *what)
         env_untouched(e, #call);                                               \
     } while (0)
 
+/* The two networks of the error tests, 3-5-2 tanh/softmax: e->m with
+ * SOFTMAX_CCE (takes Y or labels), e->mse with MSE (labels not allowed). */
+static void env_open(err_env *e, size_t max_rows)
+{
+    const bp_layer_spec ls[2] = {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_SOFTMAX)};
+    H_OK(bp_mlp_create(2, ls, BP_LOSS_SOFTMAX_CCE, max_rows, &e->m));
+    H_OK(bp_mlp_create(2, ls, BP_LOSS_MSE, max_rows, &e->mse));
+}
+
+static void env_close(err_env *e)
+{
+    bp_mlp_free(e->m);
+    bp_mlp_free(e->mse);
+}
+
 static void test_forward_backward_errors(void **state)
 {
     (void)state;
     err_env env, *e = &env;
-    const bp_layer_spec ls[2] = {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_SOFTMAX)};
-    H_OK(bp_mlp_create(2, ls, BP_LOSS_SOFTMAX_CCE, 4, &e->m));
-    H_OK(bp_mlp_create(2, ls, BP_LOSS_MSE, 4, &e->mse));
+    env_open(e, 4);
     bp_mlp *m = e->m;
     double *P = e->params, *X = e->X, *O = e->out;
 
@@ -1482,17 +1495,14 @@ static void test_forward_backward_errors(void **state)
     ENV_ERR(BP_ERR_SIZE_OVERFLOW, bp_mlp_backward(m, P, 2, X, SIZE_MAX / 4, dA, G, DX));
 
     bp_mlp_free(cce);
-    bp_mlp_free(e->m);
-    bp_mlp_free(e->mse);
+    env_close(e);
 }
 
 static void test_train_step_errors(void **state)
 {
     (void)state;
     err_env env, *e = &env;
-    const bp_layer_spec ls[2] = {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_SOFTMAX)};
-    H_OK(bp_mlp_create(2, ls, BP_LOSS_SOFTMAX_CCE, 4, &e->m));
-    H_OK(bp_mlp_create(2, ls, BP_LOSS_MSE, 4, &e->mse));
+    env_open(e, 4);
     bp_mlp *m = e->m;
     double *P = e->params;
     const double *X = e->X, *Y = e->Y;
@@ -1536,8 +1546,7 @@ static void test_train_step_errors(void **state)
     env_reset(e);
     H_OK(bp_mlp_train_step(m, P, X, 4, NULL, bad_first, idx, 0, 3, 0.1, L, D));
 
-    bp_mlp_free(e->m);
-    bp_mlp_free(e->mse);
+    env_close(e);
 }
 
 /*
@@ -1765,9 +1774,7 @@ static void test_train_epoch_errors(void **state)
 {
     (void)state;
     err_env env, *e = &env;
-    const bp_layer_spec ls[2] = {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_SOFTMAX)};
-    H_OK(bp_mlp_create(2, ls, BP_LOSS_SOFTMAX_CCE, 2, &e->m));
-    H_OK(bp_mlp_create(2, ls, BP_LOSS_MSE, 2, &e->mse));
+    env_open(e, 2);
     bp_mlp *m = e->m;
     double *P = e->params;
     const double *X = e->X, *Y = e->Y;
@@ -1811,8 +1818,7 @@ static void test_train_epoch_errors(void **state)
     ENV_ERR(BP_ERR_SIZE_OVERFLOW,
             bp_mlp_train_epoch(m, P, X, 4, Y, NULL, (const size_t[]){0, 1, 2, SIZE_MAX}, 4, 1,
                                0.1, L, D));
-    bp_mlp_free(e->m);
-    bp_mlp_free(e->mse);
+    env_close(e);
 }
 
 int run_mlp_tests(void)
