@@ -185,6 +185,10 @@ void bp_spack_a_avx2(int trans, const float *src, size_t ld, size_t kc, size_t n
                           float *dst);
 void bp_spack_b_avx2(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
                           float *dst);
+void bp_dpack_a_avx512(int trans, const double *src, size_t ld, size_t kc, size_t nsl,
+                       double *dst);
+void bp_spack_a_avx512(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
+                       float *dst);
 void bp_dkernel2_avx512(size_t kc, const double *a0, const double *a1, const double *b,
                         double *c, size_t ldc, double alpha, double beta, size_t nr);
 void bp_skernel2_avx512(size_t kc, const float *a0, const float *a1, const float *b,
