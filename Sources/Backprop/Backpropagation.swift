@@ -58,16 +58,17 @@ extension Network {
     public func gradients(on data: Dataset<Scalar>) throws -> Gradients<Scalar> {
         let resolved = try resolve(data)
         let rows = data.count
-        let engine = try Engine(self, capacity: rows)
         var grad = [Scalar](repeating: 0, count: parameterCount)
         var dx = [Scalar](repeating: 0, count: rows * inputSize)
-        let loss = try parameters.withUnsafeBufferPointer { p in
-            try data.inputs.elements.withUnsafeBufferPointer { x in
-                try resolved.withPointer { t in
-                    try grad.withUnsafeMutableBufferPointer { g in
-                        try dx.withUnsafeMutableBufferPointer { d in
-                            try engine.gradient(parameters: p.baseAddress!, rows: rows, x: x.baseAddress!,
-                                                ldx: inputSize, targets: t, grad: g.baseAddress, dx: d.baseAddress)
+        let loss = try engines.withEngine(for: self, capacity: rows) { engine in
+            try parameters.withUnsafeBufferPointer { p in
+                try data.inputs.elements.withUnsafeBufferPointer { x in
+                    try resolved.withPointer { t in
+                        try grad.withUnsafeMutableBufferPointer { g in
+                            try dx.withUnsafeMutableBufferPointer { d in
+                                try engine.gradient(parameters: p.baseAddress!, rows: rows, x: x.baseAddress!,
+                                                    ldx: inputSize, targets: t, grad: g.baseAddress, dx: d.baseAddress)
+                            }
                         }
                     }
                 }
@@ -99,17 +100,18 @@ extension Network {
         if let (r, c) = outputGradient.firstNonFinite() {
             throw BackpropError.nonFinite(what: "output gradient", row: r, column: c)
         }
-        let engine = try Engine(self, capacity: rows)
         var grad = [Scalar](repeating: 0, count: parameterCount)
         var dx = [Scalar](repeating: 0, count: rows * inputSize)
-        try parameters.withUnsafeBufferPointer { p in
-            try inputs.elements.withUnsafeBufferPointer { x in
-                try outputGradient.elements.withUnsafeBufferPointer { og in
-                    try grad.withUnsafeMutableBufferPointer { g in
-                        try dx.withUnsafeMutableBufferPointer { d in
-                            try engine.backward(parameters: p.baseAddress!, rows: rows, x: x.baseAddress!,
-                                                ldx: inputSize, outputGradient: og.baseAddress!,
-                                                grad: g.baseAddress!, dx: d.baseAddress)
+        try engines.withEngine(for: self, capacity: rows) { engine in
+            try parameters.withUnsafeBufferPointer { p in
+                try inputs.elements.withUnsafeBufferPointer { x in
+                    try outputGradient.elements.withUnsafeBufferPointer { og in
+                        try grad.withUnsafeMutableBufferPointer { g in
+                            try dx.withUnsafeMutableBufferPointer { d in
+                                try engine.backward(parameters: p.baseAddress!, rows: rows, x: x.baseAddress!,
+                                                    ldx: inputSize, outputGradient: og.baseAddress!,
+                                                    grad: g.baseAddress!, dx: d.baseAddress)
+                            }
                         }
                     }
                 }

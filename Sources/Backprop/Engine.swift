@@ -4,15 +4,19 @@ import CKernels
 /// one batch capacity: layer shapes, loss, every scratch buffer, and a GEMM
 /// context (`bp_exec`) with the network's thread count — all allocated once.
 ///
-/// A class because it owns C memory. Each `predict`, `train`, `gradients` or
-/// gradient-check call makes its own, so engines are never shared between
-/// tasks; within a call it is reused for every batch, which is why a
-/// training step allocates nothing.
+/// A class because it owns C memory. A network lends one to each `predict`,
+/// `train`, `loss` or `gradients` call from its ``EngineCache`` (and keeps
+/// it for the next call), so an engine is never used by two calls at once;
+/// within a call it is reused for every batch, which is why a training step
+/// allocates nothing.
 final class Engine<Scalar: NetworkScalar> {
     private let mlp: OpaquePointer
     private let exec: OpaquePointer
     private let isFloat: Bool
+    /// Rows a call may pass at most.
     let capacity: Int
+    /// Threads of its GEMM context.
+    let threads: Int
 
     init(_ network: Network<Scalar>, capacity: Int) throws {
         guard network.threads >= 1 && network.threads <= Int(BP_EXEC_MAX_THREADS) else {
@@ -46,6 +50,7 @@ final class Engine<Scalar: NetworkScalar> {
         mlp = out!
         exec = execOut!
         self.capacity = capacity
+        self.threads = network.threads
     }
 
     deinit {

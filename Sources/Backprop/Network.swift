@@ -41,6 +41,9 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     public var threads: Int = 1
 
     var random: RandomSource
+    /// Engines (C scratch buffers and GEMM threads) kept between calls;
+    /// shared by copies, each engine lent to one call at a time.
+    let engines = EngineCache<Scalar>()
     /// Inputs of the last `forward(_:)`, for `backward(outputGradient:)`.
     var lastForwardInputs: Matrix<Scalar>?
 
@@ -183,18 +186,19 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     public func predict(_ inputs: Matrix<Scalar>) throws -> Matrix<Scalar> {
         try validateInputs(inputs, what: "inputs")
         let chunk = Swift.min(inputs.rows, 1024)
-        let engine = try Engine(self, capacity: chunk)
         var out = [Scalar](repeating: 0, count: inputs.rows * outputSize)
-        try parameters.withUnsafeBufferPointer { p in
-            try inputs.elements.withUnsafeBufferPointer { x in
-                try out.withUnsafeMutableBufferPointer { o in
-                    var start = 0
-                    while start < inputs.rows {
-                        let rows = Swift.min(chunk, inputs.rows - start)
-                        try engine.forward(parameters: p.baseAddress!, rows: rows,
-                                           x: x.baseAddress! + start * inputSize, ldx: inputSize,
-                                           out: o.baseAddress! + start * outputSize)
-                        start += rows
+        try engines.withEngine(for: self, capacity: chunk) { engine in
+            try parameters.withUnsafeBufferPointer { p in
+                try inputs.elements.withUnsafeBufferPointer { x in
+                    try out.withUnsafeMutableBufferPointer { o in
+                        var start = 0
+                        while start < inputs.rows {
+                            let rows = Swift.min(chunk, inputs.rows - start)
+                            try engine.forward(parameters: p.baseAddress!, rows: rows,
+                                               x: x.baseAddress! + start * inputSize, ldx: inputSize,
+                                               out: o.baseAddress! + start * outputSize)
+                            start += rows
+                        }
                     }
                 }
             }
@@ -221,12 +225,13 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// The mean loss over a data set.
     public func loss(on data: Dataset<Scalar>) throws -> Double {
         let resolved = try resolve(data)
-        let engine = try Engine(self, capacity: data.count)
-        return try parameters.withUnsafeBufferPointer { p in
-            try data.inputs.elements.withUnsafeBufferPointer { x in
-                try resolved.withPointer { t in
-                    try engine.gradient(parameters: p.baseAddress!, rows: data.count, x: x.baseAddress!,
-                                        ldx: inputSize, targets: t, grad: nil, dx: nil)
+        return try engines.withEngine(for: self, capacity: data.count) { engine in
+            try parameters.withUnsafeBufferPointer { p in
+                try data.inputs.elements.withUnsafeBufferPointer { x in
+                    try resolved.withPointer { t in
+                        try engine.gradient(parameters: p.baseAddress!, rows: data.count, x: x.baseAddress!,
+                                            ldx: inputSize, targets: t, grad: nil, dx: nil)
+                    }
                 }
             }
         }

@@ -74,7 +74,8 @@ extension Network {
         let batch = Swift.min(batchSize ?? n, n)
         let shuffles = shuffle && batch < n
         let random = shuffles ? try uniqueRandom() : nil
-        let engine = try Engine(self, capacity: batch)
+        let engine = try engines.take(for: self, capacity: batch)
+        defer { engines.keep(engine) }
         var order = Array(0..<n)
         // The last finite parameters, restored if an update overflows.
         var snapshot = parameters
