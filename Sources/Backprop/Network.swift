@@ -16,7 +16,10 @@
 /// `Network` is a value type: copying it copies the parameters and the
 /// random generator's state, and the copies train independently. It is
 /// `Sendable`, and `predict` may be called from many tasks at once (each call
-/// uses its own scratch memory).
+/// uses scratch memory of its own). The C engine's buffers and GEMM threads
+/// of the last calls are kept for the next ones (two at most, for batches of
+/// up to 4096 rows), so repeated calls do not allocate; they are freed with
+/// the network.
 ///
 /// Determinism: one seeded GSL generator per network draws the initial
 /// weights and every shuffle, so the same seed and the same build give
