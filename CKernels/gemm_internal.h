@@ -71,6 +71,12 @@ typedef void (*bp_skernel_fn)(size_t kc, const float *a, const float *b,
  * whether the matrix is used transposed. Every packer of a precision
  * produces the same bytes.
  */
+/* Where a packer's source rows are contiguous across slivers (rows of Aᵀ,
+ * rows of B) the SIMD packers serve this many slivers per pass over p,
+ * reading a run of each row at once rather than a sliver's few values
+ * (see gemm_kernel_avx2.c); the A group is even (AVX-512 pairs slivers). */
+enum { BP_PACK_A_GROUP = 8, BP_PACK_B_GROUP = 4 };
+
 typedef void (*bp_dpack_fn)(int trans, const double *src, size_t ld, size_t kc,
                             size_t nsl, double *dst);
 typedef void (*bp_spack_fn)(int trans, const float *src, size_t ld, size_t kc,
@@ -185,8 +191,6 @@ void bp_spack_a_avx2(int trans, const float *src, size_t ld, size_t kc, size_t n
                           float *dst);
 void bp_spack_b_avx2(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
                           float *dst);
-void bp_dpack_a_avx512(int trans, const double *src, size_t ld, size_t kc, size_t nsl,
-                       double *dst);
 void bp_spack_a_avx512(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
                        float *dst);
 void bp_dkernel2_avx512(size_t kc, const double *a0, const double *a1, const double *b,

@@ -629,19 +629,32 @@ BP_AVX2 void bp_skernel_avx2(size_t kc, const float *a, const float *b, float *c
         c3 = _mm256_permute2f128_pd(t1, t3, 0x31);                            \
     } while (0)
 
-/* nsl 6-row slivers of op(A) over kc: dst[s·6·kc + p·6 + i]. */
+/* Rows of Aᵀ (op(A) = Aᵀ) are columns of A: a sliver takes six
+ * contiguous values of each of kc rows of A, often kilobytes apart. A
+ * sliver at a time read 48 bytes per row and fetched each line again for
+ * the next sliver; BP_PACK_A_GROUP = 8 slivers per pass over p read 384
+ * contiguous bytes per row (W4's 1024 × 256 float block: 78 → 22 µs).
+ *
+ * nsl 6-row slivers of op(A) over kc: dst[s·6·kc + p·6 + i]. */
 BP_AVX2 void bp_dpack_a_avx2(int trans, const double *A, size_t lda, size_t kc, size_t nsl,
                              double *dst) {
     if (trans) {
-        /* op(A)[i][p] = A[p·lda + i]: six contiguous values per p. (Sliver
-         * by sliver: measured faster than walking p outside across all
-         * slivers, which scatters the stores over the whole block.) */
-        for (size_t sl = 0; sl < nsl; sl++, A += 6, dst += 6 * kc)
+        /* op(A)[i][p] = A[p·lda + i]: six contiguous values per p, for
+         * BP_PACK_A_GROUP slivers per pass over p (see above). */
+        for (size_t sl = 0; sl < nsl;) {
+            size_t group = nsl - sl < BP_PACK_A_GROUP ? nsl - sl : BP_PACK_A_GROUP;
             for (size_t p = 0; p < kc; p++) {
                 const double *s = A + p * lda;
-                _mm256_storeu_pd(dst + 6 * p, _mm256_loadu_pd(s));
-                _mm_storeu_pd(dst + 6 * p + 4, _mm_loadu_pd(s + 4));
+                for (size_t g = 0; g < group; g++) {
+                    double *d = dst + 6 * g * kc + 6 * p;
+                    _mm256_storeu_pd(d, _mm256_loadu_pd(s + 6 * g));
+                    _mm_storeu_pd(d + 4, _mm_loadu_pd(s + 6 * g + 4));
+                }
             }
+            sl += group;
+            A += 6 * group;
+            dst += 6 * group * kc;
+        }
         return;
     }
     for (size_t sl = 0; sl < nsl; sl++, A += 6 * lda, dst += 6 * kc) {
@@ -678,22 +691,21 @@ BP_AVX2 void bp_dpack_a_avx2(int trans, const double *A, size_t lda, size_t kc, 
  * matrix — two cache lines each when B is not 64-byte aligned (a parameter
  * vector's weights seldom are), more lines than L1 holds, so the next
  * sliver fetched them again; all slivers at once scatter the stores over
- * the whole panel. Four slivers per pass over p read 256 contiguous bytes
- * per row: a 1024 × 1024 float panel 267 → 86 µs. */
-enum { PACK_B_GROUP = 4 };
-
-/* nsl 8-column slivers of op(B) over kc: dst[s·8·kc + p·8 + j]. */
+ * the whole panel. BP_PACK_B_GROUP = 4 slivers per pass over p read 256
+ * contiguous bytes per row: a 1024 × 1024 float panel 267 → 86 µs.
+ *
+ * nsl 8-column slivers of op(B) over kc: dst[s·8·kc + p·8 + j]. */
 BP_AVX2 void bp_dpack_b_avx2(int trans, const double *B, size_t ldb, size_t kc, size_t nsl,
                              double *dst) {
     if (!trans) {
-        /* PACK_B_GROUP slivers per pass over p (see there). */
+        /* BP_PACK_B_GROUP slivers per pass over p (see above). */
         size_t sl = 0;
-        for (; sl + PACK_B_GROUP <= nsl; sl += PACK_B_GROUP, B += 8 * PACK_B_GROUP,
-                                         dst += 8 * PACK_B_GROUP * kc)
+        for (; sl + BP_PACK_B_GROUP <= nsl; sl += BP_PACK_B_GROUP, B += 8 * BP_PACK_B_GROUP,
+                                         dst += 8 * BP_PACK_B_GROUP * kc)
             for (size_t p = 0; p < kc; p++) {
                 const double *s = B + p * ldb;
                 double *d = dst + 8 * p;
-                for (size_t g = 0; g < PACK_B_GROUP; g++) {
+                for (size_t g = 0; g < BP_PACK_B_GROUP; g++) {
                     _mm256_store_pd(d + g * 8 * kc, _mm256_loadu_pd(s + 8 * g));
                     _mm256_store_pd(d + g * 8 * kc + 4, _mm256_loadu_pd(s + 8 * g + 4));
                 }
@@ -735,14 +747,22 @@ BP_AVX2 void bp_dpack_b_avx2(int trans, const double *B, size_t ldb, size_t kc, 
 BP_AVX2 void bp_spack_a_avx2(int trans, const float *A, size_t lda, size_t kc, size_t nsl,
                              float *dst) {
     if (trans) {
-        for (size_t sl = 0; sl < nsl; sl++, A += 6, dst += 6 * kc)
+        for (size_t sl = 0; sl < nsl;) {
+            size_t group = nsl - sl < BP_PACK_A_GROUP ? nsl - sl : BP_PACK_A_GROUP;
             for (size_t p = 0; p < kc; p++) {
                 const float *s = A + p * lda;
-                float *d = dst + 6 * p;
-                _mm_storeu_ps(d, _mm_loadu_ps(s));
-                d[4] = s[4];
-                d[5] = s[5];
+                for (size_t g = 0; g < group; g++, s += 6) {
+                    float *d = dst + 6 * g * kc + 6 * p;
+                    _mm_storeu_ps(d, _mm_loadu_ps(s));
+                    /* values 4 and 5 as one 8-byte move */
+                    _mm_storel_pi((__m64 *)(void *)(d + 4),
+                                  _mm_castpd_ps(_mm_load_sd((const double *)(const void *)(s + 4))));
+                }
             }
+            sl += group;
+            A += 6 * group;
+            dst += 6 * group * kc;
+        }
         return;
     }
     for (size_t sl = 0; sl < nsl; sl++, A += 6 * lda, dst += 6 * kc) {
@@ -777,12 +797,12 @@ BP_AVX2 void bp_spack_b_avx2(int trans, const float *B, size_t ldb, size_t kc, s
                              float *dst) {
     if (!trans) {
         size_t sl = 0;
-        for (; sl + PACK_B_GROUP <= nsl; sl += PACK_B_GROUP, B += 16 * PACK_B_GROUP,
-                                         dst += 16 * PACK_B_GROUP * kc)
+        for (; sl + BP_PACK_B_GROUP <= nsl; sl += BP_PACK_B_GROUP, B += 16 * BP_PACK_B_GROUP,
+                                         dst += 16 * BP_PACK_B_GROUP * kc)
             for (size_t p = 0; p < kc; p++) {
                 const float *s = B + p * ldb;
                 float *d = dst + 16 * p;
-                for (size_t g = 0; g < PACK_B_GROUP; g++) {
+                for (size_t g = 0; g < BP_PACK_B_GROUP; g++) {
                     _mm256_store_ps(d + g * 16 * kc, _mm256_loadu_ps(s + 16 * g));
                     _mm256_store_ps(d + g * 16 * kc + 8, _mm256_loadu_ps(s + 16 * g + 8));
                 }

@@ -280,18 +280,16 @@ K22_KERNEL(bp_skernel22_avx512, float, __m512, ps, 4, "ps", "s", 16)
 #pragma clang diagnostic pop
 #endif
 
-/* ---- packing of op(A) = Aᵀ --------------------------------------------------
+/* ---- packing of op(A) = Aᵀ, floats -------------------------------------------
  *
  * The rows of Aᵀ are columns of A, so a sliver takes six contiguous values
- * from each row p of A. The AVX2 packers move them with one 4-wide and two
- * single copies per row, a sliver at a time; here masks make two rows one
- * 12-value store, and each pass over p serves up to eight slivers, reading
- * 192 contiguous bytes of every row rather than 24 (rows of A are often
- * kilobytes apart, and a sliver at a time fetched each line again). W4's
- * 1024 × 256 float block: 85 → 27 µs; W3's 784 × 128: 10.4 → 4.6 µs.
- * The product's rows of A (op(A) = A) keep the AVX2 packers. */
-
-enum { PACK_A_GROUP = 8 };   /* slivers per pass over p (an even number) */
+ * from each row p of A, and like the AVX2 packer each pass over p serves up
+ * to eight slivers (see gemm_kernel_avx2.c). Where that packer copies four
+ * values and then two per row, masks here make rows p and p + 1 of two
+ * slivers two 12-value stores: W3's 784 × 128 block 6.5 → 4.4 µs, W4's
+ * 1024 × 256 22 → 17 µs. (Doubles gained nothing this way: six doubles are
+ * already one 4-wide and one 2-wide copy.) The product's rows of A
+ * (op(A) = A) keep the AVX2 packers. */
 
 /* Floats: rows p and p + 1 of two neighbouring slivers (12 values each),
  * regrouped by two permutes into one 12-value run per sliver. */
@@ -306,7 +304,7 @@ BP_AVX512 void bp_spack_a_avx512(int trans, const float *A, size_t lda, size_t k
     const __mmask16 six = 0x003f, twelve = 0x0fff, upper_six = 0x0fc0;
     size_t sl = 0;
     while (sl + 2 <= nsl) {
-        size_t pairs = (nsl - sl) / 2 < PACK_A_GROUP / 2 ? (nsl - sl) / 2 : PACK_A_GROUP / 2;
+        size_t pairs = (nsl - sl) / 2 < BP_PACK_A_GROUP / 2 ? (nsl - sl) / 2 : BP_PACK_A_GROUP / 2;
         size_t p = 0;
         for (; p + 2 <= kc; p += 2)
             for (size_t g = 0; g < pairs; g++) {
@@ -337,38 +335,6 @@ BP_AVX512 void bp_spack_a_avx512(int trans, const float *A, size_t lda, size_t k
             _mm512_mask_storeu_ps(dst + 6 * p, twelve, v);
         }
         if (p < kc) _mm512_mask_storeu_ps(dst + 6 * p, six, _mm512_maskz_loadu_ps(six, A + p * lda));
-    }
-}
-
-/* Doubles: rows p and p + 1 of one sliver (6 values each) become one
- * 8-value store (a permute joins the first two values of row p + 1) and
- * one 4-value copy. */
-BP_AVX512 void bp_dpack_a_avx512(int trans, const double *A, size_t lda, size_t kc, size_t nsl,
-                                 double *dst) {
-    if (!trans) {
-        bp_dpack_a_avx2(0, A, lda, kc, nsl, dst);
-        return;
-    }
-    const __m512i join = _mm512_setr_epi64(0, 1, 2, 3, 4, 5, 8, 9);
-    const __mmask8 six = 0x3f;
-    for (size_t sl = 0; sl < nsl;) {
-        size_t group = nsl - sl < PACK_A_GROUP ? nsl - sl : PACK_A_GROUP;
-        size_t p = 0;
-        for (; p + 2 <= kc; p += 2)
-            for (size_t g = 0; g < group; g++) {
-                const double *r0 = A + p * lda + 6 * g, *r1 = r0 + lda;
-                double *d = dst + 6 * g * kc + 6 * p;
-                __m512d v0 = _mm512_maskz_loadu_pd(six, r0), v1 = _mm512_maskz_loadu_pd(six, r1);
-                _mm512_storeu_pd(d, _mm512_permutex2var_pd(v0, join, v1));
-                _mm256_storeu_pd(d + 8, _mm256_loadu_pd(r1 + 2));
-            }
-        if (p < kc)
-            for (size_t g = 0; g < group; g++)
-                _mm512_mask_storeu_pd(dst + 6 * g * kc + 6 * p, six,
-                                      _mm512_maskz_loadu_pd(six, A + p * lda + 6 * g));
-        sl += group;
-        A += 6 * group;
-        dst += 6 * group * kc;
     }
 }
 
