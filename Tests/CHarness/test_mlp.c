@@ -1063,6 +1063,88 @@ static void test_train_step_nan_preactivation(void **state)
     }
 }
 
+/* One overflowing element in the gradient of a layer large enough for the
+ * blocked GEMM (the divergence tests above use tiny networks): dW_1 —
+ * in an interior strip, in the last rows and the partial last strip of
+ * columns, and in between — from one sample in the last k-block of the
+ * product (600 rows > KC), double and float, 1 and 2 threads (the product
+ * is split by rows), each kernel set: the loss stays finite, the step
+ * reports *diverged = 1 and the parameters keep their bits. Without the
+ * huge input the same step applies an update.
+ *
+ * Network 160-75-3 identity/softmax, CCE on labels (never 0): W_1's row f
+ * is tiny and x[r*][f] huge, so z_1 stays moderate but dW_1[f][j*] =
+ * x[r*][f]·dZ_1[r*][j*] overflows, dZ_1[r*][j*] ≈ W_2[j*][0]/600 being
+ * large through W_2[j*][0] = 1e12 alone (a row of equal values would
+ * cancel: softmax − one-hot sums to 0). */
+#define OVERFLOW_N_IN 160
+#define OVERFLOW_HIDDEN 75
+#define OVERFLOW_ROWS 600
+#define OVERFLOW_CASE(NAME, T, MLP_T, CREATE, SET_EXEC, STEP, FREE, HUGE_X)                \
+    static void NAME(size_t f, size_t jstar, size_t threads, unsigned kernels, int huge)   \
+    {                                                                                      \
+        const size_t n_in = OVERFLOW_N_IN, h = OVERFLOW_HIDDEN, k = 3, rows = OVERFLOW_ROWS; \
+        const size_t rstar = rows - 10;                                                    \
+        bp_layer_spec L[2] = { { n_in, h, BP_ACT_IDENTITY, 0 }, { h, k, BP_ACT_SOFTMAX, 0 } }; \
+        MLP_T *m = NULL;                                                                   \
+        bp_exec *ex = NULL;                                                                \
+        H_OK(CREATE(2, L, BP_LOSS_SOFTMAX_CCE, rows, &m));                                 \
+        H_OK(bp_exec_create_with(threads, kernels, &ex));                                  \
+        H_OK(SET_EXEC(m, ex));                                                             \
+        size_t total = n_in * h + h + h * k + k;                                           \
+        T *p = malloc(total * sizeof *p), *p0 = malloc(total * sizeof *p0);                \
+        T *X = malloc(rows * n_in * sizeof *X);                                            \
+        size_t labels[OVERFLOW_ROWS];                                                      \
+        h_rng r;                                                                           \
+        h_seed(&r, 9601 + f);                                                              \
+        for (size_t i = 0; i < total; i++) p[i] = (T)h_uniform_signed(&r, 0.01, 0.1);      \
+        for (size_t j = 0; j < h; j++) p[f * h + j] = (T)(1 / HUGE_X);  /* W_1 row f */    \
+        T *W2 = p + n_in * h + h;                                                          \
+        for (size_t c = 0; c < k; c++) W2[jstar * k + c] = c == 0 ? (T)1e12 : (T)0;        \
+        for (size_t i = 0; i < rows * n_in; i++) X[i] = (T)h_uniform_signed(&r, 0.1, 1.0); \
+        if (huge) X[rstar * n_in + f] = (T)HUGE_X;                                         \
+        for (size_t i = 0; i < rows; i++) labels[i] = 1 + h_below(&r, 2);                  \
+        memcpy(p0, p, total * sizeof *p);                                                  \
+        double loss = 0.0;                                                                 \
+        int d = -1;                                                                        \
+        H_OK(STEP(m, p, X, n_in, NULL, labels, NULL, 0, rows, 1e-3, &loss, &d));           \
+        H_EXPECT(isfinite(loss), #T " f=%zu j*=%zu: loss %g (the case needs a finite loss)", \
+                 f, jstar, loss);                                                          \
+        int same = memcmp(p, p0, total * sizeof *p) == 0;                                  \
+        if (huge)                                                                          \
+            H_EXPECT(d == 1 && same, #T ", %zu thread(s), kernels %u, dW_1[%zu][%zu] "       \
+                     "overflowing: diverged = %d, parameters %s", threads, kernels, f,     \
+                     jstar, d, same ? "kept" : "changed");                                 \
+        else                                                                               \
+            H_EXPECT(d == 0 && !same, #T ", %zu thread(s), kernels %u, f=%zu j*=%zu, no "   \
+                     "huge input: diverged = %d, parameters %s", threads, kernels, f,      \
+                     jstar, d, same ? "unchanged" : "updated");                            \
+        free(p); free(p0); free(X);                                                        \
+        FREE(m);                                                                           \
+        bp_exec_free(ex);                                                                  \
+    }
+OVERFLOW_CASE(overflow_case_d, double, bp_mlp, bp_mlp_create, bp_mlp_set_exec, bp_mlp_train_step,
+              bp_mlp_free, 1e300)
+OVERFLOW_CASE(overflow_case_s, float, bp_mlp_f32, bp_mlp_create_f32, bp_mlp_set_exec_f32,
+              bp_mlp_train_step_f32, bp_mlp_free_f32, 1e31f)
+
+static void test_train_step_gradient_overflow_in_gemm(void **state)
+{
+    (void)state;
+    static const size_t at[][2] = { { 5, 10 }, { OVERFLOW_N_IN - 1, OVERFLOW_HIDDEN - 1 }, { 90, 40 } };
+    /* the default kernels (AVX-512 where the CPU has it) on 1 and 2
+     * threads, the AVX2 and portable ones (their own tile checks) on 1 */
+    static const struct { size_t threads; unsigned kernels; } ctx[] = {
+        { 1, BP_EXEC_DEFAULT }, { 2, BP_EXEC_DEFAULT }, { 1, BP_EXEC_AVX2 }, { 1, BP_EXEC_PORTABLE }
+    };
+    for (size_t c = 0; c < sizeof at / sizeof at[0]; c++)
+        for (size_t x = 0; x < sizeof ctx / sizeof ctx[0]; x++)
+            for (int huge = 1; huge >= 0; huge--) {
+                overflow_case_d(at[c][0], at[c][1], ctx[x].threads, ctx[x].kernels, huge);
+                overflow_case_s(at[c][0], at[c][1], ctx[x].threads, ctx[x].kernels, huge);
+            }
+}
+
 /* Training one sample at a time (max_rows = 1), the case the direct path is
  * for: 200 steps on a 2-2-2-2 network bring the loss of a fixed set down. */
 static void test_train_step_one_sample_at_a_time(void **state)
@@ -1836,6 +1918,7 @@ int run_mlp_tests(void)
         cmocka_unit_test(test_train_step_with_indices),
         cmocka_unit_test(test_train_step_divergence),
         cmocka_unit_test(test_train_step_nan_preactivation),
+        cmocka_unit_test(test_train_step_gradient_overflow_in_gemm),
         cmocka_unit_test(test_train_step_one_sample_at_a_time),
         cmocka_unit_test(test_narrow_engine_matches_gradient),
         cmocka_unit_test(test_train_epoch_equals_steps),
