@@ -129,13 +129,19 @@ func workloads(quick: Bool) -> [Workload] {
 }
 
 /// Heap allocations per training step, after warm-up: the difference
-/// between a run of 2 epochs and one of 1 epoch, divided by the steps of one epoch.
+/// between a run of 2 epochs and one of 1 epoch, divided by the steps of one
+/// epoch. Both runs train copies of one network that has trained once
+/// already, so they share its kept engine (and its started threads): what
+/// they allocate is the training loop's own, per call and per epoch.
 func allocationsPerStep<S: NetworkScalar>(_ w: Workload, data: Dataset<S>, threads: Int) throws -> Double? {
     guard alloc_counter_supported() != 0 else { return nil }
     let steps = (data.count + (w.batchSize ?? data.count) - 1) / (w.batchSize ?? data.count)
+    var warm = try Network<S>(inputSize: w.inputSize, layers: w.layers, loss: w.loss, seed: 1)
+    warm.threads = threads
+    let trained = warm
+    try warm.train(on: data, epochs: 1, learningRate: w.learningRate, batchSize: w.batchSize, shuffle: false)
     func count(epochs: Int) throws -> UInt64 {
-        var net = try Network<S>(inputSize: w.inputSize, layers: w.layers, loss: w.loss, seed: 1)
-        net.threads = threads
+        var net = trained
         let before = alloc_counter_total()
         try net.train(on: data, epochs: epochs, learningRate: w.learningRate, batchSize: w.batchSize, shuffle: false)
         return alloc_counter_total() - before
