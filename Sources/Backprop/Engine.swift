@@ -156,6 +156,11 @@ final class Engine<Scalar: NetworkScalar> {
 struct TargetPointer<Scalar> {
     var values: UnsafePointer<Scalar>?
     var labels: UnsafePointer<Int>?
+
+    /// The targets from row `start` on (`width` values per row when dense).
+    func rows(from start: Int, width: Int) -> TargetPointer {
+        TargetPointer(values: values.map { $0 + start * width }, labels: labels.map { $0 + start })
+    }
 }
 
 extension ResolvedTargets {

@@ -188,7 +188,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// - Throws: unless `inputs` is `n × inputSize` (n ≥ 1) and finite.
     public func predict(_ inputs: Matrix<Scalar>) throws -> Matrix<Scalar> {
         try validateInputs(inputs, what: "inputs")
-        let chunk = Swift.min(inputs.rows, 1024)
+        let chunk = Swift.min(inputs.rows, Self.evaluationChunk)
         var out = [Scalar](repeating: 0, count: inputs.rows * outputSize)
         try engines.withEngine(for: self, capacity: chunk) { engine in
             try parameters.withUnsafeBufferPointer { p in
@@ -226,19 +226,42 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     }
 
     /// The mean loss over a data set.
+    ///
+    /// Evaluated in chunks of at most 1024 rows (like `predict`), so a large
+    /// data set needs no engine of its own size: the mean is the chunks'
+    /// means weighted by their rows.
     public func loss(on data: Dataset<Scalar>) throws -> Double {
         let resolved = try resolve(data)
-        return try engines.withEngine(for: self, capacity: data.count) { engine in
+        let n = data.count
+        let chunk = Swift.min(n, Self.evaluationChunk)
+        return try engines.withEngine(for: self, capacity: chunk) { engine in
             try parameters.withUnsafeBufferPointer { p in
                 try data.inputs.elements.withUnsafeBufferPointer { x in
                     try resolved.withPointer { t in
-                        try engine.gradient(parameters: p.baseAddress!, rows: data.count, x: x.baseAddress!,
-                                            ldx: inputSize, targets: t, grad: nil, dx: nil)
+                        if n <= chunk {
+                            return try engine.gradient(parameters: p.baseAddress!, rows: n, x: x.baseAddress!,
+                                                       ldx: inputSize, targets: t, grad: nil, dx: nil)
+                        }
+                        var total = 0.0
+                        var start = 0
+                        while start < n {
+                            let rows = Swift.min(chunk, n - start)
+                            let mean = try engine.gradient(
+                                parameters: p.baseAddress!, rows: rows, x: x.baseAddress! + start * inputSize,
+                                ldx: inputSize, targets: t.rows(from: start, width: outputSize),
+                                grad: nil, dx: nil)
+                            total += mean * Double(rows)
+                            start += rows
+                        }
+                        return total / Double(n)
                     }
                 }
             }
         }
     }
+
+    /// Rows per engine call of `predict` and `loss` (at most).
+    static var evaluationChunk: Int { 1024 }
 
     /// The fraction of samples whose predicted class (see `predictClasses`)
     /// equals the label.

@@ -43,8 +43,9 @@ struct EngineCacheTests {
         #expect((try net.predict(x)).elements == (try Self.fresh(net).predict(x)).elements)
     }
 
-    /// At most two idle engines, the most recent; none over the row limit;
-    /// a call takes the smallest one that fits.
+    /// At most two idle engines, the most recent; none over the row limit
+    /// (a full-batch `gradients` call over more rows); a call takes the
+    /// smallest one that fits.
     @Test func keptEnginesAreBounded() throws {
         var rng = TestRandom(seed: 62)
         let net = try Self.network()
@@ -56,13 +57,37 @@ struct EngineCacheTests {
         #expect(cache.idleCapacities == [10])
         let big = EngineCache<Double>.keptCapacity + 1
         let labels = (0..<big).map { _ in rng.int(below: 4) }
-        _ = try net.loss(on: Dataset(inputs: rng.matrix(big, 6) { $0.normal() }, labels: labels))
+        _ = try net.gradients(on: Dataset(inputs: rng.matrix(big, 6) { $0.normal() }, labels: labels))
         #expect(cache.idleCapacities == [10], "an engine over the limit is not kept")
         _ = try net.predict(rng.matrix(20, 6) { $0.normal() })
         _ = try net.predict(rng.matrix(30, 6) { $0.normal() })
         #expect(cache.idleCapacities == [30, 20], "two kept, the most recent first")
         _ = try net.predict(rng.matrix(15, 6) { $0.normal() })  // takes the 20-row one
         #expect(cache.idleCapacities == [20, 30])
+    }
+
+    /// `loss` over more rows than one chunk: the chunks' means weighted by
+    /// their rows give the full batch's mean (from `gradients`, one engine
+    /// call over every row), for labels and for dense targets, and the
+    /// engine kept is a chunk's, not the data set's.
+    @Test func chunkedLossEqualsFullBatchLoss() throws {
+        var rng = TestRandom(seed: 65)
+        let n = 2 * Network<Double>.evaluationChunk + 452
+        let x = rng.matrix(n, 6) { $0.normal() }
+        let labels = (0..<n).map { _ in rng.int(below: 4) }
+        let net = try Self.network()
+        let byLabels = Dataset(inputs: x, labels: labels)
+        let chunked = try net.loss(on: byLabels)
+        #expect(net.engines.idleCapacities == [Network<Double>.evaluationChunk])
+        let full = try #require(try Self.fresh(net).gradients(on: byLabels).loss)
+        #expect(abs(chunked - full) <= 1e-13 * full)
+
+        let mse = try Network(inputSize: 6, layers: [.dense(9, .tanh), .dense(2, .identity)],
+                              loss: .meanSquaredError, seed: 5)
+        let targets = rng.matrix(n, 2) { $0.normal() }
+        let dense = Dataset(inputs: x, targets: targets)
+        let fullMSE = try #require(try mse.gradients(on: dense).loss)
+        #expect(abs(try mse.loss(on: dense) - fullMSE) <= 1e-13 * fullMSE)
     }
 
     /// A new thread count gets an engine with that many threads.
