@@ -754,9 +754,10 @@ BP_AVX2 void bp_spack_a_avx2(int trans, const float *A, size_t lda, size_t kc, s
                 for (size_t g = 0; g < group; g++, s += 6) {
                     float *d = dst + 6 * g * kc + 6 * p;
                     _mm_storeu_ps(d, _mm_loadu_ps(s));
-                    /* values 4 and 5 as one 8-byte move */
-                    _mm_storel_pi((__m64 *)(void *)(d + 4),
-                                  _mm_castpd_ps(_mm_load_sd((const double *)(const void *)(s + 4))));
+                    /* values 4 and 5 as one 8-byte move (movq: no alignment
+                     * required, unlike a double's load) */
+                    _mm_storel_epi64((__m128i *)(void *)(d + 4),
+                                     _mm_loadl_epi64((const __m128i *)(const void *)(s + 4)));
                 }
             }
             sl += group;
