@@ -1,7 +1,7 @@
 /*
- * gemm_kernel_avx512.c — AVX-512F double-height micro-kernels (x86-64
- * only), used on CPUs with AVX-512F next to the AVX2+FMA kernels of
- * gemm_kernel_avx2.c.
+ * gemm_kernel_avx512.c — AVX-512F double-height micro-kernels and the
+ * float Aᵀ packer (x86-64 only), used on CPUs with AVX-512F next to the
+ * AVX2+FMA kernels and packers of gemm_kernel_avx2.c.
  *
  * The packing geometry stays that of the AVX2 kernels (6 × 8 double,
  * 6 × 16 float): a row of a tile is exactly one zmm register. A kernel call
