@@ -606,10 +606,11 @@ BP_AVX2 void bp_skernel_avx2(size_t kc, const float *a, const float *b, float *c
 /* Rows of A (op(A) = A) are packed six row streams at a time, and the
  * first block of a batch usually comes from memory (a data set's rows):
  * the hardware prefetcher, ramping up on each short stream, left half the
- * time in stalls (W3: 25 → 15 µs per 128 × 784 float batch). So each
- * sliver prefetches, a cache line ahead, the rows of the sliver after
- * next. The address is formed as an integer: it may lie past the end of
- * the matrix, and a prefetch does not fault. */
+ * time in stalls (W3: 25 → 15 µs per 128 × 784 float batch). So while a
+ * sliver is packed, the same columns of the sliver after next (12 rows
+ * down) are prefetched, a cache line of each of its rows at a time. The
+ * address is formed as an integer: it may lie past the end of the matrix,
+ * and a prefetch does not fault. */
 #define PACK_PREFETCH_ROWS(src, ld, p)                                        \
     do {                                                                      \
         uintptr_t next_ = (uintptr_t)((src) + (p)) + 12 * (ld) * sizeof *(src); \
