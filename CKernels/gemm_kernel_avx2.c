@@ -695,28 +695,42 @@ BP_AVX2 void bp_dpack_a_avx2(int trans, const double *A, size_t lda, size_t kc, 
  * the whole panel. BP_PACK_B_GROUP = 4 slivers per pass over p read 256
  * contiguous bytes per row: a 1024 × 1024 float panel 267 → 86 µs.
  *
- * nsl 8-column slivers of op(B) over kc: dst[s·8·kc + p·8 + j]. */
+ * A sliver row is 64 bytes in both precisions (8 doubles, 16 floats), so
+ * one byte-copying packer serves both: `groups` slivers per pass, `ldb`
+ * and the rows in bytes. */
+static inline __attribute__((always_inline, target("avx2")))
+void pack_b_group(const char *B, size_t ldb, size_t kc, size_t groups, char *dst) {
+    for (size_t p = 0; p < kc; p++) {
+        const char *s = B + p * ldb;
+        char *d = dst + 64 * p;
+        for (size_t g = 0; g < groups; g++) {
+            const __m256i *from = (const __m256i *)(const void *)(s + 64 * g);
+            __m256i *to = (__m256i *)(void *)(d + 64 * g * kc);
+            _mm256_store_si256(to, _mm256_loadu_si256(from));
+            _mm256_store_si256(to + 1, _mm256_loadu_si256(from + 1));
+        }
+    }
+}
+
+/* nsl slivers of op(B) = B (64 bytes of each of kc rows, ldb bytes apart)
+ * into dst, sliver after sliver: whole groups, then the rest one by one
+ * (a constant group size in each call: see gemm_kernel_avx512.c on clang
+ * and variable counts). */
+BP_AVX2 static void pack_b_rows(const void *B, size_t ldb, size_t kc, size_t nsl, void *dst) {
+    const char *b = B;
+    char *d = dst;
+    size_t sl = 0;
+    for (; sl + BP_PACK_B_GROUP <= nsl; sl += BP_PACK_B_GROUP, b += 64 * BP_PACK_B_GROUP,
+                                     d += 64 * BP_PACK_B_GROUP * kc)
+        pack_b_group(b, ldb, kc, BP_PACK_B_GROUP, d);
+    for (; sl < nsl; sl++, b += 64, d += 64 * kc) pack_b_group(b, ldb, kc, 1, d);
+}
+
+/* nsl 8-column slivers of op(B) over kc: dst[s·8·kc + p·8 + j]. */
 BP_AVX2 void bp_dpack_b_avx2(int trans, const double *B, size_t ldb, size_t kc, size_t nsl,
                              double *dst) {
     if (!trans) {
-        /* BP_PACK_B_GROUP slivers per pass over p (see above). */
-        size_t sl = 0;
-        for (; sl + BP_PACK_B_GROUP <= nsl; sl += BP_PACK_B_GROUP, B += 8 * BP_PACK_B_GROUP,
-                                         dst += 8 * BP_PACK_B_GROUP * kc)
-            for (size_t p = 0; p < kc; p++) {
-                const double *s = B + p * ldb;
-                double *d = dst + 8 * p;
-                for (size_t g = 0; g < BP_PACK_B_GROUP; g++) {
-                    _mm256_store_pd(d + g * 8 * kc, _mm256_loadu_pd(s + 8 * g));
-                    _mm256_store_pd(d + g * 8 * kc + 4, _mm256_loadu_pd(s + 8 * g + 4));
-                }
-            }
-        for (; sl < nsl; sl++, B += 8, dst += 8 * kc)
-            for (size_t p = 0; p < kc; p++) {
-                const double *s = B + p * ldb;
-                _mm256_store_pd(dst + 8 * p, _mm256_loadu_pd(s));
-                _mm256_store_pd(dst + 8 * p + 4, _mm256_loadu_pd(s + 4));
-            }
+        pack_b_rows(B, ldb * sizeof *B, kc, nsl, dst);
         return;
     }
     /* op(B)[p][j] = B[j·ldb + p]: eight row streams of B per sliver. */
@@ -798,23 +812,7 @@ BP_AVX2 void bp_spack_a_avx2(int trans, const float *A, size_t lda, size_t kc, s
 BP_AVX2 void bp_spack_b_avx2(int trans, const float *B, size_t ldb, size_t kc, size_t nsl,
                              float *dst) {
     if (!trans) {
-        size_t sl = 0;
-        for (; sl + BP_PACK_B_GROUP <= nsl; sl += BP_PACK_B_GROUP, B += 16 * BP_PACK_B_GROUP,
-                                         dst += 16 * BP_PACK_B_GROUP * kc)
-            for (size_t p = 0; p < kc; p++) {
-                const float *s = B + p * ldb;
-                float *d = dst + 16 * p;
-                for (size_t g = 0; g < BP_PACK_B_GROUP; g++) {
-                    _mm256_store_ps(d + g * 16 * kc, _mm256_loadu_ps(s + 16 * g));
-                    _mm256_store_ps(d + g * 16 * kc + 8, _mm256_loadu_ps(s + 16 * g + 8));
-                }
-            }
-        for (; sl < nsl; sl++, B += 16, dst += 16 * kc)
-            for (size_t p = 0; p < kc; p++) {
-                const float *s = B + p * ldb;
-                _mm256_store_ps(dst + 16 * p, _mm256_loadu_ps(s));
-                _mm256_store_ps(dst + 16 * p + 8, _mm256_loadu_ps(s + 8));
-            }
+        pack_b_rows(B, ldb * sizeof *B, kc, nsl, dst);
         return;
     }
     /* Sixteen row streams per sliver, four 4 × 4 transposes per 4 p. */
