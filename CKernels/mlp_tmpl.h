@@ -354,12 +354,10 @@ bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R
                    learning_rate, loss, diverged);
 }
 
-bp_status PUB(train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
-                           const size_t *labels_all, const size_t *indices, size_t n,
-                           size_t batch, double learning_rate, double *loss, int *diverged) {
-    /* Every row of the epoch is checked once, here, not step by step. */
-    BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, 0, n, batch,
-                             learning_rate, loss, diverged));
+/* One epoch, arguments already checked (bp_mlp_train_epoch's loop). */
+static bp_status P(epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
+                          const size_t *labels_all, const size_t *indices, size_t n,
+                          size_t batch, double learning_rate, double *loss, int *diverged) {
     const mlp_layout *y = &m->layout;
     double total = 0.0;
     *diverged = 0;
@@ -378,5 +376,43 @@ bp_status PUB(train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const 
         }
     }
     *loss = total / (double)n;
+    return BP_OK;
+}
+
+bp_status PUB(train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
+                           const size_t *labels_all, const size_t *indices, size_t n,
+                           size_t batch, double learning_rate, double *loss, int *diverged) {
+    /* Every row of the epoch is checked once, here, not step by step. */
+    BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, 0, n, batch,
+                             learning_rate, loss, diverged));
+    return P(epoch)(m, params, X_all, ldx, Y_all, labels_all, indices, n, batch,
+                    learning_rate, loss, diverged);
+}
+
+bp_status PUB(train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
+                            const size_t *labels_all, const size_t *orders, size_t n,
+                            size_t batch, size_t epochs, double learning_rate, double *losses,
+                            R *snapshot, size_t *completed, int *diverged) {
+    if (completed == NULL || losses == NULL) return BP_ERR_NULL_POINTER;
+    if (epochs == 0) return BP_ERR_ZERO_SIZE;
+    if (orders != NULL && n > SIZE_MAX / epochs) return BP_ERR_SIZE_OVERFLOW;
+    /* Every epoch's order is checked before the first step (nothing changes
+     * on an argument error); without orders the rows are the same every
+     * epoch and are checked once. */
+    for (size_t e = 0; e < (orders ? epochs : 1); e++)
+        BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all,
+                                 orders ? orders + e * n : NULL, 0, n, batch, learning_rate,
+                                 losses, diverged));
+    size_t np = m->layout.n_params;
+    *completed = 0;
+    for (size_t e = 0; e < epochs; e++) {
+        if (snapshot != NULL) memcpy(snapshot, params, np * sizeof(R));
+        double loss;
+        BP_TRY(P(epoch)(m, params, X_all, ldx, Y_all, labels_all, orders ? orders + e * n : NULL,
+                        n, batch, learning_rate, &loss, diverged));
+        if (*diverged) return BP_OK;
+        losses[e] = loss;
+        *completed = e + 1;
+    }
     return BP_OK;
 }

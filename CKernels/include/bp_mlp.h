@@ -172,6 +172,33 @@ bp_status bp_mlp_train_epoch(bp_mlp *mlp, double *params,
                              size_t n, size_t batch, double learning_rate,
                              double *loss, int *diverged);
 
+/**
+ * `epochs` epochs of bp_mlp_train_epoch in one call, for many epochs over a
+ * small data set (online learning on a few samples, full-batch training of
+ * a tiny network), where a call per epoch costs as much as the epoch.
+ *
+ * Epoch e visits rows orders[e·n .. e·n + n) of X_all in that order (orders
+ * NULL: rows 0 .. n in order every epoch; otherwise it holds epochs·n
+ * indices); losses[e] receives its mean loss, as bp_mlp_train_epoch's
+ * *loss. If snapshot is not NULL (bp_mlp_parameter_count values), params is
+ * copied into it at the start of every epoch: after a divergence it holds
+ * the parameters the diverging epoch started from.
+ *
+ * Training stops at the first epoch that diverges, *diverged set as
+ * bp_mlp_train_epoch sets it, *completed = the number of epochs finished
+ * before it (its loss is not written); otherwise *diverged = 0 and
+ * *completed = epochs. The parameters are exactly those of `epochs`
+ * bp_mlp_train_epoch calls. Every argument and every epoch's order is
+ * checked before anything changes; epochs = 0 is BP_ERR_ZERO_SIZE, epochs·n
+ * indices beyond SIZE_MAX BP_ERR_SIZE_OVERFLOW.
+ */
+bp_status bp_mlp_train_epochs(bp_mlp *mlp, double *params,
+                              const double *X_all, size_t ldx, const double *Y_all,
+                              const size_t *labels_all, const size_t *orders,
+                              size_t n, size_t batch, size_t epochs, double learning_rate,
+                              double *losses, double *snapshot, size_t *completed,
+                              int *diverged);
+
 /*
  * Single precision: the same engine on float parameters and data (losses are
  * accumulated and returned in double). Every function behaves exactly like
@@ -203,6 +230,12 @@ bp_status bp_mlp_train_epoch_f32(bp_mlp_f32 *mlp, float *params,
                                  const size_t *labels_all, const size_t *indices,
                                  size_t n, size_t batch, double learning_rate,
                                  double *loss, int *diverged);
+bp_status bp_mlp_train_epochs_f32(bp_mlp_f32 *mlp, float *params,
+                                  const float *X_all, size_t ldx, const float *Y_all,
+                                  const size_t *labels_all, const size_t *orders,
+                                  size_t n, size_t batch, size_t epochs, double learning_rate,
+                                  double *losses, float *snapshot, size_t *completed,
+                                  int *diverged);
 
 #ifdef __cplusplus
 }

@@ -115,25 +115,35 @@ final class Engine<Scalar: NetworkScalar> {
         }
     }
 
-    /// One epoch of SGD steps: batches of `batchSize` rows (the last one
-    /// may be smaller) over rows `indices[0..<count]` (or `0..<count`),
-    /// checked once and looped in C. `loss` receives the epoch's mean loss.
-    func trainEpoch(parameters: UnsafeMutablePointer<Scalar>, x: UnsafePointer<Scalar>, ldx: Int,
-                    targets: TargetPointer<Scalar>, indices: UnsafePointer<Int>?, count: Int,
-                    batchSize: Int, learningRate: Double, loss: inout Double) throws -> StepResult {
+    /// `epochs` epochs of SGD steps in one C call: each epoch batches of
+    /// `batchSize` rows (the last one may be smaller) over `count` rows,
+    /// visited in the order `orders[e·count ..< (e+1)·count]` for epoch `e`
+    /// (`nil`: rows `0..<count` every epoch). Epoch `e`'s mean loss goes to
+    /// `losses[e]`; `snapshot` (the parameter count) receives the
+    /// parameters at the start of every epoch, so after a divergence it
+    /// holds the ones the diverging epoch started from. Returns how many
+    /// epochs completed and the first divergence (`.ok` if none).
+    func trainEpochs(parameters: UnsafeMutablePointer<Scalar>, x: UnsafePointer<Scalar>, ldx: Int,
+                     targets: TargetPointer<Scalar>, orders: UnsafePointer<Int>?, count: Int,
+                     batchSize: Int, epochs: Int, learningRate: Double,
+                     losses: UnsafeMutablePointer<Double>,
+                     snapshot: UnsafeMutablePointer<Scalar>) throws -> (completed: Int, outcome: StepResult) {
         var diverged: Int32 = 0
+        var completed = 0
         if isFloat {
-            try check(bp_mlp_train_epoch_f32(mlp, Kernels.f(parameters), Kernels.f(x), ldx,
-                                             Kernels.f(targets.values), targets.labels, indices, count,
-                                             batchSize, learningRate, &loss, &diverged),
-                      "bp_mlp_train_epoch_f32")
+            try check(bp_mlp_train_epochs_f32(mlp, Kernels.f(parameters), Kernels.f(x), ldx,
+                                              Kernels.f(targets.values), targets.labels, orders, count,
+                                              batchSize, epochs, learningRate, losses,
+                                              Kernels.f(snapshot), &completed, &diverged),
+                      "bp_mlp_train_epochs_f32")
         } else {
-            try check(bp_mlp_train_epoch(mlp, Kernels.d(parameters), Kernels.d(x), ldx,
-                                         Kernels.d(targets.values), targets.labels, indices, count,
-                                         batchSize, learningRate, &loss, &diverged),
-                      "bp_mlp_train_epoch")
+            try check(bp_mlp_train_epochs(mlp, Kernels.d(parameters), Kernels.d(x), ldx,
+                                          Kernels.d(targets.values), targets.labels, orders, count,
+                                          batchSize, epochs, learningRate, losses,
+                                          Kernels.d(snapshot), &completed, &diverged),
+                      "bp_mlp_train_epochs")
         }
-        return StepResult(diverged)
+        return (completed, StepResult(diverged))
     }
 
     /// Pre-activations of `layer` from the last forward pass (`rows × units`).

@@ -1,5 +1,11 @@
 /// Training by mini-batch gradient descent.
 extension Network {
+    /// At most this many epochs per C call (their losses are buffered).
+    static var epochsPerCall: Int { 1024 }
+    /// With shuffling, at most this many drawn row indices per C call
+    /// (512 KB): epochs per call = this / rows, at least one.
+    static var ordersPerCall: Int { 65536 }
+
     /// Trains on dense targets; see ``train(on:epochs:learningRate:batchSize:shuffle:validation:onEpoch:)``.
     @discardableResult
     public mutating func train(
@@ -76,55 +82,86 @@ extension Network {
         let random = shuffles ? try uniqueRandom() : nil
         let engine = try engines.take(for: self, capacity: batch)
         defer { engines.keep(engine) }
+        // Epochs run in C several at a time when nothing has to happen
+        // between them (no callback, no validation): with a few samples an
+        // epoch is shorter than a call from here (online learning on seed
+        // 03's four samples: ~0.4 µs). Shuffled orders are drawn for the
+        // epochs of a call before it, from the same generator in the same
+        // sequence, so the result does not depend on the grouping.
+        let perCall = onEpoch == nil && validation == nil
+            ? (shuffles ? Swift.max(1, Swift.min(Self.epochsPerCall, Self.ordersPerCall / n)) : Self.epochsPerCall)
+            : 1
         var order = Array(0..<n)
-        // The last finite parameters, restored if an update overflows.
+        var orders = [Int]()
+        if shuffles { orders.reserveCapacity(Swift.min(perCall, epochs) * n) }
+        var losses = [Double](repeating: 0, count: Swift.min(perCall, epochs))
+        // The parameters each epoch started from (written by the C call),
+        // restored if an update overflows.
         var snapshot = parameters
         var report = TrainingReport()
         report.trainingLoss.reserveCapacity(epochs)
 
-        epochs: for epoch in 1...epochs {
-            if let random { try random.shuffle(&order) }
-            snapshot.withUnsafeMutableBufferPointer { s in
-                parameters.withUnsafeBufferPointer { s.baseAddress!.update(from: $0.baseAddress!, count: $0.count) }
+        var next = 1   // the next epoch to run, 1-based
+        epochs: while next <= epochs {
+            let count = Swift.min(perCall, epochs - next + 1)
+            // The generator before this call's draws, to rewind to if an
+            // epoch diverges before the last one drawn.
+            let rewind = count > 1 ? try random?.clone() : nil
+            if let random {
+                orders.removeAll(keepingCapacity: true)
+                for _ in 0..<count {
+                    try random.shuffle(&order)
+                    orders.append(contentsOf: order)
+                }
             }
-            var epochLoss = 0.0
-            var outcome = Engine<Scalar>.StepResult.ok
-            // The whole epoch in one C call: its rows are checked once and
-            // the steps loop in C (online learning's steps are shorter than
-            // a call from here with its checks).
+            var run = (completed: 0, outcome: Engine<Scalar>.StepResult.ok)
             try data.inputs.elements.withUnsafeBufferPointer { x in
                 try targets.withPointer { t in
-                    try order.withUnsafeBufferPointer { indices in
-                        try parameters.withUnsafeMutableBufferPointer { p in
-                            outcome = try engine.trainEpoch(
-                                parameters: p.baseAddress!, x: x.baseAddress!, ldx: inputSize, targets: t,
-                                indices: shuffles ? indices.baseAddress : nil, count: n, batchSize: batch,
-                                learningRate: learningRate, loss: &epochLoss)
+                    try orders.withUnsafeBufferPointer { o in
+                        try losses.withUnsafeMutableBufferPointer { l in
+                            try snapshot.withUnsafeMutableBufferPointer { s in
+                                try parameters.withUnsafeMutableBufferPointer { p in
+                                    run = try engine.trainEpochs(
+                                        parameters: p.baseAddress!, x: x.baseAddress!, ldx: inputSize,
+                                        targets: t, orders: shuffles ? o.baseAddress : nil, count: n,
+                                        batchSize: batch, epochs: count, learningRate: learningRate,
+                                        losses: l.baseAddress!, snapshot: s.baseAddress!)
+                                }
+                            }
                         }
                     }
                 }
             }
-            if outcome != .ok {
-                if outcome == .nonFiniteParameters { parameters = snapshot }
-                report.stopReason = .nonFiniteLoss(epoch: epoch)
+            for i in 0..<run.completed {
+                // The clock is read only for a callback, the one reader of
+                // `elapsed` (the report keeps losses): with epochs of a few
+                // microseconds the read was a fifth of the time around the
+                // C call.
+                var summary = EpochSummary(epoch: next + i, trainingLoss: losses[i],
+                                           elapsed: onEpoch == nil ? .zero : clock.now - started)
+                if let validation {
+                    summary.validationLoss = try loss(on: validation)
+                    if loss.isClassification { summary.validationAccuracy = try accuracy(on: validation) }
+                }
+                report.record(summary)
+                if let onEpoch, onEpoch(summary) == .stop {
+                    report.stopReason = .stoppedByCallback(epoch: next + i)
+                    break epochs
+                }
+            }
+            if run.outcome != .ok {
+                if run.outcome == .nonFiniteParameters { parameters = snapshot }
+                // As if epoch by epoch: the diverging epoch's order was
+                // drawn, the later ones' were not.
+                if let rewind, run.completed + 1 < count {
+                    var scratch = order
+                    for _ in 0...run.completed { try rewind.shuffle(&scratch) }
+                    self.random = rewind
+                }
+                report.stopReason = .nonFiniteLoss(epoch: next + run.completed)
                 break epochs
             }
-
-            // The clock is read only for a callback, the one reader of
-            // `elapsed` (the report keeps losses): with epochs of a few
-            // microseconds (online learning on four samples) the read was a
-            // fifth of the time around the C call.
-            var summary = EpochSummary(epoch: epoch, trainingLoss: epochLoss,
-                                       elapsed: onEpoch == nil ? .zero : clock.now - started)
-            if let validation {
-                summary.validationLoss = try loss(on: validation)
-                if loss.isClassification { summary.validationAccuracy = try accuracy(on: validation) }
-            }
-            report.record(summary)
-            if let onEpoch, onEpoch(summary) == .stop {
-                report.stopReason = .stoppedByCallback(epoch: epoch)
-                break
-            }
+            next += count
         }
         report.wallTime = clock.now - started
         return report

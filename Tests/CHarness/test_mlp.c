@@ -1903,6 +1903,213 @@ static void test_train_epoch_errors(void **state)
     env_close(e);
 }
 
+/* ---- 9. bp_mlp_train_epochs --------------------------------------------------------------------- */
+
+/*
+ * bp_mlp_train_epochs is defined as its epochs' bp_mlp_train_epoch calls:
+ * the same parameters and per-epoch losses bit for bit, with rows in order
+ * and with a different order every epoch, double and float; the snapshot
+ * holds the parameters the last epoch started from.
+ */
+enum { MULTI_EPOCHS = 3 };
+
+/* epoch e's order: a different permutation of the EPOCH_N rows each epoch */
+static void multi_orders(size_t *orders)
+{
+    for (size_t e = 0; e < MULTI_EPOCHS; e++)
+        for (size_t i = 0; i < EPOCH_N; i++)
+            orders[e * EPOCH_N + i] = (i * (5 + 2 * e) + 3 * e + 1) % EPOCH_N;
+}
+
+static void check_epochs_equal_epoch_calls(const net_cfg *c, uint64_t seed)
+{
+    h_rng r;
+    h_seed(&r, seed);
+    const size_t k = n_out_last(c);
+    const double lr = 0.1;
+    layout o = make_layout(c);
+    batch all;
+    make_batch(&r, c, EPOCH_N, n_in0(c), &all);
+    double *p0 = h_alloc(o.total);
+    fill_params(&r, c, &o, p0);
+    size_t orders[MULTI_EPOCHS * EPOCH_N];
+    multi_orders(orders);
+    bp_mlp *m = create(c, EPOCH_MAX_ROWS);
+    bp_mlp_f32 *mf = NULL;
+    H_OK(bp_mlp_create_f32(c->nl, c->ls, c->loss, EPOCH_MAX_ROWS, &mf));
+    float *Xf = to_float(all.X, EPOCH_N * all.ldx), *Yf = to_float(all.Y, EPOCH_N * k);
+    const float *Yt = c->labels ? NULL : Yf;
+    const size_t batches[2] = {1, 5};
+    for (size_t b = 0; b < 2; b++)
+        for (int ordered = 0; ordered < 2; ordered++) {
+            const size_t bs = batches[b], *ord = ordered ? orders : NULL;
+            double *pa = h_copy(p0, o.total), *pb = h_copy(p0, o.total);
+            double *before_last = h_alloc(o.total), *snap = h_alloc(o.total);
+            double La[MULTI_EPOCHS], Lb[MULTI_EPOCHS];
+            int da = -1, db = -1;
+            for (size_t e = 0; e < MULTI_EPOCHS; e++) {
+                if (e == MULTI_EPOCHS - 1) memcpy(before_last, pa, o.total * sizeof *pa);
+                H_OK(bp_mlp_train_epoch(m, pa, all.X, all.ldx, targets_Y(c, &all),
+                                        targets_lab(c, &all), ord ? ord + e * EPOCH_N : NULL,
+                                        EPOCH_N, bs, lr, &La[e], &da));
+                H_EXPECT(da == 0, "%s, batch %zu: epoch %zu diverged", c->name, bs, e);
+            }
+            size_t done = 0;
+            H_OK(bp_mlp_train_epochs(m, pb, all.X, all.ldx, targets_Y(c, &all),
+                                     targets_lab(c, &all), ord, EPOCH_N, bs, MULTI_EPOCHS, lr,
+                                     Lb, snap, &done, &db));
+            H_EXPECT(db == 0 && done == MULTI_EPOCHS, "%s, batch %zu: diverged %d after %zu "
+                     "epochs", c->name, bs, db, done);
+            H_EXPECT(h_same_bits(pa, pb, o.total) && h_same_bits(La, Lb, MULTI_EPOCHS),
+                     "%s, batch %zu%s: %d epochs in one call differ from %d calls (last loss "
+                     "%.17g vs %.17g)", c->name, bs, ordered ? " (orders)" : "", MULTI_EPOCHS,
+                     MULTI_EPOCHS, Lb[MULTI_EPOCHS - 1], La[MULTI_EPOCHS - 1]);
+            H_EXPECT(h_same_bits(snap, before_last, o.total),
+                     "%s, batch %zu: the snapshot is not the last epoch's start", c->name, bs);
+            /* single precision */
+            float *pfa = to_float(p0, o.total), *pfb = to_float(p0, o.total);
+            double Lfa[MULTI_EPOCHS], Lfb[MULTI_EPOCHS];
+            for (size_t e = 0; e < MULTI_EPOCHS; e++)
+                H_OK(bp_mlp_train_epoch_f32(mf, pfa, Xf, all.ldx, Yt, targets_lab(c, &all),
+                                            ord ? ord + e * EPOCH_N : NULL, EPOCH_N, bs, lr,
+                                            &Lfa[e], &da));
+            H_OK(bp_mlp_train_epochs_f32(mf, pfb, Xf, all.ldx, Yt, targets_lab(c, &all), ord,
+                                         EPOCH_N, bs, MULTI_EPOCHS, lr, Lfb, NULL, &done, &db));
+            H_EXPECT(db == 0 && done == MULTI_EPOCHS &&
+                         memcmp(pfa, pfb, o.total * sizeof *pfa) == 0 &&
+                         h_same_bits(Lfa, Lfb, MULTI_EPOCHS),
+                     "%s, batch %zu%s (float): epochs in one call differ from the calls",
+                     c->name, bs, ordered ? " (orders)" : "");
+            free(pfa); free(pfb);
+            free(pa); free(pb); free(before_last); free(snap);
+        }
+    free(Xf); free(Yf);
+    bp_mlp_free_f32(mf);
+    bp_mlp_free(m);
+    free(p0);
+    free_batch(&all);
+}
+
+static void test_train_epochs_equal_epoch_calls(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof NARROW_NETS / sizeof NARROW_NETS[0]; t++)
+        check_epochs_equal_epoch_calls(&NARROW_NETS[t], 9951 + t);
+    for (size_t t = 0; t < sizeof STEP_NETS / sizeof STEP_NETS[0]; t++)
+        check_epochs_equal_epoch_calls(&STEP_NETS[t], 9971 + t);
+}
+
+/* Divergence: a NaN in row 9, which only the third epoch's order visits,
+ * stops training there (diverged 1) with two epochs completed, their losses
+ * written, the third's not, and the parameters of the equivalent calls; an
+ * update that overflows in the first epoch (diverged 2) leaves the
+ * snapshot at the starting parameters. */
+static void check_epochs_divergence(const net_cfg *c, uint64_t seed)
+{
+    h_rng r;
+    h_seed(&r, seed);
+    layout o = make_layout(c);
+    batch all;
+    make_batch(&r, c, EPOCH_N, n_in0(c), &all);
+    double *p0 = h_alloc(o.total);
+    fill_params(&r, c, &o, p0);
+    bp_mlp *m = create(c, EPOCH_MAX_ROWS);
+    all.X[9 * all.ldx] = h_nan();
+    size_t orders[MULTI_EPOCHS * EPOCH_N];
+    for (size_t e = 0; e < MULTI_EPOCHS; e++)
+        for (size_t i = 0; i < EPOCH_N; i++)
+            orders[e * EPOCH_N + i] = e < 2 && i == 9 ? 10 : i;
+    const size_t batches[2] = {1, 5};
+    for (size_t b = 0; b < 2; b++) {
+        const size_t bs = batches[b];
+        double *pa = h_copy(p0, o.total), *pb = h_copy(p0, o.total), *snap = h_alloc(o.total);
+        double La[MULTI_EPOCHS], Lb[MULTI_EPOCHS] = {0.5, 0.5, 0.5};
+        int da = -1, db = -1;
+        for (size_t e = 0; e < MULTI_EPOCHS; e++)
+            H_OK(bp_mlp_train_epoch(m, pa, all.X, all.ldx, targets_Y(c, &all),
+                                    targets_lab(c, &all), orders + e * EPOCH_N, EPOCH_N, bs, 0.1,
+                                    &La[e], &da));
+        size_t done = 99;
+        H_OK(bp_mlp_train_epochs(m, pb, all.X, all.ldx, targets_Y(c, &all), targets_lab(c, &all),
+                                 orders, EPOCH_N, bs, MULTI_EPOCHS, 0.1, Lb, snap, &done, &db));
+        H_EXPECT(da == 1 && db == 1 && done == 2, "%s, batch %zu: diverged %d (calls), %d after "
+                 "%zu epochs (one call), expected 1 after 2", c->name, bs, da, db, done);
+        H_EXPECT(h_same_bits(pa, pb, o.total) && h_same_bits(La, Lb, 2) && Lb[2] == 0.5,
+                 "%s, batch %zu: the call did not stop where the epoch calls did", c->name, bs);
+        free(pa); free(pb); free(snap);
+    }
+    all.X[9 * all.ldx] = 0.5;
+    for (size_t i = 0; i < EPOCH_N * n_out_last(c); i++)
+        all.Y[i] = 100.0;
+    double *p = h_copy(p0, o.total), *snap = h_alloc(o.total), L[MULTI_EPOCHS];
+    size_t done = 99;
+    int d = -1;
+    H_OK(bp_mlp_train_epochs(m, p, all.X, all.ldx, targets_Y(c, &all), targets_lab(c, &all),
+                             NULL, EPOCH_N, 1, MULTI_EPOCHS, 1e308, L, snap, &done, &d));
+    H_EXPECT(d == 2 && done == 0 && !h_all_finite(p, o.total) && h_same_bits(snap, p0, o.total),
+             "%s, learning rate 1e308: diverged %d after %zu epochs, snapshot %s", c->name, d,
+             done, h_same_bits(snap, p0, o.total) ? "the start" : "not the start");
+    free(p); free(snap); free(p0);
+    bp_mlp_free(m);
+    free_batch(&all);
+}
+
+static void test_train_epochs_divergence(void **state)
+{
+    (void)state;
+    check_epochs_divergence(&NARROW_NETS[2], 9991);   /* 2-2-2-2 sigmoid MSE (online path) */
+    check_epochs_divergence(&STEP_NETS[0], 9992);     /* 30-12-3, dense kernels */
+}
+
+static void test_train_epochs_errors(void **state)
+{
+    (void)state;
+    err_env env, *e = &env;
+    env_open(e, 2);
+    bp_mlp *m = e->m;
+    double *P = e->params, Ls[3], snap[32];
+    const double *X = e->X, *Y = e->Y;
+    const size_t *lab = e->lab;
+    size_t done = 0, *C = &done;
+    int *D = &e->diverged;
+    /* three epochs' orders; the last epoch's holds a bad row index or label */
+    size_t ord[12] = {0, 1, 2, 3, 3, 2, 1, 0, 1, 0, 3, 2};
+
+    env_reset(e);
+    H_OK(bp_mlp_train_epochs(m, P, X, 4, Y, NULL, ord, 4, 1, 3, 0.1, Ls, snap, C, D));
+    H_EXPECT(*D == 0 && done == 3 && isfinite(Ls[2]), "valid epochs: diverged %d, %zu done",
+             *D, done);
+    H_OK(bp_mlp_train_epochs(m, P, X, 4, NULL, lab, NULL, 4, 2, 3, 0.1, Ls, NULL, C, D));
+
+    ENV_ERR(BP_ERR_NULL_POINTER,
+            bp_mlp_train_epochs(NULL, P, X, 4, Y, NULL, NULL, 4, 1, 3, 0.1, Ls, snap, C, D));
+    ENV_ERR(BP_ERR_NULL_POINTER,
+            bp_mlp_train_epochs(m, NULL, X, 4, Y, NULL, NULL, 4, 1, 3, 0.1, Ls, snap, C, D));
+    ENV_ERR(BP_ERR_NULL_POINTER,
+            bp_mlp_train_epochs(m, P, X, 4, Y, NULL, NULL, 4, 1, 3, 0.1, NULL, snap, C, D));
+    ENV_ERR(BP_ERR_NULL_POINTER,
+            bp_mlp_train_epochs(m, P, X, 4, Y, NULL, NULL, 4, 1, 3, 0.1, Ls, snap, NULL, D));
+    ENV_ERR(BP_ERR_NULL_POINTER,
+            bp_mlp_train_epochs(m, P, X, 4, Y, NULL, NULL, 4, 1, 3, 0.1, Ls, snap, C, NULL));
+    ENV_ERR(BP_ERR_ZERO_SIZE,
+            bp_mlp_train_epochs(m, P, X, 4, Y, NULL, NULL, 4, 1, 0, 0.1, Ls, snap, C, D));
+    ENV_ERR(BP_ERR_ZERO_SIZE,
+            bp_mlp_train_epochs(m, P, X, 4, Y, NULL, NULL, 0, 1, 3, 0.1, Ls, snap, C, D));
+    ENV_ERR(BP_ERR_BAD_VALUE,
+            bp_mlp_train_epochs(m, P, X, 4, Y, NULL, NULL, 4, 1, 3, NAN, Ls, snap, C, D));
+    ENV_ERR(BP_ERR_SIZE_OVERFLOW,
+            bp_mlp_train_epochs(m, P, X, 4, Y, NULL, ord, SIZE_MAX / 2, 1, 3, 0.1, Ls, snap, C, D));
+    /* a bad row index or label in the last epoch is found before the first step */
+    ord[11] = SIZE_MAX;
+    ENV_ERR(BP_ERR_SIZE_OVERFLOW,
+            bp_mlp_train_epochs(m, P, X, 4, Y, NULL, ord, 4, 1, 3, 0.1, Ls, snap, C, D));
+    ord[11] = 2;
+    size_t bad_lab[4] = {0, 1, 0, 2};
+    ENV_ERR(BP_ERR_LABEL_OUT_OF_RANGE,
+            bp_mlp_train_epochs(m, P, X, 4, NULL, bad_lab, ord, 4, 1, 3, 0.1, Ls, snap, C, D));
+    env_close(e);
+}
+
 int run_mlp_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1927,6 +2134,9 @@ int run_mlp_tests(void)
         cmocka_unit_test(test_forward_backward_errors),
         cmocka_unit_test(test_train_step_errors),
         cmocka_unit_test(test_train_epoch_errors),
+        cmocka_unit_test(test_train_epochs_equal_epoch_calls),
+        cmocka_unit_test(test_train_epochs_divergence),
+        cmocka_unit_test(test_train_epochs_errors),
         cmocka_unit_test(test_fault_order_of_bp_status_h),
     };
     return cmocka_run_group_tests_name("mlp", tests, NULL, NULL);
