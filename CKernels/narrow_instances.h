@@ -23,6 +23,7 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #endif
 
 #include "vexp.h"
+#include "exp1.h"
 
 #define N_CAT2(a, b) a##b
 #define N_CAT(a, b) N_CAT2(a, b)
@@ -32,7 +33,7 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define N_ENTRY N_CAT(bp_narrow_d_, N_SUFFIX)
 #define N_ONLINE N_CAT(bp_narrow_online_d_, N_SUFFIX)
 #define VEXP bp_vexp_d
-#define EXP1 exp
+#define EXP1 bp_exp1_d
 #define TANH tanh
 #define ABS fabs
 #define NV 8
@@ -59,7 +60,7 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define N_ENTRY N_CAT(bp_narrow_s_, N_SUFFIX)
 #define N_ONLINE N_CAT(bp_narrow_online_s_, N_SUFFIX)
 #define VEXP bp_vexp_s
-#define EXP1 expf
+#define EXP1 bp_exp1_s
 #define TANH tanhf
 #define ABS fabsf
 #define NV 16

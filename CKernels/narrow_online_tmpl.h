@@ -11,13 +11,16 @@
  * Why a path of its own: step t+1's forward pass reads the weights step t
  * wrote, so the steps form one chain of dependent operations and a step
  * takes as long as that chain's latency; nothing runs side by side. So:
- *   - the forward pass of narrow_tmpl.h's forward1 (libm's exp, each
+ *   - the forward pass of narrow_tmpl.h's forward1 (exp1.h's exp, each
  *     activation computed as its sum completes);
  *   - the gradient checked and applied right after each sample, with none
  *     of bp_mlp_train_step's per-call argument checks (bp_mlp_train_epoch
  *     validates the whole epoch once) and none of its general update path.
  * bp_mlp_train_step sends its one-row batches of narrow networks here too,
- * so a step and an epoch of steps give bit-identical parameters.
+ * so a step and an epoch of steps give bit-identical parameters. Tiny MSE
+ * networks (at most three layers of at most four units, no softmax or tanh)
+ * go on to a path that keeps a step's values in registers
+ * (narrow_online_tiny_tmpl.h).
  */
 
 /* Backward pass and update of one layer for one sample: Down = dZ·Wᵀ
@@ -91,9 +94,48 @@ static double P(online_output)(const mlp_layout *y, const R *restrict Z, const R
     return term;
 }
 
+/* The register path for tiny networks (narrow_online_tiny_tmpl.h): at most
+ * TINY_LAYERS layers of at most 4 units, no softmax, MSE. */
+#define TINY_LAYERS ((size_t)3)
+#if defined(__clang__)
+#define TINY_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define TINY_UNROLL _Pragma("GCC unroll 16")
+#endif
+#define TW 2
+#define TINY_NAME P(online_tiny2)
+#include "narrow_online_tiny_tmpl.h"
+#undef TINY_NAME
+#undef TW
+#define TW 4
+#define TINY_NAME P(online_tiny4)
+#include "narrow_online_tiny_tmpl.h"
+#undef TINY_NAME
+#undef TW
+
+/* The padded width of the register path that takes the network: 2, 4, or
+ * 0 for none. */
+static size_t P(tiny_width)(const mlp_layout *y) {
+    if (y->n_layers > TINY_LAYERS || y->loss != BP_LOSS_MSE) return 0;
+    size_t w = 0;
+    for (size_t l = 0; l < y->n_layers; l++) {
+        const bp_layer_spec *sp = &y->layers[l];
+        if (sp->act == BP_ACT_SOFTMAX || sp->act == BP_ACT_TANH) return 0;
+        if (sp->n_in > w) w = sp->n_in;
+        if (sp->n_out > w) w = sp->n_out;
+    }
+    return w <= 2 ? 2 : w <= 4 ? 4 : 0;
+}
+
 void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, const R *Y,
               const size_t *labels, const size_t *indices, R eta, R *scratch, R *old,
               double *loss_sum, size_t *steps, int *diverged) {
+    /* MSE: dense targets, never labels */
+    switch (P(tiny_width)(y)) {
+    case 2: P(online_tiny2)(y, params, n, X, ldx, Y, indices, eta, loss_sum, steps, diverged); return;
+    case 4: P(online_tiny4)(y, params, n, X, ldx, Y, indices, eta, loss_sum, steps, diverged); return;
+    default: break;
+    }
     const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
     const size_t np = y->n_params;
     R *const In = scratch, *const T = TC, *const bufA = DC(0), *const bufB = DC(1);
@@ -149,3 +191,6 @@ void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, 
     *loss_sum = total;
     *steps = done;
 }
+
+#undef TINY_UNROLL
+#undef TINY_LAYERS

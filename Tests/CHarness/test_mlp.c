@@ -1228,6 +1228,14 @@ static const net_cfg NARROW_NETS[] = {
      {L_(3, 4, BP_ACT_SOFTMAX), L_(4, 2, BP_ACT_SIGMOID)}, BP_LOSS_BCE_LOGITS, 0},
     {"narrow 8-8-8-8 tanh/leaky/identity MSE", 3,
      {L_(8, 8, BP_ACT_TANH), LEAKY_(8, 8), L_(8, 8, BP_ACT_IDENTITY)}, BP_LOSS_MSE, 0},
+    /* online steps of these take the register path (narrow_online_tiny_tmpl.h),
+     * padded to widths 4, 2 and 4: padded sigmoid units too */
+    {"narrow 3-1-4 sigmoid/relu MSE", 2,
+     {L_(3, 1, BP_ACT_SIGMOID), L_(1, 4, BP_ACT_RELU)}, BP_LOSS_MSE, 0},
+    {"narrow 2-1-1 sigmoid/sigmoid MSE", 2,
+     {L_(2, 1, BP_ACT_SIGMOID), L_(1, 1, BP_ACT_SIGMOID)}, BP_LOSS_MSE, 0},
+    {"narrow 1-3-2-1 leaky/sigmoid/identity MSE", 3,
+     {LEAKY_(1, 3), L_(3, 2, BP_ACT_SIGMOID), L_(2, 1, BP_ACT_IDENTITY)}, BP_LOSS_MSE, 0},
 };
 
 #define NARROW_GRAD_TOL 1e-12
@@ -1317,6 +1325,83 @@ static void test_narrow_engine_matches_gradient(void **state)
     (void)state;
     for (size_t t = 0; t < sizeof NARROW_NETS / sizeof NARROW_NETS[0]; t++)
         check_narrow(&NARROW_NETS[t], 9701 + t);
+}
+
+/*
+ * Many online steps in a row: each step's parameters feed the next, so a
+ * wrong value that one step leaves behind — e.g. a padded weight of the
+ * register path (narrow_online_tiny_tmpl.h) that stopped being zero — shows
+ * in the steps after it. An epoch of 60 one-row steps against 60 steps of
+ * bp_mlp_gradient on one row and p ← p − lr·g; every narrow MSE network
+ * (the register path's and the general online path's), double and float.
+ * Tolerance: 1e−11 (double) and 2e−4 (float, against the double reference)
+ * of max|p|, normwise; the per-step differences of check_narrow, carried
+ * through 60 steps.
+ */
+enum { CHAIN_STEPS = 60 };
+
+static float *to_float(const double *x, size_t n)
+{
+    float *f = malloc(n * sizeof *f);
+    H_EXPECT(f != NULL, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)x[i];
+    return f;
+}
+
+
+static void check_online_chain(const net_cfg *c, uint64_t seed)
+{
+    h_rng r;
+    h_seed(&r, seed);
+    const double lr = 0.2;
+    const size_t ni = n_in0(c), k = n_out_last(c);
+    layout o = make_layout(c);
+    batch all;
+    make_batch(&r, c, CHAIN_STEPS, ni, &all);
+    double *p0 = h_alloc(o.total), *g = h_alloc(o.total);
+    fill_params(&r, c, &o, p0);
+    double *ref = h_copy(p0, o.total), *p = h_copy(p0, o.total);
+    bp_mlp *one = create(c, 1);
+    for (size_t s = 0; s < CHAIN_STEPS; s++) {
+        double L = h_nan();
+        H_OK(bp_mlp_gradient(one, ref, 1, all.X + s * ni, ni, all.Y + s * k, NULL, &L, g, NULL));
+        for (size_t i = 0; i < o.total; i++) ref[i] -= lr * g[i];
+    }
+    double L = h_nan();
+    int d = -1;
+    H_OK(bp_mlp_train_epoch(one, p, all.X, ni, all.Y, NULL, NULL, CHAIN_STEPS, 1, lr, &L, &d));
+    double e = rel_err(p, ref, o.total), moved = rel_err(p0, ref, o.total);
+    H_EXPECT(d == 0 && e <= 1e-11, "%s: %d online steps differ from gradient steps by %.3g of "
+             "max|p| (diverged %d)", c->name, CHAIN_STEPS, e, d);
+    H_EXPECT(moved > 1e-3, "%s: %d steps moved the parameters by only %.3g", c->name,
+             CHAIN_STEPS, moved);
+    bp_mlp_f32 *onef = NULL;
+    H_OK(bp_mlp_create_f32(c->nl, c->ls, c->loss, 1, &onef));
+    float *pf = to_float(p0, o.total), *Xf = to_float(all.X, CHAIN_STEPS * ni);
+    float *Yf = to_float(all.Y, CHAIN_STEPS * k);
+    H_OK(bp_mlp_train_epoch_f32(onef, pf, Xf, ni, Yf, NULL, NULL, CHAIN_STEPS, 1, lr, &L, &d));
+    for (size_t i = 0; i < o.total; i++) p[i] = pf[i];
+    e = rel_err(p, ref, o.total);
+    H_EXPECT(d == 0 && e <= 2e-4, "%s (float): %d online steps differ from gradient steps by "
+             "%.3g of max|p|", c->name, CHAIN_STEPS, e);
+    free(pf); free(Xf); free(Yf);
+    bp_mlp_free_f32(onef);
+    bp_mlp_free(one);
+    free(p0); free(g); free(ref); free(p);
+    free_batch(&all);
+}
+
+static void test_online_steps_follow_gradient_steps(void **state)
+{
+    (void)state;
+    size_t checked = 0;
+    for (size_t t = 0; t < sizeof NARROW_NETS / sizeof NARROW_NETS[0]; t++)
+        if (NARROW_NETS[t].loss == BP_LOSS_MSE) {
+            check_online_chain(&NARROW_NETS[t], 9761 + t);
+            checked++;
+        }
+    H_EXPECT(checked >= 6, "only %zu MSE networks checked", checked);
 }
 
 /* ---- 6. argument errors ------------------------------------------------------------------------- */
@@ -1722,15 +1807,6 @@ static double steps_s(bp_mlp_f32 *m, float *p, const float *X, size_t ldx, const
     return total / (double)EPOCH_N;
 }
 
-static float *to_float(const double *x, size_t n)
-{
-    float *f = malloc(n * sizeof *f);
-    H_EXPECT(f != NULL, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        f[i] = (float)x[i];
-    return f;
-}
-
 static void check_epoch_equals_steps(const net_cfg *c, uint64_t seed)
 {
     h_rng r;
@@ -2128,6 +2204,7 @@ int run_mlp_tests(void)
         cmocka_unit_test(test_train_step_gradient_overflow_in_gemm),
         cmocka_unit_test(test_train_step_one_sample_at_a_time),
         cmocka_unit_test(test_narrow_engine_matches_gradient),
+        cmocka_unit_test(test_online_steps_follow_gradient_steps),
         cmocka_unit_test(test_train_epoch_equals_steps),
         cmocka_unit_test(test_train_epoch_divergence),
         cmocka_unit_test(test_create_errors),

@@ -1,6 +1,7 @@
 /*
  * test_vexp.c — the vectorisable exp and log of CKernels/vexp.h (used by
- * the narrow-network engine) against the C library's exp, expf, log and
+ * the narrow-network engine), and the short-latency exp of CKernels/exp1.h
+ * (its one-sample paths), against the C library's exp, expf, log and
  * log1p:
  *
  *  - within 2 units in the last place over sweeps of their whole ranges:
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "../../CKernels/vexp.h"
+#include "../../CKernels/exp1.h"
 
 /* |got − want| in units of the last place of want (the spacing of doubles
  * at |want|; for subnormal want the smallest subnormal). */
@@ -132,6 +134,60 @@ static void test_log1p_double(void **state)
              "log1p(−2) should be NaN and log1p(+inf) +inf");
 }
 
+/* bp_exp1_d on its domain x ≤ 0: within 1 ulp of exp down to −708 (the
+ * table path; dense on [−1, 0], where a sigmoid's arguments mostly are, and
+ * on both sides of every table step), within vexp.h's 2 below (subnormal
+ * results, through bp_vexp_d); the special values. */
+static void test_exp1_double(void **state)
+{
+    (void)state;
+    h_rng r;
+    h_seed(&r, 505);
+    double worst = 0.0, at = 0.0, worst_sub = 0.0, at_sub = 0.0;
+    for (int i = 0; i < POINTS; i++) {
+        double x = i % 3 == 0 ? h_uniform(&r, -708.0, 0.0)
+                 : i % 3 == 1 ? -h_uniform(&r, 0.0, 1.0)
+                 /* n/128·ln 2 and its neighbours: the ends of a table step */
+                 : (double)(-(int)h_below(&r, 130000)) * 0x1.62e42fefa39efp-8 *
+                       (1.0 + 1e-15 * (double)((int)h_below(&r, 3) - 1));
+        if (x < -708.0) x = -708.0;
+        double e = ulps_d(bp_exp1_d(x), exp(x));
+        if (e > worst) { worst = e; at = x; }
+        double xs = h_uniform(&r, -746.0, -708.0);
+        double es = ulps_d(bp_exp1_d(xs), exp(xs));
+        if (es > worst_sub) { worst_sub = es; at_sub = xs; }
+    }
+    H_EXPECT(worst <= 1.0, "bp_exp1_d is %.3g ulp from exp at %.17g", worst, at);
+    H_EXPECT(worst_sub <= MAX_ULPS, "bp_exp1_d is %.3g ulp from exp at %.17g (subnormal)",
+             worst_sub, at_sub);
+    H_EXPECT(bp_exp1_d(0.0) == 1.0 && bp_exp1_d(-0.0) == 1.0, "e^0 = %.17g, e^−0 = %.17g",
+             bp_exp1_d(0.0), bp_exp1_d(-0.0));
+    H_EXPECT(ulps_d(bp_exp1_d(-708.0), exp(-708.0)) <= 1.0 &&
+                 ulps_d(bp_exp1_d(nextafter(-708.0, -INFINITY)), exp(nextafter(-708.0, -INFINITY))) <= MAX_ULPS,
+             "e^x on either side of −708");
+    H_EXPECT(bp_exp1_d(-745.2) == 0.0 && bp_exp1_d(-1e300) == 0.0 && bp_exp1_d(-INFINITY) == 0.0,
+             "underflow should give 0");
+    H_EXPECT(isnan(bp_exp1_d(NAN)), "e^NaN should be NaN");
+}
+
+/* bp_exp1_s: the double routine rounded to float, within 1 ulp of expf down
+ * to the last subnormal float. */
+static void test_exp1_float(void **state)
+{
+    (void)state;
+    h_rng r;
+    h_seed(&r, 506);
+    double worst = 0.0, at = 0.0;
+    for (int i = 0; i < POINTS; i++) {
+        float x = (float)(i % 2 ? h_uniform(&r, -104.0, 0.0) : -h_uniform(&r, 0.0, 1.0));
+        double e = ulps_f(bp_exp1_s(x), expf(x));
+        if (e > worst) { worst = e; at = x; }
+    }
+    H_EXPECT(worst <= 1.0, "bp_exp1_s is %.3g ulp from expf at %.9g", worst, at);
+    H_EXPECT(bp_exp1_s(0.0f) == 1.0f && bp_exp1_s(-104.0f) == 0.0f && isnan(bp_exp1_s(NAN)),
+             "float exp1: e^0, underflow or NaN handled wrongly");
+}
+
 int run_vexp_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +195,8 @@ int run_vexp_tests(void)
         cmocka_unit_test(test_exp_float),
         cmocka_unit_test(test_log_double),
         cmocka_unit_test(test_log1p_double),
+        cmocka_unit_test(test_exp1_double),
+        cmocka_unit_test(test_exp1_float),
     };
     return cmocka_run_group_tests_name("vexp", tests, NULL, NULL);
 }
