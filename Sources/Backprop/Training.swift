@@ -88,9 +88,10 @@ extension Network {
         // 03's four samples: ~0.4 µs). Shuffled orders are drawn for the
         // epochs of a call before it, from the same generator in the same
         // sequence, so the result does not depend on the grouping.
-        let perCall = onEpoch == nil && validation == nil
-            ? (shuffles ? Swift.max(1, Swift.min(Self.epochsPerCall, Self.ordersPerCall / n)) : Self.epochsPerCall)
-            : 1
+        let grouped = onEpoch == nil && validation == nil
+        let perCall = !grouped ? 1
+            : shuffles ? Swift.max(1, Swift.min(Self.epochsPerCall, Self.ordersPerCall / n))
+            : Self.epochsPerCall
         var order = Array(0..<n)
         var orders = [Int]()
         if shuffles { orders.reserveCapacity(Swift.min(perCall, epochs) * n) }

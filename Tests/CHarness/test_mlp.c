@@ -1807,51 +1807,84 @@ static double steps_s(bp_mlp_f32 *m, float *p, const float *X, size_t ldx, const
     return total / (double)EPOCH_N;
 }
 
-static void check_epoch_equals_steps(const net_cfg *c, uint64_t seed)
+/* The set-up of the epoch tests: a batch of EPOCH_N rows (leading
+ * dimension ldx), parameters p0 and a network of EPOCH_MAX_ROWS rows, all
+ * drawn from `seed`. */
+typedef struct epoch_env {
+    layout o;
+    batch all;
+    double *p0;
+    bp_mlp *m;
+} epoch_env;
+
+static void epoch_env_open(epoch_env *v, const net_cfg *c, uint64_t seed, size_t ldx)
 {
     h_rng r;
     h_seed(&r, seed);
-    const size_t ni = n_in0(c), k = n_out_last(c);
+    v->o = make_layout(c);
+    make_batch(&r, c, EPOCH_N, ldx, &v->all);
+    v->p0 = h_alloc(v->o.total);
+    fill_params(&r, c, &v->o, v->p0);
+    v->m = create(c, EPOCH_MAX_ROWS);
+}
+
+static void epoch_env_close(epoch_env *v)
+{
+    bp_mlp_free(v->m);
+    free(v->p0);
+    free_batch(&v->all);
+}
+
+/* check(c, seed) on every narrow and every dense training network, seeds
+ * counting up from narrow_seed and step_seed. */
+static void for_each_training_net(void (*check)(const net_cfg *, uint64_t), uint64_t narrow_seed,
+                                  uint64_t step_seed)
+{
+    for (size_t t = 0; t < sizeof NARROW_NETS / sizeof NARROW_NETS[0]; t++)
+        check(&NARROW_NETS[t], narrow_seed + t);
+    for (size_t t = 0; t < sizeof STEP_NETS / sizeof STEP_NETS[0]; t++)
+        check(&STEP_NETS[t], step_seed + t);
+}
+
+static void check_epoch_equals_steps(const net_cfg *c, uint64_t seed)
+{
+    const size_t k = n_out_last(c);
     const double lr = 0.1;
-    layout o = make_layout(c);
-    batch all;
-    make_batch(&r, c, EPOCH_N, ni + 1, &all);
-    double *p0 = h_alloc(o.total);
-    fill_params(&r, c, &o, p0);
+    epoch_env v;
+    epoch_env_open(&v, c, seed, n_in0(c) + 1);
     size_t perm[EPOCH_N];
     for (size_t i = 0; i < EPOCH_N; i++) perm[i] = (i * 7 + 3) % EPOCH_N;
-    bp_mlp *m = create(c, EPOCH_MAX_ROWS);
     bp_mlp_f32 *mf = NULL;
     H_OK(bp_mlp_create_f32(c->nl, c->ls, c->loss, EPOCH_MAX_ROWS, &mf));
-    float *Xf = to_float(all.X, EPOCH_N * all.ldx), *Yf = to_float(all.Y, EPOCH_N * k);
-    float *pf0 = to_float(p0, o.total);
-    float *pfa = malloc(o.total * sizeof *pfa), *pfb = malloc(o.total * sizeof *pfb);
+    float *Xf = to_float(v.all.X, EPOCH_N * v.all.ldx), *Yf = to_float(v.all.Y, EPOCH_N * k);
+    float *pf0 = to_float(v.p0, v.o.total);
+    float *pfa = malloc(v.o.total * sizeof *pfa), *pfb = malloc(v.o.total * sizeof *pfb);
     for (size_t b = 0; b < sizeof EPOCH_BATCHES / sizeof EPOCH_BATCHES[0]; b++)
         for (int permuted = 0; permuted < 2; permuted++) {
             const size_t bs = EPOCH_BATCHES[b], *ord = permuted ? perm : NULL;
-            double *pa = h_copy(p0, o.total), *pb = h_copy(p0, o.total);
+            double *pa = h_copy(v.p0, v.o.total), *pb = h_copy(v.p0, v.o.total);
             int da = -1, db = -1;
-            double La = steps_d(m, pa, &all, c, ord, bs, lr, &da), Lb = h_nan();
-            H_OK(bp_mlp_train_epoch(m, pb, all.X, all.ldx, targets_Y(c, &all),
-                                    targets_lab(c, &all), ord, EPOCH_N, bs, lr, &Lb, &db));
+            double La = steps_d(v.m, pa, &v.all, c, ord, bs, lr, &da), Lb = h_nan();
+            H_OK(bp_mlp_train_epoch(v.m, pb, v.all.X, v.all.ldx, targets_Y(c, &v.all),
+                                    targets_lab(c, &v.all), ord, EPOCH_N, bs, lr, &Lb, &db));
             H_EXPECT(da == 0 && db == 0, "%s, batch %zu: diverged %d (steps), %d (epoch)",
                      c->name, bs, da, db);
-            H_EXPECT(h_same_bits(pa, pb, o.total) && h_same_bits(&La, &Lb, 1),
+            H_EXPECT(h_same_bits(pa, pb, v.o.total) && h_same_bits(&La, &Lb, 1),
                      "%s, batch %zu%s: the epoch differs from its steps (loss %.17g vs %.17g, "
                      "parameters %.3g apart)", c->name, bs, permuted ? " (permuted)" : "",
-                     Lb, La, rel_err(pb, pa, o.total));
-            H_EXPECT(!h_same_bits(pb, p0, o.total), "%s, batch %zu: the epoch changed nothing",
+                     Lb, La, rel_err(pb, pa, v.o.total));
+            H_EXPECT(!h_same_bits(pb, v.p0, v.o.total), "%s, batch %zu: the epoch changed nothing",
                      c->name, bs);
             /* the same in single precision */
-            memcpy(pfa, pf0, o.total * sizeof *pfa);
-            memcpy(pfb, pf0, o.total * sizeof *pfb);
+            memcpy(pfa, pf0, v.o.total * sizeof *pfa);
+            memcpy(pfb, pf0, v.o.total * sizeof *pfb);
             const float *Yt = c->labels ? NULL : Yf;
-            const size_t *lt = targets_lab(c, &all);
-            double Lfa = steps_s(mf, pfa, Xf, all.ldx, Yt, lt, ord, bs, lr), Lfb = h_nan();
+            const size_t *lt = targets_lab(c, &v.all);
+            double Lfa = steps_s(mf, pfa, Xf, v.all.ldx, Yt, lt, ord, bs, lr), Lfb = h_nan();
             int df = -1;
-            H_OK(bp_mlp_train_epoch_f32(mf, pfb, Xf, all.ldx, Yt, lt, ord, EPOCH_N, bs, lr,
+            H_OK(bp_mlp_train_epoch_f32(mf, pfb, Xf, v.all.ldx, Yt, lt, ord, EPOCH_N, bs, lr,
                                         &Lfb, &df));
-            H_EXPECT(df == 0 && memcmp(pfa, pfb, o.total * sizeof *pfa) == 0 && Lfa == Lfb,
+            H_EXPECT(df == 0 && memcmp(pfa, pfb, v.o.total * sizeof *pfa) == 0 && Lfa == Lfb,
                      "%s, batch %zu%s (float): the epoch differs from its steps (diverged %d, "
                      "loss %.9g vs %.9g)", c->name, bs, permuted ? " (permuted)" : "", df, Lfb,
                      Lfa);
@@ -1859,18 +1892,13 @@ static void check_epoch_equals_steps(const net_cfg *c, uint64_t seed)
         }
     free(Xf); free(Yf); free(pf0); free(pfa); free(pfb);
     bp_mlp_free_f32(mf);
-    bp_mlp_free(m);
-    free(p0);
-    free_batch(&all);
+    epoch_env_close(&v);
 }
 
 static void test_train_epoch_equals_steps(void **state)
 {
     (void)state;
-    for (size_t t = 0; t < sizeof NARROW_NETS / sizeof NARROW_NETS[0]; t++)
-        check_epoch_equals_steps(&NARROW_NETS[t], 9801 + t);
-    for (size_t t = 0; t < sizeof STEP_NETS / sizeof STEP_NETS[0]; t++)
-        check_epoch_equals_steps(&STEP_NETS[t], 9851 + t);
+    for_each_training_net(check_epoch_equals_steps, 9801, 9851);
 }
 
 /* An epoch stops at its first diverging step, as its steps would: a NaN in
@@ -1878,46 +1906,39 @@ static void test_train_epoch_equals_steps(void **state)
  * overflows the first update (2). */
 static void check_epoch_divergence(const net_cfg *c, uint64_t seed)
 {
-    h_rng r;
-    h_seed(&r, seed);
-    layout o = make_layout(c);
-    batch all;
-    make_batch(&r, c, EPOCH_N, n_in0(c), &all);
-    double *p0 = h_alloc(o.total);
-    fill_params(&r, c, &o, p0);
-    bp_mlp *m = create(c, EPOCH_MAX_ROWS);
-    all.X[9 * all.ldx] = h_nan();
+    epoch_env v;
+    epoch_env_open(&v, c, seed, n_in0(c));
+    v.all.X[9 * v.all.ldx] = h_nan();
     for (size_t b = 0; b < sizeof EPOCH_BATCHES / sizeof EPOCH_BATCHES[0]; b++) {
         const size_t bs = EPOCH_BATCHES[b];
-        double *pa = h_copy(p0, o.total), *pb = h_copy(p0, o.total), L = 0.0;
+        double *pa = h_copy(v.p0, v.o.total), *pb = h_copy(v.p0, v.o.total), L = 0.0;
         int da = -1, db = -1;
-        steps_d(m, pa, &all, c, NULL, bs, 0.1, &da);
-        H_OK(bp_mlp_train_epoch(m, pb, all.X, all.ldx, targets_Y(c, &all), targets_lab(c, &all),
+        steps_d(v.m, pa, &v.all, c, NULL, bs, 0.1, &da);
+        H_OK(bp_mlp_train_epoch(v.m, pb, v.all.X, v.all.ldx, targets_Y(c, &v.all), targets_lab(c, &v.all),
                                 NULL, EPOCH_N, bs, 0.1, &L, &db));
         H_EXPECT(da == 1 && db == 1, "%s, batch %zu, NaN in row 9: diverged %d (steps), %d "
                  "(epoch), expected 1", c->name, bs, da, db);
-        H_EXPECT(h_same_bits(pa, pb, o.total), "%s, batch %zu, NaN in row 9: the epoch did not "
+        H_EXPECT(h_same_bits(pa, pb, v.o.total), "%s, batch %zu, NaN in row 9: the epoch did not "
                  "stop where its steps did", c->name, bs);
         /* the steps before row 9's batch were applied, that one was not */
-        H_EXPECT(!h_same_bits(pb, p0, o.total), "%s, batch %zu: nothing before row 9 applied",
+        H_EXPECT(!h_same_bits(pb, v.p0, v.o.total), "%s, batch %zu: nothing before row 9 applied",
                  c->name, bs);
         free(pa); free(pb);
     }
     /* far targets: every output's gradient is well above 1, so
      * 1e308·g overflows */
-    all.X[9 * all.ldx] = 0.5;
+    v.all.X[9 * v.all.ldx] = 0.5;
     for (size_t i = 0; i < EPOCH_N * n_out_last(c); i++)
-        all.Y[i] = 100.0;
-    double *p = h_copy(p0, o.total), L = 0.0;
+        v.all.Y[i] = 100.0;
+    double *p = h_copy(v.p0, v.o.total), L = 0.0;
     int d = -1;
-    H_OK(bp_mlp_train_epoch(m, p, all.X, all.ldx, targets_Y(c, &all), targets_lab(c, &all),
+    H_OK(bp_mlp_train_epoch(v.m, p, v.all.X, v.all.ldx, targets_Y(c, &v.all), targets_lab(c, &v.all),
                             NULL, EPOCH_N, 1, 1e308, &L, &d));
-    H_EXPECT(d == 2 && !h_all_finite(p, o.total),
+    H_EXPECT(d == 2 && !h_all_finite(p, v.o.total),
              "%s, learning rate 1e308: diverged %d, parameters %s", c->name, d,
-             h_all_finite(p, o.total) ? "finite" : "not finite");
-    free(p); free(p0);
-    bp_mlp_free(m);
-    free_batch(&all);
+             h_all_finite(p, v.o.total) ? "finite" : "not finite");
+    free(p);
+    epoch_env_close(&v);
 }
 
 static void test_train_epoch_divergence(void **state)
@@ -1999,60 +2020,54 @@ static void multi_orders(size_t *orders)
 
 static void check_epochs_equal_epoch_calls(const net_cfg *c, uint64_t seed)
 {
-    h_rng r;
-    h_seed(&r, seed);
     const size_t k = n_out_last(c);
     const double lr = 0.1;
-    layout o = make_layout(c);
-    batch all;
-    make_batch(&r, c, EPOCH_N, n_in0(c), &all);
-    double *p0 = h_alloc(o.total);
-    fill_params(&r, c, &o, p0);
+    epoch_env v;
+    epoch_env_open(&v, c, seed, n_in0(c));
     size_t orders[MULTI_EPOCHS * EPOCH_N];
     multi_orders(orders);
-    bp_mlp *m = create(c, EPOCH_MAX_ROWS);
     bp_mlp_f32 *mf = NULL;
     H_OK(bp_mlp_create_f32(c->nl, c->ls, c->loss, EPOCH_MAX_ROWS, &mf));
-    float *Xf = to_float(all.X, EPOCH_N * all.ldx), *Yf = to_float(all.Y, EPOCH_N * k);
+    float *Xf = to_float(v.all.X, EPOCH_N * v.all.ldx), *Yf = to_float(v.all.Y, EPOCH_N * k);
     const float *Yt = c->labels ? NULL : Yf;
     const size_t batches[2] = {1, 5};
     for (size_t b = 0; b < 2; b++)
         for (int ordered = 0; ordered < 2; ordered++) {
             const size_t bs = batches[b], *ord = ordered ? orders : NULL;
-            double *pa = h_copy(p0, o.total), *pb = h_copy(p0, o.total);
-            double *before_last = h_alloc(o.total), *snap = h_alloc(o.total);
+            double *pa = h_copy(v.p0, v.o.total), *pb = h_copy(v.p0, v.o.total);
+            double *before_last = h_alloc(v.o.total), *snap = h_alloc(v.o.total);
             double La[MULTI_EPOCHS], Lb[MULTI_EPOCHS];
             int da = -1, db = -1;
             for (size_t e = 0; e < MULTI_EPOCHS; e++) {
-                if (e == MULTI_EPOCHS - 1) memcpy(before_last, pa, o.total * sizeof *pa);
-                H_OK(bp_mlp_train_epoch(m, pa, all.X, all.ldx, targets_Y(c, &all),
-                                        targets_lab(c, &all), ord ? ord + e * EPOCH_N : NULL,
+                if (e == MULTI_EPOCHS - 1) memcpy(before_last, pa, v.o.total * sizeof *pa);
+                H_OK(bp_mlp_train_epoch(v.m, pa, v.all.X, v.all.ldx, targets_Y(c, &v.all),
+                                        targets_lab(c, &v.all), ord ? ord + e * EPOCH_N : NULL,
                                         EPOCH_N, bs, lr, &La[e], &da));
                 H_EXPECT(da == 0, "%s, batch %zu: epoch %zu diverged", c->name, bs, e);
             }
             size_t done = 0;
-            H_OK(bp_mlp_train_epochs(m, pb, all.X, all.ldx, targets_Y(c, &all),
-                                     targets_lab(c, &all), ord, EPOCH_N, bs, MULTI_EPOCHS, lr,
+            H_OK(bp_mlp_train_epochs(v.m, pb, v.all.X, v.all.ldx, targets_Y(c, &v.all),
+                                     targets_lab(c, &v.all), ord, EPOCH_N, bs, MULTI_EPOCHS, lr,
                                      Lb, snap, &done, &db));
             H_EXPECT(db == 0 && done == MULTI_EPOCHS, "%s, batch %zu: diverged %d after %zu "
                      "epochs", c->name, bs, db, done);
-            H_EXPECT(h_same_bits(pa, pb, o.total) && h_same_bits(La, Lb, MULTI_EPOCHS),
+            H_EXPECT(h_same_bits(pa, pb, v.o.total) && h_same_bits(La, Lb, MULTI_EPOCHS),
                      "%s, batch %zu%s: %d epochs in one call differ from %d calls (last loss "
                      "%.17g vs %.17g)", c->name, bs, ordered ? " (orders)" : "", MULTI_EPOCHS,
                      MULTI_EPOCHS, Lb[MULTI_EPOCHS - 1], La[MULTI_EPOCHS - 1]);
-            H_EXPECT(h_same_bits(snap, before_last, o.total),
+            H_EXPECT(h_same_bits(snap, before_last, v.o.total),
                      "%s, batch %zu: the snapshot is not the last epoch's start", c->name, bs);
             /* single precision */
-            float *pfa = to_float(p0, o.total), *pfb = to_float(p0, o.total);
+            float *pfa = to_float(v.p0, v.o.total), *pfb = to_float(v.p0, v.o.total);
             double Lfa[MULTI_EPOCHS], Lfb[MULTI_EPOCHS];
             for (size_t e = 0; e < MULTI_EPOCHS; e++)
-                H_OK(bp_mlp_train_epoch_f32(mf, pfa, Xf, all.ldx, Yt, targets_lab(c, &all),
+                H_OK(bp_mlp_train_epoch_f32(mf, pfa, Xf, v.all.ldx, Yt, targets_lab(c, &v.all),
                                             ord ? ord + e * EPOCH_N : NULL, EPOCH_N, bs, lr,
                                             &Lfa[e], &da));
-            H_OK(bp_mlp_train_epochs_f32(mf, pfb, Xf, all.ldx, Yt, targets_lab(c, &all), ord,
+            H_OK(bp_mlp_train_epochs_f32(mf, pfb, Xf, v.all.ldx, Yt, targets_lab(c, &v.all), ord,
                                          EPOCH_N, bs, MULTI_EPOCHS, lr, Lfb, NULL, &done, &db));
             H_EXPECT(db == 0 && done == MULTI_EPOCHS &&
-                         memcmp(pfa, pfb, o.total * sizeof *pfa) == 0 &&
+                         memcmp(pfa, pfb, v.o.total * sizeof *pfa) == 0 &&
                          h_same_bits(Lfa, Lfb, MULTI_EPOCHS),
                      "%s, batch %zu%s (float): epochs in one call differ from the calls",
                      c->name, bs, ordered ? " (orders)" : "");
@@ -2061,18 +2076,13 @@ static void check_epochs_equal_epoch_calls(const net_cfg *c, uint64_t seed)
         }
     free(Xf); free(Yf);
     bp_mlp_free_f32(mf);
-    bp_mlp_free(m);
-    free(p0);
-    free_batch(&all);
+    epoch_env_close(&v);
 }
 
 static void test_train_epochs_equal_epoch_calls(void **state)
 {
     (void)state;
-    for (size_t t = 0; t < sizeof NARROW_NETS / sizeof NARROW_NETS[0]; t++)
-        check_epochs_equal_epoch_calls(&NARROW_NETS[t], 9951 + t);
-    for (size_t t = 0; t < sizeof STEP_NETS / sizeof STEP_NETS[0]; t++)
-        check_epochs_equal_epoch_calls(&STEP_NETS[t], 9971 + t);
+    for_each_training_net(check_epochs_equal_epoch_calls, 9951, 9971);
 }
 
 /* Divergence: a NaN in row 9, which only the third epoch's order visits,
@@ -2082,15 +2092,9 @@ static void test_train_epochs_equal_epoch_calls(void **state)
  * snapshot at the starting parameters. */
 static void check_epochs_divergence(const net_cfg *c, uint64_t seed)
 {
-    h_rng r;
-    h_seed(&r, seed);
-    layout o = make_layout(c);
-    batch all;
-    make_batch(&r, c, EPOCH_N, n_in0(c), &all);
-    double *p0 = h_alloc(o.total);
-    fill_params(&r, c, &o, p0);
-    bp_mlp *m = create(c, EPOCH_MAX_ROWS);
-    all.X[9 * all.ldx] = h_nan();
+    epoch_env v;
+    epoch_env_open(&v, c, seed, n_in0(c));
+    v.all.X[9 * v.all.ldx] = h_nan();
     size_t orders[MULTI_EPOCHS * EPOCH_N];
     for (size_t e = 0; e < MULTI_EPOCHS; e++)
         for (size_t i = 0; i < EPOCH_N; i++)
@@ -2098,36 +2102,35 @@ static void check_epochs_divergence(const net_cfg *c, uint64_t seed)
     const size_t batches[2] = {1, 5};
     for (size_t b = 0; b < 2; b++) {
         const size_t bs = batches[b];
-        double *pa = h_copy(p0, o.total), *pb = h_copy(p0, o.total), *snap = h_alloc(o.total);
+        double *pa = h_copy(v.p0, v.o.total), *pb = h_copy(v.p0, v.o.total), *snap = h_alloc(v.o.total);
         double La[MULTI_EPOCHS], Lb[MULTI_EPOCHS] = {0.5, 0.5, 0.5};
         int da = -1, db = -1;
         for (size_t e = 0; e < MULTI_EPOCHS; e++)
-            H_OK(bp_mlp_train_epoch(m, pa, all.X, all.ldx, targets_Y(c, &all),
-                                    targets_lab(c, &all), orders + e * EPOCH_N, EPOCH_N, bs, 0.1,
+            H_OK(bp_mlp_train_epoch(v.m, pa, v.all.X, v.all.ldx, targets_Y(c, &v.all),
+                                    targets_lab(c, &v.all), orders + e * EPOCH_N, EPOCH_N, bs, 0.1,
                                     &La[e], &da));
         size_t done = 99;
-        H_OK(bp_mlp_train_epochs(m, pb, all.X, all.ldx, targets_Y(c, &all), targets_lab(c, &all),
+        H_OK(bp_mlp_train_epochs(v.m, pb, v.all.X, v.all.ldx, targets_Y(c, &v.all), targets_lab(c, &v.all),
                                  orders, EPOCH_N, bs, MULTI_EPOCHS, 0.1, Lb, snap, &done, &db));
         H_EXPECT(da == 1 && db == 1 && done == 2, "%s, batch %zu: diverged %d (calls), %d after "
                  "%zu epochs (one call), expected 1 after 2", c->name, bs, da, db, done);
-        H_EXPECT(h_same_bits(pa, pb, o.total) && h_same_bits(La, Lb, 2) && Lb[2] == 0.5,
+        H_EXPECT(h_same_bits(pa, pb, v.o.total) && h_same_bits(La, Lb, 2) && Lb[2] == 0.5,
                  "%s, batch %zu: the call did not stop where the epoch calls did", c->name, bs);
         free(pa); free(pb); free(snap);
     }
-    all.X[9 * all.ldx] = 0.5;
+    v.all.X[9 * v.all.ldx] = 0.5;
     for (size_t i = 0; i < EPOCH_N * n_out_last(c); i++)
-        all.Y[i] = 100.0;
-    double *p = h_copy(p0, o.total), *snap = h_alloc(o.total), L[MULTI_EPOCHS];
+        v.all.Y[i] = 100.0;
+    double *p = h_copy(v.p0, v.o.total), *snap = h_alloc(v.o.total), L[MULTI_EPOCHS];
     size_t done = 99;
     int d = -1;
-    H_OK(bp_mlp_train_epochs(m, p, all.X, all.ldx, targets_Y(c, &all), targets_lab(c, &all),
+    H_OK(bp_mlp_train_epochs(v.m, p, v.all.X, v.all.ldx, targets_Y(c, &v.all), targets_lab(c, &v.all),
                              NULL, EPOCH_N, 1, MULTI_EPOCHS, 1e308, L, snap, &done, &d));
-    H_EXPECT(d == 2 && done == 0 && !h_all_finite(p, o.total) && h_same_bits(snap, p0, o.total),
+    H_EXPECT(d == 2 && done == 0 && !h_all_finite(p, v.o.total) && h_same_bits(snap, v.p0, v.o.total),
              "%s, learning rate 1e308: diverged %d after %zu epochs, snapshot %s", c->name, d,
-             done, h_same_bits(snap, p0, o.total) ? "the start" : "not the start");
-    free(p); free(snap); free(p0);
-    bp_mlp_free(m);
-    free_batch(&all);
+             done, h_same_bits(snap, v.p0, v.o.total) ? "the start" : "not the start");
+    free(p); free(snap);
+    epoch_env_close(&v);
 }
 
 static void test_train_epochs_divergence(void **state)

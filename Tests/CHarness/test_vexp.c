@@ -162,8 +162,9 @@ static void test_exp1_double(void **state)
              worst_sub, at_sub);
     H_EXPECT(bp_exp1_d(0.0) == 1.0 && bp_exp1_d(-0.0) == 1.0, "e^0 = %.17g, e^−0 = %.17g",
              bp_exp1_d(0.0), bp_exp1_d(-0.0));
+    const double below = nextafter(-708.0, -INFINITY);
     H_EXPECT(ulps_d(bp_exp1_d(-708.0), exp(-708.0)) <= 1.0 &&
-                 ulps_d(bp_exp1_d(nextafter(-708.0, -INFINITY)), exp(nextafter(-708.0, -INFINITY))) <= MAX_ULPS,
+                 ulps_d(bp_exp1_d(below), exp(below)) <= MAX_ULPS,
              "e^x on either side of −708");
     H_EXPECT(bp_exp1_d(-745.2) == 0.0 && bp_exp1_d(-1e300) == 0.0 && bp_exp1_d(-INFINITY) == 0.0,
              "underflow should give 0");
