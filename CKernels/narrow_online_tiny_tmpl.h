@@ -2,8 +2,8 @@
  * narrow_online_tiny_tmpl.h — online learning (one-sample SGD steps) for
  * tiny networks: at most TINY_LAYERS layers, each at most TW units wide
  * (TW = 2 or 4), sigmoid, ReLU, leaky-ReLU or identity units, mean squared
- * error — the classic online-learning nets (seed 03's 2-2-2-2 half adder,
- * XOR). Included twice per precision by narrow_online_tmpl.h, with its
+ * error or a sigmoid output with binary cross-entropy — the classic
+ * online-learning nets (seed 03's 2-2-2-2 half adder, XOR). Included twice per precision by narrow_online_tmpl.h, with its
  * macros and
  *
  *   TW         the width every layer is padded to (2, 4)
@@ -73,7 +73,7 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
         /* zero-initialised for the compilers' sake: the layers past L are
          * never read, and the stores to them are dead */
         R a[TINY_LAYERS + 1][TW] = { { 0 } }, z[TINY_LAYERS][TW] = { { 0 } };
-        R e[TINY_LAYERS][TW] = { { 0 } }, t[TW], out[TW] = { 0 };
+        R e[TINY_LAYERS][TW] = { { 0 } }, t[TW], out[TW] = { 0 }, zo[TW] = { 0 }, eo[TW] = { 0 };
         const size_t src = indices ? indices[done] : done;
         TINY_UNROLL
         for (size_t i = 0; i < TW; i++) {
@@ -119,20 +119,35 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
             }
             if (l == L - 1)
                 TINY_UNROLL
-                for (size_t j = 0; j < TW; j++) out[j] = a[l + 1][j];
+                for (size_t j = 0; j < TW; j++) {
+                    out[j] = a[l + 1][j];
+                    zo[j] = z[l][j];
+                    eo[j] = e[l][j];
+                }
         }
 
-        /* the loss and dL/dA of the output layer (P(online_output)); a
-         * padded output (½ if sigmoid) counts as on target: it adds (+0)²
-         * and its delta is 0 */
+        /* the loss and the output layer's delta (P(online_output),
+         * P(output)): dL/dA for MSE, dL/dZ for the fused sigmoid + binary
+         * cross-entropy; a padded output (½ if sigmoid) counts as on
+         * target: it adds (+0) to the loss and its delta is 0 */
         R dz[TW];
         double term = 0.0;
-        TINY_UNROLL
-        for (size_t j = 0; j < TW; j++) {
-            double d = j < k ? (double)out[j] - t[j] : 0.0;
-            term += d * d;
-            dz[j] = (R)(2.0 * d * scale);
-        }
+        if (y->loss == BP_LOSS_MSE)
+            TINY_UNROLL
+            for (size_t j = 0; j < TW; j++) {
+                double d = j < k ? (double)out[j] - t[j] : 0.0;
+                term += d * d;
+                dz[j] = (R)(2.0 * d * scale);
+            }
+        else   /* BCE_LOGITS: max(z, 0) − z·y + log(1 + e^−|z|); dZ = (σ(z) − y)·scale */
+            TINY_UNROLL
+            for (size_t j = 0; j < TW; j++) {
+                if (j >= k) { dz[j] = (R)0; continue; }
+                double zz = zo[j], tt = t[j];
+                double ee = sizeof(R) == sizeof(double) ? (double)eo[j] : bp_vexp_d(-fabs(zz));
+                term += (zz > 0.0 ? zz : 0.0) - zz * tt + bp_vlog1p_d(ee);
+                dz[j] = (R)(((double)out[j] - tt) * scale);
+            }
         const double loss = term * scale;
 
         /* backward and update layer by layer from the top
@@ -145,7 +160,9 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
             if (l >= L) continue;
             const bp_layer_spec *sp = &y->layers[l];
             const R *zl = z[l], *el = e[l];
-            switch (sp->act) {   /* P(online_derive)'s and P(derive)'s formulas */
+            /* the fused loss gave dL/dZ of the output layer already */
+            const bp_activation act = l == L - 1 && y->on_logits ? BP_ACT_IDENTITY : sp->act;
+            switch (act) {   /* P(online_derive)'s and P(derive)'s formulas */
             case BP_ACT_SIGMOID:
                 TINY_UNROLL
                 for (size_t j = 0; j < TW; j++) {

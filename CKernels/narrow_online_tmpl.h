@@ -17,10 +17,10 @@
  *     of bp_mlp_train_step's per-call argument checks (bp_mlp_train_epoch
  *     validates the whole epoch once) and none of its general update path.
  * bp_mlp_train_step sends its one-row batches of narrow networks here too,
- * so a step and an epoch of steps give bit-identical parameters. Tiny MSE
- * networks (at most three layers of at most four units, no softmax or tanh)
- * go on to a path that keeps a step's values in registers
- * (narrow_online_tiny_tmpl.h).
+ * so a step and an epoch of steps give bit-identical parameters. Tiny
+ * networks (at most three layers of at most four units, no softmax or tanh;
+ * MSE or sigmoid + binary cross-entropy) go on to a path that keeps a
+ * step's values in registers (narrow_online_tiny_tmpl.h).
  */
 
 /* Backward pass and update of one layer for one sample: Down = dZ·Wᵀ
@@ -95,7 +95,8 @@ static double P(online_output)(const mlp_layout *y, const R *restrict Z, const R
 }
 
 /* The register path for tiny networks (narrow_online_tiny_tmpl.h): at most
- * TINY_LAYERS layers of at most 4 units, no softmax, MSE. */
+ * TINY_LAYERS layers of at most 4 units, no softmax or tanh, MSE or sigmoid
+ * + binary cross-entropy. */
 #define TINY_LAYERS ((size_t)3)
 #if defined(__clang__)
 #define TINY_UNROLL _Pragma("clang loop unroll(full)")
@@ -116,7 +117,8 @@ static double P(online_output)(const mlp_layout *y, const R *restrict Z, const R
 /* The padded width of the register path that takes the network: 2, 4, or
  * 0 for none. */
 static size_t P(tiny_width)(const mlp_layout *y) {
-    if (y->n_layers > TINY_LAYERS || y->loss != BP_LOSS_MSE) return 0;
+    if (y->n_layers > TINY_LAYERS) return 0;
+    if (y->loss != BP_LOSS_MSE && y->loss != BP_LOSS_BCE_LOGITS) return 0;
     size_t w = 0;
     for (size_t l = 0; l < y->n_layers; l++) {
         const bp_layer_spec *sp = &y->layers[l];
@@ -130,7 +132,7 @@ static size_t P(tiny_width)(const mlp_layout *y) {
 void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, const R *Y,
               const size_t *labels, const size_t *indices, R eta, R *scratch, R *old,
               double *loss_sum, size_t *steps, int *diverged) {
-    /* MSE: dense targets, never labels */
+    /* MSE and binary cross-entropy: dense targets, never labels */
     switch (P(tiny_width)(y)) {
     case 2: P(online_tiny2)(y, params, n, X, ldx, Y, indices, eta, loss_sum, steps, diverged); return;
     case 4: P(online_tiny4)(y, params, n, X, ldx, Y, indices, eta, loss_sum, steps, diverged); return;
