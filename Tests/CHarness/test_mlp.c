@@ -24,10 +24,15 @@
  *    against bp_mlp_gradient, which runs the dense kernels, for every
  *    activation and loss and batch sizes from 1 to 150, and its portable,
  *    AVX2 and AVX-512 builds against each other (one-row batches there run
- *    the engine's online path);
+ *    the engine's online path, tiny networks its register path); and 60
+ *    online steps in a row against 60 steps of bp_mlp_gradient;
  *  - bp_mlp_train_epoch against the bp_mlp_train_step calls it stands for,
  *    bit for bit (double and float, every batch kind), where it stops when a
- *    step diverges, and its argument errors.
+ *    step diverges, and its argument errors;
+ *  - bp_mlp_train_epochs against the bp_mlp_train_epoch calls it stands
+ *    for, bit for bit (rows in order and a new order every epoch), its
+ *    snapshot, where it stops when an epoch diverges, and its argument
+ *    errors.
  *
  * The parameter layout [W_0 | b_0 | W_1 | b_1 | ...] is recomputed here from
  * the header's description.
