@@ -42,6 +42,14 @@ bp_status bp_rng_clone(const bp_rng *rng, bp_rng **out) {
     return wrap(gsl_rng_clone(rng->r), out);
 }
 
+bp_status bp_rng_copy(bp_rng *dst, const bp_rng *src) {
+    if (dst == NULL || src == NULL) return BP_ERR_NULL_POINTER;
+    /* every bp_rng is an MT19937 (bp_rng_create), so the types match, as
+     * gsl_rng_memcpy requires */
+    if (dst != src) gsl_rng_memcpy(dst->r, src->r);
+    return BP_OK;
+}
+
 void bp_rng_free(bp_rng *rng) {
     if (rng == NULL) return;
     gsl_rng_free(rng->r);

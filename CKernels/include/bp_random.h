@@ -51,6 +51,10 @@ bp_status bp_rng_create(uint64_t seed, bp_rng **out);
 /** Creates an independent copy of `rng` (same state) in *out. */
 bp_status bp_rng_clone(const bp_rng *rng, bp_rng **out);
 
+/** Sets dst's state to src's, without allocating (dst then draws what src
+ *  would draw next); dst == src is allowed. */
+bp_status bp_rng_copy(bp_rng *dst, const bp_rng *src);
+
 /** Frees a generator; NULL is allowed and ignored. */
 void bp_rng_free(bp_rng *rng);
 

@@ -24,6 +24,12 @@ final class RandomSource: @unchecked Sendable {
         return RandomSource(pointer: out!)
     }
 
+    /// Takes over `other`'s state without allocating: draws from here on
+    /// are those `other` would make next.
+    func copyState(from other: RandomSource) throws {
+        try check(bp_rng_copy(pointer, other.pointer), "bp_rng_copy")
+    }
+
     deinit { bp_rng_free(pointer) }
 
     /// Fills `count` doubles from the initializer for a layer of the given fans.

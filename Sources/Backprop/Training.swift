@@ -102,13 +102,15 @@ extension Network {
         var report = TrainingReport()
         report.trainingLoss.reserveCapacity(epochs)
 
+        // The generator as it was before a call's draws, to rewind to if an
+        // epoch diverges before the last one drawn (one copy per `train`;
+        // its state is set again, without allocating, before every call).
+        let rewind = perCall > 1 ? try random?.clone() : nil
         var next = 1   // the next epoch to run, 1-based
         epochs: while next <= epochs {
             let count = Swift.min(perCall, epochs - next + 1)
-            // The generator before this call's draws, to rewind to if an
-            // epoch diverges before the last one drawn.
-            let rewind = count > 1 ? try random?.clone() : nil
             if let random {
+                if let rewind { try rewind.copyState(from: random) }
                 orders.removeAll(keepingCapacity: true)
                 for _ in 0..<count {
                     try random.shuffle(&order)
@@ -154,10 +156,10 @@ extension Network {
                 if run.outcome == .nonFiniteParameters { parameters = snapshot }
                 // As if epoch by epoch: the diverging epoch's order was
                 // drawn, the later ones' were not.
-                if let rewind, run.completed + 1 < count {
+                if let random, let rewind, run.completed + 1 < count {
                     var scratch = order
                     for _ in 0...run.completed { try rewind.shuffle(&scratch) }
-                    self.random = rewind
+                    try random.copyState(from: rewind)
                 }
                 report.stopReason = .nonFiniteLoss(epoch: next + run.completed)
                 break epochs

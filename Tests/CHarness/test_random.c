@@ -183,6 +183,31 @@ static void test_clone_continues_identically(void **state)
     bp_rng_free(NULL);   /* documented as allowed */
 }
 
+/* bp_rng_copy: the copy draws what the source draws next (a state saved
+ * and restored, the way Network.train rewinds its shuffles), the two stay
+ * independent, copying onto itself changes nothing, NULL is an error. */
+static void test_copy_takes_over_the_state(void **state)
+{
+    (void)state;
+    double skip[41], a[500], b[500], c[20], d[20];
+    size_t pa[50], pb[50];
+    bp_rng *src = make_rng(77), *dst = make_rng(78);
+    H_OK(bp_rng_normal(src, 41, 0.0, 1.0, skip));
+    H_OK(bp_rng_copy(dst, src));
+    script(src, a, pa);
+    script(dst, b, pb);
+    H_EXPECT(h_same_bits(a, b, 500) && memcmp(pa, pb, sizeof pa) == 0,
+             "the copy does not continue the source's sequence");
+    H_OK(bp_rng_uniform(dst, 20, 0.0, 1.0, c));
+    H_OK(bp_rng_copy(src, src));
+    H_OK(bp_rng_uniform(src, 20, 0.0, 1.0, d));
+    H_EXPECT(h_same_bits(c, d, 20), "copy and source share state, or a self-copy moved it");
+    H_STATUS(BP_ERR_NULL_POINTER, bp_rng_copy(NULL, src));
+    H_STATUS(BP_ERR_NULL_POINTER, bp_rng_copy(dst, NULL));
+    bp_rng_free(src);
+    bp_rng_free(dst);
+}
+
 /* No global generator: interleaving another generator changes nothing. */
 static void test_generators_are_independent(void **state)
 {
@@ -336,6 +361,7 @@ int run_random_tests(void)
         cmocka_unit_test(test_different_seed_different_sequence),
         cmocka_unit_test(test_seed_mapping),
         cmocka_unit_test(test_clone_continues_identically),
+        cmocka_unit_test(test_copy_takes_over_the_state),
         cmocka_unit_test(test_generators_are_independent),
         cmocka_unit_test(test_normal_mean_and_variance),
         cmocka_unit_test(test_uniform_range_mean_and_variance),
