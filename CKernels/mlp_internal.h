@@ -70,17 +70,34 @@ typedef void (*bp_narrow_s_fn)(const mlp_layout *y, const float *params, size_t 
  * update) of the steps taken, the diverging one included; *steps the number
  * of steps applied. grad is scratch
  * (n_params elements). Unchecked, like the engine.
+ *
+ * With run != NULL, run->epochs such epochs in a row (bp_mlp_train_epochs):
+ * epoch e on the rows run->orders[e·n ..] (run->orders NULL: the rows given
+ * by `indices`, every epoch), the parameters copied to run->snapshot (when
+ * not NULL) before each epoch, epoch e's mean loss (*loss_sum / n) into
+ * run->losses[e], run->completed counting the epochs finished; a divergence
+ * ends the run, *loss_sum and *steps then those of the diverging epoch.
+ * One call for all of them: a tiny network's register path keeps its
+ * weights in registers across the epochs.
  */
+typedef struct narrow_epochs {
+    size_t epochs;
+    const size_t *orders;
+    double *losses;
+    void *snapshot;        /* double * or float *, n_params elements */
+    size_t completed;
+} narrow_epochs;
+
 typedef void (*bp_narrow_online_d_fn)(const mlp_layout *y, double *params, size_t n,
                                       const double *X, size_t ldx, const double *Y,
                                       const size_t *labels, const size_t *indices, double eta,
-                                      double *scratch, double *grad, double *loss_sum,
-                                      size_t *steps, int *diverged);
+                                      double *scratch, double *grad, narrow_epochs *run,
+                                      double *loss_sum, size_t *steps, int *diverged);
 typedef void (*bp_narrow_online_s_fn)(const mlp_layout *y, float *params, size_t n,
                                       const float *X, size_t ldx, const float *Y,
                                       const size_t *labels, const size_t *indices, float eta,
-                                      float *scratch, float *grad, double *loss_sum,
-                                      size_t *steps, int *diverged);
+                                      float *scratch, float *grad, narrow_epochs *run,
+                                      double *loss_sum, size_t *steps, int *diverged);
 
 /* The portable builds (narrow.c) and the x86-64 SIMD builds
  * (narrow_avx2.c, narrow_avx512.c; call only where the CPU has the
@@ -105,22 +122,22 @@ void bp_narrow_s_avx512(const mlp_layout *, const float *, size_t, const float *
 
 void bp_narrow_online_d_portable(const mlp_layout *, double *, size_t, const double *, size_t,
                               const double *, const size_t *, const size_t *, double, double *,
-                              double *, double *, size_t *, int *);
+                              double *, narrow_epochs *, double *, size_t *, int *);
 void bp_narrow_online_s_portable(const mlp_layout *, float *, size_t, const float *, size_t,
                               const float *, const size_t *, const size_t *, float, float *,
-                              float *, double *, size_t *, int *);
+                              float *, narrow_epochs *, double *, size_t *, int *);
 void bp_narrow_online_d_avx2(const mlp_layout *, double *, size_t, const double *, size_t,
                               const double *, const size_t *, const size_t *, double, double *,
-                              double *, double *, size_t *, int *);
+                              double *, narrow_epochs *, double *, size_t *, int *);
 void bp_narrow_online_s_avx2(const mlp_layout *, float *, size_t, const float *, size_t,
                               const float *, const size_t *, const size_t *, float, float *,
-                              float *, double *, size_t *, int *);
+                              float *, narrow_epochs *, double *, size_t *, int *);
 void bp_narrow_online_d_avx512(const mlp_layout *, double *, size_t, const double *, size_t,
                               const double *, const size_t *, const size_t *, double, double *,
-                              double *, double *, size_t *, int *);
+                              double *, narrow_epochs *, double *, size_t *, int *);
 void bp_narrow_online_s_avx512(const mlp_layout *, float *, size_t, const float *, size_t,
                               const float *, const size_t *, const size_t *, float, float *,
-                              float *, double *, size_t *, int *);
+                              float *, narrow_epochs *, double *, size_t *, int *);
 
 /*
  * The passes over a parameter vector that end a training step

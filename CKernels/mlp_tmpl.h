@@ -310,8 +310,8 @@ static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R 
             /* online learning: the same path as an epoch of one-row steps */
             size_t steps;
             bp_exec_kernels(m->exec)->NARROW_ONLINE(y, params, 1, X, ldx, Y, labels, idx,
-                                                    (R)learning_rate, m->narrow, m->grad, loss,
-                                                    &steps, diverged);
+                                                    (R)learning_rate, m->narrow, m->grad, NULL,
+                                                    loss, &steps, diverged);
             return BP_OK;
         }
         bp_exec_kernels(m->exec)->NARROW(y, params, rows, X, ldx, Y, labels, idx, m->narrow,
@@ -365,7 +365,7 @@ static bp_status P(epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R
         size_t steps;
         bp_exec_kernels(m->exec)->NARROW_ONLINE(y, params, n, X_all, ldx, Y_all, labels_all,
                                                 indices, (R)learning_rate, m->narrow, m->grad,
-                                                &total, &steps, diverged);
+                                                NULL, &total, &steps, diverged);
     } else {
         for (size_t start = 0; start < n && *diverged == 0; start += batch) {
             size_t rows = n - start < batch ? n - start : batch;
@@ -405,6 +405,18 @@ bp_status PUB(train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const
                                  losses, diverged));
     size_t np = m->layout.n_params;
     *completed = 0;
+    if (m->layout.narrow && batch == 1) {
+        /* online learning: every epoch in one call of the narrow engine's
+         * online path, which keeps a tiny network in registers throughout */
+        narrow_epochs run = { epochs, orders, losses, snapshot, 0 };
+        double last;
+        size_t steps;
+        bp_exec_kernels(m->exec)->NARROW_ONLINE(&m->layout, params, n, X_all, ldx, Y_all,
+                                                labels_all, NULL, (R)learning_rate, m->narrow,
+                                                m->grad, &run, &last, &steps, diverged);
+        *completed = run.completed;
+        return BP_OK;
+    }
     for (size_t e = 0; e < epochs; e++) {
         if (snapshot != NULL) memcpy(snapshot, params, np * sizeof(R));
         double loss;

@@ -3,8 +3,8 @@
  * tiny networks: at most TINY_LAYERS layers, each at most TW units wide
  * (TW = 2 or 4), sigmoid, ReLU, leaky-ReLU or identity units, mean squared
  * error or a sigmoid output with binary cross-entropy — the classic
- * online-learning nets (seed 03's 2-2-2-2 half adder, XOR). Included twice per precision by narrow_online_tmpl.h, with its
- * macros and
+ * online-learning nets (seed 03's 2-2-2-2 half adder, XOR). Included twice
+ * per precision by narrow_online_tmpl.h, with its macros and
  *
  *   TW         the width every layer is padded to (2, 4)
  *   TINY_NAME  the function to define (P(online_tiny2), P(online_tiny4))
@@ -41,8 +41,8 @@
  */
 
 static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx,
-                      const R *Y, const size_t *indices, R eta, double *loss_sum, size_t *steps,
-                      int *diverged) {
+                      const R *Y, const size_t *indices, R eta, narrow_epochs *run,
+                      double *loss_sum, size_t *steps, int *diverged) {
     const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
     const double scale = 1.0 / (double)k;   /* MSE on one row: the mean over k outputs */
     /* the padded parameters; mask[l]: 1 on the real inputs of layer l, 0
@@ -62,178 +62,192 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
             mask[l][j] = j < ni ? (R)1 : (R)0;
         }
     }
-    double total = 0.0;
-    size_t done = 0;
+    const size_t epochs = run ? run->epochs : 1;
     *diverged = 0;
-    for (; done < n; done++) {
-        /* a[l]: the input of layer l (a[0] the sample); z, e: each layer's
-         * sums and, for sigmoid units, e^(−|z|); out: the output layer's
-         * activations (a[L], copied to fixed registers: L is known at run
-         * time only) */
-        /* zero-initialised for the compilers' sake: the layers past L are
-         * never read, and the stores to them are dead */
-        R a[TINY_LAYERS + 1][TW] = { { 0 } }, z[TINY_LAYERS][TW] = { { 0 } };
-        R e[TINY_LAYERS][TW] = { { 0 } }, t[TW], out[TW] = { 0 }, zo[TW] = { 0 }, eo[TW] = { 0 };
-        const size_t src = indices ? indices[done] : done;
-        TINY_UNROLL
-        for (size_t i = 0; i < TW; i++) {
-            a[0][i] = i < n_in ? X[src * ldx + i] : (R)0;
-            t[i] = i < k ? Y[src * k + i] : (R)0;
-        }
-
-        TINY_UNROLL
-        for (size_t l = 0; l < TINY_LAYERS; l++) {
-            if (l >= L) continue;
-            const bp_layer_spec *sp = &y->layers[l];
+    for (size_t ep = 0; ep < epochs; ep++) {
+        /* the parameter vector is written through after every step: it
+         * holds what the epoch starts from */
+        if (run && run->snapshot) memcpy(run->snapshot, params, y->n_params * sizeof(R));
+        const size_t *rows = run && run->orders ? run->orders + ep * n : indices;
+        double total = 0.0;
+        size_t done = 0;
+        for (; done < n; done++) {
+            /* a[l]: the input of layer l (a[0] the sample); z, e: each
+             * layer's sums and, for sigmoid units, e^(−|z|); out, zo, eo: the
+             * output layer's (copied to fixed registers: L is known at run
+             * time only). Zero-initialised for the compilers' sake: the
+             * layers past L are never read, and the stores to them are dead. */
+            R a[TINY_LAYERS + 1][TW] = { { 0 } }, z[TINY_LAYERS][TW] = { { 0 } };
+            R e[TINY_LAYERS][TW] = { { 0 } }, t[TW], out[TW] = { 0 };
+            R zo[TW] = { 0 }, eo[TW] = { 0 };
+            const size_t src = rows ? rows[done] : done;
             TINY_UNROLL
-            for (size_t j = 0; j < TW; j++) {
-                R s = b[l][j];
-                TINY_UNROLL
-                for (size_t i = 0; i < TW; i++) s += a[l][i] * W[l][i][j];
-                z[l][j] = s;
-                e[l][j] = (R)0;
+            for (size_t i = 0; i < TW; i++) {
+                a[0][i] = i < n_in ? X[src * ldx + i] : (R)0;
+                t[i] = i < k ? Y[src * k + i] : (R)0;
             }
-            /* one switch per layer, the units' loops inside it */
-            switch (sp->act) {
-            case BP_ACT_SIGMOID:
+
+            TINY_UNROLL
+            for (size_t l = 0; l < TINY_LAYERS; l++) {
+                if (l >= L) continue;
+                const bp_layer_spec *sp = &y->layers[l];
                 TINY_UNROLL
                 for (size_t j = 0; j < TW; j++) {
-                    const R s = z[l][j], ej = EXP1(-ABS(s));
-                    e[l][j] = ej;
-                    a[l + 1][j] = (s >= (R)0 ? (R)1 : ej) / ((R)1 + ej);
-                }
-                break;
-            case BP_ACT_RELU:
-                TINY_UNROLL
-                for (size_t j = 0; j < TW; j++) a[l + 1][j] = !(z[l][j] <= (R)0) ? z[l][j] : (R)0;
-                break;
-            case BP_ACT_LEAKY_RELU:
-                TINY_UNROLL
-                for (size_t j = 0; j < TW; j++)
-                    a[l + 1][j] = z[l][j] > (R)0 ? z[l][j] : (R)sp->param * z[l][j];
-                break;
-            default:   /* identity (softmax and tanh never come here) */
-                TINY_UNROLL
-                for (size_t j = 0; j < TW; j++) a[l + 1][j] = z[l][j];
-                break;
-            }
-            if (l == L - 1)
-                TINY_UNROLL
-                for (size_t j = 0; j < TW; j++) {
-                    out[j] = a[l + 1][j];
-                    zo[j] = z[l][j];
-                    eo[j] = e[l][j];
-                }
-        }
-
-        /* the loss and the output layer's delta (P(online_output),
-         * P(output)): dL/dA for MSE, dL/dZ for the fused sigmoid + binary
-         * cross-entropy; a padded output (½ if sigmoid) counts as on
-         * target: it adds (+0) to the loss and its delta is 0 */
-        R dz[TW];
-        double term = 0.0;
-        if (y->loss == BP_LOSS_MSE)
-            TINY_UNROLL
-            for (size_t j = 0; j < TW; j++) {
-                double d = j < k ? (double)out[j] - t[j] : 0.0;
-                term += d * d;
-                dz[j] = (R)(2.0 * d * scale);
-            }
-        else   /* BCE_LOGITS: max(z, 0) − z·y + log(1 + e^−|z|); dZ = (σ(z) − y)·scale */
-            TINY_UNROLL
-            for (size_t j = 0; j < TW; j++) {
-                if (j >= k) { dz[j] = (R)0; continue; }
-                double zz = zo[j], tt = t[j];
-                double ee = sizeof(R) == sizeof(double) ? (double)eo[j] : bp_vexp_d(-fabs(zz));
-                term += (zz > 0.0 ? zz : 0.0) - zz * tt + bp_vlog1p_d(ee);
-                dz[j] = (R)(((double)out[j] - tt) * scale);
-            }
-        const double loss = term * scale;
-
-        /* backward and update layer by layer from the top
-         * (P(online_backward)): dL/dA → dL/dZ through f', Down from the
-         * weights before the update, then the update */
-        R bad_grad = 0, bad_new = 0;
-        TINY_UNROLL
-        for (size_t step = 0; step < TINY_LAYERS; step++) {
-            const size_t l = TINY_LAYERS - 1 - step;
-            if (l >= L) continue;
-            const bp_layer_spec *sp = &y->layers[l];
-            const R *zl = z[l], *el = e[l];
-            /* the fused loss gave dL/dZ of the output layer already */
-            const bp_activation act = l == L - 1 && y->on_logits ? BP_ACT_IDENTITY : sp->act;
-            switch (act) {   /* P(online_derive)'s and P(derive)'s formulas */
-            case BP_ACT_SIGMOID:
-                TINY_UNROLL
-                for (size_t j = 0; j < TW; j++) {
-                    R q = (R)1 + el[j];
-                    dz[j] *= el[j] / (q * q);
-                }
-                break;
-            case BP_ACT_RELU:
-                TINY_UNROLL
-                for (size_t j = 0; j < TW; j++) dz[j] = !(zl[j] <= (R)0) ? dz[j] : (R)0;
-                break;
-            case BP_ACT_LEAKY_RELU:
-                TINY_UNROLL
-                for (size_t j = 0; j < TW; j++)
-                    dz[j] = zl[j] > (R)0 ? dz[j] : (R)sp->param * dz[j];
-                break;
-            default:
-                break;
-            }
-            R down[TW] = { 0 };
-            if (l > 0)
-                TINY_UNROLL
-                for (size_t i = 0; i < TW; i++) {
-                    R acc = dz[0] * W[l][i][0];
+                    R s = b[l][j];
                     TINY_UNROLL
-                    for (size_t j = 1; j < TW; j++) acc += dz[j] * W[l][i][j];
-                    down[i] = acc;
+                    for (size_t i = 0; i < TW; i++) s += a[l][i] * W[l][i][j];
+                    z[l][j] = s;
+                    e[l][j] = (R)0;
                 }
-            TINY_UNROLL
-            for (size_t i = 0; i < TW; i++)
+                /* one switch per layer, the units' loops inside it */
+                switch (sp->act) {
+                case BP_ACT_SIGMOID:
+                    TINY_UNROLL
+                    for (size_t j = 0; j < TW; j++) {
+                        const R s = z[l][j], ej = EXP1(-ABS(s));
+                        e[l][j] = ej;
+                        a[l + 1][j] = (s >= (R)0 ? (R)1 : ej) / ((R)1 + ej);
+                    }
+                    break;
+                case BP_ACT_RELU:
+                    TINY_UNROLL
+                    for (size_t j = 0; j < TW; j++)
+                        a[l + 1][j] = !(z[l][j] <= (R)0) ? z[l][j] : (R)0;
+                    break;
+                case BP_ACT_LEAKY_RELU:
+                    TINY_UNROLL
+                    for (size_t j = 0; j < TW; j++)
+                        a[l + 1][j] = z[l][j] > (R)0 ? z[l][j] : (R)sp->param * z[l][j];
+                    break;
+                default:   /* identity (softmax and tanh never come here) */
+                    TINY_UNROLL
+                    for (size_t j = 0; j < TW; j++) a[l + 1][j] = z[l][j];
+                    break;
+                }
+                if (l == L - 1)
+                    TINY_UNROLL
+                    for (size_t j = 0; j < TW; j++) {
+                        out[j] = a[l + 1][j];
+                        zo[j] = z[l][j];
+                        eo[j] = e[l][j];
+                    }
+            }
+
+            /* the loss and the output layer's delta (P(online_output),
+             * P(output)): dL/dA for MSE, dL/dZ for the fused sigmoid + binary
+             * cross-entropy; a padded output (½ if sigmoid) counts as on
+             * target: it adds (+0) to the loss and its delta is 0 */
+            R dz[TW];
+            double term = 0.0;
+            if (y->loss == BP_LOSS_MSE)
                 TINY_UNROLL
                 for (size_t j = 0; j < TW; j++) {
-                    const R g = (a[l][i] * mask[l][i]) * dz[j], upd = W[l][i][j] + -eta * g;
+                    double d = j < k ? (double)out[j] - t[j] : 0.0;
+                    term += d * d;
+                    dz[j] = (R)(2.0 * d * scale);
+                }
+            else   /* BCE_LOGITS: max(z, 0) − z·y + log(1 + e^−|z|), dZ = (σ(z) − y)·scale */
+                TINY_UNROLL
+                for (size_t j = 0; j < TW; j++) {
+                    if (j >= k) { dz[j] = (R)0; continue; }
+                    double zz = zo[j], tt = t[j];
+                    double ee = sizeof(R) == sizeof(double) ? (double)eo[j] : bp_vexp_d(-fabs(zz));
+                    term += (zz > 0.0 ? zz : 0.0) - zz * tt + bp_vlog1p_d(ee);
+                    dz[j] = (R)(((double)out[j] - tt) * scale);
+                }
+            const double loss = term * scale;
+
+            /* backward and update layer by layer from the top
+             * (P(online_backward)): dL/dA → dL/dZ through f', Down from the
+             * weights before the update, then the update */
+            R bad_grad = 0, bad_new = 0;
+            TINY_UNROLL
+            for (size_t step = 0; step < TINY_LAYERS; step++) {
+                const size_t l = TINY_LAYERS - 1 - step;
+                if (l >= L) continue;
+                const bp_layer_spec *sp = &y->layers[l];
+                const R *zl = z[l], *el = e[l];
+                /* the fused loss gave dL/dZ of the output layer already */
+                const bp_activation act = l == L - 1 && y->on_logits ? BP_ACT_IDENTITY : sp->act;
+                switch (act) {   /* P(online_derive)'s and P(derive)'s formulas */
+                case BP_ACT_SIGMOID:
+                    TINY_UNROLL
+                    for (size_t j = 0; j < TW; j++) {
+                        R q = (R)1 + el[j];
+                        dz[j] *= el[j] / (q * q);
+                    }
+                    break;
+                case BP_ACT_RELU:
+                    TINY_UNROLL
+                    for (size_t j = 0; j < TW; j++) dz[j] = !(zl[j] <= (R)0) ? dz[j] : (R)0;
+                    break;
+                case BP_ACT_LEAKY_RELU:
+                    TINY_UNROLL
+                    for (size_t j = 0; j < TW; j++)
+                        dz[j] = zl[j] > (R)0 ? dz[j] : (R)sp->param * dz[j];
+                    break;
+                default:
+                    break;
+                }
+                R down[TW] = { 0 };
+                if (l > 0)
+                    TINY_UNROLL
+                    for (size_t i = 0; i < TW; i++) {
+                        R acc = dz[0] * W[l][i][0];
+                        TINY_UNROLL
+                        for (size_t j = 1; j < TW; j++) acc += dz[j] * W[l][i][j];
+                        down[i] = acc;
+                    }
+                TINY_UNROLL
+                for (size_t i = 0; i < TW; i++)
+                    TINY_UNROLL
+                    for (size_t j = 0; j < TW; j++) {
+                        const R g = (a[l][i] * mask[l][i]) * dz[j], upd = W[l][i][j] + -eta * g;
+                        bad_grad += g * (R)0;
+                        bad_new += upd * (R)0;
+                        W[l][i][j] = upd;
+                    }
+                TINY_UNROLL
+                for (size_t j = 0; j < TW; j++) {
+                    const R g = dz[j], upd = b[l][j] + -eta * g;
                     bad_grad += g * (R)0;
                     bad_new += upd * (R)0;
-                    W[l][i][j] = upd;
+                    b[l][j] = upd;
                 }
-            TINY_UNROLL
-            for (size_t j = 0; j < TW; j++) {
-                const R g = dz[j], upd = b[l][j] + -eta * g;
-                bad_grad += g * (R)0;
-                bad_new += upd * (R)0;
-                b[l][j] = upd;
+                if (l > 0)
+                    TINY_UNROLL
+                    for (size_t i = 0; i < TW; i++) dz[i] = down[i];
             }
-            if (l > 0)
-                TINY_UNROLL
-                for (size_t i = 0; i < TW; i++) dz[i] = down[i];
-        }
-        total += loss;
-        /* As the general path: a non-finite loss or gradient takes the
-         * step back — the parameter vector still holds the values before
-         * it — and a non-finite result is reported (the caller restores its
-         * copy). Otherwise the step's values are written through: the
-         * stores are off the chain, the next step reads the registers. */
-        if (!isfinite(loss) || bad_grad != (R)0) { *diverged = 1; break; }
-        TINY_UNROLL
-        for (size_t l = 0; l < TINY_LAYERS; l++) {
-            if (l >= L) continue;
-            const size_t ni = y->layers[l].n_in, no = y->layers[l].n_out;
-            R *Wp = params + y->w_off[l], *bp = params + y->b_off[l];
+            total += loss;
+            /* As the general path: a non-finite loss or gradient takes the
+             * step back — the parameter vector still holds the values
+             * before it — and a non-finite result is reported (the caller
+             * restores its copy). Otherwise the step's values are written
+             * through: the stores are off the chain, the next step reads the
+             * registers. */
+            if (!isfinite(loss) || bad_grad != (R)0) { *diverged = 1; break; }
             TINY_UNROLL
-            for (size_t i = 0; i < TW; i++)
+            for (size_t l = 0; l < TINY_LAYERS; l++) {
+                if (l >= L) continue;
+                const size_t ni = y->layers[l].n_in, no = y->layers[l].n_out;
+                R *Wp = params + y->w_off[l], *bp = params + y->b_off[l];
+                TINY_UNROLL
+                for (size_t i = 0; i < TW; i++)
+                    TINY_UNROLL
+                    for (size_t j = 0; j < TW; j++)
+                        if (i < ni && j < no) Wp[i * no + j] = W[l][i][j];
                 TINY_UNROLL
                 for (size_t j = 0; j < TW; j++)
-                    if (i < ni && j < no) Wp[i * no + j] = W[l][i][j];
-            TINY_UNROLL
-            for (size_t j = 0; j < TW; j++)
-                if (j < no) bp[j] = b[l][j];
+                    if (j < no) bp[j] = b[l][j];
+            }
+            if (bad_new != (R)0) { *diverged = 2; done++; break; }
         }
-        if (bad_new != (R)0) { *diverged = 2; done++; break; }
+        *loss_sum = total;
+        *steps = done;
+        if (*diverged) return;
+        if (run) {
+            if (run->losses) run->losses[ep] = total / (double)n;
+            run->completed = ep + 1;
+        }
     }
-    *loss_sum = total;
-    *steps = done;
 }

@@ -129,15 +129,10 @@ static size_t P(tiny_width)(const mlp_layout *y) {
     return w <= 2 ? 2 : w <= 4 ? 4 : 0;
 }
 
-void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, const R *Y,
-              const size_t *labels, const size_t *indices, R eta, R *scratch, R *old,
-              double *loss_sum, size_t *steps, int *diverged) {
-    /* MSE and binary cross-entropy: dense targets, never labels */
-    switch (P(tiny_width)(y)) {
-    case 2: P(online_tiny2)(y, params, n, X, ldx, Y, indices, eta, loss_sum, steps, diverged); return;
-    case 4: P(online_tiny4)(y, params, n, X, ldx, Y, indices, eta, loss_sum, steps, diverged); return;
-    default: break;
-    }
+/* One epoch of the general path: N_ONLINE without `run`. */
+static void P(online_epoch)(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx,
+                            const R *Y, const size_t *labels, const size_t *indices, R eta,
+                            R *scratch, R *old, double *loss_sum, size_t *steps, int *diverged) {
     const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
     const size_t np = y->n_params;
     R *const In = scratch, *const T = TC, *const bufA = DC(0), *const bufB = DC(1);
@@ -192,6 +187,33 @@ void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, 
     }
     *loss_sum = total;
     *steps = done;
+}
+
+void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, const R *Y,
+              const size_t *labels, const size_t *indices, R eta, R *scratch, R *old,
+              narrow_epochs *run, double *loss_sum, size_t *steps, int *diverged) {
+    /* MSE and binary cross-entropy: dense targets, never labels */
+    switch (P(tiny_width)(y)) {
+    case 2:
+        P(online_tiny2)(y, params, n, X, ldx, Y, indices, eta, run, loss_sum, steps, diverged);
+        return;
+    case 4:
+        P(online_tiny4)(y, params, n, X, ldx, Y, indices, eta, run, loss_sum, steps, diverged);
+        return;
+    default: break;
+    }
+    const size_t epochs = run ? run->epochs : 1;
+    for (size_t e = 0; e < epochs; e++) {
+        if (run && run->snapshot) memcpy(run->snapshot, params, y->n_params * sizeof(R));
+        const size_t *rows = run && run->orders ? run->orders + e * n : indices;
+        P(online_epoch)(y, params, n, X, ldx, Y, labels, rows, eta, scratch, old, loss_sum, steps,
+                        diverged);
+        if (*diverged) return;
+        if (run) {
+            if (run->losses) run->losses[e] = *loss_sum / (double)n;
+            run->completed = e + 1;
+        }
+    }
 }
 
 #undef TINY_UNROLL
