@@ -19,8 +19,9 @@
  * code with constant indices and keeps a sample's values, and the weights
  * across the whole call, in registers (as far as there are registers); the
  * parameter vector is written through after each step (stores off the
- * chain) and read once. That step now takes ~65 ns (clang, Zen 5), most of
- * it the three exp → divide chains of the sigmoid units. tanh units stay on
+ * chain) and read once per call — and bp_mlp_train_epochs makes one call
+ * of a whole run of epochs. That step now takes ~57 ns (clang, Zen 5), most
+ * of it the three exp → divide chains of the sigmoid units. tanh units stay on
  * the general path: a call to libm's tanh makes every vector register
  * caller-saved, and the spills around it cost the other networks more than
  * the path saves (exp1.h's exp is inline for the same reason).
