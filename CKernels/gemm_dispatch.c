@@ -76,6 +76,7 @@ static void dispatch_init(void) {
                 bp_dispatch.best.dkernel22 = bp_dkernel22_avx512;
                 bp_dispatch.best.skernel22 = bp_skernel22_avx512;
                 bp_dispatch.best.dsmall = bp_dgemm_small_avx512;
+                bp_dispatch.best.ssmall = bp_sgemm_small_avx512;
                 bp_dispatch.best.spack_a = bp_spack_a_avx512;
                 /* the narrow engine's AVX-512 build also wants DQ and VL */
                 if (__builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {

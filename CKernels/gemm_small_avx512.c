@@ -1,6 +1,6 @@
 /*
- * gemm_small_avx512.c — unpacked AVX-512 DGEMM for small products (x86-64
- * only; empty elsewhere).
+ * gemm_small_avx512.c — unpacked AVX-512 GEMM for small products, double
+ * and single precision (x86-64 only; empty elsewhere).
  *
  * Why: for m, n, k ≤ 64 the blocked driver's fixed costs — packing A and B,
  * edge tiles, the call chain — are as large as the arithmetic (a 16³
@@ -11,11 +11,14 @@
  * without copying anything; for NT and TT, Bᵀ (strided) is first transposed
  * into a buffer on the stack, 8 × 8 blocks at a time in registers.
  *
- * Tiles: 8 rows × 16 columns of C in 16 zmm accumulators (two vectors per
- * row), k innermost: per k step two loads of B, eight broadcasts of A and
- * 16 FMAs, enough independent chains to cover the FMA latency. Narrower
- * column tails use masked loads and stores; the last rows go in tiles of
- * 4, 2 and 1.
+ * Tiles: 8 rows × two vectors of C (16 doubles or 32 floats) in 16 zmm
+ * accumulators, k innermost: per k step two loads of B, eight broadcasts of
+ * A and 16 FMAs, enough independent chains to cover the FMA latency.
+ * Narrower column tails use masked loads and stores; the last rows go in
+ * tiles of 4, 2 and 1. The tiles and the entry point are written once
+ * (gemm_small_tmpl.h) for both precisions; the transpose of op(B) = Bᵀ is
+ * the double version's only — in single precision the packed kernels take
+ * that case (the blocked driver does not send it here).
  *
  * Bit-identical to the packed kernels (gemm_kernel_avx2.c,
  * gemm_kernel_avx512.c): each element is accumulated from 0 by FMAs in
@@ -33,91 +36,10 @@
 
 #define BP_AVX512 __attribute__((target("avx512f")))
 
-/* Stores one row of a tile: alpha·acc, plus beta·C when beta ≠ 0, each
- * product rounded on its own (as the packed kernels do). */
-static inline __attribute__((always_inline, target("avx512f")))
-void small_store(double *c, __m512d v0, __m512d v1, __m512d va, __m512d vb, int scale,
-                 int read_c, __mmask8 m0, __mmask8 m1) {
-    if (scale) {   /* alpha ≠ 1 (1·acc is acc: skipping it changes no bit) */
-        v0 = _mm512_mul_pd(va, v0);
-        v1 = _mm512_mul_pd(va, v1);
-    }
-    if (read_c) {
-        v0 = _mm512_add_pd(v0, _mm512_mul_pd(vb, _mm512_maskz_loadu_pd(m0, c)));
-        v1 = _mm512_add_pd(v1, _mm512_mul_pd(vb, _mm512_maskz_loadu_pd(m1, c + 8)));
-    }
-    _mm512_mask_storeu_pd(c, m0, v0);
-    _mm512_mask_storeu_pd(c + 8, m1, v1);
-}
-
-/* The accumulators are named variables, not an array: GCC keeps an array
- * of vectors in memory (a third of the speed). One tile function per row
- * count (8, 4, 2, 1) and per op(A) (A, or Aᵀ: OPA_N, OPA_T). */
-#define OPA_N(i, p) A[(i) * lda + (p)]
-#define OPA_T(i, p) A[(p) * lda + (i)]
-#define ROW_DECL(r) __m512d c##r##0 = _mm512_setzero_pd(), c##r##1 = _mm512_setzero_pd();
-#define ROW_FMA(r, OPA)                                                        \
-    { __m512d a_ = _mm512_set1_pd(OPA(i0 + r, p));                              \
-      c##r##0 = _mm512_fmadd_pd(a_, b0, c##r##0);                               \
-      c##r##1 = _mm512_fmadd_pd(a_, b1, c##r##1); }
-#define ROW_STORE(r) small_store(C + (i0 + r) * ldc + j0, c##r##0, c##r##1, va, vb, scale, read_c, m0, m1);
-
-/* GCC: unrolling k by 4 helps (+3 %); clang's own choice is better than
- * that (its 4-way unroll spilled accumulators: −30 %). */
-#if defined(__clang__)
-#define SMALL_UNROLL
-#else
-#define SMALL_UNROLL _Pragma("GCC unroll 4")
-#endif
-
-#define SMALL_TILE(NAME, OPA, ROWS_DECL, ROWS_FMA, ROWS_STORE)                 \
-    static __attribute__((target("avx512f")))                                  \
-    void NAME(size_t k, const double *A, size_t lda, const double *B, size_t ldb, \
-              double alpha, double beta, double *C, size_t ldc, size_t i0,     \
-              size_t j0, __mmask8 m0, __mmask8 m1) {                           \
-        ROWS_DECL                                                              \
-        SMALL_UNROLL                                                           \
-        for (size_t p = 0; p < k; p++) {                                       \
-            const double *b = B + p * ldb + j0;                                \
-            __m512d b0 = _mm512_maskz_loadu_pd(m0, b);                         \
-            __m512d b1 = _mm512_maskz_loadu_pd(m1, b + 8);                     \
-            ROWS_FMA(OPA)                                                      \
-        }                                                                      \
-        __m512d va = _mm512_set1_pd(alpha), vb = _mm512_set1_pd(beta);         \
-        int read_c = beta != 0.0, scale = alpha != 1.0;                        \
-        ROWS_STORE                                                             \
-    }
-
-#define D8 ROW_DECL(0) ROW_DECL(1) ROW_DECL(2) ROW_DECL(3) ROW_DECL(4) ROW_DECL(5) ROW_DECL(6) ROW_DECL(7)
-#define F8(OPA) ROW_FMA(0, OPA) ROW_FMA(1, OPA) ROW_FMA(2, OPA) ROW_FMA(3, OPA) \
-                ROW_FMA(4, OPA) ROW_FMA(5, OPA) ROW_FMA(6, OPA) ROW_FMA(7, OPA)
-#define S8 ROW_STORE(0) ROW_STORE(1) ROW_STORE(2) ROW_STORE(3) ROW_STORE(4) ROW_STORE(5) ROW_STORE(6) ROW_STORE(7)
-#define D4 ROW_DECL(0) ROW_DECL(1) ROW_DECL(2) ROW_DECL(3)
-#define F4(OPA) ROW_FMA(0, OPA) ROW_FMA(1, OPA) ROW_FMA(2, OPA) ROW_FMA(3, OPA)
-#define S4 ROW_STORE(0) ROW_STORE(1) ROW_STORE(2) ROW_STORE(3)
-#define D2 ROW_DECL(0) ROW_DECL(1)
-#define F2(OPA) ROW_FMA(0, OPA) ROW_FMA(1, OPA)
-#define S2 ROW_STORE(0) ROW_STORE(1)
-#define D1 ROW_DECL(0)
-#define F1(OPA) ROW_FMA(0, OPA)
-#define S1 ROW_STORE(0)
-
-SMALL_TILE(tile8_n, OPA_N, D8, F8, S8)
-SMALL_TILE(tile4_n, OPA_N, D4, F4, S4)
-SMALL_TILE(tile2_n, OPA_N, D2, F2, S2)
-SMALL_TILE(tile1_n, OPA_N, D1, F1, S1)
-SMALL_TILE(tile8_t, OPA_T, D8, F8, S8)
-SMALL_TILE(tile4_t, OPA_T, D4, F4, S4)
-SMALL_TILE(tile2_t, OPA_T, D2, F2, S2)
-SMALL_TILE(tile1_t, OPA_T, D1, F1, S1)
-
-typedef void (*small_tile_fn)(size_t, const double *, size_t, const double *, size_t, double,
-                              double, double *, size_t, size_t, size_t, __mmask8, __mmask8);
-
 /* Bt (k × n, row stride n) = the transpose of B (n × k, row stride ldb):
  * 8 × 8 blocks through registers (three rounds of shuffles), the edges
  * element by element. */
-BP_AVX512 static void small_transpose(size_t n, size_t k, const double *B, size_t ldb,
+BP_AVX512 static void small_transpose_d(size_t n, size_t k, const double *B, size_t ldb,
                                       double *Bt) {
     size_t j0 = 0;
     for (; j0 + 8 <= n; j0 += 8) {
@@ -153,32 +75,50 @@ BP_AVX512 static void small_transpose(size_t n, size_t k, const double *B, size_
         for (size_t j = j0; j < n; j++) Bt[p * n + j] = B[j * ldb + p];
 }
 
-BP_AVX512 void bp_dgemm_small_avx512(int ta, int tb, size_t m, size_t n, size_t k,
-                                     double alpha, const double *A, size_t lda, const double *B,
-                                     size_t ldb, double beta, double *C, size_t ldc) {
-    /* op(B) = Bᵀ: transposed once into L1 (at most 64 × 64 doubles, 32 KiB),
-     * then the same tiles — the same operations on every element, so still
-     * the packed kernels' bits. */
-    _Alignas(64) double Bt[BP_GEMM_SMALL_MAX * BP_GEMM_SMALL_MAX];
-    if (tb) {
-        small_transpose(n, k, B, ldb, Bt);
-        B = Bt;
-        ldb = n;
-    }
-    /* rows in tiles of 8, the rest as 4 + 2 + 1 */
-    const small_tile_fn t8 = ta ? tile8_t : tile8_n, t4 = ta ? tile4_t : tile4_n,
-                        t2 = ta ? tile2_t : tile2_n, t1 = ta ? tile1_t : tile1_n;
-    for (size_t j0 = 0; j0 < n; j0 += 16) {
-        size_t w = n - j0 < 16 ? n - j0 : 16;
-        __mmask8 m0 = (__mmask8)(w >= 8 ? 0xFF : (1u << w) - 1u);
-        __mmask8 m1 = (__mmask8)(w <= 8 ? 0 : (1u << (w - 8)) - 1u);
-        size_t i0 = 0;
-        for (; i0 + 8 <= m; i0 += 8) t8(k, A, lda, B, ldb, alpha, beta, C, ldc, i0, j0, m0, m1);
-        if (m - i0 >= 4) { t4(k, A, lda, B, ldb, alpha, beta, C, ldc, i0, j0, m0, m1); i0 += 4; }
-        if (m - i0 >= 2) { t2(k, A, lda, B, ldb, alpha, beta, C, ldc, i0, j0, m0, m1); i0 += 2; }
-        if (m - i0 >= 1) t1(k, A, lda, B, ldb, alpha, beta, C, ldc, i0, j0, m0, m1);
-    }
-}
+#define R double
+#define S(name) name##_d
+#define S_VEC __m512d
+#define S_MASK __mmask8
+#define S_LANES 8
+#define S_ZERO _mm512_setzero_pd
+#define S_SET1 _mm512_set1_pd
+#define S_FMA _mm512_fmadd_pd
+#define S_MUL _mm512_mul_pd
+#define S_ADD _mm512_add_pd
+#define S_LOAD _mm512_maskz_loadu_pd
+#define S_STORE _mm512_mask_storeu_pd
+#define S_ENTRY bp_dgemm_small_avx512
+#define S_TRANSPOSE small_transpose_d
+#include "gemm_small_tmpl.h"
+#undef R
+#undef S
+#undef S_VEC
+#undef S_MASK
+#undef S_LANES
+#undef S_ZERO
+#undef S_SET1
+#undef S_FMA
+#undef S_MUL
+#undef S_ADD
+#undef S_LOAD
+#undef S_STORE
+#undef S_ENTRY
+#undef S_TRANSPOSE
+
+#define R float
+#define S(name) name##_s
+#define S_VEC __m512
+#define S_MASK __mmask16
+#define S_LANES 16
+#define S_ZERO _mm512_setzero_ps
+#define S_SET1 _mm512_set1_ps
+#define S_FMA _mm512_fmadd_ps
+#define S_MUL _mm512_mul_ps
+#define S_ADD _mm512_add_ps
+#define S_LOAD _mm512_maskz_loadu_ps
+#define S_STORE _mm512_mask_storeu_ps
+#define S_ENTRY bp_sgemm_small_avx512
+#include "gemm_small_tmpl.h"
 
 #else
 /* ISO C wants at least one declaration in a translation unit. */

@@ -287,24 +287,26 @@ static void test_prime_and_block_crossing_shapes(void **state)
 
 /* Small products (m, n, k ≤ 64), which CPUs with AVX-512 run unpacked
  * (gemm_small_avx512.c): every row tail of its 8-row tiles (1–7 rows left),
- * column tails around its 16-column tiles, k from 1, padded leading
- * dimensions, every alpha/beta case — correct, and the same bits as the
- * packed AVX2 kernels. */
+ * column tails around its 16-double and 32-float tiles, k from 1, padded
+ * leading dimensions, every alpha/beta case, double and float — correct,
+ * and the same bits as the packed AVX2 kernels. */
 static void test_small_products(void **state)
 {
     const gf_ctx *ctx = *state;
     h_rng r; h_seed(&r, 7004);
     static const size_t ms[] = { 1, 3, 7, 8, 9, 13, 16, 23, 64 };
-    static const size_t ns[] = { 1, 5, 8, 9, 15, 16, 17, 40, 64 };
+    static const size_t ns[] = { 1, 5, 8, 9, 15, 16, 17, 31, 33, 40, 64 };
     static const size_t ks[] = { 1, 2, 16, 63 };
     size_t t = 0;
-    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
-        for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
-            for (size_t q = 0; q < sizeof ks / sizeof ks[0]; q++, t++) {
-                shape s = { t % 2 ? BP_TRANS : BP_NO_TRANS, t % 3 == 2 ? BP_TRANS : BP_NO_TRANS,
-                            ms[i], ns[j], ks[q], AB[t % 4][0], AB[t % 4][1], (t / 2) % 3, 0 };
-                check_shape(&r, ctx, &s, 0);
-            }
+    for (int single = 0; single <= 1; single++)
+        for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+            for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
+                for (size_t q = 0; q < sizeof ks / sizeof ks[0]; q++, t++) {
+                    shape s = { t % 2 ? BP_TRANS : BP_NO_TRANS,
+                                t % 3 == 2 ? BP_TRANS : BP_NO_TRANS, ms[i], ns[j], ks[q],
+                                AB[t % 4][0], AB[t % 4][1], (t / 2) % 3, 0 };
+                    check_shape(&r, ctx, &s, single);
+                }
 }
 
 /* Products big enough to be split over two threads, by rows (m ≥ n) and by
