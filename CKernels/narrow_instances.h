@@ -22,6 +22,17 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #endif
 #endif
 
+/* The register blocks (narrow_block_tmpl.h) pass 64-byte vectors between
+ * static functions of this file, which the compilers note would change
+ * the ABI of a non-AVX-512 build: there is no outside caller. */
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wpsabi"
+#else
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
 #include "vexp.h"
 #include "exp1.h"
 
@@ -37,6 +48,18 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define TANH tanh
 #define ABS fabs
 #define NV 8
+#define VR bp_vd8
+#define VRI bp_vi8
+#define VD bp_vd8
+#define VDI bp_vi8
+#define VR_SEL bp_vd8_sel
+#define VD_SEL bp_vd8_sel
+#define VR_SPLAT bp_vd8_splat
+#define VD_SPLAT bp_vd8_splat
+#define VR_EXP bp_vexp_d8
+#define VD_EXP bp_vexp_d8
+#define VD_LOG bp_vlog_d8
+#define VD_LOG1P bp_vlog1p_d8
 #define V_MAX DBL_MAX
 #define V_SCAN N_CAT(bp_vec_nonfinite_d_, N_SUFFIX)
 #define V_SGD N_CAT(bp_vec_sgd_d_, N_SUFFIX)
@@ -54,6 +77,18 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #undef TANH
 #undef ABS
 #undef NV
+#undef VR
+#undef VRI
+#undef VD
+#undef VDI
+#undef VR_SEL
+#undef VD_SEL
+#undef VR_SPLAT
+#undef VD_SPLAT
+#undef VR_EXP
+#undef VD_EXP
+#undef VD_LOG
+#undef VD_LOG1P
 
 #define R float
 #define P(name) name##_s
@@ -64,6 +99,18 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define TANH tanhf
 #define ABS fabsf
 #define NV 16
+#define VR bp_vf16
+#define VRI bp_vk16
+#define VD bp_vd16
+#define VDI bp_vi16
+#define VR_SEL bp_vf16_sel
+#define VD_SEL bp_vd16_sel
+#define VR_SPLAT bp_vf16_splat
+#define VD_SPLAT bp_vd16_splat
+#define VR_EXP bp_vexp_s16
+#define VD_EXP bp_vexp_d16
+#define VD_LOG bp_vlog_d16
+#define VD_LOG1P bp_vlog1p_d16
 #define V_MAX FLT_MAX
 #define V_SCAN N_CAT(bp_vec_nonfinite_s_, N_SUFFIX)
 #define V_SGD N_CAT(bp_vec_sgd_s_, N_SUFFIX)
@@ -81,6 +128,18 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #undef TANH
 #undef ABS
 #undef NV
+#undef VR
+#undef VRI
+#undef VD
+#undef VDI
+#undef VR_SEL
+#undef VD_SEL
+#undef VR_SPLAT
+#undef VD_SPLAT
+#undef VR_EXP
+#undef VD_EXP
+#undef VD_LOG
+#undef VD_LOG1P
 
 #if defined(N_TARGET)
 #if defined(__clang__)
@@ -88,4 +147,10 @@ _Pragma("clang attribute pop")
 #else
 _Pragma("GCC pop_options")
 #endif
+#endif
+
+#if defined(__clang__)
+#pragma clang diagnostic pop
+#else
+#pragma GCC diagnostic pop
 #endif

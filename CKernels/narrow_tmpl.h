@@ -33,6 +33,11 @@
  * so results are reproducible run to run. They differ from the blocked
  * path's in the last bits (other summation order; VEXP is within 2 ulp of
  * exp): the C harness compares the two.
+ *
+ * The smallest networks (at most three layers of at most four units, with
+ * the activations and losses listed there) take the register blocks of
+ * narrow_block_tmpl.h instead: the whole step of 32 (double) or 64 (float)
+ * samples in vector registers.
  */
 
 #define CH ((size_t)BP_NARROW_CHUNK)
@@ -479,9 +484,18 @@ static void P(backward1)(const bp_layer_spec *sp, const R *restrict In, const R 
     if (Down != NULL) P(down1)(sp, W, dZ, Down);
 }
 
+#include "narrow_block_tmpl.h"
+
 void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size_t ldx,
              const R *Y, const size_t *labels, const size_t *indices, R *scratch,
              double *loss, R *grad) {
+    /* Small networks: a block of samples at a time in registers
+     * (narrow_block_tmpl.h); batches of a few rows stay on the one-sample
+     * path below. */
+    if (rows >= BP_NARROW_ONLINE_ROWS && P(block_fits)(y)) {
+        P(block_grad)(y, params, rows, X, ldx, Y, labels, indices, scratch, loss, grad);
+        return;
+    }
     const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
     R *const In = scratch, *const T = TC, *const bufA = DC(0), *const bufB = DC(1);
     size_t lab[CH];

@@ -23,6 +23,11 @@
  * bp_vlog_d and bp_vlog1p_d below do the same for the logarithms of the
  * loss values (computed in double whatever the network's precision).
  *
+ * The functions are written once, over a lane type, in vexp_tmpl.h, and
+ * instantiated here for plain doubles and floats and for the GCC/clang
+ * vector types of the narrow engine's register blocks (bp_vexp_d8, …,
+ * below): a vector's lanes hold exactly the scalar results.
+ *
  * Included by narrow_instances.h.
  */
 #ifndef BP_VEXP_H
@@ -32,131 +37,176 @@
 #include <math.h>
 #include <string.h>
 
-static inline double bp_vexp_d(double x) {
-    /* Clamp so that n stays within [−1077, 1025]: both halves of 2^n are
-     * then normal numbers, and the product still over- or underflows
-     * exactly where e^x does. NaN passes through the comparisons unchanged. */
-    double xc = x > 710.0 ? 710.0 : x;
-    xc = xc < -746.0 ? -746.0 : xc;
-    /* n = round(x·log2 e): adding 1.5·2^52 rounds to an integer and leaves
-     * it, plus 2^51, in the low mantissa bits. */
-    const double shift = 0x1.8p52;
-    double t = xc * 0x1.71547652b82fep0 + shift;
-    double n = t - shift;
-    double r = xc - n * 0x1.62e42fefa3800p-1;     /* ln 2, high part (exact product) */
-    r = r - n * 0x1.ef35793c7673p-45;              /* ln 2, low part */
-    double p = 1.0 / 6227020800.0;                 /* 1/13! */
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    uint64_t tb;
-    memcpy(&tb, &t, sizeof tb);
-    int64_t ni = (int64_t)(tb & 0xFFFFFFFFFFFFFull) - ((int64_t)1 << 51);
-    /* floor(n/2) with a logical shift (AVX2 has no 64-bit arithmetic one) */
-    int64_t h = (int64_t)((uint64_t)(ni + 2048) >> 1) - 1024;
-    uint64_t b1 = (uint64_t)(h + 1023) << 52, b2 = (uint64_t)(ni - h + 1023) << 52;
-    double s1, s2;
-    memcpy(&s1, &b1, sizeof s1);
-    memcpy(&s2, &b2, sizeof s2);
-    double y = p * s1 * s2;
-    return x != x ? x : y;
-}
+/* Bit casts of scalars (memcpy: the compilers make them register moves). */
+static inline uint64_t bp_bits_d(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
+static inline double bp_from_bits_d(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }
+static inline uint32_t bp_bits_s(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
+static inline float bp_from_bits_s(uint32_t u) { float x; memcpy(&x, &u, sizeof x); return x; }
 
-static inline float bp_vexp_s(float x) {
-    float xc = x > 89.0f ? 89.0f : x;
-    xc = xc < -104.5f ? -104.5f : xc;
-    const float shift = 0x1.8p23f;
-    float t = xc * 0x1.715476p0f + shift;
-    float n = t - shift;
-    float r = xc - n * 0x1.62e400p-1f;            /* ln 2, high part (exact product) */
-    r = r - n * 0x1.7f7d1cp-20f;                   /* ln 2, low part */
-    float p = 1.0f / 5040.0f;                      /* 1/7! */
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    uint32_t tb;
-    memcpy(&tb, &t, sizeof tb);
-    int32_t ni = (int32_t)(tb & 0x7FFFFFu) - (1 << 22);
-    int32_t h = (int32_t)((uint32_t)(ni + 256) >> 1) - 128;
-    uint32_t b1 = (uint32_t)(h + 127) << 23, b2 = (uint32_t)(ni - h + 127) << 23;
-    float s1, s2;
-    memcpy(&s1, &b1, sizeof s1);
-    memcpy(&s2, &b2, sizeof s2);
-    float y = p * s1 * s2;
-    return x != x ? x : y;
-}
+/* The scalar functions: bp_vexp_d, bp_vlog_d, bp_vlog1p_d, bp_vexp_s. */
+#define VX_SEL(m, a, b) ((m) ? (a) : (b))
+#define VX_SELI(m, a, b) ((m) ? (a) : (b))
+#define VX_SPLAT(c) (c)
+#define VX_ISPLAT(c) (c)
+#define VX_M int
+#define VX_DOUBLE 1
+#define VX_F double
+#define VX_I int64_t
+#define VX_U uint64_t
+#define VX_BITS(x) bp_bits_d(x)
+#define VX_FROM_BITS(u) bp_from_bits_d(u)
+#define VX_EXP bp_vexp_d
+#define VX_LOG bp_vlog_d
+#define VX_LOG1P bp_vlog1p_d
+#include "vexp_tmpl.h"
+#undef VX_DOUBLE
+#undef VX_F
+#undef VX_I
+#undef VX_U
+#undef VX_BITS
+#undef VX_FROM_BITS
+#undef VX_EXP
+#undef VX_LOG
+#undef VX_LOG1P
+#define VX_DOUBLE 0
+#define VX_F float
+#define VX_I int32_t
+#define VX_U uint32_t
+#define VX_BITS(x) bp_bits_s(x)
+#define VX_FROM_BITS(u) bp_from_bits_s(u)
+#define VX_EXP bp_vexp_s
+#include "vexp_tmpl.h"
+#undef VX_DOUBLE
+#undef VX_F
+#undef VX_I
+#undef VX_U
+#undef VX_BITS
+#undef VX_FROM_BITS
+#undef VX_EXP
+#undef VX_SEL
+#undef VX_SELI
+#undef VX_SPLAT
+#undef VX_ISPLAT
+#undef VX_M
 
 /*
- * log x for double x, branch-free like bp_vexp_d: x = 2^k·m with
- * m ∈ [√½, √2) (subnormals scaled by 2^54 first), f = m − 1 (exact),
- * log m = 2·atanh(s) with s = f/(2 + f), |s| ≤ 0.1716, by its series
- * 2s·(1 + s²/3 + s⁴/5 + … + s²⁴/25) (truncation below 1e−19 relative),
- * then + k·ln 2 in two parts. log 0 = −inf, log of a negative number or
- * NaN is NaN, log +inf = +inf. Within 2 ulp (checked in the C harness).
+ * The same functions on whole vectors (GCC and clang vector extensions:
+ * plain C operators lane by lane, lowered to whatever vectors the target
+ * has), for the register blocks of narrow_block_tmpl.h: 8 doubles
+ * (bp_vexp_d8, bp_vlog_d8, bp_vlog1p_d8), 16 doubles (the loss of a block
+ * of 16 floats: bp_vexp_d16, bp_vlog_d16, bp_vlog1p_d16) and 16 floats
+ * (bp_vexp_s16). A comparison gives all-ones or zero lanes; a select is
+ * then two ANDs and an OR (the compilers emit blends).
  */
-static inline double bp_vlog_d(double x) {
-    int tiny = x < 0x1p-1022;                     /* subnormal (or ≤ 0: fixed below) */
-    double xs = tiny ? x * 0x1p54 : x;
-    uint64_t b;
-    memcpy(&b, &xs, sizeof b);
-    /* k and the mantissa m ∈ [1, 2) from the bits; then fold m into [√½, √2). */
-    int64_t k = (int64_t)((b >> 52) & 0x7FF) - 1023 - (tiny ? 54 : 0);
-    uint64_t mb = (b & 0xFFFFFFFFFFFFFull) | 0x3FF0000000000000ull;
-    double m;
-    memcpy(&m, &mb, sizeof m);
-    int big = m > 1.4142135623730951;
-    m = big ? m * 0.5 : m;
-    k = big ? k + 1 : k;
-    /* k to double without a 64-bit integer conversion (AVX2 has none). */
-    uint64_t kb = (uint64_t)(k + ((int64_t)1 << 51)) | 0x4330000000000000ull;
-    double kd;
-    memcpy(&kd, &kb, sizeof kd);
-    kd -= 0x1.8p52;
-    double f = m - 1.0, s = f / (2.0 + f), z = s * s;
-    double p = 1.0 / 25.0;
-    p = p * z + 1.0 / 23.0;
-    p = p * z + 1.0 / 21.0;
-    p = p * z + 1.0 / 19.0;
-    p = p * z + 1.0 / 17.0;
-    p = p * z + 1.0 / 15.0;
-    p = p * z + 1.0 / 13.0;
-    p = p * z + 1.0 / 11.0;
-    p = p * z + 1.0 / 9.0;
-    p = p * z + 1.0 / 7.0;
-    p = p * z + 1.0 / 5.0;
-    p = p * z + 1.0 / 3.0;
-    /* log m = f − f²/2 + … written as 2s + 2s·z·p; adding 2s last keeps
-     * the small correction's rounding small. */
-    double lm = 2.0 * s + 2.0 * s * (z * p);
-    double y = kd * 0x1.62e42fefa3800p-1 + (lm + kd * 0x1.ef35793c7673p-45);
-    y = x == 0.0 ? -INFINITY : y;
-    y = x < 0.0 || x != x ? NAN : y;
-    return x == INFINITY ? x : y;
-}
+/* GCC notes that returning a 64-byte vector from a function compiled
+ * without AVX-512 would change the ABI: these are static inline, so
+ * there is no ABI to change. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+#define BP_VEC_TYPES(name, elem, bytes) typedef elem name __attribute__((vector_size(bytes)));
+BP_VEC_TYPES(bp_vd8, double, 64)
+BP_VEC_TYPES(bp_vi8, int64_t, 64)
+BP_VEC_TYPES(bp_vu8, uint64_t, 64)
+BP_VEC_TYPES(bp_vd16, double, 128)
+BP_VEC_TYPES(bp_vi16, int64_t, 128)
+BP_VEC_TYPES(bp_vu16, uint64_t, 128)
+BP_VEC_TYPES(bp_vf16, float, 64)
+BP_VEC_TYPES(bp_vk16, int32_t, 64)
+BP_VEC_TYPES(bp_vw16, uint32_t, 64)
+#undef BP_VEC_TYPES
 
-/* log(1 + x) for x > −1 without losing the bits of a small x: with
- * u = 1 + x rounded, log1p x = log u + (x − (u − 1))/u (the second term
- * corrects the rounding of u). */
-static inline double bp_vlog1p_d(double x) {
-    double u = 1.0 + x;
-    double c = (x - (u - 1.0)) / u;
-    double y = bp_vlog_d(u) + c;
-    y = x == -1.0 ? -INFINITY : y;
-    return x == INFINITY ? x : y;
-}
+/* select and splat for one vector type F with lane integers I */
+#define BP_VEC_OPS(F, I, elem, ielem)                                                   \
+    static inline F F##_sel(I m, F a, F b) { return (F)(((I)a & m) | ((I)b & ~m)); }    \
+    static inline I F##_seli(I m, I a, I b) { return (a & m) | (b & ~m); }              \
+    static inline F F##_splat(elem c) { return (F){ 0 } + c; }                          \
+    static inline I F##_isplat(ielem c) { return (I){ 0 } + c; }
+BP_VEC_OPS(bp_vd8, bp_vi8, double, int64_t)
+BP_VEC_OPS(bp_vd16, bp_vi16, double, int64_t)
+BP_VEC_OPS(bp_vf16, bp_vk16, float, int32_t)
+#undef BP_VEC_OPS
+
+#define VX_DOUBLE 1
+#define VX_F bp_vd8
+#define VX_I bp_vi8
+#define VX_U bp_vu8
+#define VX_M bp_vi8
+#define VX_SEL bp_vd8_sel
+#define VX_SELI bp_vd8_seli
+#define VX_SPLAT bp_vd8_splat
+#define VX_ISPLAT bp_vd8_isplat
+#define VX_BITS(x) ((bp_vu8)(x))
+#define VX_FROM_BITS(u) ((bp_vd8)(u))
+#define VX_EXP bp_vexp_d8
+#define VX_LOG bp_vlog_d8
+#define VX_LOG1P bp_vlog1p_d8
+#include "vexp_tmpl.h"
+#undef VX_F
+#undef VX_I
+#undef VX_U
+#undef VX_M
+#undef VX_SEL
+#undef VX_SELI
+#undef VX_SPLAT
+#undef VX_ISPLAT
+#undef VX_BITS
+#undef VX_FROM_BITS
+#undef VX_EXP
+#undef VX_LOG
+#undef VX_LOG1P
+#define VX_F bp_vd16
+#define VX_I bp_vi16
+#define VX_U bp_vu16
+#define VX_M bp_vi16
+#define VX_SEL bp_vd16_sel
+#define VX_SELI bp_vd16_seli
+#define VX_SPLAT bp_vd16_splat
+#define VX_ISPLAT bp_vd16_isplat
+#define VX_BITS(x) ((bp_vu16)(x))
+#define VX_FROM_BITS(u) ((bp_vd16)(u))
+#define VX_EXP bp_vexp_d16
+#define VX_LOG bp_vlog_d16
+#define VX_LOG1P bp_vlog1p_d16
+#include "vexp_tmpl.h"
+#undef VX_DOUBLE
+#undef VX_F
+#undef VX_I
+#undef VX_U
+#undef VX_M
+#undef VX_SEL
+#undef VX_SELI
+#undef VX_SPLAT
+#undef VX_ISPLAT
+#undef VX_BITS
+#undef VX_FROM_BITS
+#undef VX_EXP
+#undef VX_LOG
+#undef VX_LOG1P
+#define VX_DOUBLE 0
+#define VX_F bp_vf16
+#define VX_I bp_vk16
+#define VX_U bp_vw16
+#define VX_M bp_vk16
+#define VX_SEL bp_vf16_sel
+#define VX_SPLAT bp_vf16_splat
+#define VX_BITS(x) ((bp_vw16)(x))
+#define VX_FROM_BITS(u) ((bp_vf16)(u))
+#define VX_EXP bp_vexp_s16
+#include "vexp_tmpl.h"
+#undef VX_DOUBLE
+#undef VX_F
+#undef VX_I
+#undef VX_U
+#undef VX_M
+#undef VX_SEL
+#undef VX_SPLAT
+#undef VX_BITS
+#undef VX_FROM_BITS
+#undef VX_EXP
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 #endif /* BP_VEXP_H */

@@ -1245,6 +1245,21 @@ static const net_cfg NARROW_NETS[] = {
      {L_(2, 2, BP_ACT_SIGMOID), L_(2, 1, BP_ACT_SIGMOID)}, BP_LOSS_BCE_LOGITS, 0},
     {"narrow 3-4-2 relu/sigmoid BCE_LOGITS", 2,
      {L_(3, 4, BP_ACT_RELU), L_(4, 2, BP_ACT_SIGMOID)}, BP_LOSS_BCE_LOGITS, 0},
+    /* batches of these take the register blocks (narrow_block_tmpl.h), as
+     * do 2-3-3, 2-2-2-2, 1-3-2-1 and 2-2-1 above: padded widths 4, 3, 4,
+     * 4 and 3 (padded softmax, identity and sigmoid outputs), one to three
+     * layers */
+    {"narrow 2-4-4 relu/softmax SOFTMAX_CCE dense", 2,
+     {L_(2, 4, BP_ACT_RELU), L_(4, 4, BP_ACT_SOFTMAX)}, BP_LOSS_SOFTMAX_CCE, 0},
+    {"narrow 3-2 softmax SOFTMAX_CCE labels", 1, {L_(3, 2, BP_ACT_SOFTMAX)},
+     BP_LOSS_SOFTMAX_CCE, 1},
+    {"narrow 4-4-4-3 sigmoid/sigmoid/softmax SOFTMAX_CCE labels", 3,
+     {L_(4, 4, BP_ACT_SIGMOID), L_(4, 4, BP_ACT_SIGMOID), L_(4, 3, BP_ACT_SOFTMAX)},
+     BP_LOSS_SOFTMAX_CCE, 1},
+    {"narrow 2-4-2 leaky/identity MSE", 2, {LEAKY_(2, 4), L_(4, 2, BP_ACT_IDENTITY)},
+     BP_LOSS_MSE, 0},
+    {"narrow 3-3-2 sigmoid/sigmoid MSE", 2,
+     {L_(3, 3, BP_ACT_SIGMOID), L_(3, 2, BP_ACT_SIGMOID)}, BP_LOSS_MSE, 0},
 };
 
 #define NARROW_GRAD_TOL 1e-12
@@ -1278,6 +1293,12 @@ static void check_narrow(const net_cfg *c, uint64_t seed)
     double *Xc = h_alloc(N * ni), *Yc = h_alloc(N * k);
     size_t *labc = malloc(N * sizeof *labc), perm[160];
     for (size_t i = 0; i < N; i++) perm[i] = (i * 97 + 13) % N;   /* a fixed permutation */
+    /* the same batch with X dense (leading dimension n_in): rows in order
+     * then take the engines' strided gathers instead of the row-by-row one */
+    batch dense = all;
+    dense.ldx = ni;
+    dense.X = h_alloc(N * ni);
+    for (size_t i = 0; i < N; i++) memcpy(dense.X + i * ni, all.X + i * all.ldx, ni * sizeof *dense.X);
     fill_params(&r, c, &o, p0);
     bp_mlp *m = create(c, N);
     bp_exec *portable = NULL, *avx2 = NULL;
@@ -1321,11 +1342,20 @@ static void check_narrow(const net_cfg *c, uint64_t seed)
                          "(gradient), losses %.17g and %.17g", c->name, rows,
                          x == 0 ? "portable" : "AVX2", ex, Lx, Ls);
             }
+            if (!permuted) {   /* the gather changes no bit */
+                double Ld = h_nan();
+                narrow_step(c, m, NULL, &dense, NULL, start, rows, p0, q, o.total, &Ld);
+                for (size_t i = 0; i < o.total; i++) q[i] = p0[i] - q[i];
+                H_EXPECT(memcmp(q, step, o.total * sizeof *q) == 0 && Ld == Ls,
+                         "%s, %zu rows: a dense X changed the step (%.3g) or the loss "
+                         "(%.17g, %.17g)", c->name, rows, rel_err(q, step, o.total), Ld, Ls);
+            }
         }
     bp_exec_free(portable);
     bp_exec_free(avx2);
     bp_mlp_free(m);
     free(p0); free(p1); free(q); free(g); free(step); free(Xc); free(Yc); free(labc);
+    free(dense.X);
     free_batch(&all);
 }
 
@@ -1334,6 +1364,71 @@ static void test_narrow_engine_matches_gradient(void **state)
     (void)state;
     for (size_t t = 0; t < sizeof NARROW_NETS / sizeof NARROW_NETS[0]; t++)
         check_narrow(&NARROW_NETS[t], 9701 + t);
+}
+
+/*
+ * A softmax probability that underflows to 0 under its label: the narrow
+ * engine (register blocks and chunks) must take that sample's loss term
+ * by log-sum-exp, −z_y + log Σ e^z, not −log 0 = +inf. Seed 05's 2-3-3
+ * network with output weights of ±1000 (logits ~1000 apart) on 40 rows,
+ * two thirds of them labelled with a losing class: the loss against a plain
+ * log-sum-exp written here, the gradient against bp_mlp_gradient.
+ * Tolerance: 1e−12 relative (a loss ~500 summed from 40 terms).
+ */
+static void test_narrow_softmax_underflow(void **state)
+{
+    (void)state;
+    const net_cfg c = {"narrow 2-3-3 sigmoid/softmax, saturated", 2,
+                       {L_(2, 3, BP_ACT_SIGMOID), L_(3, 3, BP_ACT_SOFTMAX)},
+                       BP_LOSS_SOFTMAX_CCE, 1};
+    enum { N = 40 };
+    const layout o = make_layout(&c);
+    double p[21], X[2 * N], p1[21], g[21];
+    size_t lab[N];
+    h_rng r;
+    h_seed(&r, 7707);
+    h_fill(&r, p, o.total, -1.0, 1.0);
+    for (size_t i = 0; i < 3; i++) {   /* z = (1000, −1000, 0)·Σh + b */
+        p[o.w[1] + i * 3] = 1000.0;
+        p[o.w[1] + i * 3 + 1] = -1000.0;
+        p[o.w[1] + i * 3 + 2] = 0.0;
+    }
+    h_fill(&r, X, 2 * N, -2.0, 2.0);
+    for (size_t s = 0; s < N; s++) lab[s] = (s * 7) % 3;
+    /* the expected loss, sample by sample */
+    double want = 0.0;
+    size_t under = 0;
+    for (size_t s = 0; s < N; s++) {
+        double h[3], z[3], mx = -INFINITY, sum = 0.0;
+        for (size_t j = 0; j < 3; j++) {
+            double a = p[o.b[0] + j] + X[2 * s] * p[o.w[0] + j] + X[2 * s + 1] * p[o.w[0] + 3 + j];
+            h[j] = 1.0 / (1.0 + exp(-a));
+        }
+        for (size_t j = 0; j < 3; j++) {
+            z[j] = p[o.b[1] + j];
+            for (size_t i = 0; i < 3; i++) z[j] += h[i] * p[o.w[1] + i * 3 + j];
+            mx = fmax(mx, z[j]);
+        }
+        for (size_t j = 0; j < 3; j++) sum += exp(z[j] - mx);
+        const double term = mx + log(sum) - z[lab[s]];
+        under += exp(-term) == 0.0;
+        want += term;
+    }
+    want /= N;
+    H_EXPECT(under >= 5, "only %zu of %d probabilities underflow: the test lost its point", under, N);
+    bp_mlp *m = create(&c, N);
+    double Lg = h_nan(), Ls = h_nan();
+    H_OK(bp_mlp_gradient(m, p, N, X, 2, NULL, lab, &Lg, g, NULL));
+    memcpy(p1, p, sizeof p1);
+    int d = -1;
+    H_OK(bp_mlp_train_step(m, p1, X, 2, NULL, lab, NULL, 0, N, 1.0, &Ls, &d));
+    H_EXPECT(d == 0, "the step diverged (%d)", d);
+    H_EXPECT(fabs(Ls - want) <= 1e-12 * want && fabs(Lg - want) <= 1e-12 * want,
+             "losses %.17g (step) and %.17g (bp_mlp_gradient), log-sum-exp %.17g", Ls, Lg, want);
+    for (size_t i = 0; i < o.total; i++) p1[i] = p[i] - p1[i];
+    H_EXPECT(rel_err(p1, g, o.total) <= NARROW_GRAD_TOL, "the step's gradient differs from "
+             "bp_mlp_gradient's by %.3g", rel_err(p1, g, o.total));
+    bp_mlp_free(m);
 }
 
 /*
@@ -2217,6 +2312,7 @@ int run_mlp_tests(void)
         cmocka_unit_test(test_train_step_gradient_overflow_in_gemm),
         cmocka_unit_test(test_train_step_one_sample_at_a_time),
         cmocka_unit_test(test_narrow_engine_matches_gradient),
+        cmocka_unit_test(test_narrow_softmax_underflow),
         cmocka_unit_test(test_online_steps_follow_gradient_steps),
         cmocka_unit_test(test_train_epoch_equals_steps),
         cmocka_unit_test(test_train_epoch_divergence),
