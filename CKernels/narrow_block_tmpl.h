@@ -3,12 +3,14 @@
  * (at most BLK_LAYERS layers of at most BLK_WIDTH units, such as seed 05's
  * 2-3-3) in register blocks: BLK_U blocks of NV samples at a time, every
  * value of a block in a vector register. Included by narrow_tmpl.h, with
- * its macros (R, P, NV, CH, …) and the vector types of narrow_instances.h:
+ * its macros (R, P, NV, CH, …) and the tags of vexp.h's vector types for
+ * R and for the loss terms (double) in NV lanes: VR_TAG (d8, s16) and
+ * VD_TAG (d8, d16). Below, from them:
  *
  *   VR, VRI      NV lanes of R, and of integers of R's width (masks)
- *   VD, VDI      NV lanes of double, and of int64 (the loss terms)
- *   VR_SEL, VD_SEL, VR_SPLAT, VD_SPLAT    vexp.h's selects and splats
- *   VR_EXP       vexp.h's exp on VR; VD_EXP, VD_LOG, VD_LOG1P on VD
+ *   VD, VDI      NV lanes of double, and of int64
+ *   VR_SEL, VD_SEL, VR_SPLAT, VD_SPLAT    the selects and splats
+ *   VR_EXP       the exp on VR; VD_EXP, VD_LOG, VD_LOG1P on VD
  *
  * Why a path of its own: the chunk engine (narrow_tmpl.h) runs each stage
  * of a step — a layer's sums, its activation, the loss, the deltas, the
@@ -54,6 +56,21 @@
  * networks (tanh, unfused losses, wider, or seed 01's 2-4-3-1, whose one
  * sigmoid output would be padded to four) stay on the chunk engine.
  */
+
+#define BLK_PASTE2(a, b) a##b
+#define BLK_PASTE(a, b) BLK_PASTE2(a, b)
+#define VR BLK_PASTE(bp_v, VR_TAG)
+#define VRI BLK_PASTE(VR, _i)
+#define VR_SEL BLK_PASTE(VR, _sel)
+#define VR_SPLAT BLK_PASTE(VR, _splat)
+#define VR_EXP BLK_PASTE(bp_vexp_, VR_TAG)
+#define VD BLK_PASTE(bp_v, VD_TAG)
+#define VDI BLK_PASTE(VD, _i)
+#define VD_SEL BLK_PASTE(VD, _sel)
+#define VD_SPLAT BLK_PASTE(VD, _splat)
+#define VD_EXP BLK_PASTE(bp_vexp_, VD_TAG)
+#define VD_LOG BLK_PASTE(bp_vlog_, VD_TAG)
+#define VD_LOG1P BLK_PASTE(bp_vlog1p_, VD_TAG)
 
 #define BLK_LAYERS ((size_t)3)
 #define BLK_WIDTH ((size_t)4)
@@ -152,13 +169,19 @@ static inline VR P(block_derive)(bp_activation act, R param, VR z, VR e, VR d) {
     }
 }
 
-/* Σ over the lanes in a fixed pairwise order. */
-static R P(block_fold)(VR acc) {
-    R t[NV];
+/* Σ over the lanes of the loss sums, in a fixed pairwise order. */
+static double P(block_fold_d)(VD acc) {
+    double t[NV];
     memcpy(t, &acc, sizeof t);
     for (size_t w = NV / 2; w > 0; w /= 2)
         for (size_t v = 0; v < w; v++) t[v] += t[v + w];
     return t[0];
+}
+
+/* The same for the gradient sums (in double: exact for double; for float
+ * one rounding at the end). */
+static R P(block_fold)(VR acc) {
+    return (R)P(block_fold_d)(__builtin_convertvector(acc, VD));
 }
 
 /* The loss terms of a block's samples whose probability under a nonzero
@@ -248,15 +271,6 @@ static inline int P(block_any)(VDI m) {
     return some;
 }
 
-/* Σ over the lanes of the loss sums, in the fixed pairwise order */
-static double P(block_fold_d)(VD acc) {
-    double t[NV];
-    memcpy(t, &acc, sizeof t);
-    for (size_t w = NV / 2; w > 0; w /= 2)
-        for (size_t v = 0; v < w; v++) t[v] += t[v + w];
-    return t[0];
-}
-
 #define BW ((size_t)2)
 #define BLK_NAME P(block_grad2)
 #include "narrow_block_body.h"
@@ -289,6 +303,20 @@ static void P(block_grad)(const mlp_layout *y, const R *params, size_t rows, con
 }
 
 #undef BLK_ROLLED
+#undef VR
+#undef VRI
+#undef VR_SEL
+#undef VR_SPLAT
+#undef VR_EXP
+#undef VD
+#undef VDI
+#undef VD_SEL
+#undef VD_SPLAT
+#undef VD_EXP
+#undef VD_LOG
+#undef VD_LOG1P
+#undef BLK_PASTE
+#undef BLK_PASTE2
 #undef BLK_UNROLL
 #undef BLK_U
 #undef BLK_WIDTH

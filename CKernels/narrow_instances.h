@@ -48,18 +48,8 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define TANH tanh
 #define ABS fabs
 #define NV 8
-#define VR bp_vd8
-#define VRI bp_vi8
-#define VD bp_vd8
-#define VDI bp_vi8
-#define VR_SEL bp_vd8_sel
-#define VD_SEL bp_vd8_sel
-#define VR_SPLAT bp_vd8_splat
-#define VD_SPLAT bp_vd8_splat
-#define VR_EXP bp_vexp_d8
-#define VD_EXP bp_vexp_d8
-#define VD_LOG bp_vlog_d8
-#define VD_LOG1P bp_vlog1p_d8
+#define VR_TAG d8    /* vexp.h's vectors of the register blocks: NV lanes */
+#define VD_TAG d8
 #define V_MAX DBL_MAX
 #define V_SCAN N_CAT(bp_vec_nonfinite_d_, N_SUFFIX)
 #define V_SGD N_CAT(bp_vec_sgd_d_, N_SUFFIX)
@@ -77,18 +67,8 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #undef TANH
 #undef ABS
 #undef NV
-#undef VR
-#undef VRI
-#undef VD
-#undef VDI
-#undef VR_SEL
-#undef VD_SEL
-#undef VR_SPLAT
-#undef VD_SPLAT
-#undef VR_EXP
-#undef VD_EXP
-#undef VD_LOG
-#undef VD_LOG1P
+#undef VR_TAG
+#undef VD_TAG
 
 #define R float
 #define P(name) name##_s
@@ -99,18 +79,8 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define TANH tanhf
 #define ABS fabsf
 #define NV 16
-#define VR bp_vf16
-#define VRI bp_vk16
-#define VD bp_vd16
-#define VDI bp_vi16
-#define VR_SEL bp_vf16_sel
-#define VD_SEL bp_vd16_sel
-#define VR_SPLAT bp_vf16_splat
-#define VD_SPLAT bp_vd16_splat
-#define VR_EXP bp_vexp_s16
-#define VD_EXP bp_vexp_d16
-#define VD_LOG bp_vlog_d16
-#define VD_LOG1P bp_vlog1p_d16
+#define VR_TAG s16
+#define VD_TAG d16
 #define V_MAX FLT_MAX
 #define V_SCAN N_CAT(bp_vec_nonfinite_s_, N_SUFFIX)
 #define V_SGD N_CAT(bp_vec_sgd_s_, N_SUFFIX)
@@ -128,18 +98,8 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #undef TANH
 #undef ABS
 #undef NV
-#undef VR
-#undef VRI
-#undef VD
-#undef VDI
-#undef VR_SEL
-#undef VD_SEL
-#undef VR_SPLAT
-#undef VD_SPLAT
-#undef VR_EXP
-#undef VD_EXP
-#undef VD_LOG
-#undef VD_LOG1P
+#undef VR_TAG
+#undef VD_TAG
 
 #if defined(N_TARGET)
 #if defined(__clang__)

@@ -43,60 +43,42 @@ static inline double bp_from_bits_d(uint64_t u) { double x; memcpy(&x, &u, sizeo
 static inline uint32_t bp_bits_s(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
 static inline float bp_from_bits_s(uint32_t u) { float x; memcpy(&x, &u, sizeof x); return x; }
 
-/* The scalar functions: bp_vexp_d, bp_vlog_d, bp_vlog1p_d, bp_vexp_s. */
-#define VX_SEL(m, a, b) ((m) ? (a) : (b))
-#define VX_SELI(m, a, b) ((m) ? (a) : (b))
-#define VX_SPLAT(c) (c)
-#define VX_ISPLAT(c) (c)
-#define VX_M int
+/* The scalar functions: bp_vexp_d, bp_vlog_d, bp_vlog1p_d, bp_vexp_s
+ * (vexp_tmpl.h undefines its parameters after each instance). */
 #define VX_DOUBLE 1
 #define VX_F double
 #define VX_I int64_t
 #define VX_U uint64_t
+#define VX_M int
+#define VX_SEL(m, a, b) ((m) ? (a) : (b))
+#define VX_SELI(m, a, b) ((m) ? (a) : (b))
+#define VX_SPLAT(c) (c)
+#define VX_ISPLAT(c) (c)
 #define VX_BITS(x) bp_bits_d(x)
 #define VX_FROM_BITS(u) bp_from_bits_d(u)
 #define VX_EXP bp_vexp_d
 #define VX_LOG bp_vlog_d
 #define VX_LOG1P bp_vlog1p_d
 #include "vexp_tmpl.h"
-#undef VX_DOUBLE
-#undef VX_F
-#undef VX_I
-#undef VX_U
-#undef VX_BITS
-#undef VX_FROM_BITS
-#undef VX_EXP
-#undef VX_LOG
-#undef VX_LOG1P
 #define VX_DOUBLE 0
 #define VX_F float
 #define VX_I int32_t
 #define VX_U uint32_t
+#define VX_M int
+#define VX_SEL(m, a, b) ((m) ? (a) : (b))
+#define VX_SPLAT(c) (c)
 #define VX_BITS(x) bp_bits_s(x)
 #define VX_FROM_BITS(u) bp_from_bits_s(u)
 #define VX_EXP bp_vexp_s
 #include "vexp_tmpl.h"
-#undef VX_DOUBLE
-#undef VX_F
-#undef VX_I
-#undef VX_U
-#undef VX_BITS
-#undef VX_FROM_BITS
-#undef VX_EXP
-#undef VX_SEL
-#undef VX_SELI
-#undef VX_SPLAT
-#undef VX_ISPLAT
-#undef VX_M
 
 /*
  * The same functions on whole vectors (GCC and clang vector extensions:
  * plain C operators lane by lane, lowered to whatever vectors the target
- * has), for the register blocks of narrow_block_tmpl.h: 8 doubles
- * (bp_vexp_d8, bp_vlog_d8, bp_vlog1p_d8), 16 doubles (the loss of a block
- * of 16 floats: bp_vexp_d16, bp_vlog_d16, bp_vlog1p_d16) and 16 floats
- * (bp_vexp_s16). A comparison gives all-ones or zero lanes; a select is
- * then two ANDs and an OR (the compilers emit blends).
+ * has; vexp_vec.h), for the register blocks of narrow_block_tmpl.h:
+ * 8 doubles (bp_vd8: bp_vexp_d8, bp_vlog_d8, bp_vlog1p_d8), 16 doubles
+ * (bp_vd16, the loss of a block of 16 floats) and 16 floats (bp_vs16:
+ * bp_vexp_s16).
  */
 /* GCC notes that returning a 64-byte vector from a function compiled
  * without AVX-512 would change the ABI: these are static inline, so
@@ -105,106 +87,24 @@ static inline float bp_from_bits_s(uint32_t u) { float x; memcpy(&x, &u, sizeof 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
-#define BP_VEC_TYPES(name, elem, bytes) typedef elem name __attribute__((vector_size(bytes)));
-BP_VEC_TYPES(bp_vd8, double, 64)
-BP_VEC_TYPES(bp_vi8, int64_t, 64)
-BP_VEC_TYPES(bp_vu8, uint64_t, 64)
-BP_VEC_TYPES(bp_vd16, double, 128)
-BP_VEC_TYPES(bp_vi16, int64_t, 128)
-BP_VEC_TYPES(bp_vu16, uint64_t, 128)
-BP_VEC_TYPES(bp_vf16, float, 64)
-BP_VEC_TYPES(bp_vk16, int32_t, 64)
-BP_VEC_TYPES(bp_vw16, uint32_t, 64)
-#undef BP_VEC_TYPES
-
-/* select and splat for one vector type F with lane integers I */
-#define BP_VEC_OPS(F, I, elem, ielem)                                                   \
-    static inline F F##_sel(I m, F a, F b) { return (F)(((I)a & m) | ((I)b & ~m)); }    \
-    static inline I F##_seli(I m, I a, I b) { return (a & m) | (b & ~m); }              \
-    static inline F F##_splat(elem c) { return (F){ 0 } + c; }                          \
-    static inline I F##_isplat(ielem c) { return (I){ 0 } + c; }
-BP_VEC_OPS(bp_vd8, bp_vi8, double, int64_t)
-BP_VEC_OPS(bp_vd16, bp_vi16, double, int64_t)
-BP_VEC_OPS(bp_vf16, bp_vk16, float, int32_t)
-#undef BP_VEC_OPS
-
+#define VX_TAG d8
 #define VX_DOUBLE 1
-#define VX_F bp_vd8
-#define VX_I bp_vi8
-#define VX_U bp_vu8
-#define VX_M bp_vi8
-#define VX_SEL bp_vd8_sel
-#define VX_SELI bp_vd8_seli
-#define VX_SPLAT bp_vd8_splat
-#define VX_ISPLAT bp_vd8_isplat
-#define VX_BITS(x) ((bp_vu8)(x))
-#define VX_FROM_BITS(u) ((bp_vd8)(u))
-#define VX_EXP bp_vexp_d8
-#define VX_LOG bp_vlog_d8
-#define VX_LOG1P bp_vlog1p_d8
-#include "vexp_tmpl.h"
-#undef VX_F
-#undef VX_I
-#undef VX_U
-#undef VX_M
-#undef VX_SEL
-#undef VX_SELI
-#undef VX_SPLAT
-#undef VX_ISPLAT
-#undef VX_BITS
-#undef VX_FROM_BITS
-#undef VX_EXP
-#undef VX_LOG
-#undef VX_LOG1P
-#define VX_F bp_vd16
-#define VX_I bp_vi16
-#define VX_U bp_vu16
-#define VX_M bp_vi16
-#define VX_SEL bp_vd16_sel
-#define VX_SELI bp_vd16_seli
-#define VX_SPLAT bp_vd16_splat
-#define VX_ISPLAT bp_vd16_isplat
-#define VX_BITS(x) ((bp_vu16)(x))
-#define VX_FROM_BITS(u) ((bp_vd16)(u))
-#define VX_EXP bp_vexp_d16
-#define VX_LOG bp_vlog_d16
-#define VX_LOG1P bp_vlog1p_d16
-#include "vexp_tmpl.h"
-#undef VX_DOUBLE
-#undef VX_F
-#undef VX_I
-#undef VX_U
-#undef VX_M
-#undef VX_SEL
-#undef VX_SELI
-#undef VX_SPLAT
-#undef VX_ISPLAT
-#undef VX_BITS
-#undef VX_FROM_BITS
-#undef VX_EXP
-#undef VX_LOG
-#undef VX_LOG1P
+#define VX_BYTES 64
+#include "vexp_vec.h"
+#undef VX_TAG
+#undef VX_BYTES
+#define VX_TAG d16
+#define VX_DOUBLE 1
+#define VX_BYTES 128
+#include "vexp_vec.h"
+#undef VX_TAG
+#undef VX_BYTES
+#define VX_TAG s16
 #define VX_DOUBLE 0
-#define VX_F bp_vf16
-#define VX_I bp_vk16
-#define VX_U bp_vw16
-#define VX_M bp_vk16
-#define VX_SEL bp_vf16_sel
-#define VX_SPLAT bp_vf16_splat
-#define VX_BITS(x) ((bp_vw16)(x))
-#define VX_FROM_BITS(u) ((bp_vf16)(u))
-#define VX_EXP bp_vexp_s16
-#include "vexp_tmpl.h"
-#undef VX_DOUBLE
-#undef VX_F
-#undef VX_I
-#undef VX_U
-#undef VX_M
-#undef VX_SEL
-#undef VX_SPLAT
-#undef VX_BITS
-#undef VX_FROM_BITS
-#undef VX_EXP
+#define VX_BYTES 64
+#include "vexp_vec.h"
+#undef VX_TAG
+#undef VX_BYTES
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif

@@ -21,6 +21,8 @@
  *   VX_EXP, VX_LOG, VX_LOG1P
  *                 the names to define; VX_DOUBLE (1 or 0) says which of
  *                 the precisions' formulas to use (float: exp only).
+ *
+ * It undefines all of them at its end.
  */
 
 #if VX_DOUBLE
@@ -136,3 +138,18 @@ static inline VX_F VX_EXP(VX_F x) {
     return VX_SEL(x != x, x, y);
 }
 #endif
+
+#undef VX_F
+#undef VX_I
+#undef VX_U
+#undef VX_M
+#undef VX_SEL
+#undef VX_SELI
+#undef VX_SPLAT
+#undef VX_ISPLAT
+#undef VX_BITS
+#undef VX_FROM_BITS
+#undef VX_EXP
+#undef VX_LOG
+#undef VX_LOG1P
+#undef VX_DOUBLE

@@ -241,7 +241,7 @@ static void test_vector_versions(void **state)
     VEC_CHECK(bp_vd16, double, 16, bp_vexp_d16, bp_vexp_d, 0, 604);
     VEC_CHECK(bp_vd16, double, 16, bp_vlog_d16, bp_vlog_d, 1, 605);
     VEC_CHECK(bp_vd16, double, 16, bp_vlog1p_d16, bp_vlog1p_d, 1, 606);
-    VEC_CHECK(bp_vf16, float, 16, bp_vexp_s16, bp_vexp_s, 0, 607);
+    VEC_CHECK(bp_vs16, float, 16, bp_vexp_s16, bp_vexp_s, 0, 607);
 }
 
 int run_vexp_tests(void)
