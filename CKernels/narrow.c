@@ -10,5 +10,7 @@
 #include "internal.h"
 #include "mlp_internal.h"
 
+/* register blocks in flight at once (narrow_block_tmpl.h): 128-bit vectors: a block is 4 registers */
+#define N_BLOCKS 1
 #define N_SUFFIX portable
 #include "narrow_instances.h"

@@ -19,6 +19,8 @@
 #include "internal.h"
 #include "mlp_internal.h"
 
+/* register blocks in flight at once (narrow_block_tmpl.h): 256-bit vectors: a block is 2 registers */
+#define N_BLOCKS 2
 #define N_SUFFIX avx2
 #define N_TARGET "avx2,fma"
 #include "narrow_instances.h"

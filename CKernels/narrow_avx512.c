@@ -19,6 +19,8 @@
 #include "internal.h"
 #include "mlp_internal.h"
 
+/* register blocks in flight at once (narrow_block_tmpl.h): one 512-bit register per block */
+#define N_BLOCKS 4
 #define N_SUFFIX avx512
 #define N_TARGET "avx512f,avx512dq,avx512vl,avx2,fma"
 #include "narrow_instances.h"

@@ -29,7 +29,8 @@
  * through the stack); the gradient sums stay in per-lane accumulators for
  * the whole batch, folded once at the end. Seed 05's network, per epoch
  * (Zen 5, AVX-512, clang): chunk engine 14.2 µs; register blocks one at a
- * time 12.8, four interleaved 9.5.
+ * time 12.8, four interleaved 9.5 (AVX2 build: 21.6 and, two interleaved,
+ * 18.9; SSE2: 63 and 52).
  *
  * What did not work, for the next reader: units guarded by their layer's
  * run-time width instead of padded (13.8 µs: the guards kept every unit's
@@ -74,7 +75,11 @@
 
 #define BLK_LAYERS ((size_t)3)
 #define BLK_WIDTH ((size_t)4)
-#define BLK_U ((size_t)4)
+/* BLK_U blocks in flight: four 512-bit registers' worth of samples per
+ * value (seed 05's network: AVX-512 builds best with 4 blocks, 12.8 µs per
+ * epoch with 1; AVX2 with 2, 18.9 against 21.9 with 4; SSE2 with 1, 52
+ * against 58 with 4 — more blocks than registers only spill) */
+#define BLK_U ((size_t)N_BLOCKS)
 #if defined(__clang__)
 #define BLK_UNROLL _Pragma("clang loop unroll(full)")
 #define BLK_ROLLED _Pragma("clang loop unroll(disable)")

@@ -2,8 +2,9 @@
  * narrow_instances.h — instantiates the narrow-network engine
  * (narrow_tmpl.h) and the parameter-vector passes (vector_tmpl.h) in double
  * and single precision under the name suffix N_SUFFIX (portable, avx2,
- * avx512). Included once by each of narrow.c, narrow_avx2.c and
- * narrow_avx512.c, after their system headers.
+ * avx512), with N_BLOCKS register blocks in flight (narrow_block_tmpl.h).
+ * Included once by each of narrow.c, narrow_avx2.c and narrow_avx512.c,
+ * after their system headers.
  *
  * With N_TARGET defined (a target string such as "avx2,fma"), every
  * function defined here — the engine and vexp.h's inline exp, which must be
