@@ -7,15 +7,17 @@
  *   BLK_NAME   the function to define
  *
  * The network is padded to BW × BW layers with zero weights and biases, so
- * every loop over units has a constant bound and no unit is guarded: a
- * layer's step is branch-free straight-line code (guards on the run-time
- * widths instead measured 1.45× slower on seed 05's network). Padding changes no bit of the real units, as in
- * narrow_online_tiny_tmpl.h: a padded unit's sum is 0 and its output f(0)
- * meets only zero weights (adding +0 after the real terms); its delta is 0
- * (its outgoing weights are zero), so its weights' gradients, never
- * written out, are 0 too. Padded outputs: a softmax unit's bias is −inf
- * (its probability is exactly 0, and its target 0), other outputs have
- * their loss term and delta multiplied by 0.
+ * every loop over units has a constant bound: a layer's sums are
+ * branch-free straight-line code. Only the costly per-unit work — the
+ * activation, an output's loss term — is skipped for padded units, by a
+ * branch per unit and layer (inside the loop over layers these cost nothing
+ * measurable; with that loop unrolled, guards had cost 45 %). Padding
+ * changes no bit of the real units: a padded unit's sum is 0 (+0 terms
+ * after the real ones in the sums above it) and its activation is set to
+ * 0; its delta is 0 (its outgoing weights are zero; as an output, 0 on a
+ * zero target adds no term and no delta), so its weights' gradients, never
+ * written out, are 0 too. Padded softmax outputs: bias −inf, probability
+ * exactly 0, target 0.
  */
 
 static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R *X, size_t ldx,
@@ -26,9 +28,8 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
     const double scale = 1.0 / (per_row ? (double)rows : (double)rows * (double)k);
     bp_activation act[BLK_LAYERS] = { BP_ACT_IDENTITY, BP_ACT_IDENTITY, BP_ACT_IDENTITY };
     R prm[BLK_LAYERS] = { 0 };
-    /* the padded parameters; mk: 1 on the real outputs, 0 on padding */
+    /* the padded parameters */
     R W[BLK_LAYERS][BW][BW], b[BLK_LAYERS][BW];
-    double mk[BW];
     for (size_t l = 0; l < BLK_LAYERS; l++) {
         const size_t ni = l < L ? y->layers[l].n_in : 0, no = l < L ? y->layers[l].n_out : 0;
         if (l < L) {
@@ -42,7 +43,6 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                 W[l][i][j] = i < ni && j < no ? params[y->w_off[l] + i * no + j] : (R)0;
         }
     }
-    for (size_t j = 0; j < BW; j++) mk[j] = j < k ? 1.0 : 0.0;
 
     const VR zero = VR_SPLAT(0);
     /* per-lane sums of the gradient and of the loss terms */
@@ -114,11 +114,20 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                     }
                     continue;
                 }
+                /* a padded unit's activation is not computed: 0 (its
+                 * outgoing weights are zero; as an output it is on target) */
+                const size_t live = y->layers[l].n_out;
                 BLK_UNROLL
-                for (size_t j = 0; j < BW; j++)
+                for (size_t j = 0; j < BW; j++) {
+                    if (j >= live) {
+                        BLK_UNROLL
+                        for (size_t u = 0; u < BLK_U; u++) a[l + 1][j][u] = zero;
+                        continue;
+                    }
                     BLK_UNROLL
                     for (size_t u = 0; u < BLK_U; u++)
                         a[l + 1][j][u] = P(block_act)(act[l], prm[l], z[l][j][u], &e[l][j][u]);
+                }
             }
 
             /* the output layer's values under fixed names (L is known at
@@ -208,22 +217,28 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                 /* max(z, 0) − z·y + log(1 + e^−|z|); dZ = (σ(z) − y)·scale;
                  * e^(−|z|) recomputed in double for a float network */
                 BLK_UNROLL
-                for (size_t j = 0; j < BW; j++)
+                for (size_t j = 0; j < BW; j++) {
+                    if (j >= k) {   /* padding: no term, no delta */
+                        BLK_UNROLL
+                        for (size_t u = 0; u < BLK_U; u++) dz[j][u] = zero;
+                        continue;
+                    }
                     BLK_UNROLL
                     for (size_t u = 0; u < BLK_U; u++) {
                         const VD zz = BLK_D(zo[j][u]), tt = BLK_D(t[j][u]);
                         const VD ee = sizeof(R) == sizeof(double) ? BLK_D(eo[j][u])
                                                                   : VD_EXP(VD_SEL(zz < 0.0, zz, -zz));
-                        term[u] += mk[j] * (VD_SEL(zz > 0.0, zz, VD_SPLAT(0)) - zz * tt + VD_LOG1P(ee));
-                        dz[j][u] = __builtin_convertvector((BLK_D(out[j][u]) - tt) * (scale * mk[j]), VR);
+                        term[u] += VD_SEL(zz > 0.0, zz, VD_SPLAT(0)) - zz * tt + VD_LOG1P(ee);
+                        dz[j][u] = __builtin_convertvector((BLK_D(out[j][u]) - tt) * scale, VR);
                     }
+                }
                 break;
-            default:   /* MSE: dL/dA, then through f' */
+            default:   /* MSE: dL/dA, then through f' (padding: 0 − 0) */
                 BLK_UNROLL
                 for (size_t j = 0; j < BW; j++)
                     BLK_UNROLL
                     for (size_t u = 0; u < BLK_U; u++) {
-                        const VD d = (BLK_D(out[j][u]) - BLK_D(t[j][u])) * mk[j];
+                        const VD d = BLK_D(out[j][u]) - BLK_D(t[j][u]);
                         term[u] += d * d;
                         dz[j][u] = P(block_derive)(act[L - 1], prm[L - 1], zo[j][u], eo[j][u],
                                                    __builtin_convertvector(2.0 * d * scale, VR));

@@ -1245,10 +1245,11 @@ static const net_cfg NARROW_NETS[] = {
      {L_(2, 2, BP_ACT_SIGMOID), L_(2, 1, BP_ACT_SIGMOID)}, BP_LOSS_BCE_LOGITS, 0},
     {"narrow 3-4-2 relu/sigmoid BCE_LOGITS", 2,
      {L_(3, 4, BP_ACT_RELU), L_(4, 2, BP_ACT_SIGMOID)}, BP_LOSS_BCE_LOGITS, 0},
-    /* batches of these take the register blocks (narrow_block_tmpl.h), as
-     * do 2-3-3, 2-2-2-2, 1-3-2-1 and 2-2-1 above: padded widths 4, 3, 4,
-     * 4 and 3 (padded softmax, identity and sigmoid outputs), one to three
-     * layers */
+    /* batches of more than one block of every network above at most four
+     * wide (2-4-3-1, 2-3-3, 2-2-2-2, 3-1-4, 2-1-1, 1-3-2-1, 2-2-1, 3-4-2)
+     * and of these take the register blocks (narrow_block_tmpl.h): padded
+     * to widths 2, 3 and 4 — padded softmax, identity and sigmoid outputs —
+     * one to three layers */
     {"narrow 2-4-4 relu/softmax SOFTMAX_CCE dense", 2,
      {L_(2, 4, BP_ACT_RELU), L_(4, 4, BP_ACT_SOFTMAX)}, BP_LOSS_SOFTMAX_CCE, 0},
     {"narrow 3-2 softmax SOFTMAX_CCE labels", 1, {L_(3, 2, BP_ACT_SOFTMAX)},
