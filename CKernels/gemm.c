@@ -141,8 +141,8 @@ size_t bp_gemm_workspace_bytes(void) {
                    alpha, A, lda, B, ldb, beta, C, ldc, NULL);                \
     }
 
-BP_DEFINE_GEMM_EXEC(bp_dgemm_exec, double, bp_gemm_scale_c, bp_dgemm_run)
-BP_DEFINE_GEMM_EXEC(bp_sgemm_exec, float, bp_gemm_scale_c_f, bp_sgemm_run)
+BP_DEFINE_GEMM_EXEC(bp_dgemm_exec, double, bp_gemm_scale_c, run_d)
+BP_DEFINE_GEMM_EXEC(bp_sgemm_exec, float, bp_gemm_scale_c_f, run_s)
 
 bp_status bp_dgemm(bp_transpose trans_a, bp_transpose trans_b,
                    size_t m, size_t n, size_t k,

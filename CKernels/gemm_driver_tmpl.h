@@ -385,24 +385,16 @@ static bp_status P(run_without_context)(const bp_gemm_kernels *ks, const P(job) 
     return BP_OK;
 }
 
-bp_status G_RUN(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t k,
-                R alpha, const R *A, size_t lda, const R *B, size_t ldb,
-                R beta, R *C, size_t ldc, const G_EPI *ep) {
-    const bp_gemm_kernels *ks = bp_exec_kernels(exec);
-
-    /* Small products: no packing (gemm_small_avx512.c), then the epilogue
-     * over the whole of C. */
-    if (ks->G_SMALL && (G_SMALL_TRANS_B || !tb) && m <= BP_GEMM_SMALL_MAX &&
-        n <= BP_GEMM_SMALL_MAX && k <= BP_GEMM_SMALL_MAX) {
-        ks->G_SMALL(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
-        if (ep) {
-            P(epilogue_tile)(ep, 0, 0, m, n, C, ldc);
-            P(epilogue_rows)(ep, 0, 0, m, n, C, ldc);
-            if (ep->A && ep->act == BP_ACT_SOFTMAX) G_SOFTMAX(m, n, C, ldc, ep->A, ep->lda);
-        }
-        return BP_OK;
-    }
-
+/* Everything but the small products: pack, block, and split over threads.
+ * Kept out of line (noinline), so that P(run) — the small products' path
+ * — inlines into the public entry points without this frame. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static bp_status P(run_blocked)(const bp_gemm_kernels *ks, const bp_exec *exec, int ta,
+                                int tb, size_t m, size_t n, size_t k, R alpha, const R *A,
+                                size_t lda, const R *B, size_t ldb, R beta, R *C,
+                                size_t ldc, const G_EPI *ep) {
     P(job) jb = { alpha, beta, A, B, C, m, n, k, lda, ldb, ldc, ta, tb,
                   { 0 }, ep != NULL };
     if (ep) jb.ep = *ep;
@@ -431,4 +423,33 @@ bp_status G_RUN(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t 
     P(split) sp = { &jb, ks, exec, parts, by_rows };
     bp_exec_run(exec, parts, P(thread_main), &sp);
     return BP_OK;
+}
+
+/* G_RUN's work (inlined into bp_?gemm_exec; G_RUN is its out-of-line
+ * copy for the dense layers). */
+static inline bp_status P(run)(const bp_exec *exec, int ta, int tb, size_t m, size_t n,
+                               size_t k, R alpha, const R *A, size_t lda, const R *B,
+                               size_t ldb, R beta, R *C, size_t ldc, const G_EPI *ep) {
+    const bp_gemm_kernels *ks = bp_exec_kernels(exec);
+
+    /* Small products: no packing (gemm_small_avx512.c), then the epilogue
+     * over the whole of C. */
+    if (ks->G_SMALL && (G_SMALL_TRANS_B || !tb) && m <= BP_GEMM_SMALL_MAX &&
+        n <= BP_GEMM_SMALL_MAX && k <= BP_GEMM_SMALL_MAX) {
+        ks->G_SMALL(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+        if (ep) {
+            P(epilogue_tile)(ep, 0, 0, m, n, C, ldc);
+            P(epilogue_rows)(ep, 0, 0, m, n, C, ldc);
+            if (ep->A && ep->act == BP_ACT_SOFTMAX) G_SOFTMAX(m, n, C, ldc, ep->A, ep->lda);
+        }
+        return BP_OK;
+    }
+
+    return P(run_blocked)(ks, exec, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+}
+
+bp_status G_RUN(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t k,
+                R alpha, const R *A, size_t lda, const R *B, size_t ldb,
+                R beta, R *C, size_t ldc, const G_EPI *ep) {
+    return P(run)(exec, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, ep);
 }

@@ -16,87 +16,129 @@
  *                      driver sends the other case to the packed kernels)
  */
 
-/* Stores one row of a tile: alpha·acc, plus beta·C when beta ≠ 0, each
- * product rounded on its own (as the packed kernels do). */
+/* Stores one vector of a tile row: alpha·acc, plus beta·C when beta ≠ 0,
+ * each product rounded on its own (as the packed kernels do). Only the
+ * last vector of a row that runs past column n is masked (masked is a
+ * constant at every call: the test folds away). */
 static inline __attribute__((always_inline, target("avx512f")))
-void S(small_store)(R *c, S_VEC v0, S_VEC v1, S_VEC va, S_VEC vb, int scale, int read_c,
-                    S_MASK m0, S_MASK m1) {
-    if (scale) {   /* alpha ≠ 1 (1·acc is acc: skipping it changes no bit) */
-        v0 = S_MUL(va, v0);
-        v1 = S_MUL(va, v1);
-    }
-    if (read_c) {
-        v0 = S_ADD(v0, S_MUL(vb, S_LOAD(m0, c)));
-        v1 = S_ADD(v1, S_MUL(vb, S_LOAD(m1, c + S_LANES)));
-    }
-    S_STORE(c, m0, v0);
-    S_STORE(c + S_LANES, m1, v1);
+void S(small_store)(R *c, S_VEC v, S_VEC va, S_VEC vb, int scale, int read_c, S_MASK m,
+                    int masked) {
+    if (scale) v = S_MUL(va, v);   /* alpha ≠ 1 (1·acc is acc: skipping it changes no bit) */
+    if (read_c) v = S_ADD(v, S_MUL(vb, masked ? S_LOAD(m, c) : S_LOADU(c)));
+    if (masked) S_STORE(c, m, v);
+    else S_STOREU(c, v);
 }
 
-/* The accumulators are named variables, not an array: GCC keeps an array
- * of vectors in memory (a third of the speed). One tile function per row
- * count (8, 4, 2, 1) and per op(A) (A, or Aᵀ: OPA_N, OPA_T). */
-#define OPA_N(i, p) A[(i) * lda + (p)]
-#define OPA_T(i, p) A[(p) * lda + (i)]
-#define ROW_DECL(r) S_VEC c##r##0 = S_ZERO(), c##r##1 = S_ZERO();
-#define ROW_FMA(r, OPA)                                                        \
-    { S_VEC a_ = S_SET1(OPA(i0 + r, p));                                        \
-      c##r##0 = S_FMA(a_, b0, c##r##0);                                         \
-      c##r##1 = S_FMA(a_, b1, c##r##1); }
-#define ROW_STORE(r) S(small_store)(C + (i0 + r) * ldc + j0, c##r##0, c##r##1, va, vb, scale, \
-                                    read_c, m0, m1);
+/* A tile is ROWS rows × V vectors of C (V = 1, 2, 3), in ROWS·V
+ * accumulators. The accumulators are named variables, not an array: GCC
+ * keeps an array of vectors in memory (a third of the speed). The macros
+ * below spell a tile out row by row: ROWSn(X, OPA, MK) applies X to rows
+ * 0 … n−1, and Vv_DECL / Vv_LOAD / Vv_FMA / Vv_STORE are one row's (or
+ * one k step's) work for a tile v vectors wide. op(A) is A or Aᵀ (OPA_N,
+ * OPA_T). MK is FULL or MASK: whether the tile's last vector is masked by
+ * mlast (the other vectors never are; masked loads and stores cost ~5 %
+ * at n = 16). */
+#define OPA_N(r, p) A[(r) * lda + (p)]
+#define OPA_T(r, p) A[(p) * lda + (r)]
+#define ROWS8(X, OPA, MK) X(0, OPA, MK) X(1, OPA, MK) X(2, OPA, MK) X(3, OPA, MK) \
+                          X(4, OPA, MK) X(5, OPA, MK) X(6, OPA, MK) X(7, OPA, MK)
+#define ROWS4(X, OPA, MK) X(0, OPA, MK) X(1, OPA, MK) X(2, OPA, MK) X(3, OPA, MK)
+#define ROWS2(X, OPA, MK) X(0, OPA, MK) X(1, OPA, MK)
+#define ROWS1(X, OPA, MK) X(0, OPA, MK)
 
-/* GCC: unrolling k by 4 helps (+3 %); clang's own choice is better than
- * that (its 4-way unroll spilled accumulators: −30 %). */
+#define LD_FULL(p) S_LOADU(p)
+#define LD_MASK(p) S_LOAD(mlast, p)
+#define ST_FULL(c, v) S(small_store)(c, v, va, vb, scale, read_c, mlast, 0);
+#define ST_MASK(c, v) S(small_store)(c, v, va, vb, scale, read_c, mlast, 1);
+#define V1_DECL(r, OPA, MK) S_VEC c##r##0 = S_ZERO();
+#define V2_DECL(r, OPA, MK) V1_DECL(r, OPA, MK) S_VEC c##r##1 = S_ZERO();
+#define V3_DECL(r, OPA, MK) V2_DECL(r, OPA, MK) S_VEC c##r##2 = S_ZERO();
+#define V1_LOAD(MK) S_VEC b0 = LD_##MK(b);
+#define V2_LOAD(MK) S_VEC b0 = LD_FULL(b), b1 = LD_##MK(b + S_LANES);
+#define V3_LOAD(MK) S_VEC b0 = LD_FULL(b), b1 = LD_FULL(b + S_LANES), \
+                          b2 = LD_##MK(b + 2 * S_LANES);
+#define V1_FMA(r, OPA, MK) S_VEC a##r = S_SET1(OPA(r, p)); c##r##0 = S_FMA(a##r, b0, c##r##0);
+#define V2_FMA(r, OPA, MK) V1_FMA(r, OPA, MK) c##r##1 = S_FMA(a##r, b1, c##r##1);
+#define V3_FMA(r, OPA, MK) V2_FMA(r, OPA, MK) c##r##2 = S_FMA(a##r, b2, c##r##2);
+#define CROW(r) (C + (r) * ldc)
+#define V1_STORE(r, OPA, MK) ST_##MK(CROW(r), c##r##0)
+#define V2_STORE(r, OPA, MK) ST_FULL(CROW(r), c##r##0) ST_##MK(CROW(r) + S_LANES, c##r##1)
+#define V3_STORE(r, OPA, MK) ST_FULL(CROW(r), c##r##0) ST_FULL(CROW(r) + S_LANES, c##r##1) \
+                             ST_##MK(CROW(r) + 2 * S_LANES, c##r##2)
+
+/* Unrolling the k loop, per op(A) (UNROLL_OPA_N, UNROLL_OPA_T). GCC: by 4
+ * helps (+3 %). clang: its own choice is better for op(A) = A (unrolled
+ * by 2 or 4 it spills accumulators of the 3-vector tiles: −20 to −30 %);
+ * for Aᵀ, whose row of op(A) is one contiguous run, by 2 (+2 % at n = 16). */
 #if defined(__clang__)
-#define SMALL_UNROLL
+#define UNROLL_OPA_N
+#define UNROLL_OPA_T _Pragma("clang loop unroll_count(2)")
 #else
-#define SMALL_UNROLL _Pragma("GCC unroll 4")
+#define UNROLL_OPA_N _Pragma("GCC unroll 4")
+#define UNROLL_OPA_T _Pragma("GCC unroll 4")
 #endif
 
-#define SMALL_TILE(NAME, OPA, ROWS_DECL, ROWS_FMA, ROWS_STORE)                 \
-    static __attribute__((target("avx512f")))                                  \
+#define SMALL_TILE(NAME, OPA, ROWS, V, MK)                                     \
+    static inline __attribute__((always_inline, target("avx512f")))            \
     void NAME(size_t k, const R *A, size_t lda, const R *B, size_t ldb, R alpha,     \
-              R beta, R *C, size_t ldc, size_t i0, size_t j0, S_MASK m0,       \
-              S_MASK m1) {                                                     \
-        ROWS_DECL                                                              \
-        SMALL_UNROLL                                                           \
+              R beta, R *C, size_t ldc, S_MASK mlast) {                        \
+        (void)mlast;                                                           \
+        ROWS(V##_DECL, OPA, MK)                                                \
+        UNROLL_##OPA                                                           \
         for (size_t p = 0; p < k; p++) {                                       \
-            const R *b = B + p * ldb + j0;                                     \
-            S_VEC b0 = S_LOAD(m0, b);                                          \
-            S_VEC b1 = S_LOAD(m1, b + S_LANES);                                \
-            ROWS_FMA(OPA)                                                      \
+            const R *b = B + p * ldb;                                          \
+            V##_LOAD(MK)                                                       \
+            ROWS(V##_FMA, OPA, MK)                                             \
         }                                                                      \
         S_VEC va = S_SET1(alpha), vb = S_SET1(beta);                           \
         int read_c = beta != (R)0, scale = alpha != (R)1;                      \
-        ROWS_STORE                                                             \
+        if (read_c || scale) {                                                 \
+            ROWS(V##_STORE, OPA, MK)                                           \
+        } else {                                                               \
+            /* C = op(A)·op(B), the common case: the same stores with the     \
+             * tests folded away (constants shadow the flags) */              \
+            enum { read_c = 0, scale = 0 };                                    \
+            ROWS(V##_STORE, OPA, MK)                                           \
+        }                                                                      \
     }
 
-#define D8 ROW_DECL(0) ROW_DECL(1) ROW_DECL(2) ROW_DECL(3) ROW_DECL(4) ROW_DECL(5) ROW_DECL(6) ROW_DECL(7)
-#define F8(OPA) ROW_FMA(0, OPA) ROW_FMA(1, OPA) ROW_FMA(2, OPA) ROW_FMA(3, OPA) \
-                ROW_FMA(4, OPA) ROW_FMA(5, OPA) ROW_FMA(6, OPA) ROW_FMA(7, OPA)
-#define S8 ROW_STORE(0) ROW_STORE(1) ROW_STORE(2) ROW_STORE(3) ROW_STORE(4) ROW_STORE(5) ROW_STORE(6) ROW_STORE(7)
-#define D4 ROW_DECL(0) ROW_DECL(1) ROW_DECL(2) ROW_DECL(3)
-#define F4(OPA) ROW_FMA(0, OPA) ROW_FMA(1, OPA) ROW_FMA(2, OPA) ROW_FMA(3, OPA)
-#define S4 ROW_STORE(0) ROW_STORE(1) ROW_STORE(2) ROW_STORE(3)
-#define D2 ROW_DECL(0) ROW_DECL(1)
-#define F2(OPA) ROW_FMA(0, OPA) ROW_FMA(1, OPA)
-#define S2 ROW_STORE(0) ROW_STORE(1)
-#define D1 ROW_DECL(0)
-#define F1(OPA) ROW_FMA(0, OPA)
-#define S1 ROW_STORE(0)
+/* one tile per (op(A), last vector masked or not, vectors, rows 8/4/2/1) */
+#define SMALL_TILES(OPA, T, MK, V)                                             \
+    SMALL_TILE(S(tile8_##T##MK##V), OPA, ROWS8, V, MK)                          \
+    SMALL_TILE(S(tile4_##T##MK##V), OPA, ROWS4, V, MK)                          \
+    SMALL_TILE(S(tile2_##T##MK##V), OPA, ROWS2, V, MK)                          \
+    SMALL_TILE(S(tile1_##T##MK##V), OPA, ROWS1, V, MK)
+#define SMALL_TILES_V(OPA, T, MK) \
+    SMALL_TILES(OPA, T, MK, V1) SMALL_TILES(OPA, T, MK, V2) SMALL_TILES(OPA, T, MK, V3)
+SMALL_TILES_V(OPA_N, n, FULL)
+SMALL_TILES_V(OPA_N, n, MASK)
+SMALL_TILES_V(OPA_T, t, FULL)
+SMALL_TILES_V(OPA_T, t, MASK)
 
-SMALL_TILE(S(tile8_n), OPA_N, D8, F8, S8)
-SMALL_TILE(S(tile4_n), OPA_N, D4, F4, S4)
-SMALL_TILE(S(tile2_n), OPA_N, D2, F2, S2)
-SMALL_TILE(S(tile1_n), OPA_N, D1, F1, S1)
-SMALL_TILE(S(tile8_t), OPA_T, D8, F8, S8)
-SMALL_TILE(S(tile4_t), OPA_T, D4, F4, S4)
-SMALL_TILE(S(tile2_t), OPA_T, D2, F2, S2)
-SMALL_TILE(S(tile1_t), OPA_T, D1, F1, S1)
-
-typedef void (*S(tile_fn))(size_t, const R *, size_t, const R *, size_t, R, R, R *, size_t,
-                           size_t, size_t, S_MASK, S_MASK);
+/* The tiles of one column block, rows in tiles of 8, the rest as 4 + 2 + 1;
+ * each tile gets its first row of op(A) (row i0 of A, or column i0), its
+ * columns of B and its corner of C. */
+#define SMALL_ROW_TILES(T, MK, V)                                              \
+    {                                                                          \
+        size_t i0 = 0;                                                         \
+        for (; i0 + 8 <= m; i0 += 8)                                           \
+            S(tile8_##T##MK##V)(k, A + i0 * a_step, lda, b, ldb, alpha, beta,  \
+                                 C + i0 * ldc + j0, ldc, last);                \
+        if (m - i0 >= 4) {                                                     \
+            S(tile4_##T##MK##V)(k, A + i0 * a_step, lda, b, ldb, alpha, beta,  \
+                                 C + i0 * ldc + j0, ldc, last);                \
+            i0 += 4;                                                           \
+        }                                                                      \
+        if (m - i0 >= 2) {                                                     \
+            S(tile2_##T##MK##V)(k, A + i0 * a_step, lda, b, ldb, alpha, beta,  \
+                                 C + i0 * ldc + j0, ldc, last);                \
+            i0 += 2;                                                           \
+        }                                                                      \
+        if (m - i0 >= 1)                                                       \
+            S(tile1_##T##MK##V)(k, A + i0 * a_step, lda, b, ldb, alpha, beta,  \
+                                 C + i0 * ldc + j0, ldc, last);                \
+    }                                                                          \
+    break;
 
 BP_AVX512 void S_ENTRY(int ta, int tb, size_t m, size_t n, size_t k, R alpha, const R *A,
                        size_t lda, const R *B, size_t ldb, R beta, R *C, size_t ldc) {
@@ -113,39 +155,66 @@ BP_AVX512 void S_ENTRY(int ta, int tb, size_t m, size_t n, size_t k, R alpha, co
 #else
     (void)tb;   /* always 0 here (gemm_driver_tmpl.h) */
 #endif
-    /* rows in tiles of 8, the rest as 4 + 2 + 1; columns in tiles of
-     * 2·S_LANES, the last one masked */
-    const S(tile_fn) t8 = ta ? S(tile8_t) : S(tile8_n), t4 = ta ? S(tile4_t) : S(tile4_n),
-                     t2 = ta ? S(tile2_t) : S(tile2_n), t1 = ta ? S(tile1_t) : S(tile1_n);
-    const size_t lanes = S_LANES, full = ((size_t)1 << S_LANES) - 1;
-    for (size_t j0 = 0; j0 < n; j0 += 2 * lanes) {
-        size_t w = n - j0 < 2 * lanes ? n - j0 : 2 * lanes;
-        S_MASK m0 = (S_MASK)(w >= lanes ? full : ((size_t)1 << w) - 1);
-        S_MASK m1 = (S_MASK)(w <= lanes ? 0 : ((size_t)1 << (w - lanes)) - 1);
-        size_t i0 = 0;
-        for (; i0 + 8 <= m; i0 += 8) t8(k, A, lda, B, ldb, alpha, beta, C, ldc, i0, j0, m0, m1);
-        if (m - i0 >= 4) { t4(k, A, lda, B, ldb, alpha, beta, C, ldc, i0, j0, m0, m1); i0 += 4; }
-        if (m - i0 >= 2) { t2(k, A, lda, B, ldb, alpha, beta, C, ldc, i0, j0, m0, m1); i0 += 2; }
-        if (m - i0 >= 1) t1(k, A, lda, B, ldb, alpha, beta, C, ldc, i0, j0, m0, m1);
+    /* Columns in tiles of three vectors (24 accumulators of the 32
+     * registers: the most multiply-adds per load of B), and a last tile of
+     * one or two vectors — four vectors left go as 2 + 2, not 3 + 1, since
+     * a one-vector tile does one broadcast of A per multiply-add. Only the
+     * last vector of all is masked. Rows in tiles of 8, the rest as
+     * 4 + 2 + 1. */
+    const size_t lanes = S_LANES;
+    const size_t nv = (n + lanes - 1) / lanes, tail = n - (nv - 1) * lanes;
+    const S_MASK last = (S_MASK)(((size_t)1 << tail) - 1);
+    for (size_t jv = 0; jv < nv;) {
+        size_t left = nv - jv, v = left == 4 ? 2 : left >= 3 ? 3 : left;
+        int masked = jv + v == nv && tail < lanes;
+        const size_t j0 = jv * lanes, a_step = ta ? 1 : lda;
+        const R *b = B + j0;
+        /* the tiles are inlined here, one switch case per kind (each tile
+         * function is used once: no copies), so no call passes arguments */
+        switch ((ta ? 6 : 0) + (masked ? 3 : 0) + (int)v - 1) {
+        case 0: SMALL_ROW_TILES(n, FULL, V1)
+        case 1: SMALL_ROW_TILES(n, FULL, V2)
+        case 2: SMALL_ROW_TILES(n, FULL, V3)
+        case 3: SMALL_ROW_TILES(n, MASK, V1)
+        case 4: SMALL_ROW_TILES(n, MASK, V2)
+        case 5: SMALL_ROW_TILES(n, MASK, V3)
+        case 6: SMALL_ROW_TILES(t, FULL, V1)
+        case 7: SMALL_ROW_TILES(t, FULL, V2)
+        case 8: SMALL_ROW_TILES(t, FULL, V3)
+        case 9: SMALL_ROW_TILES(t, MASK, V1)
+        case 10: SMALL_ROW_TILES(t, MASK, V2)
+        default: SMALL_ROW_TILES(t, MASK, V3)
+        }
+        jv += v;
     }
 }
 
 #undef OPA_N
 #undef OPA_T
-#undef ROW_DECL
-#undef ROW_FMA
-#undef ROW_STORE
-#undef SMALL_UNROLL
+#undef ROWS8
+#undef ROWS4
+#undef ROWS2
+#undef ROWS1
+#undef LD_FULL
+#undef LD_MASK
+#undef ST_FULL
+#undef ST_MASK
+#undef CROW
+#undef SMALL_ROW_TILES
+#undef SMALL_TILES_V
+#undef V1_DECL
+#undef V2_DECL
+#undef V3_DECL
+#undef V1_LOAD
+#undef V2_LOAD
+#undef V3_LOAD
+#undef V1_FMA
+#undef V2_FMA
+#undef V3_FMA
+#undef V1_STORE
+#undef V2_STORE
+#undef V3_STORE
+#undef UNROLL_OPA_N
+#undef UNROLL_OPA_T
 #undef SMALL_TILE
-#undef D8
-#undef F8
-#undef S8
-#undef D4
-#undef F4
-#undef S4
-#undef D2
-#undef F2
-#undef S2
-#undef D1
-#undef F1
-#undef S1
+#undef SMALL_TILES

@@ -29,6 +29,13 @@ static inline bp_status bp_check_matrix_elem(size_t rows, size_t cols,
     if (ld < cols || ld == 0) return BP_ERR_LEADING_DIMENSION;
     if (rows == 0 || cols == 0) return BP_OK;
     size_t span, bytes;
+    /* Common case first, without multiplying: rows, ld (and so cols) below
+     * 2^24 keep (rows−1)·ld + cols below 2^48 and its bytes below 2^52 for
+     * any element size up to 16 (this check is on every GEMM call). */
+    if (((rows | ld) >> 24) == 0 && elem_size <= 16) {
+        if (p == NULL) return BP_ERR_NULL_POINTER;
+        return BP_OK;
+    }
     if (bp_mul_overflows(rows - 1, ld, &span)) return BP_ERR_SIZE_OVERFLOW;
     if (__builtin_add_overflow(span, cols, &span)) return BP_ERR_SIZE_OVERFLOW;
     if (bp_mul_overflows(span, elem_size, &bytes)) return BP_ERR_SIZE_OVERFLOW;

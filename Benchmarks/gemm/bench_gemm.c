@@ -218,9 +218,13 @@ int main(int argc, char **argv) {
            "ours", "avx2", "plain", "portable", "openblas", "ratio", "r-avx2", "ours-2t", "ob-2t",
            "ratio", "scale");
 
-    size_t sizes[] = { 16, 32, 64, 128, 256, 512, 1024 };
-    size_t nsizes = sizeof sizes / sizeof sizes[0];
-    result results[2 * 3 * 8];
+    /* the issue's sizes, plus 24 and 48: the small kernels' column tiles
+     * are 8, 16 or 24 doubles wide, and a size between them must not fall
+     * off a cliff */
+    enum { N_SIZES = 9 };
+    static const size_t sizes[N_SIZES] = { 16, 24, 32, 48, 64, 128, 256, 512, 1024 };
+    const size_t nsizes = N_SIZES;
+    result results[2 * 3 * N_SIZES];
     size_t nres = 0;
     unsigned long allocs = 0;
     for (int single = 0; single <= 1; single++)

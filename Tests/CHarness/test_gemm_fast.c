@@ -287,7 +287,7 @@ static void test_prime_and_block_crossing_shapes(void **state)
 
 /* Small products (m, n, k ≤ 64), which CPUs with AVX-512 run unpacked
  * (gemm_small_avx512.c): every row tail of its 8-row tiles (1–7 rows left),
- * column tails around its 16-double and 32-float tiles, k from 1, padded
+ * column tails around its tiles of 8, 16 and 24 doubles (16, 32 and 48 floats; one, two or three vectors), k from 1, padded
  * leading dimensions, every alpha/beta case, double and float — correct,
  * and the same bits as the packed AVX2 kernels. */
 static void test_small_products(void **state)
@@ -295,7 +295,7 @@ static void test_small_products(void **state)
     const gf_ctx *ctx = *state;
     h_rng r; h_seed(&r, 7004);
     static const size_t ms[] = { 1, 3, 7, 8, 9, 13, 16, 23, 64 };
-    static const size_t ns[] = { 1, 5, 8, 9, 15, 16, 17, 31, 33, 40, 64 };
+    static const size_t ns[] = { 1, 5, 8, 9, 15, 16, 17, 24, 31, 33, 40, 47, 48, 56, 64 };
     static const size_t ks[] = { 1, 2, 16, 63 };
     size_t t = 0;
     for (int single = 0; single <= 1; single++)
