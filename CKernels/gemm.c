@@ -51,7 +51,6 @@
 #define G_KERNEL22 dkernel22
 #define G_KERNEL22_TYPE bp_dkernel22_fn
 #define G_SMALL dsmall
-#define G_SMALL_TRANS_B 1
 #define G_KERNEL2_TYPE bp_dkernel2_fn
 #define G_PACK_A dpack_a
 #define G_PACK_B dpack_b
@@ -77,7 +76,6 @@
 #undef G_KERNEL22
 #undef G_KERNEL22_TYPE
 #undef G_SMALL
-#undef G_SMALL_TRANS_B
 #undef G_KERNEL2_TYPE
 #undef G_PACK_A
 #undef G_PACK_B
@@ -104,7 +102,6 @@
 #define G_KERNEL22 skernel22
 #define G_KERNEL22_TYPE bp_skernel22_fn
 #define G_SMALL ssmall
-#define G_SMALL_TRANS_B 0
 #define G_KERNEL2_TYPE bp_skernel2_fn
 #define G_PACK_A spack_a
 #define G_PACK_B spack_b

@@ -9,7 +9,6 @@
  *   G_MC, G_KC, G_NC  cache blocks (gemm_internal.h)
  *   G_KERNEL, G_KERNEL2, G_KERNEL22, G_PACK_A, G_PACK_B, G_SMALL   fields of
  *                                                  bp_gemm_kernels
- *   G_SMALL_TRANS_B  1 if G_SMALL takes op(B) = Bᵀ too (double), 0 if not
  *   G_KERNEL_TYPE, G_KERNEL2_TYPE, G_KERNEL22_TYPE, G_PACK_TYPE   their types
  *   G_PORTABLE, G_PACK_A_PORTABLE, G_PACK_B_PORTABLE
  *                  names of the portable kernel and packers to define
@@ -444,7 +443,7 @@ static inline bp_status P(run)(const bp_exec *exec, int ta, int tb, size_t m, si
 
     /* Small products: no packing (gemm_small_avx512.c), then the epilogue
      * over the whole of C. */
-    if (ks->G_SMALL && (G_SMALL_TRANS_B || !tb) && m <= BP_GEMM_SMALL_MAX &&
+    if (ks->G_SMALL && m <= BP_GEMM_SMALL_MAX &&
         n <= BP_GEMM_SMALL_MAX && k <= BP_GEMM_SMALL_MAX) {
         ks->G_SMALL(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         if (ep) {

@@ -125,8 +125,6 @@ enum { BP_GEMM_SMALL_MAX = 64 };
 void bp_dgemm_small_avx512(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
                            const double *A, size_t lda, const double *B, size_t ldb,
                            double beta, double *C, size_t ldc);
-/* op(B) = B only (tb must be 0): the blocked driver sends op(B) = Bᵀ of
- * single precision to the packed kernels (G_SMALL_TRANS_B). */
 void bp_sgemm_small_avx512(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
                            const float *A, size_t lda, const float *B, size_t ldb,
                            float beta, float *C, size_t ldc);

@@ -9,7 +9,8 @@
  * and op(A) is broadcast element by element from A (row i of A, or column
  * i of Aᵀ: either is one scalar load per row and k step). So NN and TN run
  * without copying anything; for NT and TT, Bᵀ (strided) is first transposed
- * into a buffer on the stack, 8 × 8 blocks at a time in registers.
+ * into a buffer on the stack, 8 × 8 doubles or 16 × 16 floats at a time in
+ * registers.
  *
  * Tiles: 8 rows × three vectors of C (24 doubles or 48 floats) in 24 zmm
  * accumulators, k innermost: per k step three loads of B, eight broadcasts
@@ -21,9 +22,8 @@
  * OpenBLAS there before). The last rows go in tiles of 4, 2 and 1. The
  * tiles are inlined into the entry point (one switch case per tile kind;
  * each kind used once), and the tiles and the entry point are written once
- * (gemm_small_tmpl.h) for both precisions; the transpose of op(B) = Bᵀ is
- * the double version's only — in single precision the packed kernels take
- * that case (the blocked driver does not send it here).
+ * (gemm_small_tmpl.h) for both precisions, each with its own transpose
+ * of op(B) = Bᵀ into a buffer on the stack.
  *
  * Bit-identical to the packed kernels (gemm_kernel_avx2.c,
  * gemm_kernel_avx512.c): each element is accumulated from 0 by FMAs in
@@ -80,6 +80,67 @@ BP_AVX512 static void small_transpose_d(size_t n, size_t k, const double *B, siz
         for (size_t j = j0; j < n; j++) Bt[p * n + j] = B[j * ldb + p];
 }
 
+/* GCC keeps arrays of vectors in registers only when the loops over them
+ * are unrolled (else: in memory, 1.4× slower at n = 24); clang unrolls
+ * them by itself. */
+#define BP_UNROLL _Pragma("GCC unroll 16")
+
+/* The same in single precision, 16 × 16 blocks: rows past n load as
+ * zeros and columns past k are masked off on the way in; on the way out,
+ * rows past k are not stored and columns past n are masked — so every
+ * size, edges included, goes through the registers (for n = k = 24 a
+ * scalar edge would cost more than the product). Four rounds of shuffles:
+ * pairs of rows interleaved, then quadruples (u[4q + j], lane L, holds
+ * column 4L + j of rows 4q … 4q + 3), then the 128-bit lanes gathered
+ * across quadruples. */
+BP_AVX512 static void small_transpose_s(size_t n, size_t k, const float *B, size_t ldb,
+                                        float *Bt) {
+    for (size_t j0 = 0; j0 < n; j0 += 16) {
+        size_t rows = n - j0 < 16 ? n - j0 : 16;
+        __mmask16 out_cols = (__mmask16)((1u << rows) - 1u);
+        for (size_t p0 = 0; p0 < k; p0 += 16) {
+            size_t cols = k - p0 < 16 ? k - p0 : 16;
+            __mmask16 in_cols = (__mmask16)((1u << cols) - 1u);
+            __m512 r[16], t[16], u[16];
+            BP_UNROLL
+            for (size_t i = 0; i < 16; i++)
+                r[i] = i < rows ? _mm512_maskz_loadu_ps(in_cols, B + (j0 + i) * ldb + p0)
+                                : _mm512_setzero_ps();
+            BP_UNROLL
+            for (int i = 0; i < 16; i += 2) {
+                t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+                t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+            }
+            BP_UNROLL
+            for (int q = 0; q < 16; q += 4) {
+                u[q] = _mm512_shuffle_ps(t[q], t[q + 2], 0x44);
+                u[q + 1] = _mm512_shuffle_ps(t[q], t[q + 2], 0xEE);
+                u[q + 2] = _mm512_shuffle_ps(t[q + 1], t[q + 3], 0x44);
+                u[q + 3] = _mm512_shuffle_ps(t[q + 1], t[q + 3], 0xEE);
+            }
+            BP_UNROLL
+            for (int j = 0; j < 4; j++) {
+                __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88),
+                       v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD),
+                       w0 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88),
+                       w1 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xDD);
+                /* columns j, 4 + j, 8 + j, 12 + j of the block */
+                const __m512 col[4] = { _mm512_shuffle_f32x4(v0, w0, 0x88),
+                                        _mm512_shuffle_f32x4(v1, w1, 0x88),
+                                        _mm512_shuffle_f32x4(v0, w0, 0xDD),
+                                        _mm512_shuffle_f32x4(v1, w1, 0xDD) };
+                BP_UNROLL
+                for (size_t L = 0; L < 4; L++) {
+                    size_t c = 4 * L + (size_t)j;
+                    if (c < cols) _mm512_mask_storeu_ps(Bt + (p0 + c) * n + j0, out_cols, col[L]);
+                }
+            }
+        }
+    }
+}
+
+#undef BP_UNROLL
+
 #define R double
 #define S(name) name##_d
 #define S_VEC __m512d
@@ -129,6 +190,7 @@ BP_AVX512 static void small_transpose_d(size_t n, size_t k, const double *B, siz
 #define S_LOADU _mm512_loadu_ps
 #define S_STOREU _mm512_storeu_ps
 #define S_ENTRY bp_sgemm_small_avx512
+#define S_TRANSPOSE small_transpose_s
 #include "gemm_small_tmpl.h"
 
 #else

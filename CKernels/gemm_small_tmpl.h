@@ -11,9 +11,7 @@
  *   S_ZERO, S_SET1, S_FMA, S_MUL, S_ADD, S_LOAD (masked, zeroing),
  *   S_STORE (masked)   the intrinsics
  *   S_ENTRY            the entry point to define
- *   S_TRANSPOSE        optional: Bt ← Bᵀ into a k × n buffer, for op(B) = Bᵀ;
- *                      without it the entry takes op(B) = B only (the
- *                      driver sends the other case to the packed kernels)
+ *   S_TRANSPOSE        Bt ← Bᵀ into a k × n buffer, for op(B) = Bᵀ
  */
 
 /* Stores one vector of a tile row: alpha·acc, plus beta·C when beta ≠ 0,
@@ -142,7 +140,6 @@ SMALL_TILES_V(OPA_T, t, MASK)
 
 BP_AVX512 void S_ENTRY(int ta, int tb, size_t m, size_t n, size_t k, R alpha, const R *A,
                        size_t lda, const R *B, size_t ldb, R beta, R *C, size_t ldc) {
-#if defined(S_TRANSPOSE)
     /* op(B) = Bᵀ: transposed once into L1 (at most 64 × 64 values, 32 KiB
      * of doubles), then the same tiles — the same operations on every
      * element, so still the packed kernels' bits. */
@@ -152,9 +149,6 @@ BP_AVX512 void S_ENTRY(int ta, int tb, size_t m, size_t n, size_t k, R alpha, co
         B = Bt;
         ldb = n;
     }
-#else
-    (void)tb;   /* always 0 here (gemm_driver_tmpl.h) */
-#endif
     /* Columns in tiles of three vectors (24 accumulators of the 32
      * registers: the most multiply-adds per load of B), and a last tile of
      * one or two vectors — four vectors left go as 2 + 2, not 3 + 1, since
