@@ -7,9 +7,9 @@
  *   R                  element type (double, float)
  *   S(name)            the precision's private names (name##_d, name##_s)
  *   S_VEC, S_MASK      the vector of R (__m512d, __m512) and its lane mask
- *   S_LANES            lanes per vector (8, 16): a tile is 2·S_LANES wide
+ *   S_LANES            lanes per vector (8, 16): a tile is 1–3 vectors wide
  *   S_ZERO, S_SET1, S_FMA, S_MUL, S_ADD, S_LOAD (masked, zeroing),
- *   S_STORE (masked)   the intrinsics
+ *   S_STORE (masked), S_LOADU, S_STOREU (unmasked)   the intrinsics
  *   S_ENTRY            the entry point to define
  *   S_TRANSPOSE        Bt ← Bᵀ into a k × n buffer, for op(B) = Bᵀ
  */
