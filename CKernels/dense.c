@@ -33,6 +33,11 @@ enum { BP_DENSE_NARROW = 32 };
  */
 enum { DIRECT_MAX_WORK = 200, DIRECT_MAX_WEIGHTS = 16 };
 
+/* The backward sweep (dZ, then db) runs over blocks of about this many
+ * elements of dZ (16 KiB of floats): a block is summed into db while still
+ * in L1, and wide layers still run one row per block. */
+enum { DENSE_SWEEP_ELEMS = 4096 };
+
 static int dense_valid_activation(bp_activation act) {
     return act >= BP_ACT_IDENTITY && act <= BP_ACT_SOFTMAX;
 }
@@ -59,6 +64,8 @@ static int dense_direct_backward(size_t n, size_t n_in, size_t n_out) {
 #define D_ACT_BLOCK bp_act_block_d
 #define D_SOFTMAX bp_softmax_rows_d
 #define D_ACT_BACKWARD bp_act_backward_d
+#define D_RELU_BACKWARD relu_backward_d
+#define D_COL_SUMS col_sums_d
 #include "dense_tmpl.h"
 #undef R
 #undef P
@@ -69,6 +76,8 @@ static int dense_direct_backward(size_t n, size_t n_in, size_t n_out) {
 #undef D_ACT_BLOCK
 #undef D_SOFTMAX
 #undef D_ACT_BACKWARD
+#undef D_RELU_BACKWARD
+#undef D_COL_SUMS
 
 #define R float
 #define P(name) name##_s
@@ -79,4 +88,6 @@ static int dense_direct_backward(size_t n, size_t n_in, size_t n_out) {
 #define D_ACT_BLOCK bp_act_block_s
 #define D_SOFTMAX bp_softmax_rows_s
 #define D_ACT_BACKWARD bp_act_backward_s
+#define D_RELU_BACKWARD relu_backward_s
+#define D_COL_SUMS col_sums_s
 #include "dense_tmpl.h"

@@ -8,6 +8,8 @@
  *   D_FORWARD, D_BACKWARD      names of the public functions to define
  *   D_RUN, D_EPI               the blocked GEMM with epilogue and its type
  *   D_ACT_BLOCK, D_SOFTMAX, D_ACT_BACKWARD   activation helpers
+ *   D_RELU_BACKWARD, D_COL_SUMS   fields of bp_gemm_kernels (the dispatch
+ *                              table's element-wise passes)
  */
 
 /* Forward for tiny layers (also the network engine's tiny path, mlp_tmpl.h,
@@ -133,14 +135,19 @@ bp_status D_BACKWARD(const bp_exec *exec, bp_activation act, R param,
         return BP_OK;
     }
 
-    /* dZ and db in one sweep. */
+    /* dZ and db in one sweep, a few rows at a time (each block of dZ is
+     * summed into db while still in L1); ReLU and the sums in the CPU's
+     * vectors (dense_passes_tmpl.h). */
+    const bp_gemm_kernels *ks = bp_exec_kernels(exec);
+    const size_t block = n_out >= DENSE_SWEEP_ELEMS ? 1 : DENSE_SWEEP_ELEMS / n_out;
     for (size_t j = 0; j < n_out; j++) db[j] = (R)0;
-    for (size_t i = 0; i < n; i++) {
-        R *dz = dZ + i * n_out;
-        if (dA)
-            D_ACT_BACKWARD(act, param, 1, n_out, Z + i * n_out, A + i * n_out,
-                           dA + i * n_out, dz);
-        for (size_t j = 0; j < n_out; j++) db[j] += dz[j];
+    for (size_t i = 0; i < n; i += block) {
+        size_t rows = n - i < block ? n - i : block, at = i * n_out;
+        if (dA && act == BP_ACT_RELU)
+            ks->D_RELU_BACKWARD(rows * n_out, Z + at, dA + at, dZ + at);
+        else if (dA)
+            D_ACT_BACKWARD(act, param, rows, n_out, Z + at, A + at, dA + at, dZ + at);
+        ks->D_COL_SUMS(rows, n_out, dZ + at, db);
     }
     /* dW = Xᵀ·dZ (n_in × n_out, k = n) and dX = dZ·Wᵀ (n × n_in, k = n_out);
      * an empty k gives zeros. */

@@ -51,6 +51,8 @@
 #define G_KERNEL22 dkernel22
 #define G_KERNEL22_TYPE bp_dkernel22_fn
 #define G_SMALL dsmall
+#define G_BIAS_ROWS bias_rows_d
+#define G_RELU_ROWS relu_rows_d
 #define G_KERNEL2_TYPE bp_dkernel2_fn
 #define G_PACK_A dpack_a
 #define G_PACK_B dpack_b
@@ -76,6 +78,8 @@
 #undef G_KERNEL22
 #undef G_KERNEL22_TYPE
 #undef G_SMALL
+#undef G_BIAS_ROWS
+#undef G_RELU_ROWS
 #undef G_KERNEL2_TYPE
 #undef G_PACK_A
 #undef G_PACK_B
@@ -102,6 +106,8 @@
 #define G_KERNEL22 skernel22
 #define G_KERNEL22_TYPE bp_skernel22_fn
 #define G_SMALL ssmall
+#define G_BIAS_ROWS bias_rows_s
+#define G_RELU_ROWS relu_rows_s
 #define G_KERNEL2_TYPE bp_skernel2_fn
 #define G_PACK_A spack_a
 #define G_PACK_B spack_b

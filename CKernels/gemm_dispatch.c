@@ -31,15 +31,27 @@ static struct {
     bp_gemm_kernels best;
     bp_gemm_kernels avx2;
     bp_gemm_kernels portable;
-} bp_dispatch = { PTHREAD_ONCE_INIT,
-                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-                  { "portable", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 } };
+} bp_dispatch = { PTHREAD_ONCE_INIT, { .name = "portable" }, { .name = "portable" },
+                  { .name = "portable" } };
 
 static int env_flag(const char *name) {
     const char *v = getenv(name);
     return v != NULL && v[0] != '\0' && !(v[0] == '0' && v[1] == '\0');
 }
+
+/* The dense layers' element-wise passes of one ISA build into a table (the
+ * tables below list them as NULL, then fill them in here). */
+#define DENSE_PASSES(table, ISA)                                               \
+    do {                                                                       \
+        (table).bias_rows_d = bp_bias_rows_d_##ISA;                            \
+        (table).bias_rows_s = bp_bias_rows_s_##ISA;                            \
+        (table).relu_rows_d = bp_relu_rows_d_##ISA;                            \
+        (table).relu_rows_s = bp_relu_rows_s_##ISA;                            \
+        (table).relu_backward_d = bp_relu_backward_d_##ISA;                    \
+        (table).relu_backward_s = bp_relu_backward_s_##ISA;                    \
+        (table).col_sums_d = bp_col_sums_d_##ISA;                              \
+        (table).col_sums_s = bp_col_sums_s_##ISA;                              \
+    } while (0)
 
 static void dispatch_init(void) {
     bp_gemm_kernels portable = {
@@ -49,8 +61,9 @@ static void dispatch_init(void) {
         NULL, NULL, bp_narrow_d_portable, bp_narrow_s_portable,
         bp_narrow_online_d_portable, bp_narrow_online_s_portable, NULL, NULL,
         bp_vec_nonfinite_d_portable, bp_vec_nonfinite_s_portable, bp_vec_sgd_d_portable,
-        bp_vec_sgd_s_portable
+        bp_vec_sgd_s_portable, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
     };
+    DENSE_PASSES(portable, portable);
     bp_dispatch.portable = portable;
     bp_dispatch.avx2 = portable;
     bp_dispatch.best = portable;
@@ -64,8 +77,9 @@ static void dispatch_init(void) {
             NULL, NULL, bp_narrow_d_avx2, bp_narrow_s_avx2,
             bp_narrow_online_d_avx2, bp_narrow_online_s_avx2, NULL, NULL,
             bp_vec_nonfinite_d_avx2, bp_vec_nonfinite_s_avx2, bp_vec_sgd_d_avx2,
-            bp_vec_sgd_s_avx2
+            bp_vec_sgd_s_avx2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
         };
+        DENSE_PASSES(avx2, avx2);
         bp_dispatch.avx2 = avx2;
         if (!env_flag("BP_GEMM_PORTABLE")) {
             bp_dispatch.best = avx2;
@@ -88,6 +102,7 @@ static void dispatch_init(void) {
                     bp_dispatch.best.vec_nonfinite_s = bp_vec_nonfinite_s_avx512;
                     bp_dispatch.best.vec_sgd_d = bp_vec_sgd_d_avx512;
                     bp_dispatch.best.vec_sgd_s = bp_vec_sgd_s_avx512;
+                    DENSE_PASSES(bp_dispatch.best, avx512);
                 }
             }
         }

@@ -7,8 +7,8 @@
  *   P(name)        name##_d / name##_s: the precision's private names
  *   G_MR, G_NR     micro-tile (gemm_internal.h)
  *   G_MC, G_KC, G_NC  cache blocks (gemm_internal.h)
- *   G_KERNEL, G_KERNEL2, G_KERNEL22, G_PACK_A, G_PACK_B, G_SMALL   fields of
- *                                                  bp_gemm_kernels
+ *   G_KERNEL, G_KERNEL2, G_KERNEL22, G_PACK_A, G_PACK_B, G_SMALL,
+ *   G_BIAS_ROWS, G_RELU_ROWS   fields of bp_gemm_kernels
  *   G_KERNEL_TYPE, G_KERNEL2_TYPE, G_KERNEL22_TYPE, G_PACK_TYPE   their types
  *   G_PORTABLE, G_PACK_A_PORTABLE, G_PACK_B_PORTABLE
  *                  names of the portable kernel and packers to define
@@ -149,14 +149,9 @@ void G_PORTABLE(size_t kc, const R *a, const R *b, R *c, size_t ldc, R alpha, R 
 /* ---- the epilogue of a fused dense layer -------------------------------------- */
 
 /* Z = C + bias on an mr × nr strip of C just computed (still in L1). */
-static void P(epilogue_tile)(const G_EPI *ep, size_t i0, size_t j0, size_t mr, size_t nr,
-                             R *C, size_t ldc) {
-    R *c = C + i0 * ldc + j0;
-    if (ep->bias) {
-        const R *b = ep->bias + j0;
-        for (size_t i = 0; i < mr; i++)
-            for (size_t j = 0; j < nr; j++) c[i * ldc + j] += b[j];
-    }
+static void P(epilogue_tile)(const bp_gemm_kernels *ks, const G_EPI *ep, size_t i0, size_t j0,
+                             size_t mr, size_t nr, R *C, size_t ldc) {
+    if (ep->bias) ks->G_BIAS_ROWS(mr, nr, C + i0 * ldc + j0, ldc, ep->bias + j0);
 }
 
 /* A = f(Z) on the mr × nc block of rows just finished (element-wise
@@ -166,9 +161,12 @@ static void P(epilogue_tile)(const G_EPI *ep, size_t i0, size_t j0, size_t mr, s
  * strips of 16 columns across 120 rows (120 separate lines, each fetched
  * before it is written) ran at memory latency — a quarter of the GEMM's
  * time for a 256 × 1024 × 1024 ReLU layer. Z is still in L2 here. */
-static void P(epilogue_rows)(const G_EPI *ep, size_t i0, size_t j0, size_t mr, size_t nc,
-                             const R *C, size_t ldc) {
-    if (ep->A && ep->act != BP_ACT_SOFTMAX)
+static void P(epilogue_rows)(const bp_gemm_kernels *ks, const G_EPI *ep, size_t i0, size_t j0,
+                             size_t mr, size_t nc, const R *C, size_t ldc) {
+    if (!ep->A || ep->act == BP_ACT_SOFTMAX) return;
+    if (ep->act == BP_ACT_RELU)   /* the common case, in the CPU's vectors */
+        ks->G_RELU_ROWS(mr, nc, C + i0 * ldc + j0, ldc, ep->A + i0 * ep->lda + j0, ep->lda);
+    else
         G_ACT_BLOCK(ep->act, ep->param, mr, nc, C + i0 * ldc + j0, ldc,
                     ep->A + i0 * ep->lda + j0, ep->lda);
 }
@@ -196,6 +194,14 @@ static size_t P(workspace_bytes)(size_t m, size_t n, size_t k) {
     size_t a = P(round_up)(P(ap_elems)(m, k) * sizeof(R), BP_GEMM_ALIGN);
     size_t b = P(round_up)(n < G_NC ? n : G_NC, G_NR) * (k < G_KC ? k : G_KC) * sizeof(R);
     return a + b;
+}
+
+/* Whether an m × n × k product is large enough to pay for waking the
+ * workers. Float runs about twice as many flops per second: twice the
+ * threshold. */
+static inline int P(worth_splitting)(size_t m, size_t n, size_t k) {
+    double min_flops = BP_EXEC_PARALLEL_MIN_FLOPS * (sizeof(R) < sizeof(double) ? 2.0 : 1.0);
+    return 2.0 * (double)m * (double)n * (double)k >= min_flops;
 }
 
 /* The mc rows of the packed A block against one packed B sliver bs of nr
@@ -288,10 +294,10 @@ static void P(blocked)(const bp_gemm_kernels *ks, const P(job) *jb, R *Ap, R *co
                      * per strip rather than per tile keeps the call
                      * overhead small. */
                     if (last && jb->has_ep)
-                        P(epilogue_tile)(&jb->ep, ic, jc + jr, mc, width, C, ldc);
+                        P(epilogue_tile)(ks, &jb->ep, ic, jc + jr, mc, width, C, ldc);
                     jr += width;
                 }
-                if (last && jb->has_ep) P(epilogue_rows)(&jb->ep, ic, jc, mc, nc, C, ldc);
+                if (last && jb->has_ep) P(epilogue_rows)(ks, &jb->ep, ic, jc, mc, nc, C, ldc);
             }
         }
     }
@@ -414,9 +420,7 @@ static bp_status P(run_blocked)(const bp_gemm_kernels *ks, const bp_exec *exec, 
      * large enough to pay for waking the workers. */
     size_t threads = bp_exec_threads(exec), parts = 1;
     int by_rows = 1;
-    /* float runs about twice as many flops per second: twice the threshold */
-    double min_flops = BP_EXEC_PARALLEL_MIN_FLOPS * (sizeof(R) < sizeof(double) ? 2.0 : 1.0);
-    if (threads > 1 && 2.0 * (double)m * (double)n * (double)k >= min_flops) {
+    if (threads > 1 && P(worth_splitting)(m, n, k)) {
         size_t unit = ks->G_KERNEL2 ? 2 * G_MR : G_MR;
         size_t row_tiles = (m + unit - 1) / unit, col_tiles = (n + G_NR - 1) / G_NR;
         int softmax = ep && ep->A && ep->act == BP_ACT_SOFTMAX;
@@ -434,6 +438,26 @@ static bp_status P(run_blocked)(const bp_gemm_kernels *ks, const bp_exec *exec, 
     return BP_OK;
 }
 
+/* Whether the unpacked kernels (where the kernel set has them) take the
+ * product: every product with m, n, k ≤ BP_GEMM_SMALL_MAX, and skinny ones
+ * — C at most BP_GEMM_SMALL_MAX columns wide, k within one k-block, op(B)
+ * = B — that one thread computes: the output layer's products (m = batch,
+ * n = classes). There A is read once per column block and B (k × n) stays
+ * in L1/L2, where packing would copy A and pad n up to the 16- or
+ * 32-column tiles; measured 1.3–1.9× the packed path for n = 10–64, m =
+ * 128–1024, k = 64–512. For op(A) = Aᵀ only up to BP_GEMM_SKINNY_TA_MAX
+ * rows: each row tile then reads a column strip of A, k rows apart, and
+ * in float from m = 1024 (n ≤ 16) the packed path is faster. k ≤ KC keeps
+ * the bits: the packed path then runs one k-block, the same chain of
+ * multiply-adds per element; so does the thread count (a product split
+ * over threads goes the packed way, with the same bits). */
+static inline int P(unpacked)(const bp_exec *exec, int ta, int tb, size_t m, size_t n,
+                              size_t k) {
+    if (m <= BP_GEMM_SMALL_MAX && n <= BP_GEMM_SMALL_MAX && k <= BP_GEMM_SMALL_MAX) return 1;
+    if (tb || n > BP_GEMM_SMALL_MAX || k > G_KC || (ta && m > BP_GEMM_SKINNY_TA_MAX)) return 0;
+    return bp_exec_threads(exec) <= 1 || !P(worth_splitting)(m, n, k);
+}
+
 /* G_RUN's work (inlined into bp_?gemm_exec; G_RUN is its out-of-line
  * copy for the dense layers). */
 static inline bp_status P(run)(const bp_exec *exec, int ta, int tb, size_t m, size_t n,
@@ -441,14 +465,13 @@ static inline bp_status P(run)(const bp_exec *exec, int ta, int tb, size_t m, si
                                size_t ldb, R beta, R *C, size_t ldc, const G_EPI *ep) {
     const bp_gemm_kernels *ks = bp_exec_kernels(exec);
 
-    /* Small products: no packing (gemm_small_avx512.c), then the epilogue
-     * over the whole of C. */
-    if (ks->G_SMALL && m <= BP_GEMM_SMALL_MAX &&
-        n <= BP_GEMM_SMALL_MAX && k <= BP_GEMM_SMALL_MAX) {
+    /* Small and skinny products: no packing (gemm_small_avx512.c), then
+     * the epilogue over the whole of C. */
+    if (ks->G_SMALL && P(unpacked)(exec, ta, tb, m, n, k)) {
         ks->G_SMALL(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         if (ep) {
-            P(epilogue_tile)(ep, 0, 0, m, n, C, ldc);
-            P(epilogue_rows)(ep, 0, 0, m, n, C, ldc);
+            P(epilogue_tile)(ks, ep, 0, 0, m, n, C, ldc);
+            P(epilogue_rows)(ks, ep, 0, 0, m, n, C, ldc);
             if (ep->A && ep->act == BP_ACT_SOFTMAX) G_SOFTMAX(m, n, C, ldc, ep->A, ep->lda);
         }
         return BP_OK;

@@ -112,9 +112,9 @@ typedef void (*bp_skernel22_fn)(size_t kc, const float *a0, const float *a1,
  * portable set. kernel2 and kernel22 may be NULL. */
 #include "mlp_internal.h"
 
-/* C = alpha·op(A)·op(B) + beta·C without packing, for m, n, k ≤
- * BP_GEMM_SMALL_MAX (op(X) = X, or Xᵀ when tx); bit-identical to the packed
- * kernels. */
+/* C = alpha·op(A)·op(B) + beta·C without packing (op(X) = X, or Xᵀ when
+ * tx), for m, n, k ≤ BP_GEMM_SMALL_MAX, and for any m with op(B) = B, n ≤
+ * BP_GEMM_SMALL_MAX and k ≤ KC; bit-identical to the packed kernels. */
 typedef void (*bp_dsmall_fn)(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
                              const double *A, size_t lda, const double *B, size_t ldb,
                              double beta, double *C, size_t ldc);
@@ -122,6 +122,10 @@ typedef void (*bp_ssmall_fn)(int ta, int tb, size_t m, size_t n, size_t k, float
                              const float *A, size_t lda, const float *B, size_t ldb,
                              float beta, float *C, size_t ldc);
 enum { BP_GEMM_SMALL_MAX = 64 };
+/* Skinny products (n ≤ BP_GEMM_SMALL_MAX, k ≤ KC, op(B) = B, one thread)
+ * also take the unpacked kernels, for op(A) = Aᵀ up to this many rows
+ * (gemm_driver_tmpl.h, P(unpacked)). */
+enum { BP_GEMM_SKINNY_TA_MAX = 256 };
 void bp_dgemm_small_avx512(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
                            const double *A, size_t lda, const double *B, size_t ldb,
                            double beta, double *C, size_t ldc);
@@ -154,6 +158,15 @@ typedef struct bp_gemm_kernels {
     bp_vec_nonfinite_s_fn vec_nonfinite_s;
     bp_vec_sgd_d_fn vec_sgd_d;
     bp_vec_sgd_s_fn vec_sgd_s;
+    /* the dense layers' element-wise passes, same CPU level (mlp_internal.h) */
+    bp_bias_rows_d_fn bias_rows_d;
+    bp_bias_rows_s_fn bias_rows_s;
+    bp_relu_rows_d_fn relu_rows_d;
+    bp_relu_rows_s_fn relu_rows_s;
+    bp_relu_backward_d_fn relu_backward_d;
+    bp_relu_backward_s_fn relu_backward_s;
+    bp_col_sums_d_fn col_sums_d;
+    bp_col_sums_s_fn col_sums_s;
 } bp_gemm_kernels;
 
 /* The kernels every GEMM without an explicit choice uses (checked once,

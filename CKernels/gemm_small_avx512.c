@@ -10,7 +10,10 @@
  * i of Aᵀ: either is one scalar load per row and k step). So NN and TN run
  * without copying anything; for NT and TT, Bᵀ (strided) is first transposed
  * into a buffer on the stack, 8 × 8 doubles or 16 × 16 floats at a time in
- * registers.
+ * registers. The same kernels take skinny products of any height (op(B) =
+ * B, n ≤ 64, k within one k-block: a layer with few outputs on a batch),
+ * where packing would copy all of A to feed a few columns of C; the rule
+ * is P(unpacked) in gemm_driver_tmpl.h.
  *
  * Tiles: 8 rows × three vectors of C (24 doubles or 48 floats) in 24 zmm
  * accumulators, k innermost: per k step three loads of B, eight broadcasts

@@ -22,6 +22,10 @@ enum { BP_NARROW_WIDTH = 8, BP_NARROW_CHUNK = 128, BP_TINY_ROWS = 16 };
  * at a time (scalar loops over units instead of loops across samples). */
 enum { BP_NARROW_ONLINE_ROWS = 4 };
 
+/* Alignment of every workspace buffer of a network (bytes: a cache line, a
+ * 512-bit vector; mlp_tmpl.h). */
+enum { BP_MLP_ALIGN = 64 };
+
 typedef struct mlp_layout {
     size_t n_layers;
     bp_layer_spec *layers;
@@ -161,5 +165,32 @@ size_t bp_vec_nonfinite_d_avx512(size_t n, const double *x);
 size_t bp_vec_nonfinite_s_avx512(size_t n, const float *x);
 int bp_vec_sgd_d_avx512(size_t n, double eta, const double *g, double *p);
 int bp_vec_sgd_s_avx512(size_t n, float eta, const float *g, float *p);
+
+/*
+ * The dense layers' element-wise passes (dense_passes_tmpl.h), built per
+ * ISA with the engine: C += b row by row, A = ReLU(Z), dZ = ReLU'(Z)·dA,
+ * db += column sums of dZ.
+ */
+#define BP_DENSE_PASSES(R, S, ISA)                                                          \
+    void bp_bias_rows_##S##_##ISA(size_t rows, size_t cols, R *C, size_t ldc, const R *b); \
+    void bp_relu_rows_##S##_##ISA(size_t rows, size_t cols, const R *Z, size_t ldz, R *A,  \
+                                  size_t lda);                                            \
+    void bp_relu_backward_##S##_##ISA(size_t count, const R *Z, const R *dA, R *dZ);      \
+    void bp_col_sums_##S##_##ISA(size_t rows, size_t cols, const R *dZ, R *db);
+BP_DENSE_PASSES(double, d, portable)
+BP_DENSE_PASSES(float, s, portable)
+BP_DENSE_PASSES(double, d, avx2)
+BP_DENSE_PASSES(float, s, avx2)
+BP_DENSE_PASSES(double, d, avx512)
+BP_DENSE_PASSES(float, s, avx512)
+#undef BP_DENSE_PASSES
+typedef void (*bp_bias_rows_d_fn)(size_t, size_t, double *, size_t, const double *);
+typedef void (*bp_bias_rows_s_fn)(size_t, size_t, float *, size_t, const float *);
+typedef void (*bp_relu_rows_d_fn)(size_t, size_t, const double *, size_t, double *, size_t);
+typedef void (*bp_relu_rows_s_fn)(size_t, size_t, const float *, size_t, float *, size_t);
+typedef void (*bp_relu_backward_d_fn)(size_t, const double *, const double *, double *);
+typedef void (*bp_relu_backward_s_fn)(size_t, const float *, const float *, float *);
+typedef void (*bp_col_sums_d_fn)(size_t, size_t, const double *, double *);
+typedef void (*bp_col_sums_s_fn)(size_t, size_t, const float *, float *);
 
 #endif /* BP_MLP_INTERNAL_H */

@@ -1,6 +1,7 @@
 /*
  * narrow_instances.h — instantiates the narrow-network engine
- * (narrow_tmpl.h) and the parameter-vector passes (vector_tmpl.h) in double
+ * (narrow_tmpl.h), the parameter-vector passes (vector_tmpl.h) and the
+ * dense layers' element-wise passes (dense_passes_tmpl.h) in double
  * and single precision under the name suffix N_SUFFIX (portable, avx2,
  * avx512), with N_BLOCKS register blocks in flight (narrow_block_tmpl.h).
  * Included once by each of narrow.c, narrow_avx2.c and narrow_avx512.c,
@@ -54,11 +55,20 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define V_MAX DBL_MAX
 #define V_SCAN N_CAT(bp_vec_nonfinite_d_, N_SUFFIX)
 #define V_SGD N_CAT(bp_vec_sgd_d_, N_SUFFIX)
+#define V_BIAS_ROWS N_CAT(bp_bias_rows_d_, N_SUFFIX)
+#define V_RELU_ROWS N_CAT(bp_relu_rows_d_, N_SUFFIX)
+#define V_RELU_BACKWARD N_CAT(bp_relu_backward_d_, N_SUFFIX)
+#define V_COL_SUMS N_CAT(bp_col_sums_d_, N_SUFFIX)
 #include "narrow_tmpl.h"
 #include "vector_tmpl.h"
+#include "dense_passes_tmpl.h"
 #undef V_MAX
 #undef V_SCAN
 #undef V_SGD
+#undef V_BIAS_ROWS
+#undef V_RELU_ROWS
+#undef V_RELU_BACKWARD
+#undef V_COL_SUMS
 #undef R
 #undef P
 #undef N_ENTRY
@@ -85,11 +95,20 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define V_MAX FLT_MAX
 #define V_SCAN N_CAT(bp_vec_nonfinite_s_, N_SUFFIX)
 #define V_SGD N_CAT(bp_vec_sgd_s_, N_SUFFIX)
+#define V_BIAS_ROWS N_CAT(bp_bias_rows_s_, N_SUFFIX)
+#define V_RELU_ROWS N_CAT(bp_relu_rows_s_, N_SUFFIX)
+#define V_RELU_BACKWARD N_CAT(bp_relu_backward_s_, N_SUFFIX)
+#define V_COL_SUMS N_CAT(bp_col_sums_s_, N_SUFFIX)
 #include "narrow_tmpl.h"
 #include "vector_tmpl.h"
+#include "dense_passes_tmpl.h"
 #undef V_MAX
 #undef V_SCAN
 #undef V_SGD
+#undef V_BIAS_ROWS
+#undef V_RELU_ROWS
+#undef V_RELU_BACKWARD
+#undef V_COL_SUMS
 #undef R
 #undef P
 #undef N_ENTRY

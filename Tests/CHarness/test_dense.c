@@ -17,7 +17,7 @@
 #define TP(name) name##_d
 #define FWD bp_dense_forward
 #define BWD bp_dense_backward
-#define GEMM bp_dgemm
+#define GEMM_EXEC bp_dgemm_exec
 #define BIAS_ADD bp_bias_add
 #define BIAS_GRAD bp_bias_gradient
 #define ACT_FWD bp_activation_forward
@@ -28,7 +28,7 @@
 #undef TP
 #undef FWD
 #undef BWD
-#undef GEMM
+#undef GEMM_EXEC
 #undef BIAS_ADD
 #undef BIAS_GRAD
 #undef ACT_FWD
@@ -39,7 +39,7 @@
 #define TP(name) name##_s
 #define FWD bp_dense_forward_f32
 #define BWD bp_dense_backward_f32
-#define GEMM bp_sgemm
+#define GEMM_EXEC bp_sgemm_exec
 #define BIAS_ADD bp_bias_add_f32
 #define BIAS_GRAD bp_bias_gradient_f32
 #define ACT_FWD bp_activation_forward_f32

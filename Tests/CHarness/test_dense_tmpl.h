@@ -6,7 +6,7 @@
  *   T            element type (double, float)
  *   TP(name)     name##_d / name##_s
  *   FWD, BWD     bp_dense_forward(_f32), bp_dense_backward(_f32)
- *   GEMM         bp_dgemm / bp_sgemm
+ *   GEMM_EXEC    bp_dgemm_exec / bp_sgemm_exec
  *   BIAS_ADD, BIAS_GRAD, ACT_FWD, ACT_BWD   the unfused kernels
  *   EPS          the unit roundoff of T (2^-53, 2^-24)
  *
@@ -95,7 +95,9 @@ static double TP(z_scale)(const TP(layer) *L)
 }
 
 /* One layer, one activation: fused against unfused, forward and backward,
- * with and without dA, with and without dX, through `ex`. */
+ * with and without dA, with and without dX, through `ex` (the unfused
+ * products through the same context: the portable kernels round
+ * differently from the SIMD ones). */
 static void TP(check_layer)(h_rng *r, const bp_exec *ex, bp_activation act, T param,
                             size_t n, size_t nin, size_t nout, size_t pad)
 {
@@ -108,7 +110,7 @@ static void TP(check_layer)(h_rng *r, const bp_exec *ex, bp_activation act, T pa
     T *Z = TP(rand)(r, nz, -1, 1), *A = TP(rand)(r, nz, -1, 1);
     T *Zr = TP(rand)(r, nz, -1, 1), *Ar = TP(rand)(r, nz, -1, 1);
     H_OK(FWD(ex, act, param, n, nin, nout, L.X, L.ldx, L.W, L.ldw, L.b, Z, A));
-    H_OK(GEMM(BP_NO_TRANS, BP_NO_TRANS, n, nout, nin, (T)1, L.X, L.ldx, L.W, L.ldw, (T)0, Zr, nout));
+    H_OK(GEMM_EXEC(ex, BP_NO_TRANS, BP_NO_TRANS, n, nout, nin, (T)1, L.X, L.ldx, L.W, L.ldw, (T)0, Zr, nout));
     H_OK(BIAS_ADD(n, nout, L.b, Zr, nout));
     H_OK(ACT_FWD(act, param, n, nout, Zr, Ar));
     double tolz = (double)(2 * nin + 8) * EPS * TP(z_scale)(&L);
@@ -138,8 +140,8 @@ static void TP(check_layer)(h_rng *r, const bp_exec *ex, bp_activation act, T pa
     /* same Z and A as the fused pass got (narrow forward rounds differently) */
     H_OK(ACT_BWD(act, param, n, nout, Z, A, L.dA, dZr));
     H_OK(BIAS_GRAD(n, nout, (T)1, dZr, nout, (T)0, dbr));
-    H_OK(GEMM(BP_TRANS, BP_NO_TRANS, nin, nout, n, (T)1, L.X, L.ldx, dZr, nout, (T)0, dWr, nout));
-    H_OK(GEMM(BP_NO_TRANS, BP_TRANS, n, nin, nout, (T)1, dZr, nout, L.W, L.ldw, (T)0, dXr, nin));
+    H_OK(GEMM_EXEC(ex, BP_TRANS, BP_NO_TRANS, nin, nout, n, (T)1, L.X, L.ldx, dZr, nout, (T)0, dWr, nout));
+    H_OK(GEMM_EXEC(ex, BP_NO_TRANS, BP_TRANS, n, nin, nout, (T)1, dZr, nout, L.W, L.ldw, (T)0, dXr, nin));
     H_EXPECT(TP(same)(dZ, dZr, nz) && TP(same)(db, dbr, nout),
              "%s backward act=%d %zu×%zu→%zu: dZ or db differ (|ddZ| %.3g |ddb| %.3g)",
              pname, (int)act, n, nin, nout, TP(maxdiff)(dZ, dZr, nz), TP(maxdiff)(db, dbr, nout));
@@ -207,23 +209,30 @@ static void TP(test_narrow)(void **state)
                             shapes[s][2], shapes[s][3]);
 }
 
-/* Wide layers (blocked GEMM with the fused epilogue), through NULL, the
- * default 1- and 2-thread contexts. */
+/* Wide layers (blocked GEMM with the fused epilogue, or the unpacked
+ * kernels for the small and skinny products), through NULL, the default
+ * 2-thread context and 1-thread contexts of the AVX2 and portable kernel
+ * sets (each with its own build of the element-wise passes,
+ * dense_passes_tmpl.h): the same bits as the unfused composition. */
 static void TP(test_wide)(void **state)
 {
     const bp_exec *ex = *state;
+    bp_exec *avx2 = NULL, *portable = NULL;
+    H_OK(bp_exec_create_with(1, BP_EXEC_AVX2, &avx2));
+    H_OK(bp_exec_create_with(1, BP_EXEC_PORTABLE, &portable));
+    const bp_exec *contexts[] = { NULL, ex, avx2, portable };
     h_rng r; h_seed(&r, 7301 + sizeof(T));
     static const size_t shapes[][4] = {
         { 150, 40, 50, 0 }, { 77, 33, 64, 2 }, { 9, 32, 5, 0 }, { 300, 128, 10, 1 },
         { 64, 3, 100, 0 }, { 320, 150, 130, 0 },
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
-        for (size_t a = 0; a < 6; a++) {
-            TP(check_layer)(&r, NULL, TP(ACTS)[a], (T)0.2, shapes[s][0], shapes[s][1],
-                            shapes[s][2], shapes[s][3]);
-            TP(check_layer)(&r, ex, TP(ACTS)[a], (T)0.2, shapes[s][0], shapes[s][1],
-                            shapes[s][2], shapes[s][3]);
-        }
+        for (size_t a = 0; a < 6; a++)
+            for (size_t c = 0; c < sizeof contexts / sizeof contexts[0]; c++)
+                TP(check_layer)(&r, contexts[c], TP(ACTS)[a], (T)0.2, shapes[s][0],
+                                shapes[s][1], shapes[s][2], shapes[s][3]);
+    bp_exec_free(avx2);
+    bp_exec_free(portable);
 }
 
 /* Empty dimensions: n = 0 gives dW = 0 and db = 0; n_in = 0 gives Z = b;

@@ -309,6 +309,29 @@ static void test_small_products(void **state)
                 }
 }
 
+/* Skinny products taller than 64 rows (the output layer's: n ≤ 64, k up
+ * to one k-block and just past it): the unpacked kernels on one thread,
+ * the packed ones split over two, the same bits either way and as the AVX2
+ * kernels'. */
+static void test_skinny_products(void **state)
+{
+    const gf_ctx *ctx = *state;
+    h_rng r; h_seed(&r, 7005);
+    static const size_t ms[] = { 65, 128, 257, 300 };
+    static const size_t ns[] = { 1, 10, 17, 64, 65 };
+    static const size_t ks[] = { 65, 256, 257, 512, 513 };
+    size_t t = 0;
+    for (int single = 0; single <= 1; single++)
+        for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+            for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
+                for (size_t q = 0; q < sizeof ks / sizeof ks[0]; q++, t++) {
+                    /* NN and TN alternate along every axis */
+                    shape s = { (i + j + q) % 2 ? BP_TRANS : BP_NO_TRANS, BP_NO_TRANS, ms[i],
+                                ns[j], ks[q], AB[t % 4][0], AB[t % 4][1], (t / 2) % 3, 0 };
+                    check_shape(&r, ctx, &s, single);
+                }
+}
+
 /* Products big enough to be split over two threads, by rows (m ≥ n) and by
  * columns (m < n): bit-identical to one thread, and correct. */
 static void test_threads_bit_identical(void **state)
@@ -441,6 +464,7 @@ int run_gemm_fast_tests(void)
         cmocka_unit_test(test_edge_tiles),
         cmocka_unit_test(test_prime_and_block_crossing_shapes),
         cmocka_unit_test(test_small_products),
+        cmocka_unit_test(test_skinny_products),
         cmocka_unit_test(test_threads_bit_identical),
         cmocka_unit_test(test_beta_zero_nan_c),
         cmocka_unit_test(test_plain_equals_exec),

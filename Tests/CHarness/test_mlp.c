@@ -353,6 +353,8 @@ static void check_forward(const net_cfg *c, bp_mlp *m, ref *rf, const double *p,
         const double *Z = NULL;
         H_OK(bp_mlp_preactivations(m, l, &Z));
         H_EXPECT(Z != NULL, "%s: no Z for layer %zu", c->name, l);
+        /* every workspace buffer starts on a 64-byte line (mlp_tmpl.h) */
+        H_EXPECT((uintptr_t)Z % 64 == 0, "%s: Z of layer %zu not 64-byte aligned", c->name, l);
         e = rel_err(Z, rf->Z[l], rows * c->ls[l].n_out);
         H_EXPECT(e <= FWD_TOL, "%s, %zu rows: Z of layer %zu differs by %.3g", c->name,
                  rows, l, e);
