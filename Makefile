@@ -40,7 +40,7 @@ GSL_CFLAGS   = $(shell pkg-config --cflags gsl)
 CMOCKA_LIBS  = $(shell pkg-config --libs cmocka)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
 
-.PHONY: charness-clang bench bench-update bench-build bench-workloads bench-peers bench-gemm deps-bench all deps deps-sanitize build test swift-test check-c sanitize demo lib clean consumer half-adder-seeds
+.PHONY: charness-clang bench bench-update bench-build bench-workloads bench-peers bench-side bench-gemm deps-bench all deps deps-sanitize build test swift-test check-c sanitize demo lib clean consumer half-adder-seeds
 
 all: build
 
@@ -161,6 +161,11 @@ bench-gemm: deps-bench
 
 bench-peers: deps
 	python3 Benchmarks/peers/run.py --json Benchmarks/results/peers.json $(BENCH_ARGS)
+
+# W3/W4 in one process, one thread: the OpenBLAS composition with either library's GEMM
+# and Backprop's own epoch, alternating (Benchmarks/peers/README.md).
+bench-side: deps
+	python3 Benchmarks/peers/run.py --side-by-side --rounds 5 $(BENCH_ARGS)
 
 # --- demo ----------------------------------------------------------------------
 

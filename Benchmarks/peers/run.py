@@ -6,7 +6,7 @@ same initial parameters in the same sample order.
 
     Benchmarks/peers/run.py [--json FILE] [--rounds N] [--only W1,W5]
                             [--impls backprop,numpy,torch,openblas,fann]
-                            [--no-install] [--quick]
+                            [--no-install] [--quick] [--side-by-side]
 
 Steps: install what is missing (apt: libfann-dev, libopenblas-dev, libgsl-dev;
 pip: numpy, torch==2.13.0+cpu, threadpoolctl), build Backprop's C library, the
@@ -132,6 +132,34 @@ def build():
 
 def export():
     sh([str(BUILD / "export_data"), str(DATA)])
+
+
+def side_by_side(rounds):
+    """--side-by-side: W3 and W4 in one process per precision, one thread
+    (side_by_side.c): the composition with OpenBLAS's GEMM and with
+    Backprop's, and Backprop's own epoch, alternating; per-GEMM times.
+    Backprop's C library built by clang when there is one, as SwiftPM builds
+    it for BackpropBench (GCC's build of the f32 products measured a few per
+    cent slower inside these steps)."""
+    if shutil.which("clang"):
+        cc, lib_dir = "clang", ".build-c-clang"
+        sh(["make", "-s", "-C", str(ROOT), "CC=clang", f"BUILD_C={lib_dir}", f"{lib_dir}/libbackprop.a"])
+    else:
+        cc, lib_dir = os.environ.get("CC", "cc"), ".build-c"
+    gsl = subprocess.run(["pkg-config", "--libs", "gsl"], capture_output=True, text=True).stdout.split()
+    for prec, extra in [("f64", []), ("f32", ["-DPEER_F32"])]:
+        sh([cc, "-O3", "-march=native", "-std=c11", "-Wall", "-Wextra"] + extra +
+           [f"-I{openblas_include()}", f"-I{ROOT}/CKernels/include", f"-I{HERE}", str(HERE / "side_by_side.c"),
+            str(ROOT / lib_dir / "libbackprop.a"), "-lopenblas"] + gsl +
+           ["-lpthread", "-lm", "-o", str(BUILD / f"side_by_side_{prec}")])
+    # One thread only: with two, OpenBLAS's workers keep polling the second
+    # core for a while after each of its calls (the composition's axpy
+    # included), and slow whichever variant runs next.
+    for workload in ("W3", "W4"):
+        for prec in ("f32", "f64"):
+            p = subprocess.run([str(BUILD / f"side_by_side_{prec}"), str(DATA / workload), "--threads", "1",
+                                "--rounds", str(rounds)], capture_output=True, text=True, env=peer_env(1))
+            print(p.stdout + p.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------- running
@@ -417,6 +445,9 @@ def main():
     ap.add_argument("--no-install", action="store_true", help="do not apt-get / pip install")
     ap.add_argument("--no-build", action="store_true", help="reuse the built binaries and exported data")
     ap.add_argument("--quick", action="store_true", help="one round, no extra rounds, f64 rows only (W3/W4: 1 thread)")
+    ap.add_argument("--side-by-side", action="store_true",
+                    help="instead of the table: W3/W4 in one process, the composition with either "
+                         "library's GEMM and Backprop's epoch (side_by_side.c), --rounds rounds")
     args = ap.parse_args()
 
     impls = [i for i in IMPLS if i in args.impls.split(",")]
@@ -431,6 +462,9 @@ def main():
     if not args.no_build:
         build()
         export()
+    if args.side_by_side:
+        side_by_side(max(args.rounds, 1))
+        return
 
     results = [{"workload": w, "precision": p, "threads": t, "meta": meta_of(w),
                 "runs": {i: {"samples": []} for i in impls if w in RUNS.get(i, {w})}} for (w, p, t) in rows]
