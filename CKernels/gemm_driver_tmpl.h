@@ -148,27 +148,24 @@ void G_PORTABLE(size_t kc, const R *a, const R *b, R *c, size_t ldc, R alpha, R 
 
 /* ---- the epilogue of a fused dense layer -------------------------------------- */
 
-/* Z = C + bias on an mr × nr strip of C just computed (still in L1). */
-static void P(epilogue_tile)(const bp_gemm_kernels *ks, const G_EPI *ep, size_t i0, size_t j0,
-                             size_t mr, size_t nr, R *C, size_t ldc) {
-    if (ep->bias) ks->G_BIAS_ROWS(mr, nr, C + i0 * ldc + j0, ldc, ep->bias + j0);
-}
-
-/* A = f(Z) on the mr × nc block of rows just finished (element-wise
- * activations; softmax is done per row after the product). Once per row
- * block rather than per strip: A is a separate array, not in cache, and
- * writing it in long row segments lets the hardware stream it, where
- * strips of 16 columns across 120 rows (120 separate lines, each fetched
- * before it is written) ran at memory latency — a quarter of the GEMM's
- * time for a 256 × 1024 × 1024 ReLU layer. Z is still in L2 here. */
+/* Z = C + bias, then A = f(Z), on the mr × nc block of rows just finished
+ * (element-wise activations; softmax is done per row after the product).
+ * Once per row block rather than per strip: A is a separate array, not in
+ * cache, and writing it in long row segments lets the hardware stream it,
+ * where strips of 16 columns across 120 rows (120 separate lines, each
+ * fetched before it is written) ran at memory latency — a quarter of the
+ * GEMM's time for a 256 × 1024 × 1024 ReLU layer. Z is still in L2 here.
+ * The bias goes in the same pass, just before the activation reads each
+ * row, rather than per strip right after the micro-kernel's stores. */
 static void P(epilogue_rows)(const bp_gemm_kernels *ks, const G_EPI *ep, size_t i0, size_t j0,
-                             size_t mr, size_t nc, const R *C, size_t ldc) {
+                             size_t mr, size_t nc, R *C, size_t ldc) {
+    R *Z = C + i0 * ldc + j0;
+    if (ep->bias) ks->G_BIAS_ROWS(mr, nc, Z, ldc, ep->bias + j0);
     if (!ep->A || ep->act == BP_ACT_SOFTMAX) return;
     if (ep->act == BP_ACT_RELU)   /* the common case, in the CPU's vectors */
-        ks->G_RELU_ROWS(mr, nc, C + i0 * ldc + j0, ldc, ep->A + i0 * ep->lda + j0, ep->lda);
+        ks->G_RELU_ROWS(mr, nc, Z, ldc, ep->A + i0 * ep->lda + j0, ep->lda);
     else
-        G_ACT_BLOCK(ep->act, ep->param, mr, nc, C + i0 * ldc + j0, ldc,
-                    ep->A + i0 * ep->lda + j0, ep->lda);
+        G_ACT_BLOCK(ep->act, ep->param, mr, nc, Z, ldc, ep->A + i0 * ep->lda + j0, ep->lda);
 }
 
 /* ---- one thread's share: the blocked loops ------------------------------------ */
@@ -289,12 +286,6 @@ static void P(blocked)(const bp_gemm_kernels *ks, const P(job) *jb, R *Ap, R *co
                     } else {
                         P(sliver_rows)(ks, kc, Ap, mc, bs, Cs, ldc, alpha, beta, nr);
                     }
-                    /* The fused epilogue on the mc × width strip just
-                     * finished (≤ 120 × 32 elements, still in L1): one call
-                     * per strip rather than per tile keeps the call
-                     * overhead small. */
-                    if (last && jb->has_ep)
-                        P(epilogue_tile)(ks, &jb->ep, ic, jc + jr, mc, width, C, ldc);
                     jr += width;
                 }
                 if (last && jb->has_ep) P(epilogue_rows)(ks, &jb->ep, ic, jc, mc, nc, C, ldc);
@@ -470,7 +461,6 @@ static inline bp_status P(run)(const bp_exec *exec, int ta, int tb, size_t m, si
     if (ks->G_SMALL && P(unpacked)(exec, ta, tb, m, n, k)) {
         ks->G_SMALL(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         if (ep) {
-            P(epilogue_tile)(ks, ep, 0, 0, m, n, C, ldc);
             P(epilogue_rows)(ks, ep, 0, 0, m, n, C, ldc);
             if (ep->A && ep->act == BP_ACT_SOFTMAX) G_SOFTMAX(m, n, C, ldc, ep->A, ep->lda);
         }
