@@ -18,8 +18,9 @@
  */
 
 /* C[i][j] += b[j] on rows × cols of C (leading dimension ldc): the bias
- * of a fused dense layer, added to a strip of Z just computed — rows of
- * 16 or 32 values (the GEMM's tile widths), where clang's default of four
+ * of a fused dense layer, added to a block of rows of Z just computed, in
+ * the pass that then applies the activation. Rows can be as narrow as a
+ * small product's (10, 16, 32 values), where clang's default of four
  * vectors per iteration would leave every row to its narrower remainder
  * loop: one vector per iteration. */
 #if defined(__clang__)
