@@ -68,10 +68,12 @@ int run_dense_tests(void)
         cmocka_unit_test(test_narrow_d),
         cmocka_unit_test(test_wide_d),
         cmocka_unit_test(test_empty_d),
+        cmocka_unit_test(test_relu_nan_d),
         cmocka_unit_test(test_errors_d),
         cmocka_unit_test(test_narrow_s),
         cmocka_unit_test(test_wide_s),
         cmocka_unit_test(test_empty_s),
+        cmocka_unit_test(test_relu_nan_s),
         cmocka_unit_test(test_errors_s),
     };
     return cmocka_run_group_tests_name("dense", tests, dense_setup, dense_teardown);

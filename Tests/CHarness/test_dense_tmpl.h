@@ -235,6 +235,40 @@ static void TP(test_wide)(void **state)
     bp_exec_free(portable);
 }
 
+/* ReLU at a NaN pre-activation, in every kernel set's fused passes (a wide
+ * layer: the dispatch table's builds): the forward pass keeps the NaN
+ * (it must reach the loss), and the backward pass passes dL/dA through —
+ * !(z ≤ 0), the unfused kernels' test — where z > 0 would give 0. */
+static void TP(test_relu_nan)(void **state)
+{
+    (void)state;
+    enum { N = 40, NIN = 48, NOUT = 80 };
+    h_rng r; h_seed(&r, 7401 + sizeof(T));
+    TP(layer) L = TP(make_layer)(&r, N, NIN, NOUT, 0);
+    L.X[3 * NIN + 5] = (T)h_nan();                 /* row 3 of Z: NaN throughout */
+    T *Z = TP(rand)(&r, N * NOUT, -1, 1), *A = TP(rand)(&r, N * NOUT, -1, 1);
+    T *dZ = TP(rand)(&r, N * NOUT, -1, 1), *dW = TP(rand)(&r, NIN * NOUT, -1, 1);
+    T *db = TP(rand)(&r, NOUT, -1, 1), *dZr = TP(rand)(&r, N * NOUT, -1, 1);
+    static const unsigned sets[] = { BP_EXEC_DEFAULT, BP_EXEC_AVX2, BP_EXEC_PORTABLE };
+    for (size_t c = 0; c < 3; c++) {
+        bp_exec *ex = NULL;
+        H_OK(bp_exec_create_with(1, sets[c], &ex));
+        H_OK(FWD(ex, BP_ACT_RELU, 0, N, NIN, NOUT, L.X, L.ldx, L.W, L.ldw, L.b, Z, A));
+        int kept = 1;
+        for (size_t j = 0; j < NOUT; j++) kept &= isnan(Z[3 * NOUT + j]) && isnan(A[3 * NOUT + j]);
+        H_EXPECT(kept, "kernel set %u: ReLU of a NaN pre-activation is not NaN", sets[c]);
+        H_OK(BWD(ex, BP_ACT_RELU, 0, N, NIN, NOUT, L.X, L.ldx, L.W, L.ldw, Z, A, L.dA, dZ, dW,
+                 db, NULL));
+        H_OK(ACT_BWD(BP_ACT_RELU, 0, N, NOUT, Z, A, L.dA, dZr));
+        H_EXPECT(TP(same)(dZ, dZr, N * NOUT) && TP(same)(dZ + 3 * NOUT, L.dA + 3 * NOUT, NOUT),
+                 "kernel set %u: ReLU' at NaN pre-activations differs from the unfused kernel's "
+                 "(dL/dA passed through)", sets[c]);
+        bp_exec_free(ex);
+    }
+    free(Z); free(A); free(dZ); free(dW); free(db); free(dZr);
+    TP(free_layer)(&L);
+}
+
 /* Empty dimensions: n = 0 gives dW = 0 and db = 0; n_in = 0 gives Z = b;
  * n_out = 0 gives dX = 0; nothing else is touched. */
 static void TP(test_empty)(void **state)
