@@ -139,8 +139,7 @@ def side_by_side(rounds):
     (side_by_side.c): the composition with OpenBLAS's GEMM and with
     Backprop's, and Backprop's own epoch, alternating; per-GEMM times.
     Backprop's C library built by clang when there is one, as SwiftPM builds
-    it for BackpropBench (GCC's build of the f32 products measured a few per
-    cent slower inside these steps)."""
+    it for BackpropBench."""
     if shutil.which("clang"):
         cc, lib_dir = "clang", ".build-c-clang"
         sh(["make", "-s", "-C", str(ROOT), "CC=clang", f"BUILD_C={lib_dir}", f"{lib_dir}/libbackprop.a"])
