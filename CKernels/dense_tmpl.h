@@ -78,13 +78,13 @@ void P(bp_dense_backward_direct)(bp_activation act, R param, size_t n, size_t n_
                                  R *dZ, R *restrict dW, R *restrict db, R *restrict dX) {
     if (dA) D_ACT_BACKWARD(act, param, n, n_out, Z, A, dA, dZ);
     for (size_t j = 0; j < n_out; j++) db[j] = (R)0;
-    for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
+    if (dW) for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
     for (size_t i = 0; i < n; i++) {
         const R *dz = dZ + i * n_out;
         for (size_t j = 0; j < n_out; j++) db[j] += dz[j];
         if (n_in == 0) continue;       /* X, dW and dX are empty */
         const R *x = X + i * ldx;
-        for (size_t p = 0; p < n_in; p++) {
+        for (size_t p = 0; dW && p < n_in; p++) {
             R xp = x[p];
             R *dw = dW + p * n_out;
             for (size_t j = 0; j < n_out; j++) dw[j] += xp * dz[j];
@@ -109,13 +109,13 @@ bp_status D_BACKWARD(const bp_exec *exec, bp_activation act, R param,
     if (!dense_valid_activation(act)) return BP_ERR_BAD_ENUM;
     if (act == BP_ACT_LEAKY_RELU && !isfinite(param)) return BP_ERR_BAD_VALUE;
     int prod = n > 0 && n_in > 0 && n_out > 0;   /* dW and dX have terms */
-    BP_TRY(bp_check_matrix_elem(prod ? n : 0, n_in, X, ldx, sizeof(R)));
+    BP_TRY(bp_check_matrix_elem(prod && dW ? n : 0, n_in, X, ldx, sizeof(R)));
     BP_TRY(bp_check_matrix_elem(prod && dX ? n_in : 0, n_out, W, ldw, sizeof(R)));
     size_t zrows = dA ? n : 0;                   /* Z and A read only with dA */
     BP_TRY(bp_check_dense_elem(zrows, n_out, Z, NULL, sizeof(R)));
     BP_TRY(bp_check_dense_elem(zrows, n_out, A, NULL, sizeof(R)));
     BP_TRY(bp_check_dense_elem(n, n_out, dZ, NULL, sizeof(R)));
-    BP_TRY(bp_check_dense_elem(n_in, n_out, dW, NULL, sizeof(R)));
+    if (dW) BP_TRY(bp_check_dense_elem(n_in, n_out, dW, NULL, sizeof(R)));
     BP_TRY(bp_check_array(n_out, sizeof(R), db));
     if (dX) BP_TRY(bp_check_dense_elem(n, n_in, dX, NULL, sizeof(R)));
 
@@ -127,7 +127,7 @@ bp_status D_BACKWARD(const bp_exec *exec, bp_activation act, R param,
     }
     if (n == 0) {
         for (size_t j = 0; j < n_out; j++) db[j] = (R)0;
-        for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
+        if (dW) for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
         return BP_OK;
     }
     if (dense_direct_backward(n, n_in, n_out)) {
@@ -151,7 +151,7 @@ bp_status D_BACKWARD(const bp_exec *exec, bp_activation act, R param,
     }
     /* dW = Xᵀ·dZ (n_in × n_out, k = n) and dX = dZ·Wᵀ (n × n_in, k = n_out);
      * an empty k gives zeros. */
-    if (n_in > 0)
+    if (dW && n_in > 0)
         BP_TRY(D_RUN(exec, 1, 0, n_in, n_out, n, (R)1, X, ldx, dZ, n_out, (R)0,
                      dW, n_out, NULL));
     if (dX && n_in > 0)

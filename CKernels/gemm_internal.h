@@ -158,6 +158,8 @@ typedef struct bp_gemm_kernels {
     bp_vec_nonfinite_s_fn vec_nonfinite_s;
     bp_vec_sgd_d_fn vec_sgd_d;
     bp_vec_sgd_s_fn vec_sgd_s;
+    bp_vec_maxabs_d_fn vec_maxabs_d;
+    bp_vec_maxabs_s_fn vec_maxabs_s;
     /* the dense layers' element-wise passes, same CPU level (mlp_internal.h) */
     bp_bias_rows_d_fn bias_rows_d;
     bp_bias_rows_s_fn bias_rows_s;

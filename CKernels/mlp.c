@@ -6,6 +6,7 @@
  * layer specs, sizing the workspace, the parameter layout, argument checks
  * — and instantiates the engine (mlp_tmpl.h) once per precision.
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -173,6 +174,10 @@ enum { PARALLEL_UPDATE = 1 << 15 };
 #define NARROW_ONLINE narrow_online_d
 #define VEC_NONFINITE vec_nonfinite_d
 #define VEC_SGD vec_sgd_d
+#define VEC_MAXABS vec_maxabs_d
+#define GEMM_RUN bp_dgemm_run
+#define R_MAX DBL_MAX
+#define R_EPS DBL_EPSILON
 #include "mlp_tmpl.h"
 #undef R
 #undef MLP
@@ -189,6 +194,10 @@ enum { PARALLEL_UPDATE = 1 << 15 };
 #undef NARROW_ONLINE
 #undef VEC_NONFINITE
 #undef VEC_SGD
+#undef VEC_MAXABS
+#undef GEMM_RUN
+#undef R_MAX
+#undef R_EPS
 
 #define R float
 #define MLP bp_mlp_f32
@@ -205,4 +214,8 @@ enum { PARALLEL_UPDATE = 1 << 15 };
 #define NARROW_ONLINE narrow_online_s
 #define VEC_NONFINITE vec_nonfinite_s
 #define VEC_SGD vec_sgd_s
+#define VEC_MAXABS vec_maxabs_s
+#define GEMM_RUN bp_sgemm_run
+#define R_MAX FLT_MAX
+#define R_EPS FLT_EPSILON
 #include "mlp_tmpl.h"

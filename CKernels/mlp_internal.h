@@ -146,25 +146,33 @@ void bp_narrow_online_s_avx512(const mlp_layout *, float *, size_t, const float 
 /*
  * The passes over a parameter vector that end a training step
  * (vector_tmpl.h), built per ISA with the engine: the index of the first
- * non-finite value (or n), and p ← p − eta·g returning 1 if every new value
- * is finite.
+ * non-finite value (or n), p ← p − eta·g returning 1 if every new value
+ * is finite, and max |x| (+infinity if a value is not finite).
  */
 typedef size_t (*bp_vec_nonfinite_d_fn)(size_t n, const double *x);
 typedef size_t (*bp_vec_nonfinite_s_fn)(size_t n, const float *x);
 typedef int (*bp_vec_sgd_d_fn)(size_t n, double eta, const double *g, double *p);
 typedef int (*bp_vec_sgd_s_fn)(size_t n, float eta, const float *g, float *p);
+typedef double (*bp_vec_maxabs_d_fn)(size_t n, const double *x);
+typedef float (*bp_vec_maxabs_s_fn)(size_t n, const float *x);
 size_t bp_vec_nonfinite_d_portable(size_t n, const double *x);
 size_t bp_vec_nonfinite_s_portable(size_t n, const float *x);
 int bp_vec_sgd_d_portable(size_t n, double eta, const double *g, double *p);
 int bp_vec_sgd_s_portable(size_t n, float eta, const float *g, float *p);
+double bp_vec_maxabs_d_portable(size_t n, const double *x);
+float bp_vec_maxabs_s_portable(size_t n, const float *x);
 size_t bp_vec_nonfinite_d_avx2(size_t n, const double *x);
 size_t bp_vec_nonfinite_s_avx2(size_t n, const float *x);
 int bp_vec_sgd_d_avx2(size_t n, double eta, const double *g, double *p);
 int bp_vec_sgd_s_avx2(size_t n, float eta, const float *g, float *p);
+double bp_vec_maxabs_d_avx2(size_t n, const double *x);
+float bp_vec_maxabs_s_avx2(size_t n, const float *x);
 size_t bp_vec_nonfinite_d_avx512(size_t n, const double *x);
 size_t bp_vec_nonfinite_s_avx512(size_t n, const float *x);
 int bp_vec_sgd_d_avx512(size_t n, double eta, const double *g, double *p);
 int bp_vec_sgd_s_avx512(size_t n, float eta, const float *g, float *p);
+double bp_vec_maxabs_d_avx512(size_t n, const double *x);
+float bp_vec_maxabs_s_avx512(size_t n, const float *x);
 
 /*
  * The dense layers' element-wise passes (dense_passes_tmpl.h), built per

@@ -11,8 +11,10 @@
  *   DIRECT_FWD, DIRECT_BWD                          the dense kernels' unchecked
  *                                                   direct path for tiny layers
  *   LOSS_FUSED                                      fused output loss from A
- *   VEC_NONFINITE, VEC_SGD                          the dispatch table's parameter-
+ *   VEC_NONFINITE, VEC_SGD, VEC_MAXABS              the dispatch table's parameter-
  *                                                   vector passes (vector_tmpl.h)
+ *   GEMM_RUN                                        the blocked GEMM (bp_dgemm_run, ...)
+ *   R_MAX, R_EPS                                    DBL_MAX / FLT_MAX, DBL_EPSILON / ...
  *   NARROW, NARROW_ONLINE                           the dispatch table's narrow
  *                                                   engine members (narrow_d,
  *                                                   narrow_online_d; _s for float)
@@ -40,6 +42,8 @@ struct MLP {
     size_t *Lg;                 /* gathered labels */
     R *grad;                    /* gradient buffer for train_step */
     R *narrow;                  /* the narrow engine's scratch (narrow networks) */
+    double *mag;                /* the fused step's magnitudes (P(descend)), 4 per
+                                   layer: see P(MAG_BOUND) .. P(MAG_DZ) */
     void *block;                /* the single allocation behind the buffers */
 };
 
@@ -68,17 +72,19 @@ bp_status PUB(create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss
     }
     MLP *m = calloc(1, sizeof *m);
     R **pointers = malloc(tables * sizeof(R *));
+    double *mag = calloc(4 * n_layers, sizeof(double));
     /* calloc, not malloc + memset: a large block comes straight from the
      * system already zeroed, and its pages are touched by training, not
      * twice (W4's 18 MB of float buffers: ~5 ms at creation otherwise). */
     void *block = calloc(1, bytes);
-    if (m == NULL || pointers == NULL || block == NULL) {
-        free(m); free(pointers); free(block);
+    if (m == NULL || pointers == NULL || mag == NULL || block == NULL) {
+        free(m); free(pointers); free(mag); free(block);
         mlp_layout_free(&layout);
         return BP_ERR_NO_MEMORY;
     }
     m->layout = layout;
     m->block = block;
+    m->mag = mag;
     m->Z = pointers;
     m->A = pointers + n_layers;
     m->dZ = pointers + 2 * n_layers;
@@ -107,6 +113,7 @@ void PUB(free)(MLP *m) {
     if (m == NULL) return;
     mlp_layout_free(&m->layout);
     free(m->Z);
+    free(m->mag);
     free(m->block);
     free(m);
 }
@@ -131,8 +138,61 @@ bp_status PUB(parameter_count)(const MLP *m, size_t *count) {
     return BP_OK;
 }
 
-/* Z_l = A_{l−1}·W_l + b_l, A_l = f_l(Z_l) for every layer. */
-static bp_status P(forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx) {
+/* The fused step's magnitudes (P(descend)): m->mag holds, from offset
+ * k·n_layers + l, the bound on max |W_l|, the next step's candidate for it,
+ * max |input of layer l| (X or A_{l−1}) and max |dZ_l|. */
+enum { P(MAG_BOUND) = 0, P(MAG_NEXT) = 1, P(MAG_IN) = 2, P(MAG_DZ) = 3 };
+
+/* max |x| over a rows × cols block of leading dimension ld (+∞ if a value
+ * is not finite). */
+static double P(maxabs_block)(const bp_gemm_kernels *ks, size_t rows, size_t cols, const R *x,
+                              size_t ld) {
+    if (ld == cols) return ks->VEC_MAXABS(rows * cols, x);
+    double most = 0.0;
+    for (size_t i = 0; i < rows; i++) {
+        double r = ks->VEC_MAXABS(cols, x + i * ld);
+        most = r > most ? r : most;   /* +∞ wins; VEC_MAXABS never returns NaN */
+    }
+    return most;
+}
+
+/* One thread's rows of P(maxabs_rows). */
+typedef struct P(mag_job) {
+    const bp_gemm_kernels *ks;
+    const R *x;
+    size_t rows, cols, ld;
+    double most[BP_EXEC_MAX_THREADS];
+} P(mag_job);
+
+static void P(mag_share)(void *arg, size_t tid, size_t nthreads) {
+    P(mag_job) *j = arg;
+    size_t lo = j->rows * tid / nthreads, hi = j->rows * (tid + 1) / nthreads;
+    j->most[tid] = P(maxabs_block)(j->ks, hi - lo, j->cols, j->x + lo * j->ld, j->ld);
+}
+
+/* P(maxabs_block) shared between the context's threads from
+ * PARALLEL_UPDATE values on, like the update: the batch X comes from
+ * memory, and one thread alone scanning it while the other waited cost W3
+ * 3–4 % of its 2-thread epoch. */
+static double P(maxabs_rows)(const MLP *m, size_t rows, size_t cols, const R *x, size_t ld) {
+    const bp_gemm_kernels *ks = bp_exec_kernels(m->exec);
+    size_t threads = bp_exec_threads(m->exec);
+    if (threads <= 1 || rows < threads || rows * cols < PARALLEL_UPDATE)
+        return P(maxabs_block)(ks, rows, cols, x, ld);
+    P(mag_job) j = { ks, x, rows, cols, ld, { 0 } };
+    bp_exec_run(m->exec, threads, P(mag_share), &j);
+    double most = 0.0;
+    for (size_t t = 0; t < threads; t++) most = j.most[t] > most ? j.most[t] : most;
+    return most;
+}
+
+/* Z_l = A_{l−1}·W_l + b_l, A_l = f_l(Z_l) for every layer. With `inputs`
+ * (a fused step), also max |X| and max |A_l| into the magnitudes, each
+ * taken where its array is in cache: X just before the first product
+ * reads it, A_l just after the epilogue writes it (3 % of W3's epoch in
+ * double when taken at the end of the step). */
+static bp_status P(forward_mag)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                                int inputs) {
     const mlp_layout *y = &m->layout;
     if (y->narrow && rows <= BP_TINY_ROWS) {
         for (size_t l = 0; l < y->n_layers; l++) {
@@ -143,14 +203,22 @@ static bp_status P(forward)(MLP *m, const R *params, size_t rows, const R *X, si
         }
         return BP_OK;
     }
+    double *in_mag = m->mag + P(MAG_IN) * y->n_layers;
+    if (inputs) in_mag[0] = P(maxabs_rows)(m, rows, y->layers[0].n_in, X, ldx);
     for (size_t l = 0; l < y->n_layers; l++) {
         const bp_layer_spec *s = &y->layers[l];
         const R *in = l == 0 ? X : m->A[l - 1];
         size_t ld = l == 0 ? ldx : s->n_in;
         BP_TRY(DENSE_FWD(m->exec, s->act, (R)s->param, rows, s->n_in, s->n_out, in, ld,
                          params + y->w_off[l], s->n_out, params + y->b_off[l], m->Z[l], m->A[l]));
+        if (inputs && l + 1 < y->n_layers)
+            in_mag[l + 1] = P(maxabs_rows)(m, rows, s->n_out, m->A[l], s->n_out);
     }
     return BP_OK;
+}
+
+static bp_status P(forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx) {
+    return P(forward_mag)(m, params, rows, X, ldx, 0);
 }
 
 /* Backward pass. On entry either dZ_L holds dL/dZ_L (dA_out == NULL) or
@@ -290,6 +358,114 @@ static bp_status P(finish_step)(MLP *m, R *params, double learning_rate, const d
     return BP_OK;
 }
 
+/*
+ * The SGD step fused into the weight-gradient products.
+ *
+ * W_l ← W_l − η·A_{l−1}ᵀ·dZ_l runs as one GEMM into W_l (α = −η, β = 1),
+ * so the step never writes its weight gradient, scans it and reads it back
+ * (W4 in float: 8 MB, three times per step). Those separate passes made
+ * two guarantees the product cannot check before it writes: nothing of a
+ * step is applied when a gradient is not finite, and an update that makes
+ * a parameter non-finite is reported (*diverged = 2). Both are proved
+ * instead, before the first product, from magnitudes. With k = rows,
+ * a = max |A_{l−1}| and d = max |dZ_l|, every partial sum of dW_l's k
+ * products is at most (1 + u)^k·k·a·d whatever the order of the roundings
+ * (u the unit roundoff, ε/2), so below g_l = 2·k·a·d + 1 when k·u ≤ 2⁻¹²;
+ * with |W_l| ≤ M_l, every new weight is then at most (M_l + |η|·g_l)·
+ * (1 + 2⁻¹⁰), the product's roundings into W_l included (two per k-block,
+ * at most 2k). When that is at most R_MAX/2 for every layer (a, d and M_l
+ * finite), the step is safe and M_l becomes that bound. The biases'
+ * gradients (a few values each) are scanned, and their update checked, as
+ * before. Otherwise — a network diverging, or k·ε > 2⁻¹¹ (batches of more
+ * than 4096 rows in float) — the step takes the separate passes: dW formed,
+ * scanned, then applied.
+ *
+ * M_l comes from a scan of W_l at the first step of a call (*bounded = 0:
+ * the parameters may have changed between calls), so a call of many steps
+ * reads the weights once for the proof rather than the gradient three
+ * times per step; each step scans only its activations and deltas (rows ×
+ * width values per layer). The products need the context's preallocated
+ * buffers, which cannot fail to be had halfway through the updates: without
+ * a context (exec NULL) steps take the separate passes.
+ */
+
+/* Whether a step of `rows` rows can take the fused update (P(descend)). */
+static int P(fusable)(const MLP *m, size_t rows) {
+    return m->exec != NULL && (double)rows * R_EPS <= 0x1p-11;
+}
+
+/* The backward pass and the update of a training step whose forward pass,
+ * loss and dL/dA_L (dA_out, or dZ_L when NULL) are done. */
+static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t ldx,
+                            const R *dA_out, double learning_rate, const double *loss,
+                            int *bounded, int *diverged) {
+    const mlp_layout *y = &m->layout;
+    const bp_gemm_kernels *ks = bp_exec_kernels(m->exec);
+    const size_t L = y->n_layers;
+    const R eta = (R)learning_rate;
+    double *bound = m->mag + P(MAG_BOUND) * L, *next = m->mag + P(MAG_NEXT) * L;
+    const double *in_mag = m->mag + P(MAG_IN) * L;
+    double *dz_mag = m->mag + P(MAG_DZ) * L;
+    if (!P(fusable)(m, rows)) {
+        BP_TRY(P(backward)(m, params, rows, X, ldx, dA_out, m->grad, NULL));
+        return P(finish_step)(m, params, learning_rate, loss, diverged);
+    }
+    if (!*bounded) {
+        for (size_t l = 0; l < L; l++)
+            bound[l] = ks->VEC_MAXABS(y->layers[l].n_in * y->layers[l].n_out,
+                                      params + y->w_off[l]);
+        *bounded = 1;
+    }
+
+    /* dZ_l, db_l and dL/dA_{l−1} of every layer, top down; dW_l later, in
+     * the update (so W_l still holds its old values for dL/dA_{l−1}).
+     * max |dZ_l| taken while dZ_l is in cache. */
+    const R *dA = dA_out;
+    for (size_t l = L; l-- > 0;) {
+        const bp_layer_spec *s = &y->layers[l];
+        R *down = l == 0 ? NULL : m->dA[l - 1];
+        BP_TRY(DENSE_BWD(m->exec, s->act, (R)s->param, rows, s->n_in, s->n_out, NULL, s->n_in,
+                         params + y->w_off[l], s->n_out, m->Z[l], m->A[l], dA, m->dZ[l], NULL,
+                         m->grad + y->b_off[l], down));
+        dz_mag[l] = P(maxabs_rows)(m, rows, s->n_out, m->dZ[l], s->n_out);
+        dA = down;
+    }
+
+    /* The proof (above): every layer's new bound, kept only if all hold. */
+    int safe = 1;
+    for (size_t l = 0; l < L && safe; l++) {
+        const bp_layer_spec *s = &y->layers[l];
+        double g = 2.0 * (double)rows * in_mag[l] * dz_mag[l] + 1.0;
+        next[l] = (bound[l] + fabs((double)eta) * g) * (1.0 + 0x1p-10);
+        safe = next[l] <= (double)R_MAX / 2 &&
+               ks->VEC_NONFINITE(s->n_out, m->grad + y->b_off[l]) == s->n_out;
+    }
+    if (!safe) {
+        /* the separate passes: every dW formed, then checked and applied */
+        for (size_t l = 0; l < L; l++) {
+            const bp_layer_spec *s = &y->layers[l];
+            BP_TRY(GEMM_RUN(m->exec, 1, 0, s->n_in, s->n_out, rows, (R)1,
+                            l == 0 ? X : m->A[l - 1], l == 0 ? ldx : s->n_in, m->dZ[l],
+                            s->n_out, (R)0, m->grad + y->w_off[l], s->n_out, NULL));
+        }
+        *bounded = 0;   /* the weights change without a bound */
+        return P(finish_step)(m, params, learning_rate, loss, diverged);
+    }
+
+    /* W_l ← W_l − η·A_{l−1}ᵀ·dZ_l in the product, b_l ← b_l − η·db_l */
+    int bad = 0;
+    for (size_t l = 0; l < L; l++) {
+        const bp_layer_spec *s = &y->layers[l];
+        BP_TRY(GEMM_RUN(m->exec, 1, 0, s->n_in, s->n_out, rows, -eta, l == 0 ? X : m->A[l - 1],
+                        l == 0 ? ldx : s->n_in, m->dZ[l], s->n_out, (R)1, params + y->w_off[l],
+                        s->n_out, NULL));
+        bad |= !ks->VEC_SGD(s->n_out, eta, m->grad + y->b_off[l], params + y->b_off[l]);
+        bound[l] = next[l];
+    }
+    *diverged = bad ? 2 : 0;
+    return BP_OK;
+}
+
 /* The argument checks of a training step on rows start .. start+rows of
  * the order (or of an epoch, rows = n), whose batches are at most
  * `batch` rows. */
@@ -315,7 +491,8 @@ static bp_status P(check_training)(const MLP *m, const R *params, const R *X_all
 /* One training step, arguments already checked. */
 static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
                          const size_t *labels_all, const size_t *indices, size_t start,
-                         size_t rows, double learning_rate, double *loss, int *diverged) {
+                         size_t rows, double learning_rate, double *loss, int *bounded,
+                         int *diverged) {
     const mlp_layout *y = &m->layout;
     size_t n_in = y->layers[0].n_in, k = y->layers[y->n_layers - 1].n_out;
 
@@ -357,11 +534,10 @@ static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R 
     }
 
     const R *dA;
-    BP_TRY(P(forward)(m, params, rows, X, ld));
+    BP_TRY(P(forward_mag)(m, params, rows, X, ld, P(fusable)(m, rows)));
     BP_TRY(P(output_loss)(m, rows, Y, labels, loss, 1, &dA));
     if (!isfinite(*loss)) { *diverged = 1; return BP_OK; }
-    BP_TRY(P(backward)(m, params, rows, X, ld, dA, m->grad, NULL));
-    return P(finish_step)(m, params, learning_rate, loss, diverged);
+    return P(descend)(m, params, rows, X, ld, dA, learning_rate, loss, bounded, diverged);
 }
 
 bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
@@ -369,8 +545,9 @@ bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R
                           size_t rows, double learning_rate, double *loss, int *diverged) {
     BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
                              rows, learning_rate, loss, diverged));
+    int bounded = 0;
     return P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
-                   learning_rate, loss, diverged);
+                   learning_rate, loss, &bounded, diverged);
 }
 
 /* One epoch, arguments already checked (bp_mlp_train_epoch's loop). */
@@ -379,6 +556,7 @@ static bp_status P(epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R
                           size_t batch, double learning_rate, double *loss, int *diverged) {
     const mlp_layout *y = &m->layout;
     double total = 0.0;
+    int bounded = 0;   /* the weights' bounds of fused steps (P(descend)) */
     *diverged = 0;
     if (y->narrow && batch == 1) {
         size_t steps;
@@ -390,7 +568,7 @@ static bp_status P(epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R
             size_t rows = n - start < batch ? n - start : batch;
             double step_loss;
             BP_TRY(P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
-                           learning_rate, &step_loss, diverged));
+                           learning_rate, &step_loss, &bounded, diverged));
             total += step_loss * (double)rows;
         }
     }

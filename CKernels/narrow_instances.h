@@ -55,6 +55,9 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define V_MAX DBL_MAX
 #define V_SCAN N_CAT(bp_vec_nonfinite_d_, N_SUFFIX)
 #define V_SGD N_CAT(bp_vec_sgd_d_, N_SUFFIX)
+#define V_MAXABS N_CAT(bp_vec_maxabs_d_, N_SUFFIX)
+#define V_INT int64_t
+#define V_INT_MAX INT64_MAX
 #define V_BIAS_ROWS N_CAT(bp_bias_rows_d_, N_SUFFIX)
 #define V_RELU_ROWS N_CAT(bp_relu_rows_d_, N_SUFFIX)
 #define V_RELU_BACKWARD N_CAT(bp_relu_backward_d_, N_SUFFIX)
@@ -65,6 +68,9 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #undef V_MAX
 #undef V_SCAN
 #undef V_SGD
+#undef V_MAXABS
+#undef V_INT
+#undef V_INT_MAX
 #undef V_BIAS_ROWS
 #undef V_RELU_ROWS
 #undef V_RELU_BACKWARD
@@ -95,6 +101,9 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define V_MAX FLT_MAX
 #define V_SCAN N_CAT(bp_vec_nonfinite_s_, N_SUFFIX)
 #define V_SGD N_CAT(bp_vec_sgd_s_, N_SUFFIX)
+#define V_MAXABS N_CAT(bp_vec_maxabs_s_, N_SUFFIX)
+#define V_INT int32_t
+#define V_INT_MAX INT32_MAX
 #define V_BIAS_ROWS N_CAT(bp_bias_rows_s_, N_SUFFIX)
 #define V_RELU_ROWS N_CAT(bp_relu_rows_s_, N_SUFFIX)
 #define V_RELU_BACKWARD N_CAT(bp_relu_backward_s_, N_SUFFIX)
@@ -105,6 +114,9 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #undef V_MAX
 #undef V_SCAN
 #undef V_SGD
+#undef V_MAXABS
+#undef V_INT
+#undef V_INT_MAX
 #undef V_BIAS_ROWS
 #undef V_RELU_ROWS
 #undef V_RELU_BACKWARD

@@ -10,6 +10,8 @@
  *   V_MAX      the largest finite R (DBL_MAX, FLT_MAX)
  *   V_SCAN     the scan to define (bp_vec_nonfinite_d_avx2, ...)
  *   V_SGD      the update to define (bp_vec_sgd_d_avx2, ...)
+ *   V_MAXABS   the largest magnitude to define (bp_vec_maxabs_d_avx2, ...)
+ *   V_INT, V_INT_MAX   the signed integer type of R's width and its maximum
  *
  * Why per ISA: these passes are memory-bound, and only vector code reaches
  * the memory's speed. Built for the x86-64 baseline (SSE2, which has no
@@ -20,6 +22,9 @@
  * a floating-point compare that vectorises in every build, accumulated
  * with OR, with no early exit.
  */
+
+#include <stdint.h>
+#include <string.h>
 
 #ifndef V_BLOCK
 #define V_BLOCK ((size_t)4096)
@@ -52,4 +57,30 @@ int V_SGD(size_t n, R eta, const R *restrict g, R *restrict p) {
         p[i] = v;
     }
     return !bad;
+}
+
+/* max |x[i]| over x[0 .. n) (0 for n = 0), or +infinity if any value is
+ * NaN or infinite: the magnitudes the network engine bounds its fused
+ * update with (mlp_tmpl.h). Computed on the bit patterns: with the sign
+ * bit cleared, the patterns of non-negative values order as the values do,
+ * and every NaN's lies above +infinity's, so one integer maximum finds
+ * both the largest magnitude and any value that is not finite. A
+ * floating-point maximum would skip NaN (it fails `a > m`), and without
+ * leave to reorder NaN the compilers keep that reduction scalar; the
+ * integer one vectorises in every build (GCC and clang). */
+R V_MAXABS(size_t n, const R *x) {
+    V_INT most = 0;
+    for (size_t i = 0; i < n; i++) {
+        V_INT bits;
+        memcpy(&bits, x + i, sizeof bits);
+        bits &= V_INT_MAX;                  /* |x[i]| */
+        most = bits > most ? bits : most;
+    }
+    const R largest = V_MAX;
+    V_INT limit;
+    memcpy(&limit, &largest, sizeof limit);
+    if (most > limit) return (R)INFINITY;
+    R r;
+    memcpy(&r, &most, sizeof r);
+    return r;
 }

@@ -69,7 +69,10 @@ bp_status bp_dense_forward(const bp_exec *exec, bp_activation act, double param,
  * holds dL/dZ (e.g. from a fused softmax or sigmoid cross-entropy loss):
  * then dZ is an input, and Z and A are not read (and may be NULL). dZ may
  * be the same array as dA. W is read only for dX (it may be NULL when dX is
- * NULL). dX NULL skips the input gradient (the first layer).
+ * NULL). dX NULL skips the input gradient (the first layer). dW NULL skips
+ * the weight gradient (then X is not read and may be NULL): the network
+ * engine forms it itself, fused into the SGD update as
+ * W ← W − η·Xᵀ·dZ in one product.
  */
 bp_status bp_dense_backward(const bp_exec *exec, bp_activation act, double param,
                             size_t n, size_t n_in, size_t n_out,

@@ -132,8 +132,15 @@ bp_status bp_mlp_backward(bp_mlp *mlp, const double *params, size_t rows,
 
 /**
  * One gradient-descent step on a batch: forward, loss, backward, then
- * params ← params − learning_rate·grad (a vector loop over the parameters,
- * split across the context's threads for large networks).
+ * params ← params − learning_rate·grad. With a context (bp_mlp_set_exec)
+ * the weights' update is fused into the products that form their
+ * gradients, W ← W − learning_rate·Aᵀ·dZ as one GEMM, so a step does not
+ * write, scan and read back the gradient; it is taken once magnitudes
+ * prove that no gradient or weight can overflow (else the step runs as
+ * below), for batches of up to 4096 rows in float (any in double). Each weight then gets p + (−learning_rate·g), rounded twice,
+ * where the vector loop may round once (FMA). Without a context, or when
+ * the proof fails: the gradient, a finiteness scan, then a vector loop over
+ * the parameters (split across the context's threads for large networks).
  *
  * The batch is rows `indices[start .. start+rows)` of X_all / Y_all /
  * labels_all (row i of X_all at X_all + i·ldx), or rows start .. start+rows

@@ -179,6 +179,14 @@ static void TP(check_layer)(h_rng *r, const bp_exec *ex, bp_activation act, T pa
     H_EXPECT(TP(same)(dW2, dW, nw) && TP(same)(db2, db, nout),
              "%s backward with dA = NULL: dW or db differ from the dA path", pname);
 
+    /* ---- no dW (dW NULL, X not read): dZ, db and dX as with it ---- */
+    T *dZ3 = TP(rand)(r, nz, -1, 1), *db3 = TP(rand)(r, nout, -1, 1), *dX3 = TP(rand)(r, nx, -1, 1);
+    H_OK(BWD(ex, act, param, n, nin, nout, NULL, L.ldx, L.W, L.ldw, Z, A, L.dA, dZ3, NULL, db3,
+             dX3));
+    H_EXPECT(TP(same)(dZ3, dZ, nz) && TP(same)(db3, db, nout) && TP(same)(dX3, dX, nx),
+             "%s backward act=%d %zu×%zu→%zu with dW = NULL: dZ, db or dX differ", pname,
+             (int)act, n, nin, nout);
+
     /* ---- dZ in place over dA ---- */
     T *dAZ = TP(copy)(L.dA, nz);
     H_OK(BWD(ex, act, param, n, nin, nout, L.X, L.ldx, L.W, L.ldw, Z, A, dAZ, dAZ, dW2, db2, dX));
@@ -186,6 +194,7 @@ static void TP(check_layer)(h_rng *r, const bp_exec *ex, bp_activation act, T pa
 
     free(Z); free(A); free(Zr); free(Ar); free(ZA); free(dZ); free(dW); free(db); free(dX);
     free(dZr); free(dWr); free(dbr); free(dXr); free(dZ2); free(dW2); free(db2); free(dAZ);
+    free(dZ3); free(db3); free(dX3);
     TP(free_layer)(&L);
 }
 
@@ -330,7 +339,9 @@ static void TP(test_errors)(void **state)
     H_STATUS(BP_ERR_NULL_POINTER, BWD(ex, BP_ACT_TANH, 0, 2, 2, 2, X, 2, W, 2, NULL, Ai, dA, dZ, dW, db, dX));
     H_STATUS(BP_ERR_NULL_POINTER, BWD(ex, BP_ACT_TANH, 0, 2, 2, 2, X, 2, W, 2, Zi, NULL, dA, dZ, dW, db, dX));
     H_STATUS(BP_ERR_NULL_POINTER, BWD(ex, BP_ACT_TANH, 0, 2, 2, 2, X, 2, W, 2, Zi, Ai, dA, NULL, dW, db, dX));
-    H_STATUS(BP_ERR_NULL_POINTER, BWD(ex, BP_ACT_TANH, 0, 2, 2, 2, X, 2, W, 2, Zi, Ai, dA, dZ, NULL, db, dX));
+    /* dW NULL is allowed (no weight gradient), and then X is not read */
+    H_STATUS(BP_ERR_NULL_POINTER, BWD(ex, BP_ACT_TANH, 0, 2, 2, 2, X, 2, W, 2, Zi, Ai, dA, dZ, NULL, NULL, dX));
+    H_STATUS(BP_ERR_LEADING_DIMENSION, BWD(ex, BP_ACT_TANH, 0, 2, 2, 2, NULL, 1, W, 2, Zi, Ai, dA, dZ, NULL, db, dX));
     H_STATUS(BP_ERR_NULL_POINTER, BWD(ex, BP_ACT_TANH, 0, 2, 2, 2, X, 2, W, 2, Zi, Ai, dA, dZ, dW, NULL, dX));
     H_STATUS(BP_ERR_SIZE_OVERFLOW, BWD(ex, BP_ACT_TANH, 0, huge, 2, 2, X, 2, W, 2, Zi, Ai, dA, dZ, dW, db, dX));
     H_STATUS(BP_ERR_SIZE_OVERFLOW, BWD(ex, BP_ACT_TANH, 0, 2, huge, 2, X, huge, W, 2, Zi, Ai, dA, dZ, dW, db, NULL));

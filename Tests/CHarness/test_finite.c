@@ -5,7 +5,9 @@
  * NaN, +inf and −inf at the edges of the scan's blocks (4096 values) and of
  * the vector lanes (first, last, 4095, 4096, 4097, …), two of them (the
  * first wins), and values that are finite however extreme they look: ±0,
- * subnormals, ±DBL_MAX / ±FLT_MAX. Then the argument errors.
+ * subnormals, ±DBL_MAX / ±FLT_MAX. Then the argument errors, and the
+ * largest-magnitude pass of the network engine's fused update
+ * (vec_maxabs_d / _s of each kernel set) against a plain loop.
  */
 #include "harness.h"
 
@@ -13,6 +15,8 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include "../../CKernels/gemm_internal.h"
 
 static size_t first_nonfinite_d(size_t n, const double *x)
 {
@@ -110,11 +114,98 @@ static void test_find_nonfinite_errors(void **state)
     H_EXPECT(index == 0, "n = 0: index %zu", index);
 }
 
+/* max |x| over x[0 .. n), or +inf if a value is not finite: the plain loop. */
+static double maxabs_ref_d(size_t n, const double *x)
+{
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i])) return INFINITY;
+        if (fabs(x[i]) > m) m = fabs(x[i]);
+    }
+    return m;
+}
+
+static float maxabs_ref_f(size_t n, const float *x)
+{
+    float m = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i])) return INFINITY;
+        if (fabsf(x[i]) > m) m = fabsf(x[i]);
+    }
+    return m;
+}
+
+/* vec_maxabs of every kernel set (portable, AVX2, the default) against the
+ * plain loop, bit for bit: random magnitudes over the whole exponent range
+ * with the extreme finite values mixed in (their largest at every position
+ * of a vector and of a run), a NaN or infinity at the block and lane
+ * edges, and n from 0 up. */
+static void test_vec_maxabs(void **state)
+{
+    (void)state;
+    const unsigned sets[] = {BP_EXEC_PORTABLE, BP_EXEC_AVX2, BP_EXEC_DEFAULT};
+    const double bad[3] = {NAN, INFINITY, -INFINITY};
+    double *x = malloc(FN_N * sizeof *x);
+    float *f = malloc(FN_N * sizeof *f);
+    H_EXPECT(x && f, "out of memory");
+    h_rng r;
+    h_seed(&r, 611);
+    for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+        bp_exec *ex = NULL;
+        H_OK(bp_exec_create_with(1, sets[s], &ex));
+        const bp_gemm_kernels *ks = bp_exec_kernels(ex);
+        for (size_t n = 0; n <= FN_N; n = n < 40 ? n + 1 : n * 2 + 1) {
+            if (n > FN_N) n = FN_N;
+            for (int round = 0; round < 3; round++) {
+                for (size_t i = 0; i < n; i++) {
+                    double v = ldexp(h_uniform_signed(&r, 0.5, 1.0), (int)h_below(&r, 200) - 100);
+                    x[i] = i % 5 == 4 ? fn_finite(h_below(&r, 12)) / 4 : v;
+                    f[i] = i % 5 == 4 ? fn_finite_f(h_below(&r, 9)) / 4 : (float)v;
+                }
+                if (n > 0 && round > 0) {   /* one largest value, anywhere */
+                    size_t at = h_below(&r, n);
+                    x[at] = round == 1 ? -DBL_MAX : DBL_MIN / 8;
+                    f[at] = round == 1 ? FLT_MAX : -FLT_MIN / 8;
+                    if (round == 2) {        /* all subnormal or zero but that one */
+                        for (size_t i = 0; i < n; i++) { x[i] = x[i] * 0.0; f[i] = -0.0f; }
+                        x[at] = DBL_MIN / 8;
+                        f[at] = -FLT_MIN / 8;
+                    }
+                }
+                double gd = ks->vec_maxabs_d(n, x), wd = maxabs_ref_d(n, x);
+                float gf = ks->vec_maxabs_s(n, f), wf = maxabs_ref_f(n, f);
+                H_EXPECT(memcmp(&gd, &wd, sizeof gd) == 0 && memcmp(&gf, &wf, sizeof gf) == 0,
+                         "%s, n = %zu: max |x| %.17g (want %.17g), float %.9g (want %.9g)",
+                         bp_exec_kernel_name(ex), n, gd, wd, (double)gf, (double)wf);
+            }
+            if (n == FN_N) break;
+        }
+        for (size_t a = 0; a < sizeof FN_AT / sizeof FN_AT[0]; a++)
+            for (int b = 0; b < 3; b++) {
+                for (size_t i = 0; i < FN_N; i++) {
+                    x[i] = fn_finite(i);
+                    f[i] = fn_finite_f(i);
+                }
+                x[FN_AT[a]] = bad[b];
+                f[FN_AT[a]] = (float)bad[b];
+                double gd = ks->vec_maxabs_d(FN_N, x);
+                float gf = ks->vec_maxabs_s(FN_N, f);
+                H_EXPECT(gd == INFINITY && gf == INFINITY,
+                         "%s: %g at %zu gave max |x| %g, float %g", bp_exec_kernel_name(ex),
+                         bad[b], FN_AT[a], gd, (double)gf);
+            }
+        bp_exec_free(ex);
+    }
+    free(x);
+    free(f);
+}
+
 int run_finite_tests(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_find_nonfinite),
         cmocka_unit_test(test_find_nonfinite_errors),
+        cmocka_unit_test(test_vec_maxabs),
     };
     return cmocka_run_group_tests_name("finite", tests, NULL, NULL);
 }

@@ -39,6 +39,7 @@
  */
 #include "harness.h"
 
+#include <float.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -281,11 +282,18 @@ static void draw_params(h_rng *r, const net_cfg *c, ref *rf, double *p, const ba
     H_EXPECT(0, "%s: no parameters in 100 draws keep ReLU inputs 1e-3 from 0", c->name);
 }
 
+/* The context create() attaches to its networks: NULL (one thread, the
+ * step's separate passes), or one of test_fused_steps's contexts, with
+ * which a dense network's steps fuse the SGD update into the
+ * weight-gradient products (mlp_tmpl.h, P(descend)). */
+static const bp_exec *g_context;
+
 static bp_mlp *create(const net_cfg *c, size_t max_rows)
 {
     bp_mlp *m = NULL;
     H_OK(bp_mlp_create(c->nl, c->ls, c->loss, max_rows, &m));
     H_EXPECT(m != NULL, "%s: bp_mlp_create gave no workspace", c->name);
+    H_OK(bp_mlp_set_exec(m, g_context));
     return m;
 }
 
@@ -1026,6 +1034,46 @@ static void test_train_step_divergence(void **state)
         H_EXPECT(!h_all_finite(p, o.total), "overflowing update: parameters all finite");
         H_EXPECT(L == Lg || fabs(L - Lg) <= GATHER_TOL * Lg,
                  "overflowing update: loss %.17g, expected the pre-step %.17g", L, Lg);
+        free(p); free(g);
+        free_batch(&b);
+        bp_mlp_free(m);
+    }
+    /* 5. a modest step that pushes a weight at the largest double over, on
+     * a dense network: W_1[0][0] = +DBL_MAX and W_1[1][0] = −DBL_MAX, with
+     * x_0 = x_1 a power of two on every row, cancel exactly in z_0 (the
+     * products are exact and equal, and adjacent in every kernel's sum over
+     * the inputs, FMA or not), so the
+     * loss and the gradient are finite; both weights get the same
+     * gradient, so one of them grows. The learning rate makes that growth
+     * 1e295, far above the weight's last place (~2e292), while η·|g| stays
+     * below 1e306 for every weight: what overflows is the weight, not the
+     * step. (With a context, this is the case the fused update must not
+     * take on the strength of η·g alone.) */
+    {
+        const net_cfg c = {"30-12-3 tanh/identity", 2,
+                           {L_(30, 12, BP_ACT_TANH), L_(12, 3, BP_ACT_IDENTITY)},
+                           BP_LOSS_MSE, 0};
+        bp_mlp *m = create(&c, 4);
+        layout o = make_layout(&c);
+        batch b;
+        make_batch(&r, &c, 4, 30, &b);
+        for (size_t i = 0; i < 4; i++) b.X[i * b.ldx] = b.X[i * b.ldx + 1] = ldexp(1.0, -(int)i);
+        double *p = h_alloc(o.total), *g = h_alloc(o.total);
+        fill_params(&r, &c, &o, p);
+        p[o.w[0] + 0 * 12] = DBL_MAX;
+        p[o.w[0] + 1 * 12] = -DBL_MAX;
+        double Lg = 0.0, L = 0.0;
+        H_OK(bp_mlp_gradient(m, p, 4, b.X, b.ldx, b.Y, NULL, &Lg, g, NULL));
+        double g00 = fabs(g[o.w[0]]), lr = 1e295 / g00;
+        H_EXPECT(isfinite(Lg) && h_all_finite(g, o.total) && g00 > 0 &&
+                     lr * h_max_abs(g, o.total) < 1e306,
+                 "setup: need a finite loss and gradient, dW_1[0][0] (%.3g) not far below the "
+                 "largest (%.3g)", g00, h_max_abs(g, o.total));
+        int d = -1;
+        H_OK(bp_mlp_train_step(m, p, b.X, b.ldx, b.Y, NULL, NULL, 0, 4, lr, &L, &d));
+        H_EXPECT(d == 2 && !h_all_finite(p, o.total),
+                 "weight at DBL_MAX pushed over: diverged = %d, parameters %s", d,
+                 h_all_finite(p, o.total) ? "finite" : "not finite");
         free(p); free(g);
         free_batch(&b);
         bp_mlp_free(m);
@@ -2038,6 +2086,7 @@ static void check_epoch_equals_steps(const net_cfg *c, uint64_t seed)
     for (size_t i = 0; i < EPOCH_N; i++) perm[i] = (i * 7 + 3) % EPOCH_N;
     bp_mlp_f32 *mf = NULL;
     H_OK(bp_mlp_create_f32(c->nl, c->ls, c->loss, EPOCH_MAX_ROWS, &mf));
+    H_OK(bp_mlp_set_exec_f32(mf, g_context));
     float *Xf = to_float(v.all.X, EPOCH_N * v.all.ldx), *Yf = to_float(v.all.Y, EPOCH_N * k);
     float *pf0 = to_float(v.p0, v.o.total);
     float *pfa = malloc(v.o.total * sizeof *pfa), *pfb = malloc(v.o.total * sizeof *pfb);
@@ -2131,6 +2180,40 @@ static void test_train_epoch_divergence(void **state)
     check_epoch_divergence(&STEP_NETS[0], 9903);     /* 30-12-3, dense kernels */
 }
 
+/* The training tests again with a context attached (create() and the
+ * float networks of the epoch tests): a dense network's steps then fuse
+ * the SGD update into the weight-gradient products, after proving from
+ * magnitudes that nothing overflows (mlp_tmpl.h, P(descend)); a narrow
+ * network's are unchanged. Steps against the gradient and update, epochs
+ * against their steps bit for bit, and every divergence case (where the
+ * proof fails, the separate passes must give their verdict): the default
+ * kernels on 1 and 2 threads, the AVX2 and portable ones on 1. */
+static void test_train_epochs_equal_epoch_calls(void **state);
+static void test_train_epochs_divergence(void **state);
+
+static void test_fused_steps(void **state)
+{
+    (void)state;
+    static const struct { size_t threads; unsigned kernels; } ctx[] = {
+        { 1, BP_EXEC_DEFAULT }, { 2, BP_EXEC_DEFAULT }, { 1, BP_EXEC_AVX2 }, { 1, BP_EXEC_PORTABLE }
+    };
+    for (size_t x = 0; x < sizeof ctx / sizeof ctx[0]; x++) {
+        bp_exec *ex = NULL;
+        H_OK(bp_exec_create_with(ctx[x].threads, ctx[x].kernels, &ex));
+        g_context = ex;
+        test_train_step_equals_gradient_and_update(NULL);
+        test_train_step_with_indices(NULL);
+        test_train_step_divergence(NULL);
+        test_train_step_nan_preactivation(NULL);
+        test_train_epoch_equals_steps(NULL);
+        test_train_epoch_divergence(NULL);
+        test_train_epochs_equal_epoch_calls(NULL);
+        test_train_epochs_divergence(NULL);
+        g_context = NULL;
+        bp_exec_free(ex);
+    }
+}
+
 static void test_train_epoch_errors(void **state)
 {
     (void)state;
@@ -2210,6 +2293,7 @@ static void check_epochs_equal_epoch_calls(const net_cfg *c, uint64_t seed)
     multi_orders(orders);
     bp_mlp_f32 *mf = NULL;
     H_OK(bp_mlp_create_f32(c->nl, c->ls, c->loss, EPOCH_MAX_ROWS, &mf));
+    H_OK(bp_mlp_set_exec_f32(mf, g_context));
     float *Xf = to_float(v.all.X, EPOCH_N * v.all.ldx), *Yf = to_float(v.all.Y, EPOCH_N * k);
     const float *Yt = c->labels ? NULL : Yf;
     const size_t batches[2] = {1, 5};
@@ -2401,6 +2485,7 @@ int run_mlp_tests(void)
         cmocka_unit_test(test_train_epochs_equal_epoch_calls),
         cmocka_unit_test(test_train_epochs_divergence),
         cmocka_unit_test(test_train_epochs_errors),
+        cmocka_unit_test(test_fused_steps),
         cmocka_unit_test(test_fault_order_of_bp_status_h),
     };
     return cmocka_run_group_tests_name("mlp", tests, NULL, NULL);
