@@ -550,13 +550,15 @@ bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R
                    learning_rate, loss, &bounded, diverged);
 }
 
-/* One epoch, arguments already checked (bp_mlp_train_epoch's loop). */
+/* One epoch, arguments already checked (bp_mlp_train_epoch's loop).
+ * *bounded: whether m's bounds on the weights hold for params (P(descend));
+ * 0 at the start of a call, kept across the epochs of one. */
 static bp_status P(epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
                           const size_t *labels_all, const size_t *indices, size_t n,
-                          size_t batch, double learning_rate, double *loss, int *diverged) {
+                          size_t batch, double learning_rate, double *loss, int *bounded,
+                          int *diverged) {
     const mlp_layout *y = &m->layout;
     double total = 0.0;
-    int bounded = 0;   /* the weights' bounds of fused steps (P(descend)) */
     *diverged = 0;
     if (y->narrow && batch == 1) {
         size_t steps;
@@ -568,7 +570,7 @@ static bp_status P(epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R
             size_t rows = n - start < batch ? n - start : batch;
             double step_loss;
             BP_TRY(P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
-                           learning_rate, &step_loss, &bounded, diverged));
+                           learning_rate, &step_loss, bounded, diverged));
             total += step_loss * (double)rows;
         }
     }
@@ -582,8 +584,9 @@ bp_status PUB(train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const 
     /* Every row of the epoch is checked once, here, not step by step. */
     BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, 0, n, batch,
                              learning_rate, loss, diverged));
+    int bounded = 0;
     return P(epoch)(m, params, X_all, ldx, Y_all, labels_all, indices, n, batch,
-                    learning_rate, loss, diverged);
+                    learning_rate, loss, &bounded, diverged);
 }
 
 bp_status PUB(train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
@@ -614,11 +617,12 @@ bp_status PUB(train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const
         *completed = run.completed;
         return BP_OK;
     }
+    int bounded = 0;   /* the weights are the engine's from here to the return */
     for (size_t e = 0; e < epochs; e++) {
         if (snapshot != NULL) memcpy(snapshot, params, np * sizeof(R));
         double loss;
         BP_TRY(P(epoch)(m, params, X_all, ldx, Y_all, labels_all, orders ? orders + e * n : NULL,
-                        n, batch, learning_rate, &loss, diverged));
+                        n, batch, learning_rate, &loss, &bounded, diverged));
         if (*diverged) return BP_OK;
         losses[e] = loss;
         *completed = e + 1;
