@@ -96,9 +96,9 @@ extension Network {
         var orders = [Int]()
         if shuffles { orders.reserveCapacity(Swift.min(perCall, epochs) * n) }
         var losses = [Double](repeating: 0, count: Swift.min(perCall, epochs))
-        // The parameters each epoch started from (written by the C call),
-        // restored if an update overflows.
-        var snapshot = parameters
+        // The parameters each epoch started from (written by the C call
+        // into the engine's snapshot), restored if an update overflows.
+        let snapshot = engine.snapshot
         var report = TrainingReport()
         report.trainingLoss.reserveCapacity(epochs)
 
@@ -122,14 +122,12 @@ extension Network {
                 try targets.withPointer { t in
                     try orders.withUnsafeBufferPointer { o in
                         try losses.withUnsafeMutableBufferPointer { l in
-                            try snapshot.withUnsafeMutableBufferPointer { s in
-                                try parameters.withUnsafeMutableBufferPointer { p in
-                                    run = try engine.trainEpochs(
-                                        parameters: p.baseAddress!, x: x.baseAddress!, ldx: inputSize,
-                                        targets: t, orders: shuffles ? o.baseAddress : nil, count: n,
-                                        batchSize: batch, epochs: count, learningRate: learningRate,
-                                        losses: l.baseAddress!, snapshot: s.baseAddress!)
-                                }
+                            try parameters.withUnsafeMutableBufferPointer { p in
+                                run = try engine.trainEpochs(
+                                    parameters: p.baseAddress!, x: x.baseAddress!, ldx: inputSize,
+                                    targets: t, orders: shuffles ? o.baseAddress : nil, count: n,
+                                    batchSize: batch, epochs: count, learningRate: learningRate,
+                                    losses: l.baseAddress!, snapshot: snapshot.baseAddress!)
                             }
                         }
                     }
@@ -153,7 +151,7 @@ extension Network {
                 }
             }
             if run.outcome != .ok {
-                if run.outcome == .nonFiniteParameters { parameters = snapshot }
+                if run.outcome == .nonFiniteParameters { parameters = Array(snapshot) }
                 // As if epoch by epoch: the diverging epoch's order was
                 // drawn, the later ones' were not.
                 if let random, let rewind, run.completed + 1 < count {

@@ -173,4 +173,29 @@ struct NetworkTests {
         }
         #expect(try net.predict(x).elements.allSatisfy { $0.isFinite })
     }
+
+    /// An update that overflows a parameter (learning rate 1e308, gradients
+    /// well above 1 from far targets) ends training with the parameters its
+    /// epoch started from — here the initial ones, bit for bit — for a
+    /// narrow network (the narrow engine) and a wide one (the dense engine,
+    /// whose fused update must fall back to the separate passes), in
+    /// several epochs per call and in one.
+    @Test(arguments: [8, 40])
+    func overflowingUpdateRestoresTheEpochsStart(width: Int) throws {
+        let net0 = try Network<Double>(inputSize: 3, layers: [.dense(width, .tanh), .dense(2, .identity)],
+                                       loss: .meanSquaredError, seed: 5)
+        var rows: [[Double]] = []
+        for i in 0..<12 {
+            rows.append((0..<3).map { j -> Double in Double((i * 3 + j) % 7) / 7 - 0.4 })
+        }
+        let x = try Matrix(rows)
+        let y = try Matrix([[Double]](repeating: [100, -100], count: 12))
+        for epochs in [1, 5] {
+            var net = net0
+            let report = try net.train(inputs: x, targets: y, epochs: epochs, learningRate: 1e308,
+                                       batchSize: 4, shuffle: false)
+            #expect(report.stopReason == StopReason.nonFiniteLoss(epoch: 1), "width \(width)")
+            #expect(net.layers == net0.layers, "width \(width), \(epochs) epochs: not restored")
+        }
+    }
 }
