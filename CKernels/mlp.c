@@ -71,6 +71,9 @@ static bp_status mlp_layout_init(mlp_layout *y, size_t n_layers, const bp_layer_
         for (size_t l = 0; l < n_layers; l++) narrow_elems += 3 * layers[l].n_out * BP_NARROW_CHUNK;
         narrow_elems += (layers[n_layers - 1].n_out + 2 * BP_NARROW_WIDTH) * BP_NARROW_CHUNK;
     }
+    /* Dense networks: an aligned copy of the parameters for calls of many
+     * steps (mlp_tmpl.h, P(work_params)). */
+    size_t work_elems = narrow ? 0 : n_params;
     size_t x_len, y_len, total;
     if (bp_mul_overflows(max_rows, layers[0].n_in, &x_len) ||
         bp_mul_overflows(max_rows, layers[n_layers - 1].n_out, &y_len) ||
@@ -79,6 +82,7 @@ static bp_status mlp_layout_init(mlp_layout *y, size_t n_layers, const bp_layer_
         __builtin_add_overflow(total, y_len, &total) ||
         __builtin_add_overflow(total, n_params, &total) ||
         __builtin_add_overflow(total, narrow_elems, &total) ||
+        __builtin_add_overflow(total, work_elems, &total) ||
         total > SIZE_MAX / elem_size / 2 || max_rows > SIZE_MAX / sizeof(size_t) / 2)
         return BP_ERR_SIZE_OVERFLOW;
 

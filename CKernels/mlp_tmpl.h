@@ -42,6 +42,7 @@ struct MLP {
     size_t *Lg;                 /* gathered labels */
     R *grad;                    /* gradient buffer for train_step */
     R *narrow;                  /* the narrow engine's scratch (narrow networks) */
+    R *work;                    /* aligned copy of the parameters (P(work_params)) */
     double *mag;                /* the fused step's magnitudes (P(descend)), 4 per
                                    layer: see P(MAG_BOUND) .. P(MAG_DZ) */
     void *block;                /* the single allocation behind the buffers */
@@ -63,7 +64,7 @@ bp_status PUB(create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss
      * one line of slack to align its start. */
     const size_t line = BP_MLP_ALIGN / sizeof(R);
     size_t slack, bytes;
-    if (bp_mul_overflows(tables + 4, line, &slack) ||
+    if (bp_mul_overflows(tables + 5, line, &slack) ||
         __builtin_add_overflow(elements, slack, &elements) ||
         bp_mul_overflows(elements, sizeof(R), &bytes) ||
         __builtin_add_overflow(bytes, max_rows * sizeof(size_t) + BP_MLP_ALIGN, &bytes)) {
@@ -103,6 +104,7 @@ bp_status PUB(create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss
     m->Yg = cursor; cursor += P_LINES(max_rows * layers[n_layers - 1].n_out);
     m->grad = cursor; cursor += P_LINES(layout.n_params);
     m->narrow = cursor; cursor += P_LINES(layout.narrow_elems);
+    m->work = cursor; cursor += P_LINES(layout.narrow ? 0 : layout.n_params);
 #undef P_LINES
     m->Lg = (size_t *)(void *)cursor;
     *out = m;
@@ -550,6 +552,34 @@ bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R
                    learning_rate, loss, &bounded, diverged);
 }
 
+/*
+ * Where a call of `steps` training steps updates the parameters: params
+ * itself, or — when params does not start on a cache line — the network's
+ * aligned copy, copied in here and back by P(work_done). The weights are
+ * read and written in full-vector rows by every product of a step (packed
+ * for the forward pass, read for dL/dA, updated in place by the fused
+ * update); a row 16 or 32 bytes off a line splits every one of those
+ * accesses across two lines, and W4 in float ran 3–4 % slower so (a Swift
+ * array's elements start 32 bytes into its allocation). The two copies
+ * cost about as much as one step's passes over the weights, so only calls
+ * of several steps on dense networks large enough to matter take them.
+ */
+static R *P(work_params)(MLP *m, R *params, size_t steps) {
+    if (m->layout.narrow || m->exec == NULL || steps < 4 || m->layout.n_params < PARALLEL_UPDATE ||
+        (uintptr_t)params % BP_MLP_ALIGN == 0)
+        return params;
+    memcpy(m->work, params, m->layout.n_params * sizeof(R));
+    return m->work;
+}
+
+/* The end of a call that trained on P(work_params)'s `work`: its result
+ * into params (also after an error or a divergence: the call's updates
+ * are the caller's, whichever buffer they were made in). */
+static bp_status P(work_done)(const MLP *m, R *params, const R *work, bp_status status) {
+    if (work != params) memcpy(params, work, m->layout.n_params * sizeof(R));
+    return status;
+}
+
 /* One epoch, arguments already checked (bp_mlp_train_epoch's loop).
  * *bounded: whether m's bounds on the weights hold for params (P(descend));
  * 0 at the start of a call, kept across the epochs of one. */
@@ -585,8 +615,10 @@ bp_status PUB(train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const 
     BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, 0, n, batch,
                              learning_rate, loss, diverged));
     int bounded = 0;
-    return P(epoch)(m, params, X_all, ldx, Y_all, labels_all, indices, n, batch,
-                    learning_rate, loss, &bounded, diverged);
+    R *work = P(work_params)(m, params, n / batch + (n % batch != 0));
+    return P(work_done)(m, params, work,
+                        P(epoch)(m, work, X_all, ldx, Y_all, labels_all, indices, n, batch,
+                                 learning_rate, loss, &bounded, diverged));
 }
 
 bp_status PUB(train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
@@ -618,14 +650,18 @@ bp_status PUB(train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const
         return BP_OK;
     }
     int bounded = 0;   /* the weights are the engine's from here to the return */
+    size_t per_epoch = n / batch + (n % batch != 0);
+    R *work = P(work_params)(m, params, per_epoch > SIZE_MAX / epochs ? SIZE_MAX
+                                                                     : per_epoch * epochs);
+    bp_status status = BP_OK;
     for (size_t e = 0; e < epochs; e++) {
-        if (snapshot != NULL) memcpy(snapshot, params, np * sizeof(R));
+        if (snapshot != NULL) memcpy(snapshot, work, np * sizeof(R));
         double loss;
-        BP_TRY(P(epoch)(m, params, X_all, ldx, Y_all, labels_all, orders ? orders + e * n : NULL,
-                        n, batch, learning_rate, &loss, &bounded, diverged));
-        if (*diverged) return BP_OK;
+        status = P(epoch)(m, work, X_all, ldx, Y_all, labels_all, orders ? orders + e * n : NULL,
+                          n, batch, learning_rate, &loss, &bounded, diverged);
+        if (status != BP_OK || *diverged) break;
         losses[e] = loss;
         *completed = e + 1;
     }
-    return BP_OK;
+    return P(work_done)(m, params, work, status);
 }

@@ -172,6 +172,13 @@ bp_status bp_mlp_train_step(bp_mlp *mlp, double *params,
  * that step applied; 2: the caller restores its copy of the parameters);
  * otherwise *diverged = 0 and *loss receives the epoch's mean loss,
  * Σ loss_b·rows_b / n over its batches b, each loss taken before its update.
+ *
+ * With a context, a call of several steps on a network with a layer more
+ * than 8 units wide and 2^15 parameters or more trains on an internal copy
+ * of params when params does not start on a 64-byte boundary (the
+ * products read and write the weights a full vector at a time), and copies
+ * the result back before returning, whatever the outcome: the same
+ * values as in place. Parameters aligned to 64 bytes skip the two copies.
  */
 bp_status bp_mlp_train_epoch(bp_mlp *mlp, double *params,
                              const double *X_all, size_t ldx, const double *Y_all,

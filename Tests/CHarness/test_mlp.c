@@ -2214,6 +2214,80 @@ static void test_fused_steps(void **state)
     }
 }
 
+/* Parameters that do not start on a cache line: an epoch call of several
+ * steps on a dense network of ≥ 2^15 parameters trains on the network's
+ * aligned copy and writes the result back (mlp_tmpl.h, P(work_params)).
+ * The results must be those of the same calls on aligned parameters, bit
+ * for bit: train_epoch, train_epochs with its snapshot, and a diverging
+ * run (a huge learning rate: the updates until the divergence written
+ * back, the same ones). Double and
+ * float, 1 and 2 threads. */
+#define MISALIGNED_CASE(NAME, T, MLP_T, CREATE, SET_EXEC, EPOCH, EPOCHS, FREE, HUGE_LR)         \
+    static void NAME(size_t threads)                                                           \
+    {                                                                                          \
+        const size_t n_in = 200, h = 160, k = 10, rows = 64, batch = 8, epochs = 3;            \
+        bp_layer_spec L[2] = { { n_in, h, BP_ACT_RELU, 0 }, { h, k, BP_ACT_SOFTMAX, 0 } };      \
+        const size_t total = n_in * h + h + h * k + k;   /* 33 770 ≥ 2^15 */                  \
+        MLP_T *m = NULL;                                                                       \
+        bp_exec *ex = NULL;                                                                    \
+        H_OK(CREATE(2, L, BP_LOSS_SOFTMAX_CCE, batch, &m));                                    \
+        H_OK(bp_exec_create(threads, &ex));                                                    \
+        H_OK(SET_EXEC(m, ex));                                                                 \
+        T *base[2], *snap[2], *p0 = malloc(total * sizeof(T)), *X = malloc(rows * n_in * sizeof(T)); \
+        size_t labels[64];                                                                     \
+        h_rng r;                                                                               \
+        h_seed(&r, 9701);                                                                      \
+        for (size_t i = 0; i < total; i++) p0[i] = (T)h_uniform_signed(&r, 0.01, 0.1);         \
+        for (size_t i = 0; i < rows * n_in; i++) X[i] = (T)h_uniform(&r, 0.0, 1.0);            \
+        for (size_t i = 0; i < rows; i++) labels[i] = h_below(&r, k);                          \
+        for (int v = 0; v < 2; v++) {                                                          \
+            base[v] = aligned_alloc(64, (total + 64) * sizeof(T));                             \
+            snap[v] = malloc(total * sizeof(T));                                               \
+        }                                                                                      \
+        T *aligned = base[0], *off = base[1] + 1;   /* one element past a line */             \
+        for (int run = 0; run < 3; run++) {                                                    \
+            double lr = run == 2 ? HUGE_LR : 0.05, loss[2][3] = { { 0 } };                     \
+            int d[2] = { -1, -1 };                                                             \
+            size_t done[2] = { 0, 0 };                                                         \
+            for (int v = 0; v < 2; v++) {                                                      \
+                T *p = v ? off : aligned;                                                      \
+                memcpy(p, p0, total * sizeof(T));                                              \
+                if (run == 0)                                                                  \
+                    H_OK(EPOCH(m, p, X, n_in, NULL, labels, NULL, rows, batch, lr, &loss[v][0], &d[v])); \
+                else                                                                           \
+                    H_OK(EPOCHS(m, p, X, n_in, NULL, labels, NULL, rows, batch, epochs, lr,    \
+                                loss[v], snap[v], &done[v], &d[v]));                           \
+            }                                                                                  \
+            H_EXPECT(memcmp(aligned, off, total * sizeof(T)) == 0 && d[0] == d[1] &&           \
+                         done[0] == done[1] && memcmp(loss[0], loss[1], sizeof loss[0]) == 0,   \
+                     #T ", %zu thread(s), run %d: parameters one element off a line trained "  \
+                     "differently (diverged %d / %d, epochs %zu / %zu)", threads, run, d[0],    \
+                     d[1], done[0], done[1]);                                                  \
+            H_EXPECT(memcmp(aligned, p0, total * sizeof(T)) != 0 && (run < 2) == (d[0] == 0), \
+                     #T ", run %d: the set-up (parameters changed, diverged %d)", run, d[0]);  \
+            if (run > 0)                                                                       \
+                H_EXPECT(memcmp(snap[0], snap[1], total * sizeof(T)) == 0,                     \
+                         #T ", %zu thread(s), run %d: the snapshots differ", threads, run);    \
+        }                                                                                      \
+        for (int v = 0; v < 2; v++) { free(base[v]); free(snap[v]); }                          \
+        free(p0); free(X);                                                                     \
+        FREE(m);                                                                               \
+        bp_exec_free(ex);                                                                      \
+    }
+MISALIGNED_CASE(misaligned_case_d, double, bp_mlp, bp_mlp_create, bp_mlp_set_exec,
+                bp_mlp_train_epoch, bp_mlp_train_epochs, bp_mlp_free, 1e300)
+MISALIGNED_CASE(misaligned_case_s, float, bp_mlp_f32, bp_mlp_create_f32, bp_mlp_set_exec_f32,
+                bp_mlp_train_epoch_f32, bp_mlp_train_epochs_f32, bp_mlp_free_f32, 1e37)
+
+static void test_misaligned_parameters(void **state)
+{
+    (void)state;
+    for (size_t threads = 1; threads <= 2; threads++) {
+        misaligned_case_d(threads);
+        misaligned_case_s(threads);
+    }
+}
+
 static void test_train_epoch_errors(void **state)
 {
     (void)state;
@@ -2486,6 +2560,7 @@ int run_mlp_tests(void)
         cmocka_unit_test(test_train_epochs_divergence),
         cmocka_unit_test(test_train_epochs_errors),
         cmocka_unit_test(test_fused_steps),
+        cmocka_unit_test(test_misaligned_parameters),
         cmocka_unit_test(test_fault_order_of_bp_status_h),
     };
     return cmocka_run_group_tests_name("mlp", tests, NULL, NULL);
