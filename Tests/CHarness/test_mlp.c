@@ -2241,7 +2241,7 @@ static void test_fused_steps(void **state)
         for (size_t i = 0; i < rows * n_in; i++) X[i] = (T)h_uniform(&r, 0.0, 1.0);            \
         for (size_t i = 0; i < rows; i++) labels[i] = h_below(&r, k);                          \
         for (int v = 0; v < 2; v++) {                                                          \
-            base[v] = aligned_alloc(64, (total + 64) * sizeof(T));                             \
+            base[v] = aligned_alloc(64, ((total + 64) * sizeof(T) + 63) / 64 * 64);            \
             snap[v] = malloc(total * sizeof(T));                                               \
         }                                                                                      \
         T *aligned = base[0], *off = base[1] + 1;   /* one element past a line */             \
