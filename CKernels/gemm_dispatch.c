@@ -39,10 +39,18 @@ static int env_flag(const char *name) {
     return v != NULL && v[0] != '\0' && !(v[0] == '0' && v[1] == '\0');
 }
 
-/* The dense layers' element-wise passes of one ISA build into a table (the
- * tables below list them as NULL, then fill them in here). */
-#define DENSE_PASSES(table, ISA)                                               \
+/* The passes of one ISA build into a table (the tables below list them as
+ * NULL, then fill them in here): the parameter-vector passes
+ * (vector_tmpl.h) and the dense layers' element-wise passes
+ * (dense_passes_tmpl.h). */
+#define ISA_PASSES(table, ISA)                                                 \
     do {                                                                       \
+        (table).vec_nonfinite_d = bp_vec_nonfinite_d_##ISA;                    \
+        (table).vec_nonfinite_s = bp_vec_nonfinite_s_##ISA;                    \
+        (table).vec_sgd_d = bp_vec_sgd_d_##ISA;                                \
+        (table).vec_sgd_s = bp_vec_sgd_s_##ISA;                                \
+        (table).vec_maxabs_d = bp_vec_maxabs_d_##ISA;                          \
+        (table).vec_maxabs_s = bp_vec_maxabs_s_##ISA;                          \
         (table).bias_rows_d = bp_bias_rows_d_##ISA;                            \
         (table).bias_rows_s = bp_bias_rows_s_##ISA;                            \
         (table).relu_rows_d = bp_relu_rows_d_##ISA;                            \
@@ -53,17 +61,6 @@ static int env_flag(const char *name) {
         (table).col_sums_s = bp_col_sums_s_##ISA;                              \
     } while (0)
 
-/* The parameter-vector passes of one ISA build (vector_tmpl.h), likewise. */
-#define VECTOR_PASSES(table, ISA)                                              \
-    do {                                                                       \
-        (table).vec_nonfinite_d = bp_vec_nonfinite_d_##ISA;                    \
-        (table).vec_nonfinite_s = bp_vec_nonfinite_s_##ISA;                    \
-        (table).vec_sgd_d = bp_vec_sgd_d_##ISA;                                \
-        (table).vec_sgd_s = bp_vec_sgd_s_##ISA;                                \
-        (table).vec_maxabs_d = bp_vec_maxabs_d_##ISA;                          \
-        (table).vec_maxabs_s = bp_vec_maxabs_s_##ISA;                          \
-    } while (0)
-
 static void dispatch_init(void) {
     bp_gemm_kernels portable = {
         "portable",
@@ -71,11 +68,10 @@ static void dispatch_init(void) {
         bp_skernel_portable, NULL, bp_spack_a_portable, bp_spack_b_portable,
         NULL, NULL, bp_narrow_d_portable, bp_narrow_s_portable,
         bp_narrow_online_d_portable, bp_narrow_online_s_portable, NULL, NULL,
-        NULL, NULL, NULL, NULL, NULL, NULL,               /* VECTOR_PASSES */
-        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL    /* DENSE_PASSES */
+        /* the passes, filled in by ISA_PASSES */
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
     };
-    VECTOR_PASSES(portable, portable);
-    DENSE_PASSES(portable, portable);
+    ISA_PASSES(portable, portable);
     bp_dispatch.portable = portable;
     bp_dispatch.avx2 = portable;
     bp_dispatch.best = portable;
@@ -88,11 +84,10 @@ static void dispatch_init(void) {
             bp_skernel_avx2, NULL, bp_spack_a_avx2, bp_spack_b_avx2,
             NULL, NULL, bp_narrow_d_avx2, bp_narrow_s_avx2,
             bp_narrow_online_d_avx2, bp_narrow_online_s_avx2, NULL, NULL,
-            NULL, NULL, NULL, NULL, NULL, NULL,               /* VECTOR_PASSES */
-            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL    /* DENSE_PASSES */
+            /* the passes, filled in by ISA_PASSES */
+            NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
         };
-        VECTOR_PASSES(avx2, avx2);
-        DENSE_PASSES(avx2, avx2);
+        ISA_PASSES(avx2, avx2);
         bp_dispatch.avx2 = avx2;
         if (!env_flag("BP_GEMM_PORTABLE")) {
             bp_dispatch.best = avx2;
@@ -111,8 +106,7 @@ static void dispatch_init(void) {
                     bp_dispatch.best.narrow_s = bp_narrow_s_avx512;
                     bp_dispatch.best.narrow_online_d = bp_narrow_online_d_avx512;
                     bp_dispatch.best.narrow_online_s = bp_narrow_online_s_avx512;
-                    VECTOR_PASSES(bp_dispatch.best, avx512);
-                    DENSE_PASSES(bp_dispatch.best, avx512);
+                    ISA_PASSES(bp_dispatch.best, avx512);
                 }
             }
         }

@@ -62,30 +62,7 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define V_RELU_ROWS N_CAT(bp_relu_rows_d_, N_SUFFIX)
 #define V_RELU_BACKWARD N_CAT(bp_relu_backward_d_, N_SUFFIX)
 #define V_COL_SUMS N_CAT(bp_col_sums_d_, N_SUFFIX)
-#include "narrow_tmpl.h"
-#include "vector_tmpl.h"
-#include "dense_passes_tmpl.h"
-#undef V_MAX
-#undef V_SCAN
-#undef V_SGD
-#undef V_MAXABS
-#undef V_INT
-#undef V_INT_MAX
-#undef V_BIAS_ROWS
-#undef V_RELU_ROWS
-#undef V_RELU_BACKWARD
-#undef V_COL_SUMS
-#undef R
-#undef P
-#undef N_ENTRY
-#undef N_ONLINE
-#undef VEXP
-#undef EXP1
-#undef TANH
-#undef ABS
-#undef NV
-#undef VR_TAG
-#undef VD_TAG
+#include "narrow_precision.h"
 
 #define R float
 #define P(name) name##_s
@@ -108,30 +85,7 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define V_RELU_ROWS N_CAT(bp_relu_rows_s_, N_SUFFIX)
 #define V_RELU_BACKWARD N_CAT(bp_relu_backward_s_, N_SUFFIX)
 #define V_COL_SUMS N_CAT(bp_col_sums_s_, N_SUFFIX)
-#include "narrow_tmpl.h"
-#include "vector_tmpl.h"
-#include "dense_passes_tmpl.h"
-#undef V_MAX
-#undef V_SCAN
-#undef V_SGD
-#undef V_MAXABS
-#undef V_INT
-#undef V_INT_MAX
-#undef V_BIAS_ROWS
-#undef V_RELU_ROWS
-#undef V_RELU_BACKWARD
-#undef V_COL_SUMS
-#undef R
-#undef P
-#undef N_ENTRY
-#undef N_ONLINE
-#undef VEXP
-#undef EXP1
-#undef TANH
-#undef ABS
-#undef NV
-#undef VR_TAG
-#undef VD_TAG
+#include "narrow_precision.h"
 
 #if defined(N_TARGET)
 #if defined(__clang__)

@@ -114,26 +114,20 @@ static void test_find_nonfinite_errors(void **state)
     H_EXPECT(index == 0, "n = 0: index %zu", index);
 }
 
-/* max |x| over x[0 .. n), or +inf if a value is not finite: the plain loop. */
-static double maxabs_ref_d(size_t n, const double *x)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(x[i])) return INFINITY;
-        if (fabs(x[i]) > m) m = fabs(x[i]);
+/* max |x| over x[0 .. n), or +inf if a value is not finite: the plain loop
+ * (both precisions from one definition). */
+#define MAXABS_REF(NAME, T, ABS)                                                \
+    static T NAME(size_t n, const T *x)                                         \
+    {                                                                           \
+        T m = 0;                                                                \
+        for (size_t i = 0; i < n; i++) {                                        \
+            if (!isfinite(x[i])) return INFINITY;                               \
+            if (ABS(x[i]) > m) m = ABS(x[i]);                                   \
+        }                                                                       \
+        return m;                                                               \
     }
-    return m;
-}
-
-static float maxabs_ref_f(size_t n, const float *x)
-{
-    float m = 0.0f;
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(x[i])) return INFINITY;
-        if (fabsf(x[i]) > m) m = fabsf(x[i]);
-    }
-    return m;
-}
+MAXABS_REF(maxabs_ref_d, double, fabs)
+MAXABS_REF(maxabs_ref_f, float, fabsf)
 
 /* vec_maxabs of every kernel set (portable, AVX2, the default) against the
  * plain loop, bit for bit: random magnitudes over the whole exponent range

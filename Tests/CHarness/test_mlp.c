@@ -932,6 +932,20 @@ static void test_train_step_with_indices(void **state)
 
 /* Divergence: a non-finite loss or gradient leaves the parameters alone
  * (*diverged = 1); an update that overflows reports *diverged = 2. */
+/* A divergence case's set-up: the network (batches of up to `rows`), its
+ * layout, a batch of `rows` rows (leading dimension ldx) and parameters,
+ * drawn from r in that order. */
+static bp_mlp *divergence_case(h_rng *r, const net_cfg *c, size_t rows, size_t ldx, layout *o,
+                               batch *b, double **p)
+{
+    bp_mlp *m = create(c, rows);
+    *o = make_layout(c);
+    make_batch(r, c, rows, ldx, b);
+    *p = h_alloc(o->total);
+    fill_params(r, c, o, *p);
+    return m;
+}
+
 static void test_train_step_divergence(void **state)
 {
     (void)state;
@@ -942,12 +956,10 @@ static void test_train_step_divergence(void **state)
         const net_cfg c = {"3-5-2 tanh/identity", 2,
                            {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_IDENTITY)},
                            BP_LOSS_MSE, 0};
-        bp_mlp *m = create(&c, 4);
-        layout o = make_layout(&c);
+        layout o;
         batch b;
-        make_batch(&r, &c, 4, 4, &b);
-        double *p = h_alloc(o.total);
-        fill_params(&r, &c, &o, p);
+        double *p;
+        bp_mlp *m = divergence_case(&r, &c, 4, 4, &o, &b, &p);
         double *p0 = h_copy(p, o.total);
         b.X[2 * b.ldx + 1] = h_nan();
         double L = 0.0;
@@ -971,12 +983,10 @@ static void test_train_step_divergence(void **state)
         const net_cfg c = {"3-4-2 identity", 2,
                            {L_(3, 4, BP_ACT_IDENTITY), L_(4, 2, BP_ACT_IDENTITY)},
                            BP_LOSS_MSE, 0};
-        bp_mlp *m = create(&c, 3);
-        layout o = make_layout(&c);
+        layout o;
         batch b;
-        make_batch(&r, &c, 3, 3, &b);
-        double *p = h_alloc(o.total);
-        fill_params(&r, &c, &o, p);
+        double *p;
+        bp_mlp *m = divergence_case(&r, &c, 3, 3, &o, &b, &p);
         double *p0 = h_copy(p, o.total);
         for (size_t j = 0; j < 3; j++)
             b.X[1 * b.ldx + j] = 1e300;
@@ -1016,14 +1026,13 @@ static void test_train_step_divergence(void **state)
         const net_cfg c = {"3-5-2 tanh/identity", 2,
                            {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_IDENTITY)},
                            BP_LOSS_MSE, 0};
-        bp_mlp *m = create(&c, 4);
-        layout o = make_layout(&c);
+        layout o;
         batch b;
-        make_batch(&r, &c, 4, 3, &b);
+        double *p;
+        bp_mlp *m = divergence_case(&r, &c, 4, 3, &o, &b, &p);
         for (size_t i = 0; i < 8; i++)
             b.Y[i] = 100.0;   /* far targets: |dL/db_2| ≈ 2·100/2 per output */
-        double *p = h_alloc(o.total), *g = h_alloc(o.total);
-        fill_params(&r, &c, &o, p);
+        double *g = h_alloc(o.total);
         double Lg = 0.0, L = 0.0;
         H_OK(bp_mlp_gradient(m, p, 4, b.X, b.ldx, b.Y, NULL, &Lg, g, NULL));
         H_EXPECT(h_all_finite(g, o.total) && h_max_abs(g, o.total) > 2.0,
@@ -1053,13 +1062,12 @@ static void test_train_step_divergence(void **state)
         const net_cfg c = {"30-12-3 tanh/identity", 2,
                            {L_(30, 12, BP_ACT_TANH), L_(12, 3, BP_ACT_IDENTITY)},
                            BP_LOSS_MSE, 0};
-        bp_mlp *m = create(&c, 4);
-        layout o = make_layout(&c);
+        layout o;
         batch b;
-        make_batch(&r, &c, 4, 30, &b);
+        double *p;
+        bp_mlp *m = divergence_case(&r, &c, 4, 30, &o, &b, &p);
         for (size_t i = 0; i < 4; i++) b.X[i * b.ldx] = b.X[i * b.ldx + 1] = ldexp(1.0, -(int)i);
-        double *p = h_alloc(o.total), *g = h_alloc(o.total);
-        fill_params(&r, &c, &o, p);
+        double *g = h_alloc(o.total);
         p[o.w[0] + 0 * 12] = DBL_MAX;
         p[o.w[0] + 1 * 12] = -DBL_MAX;
         double Lg = 0.0, L = 0.0;
