@@ -228,4 +228,4 @@ bench: deps-bench deps-sanitize bench-workloads bench-gemm
 
 bench-update: deps-bench deps-sanitize bench-build bench-gemm
 	@mkdir -p Benchmarks/baselines
-	python3 Benchmarks/gate.py measure Benchmarks/baselines/baseline.json
+	python3 Benchmarks/gate.py update Benchmarks/baselines/baseline.json

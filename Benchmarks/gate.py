@@ -17,6 +17,19 @@ times. It gates on two kinds of figures that are stable from run to run:
     gate.py compare BASE.json NEW.json
                                     fail (exit 1) on a regression beyond the
                                     thresholds below, printing a table
+    gate.py update BASE.json        measure, then make that the baseline: the
+                                    instruction counts and allocations, and
+                                    this machine's GEMM ratios (other
+                                    machines' kept)
+
+GEMM ratios belong to a machine: the same code measured 1.23× OpenBLAS on one
+CPU (dgemm NT n = 512 on a Zen 5 EPYC) and 1.05× on another (Zen 4), where
+OpenBLAS runs the same "Cooperlake" kernels. So the baseline keeps them per
+machine, under a key naming the CPU (model name and family), our kernel set
+and OpenBLAS's core; `compare` gates the ratios against this machine's entry
+and, on a machine that has none, prints them without gating (instruction
+counts and allocations are gated everywhere). `make bench-update` adds the
+entry.
 
 Thresholds: an instruction count may grow by at most 3 % (callgrind counts
 are exact; 3 % leaves room for toolchain noise such as different inlining);
@@ -30,6 +43,7 @@ it halves whenever another process holds the second core.
 """
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -81,6 +95,29 @@ def allocations(binary):
     return out
 
 
+def cpu_name():
+    """The CPU as /proc/cpuinfo names it: model name and family (the model
+    number varies within a generation; the family does not)."""
+    name, family = platform.machine(), "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            key, _, value = line.partition(":")
+            key, value = key.strip(), value.strip()
+            if key == "model name" and name == platform.machine():
+                name = value
+            elif key == "cpu family" and family == "?":
+                family = value
+    except OSError:
+        pass
+    return f"{name} (family {family})"
+
+
+def machine_key(gemm):
+    """The key of this machine's GEMM ratios: CPU, our kernels, OpenBLAS's core."""
+    return (f"{cpu_name()}; ours: {gemm.get('our_kernels', '?')}; "
+            f"OpenBLAS: {gemm.get('openblas_core', '?')}")
+
+
 def measure(path, only=None):
     # valgrind 3.19 cannot read the DWARF 5 the Swift toolchain emits: count
     # instructions on a copy without debug information.
@@ -93,10 +130,12 @@ def measure(path, only=None):
         allocs = allocations(binary)
     ratios = {}
     if os.path.exists(GEMM_JSON):
-        for r in json.load(open(GEMM_JSON))["results"]:
-            ratios[f"{r['precision']} {r['variant']} n={r['n']} 1T"] = r["ratio_1t"]
+        gemm = json.load(open(GEMM_JSON))
+        ratios[machine_key(gemm)] = machine = {}
+        for r in gemm["results"]:
+            machine[f"{r['precision']} {r['variant']} n={r['n']} 1T"] = r["ratio_1t"]
             if "scaling_2t_over_1t" in r:
-                ratios[f"{r['precision']} {r['variant']} n={r['n']} 2T/1T"] = r["scaling_2t_over_1t"]
+                machine[f"{r['precision']} {r['variant']} n={r['n']} 2T/1T"] = r["scaling_2t_over_1t"]
     figures = {"instructions": counts, "gemm_ratio_vs_openblas": ratios, "allocations_per_step": allocs}
     json.dump(figures, open(path, "w"), indent=2, sort_keys=True)
     print(f"wrote {path}")
@@ -113,24 +152,23 @@ def compare(base_path, new_path):
         print(f"{'instructions ' + name:44} {was or 0:>16,} {now:>16,} {change:>+8.1%}  {'REGRESSION' if bad else 'ok'}")
         if bad:
             failures.append(f"instructions {name}: {was:,} -> {now:,} ({change:+.1%} > {INSTRUCTION_TOLERANCE:.0%})")
-    for name, now in sorted(new["gemm_ratio_vs_openblas"].items()):
-        was = base["gemm_ratio_vs_openblas"].get(name)
-        change = (now - was) / was if was else 0.0
-        # 2-thread scaling needs the second core free: another process on it
-        # halves the figure, so it is reported, not gated.
-        informational = "2T/1T" in name
-        n = int(re.search(r"n=(\d+)", name).group(1))
-        tolerance = RATIO_TOLERANCE_SMALL if n <= SMALL_N else RATIO_TOLERANCE
-        bad = was is not None and change < -tolerance and not informational
-        verdict = "info" if informational else ("REGRESSION" if bad else "ok")
-        print(f"{'gemm ' + name:44} {was or 0:>16.3f} {now:>16.3f} {change:>+8.1%}  {verdict}")
-        if bad:
-            failures.append(f"GEMM ratio {name}: {was:.3f} -> {now:.3f} ({change:+.1%} < -{tolerance:.0%})")
+    unmatched = []
+    for key, ratios in sorted(new["gemm_ratio_vs_openblas"].items()):
+        known = base["gemm_ratio_vs_openblas"].get(key)
+        print(f"GEMM ratios on {key}" + ("" if known else ": no baseline for this machine"))
+        if not known:
+            unmatched.append(key)
+        for name, now in sorted(ratios.items()):
+            failures += compare_ratio(name, now, (known or {}).get(name), gated=known is not None)
     for name, now in sorted(new["allocations_per_step"].items()):
         bad = now is not None and now != 0
         print(f"{'allocations/step ' + name:44} {'0':>16} {str(now):>16} {'':>9}  {'REGRESSION' if bad else 'ok'}")
         if bad:
             failures.append(f"allocations per step {name}: {now}")
+    for key in unmatched:
+        print(f"\nGEMM ratios not gated: the baseline has none for this machine ({key}); it has "
+              f"{', '.join(sorted(base['gemm_ratio_vs_openblas'])) or 'none'}. "
+              "`make bench-update` records this machine's.")
     if failures:
         print("\nperformance regression:\n  " + "\n  ".join(failures))
         return 1
@@ -138,10 +176,42 @@ def compare(base_path, new_path):
     return 0
 
 
+def compare_ratio(name, now, was, gated):
+    """Prints one GEMM ratio's row; returns its failure, if any."""
+    change = (now - was) / was if was else 0.0
+    # 2-thread scaling needs the second core free: another process on it
+    # halves the figure, so it is reported, not gated.
+    informational = "2T/1T" in name or not gated
+    n = int(re.search(r"n=(\d+)", name).group(1))
+    tolerance = RATIO_TOLERANCE_SMALL if n <= SMALL_N else RATIO_TOLERANCE
+    bad = was is not None and change < -tolerance and not informational
+    verdict = "info" if informational else ("REGRESSION" if bad else "ok")
+    shown = f"{was:>16.3f}" if was is not None else f"{'-':>16}"
+    print(f"{'gemm ' + name:44} {shown} {now:>16.3f} {change:>+8.1%}  {verdict}")
+    return [f"GEMM ratio {name}: {was:.3f} -> {now:.3f} ({change:+.1%} < -{tolerance:.0%})"] if bad else []
+
+
+def update(base_path):
+    """Measures, then writes the baseline: this run's instruction counts and
+    allocations, this machine's GEMM ratios, other machines' ratios as they were."""
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = os.path.join(tmp, "fresh.json")
+        measure(fresh)
+        figures = json.load(open(fresh))
+    if os.path.exists(base_path):
+        kept = json.load(open(base_path)).get("gemm_ratio_vs_openblas", {})
+        kept.update(figures["gemm_ratio_vs_openblas"])
+        figures["gemm_ratio_vs_openblas"] = kept
+    json.dump(figures, open(base_path, "w"), indent=2, sort_keys=True)
+    print(f"wrote {base_path}")
+
+
 if __name__ == "__main__":
     if len(sys.argv) in (3, 4) and sys.argv[1] == "measure":
         measure(sys.argv[2], sys.argv[3].split(",") if len(sys.argv) == 4 else None)
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":
         sys.exit(compare(sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "update":
+        update(sys.argv[2])
     else:
         sys.exit(__doc__)

@@ -115,7 +115,8 @@ void bp_exec_free(bp_exec *ex) {
 
 bp_status bp_exec_create_with(size_t threads, unsigned flags, bp_exec **out) {
     if (out == NULL) return BP_ERR_NULL_POINTER;
-    if ((flags & ~(unsigned)(BP_EXEC_PORTABLE | BP_EXEC_AVX2)) != 0) return BP_ERR_BAD_ENUM;
+    if ((flags & ~(unsigned)(BP_EXEC_PORTABLE | BP_EXEC_AVX2 | BP_EXEC_AVX512)) != 0)
+        return BP_ERR_BAD_ENUM;
     if (threads < 1 || threads > BP_EXEC_MAX_THREADS) return BP_ERR_BAD_VALUE;
     *out = NULL;
 
@@ -130,6 +131,7 @@ bp_status bp_exec_create_with(size_t threads, unsigned flags, bp_exec **out) {
     ex->threads = threads;
     ex->head.kernels = (flags & BP_EXEC_PORTABLE) ? bp_gemm_kernels_portable()
                 : (flags & BP_EXEC_AVX2)     ? bp_gemm_kernels_avx2()
+                : (flags & BP_EXEC_AVX512)   ? bp_gemm_kernels_avx512()
                                              : bp_gemm_kernels_default();
     ex->ws_bytes = bp_gemm_workspace_bytes();
     ex->ws_bytes = (ex->ws_bytes + BP_GEMM_ALIGN - 1) / BP_GEMM_ALIGN * BP_GEMM_ALIGN;

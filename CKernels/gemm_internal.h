@@ -173,7 +173,8 @@ typedef struct bp_gemm_kernels {
 
 /* The kernels every GEMM without an explicit choice uses (checked once,
  * thread-safely; see gemm_dispatch.c): AVX2+FMA plus the AVX-512F
- * double-height kernels when the CPU has AVX-512F, AVX2+FMA alone, or
+ * kernels when the CPU has AVX-512F (without the double-height tiles
+ * where its 512-bit units are two 256-bit halves), AVX2+FMA alone, or
  * portable C; environment variables can force a lower level. */
 const bp_gemm_kernels *bp_gemm_kernels_default(void);
 /* The portable C kernels (always available). */
@@ -181,6 +182,9 @@ const bp_gemm_kernels *bp_gemm_kernels_portable(void);
 /* The AVX2+FMA kernels without AVX-512 (the portable ones where the CPU
  * lacks AVX2 or FMA). */
 const bp_gemm_kernels *bp_gemm_kernels_avx2(void);
+/* Every AVX-512 kernel the CPU can run, tiles included even where the
+ * default leaves them out (the AVX2+FMA set where it lacks AVX-512F). */
+const bp_gemm_kernels *bp_gemm_kernels_avx512(void);
 
 /* Portable kernels and packers (gemm.c) and the AVX2+FMA ones
  * (gemm_kernel_avx2.c, x86-64 only). */

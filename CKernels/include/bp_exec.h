@@ -44,12 +44,16 @@ typedef struct bp_exec bp_exec;
 /*
  * Kernels. GEMM picks its micro-kernels once per process, the first time
  * it runs: on x86-64 CPUs with AVX2 and FMA the AVX2+FMA kernels, helped
- * by AVX-512F ones where the CPU has AVX-512F (bit-identical results);
+ * by AVX-512F ones where the CPU has AVX-512F (bit-identical results; the
+ * large products keep their AVX2 tiles on CPUs that run 512-bit
+ * arithmetic as two 256-bit halves, AMD Zen 4, where those are faster);
  * portable C everywhere else. Setting the environment variable
  * BP_GEMM_PORTABLE (or BP_GEMM_NO_AVX512) to a non-empty value other than
  * "0" before that first call forces the portable kernels (or AVX2 without
- * AVX-512) for the whole process; a context created with BP_EXEC_PORTABLE
- * (or BP_EXEC_AVX2) does it for the calls made through it only. Portable
+ * AVX-512) for the whole process, and BP_GEMM_AVX512_TILES set to "1" or
+ * "0" takes or leaves the AVX-512 tiles; a context created with
+ * BP_EXEC_PORTABLE, BP_EXEC_AVX2 or BP_EXEC_AVX512 picks its set for the
+ * calls made through it only. Portable
  * and SIMD kernels round differently (no FMA in portable C), within the
  * same error bounds. The same choice picks the build of the narrow-network
  * engine (bp_mlp.h) that a bp_mlp with this context trains through.
@@ -65,7 +69,13 @@ typedef enum bp_exec_flags {
      *  the CPU lacks AVX2 or FMA). Same results, bit for bit, as the
      *  default kernels on a CPU with AVX-512; for testing and
      *  benchmarking. BP_EXEC_PORTABLE wins if both are given. */
-    BP_EXEC_AVX2 = 2
+    BP_EXEC_AVX2 = 2,
+    /** Run every AVX-512 kernel the CPU can, including the double-height
+     *  tiles that the default leaves out where they are slower (the
+     *  AVX2+FMA kernels where the CPU lacks AVX-512F). Same results, bit
+     *  for bit; for testing and benchmarking. BP_EXEC_PORTABLE and then
+     *  BP_EXEC_AVX2 win over it. */
+    BP_EXEC_AVX512 = 4
 } bp_exec_flags;
 
 /** The smallest double-precision product, in floating-point operations
@@ -102,7 +112,8 @@ void bp_exec_free(bp_exec *exec);
 size_t bp_exec_threads(const bp_exec *exec);
 
 /** The name of the micro-kernels GEMM uses through exec (NULL: the default
- *  ones): "avx512f+avx2+fma", "avx2+fma" or "portable". */
+ *  ones): "avx512f+avx2+fma", "avx512f+avx2+fma, avx2 tiles", "avx2+fma"
+ *  or "portable". */
 const char *bp_exec_kernel_name(const bp_exec *exec);
 
 #ifdef __cplusplus

@@ -42,7 +42,7 @@ static void test_create_and_errors(void **state)
     H_STATUS(BP_ERR_NULL_POINTER, bp_exec_create(1, NULL));
     H_STATUS(BP_ERR_BAD_VALUE, bp_exec_create(0, &ex));
     H_STATUS(BP_ERR_BAD_VALUE, bp_exec_create(BP_EXEC_MAX_THREADS + 1, &ex));
-    H_STATUS(BP_ERR_BAD_ENUM, bp_exec_create_with(1, 4u, &ex));
+    H_STATUS(BP_ERR_BAD_ENUM, bp_exec_create_with(1, 8u, &ex));
     H_STATUS(BP_ERR_BAD_ENUM, bp_exec_create_with(1, 0x80000000u, &ex));
     H_EXPECT(ex == (bp_exec *)&ex, "out written by a failing create");
 
@@ -51,7 +51,8 @@ static void test_create_and_errors(void **state)
         H_EXPECT(bp_exec_threads(ex) == t, "threads %zu, asked %zu", bp_exec_threads(ex), t);
         const char *name = bp_exec_kernel_name(ex);
         H_EXPECT(!strcmp(name, "avx512f+avx2+fma") || !strcmp(name, "avx2+fma") ||
-                 !strcmp(name, "portable"), "kernel name %s", name);
+                 !strcmp(name, "avx512f+avx2+fma, avx2 tiles") || !strcmp(name, "portable"),
+                 "kernel name %s", name);
         H_EXPECT(!strcmp(name, bp_exec_kernel_name(NULL)), "default kernels differ from NULL's");
         bp_exec_free(ex);
     }
@@ -63,6 +64,26 @@ static void test_create_and_errors(void **state)
     bp_exec_free(ex);
     H_OK(bp_exec_create_with(1, BP_EXEC_AVX2, &ex));
     H_EXPECT(strstr(bp_exec_kernel_name(ex), "avx512") == NULL, "BP_EXEC_AVX2 ignored");
+    bp_exec_free(ex);
+    H_OK(bp_exec_create_with(1, BP_EXEC_AVX2 | BP_EXEC_AVX512, &ex));
+    H_EXPECT(strstr(bp_exec_kernel_name(ex), "avx512") == NULL, "BP_EXEC_AVX2 must win");
+    bp_exec_free(ex);
+    /* all of AVX-512, tiles included, where the CPU has it */
+    H_OK(bp_exec_create_with(1, BP_EXEC_AVX512, &ex));
+    {
+        bp_exec *avx2 = NULL;
+        H_OK(bp_exec_create_with(1, BP_EXEC_AVX2, &avx2));
+        const char *want = bp_exec_kernel_name(avx2);
+#if defined(__x86_64__)
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
+            __builtin_cpu_supports("fma"))
+            want = "avx512f+avx2+fma";
+#endif
+        H_EXPECT(!strcmp(bp_exec_kernel_name(ex), want), "BP_EXEC_AVX512: %s, expected %s",
+                 bp_exec_kernel_name(ex), want);
+        bp_exec_free(avx2);
+    }
     bp_exec_free(ex);
     H_EXPECT(bp_exec_threads(NULL) == 1, "NULL context must count one thread");
     bp_exec_free(NULL);

@@ -36,7 +36,7 @@
 /* ---- contexts shared by the tests of this file --------------------------- */
 
 typedef struct gf_ctx {
-    bp_exec *fast1, *fast2, *port1, *port2, *avx2_1, *avx2_2;
+    bp_exec *fast1, *fast2, *port1, *port2, *avx2_1, *avx2_2, *avx512_1, *avx512_2;
 } gf_ctx;
 
 static int gf_setup(void **state)
@@ -47,7 +47,9 @@ static int gf_setup(void **state)
         bp_exec_create_with(1, BP_EXEC_PORTABLE, &c->port1) ||
         bp_exec_create_with(2, BP_EXEC_PORTABLE, &c->port2) ||
         bp_exec_create_with(1, BP_EXEC_AVX2, &c->avx2_1) ||
-        bp_exec_create_with(2, BP_EXEC_AVX2, &c->avx2_2))
+        bp_exec_create_with(2, BP_EXEC_AVX2, &c->avx2_2) ||
+        bp_exec_create_with(1, BP_EXEC_AVX512, &c->avx512_1) ||
+        bp_exec_create_with(2, BP_EXEC_AVX512, &c->avx512_2))
         return -1;
     *state = c;
     return 0;
@@ -62,6 +64,8 @@ static int gf_teardown(void **state)
     bp_exec_free(c->port2);
     bp_exec_free(c->avx2_1);
     bp_exec_free(c->avx2_2);
+    bp_exec_free(c->avx512_1);
+    bp_exec_free(c->avx512_2);
     free(c);
     return 0;
 }
@@ -181,11 +185,12 @@ static void check_shape(h_rng *r, const gf_ctx *ctx, const shape *s, int single)
     double scale = scale_of(s, A, lda, B, ldb, C0, ldc);
     double tol = single ? float_tol(s->k) : 1e-12;
 
-    enum { NP = 6 };
+    enum { NP = 8 };
     const bp_exec *paths[NP] = { ctx->fast1, ctx->fast2, ctx->port1, ctx->port2,
-                                 ctx->avx2_1, ctx->avx2_2 };
+                                 ctx->avx2_1, ctx->avx2_2, ctx->avx512_1, ctx->avx512_2 };
     static const char *names[NP] = { "default/1t", "default/2t", "portable/1t",
-                                     "portable/2t", "avx2/1t", "avx2/2t" };
+                                     "portable/2t", "avx2/1t", "avx2/2t", "avx512/1t",
+                                     "avx512/2t" };
     double *Cd[NP] = { 0 };
     float *Cf[NP] = { 0 };
     float *Af = single ? to_float(A, na) : NULL, *Bf = single ? to_float(B, nb) : NULL;
@@ -233,12 +238,17 @@ static void check_shape(h_rng *r, const gf_ctx *ctx, const shape *s, int single)
                  names[pth], names[pth + 1], single ? 's' : 'd', tn(s->ta), tn(s->tb),
                  s->m, s->n, s->k);
     }
+    /* and every SIMD set (the default, AVX2 alone, all of AVX-512 with
+     * its tiles) the same bits as the others */
     if (strcmp(bp_exec_kernel_name(ctx->avx2_1), "portable") != 0 &&
         strcmp(bp_exec_kernel_name(ctx->fast1), "portable") != 0) {
-        int same = single ? float_bits_equal(Cf[0], Cf[4], nc) : h_same_bits(Cd[0], Cd[4], nc);
-        H_EXPECT(same, "default (%s) vs avx2 %cgemm %s%s %zux%zux%zu: results differ in bits",
-                 bp_exec_kernel_name(ctx->fast1), single ? 's' : 'd', tn(s->ta), tn(s->tb),
-                 s->m, s->n, s->k);
+        for (int pth = 4; pth < NP; pth += 2) {
+            int same = single ? float_bits_equal(Cf[0], Cf[pth], nc)
+                              : h_same_bits(Cd[0], Cd[pth], nc);
+            H_EXPECT(same, "default (%s) vs %s %cgemm %s%s %zux%zux%zu: results differ in bits",
+                     bp_exec_kernel_name(ctx->fast1), names[pth], single ? 's' : 'd',
+                     tn(s->ta), tn(s->tb), s->m, s->n, s->k);
+        }
     }
     for (int pth = 0; pth < NP; pth++) { free(Cd[pth]); free(Cf[pth]); }
     free(A); free(B); free(C0); free(Cref); free(A0); free(B0);

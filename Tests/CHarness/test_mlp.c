@@ -1196,9 +1196,11 @@ static void test_train_step_gradient_overflow_in_gemm(void **state)
     (void)state;
     static const size_t at[][2] = { { 5, 10 }, { OVERFLOW_N_IN - 1, OVERFLOW_HIDDEN - 1 }, { 90, 40 } };
     /* the default kernels (AVX-512 where the CPU has it) on 1 and 2
-     * threads, the AVX2 and portable ones (their own tile checks) on 1 */
+     * threads, the AVX2, all-AVX-512 (tiles included) and portable ones
+     * (their own tile checks) on 1 */
     static const struct { size_t threads; unsigned kernels; } ctx[] = {
-        { 1, BP_EXEC_DEFAULT }, { 2, BP_EXEC_DEFAULT }, { 1, BP_EXEC_AVX2 }, { 1, BP_EXEC_PORTABLE }
+        { 1, BP_EXEC_DEFAULT }, { 2, BP_EXEC_DEFAULT }, { 1, BP_EXEC_AVX2 }, { 1, BP_EXEC_AVX512 },
+        { 1, BP_EXEC_PORTABLE }
     };
     for (size_t c = 0; c < sizeof at / sizeof at[0]; c++)
         for (size_t x = 0; x < sizeof ctx / sizeof ctx[0]; x++)
@@ -2195,7 +2197,7 @@ static void test_train_epoch_divergence(void **state)
  * network's are unchanged. Steps against the gradient and update, epochs
  * against their steps bit for bit, and every divergence case (where the
  * proof fails, the separate passes must give their verdict): the default
- * kernels on 1 and 2 threads, the AVX2 and portable ones on 1. */
+ * kernels on 1 and 2 threads, the AVX2, all-AVX-512 and portable ones on 1. */
 static void test_train_epochs_equal_epoch_calls(void **state);
 static void test_train_epochs_divergence(void **state);
 
@@ -2203,7 +2205,8 @@ static void test_fused_steps(void **state)
 {
     (void)state;
     static const struct { size_t threads; unsigned kernels; } ctx[] = {
-        { 1, BP_EXEC_DEFAULT }, { 2, BP_EXEC_DEFAULT }, { 1, BP_EXEC_AVX2 }, { 1, BP_EXEC_PORTABLE }
+        { 1, BP_EXEC_DEFAULT }, { 2, BP_EXEC_DEFAULT }, { 1, BP_EXEC_AVX2 }, { 1, BP_EXEC_AVX512 },
+        { 1, BP_EXEC_PORTABLE }
     };
     for (size_t x = 0; x < sizeof ctx / sizeof ctx[0]; x++) {
         bp_exec *ex = NULL;
