@@ -24,7 +24,7 @@
  * write changes its bits);
  * beta = 0 with NaN in C. Threads: 1 and 2 threads give bit-identical C
  * for products large enough to be split (by rows and by columns), the
- * default and the AVX2 kernels give the same bits, and a context with 1
+ * default, the AVX2 and the all-AVX-512 kernels give the same bits, and a context with 1
  * thread gives the same bits as the plain bp_?gemm.
  */
 #include "harness.h"
@@ -342,14 +342,14 @@ static void test_skinny_products(void **state)
                 }
 }
 
-/* Products big enough to be split over two threads, by rows (m ≥ n) and by
- * columns (m < n): bit-identical to one thread, and correct. */
+/* Products big enough to be split over two threads, by rows (m ≥ 3n) and
+ * by columns (the others): bit-identical to one thread, and correct. */
 static void test_threads_bit_identical(void **state)
 {
     const gf_ctx *ctx = *state;
     h_rng r; h_seed(&r, 7003);
     static const size_t dims[][3] = {
-        { 301, 97, 230 }, { 97, 301, 230 }, { 257, 263, 269 },
+        { 401, 97, 230 }, { 301, 97, 230 }, { 97, 301, 230 }, { 257, 263, 269 },
     };
     size_t t = 0;
     for (int single = 0; single <= 1; single++)
