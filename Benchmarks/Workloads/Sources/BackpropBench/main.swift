@@ -156,8 +156,10 @@ func run<S: NetworkScalar>(_ w: Workload, as _: S.Type, options: Options) throws
     net.threads = options.threads
     // An untimed warm-up of two training steps on a copy, as the peers
     // (numpy_mlp.py, torch_mlp.py, openblas_mlp.c) get: the timed run
-    // still builds its own engine and validates its data, but does not pay
-    // for the process's first touch of memory and threads. (Not with
+    // reuses the warm-up's engine (copies of a network share its engine
+    // cache; the peers likewise keep their buffers) and still validates
+    // its data, but does not pay for the process's first touch of memory
+    // and threads. (Not with
     // --quick: the gate counts the instructions of every Network.train
     // call, and a warm machine does not change them.)
     if !options.quick {
