@@ -62,7 +62,8 @@ static int env_flag(const char *name) { return env_setting(name, 0) == 1; }
  * 0.3.21 alongside): with the AVX2 tiles DGEMM n = 1024 went from 0.95 to
  * 0.97–1.09× OpenBLAS, and W4's epoch (`make bench-side`) from 0.97 to
  * 1.05× the OpenBLAS composition in double, 1.03 to 1.08–1.10× in float.
- * Zen 5 (family 1Ah) and Intel's AVX-512 cores have full-width units. */
+ * Zen 5 (family 1Ah) has full-width units and keeps the AVX-512 tiles, as
+ * do Intel's AVX-512 cores (not measured here). */
 static int avx512_half_width(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(0, &a, &b, &c, &d)) return 0;
