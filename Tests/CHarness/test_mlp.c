@@ -951,14 +951,15 @@ static void test_train_step_divergence(void **state)
     (void)state;
     h_rng r;
     h_seed(&r, 9501);
+    /* every case below sets these up afresh (divergence_case) */
+    layout o;
+    batch b;
+    double *p;
     /* 1. a NaN in the batch: loss NaN */
     {
         const net_cfg c = {"3-5-2 tanh/identity", 2,
                            {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_IDENTITY)},
                            BP_LOSS_MSE, 0};
-        layout o;
-        batch b;
-        double *p;
         bp_mlp *m = divergence_case(&r, &c, 4, 4, &o, &b, &p);
         double *p0 = h_copy(p, o.total);
         b.X[2 * b.ldx + 1] = h_nan();
@@ -983,9 +984,6 @@ static void test_train_step_divergence(void **state)
         const net_cfg c = {"3-4-2 identity", 2,
                            {L_(3, 4, BP_ACT_IDENTITY), L_(4, 2, BP_ACT_IDENTITY)},
                            BP_LOSS_MSE, 0};
-        layout o;
-        batch b;
-        double *p;
         bp_mlp *m = divergence_case(&r, &c, 3, 3, &o, &b, &p);
         double *p0 = h_copy(p, o.total);
         for (size_t j = 0; j < 3; j++)
@@ -1026,9 +1024,6 @@ static void test_train_step_divergence(void **state)
         const net_cfg c = {"3-5-2 tanh/identity", 2,
                            {L_(3, 5, BP_ACT_TANH), L_(5, 2, BP_ACT_IDENTITY)},
                            BP_LOSS_MSE, 0};
-        layout o;
-        batch b;
-        double *p;
         bp_mlp *m = divergence_case(&r, &c, 4, 3, &o, &b, &p);
         for (size_t i = 0; i < 8; i++)
             b.Y[i] = 100.0;   /* far targets: |dL/db_2| ≈ 2·100/2 per output */
@@ -1062,9 +1057,6 @@ static void test_train_step_divergence(void **state)
         const net_cfg c = {"30-12-3 tanh/identity", 2,
                            {L_(30, 12, BP_ACT_TANH), L_(12, 3, BP_ACT_IDENTITY)},
                            BP_LOSS_MSE, 0};
-        layout o;
-        batch b;
-        double *p;
         bp_mlp *m = divergence_case(&r, &c, 4, 30, &o, &b, &p);
         for (size_t i = 0; i < 4; i++) b.X[i * b.ldx] = b.X[i * b.ldx + 1] = ldexp(1.0, -(int)i);
         double *g = h_alloc(o.total);
