@@ -50,6 +50,43 @@ bp_status bp_rng_copy(bp_rng *dst, const bp_rng *src) {
     return BP_OK;
 }
 
+/* GSL's MT19937 state (mt.c): the 624 words, each below 2^32 whatever the
+ * width of unsigned long, and the index of the next word to temper. */
+enum { MT_WORDS = 624 };
+typedef struct {
+    unsigned long mt[MT_WORDS];
+    int mti;
+} mt_state;
+
+/* The state of a bp_rng, or NULL when this GSL's layout is not the one
+ * above (then a saved state could not be read back faithfully). */
+static mt_state *mt_state_of(const bp_rng *rng) {
+    if (gsl_rng_size(rng->r) != sizeof(mt_state)) return NULL;
+    return (mt_state *)gsl_rng_state(rng->r);
+}
+
+bp_status bp_rng_get_state(const bp_rng *rng, uint32_t *state) {
+    if (rng == NULL || state == NULL) return BP_ERR_NULL_POINTER;
+    const mt_state *mt = mt_state_of(rng);
+    if (mt == NULL || mt->mti < 0 || mt->mti > MT_WORDS) return BP_ERR_GSL;
+    for (size_t i = 0; i < MT_WORDS; i++) state[i] = (uint32_t)(mt->mt[i] & 0xffffffffu);
+    state[MT_WORDS] = (uint32_t)mt->mti;
+    return BP_OK;
+}
+
+bp_status bp_rng_set_state(bp_rng *rng, const uint32_t *state) {
+    if (rng == NULL || state == NULL) return BP_ERR_NULL_POINTER;
+    mt_state *mt = mt_state_of(rng);
+    if (mt == NULL) return BP_ERR_GSL;
+    if (state[MT_WORDS] > MT_WORDS) return BP_ERR_BAD_VALUE;
+    uint32_t any = 0;
+    for (size_t i = 0; i < MT_WORDS; i++) any |= state[i];
+    if (any == 0) return BP_ERR_BAD_VALUE;
+    for (size_t i = 0; i < MT_WORDS; i++) mt->mt[i] = state[i];
+    mt->mti = (int)state[MT_WORDS];
+    return BP_OK;
+}
+
 void bp_rng_free(bp_rng *rng) {
     if (rng == NULL) return;
     gsl_rng_free(rng->r);

@@ -55,6 +55,28 @@ bp_status bp_rng_clone(const bp_rng *rng, bp_rng **out);
  *  would draw next); dst == src is allowed. */
 bp_status bp_rng_copy(bp_rng *dst, const bp_rng *src);
 
+/** Words in a generator's saved state (bp_rng_get_state): MT19937's 624
+ *  words of 32 bits, then its position in them (0 to 624). */
+#define BP_RNG_STATE_WORDS 625
+
+/**
+ * Writes rng's state to state[0 .. BP_RNG_STATE_WORDS): a generator given
+ * this state by bp_rng_set_state draws exactly what rng draws next. The
+ * words are plain 32-bit numbers, the same on every platform, so a state
+ * saved in a file (a training checkpoint) restores anywhere.
+ * BP_ERR_GSL if the GSL build lays out MT19937's state in a way this
+ * library does not know.
+ */
+bp_status bp_rng_get_state(const bp_rng *rng, uint32_t *state);
+
+/**
+ * Sets rng's state from state[0 .. BP_RNG_STATE_WORDS), as written by
+ * bp_rng_get_state. BP_ERR_BAD_VALUE, with rng unchanged, for a state no
+ * generator can be in: a position above 624, or 624 words all zero (the
+ * generator would draw zeros for ever).
+ */
+bp_status bp_rng_set_state(bp_rng *rng, const uint32_t *state);
+
 /** Frees a generator; NULL is allowed and ignored. */
 void bp_rng_free(bp_rng *rng);
 

@@ -36,6 +36,12 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
     case noForwardPass
     /// The scalar type has no kernels.
     case unsupportedScalar(String)
+    /// A training checkpoint that cannot resume this network on this data:
+    /// another architecture, precision or data set, or damaged state.
+    case invalidCheckpoint(String)
+    /// What a computation needs does not fit in the memory allowed
+    /// (``MemoryBudget``): `what` needs `required` bytes, `available` are allowed.
+    case insufficientMemory(what: String, required: Int, available: Int)
     /// A C kernel reported a failure (out of memory, or an internal bug).
     case kernel(KernelError)
 
@@ -69,8 +75,22 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
             return "backward(outputGradient:) needs a forward(_:) pass first"
         case let .unsupportedScalar(name):
             return "no kernels for scalar type \(name): use Double or Float"
+        case let .invalidCheckpoint(message):
+            return "invalid checkpoint: \(message)"
+        case let .insufficientMemory(what, required, available):
+            return "not enough memory for \(what): it needs \(formatBytes(required)), "
+                + "\(formatBytes(available)) available"
         case let .kernel(error):
             return error.description
         }
     }
+}
+
+/// A byte count for messages: `512 bytes`, `3.2 MB`, `80.0 GB` (powers of 1000).
+func formatBytes(_ bytes: Int) -> String {
+    let units = ["bytes", "kB", "MB", "GB", "TB", "PB", "EB"]
+    var value = Double(bytes)
+    var unit = 0
+    while value >= 1000 && unit + 1 < units.count { value /= 1000; unit += 1 }
+    return unit == 0 ? "\(bytes) bytes" : "\((value * 10).rounded() / 10) \(units[unit])"
 }

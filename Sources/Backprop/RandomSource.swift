@@ -32,6 +32,30 @@ final class RandomSource: @unchecked Sendable {
 
     deinit { bp_rng_free(pointer) }
 
+    /// The generator's state as `BP_RNG_STATE_WORDS` plain 32-bit words
+    /// (MT19937's 624 words and its position), for a checkpoint.
+    func state() throws -> [UInt32] {
+        var words = [UInt32](repeating: 0, count: Int(BP_RNG_STATE_WORDS))
+        try words.withUnsafeMutableBufferPointer { try check(bp_rng_get_state(pointer, $0.baseAddress), "bp_rng_get_state") }
+        return words
+    }
+
+    /// A generator that draws what the one whose ``state()`` this was would
+    /// draw next.
+    /// - Throws: ``BackpropError/invalidCheckpoint(_:)`` for words no
+    ///   generator can hold (the wrong count, a position past the end, all zero).
+    convenience init(state words: [UInt32]) throws {
+        guard words.count == Int(BP_RNG_STATE_WORDS) else {
+            throw BackpropError.invalidCheckpoint("the generator state has \(words.count) words, expected \(BP_RNG_STATE_WORDS)")
+        }
+        try self.init(seed: 0)
+        let status = words.withUnsafeBufferPointer { bp_rng_set_state(pointer, $0.baseAddress) }
+        guard status != BP_ERR_BAD_VALUE else {
+            throw BackpropError.invalidCheckpoint("the generator state is not one MT19937 can be in")
+        }
+        try check(status, "bp_rng_set_state")
+    }
+
     /// Fills `count` doubles from the initializer for a layer of the given fans.
     func draw(_ initializer: Initializer, nIn: Int, nOut: Int) throws -> [Double] {
         try initializer.validate()

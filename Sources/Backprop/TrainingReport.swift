@@ -30,12 +30,18 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
     case nonFiniteLoss(epoch: Int)
     /// The `onEpoch` callback returned `.stop` after `epoch`.
     case stoppedByCallback(epoch: Int)
+    /// A ``TrainingInterruption`` stopped the run after `step` steps of
+    /// epoch `epoch` (`step` 0: before the epoch began); the report's
+    /// ``TrainingReport/checkpoint`` resumes it.
+    case interrupted(epoch: Int, step: Int)
 
     public var description: String {
         switch self {
         case .completed: return "completed"
         case let .nonFiniteLoss(epoch): return "non-finite loss in epoch \(epoch)"
         case let .stoppedByCallback(epoch): return "stopped by callback after epoch \(epoch)"
+        case let .interrupted(epoch, step):
+            return step == 0 ? "interrupted before epoch \(epoch)" : "interrupted after step \(step) of epoch \(epoch)"
         }
     }
 }
@@ -54,8 +60,13 @@ public struct TrainingReport: Sendable, Equatable {
     public var bestEpoch: Int?
     /// Why training ended.
     public var stopReason: StopReason = .completed
-    /// Wall-clock time of the whole call.
+    /// Wall-clock time of the whole call (of the whole run, for a resumed one).
     public var wallTime: Duration = .zero
+    /// The run saved where it stopped, when it stopped before its last
+    /// epoch (interrupted, or stopped by the callback): resume it with
+    /// ``Network/train(on:resumingFrom:validation:interruption:onEpoch:checkpointEvery:onCheckpoint:)``.
+    /// `nil` when every epoch ran or the loss diverged.
+    public var checkpoint: TrainingCheckpoint?
 
     /// A report with the given history (for tools that train epoch by epoch
     /// and assemble one report, like the `backprop` command).
@@ -87,5 +98,12 @@ public struct TrainingReport: Sendable, Equatable {
         let series = validationLoss ?? trainingLoss
         if let best = bestEpoch, series[best - 1] <= current { return }
         bestEpoch = summary.epoch
+    }
+
+    /// The 1-based position of the first smallest value (`nil` if empty).
+    static func bestEpoch(of series: [Double]) -> Int? {
+        var best: Int?
+        for (i, value) in series.enumerated() where best.map({ value < series[$0 - 1] }) ?? true { best = i + 1 }
+        return best
     }
 }

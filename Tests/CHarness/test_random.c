@@ -354,6 +354,55 @@ static void test_shuffle_is_uniform(void **state)
     bp_rng_free(r);
 }
 
+/* A saved state restores the sequence exactly, into a generator seeded
+ * differently, at positions before, at and after the 624-word refill. */
+static void test_state_round_trip(void **state)
+{
+    (void)state;
+    const size_t skips[] = {0, 1, 311, 623, 624, 625, 5000};
+    for (size_t k = 0; k < sizeof skips / sizeof skips[0]; k++) {
+        bp_rng *a = make_rng(20261207), *b = make_rng(1);
+        double u;
+        for (size_t i = 0; i < skips[k]; i++) H_OK(bp_rng_uniform01(a, &u));
+        uint32_t words[BP_RNG_STATE_WORDS];
+        H_OK(bp_rng_get_state(a, words));
+        H_EXPECT(words[BP_RNG_STATE_WORDS - 1] <= 624, "position %u", (unsigned)words[BP_RNG_STATE_WORDS - 1]);
+        H_OK(bp_rng_set_state(b, words));
+        for (int i = 0; i < 2000; i++) {
+            double x, y;
+            H_OK(bp_rng_uniform01(a, &x));
+            H_OK(bp_rng_uniform01(b, &y));
+            H_EXPECT(x == y, "after %zu skips, draw %d: %.17g vs %.17g", skips[k], i, x, y);
+        }
+        bp_rng_free(a);
+        bp_rng_free(b);
+    }
+}
+
+/* States no generator can be in are refused, and leave it unchanged. */
+static void test_state_rejects_impossible(void **state)
+{
+    (void)state;
+    bp_rng *a = make_rng(5), *ref = make_rng(5);
+    uint32_t words[BP_RNG_STATE_WORDS];
+    H_OK(bp_rng_get_state(a, words));
+    uint32_t bad[BP_RNG_STATE_WORDS];
+    memcpy(bad, words, sizeof bad);
+    bad[BP_RNG_STATE_WORDS - 1] = 625;
+    H_STATUS(BP_ERR_BAD_VALUE, bp_rng_set_state(a, bad));
+    memset(bad, 0, sizeof bad);
+    H_STATUS(BP_ERR_BAD_VALUE, bp_rng_set_state(a, bad));
+    H_STATUS(BP_ERR_NULL_POINTER, bp_rng_set_state(NULL, words));
+    H_STATUS(BP_ERR_NULL_POINTER, bp_rng_set_state(a, NULL));
+    H_STATUS(BP_ERR_NULL_POINTER, bp_rng_get_state(a, NULL));
+    double x, y;
+    H_OK(bp_rng_uniform01(a, &x));
+    H_OK(bp_rng_uniform01(ref, &y));
+    H_EXPECT(x == y, "a refused state changed the generator: %.17g vs %.17g", x, y);
+    bp_rng_free(a);
+    bp_rng_free(ref);
+}
+
 int run_random_tests(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +417,8 @@ int run_random_tests(void)
         cmocka_unit_test(test_init_weights_schemes),
         cmocka_unit_test(test_shuffle_is_a_reproducible_permutation),
         cmocka_unit_test(test_shuffle_is_uniform),
+        cmocka_unit_test(test_state_round_trip),
+        cmocka_unit_test(test_state_rejects_impossible),
     };
     return cmocka_run_group_tests_name("random", tests, NULL, NULL);
 }
