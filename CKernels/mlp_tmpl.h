@@ -48,6 +48,40 @@ struct MLP {
     void *block;                /* the single allocation behind the buffers */
 };
 
+/* The bytes of the buffer block of an engine with `elements` scalars of
+ * buffers (mlp_layout_init) over n_layers layers and max_rows rows.
+ * Every buffer starts on a cache line (BP_MLP_ALIGN bytes, a whole
+ * AVX-512 vector): the GEMMs write Z, dZ and the gradient in full-width
+ * vector stores along rows, and a buffer 16 bytes off a line (where a
+ * large calloc block starts) splits every one of them across two lines
+ * (Benchmarks/README.md: +0.5 % per epoch aligned). So each buffer is
+ * rounded up to whole lines, and the block has one line of slack to align
+ * its start. */
+static bp_status P(block_bytes)(size_t n_layers, size_t max_rows, size_t elements, size_t *bytes) {
+    const size_t line = BP_MLP_ALIGN / sizeof(R);
+    size_t slack;
+    if (bp_mul_overflows(4 * n_layers + 5, line, &slack) ||
+        __builtin_add_overflow(elements, slack, &elements) ||
+        bp_mul_overflows(elements, sizeof(R), bytes) ||
+        __builtin_add_overflow(*bytes, max_rows * sizeof(size_t) + BP_MLP_ALIGN, bytes))
+        return BP_ERR_SIZE_OVERFLOW;
+    return BP_OK;
+}
+
+bp_status PUB(workspace_bytes)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
+                               size_t max_rows, size_t *bytes) {
+    if (bytes == NULL) return BP_ERR_NULL_POINTER;
+    mlp_layout layout;
+    size_t elements;
+    BP_TRY(mlp_layout_init(&layout, n_layers, layers, loss, max_rows, sizeof(R), &elements));
+    mlp_layout_free(&layout);
+    size_t block;
+    BP_TRY(P(block_bytes)(n_layers, max_rows, elements, &block));
+    size_t tables = 4 * n_layers * (sizeof(R *) + sizeof(double));
+    if (__builtin_add_overflow(block, tables + sizeof(MLP), bytes)) return BP_ERR_SIZE_OVERFLOW;
+    return BP_OK;
+}
+
 bp_status PUB(create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
                       size_t max_rows, MLP **out) {
     mlp_layout layout;
@@ -55,19 +89,9 @@ bp_status PUB(create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss
     BP_TRY(mlp_layout_init(&layout, n_layers, layers, loss, max_rows, sizeof(R), &elements));
     if (out == NULL) { mlp_layout_free(&layout); return BP_ERR_NULL_POINTER; }
     tables = 4 * n_layers;
-    /* Every buffer starts on a cache line (BP_MLP_ALIGN bytes, a whole
-     * AVX-512 vector): the GEMMs write Z, dZ and the gradient in full-width
-     * vector stores along rows, and a buffer 16 bytes off a line (where a
-     * large calloc block starts) splits every one of them across two lines
-     * (W3 and W4 in float: +0.5 % per epoch aligned, in one side-by-side
-     * run). So each buffer is rounded up to whole lines, and the block has
-     * one line of slack to align its start. */
     const size_t line = BP_MLP_ALIGN / sizeof(R);
-    size_t slack, bytes;
-    if (bp_mul_overflows(tables + 5, line, &slack) ||
-        __builtin_add_overflow(elements, slack, &elements) ||
-        bp_mul_overflows(elements, sizeof(R), &bytes) ||
-        __builtin_add_overflow(bytes, max_rows * sizeof(size_t) + BP_MLP_ALIGN, &bytes)) {
+    size_t bytes;
+    if (P(block_bytes)(n_layers, max_rows, elements, &bytes) != BP_OK) {
         mlp_layout_free(&layout);
         return BP_ERR_SIZE_OVERFLOW;
     }

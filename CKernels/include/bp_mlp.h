@@ -85,6 +85,16 @@ bp_status bp_mlp_create(size_t n_layers, const bp_layer_spec *layers, bp_loss lo
 /** Frees a workspace; NULL is ignored. */
 void bp_mlp_free(bp_mlp *mlp);
 
+/**
+ * The bytes bp_mlp_create allocates for these arguments (its buffers for
+ * max_rows rows and its tables), without allocating anything: the check a
+ * caller makes before asking for more memory than the machine has. The
+ * same argument errors as bp_mlp_create (BP_ERR_SIZE_OVERFLOW when the
+ * size does not fit a size_t).
+ */
+bp_status bp_mlp_workspace_bytes(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
+                                 size_t max_rows, size_t *bytes);
+
 /** Number of parameters (Σ n_in·n_out + n_out) into *count. */
 bp_status bp_mlp_parameter_count(const bp_mlp *mlp, size_t *count);
 
@@ -223,6 +233,8 @@ typedef struct bp_mlp_f32 bp_mlp_f32;
 bp_status bp_mlp_create_f32(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
                             size_t max_rows, bp_mlp_f32 **out);
 void bp_mlp_free_f32(bp_mlp_f32 *mlp);
+bp_status bp_mlp_workspace_bytes_f32(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
+                                     size_t max_rows, size_t *bytes);
 bp_status bp_mlp_set_exec_f32(bp_mlp_f32 *mlp, const bp_exec *exec);
 bp_status bp_mlp_parameter_count_f32(const bp_mlp_f32 *mlp, size_t *count);
 bp_status bp_mlp_preactivations_f32(const bp_mlp_f32 *mlp, size_t layer, const float **Z);

@@ -64,6 +64,8 @@ public enum Datasets {
         guard classes >= 2 else {
             throw BackpropError.invalidHyperparameter(name: "classes", value: "\(classes)", expected: "≥ 2")
         }
+        let (total, overflow) = pointsPerClass.multipliedReportingOverflow(by: classes)
+        try requireMemory(points: overflow ? Int.max : total)
         let random = try RandomSource(seed: seed)
         var points: [(Double, Double, Int)] = []
         for c in 0..<classes {
@@ -117,6 +119,13 @@ public enum Datasets {
             throw BackpropError.invalidHyperparameter(name: "samples", value: "\(n)",
                                                       expected: "between \(minimum) and 10^8")
         }
+        try requireMemory(points: n)
+    }
+
+    /// Each point costs its coordinates, its label and the working copies
+    /// made while drawing it: 64 bytes is a generous bound.
+    private static func requireMemory(points: Int) throws {
+        try MemoryBudget.system.require(MemoryBudget.bytes(count: points, size: 64), for: "\(points) data points")
     }
 
     private static func requireNoise(_ noise: Double) throws {

@@ -34,6 +34,18 @@ final class Engine<Scalar: NetworkScalar> {
                           param: $0.activation.parameter)
         }
         let kind = network.loss.kernel(for: network.shapes[network.shapes.count - 1].activation).kind
+        var workspace = 0
+        if Scalar.self == Float.self {
+            try check(bp_mlp_workspace_bytes_f32(specs.count, &specs, kind, capacity, &workspace),
+                      "bp_mlp_workspace_bytes_f32")
+        } else {
+            try check(bp_mlp_workspace_bytes(specs.count, &specs, kind, capacity, &workspace), "bp_mlp_workspace_bytes")
+        }
+        // the buffers, and the snapshot of the parameters kept beside them
+        let snapshotBytes = MemoryBudget.bytes(count: network.parameters.count, size: MemoryLayout<Scalar>.stride)
+        try network.memoryBudget.require(workspace.addingReportingOverflow(snapshotBytes).overflow
+                                         ? Int.max : workspace + snapshotBytes,
+                                         for: "the buffers of a batch of \(capacity) rows")
         var execOut: OpaquePointer?
         try check(bp_exec_create(network.threads, &execOut), "bp_exec_create")
         var out: OpaquePointer?

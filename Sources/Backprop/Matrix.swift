@@ -21,9 +21,13 @@ public struct Matrix<Scalar: NetworkScalar>: Sendable, Equatable, Hashable, Coda
 
     /// A `rows × cols` matrix with every element equal to `value`.
     /// - Throws: ``BackpropError/invalidHyperparameter(name:value:expected:)``
-    ///   for negative sizes or a size whose element count overflows `Int`.
+    ///   for negative sizes or a size whose element count overflows `Int`;
+    ///   ``BackpropError/insufficientMemory(what:required:available:)`` for
+    ///   more than the machine has (``MemoryBudget/system``).
     public init(rows: Int, cols: Int, repeating value: Scalar = 0) throws {
         let count = try Matrix.elementCount(rows: rows, cols: cols)
+        try MemoryBudget.system.require(MemoryBudget.bytes(count: count, size: MemoryLayout<Scalar>.stride),
+                                        for: "a \(rows) × \(cols) matrix")
         self.rows = rows
         self.cols = cols
         self.elements = [Scalar](repeating: value, count: count)

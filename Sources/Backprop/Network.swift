@@ -43,6 +43,12 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// (``BackpropError/invalidHyperparameter(name:value:expected:)``).
     public var threads: Int = 1
 
+    /// The memory this network's computations may claim: each engine (the
+    /// scratch buffers of a batch) is checked against it before it is
+    /// allocated, and `predict` checks its output. Default:
+    /// ``MemoryBudget/system``, the machine's available memory.
+    public var memoryBudget: MemoryBudget = .system
+
     var random: RandomSource
     /// Engines (C scratch buffers and GEMM threads) kept between calls;
     /// shared by copies, each engine lent to one call at a time.
@@ -66,9 +72,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
         }
         try loss.validate(outputActivation: last.activation, outputSize: last.units)
 
-        let random = try RandomSource(seed: seed)
-        var shapes: [LayerShape] = []
-        var parameters: [Scalar] = []
+        var total = 0
         var nIn = inputSize
         for layer in layers {
             let (count, overflow) = nIn.multipliedReportingOverflow(by: layer.units)
@@ -76,6 +80,21 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
                 throw BackpropError.invalidHyperparameter(
                     name: "layer size", value: "\(nIn) × \(layer.units)", expected: "at most 2^40 weights")
             }
+            total = Swift.min(total, Int.max - count - layer.units) + count + layer.units   // saturates
+            nIn = layer.units
+        }
+        // The parameters, and a layer's weights drawn in double precision
+        // and converted: at most twice the scalars and once the doubles.
+        try MemoryBudget.system.require(
+            MemoryBudget.bytes(count: total, size: 2 * MemoryLayout<Scalar>.stride + MemoryLayout<Double>.stride),
+            for: "a network of \(total) parameters")
+
+        let random = try RandomSource(seed: seed)
+        var shapes: [LayerShape] = []
+        var parameters: [Scalar] = []
+        parameters.reserveCapacity(total)
+        nIn = inputSize
+        for layer in layers {
             let initializer = layer.initializer ?? layer.activation.defaultInitializer
             let values = try random.draw(initializer, nIn: nIn, nOut: layer.units)
             shapes.append(LayerShape(inputSize: nIn, outputSize: layer.units, activation: layer.activation,
@@ -189,6 +208,9 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     public func predict(_ inputs: Matrix<Scalar>) throws -> Matrix<Scalar> {
         try validateInputs(inputs, what: "inputs")
         let chunk = Swift.min(inputs.rows, Self.evaluationChunk)
+        try memoryBudget.require(MemoryBudget.bytes(count: MemoryBudget.bytes(count: inputs.rows, size: outputSize),
+                                                    size: MemoryLayout<Scalar>.stride),
+                                 for: "the outputs of \(inputs.rows) rows")
         var out = [Scalar](repeating: 0, count: inputs.rows * outputSize)
         try engines.withEngine(for: self, capacity: chunk) { engine in
             try parameters.withUnsafeBufferPointer { p in
