@@ -214,7 +214,7 @@ public struct CSVTable: Sendable, Equatable {
         for text in texts + header {
             if let other = others.first(where: { text.unicodeScalars.contains($0.character) }) {
                 return "the fields were split at \(delimiter) (\(delimiterWasDetected ? "found in the header line" : "as given")), "
-                    + "but \(quoted(text)) contains \(other); is the file \(other)-separated?"
+                    + "but \(quoted(text)) contains \(other): is the file separated by \(other)?"
             }
         }
         return nil

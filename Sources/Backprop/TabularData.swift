@@ -173,14 +173,14 @@ public struct TabularData: Sendable, Equatable {
         guard classes.count >= 2 else {
             throw at(.tooFewClasses(column: labelName, found: classes.map(\.name)))
         }
-        let limit = maximumClasses ?? ClassLabels.defaultMaximumClasses
-        guard classes.count <= limit else {
-            throw at(.tooManyClasses(column: labelName, classes: classes.count, rows: labels.count, limit: limit))
-        }
         if maximumClasses == nil && classes.count > ClassLabels.classesAlwaysAccepted
             && classes.count * ClassLabels.minimumRowsPerClass > labels.count {
             throw at(.identifierLikeLabels(column: labelName, classes: classes.count, rows: labels.count,
                                            singletons: classes.filter { $0.count == 1 }.count))
+        }
+        let limit = maximumClasses ?? ClassLabels.defaultMaximumClasses
+        guard classes.count <= limit else {
+            throw at(.tooManyClasses(column: labelName, classes: classes.count, rows: labels.count, limit: limit))
         }
         return try ClassLabels(names: classes.map(\.name))
     }
