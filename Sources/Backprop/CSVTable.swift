@@ -71,6 +71,7 @@ public struct CSVTable: Sendable, Equatable {
                 return (counts.first ?? 1, counts.count > 1 ? counts[1] : nil)
             }
             let most = fieldCounts.map(\.header).max()!
+            guard most > 1 else { return .comma }
             let widest = allCases.indices.filter { fieldCounts[$0].header == most }
             let consistent = widest.filter { fieldCounts[$0].record == most }
             return allCases[(consistent.first ?? widest.first)!]

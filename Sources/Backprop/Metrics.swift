@@ -81,7 +81,8 @@ public struct ConfusionMatrix: Sendable, Equatable, CustomStringConvertible {
         lines += aligned(table, leftColumns: [0, 4])
         if byRows.count > shown.count {
             let rest = byRows.dropFirst(shown.count)
-            lines.append("… \(rest.count) more classes with \(rest.reduce(0) { $0 + rows[$1] }) rows")
+            let restRows = rest.reduce(0) { $0 + rows[$1] }
+            lines.append("… \(rest.count) more \(rest.count == 1 ? "class" : "classes") with \(restRows) \(restRows == 1 ? "row" : "rows")")
         }
         var confusions: [(count: Int, truth: Int, predicted: Int)] = []
         for t in classes.indices {
