@@ -22,7 +22,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the model (JSON, written atomically).", valueName: "file"))
     var out: String = "model.json"
 
-    @Option(help: ArgumentHelp("The column to predict, by name, or by 1-based position when no column has that name (-1: the last; default: the last column).", valueName: "name|position"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The column to predict, by name, or by 1-based position when no column has that name (-1: the last; default: the last column).", valueName: "name|position"))
     var labelColumn: String?
 
     @Option(help: ArgumentHelp("Allow up to N classes (default: 1000, and a label column with more than 20 classes and fewer than 4 rows per class is refused as an identifier).", valueName: "N"))
