@@ -35,11 +35,18 @@ func readTable(_ path: String, delimiter: DelimiterOption?) throws -> CSVTable {
     if isatty(STDIN_FILENO) == 1 {
         Console.err("backprop: reading CSV from standard input until end of file (Ctrl-D)")
     }
+    var status = stat()
+    guard fstat(STDIN_FILENO, &status) == 0 else {
+        throw DataFileError(file: standardInputName, .unreadable("standard input is closed"))
+    }
+    guard status.st_mode & S_IFMT != S_IFDIR else {
+        throw DataFileError(file: standardInputName, .unreadable("it is a directory"))
+    }
     let data: Data
     do {
         data = try FileHandle.standardInput.readToEnd() ?? Data()
     } catch {
-        throw DataFileError(file: standardInputName, .unreadable((error as NSError).localizedDescription))
+        throw DataFileError(file: standardInputName, .unreadable("read error on standard input"))
     }
     return try CSVTable(data: data, source: standardInputName, delimiter: delimiter?.delimiter)
 }

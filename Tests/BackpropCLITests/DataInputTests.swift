@@ -26,6 +26,23 @@ struct DataInputTests {
                    stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    @Test func standardInputThatIsADirectory() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let process = Process()
+        process.executableURL = backpropExecutable
+        process.arguments = ["train", "--data", "-"]
+        let err = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        process.standardInput = try #require(FileHandle(forReadingAtPath: dir.path))
+        try process.run()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        #expect(String(decoding: stderr, as: UTF8.self) == "backprop: error: <stdin>: cannot read the file: it is a directory\n")
+    }
+
     static let rows = "a,b,label\n0,0,red\n0,1,blue\n1,0,blue\n1,1,red\n0.1,0.1,red\n0.9,0.1,blue\n"
 
     @Test func standardInput() throws {
