@@ -14,13 +14,6 @@ let package = Package(
     dependencies: [
         // The command line of the `backprop` executable.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // CSV reading for the library. Chosen over SwiftCSV because its
-        // CSVReader streams one record at a time as plain `[String]`: the
-        // loader sees every record exactly as written (so ragged rows are
-        // reported, never padded or dropped, and each gets its line number),
-        // it handles RFC 4180 quoting and CRLF, and it is a single pure-Swift
-        // target with no resources, which keeps `Backprop` easy to embed.
-        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // GNU GSL, found through pkg-config (`gsl`); Debian/Ubuntu: libgsl-dev,
@@ -40,7 +33,7 @@ let package = Package(
         // The safe Swift API.
         .target(
             name: "Backprop",
-            dependencies: ["CKernels", .product(name: "CSV", package: "CSV.swift")],
+            dependencies: ["CKernels"],
             path: "Sources/Backprop"
         ),
         // The `backprop` command: train, evaluate, predict, gradcheck, demo.

@@ -37,6 +37,24 @@ public struct DataFileError: Error, Sendable, Equatable, CustomStringConvertible
         case tooFewClasses(column: String, found: [String])
         /// No feature columns remain once the label column is set aside.
         case noFeatures
+        /// A cell read as a number or a label holds a control character
+        /// (U+0000–U+001F, U+007F–U+009F) other than the spaces and tabs
+        /// trimmed around a field: a NUL byte, an escape code, a stray CR.
+        case controlCharacter(String, column: String)
+        /// A quoted field whose closing quote never comes; the error sits at
+        /// the opening quote.
+        case unterminatedQuote
+        /// Text after the closing quote of a quoted field (a quote inside a
+        /// quoted field is written `""`); `quoteLine` is where the field's
+        /// opening quote is.
+        case textAfterClosingQuote(String, quoteLine: Int)
+        /// A label column given by a position outside the header's columns.
+        case noColumnAtPosition(Int, columns: Int)
+        /// More classes than the class limit allows.
+        case tooManyClasses(column: String, classes: Int, rows: Int, limit: Int)
+        /// So many classes for so few rows that the column looks like an
+        /// identifier; `singletons` classes occur in one row only.
+        case identifierLikeLabels(column: String, classes: Int, rows: Int, singletons: Int)
     }
 
     /// The file, as given (a path, or a name for in-memory text).
@@ -47,18 +65,24 @@ public struct DataFileError: Error, Sendable, Equatable, CustomStringConvertible
     public var column: Int?
     /// What is wrong.
     public var kind: Kind
+    /// What may explain the error, when the reader has a guess: for
+    /// instance that the fields were split at `,` while a header name
+    /// contains `;`.
+    public var note: String?
 
-    /// An error at `file`, optionally at a line and column.
-    public init(file: String, line: Int? = nil, column: Int? = nil, _ kind: Kind) {
+    /// An error at `file`, optionally at a line and column, with an
+    /// optional note on its likely cause.
+    public init(file: String, line: Int? = nil, column: Int? = nil, _ kind: Kind, note: String? = nil) {
         self.file = file
         self.line = line
         self.column = column
         self.kind = kind
+        self.note = note
     }
 
-    /// `file:line:column: message`, on one line.
+    /// `file:line:column: message`, then `; note` if there is one, on one line.
     public var description: String {
-        "\(fileLocation(file, line: line, column: column)): \(message)"
+        "\(fileLocation(file, line: line, column: column)): \(message)" + (note.map { "; \($0)" } ?? "")
     }
 
     /// The message without the location.
@@ -94,6 +118,27 @@ public struct DataFileError: Error, Sendable, Equatable, CustomStringConvertible
             return "column \(quoted(column)) has \(found.count == 1 ? "only one class, \(quoted(found[0]))" : "no classes"): classification needs at least 2"
         case .noFeatures:
             return "no feature columns: the file has only the label column"
+        case let .controlCharacter(cell, column):
+            let scalar = cell.unicodeScalars.first { $0.properties.generalCategory == .control }!
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            return "cell \(quoted(cell)) in column \(quoted(column)) contains the control character "
+                + "U+\(String(repeating: "0", count: Swift.max(0, 4 - hex.count)) + hex)"
+        case .unterminatedQuote:
+            return "unterminated quote: the quoted field that starts here has no closing quote"
+        case let .textAfterClosingQuote(text, quoteLine):
+            return "text \(quoted(text)) after the closing quote of a quoted field"
+                + (line == quoteLine ? "" : " (opened on line \(quoteLine))")
+                + "; a quote inside a quoted field is written as two (\"\")"
+        case let .noColumnAtPosition(position, columns):
+            return "no column at position \(position): the header has \(columns) \(columns == 1 ? "column" : "columns")"
+                + " (positions count from 1, or from -1 for the last)"
+        case let .tooManyClasses(column, classes, rows, limit):
+            return "column \(quoted(column)) has \(classes) classes in \(rows) rows, more than the limit of \(limit); "
+                + "raise the class limit (--max-classes) if that many classes are intended"
+        case let .identifierLikeLabels(column, classes, rows, singletons):
+            return "column \(quoted(column)) looks like an identifier, not class labels: \(classes) classes in \(rows) rows "
+                + "(\(singletons) occurring once); choose another label column, or give a class limit (--max-classes) "
+                + "to train on it anyway"
         }
     }
 

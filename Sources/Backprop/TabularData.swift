@@ -30,22 +30,67 @@ public struct TabularData: Sendable, Equatable {
     /// Number of rows.
     public var count: Int { features.rows }
 
+    /// Which column of a table holds the labels.
+    public enum LabelColumn: Sendable, Hashable {
+        /// The column with exactly this header name.
+        case name(String)
+        /// The column at a 1-based position; negative positions count from
+        /// the end (`-1` is the last column).
+        case position(Int)
+        /// A name, or else a position: the column with exactly this header
+        /// name if there is one (so a header name that is itself a number
+        /// is always read as a name), otherwise, when the text is an
+        /// integer, the column at that position (as in ``position(_:)``).
+        case nameOrPosition(String)
+
+        /// The last column.
+        public static let last = LabelColumn.position(-1)
+
+        /// The 0-based index of this column in `table`.
+        /// - Throws: ``DataFileError`` for a name not in the header or a
+        ///   position outside it.
+        func index(in table: CSVTable) throws -> Int {
+            let columns = table.header.count
+            switch self {
+            case let .name(name):
+                guard let index = table.columnIndex(name) else {
+                    throw DataFileError(file: table.source, line: 1, .missingColumn(name, available: table.header),
+                                        note: table.delimiterNote(suspect: [name]))
+                }
+                return index
+            case let .position(position):
+                guard position != 0 && position >= -columns && position <= columns else {
+                    throw DataFileError(file: table.source, line: 1, .noColumnAtPosition(position, columns: columns),
+                                        note: table.delimiterNote(suspect: []))
+                }
+                return position > 0 ? position - 1 : columns + position
+            case let .nameOrPosition(text):
+                if table.columnIndex(text) == nil, let position = Int(text) {
+                    return try LabelColumn.position(position).index(in: table)
+                }
+                return try LabelColumn.name(text).index(in: table)
+            }
+        }
+    }
+
     /// Training data: the label column (`nil`: the last column) and every
     /// other column as a numeric feature.
     /// - Throws: ``DataFileError`` for a missing label column, no feature
     ///   columns, or a feature cell that is not a finite number.
     public init(table: CSVTable, labelColumn: String? = nil) throws {
-        let labelIndex: Int
-        if let labelColumn {
-            guard let index = table.columnIndex(labelColumn) else {
-                throw DataFileError(file: table.source, line: 1, .missingColumn(labelColumn, available: table.header))
-            }
-            labelIndex = index
-        } else {
-            labelIndex = table.header.count - 1
-        }
+        try self.init(table: table, label: labelColumn.map(LabelColumn.name) ?? .last)
+    }
+
+    /// Training data: the label column and every other column as a numeric
+    /// feature.
+    /// - Throws: ``DataFileError`` for a label column not in the table, no
+    ///   feature columns, or a feature cell that is not a finite number.
+    public init(table: CSVTable, label: LabelColumn) throws {
+        let labelIndex = try label.index(in: table)
         let featureColumns = table.header.indices.filter { $0 != labelIndex }
-        guard !featureColumns.isEmpty else { throw DataFileError(file: table.source, line: 1, .noFeatures) }
+        guard !featureColumns.isEmpty else {
+            throw DataFileError(file: table.source, line: 1, .noFeatures, note: table.delimiterNote(suspect: []))
+        }
         try self.init(table: table, featureColumns: featureColumns, labelIndex: labelIndex)
     }
 
@@ -58,19 +103,11 @@ public struct TabularData: Sendable, Equatable {
     ///   column, a column the model does not know, or a feature cell that is
     ///   not a finite number.
     public init(table: CSVTable, featureNames: [String], labelColumn: String, requireLabels: Bool) throws {
-        var featureColumns: [Int] = []
-        for name in featureNames {
-            guard let index = table.columnIndex(name) else {
-                throw DataFileError(file: table.source, line: 1, .missingColumn(name, available: table.header))
-            }
-            featureColumns.append(index)
-        }
-        let labelIndex = table.columnIndex(labelColumn)
-        if requireLabels && labelIndex == nil {
-            throw DataFileError(file: table.source, line: 1, .missingColumn(labelColumn, available: table.header))
-        }
+        let featureColumns = try featureNames.map { try LabelColumn.name($0).index(in: table) }
+        let labelIndex = requireLabels ? try LabelColumn.name(labelColumn).index(in: table) : table.columnIndex(labelColumn)
         for (j, name) in table.header.enumerated() where !featureColumns.contains(j) && j != labelIndex {
-            throw DataFileError(file: table.source, line: 1, column: j + 1, .unexpectedColumn(name))
+            throw DataFileError(file: table.source, line: 1, column: j + 1, .unexpectedColumn(name),
+                                note: table.delimiterNote(suspect: [name]))
         }
         try self.init(table: table, featureColumns: featureColumns, labelIndex: labelIndex)
         self.labelName = labelColumn
@@ -105,21 +142,47 @@ public struct TabularData: Sendable, Equatable {
         }
     }
 
-    /// The classes in the label column (see ``ClassLabels/init(fitting:)``).
-    /// - Throws: ``DataFileError`` when there is no label column or fewer
-    ///   than two distinct labels.
-    public func fitClasses() throws -> ClassLabels {
+    /// The classes in the label column (see ``ClassLabels/init(fitting:)``:
+    /// numeric labels are one class per value), checked against limits
+    /// before anything is sized by the number of classes.
+    ///
+    /// - Parameter maximumClasses: `nil` applies the default rule: at most
+    ///   ``ClassLabels/defaultMaximumClasses`` classes, and a column with more
+    ///   than ``ClassLabels/classesAlwaysAccepted`` classes but fewer than
+    ///   ``ClassLabels/minimumRowsPerClass`` rows per class on average is
+    ///   refused as an identifier (user IDs, row numbers, names). A number
+    ///   replaces both with that cap alone: the caller has looked at the
+    ///   column and decided.
+    /// - Throws: ``DataFileError`` when there is no label column, an empty
+    ///   label or one with a control character, fewer than two distinct
+    ///   labels, or more classes than the limits allow;
+    ///   ``BackpropError/invalidConfiguration(_:)`` for `maximumClasses` < 2.
+    public func fitClasses(maximumClasses: Int? = nil) throws -> ClassLabels {
+        if let maximumClasses, maximumClasses < 2 {
+            throw BackpropError.invalidConfiguration("the class limit must be at least 2, got \(maximumClasses)")
+        }
         let labels = try requireLabels()
+        let at = { (kind: DataFileError.Kind) in
+            DataFileError(file: source, line: lines[0], column: labelColumnNumber, kind)
+        }
         if let empty = labels.firstIndex(of: "") {
             throw DataFileError(file: source, line: lines[empty], column: labelColumnNumber,
                                 .emptyCell(column: labelName))
         }
-        let distinct = Set(labels)
-        guard distinct.count >= 2 else {
-            throw DataFileError(file: source, line: lines[0], column: labelColumnNumber,
-                                .tooFewClasses(column: labelName, found: Array(distinct)))
+        let classes = ClassLabels.distinct(labels)
+        guard classes.count >= 2 else {
+            throw at(.tooFewClasses(column: labelName, found: classes.map(\.name)))
         }
-        return try ClassLabels(fitting: labels)
+        if maximumClasses == nil && classes.count > ClassLabels.classesAlwaysAccepted
+            && classes.count * ClassLabels.minimumRowsPerClass > labels.count {
+            throw at(.identifierLikeLabels(column: labelName, classes: classes.count, rows: labels.count,
+                                           singletons: classes.filter { $0.count == 1 }.count))
+        }
+        let limit = maximumClasses ?? ClassLabels.defaultMaximumClasses
+        guard classes.count <= limit else {
+            throw at(.tooManyClasses(column: labelName, classes: classes.count, rows: labels.count, limit: limit))
+        }
+        return try ClassLabels(names: classes.map(\.name))
     }
 
     /// The labels as numbers (regression targets).
@@ -127,13 +190,9 @@ public struct TabularData: Sendable, Equatable {
     public func numericLabels() throws -> [Double] {
         let labels = try requireLabels()
         return try labels.enumerated().map { i, cell in
-            let at = { (kind: DataFileError.Kind) in
-                DataFileError(file: source, line: lines[i], column: labelColumnNumber, kind)
-            }
-            guard !cell.isEmpty else { throw at(.emptyCell(column: labelName)) }
-            guard let value = Double(cell) else { throw at(.notANumber(cell, column: labelName)) }
-            guard value.isFinite else { throw at(.nonFinite(cell, column: labelName)) }
-            return value
+            try CellNumber.parse(cell, column: labelName).mapError {
+                DataFileError(file: source, line: lines[i], column: labelColumnNumber, $0.kind)
+            }.get()
         }
     }
 
@@ -146,9 +205,15 @@ public struct TabularData: Sendable, Equatable {
         return out
     }
 
+    /// The label cells, none of which holds a control character (a label
+    /// is a class name or a number, and either would be corrupted by one).
     private func requireLabels() throws -> [String] {
         guard let labels else {
             throw DataFileError(file: source, line: 1, .missingColumn(labelName, available: featureNames))
+        }
+        if let i = labels.firstIndex(where: { CellNumber.firstControlCharacter(in: $0) != nil }) {
+            throw DataFileError(file: source, line: lines[i], column: labelColumnNumber,
+                                .controlCharacter(labels[i], column: labelName))
         }
         return labels
     }

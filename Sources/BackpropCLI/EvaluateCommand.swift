@@ -11,26 +11,32 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A model file written by `backprop train`.", valueName: "file"))
     var model: String
 
-    @Option(help: ArgumentHelp("A CSV file with the model's feature columns and its label column.", valueName: "file"))
+    @Option(help: ArgumentHelp("A CSV file with the model's feature columns and its label column (- for standard input).", valueName: "file"))
     var data: String
+
+    @Option(help: ArgumentHelp("The CSV field delimiter: , ; or tab (default: found in the header line).", valueName: "delimiter"))
+    var delimiter: DelimiterOption?
 
     func run() throws {
         try reportingErrors {
             let model = try ModelFile.load(from: URL(fileURLWithPath: self.model))
-            let table = try CSVTable(contentsOf: URL(fileURLWithPath: data))
+            let table = try readTable(data, delimiter: delimiter)
             let rows = try TabularData(table: table, featureNames: model.featureNames, labelColumn: model.labelName,
                                        requireLabels: true)
             // Everything is computed before anything is printed, so bad
             // input gives the error line alone.
             var lines = ["model: \(self.model) (\(model.task), \(Format.architecture(model.network)))",
-                         "data: \(data), \(rows.count) rows"]
+                         "data: \(table.source), \(rows.count) rows"]
             if let classes = model.classes {
                 let metrics = try model.evaluate(features: rows.features, classIndices: try rows.classIndices(using: classes))
                 lines += ["loss: \(Format.loss(metrics.loss)) (\(Format.loss(name: model.network.loss)))",
                           "accuracy: \(Format.percent(metrics.accuracy)) (\(metrics.confusion.correct) of \(metrics.confusion.total))",
-                          "",
-                          "confusion matrix (rows: true class, columns: predicted class):",
-                          metrics.confusion.description]
+                          ""]
+                if metrics.confusion.classes.count <= ConfusionMatrix.tableClassLimit {
+                    lines += ["confusion matrix (rows: true class, columns: predicted class):", metrics.confusion.table]
+                } else {
+                    lines.append(metrics.confusion.summary(showing: ConfusionMatrix.tableClassLimit))
+                }
             } else {
                 let metrics = try model.evaluate(features: rows.features, values: try rows.numericLabels())
                 lines += ["MSE: \(Format.number(metrics.meanSquaredError))",

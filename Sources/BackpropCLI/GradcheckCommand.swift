@@ -17,8 +17,11 @@ struct GradcheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A model file written by `backprop train`.", valueName: "file"))
     var model: String?
 
-    @Option(help: ArgumentHelp("A CSV file with the model's features and label column.", valueName: "file"))
+    @Option(help: ArgumentHelp("A CSV file with the model's features and label column (- for standard input).", valueName: "file"))
     var data: String?
+
+    @Option(help: ArgumentHelp("The CSV field delimiter: , ; or tab (default: found in the header line).", valueName: "delimiter"))
+    var delimiter: DelimiterOption?
 
     @Option(help: "A built-in data set instead of --data: circles, moons, spiral, blobs, xor or half-adder.")
     var dataset: DemoDataset?
@@ -74,7 +77,7 @@ struct GradcheckCommand: ParsableCommand {
             } else {
                 let path = model!, file = data!
                 let model = try ModelFile.load(from: URL(fileURLWithPath: path))
-                let table = try CSVTable(contentsOf: URL(fileURLWithPath: file))
+                let table = try readTable(file, delimiter: delimiter)
                 let rows = try TabularData(table: table, featureNames: model.featureNames, labelColumn: model.labelName,
                                            requireLabels: true)
                 let inputs = try model.prepare(rows.features)

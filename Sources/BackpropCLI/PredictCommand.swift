@@ -17,8 +17,11 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A model file written by `backprop train`.", valueName: "file"))
     var model: String
 
-    @Option(help: ArgumentHelp("A CSV file with the model's feature columns.", valueName: "file"))
+    @Option(help: ArgumentHelp("A CSV file with the model's feature columns (- for standard input).", valueName: "file"))
     var data: String
+
+    @Option(help: ArgumentHelp("The CSV field delimiter: , ; or tab (default: found in the header line).", valueName: "delimiter"))
+    var delimiter: DelimiterOption?
 
     @Option(help: ArgumentHelp("Write the predictions here (atomically) instead of to standard output.", valueName: "file"))
     var out: String?
@@ -30,7 +33,7 @@ struct PredictCommand: ParsableCommand {
         try reportingErrors {
             let model = try ModelFile.load(from: URL(fileURLWithPath: self.model))
             if let out { try requireDirectory(of: URL(fileURLWithPath: out), for: "--out") }
-            let table = try CSVTable(contentsOf: URL(fileURLWithPath: data))
+            let table = try readTable(data, delimiter: delimiter)
             let rows = try TabularData(table: table, featureNames: model.featureNames, labelColumn: model.labelName,
                                        requireLabels: false)
             var lines: [String] = []

@@ -13,14 +13,20 @@ struct TrainCommand: ParsableCommand {
             their names. Features are standardized (the statistics are stored in the model).
             """)
 
-    @Option(help: ArgumentHelp("The training data: a CSV file with a header row.", valueName: "file"))
+    @Option(help: ArgumentHelp("The training data: a CSV file with a header row (- for standard input).", valueName: "file"))
     var data: String
+
+    @Option(help: ArgumentHelp("The CSV field delimiter: , ; or tab (default: found in the header line).", valueName: "delimiter"))
+    var delimiter: DelimiterOption?
 
     @Option(help: ArgumentHelp("Where to write the model (JSON, written atomically).", valueName: "file"))
     var out: String = "model.json"
 
-    @Option(help: ArgumentHelp("The column to predict (default: the last column).", valueName: "name"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The column to predict, by name, or by 1-based position when no column has that name (-1: the last; default: the last column).", valueName: "name|position"))
     var labelColumn: String?
+
+    @Option(help: ArgumentHelp("Allow up to N classes (default: 1000, and a label column with more than 20 classes and fewer than 4 rows per class is refused as an identifier).", valueName: "N"))
+    var maxClasses: Int?
 
     @Option(help: "classification or regression (default: inferred from the label column, and printed).")
     var task: TaskOption?
@@ -79,6 +85,8 @@ struct TrainCommand: ParsableCommand {
         }
         if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be ≥ 1, got \(checkpointEvery)") }
         if let progressEvery, progressEvery < 1 { throw ValidationError("--progress-every must be ≥ 1, got \(progressEvery)") }
+        if let maxClasses, maxClasses < 2 { throw ValidationError("--max-classes must be ≥ 2, got \(maxClasses)") }
+        if data == "-" && validation == "-" { throw ValidationError("--data and --validation cannot both read standard input (-)") }
         _ = try ModelRecipe.hiddenLayers(layers)
         if task == .regression && (loss == .bce || loss == .ce) {
             throw ValidationError("--loss \(loss.rawValue) is for classification; regression uses mse")
@@ -95,9 +103,9 @@ struct TrainCommand: ParsableCommand {
         let plotDirectory = try plot.map { try makeDirectory($0) }
 
         // Data.
-        let table = try CSVTable(contentsOf: URL(fileURLWithPath: data))
-        var trainingData = try TabularData(table: table, labelColumn: labelColumn)
-        say("data: \(data), \(trainingData.count) rows, \(trainingData.featureNames.count) features, label column \"\(trainingData.labelName)\"")
+        let table = try readTable(data, delimiter: delimiter)
+        var trainingData = try TabularData(table: table, label: labelColumn.map(TabularData.LabelColumn.nameOrPosition) ?? .last)
+        say("data: \(table.source), \(trainingData.count) rows, \(trainingData.featureNames.count) features, label column \"\(trainingData.labelName)\"")
 
         let chosenTask: LearningTask
         if let task {
@@ -108,7 +116,7 @@ struct TrainCommand: ParsableCommand {
             chosenTask = inferred
             say("task: \(chosenTask) (inferred: \(reason); override with --task)")
         }
-        let classes = chosenTask == .classification ? try trainingData.fitClasses() : nil
+        let classes = chosenTask == .classification ? try trainingData.fitClasses(maximumClasses: maxClasses) : nil
         if let classes {
             say("classes: \(classes.count): " + classes.names.prefix(10).joined(separator: ", ") + (classes.count > 10 ? ", …" : ""))
         }
@@ -116,7 +124,7 @@ struct TrainCommand: ParsableCommand {
         // Validation data.
         var validationData: TabularData?
         if let validation {
-            let validationTable = try CSVTable(contentsOf: URL(fileURLWithPath: validation))
+            let validationTable = try readTable(validation, delimiter: delimiter)
             validationData = try TabularData(table: validationTable, featureNames: trainingData.featureNames,
                                              labelColumn: trainingData.labelName, requireLabels: true)
             say("validation: \(validation), \(validationData!.count) rows")

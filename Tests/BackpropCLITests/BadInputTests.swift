@@ -165,4 +165,57 @@ struct BadInputTests {
         try expectFailure(["gradcheck"], in: dir, status: 64, message: "give exactly one of --data FILE (with --model) or --dataset NAME")
         try expectFailure(["frobnicate"], in: dir, status: 64, message: "frobnicate")
     }
+
+    @Test func badCellsQuotesAndDelimiters() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let train = { (file: String) in ["train", "--data", file, "--out", "m.json", "--epochs", "2", "--quiet"] }
+        try write("a,b,label\n0,0,red\n2\u{0}junk,1,blue\n", to: "nul.csv", in: dir)
+        try expectFailure(train("nul.csv"), in: dir,
+                          message: "nul.csv:3:1: cell \"2\\u{0}junk\" in column \"a\" contains the control character U+0000")
+        try write("a,b,label\n0,0,red\n1,\"1,blue\n0,1,red\n", to: "quote.csv", in: dir)
+        try expectFailure(train("quote.csv"), in: dir,
+                          message: "quote.csv:3:2: unterminated quote: the quoted field that starts here has no closing quote")
+        try write("a;b;label\n0;0;red\n0;1;blue\n", to: "semicolon.csv", in: dir)
+        try expectFailure(train("semicolon.csv") + ["--delimiter", ","], in: dir,
+                          message: "semicolon.csv:1: no feature columns: the file has only the label column; the fields were split "
+                            + "at \",\" (as given), but \"a;b;label\" contains \";\": is the file separated by \";\"?")
+        try expectFailure(["evaluate", "--model", "model.json", "--data", "semicolon.csv", "--delimiter", "tab"], in: dir,
+                          message: "semicolon.csv:1: no column \"a\"; the header has \"a;b;label\"; the fields were split "
+                            + "at tab (as given), but \"a;b;label\" contains \";\": is the file separated by \";\"?")
+        try expectFailure(train("semicolon.csv") + ["--delimiter", "|"], in: dir, status: 64, message: "--delimiter")
+    }
+
+    @Test func badLabelColumns() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let train = ["train", "--data", "train.csv", "--out", "m.json", "--epochs", "2", "--quiet"]
+        try expectFailure(train + ["--label-column", "4"], in: dir,
+                          message: "train.csv:1: no column at position 4: the header has 3 columns (positions count from 1, or from -1 for the last)")
+        try expectFailure(train + ["--label-column", "1"], in: dir,
+                          message: "train.csv:2:3: cell \"red\" in column \"label\" is not a number")
+        // A column of identifiers.
+        var ids = "x,user\n"
+        for i in 0..<300 { ids += "\(i % 7),user_\(String(format: "%05d", i))\n" }
+        try write(ids, to: "ids.csv", in: dir)
+        try expectFailure(["train", "--data", "ids.csv", "--quiet"], in: dir,
+                          message: "ids.csv:2:2: column \"user\" looks like an identifier, not class labels: 300 classes in 300 rows "
+                            + "(300 occurring once); choose another label column, or give a class limit (--max-classes) to train on it anyway")
+        try expectFailure(["train", "--data", "ids.csv", "--quiet", "--max-classes", "299"], in: dir,
+                          message: "ids.csv:2:2: column \"user\" has 300 classes in 300 rows, more than the limit of 299; "
+                            + "raise the class limit (--max-classes) if that many classes are intended")
+        try expectFailure(train + ["--max-classes", "1"], in: dir, status: 64, message: "--max-classes must be ≥ 2, got 1")
+        try expectFailure(train + ["--data", "-", "--validation", "-"], in: dir, status: 64,
+                          message: "--data and --validation cannot both read standard input (-)")
+    }
+
+    @Test func badStandardInput() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The tests' standard input is empty.
+        try expectFailure(["train", "--data", "-", "--quiet"], in: dir,
+                          message: "<stdin>: the file is empty: expected a header row of column names, then data rows")
+        try expectFailure(["predict", "--model", "model.json", "--data", "-"], in: dir,
+                          message: "<stdin>: the file is empty: expected a header row of column names, then data rows")
+    }
 }
