@@ -21,6 +21,7 @@ import Foundation
 ///      "bias": [...16 numbers...]},
 ///     {"activation": "leakyReLU", "slope": 0.01, ...}        // "slope" only for leakyReLU
 ///   ],
+///   "training": {...},                        // optional: a TrainingCheckpoint (encoded())
 ///   "metadata": {"epochs": "200"}             // optional: string → string notes
 /// }
 /// ```
@@ -50,13 +51,29 @@ public enum ModelFile {
         Data(text(of: model).utf8)
     }
 
+    /// The model and a checkpoint of the run training it as JSON: a model
+    /// file (any reader of models reads it) whose optional `"training"`
+    /// field holds the checkpoint (``TrainingCheckpoint/encoded()``), from
+    /// which ``loadCheckpoint(from:)`` lets the run continue.
+    public static func encode(_ model: Model, checkpoint: TrainingCheckpoint) throws -> Data {
+        let training = String(decoding: try checkpoint.encoded(), as: UTF8.self)
+        return Data(text(of: model, training: training).utf8)
+    }
+
     /// Saves the model atomically: a crash never leaves a half-written file.
     /// - Throws: ``FileWriteError``.
     public static func save(_ model: Model, to url: URL) throws {
         try AtomicFile.write(encode(model), to: url)
     }
 
-    static func text(of model: Model) -> String {
+    /// Saves the model with a checkpoint of its training run, atomically
+    /// (see ``encode(_:checkpoint:)``).
+    /// - Throws: ``FileWriteError``.
+    public static func save(_ model: Model, checkpoint: TrainingCheckpoint, to url: URL) throws {
+        try AtomicFile.write(encode(model, checkpoint: checkpoint), to: url)
+    }
+
+    static func text(of model: Model, training: String? = nil) -> String {
         var out = "{\n"
         func field(_ name: String, _ value: String, last: Bool = false) {
             out += "  \(string(name)): \(value)\(last ? "" : ",")\n"
@@ -86,6 +103,7 @@ public enum ModelFile {
             out += "    }" + (l + 1 < model.network.layers.count ? ",\n" : "\n")
         }
         out += "  ],\n"
+        if let training { out += "  \"training\": \(training),\n" }
         let notes = model.metadata.keys.sorted().map { "\(string($0)): \(string(model.metadata[$0]!))" }
         out += "  \"metadata\": {" + notes.joined(separator: ", ") + "}\n"
         out += "}\n"
@@ -150,6 +168,11 @@ public enum ModelFile {
     /// Loads and validates a model file. Errors name it as `url.relativePath`.
     /// - Throws: ``ModelFileError``.
     public static func load(from url: URL) throws -> Model {
+        try decode(read(url), source: url.relativePath)
+    }
+
+    /// The bytes of a model file; errors name it as given.
+    private static func read(_ url: URL) throws -> Data {
         let path = url.path, name = url.relativePath   // messages name the file as it was given
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -159,7 +182,14 @@ public enum ModelFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: name, .unreadable("permission denied or I/O error"))
         }
-        return try decode(data, source: name)
+        return data
+    }
+
+    /// Loads a model file and the training checkpoint saved in it, if any
+    /// (see ``save(_:checkpoint:to:)``). Errors name the file as `url.relativePath`.
+    /// - Throws: ``ModelFileError``, for the checkpoint too (field `training`).
+    public static func loadCheckpoint(from url: URL) throws -> (model: Model, checkpoint: TrainingCheckpoint?) {
+        try ModelFileReader(data: read(url), source: url.relativePath).modelAndCheckpoint()
     }
 
     /// Parses and validates model JSON.

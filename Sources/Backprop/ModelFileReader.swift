@@ -26,7 +26,7 @@ struct ModelFileReader {
         let version = try integer(number, at: "version")
         guard version == ModelFile.version else { throw error(field: "version", .unsupportedVersion(version)) }
 
-        try checkKeys(top, allowed: Document.CodingKeys.allCases.map(\.rawValue), path: "")
+        try checkKeys(top, allowed: Document.CodingKeys.allCases.map(\.rawValue) + ["training"], path: "")
         if let layers = top["layers"] as? [Any] {
             for (l, layer) in layers.enumerated() {
                 if let object = layer as? [String: Any] {
@@ -40,6 +40,29 @@ struct ModelFileReader {
             }
         }
         return try build(decode(Document.self))
+    }
+
+    /// The model, and the training checkpoint a run saved with it (the
+    /// optional `"training"` field), checked for consistency with the model.
+    func modelAndCheckpoint() throws -> (Model, TrainingCheckpoint?) {
+        let model = try model()
+        let checkpoint: TrainingCheckpoint?
+        do {
+            checkpoint = try JSONDecoder().decode(CheckpointDocument.self, from: data).training
+            try checkpoint?.validate()
+        } catch let error as BackpropError {
+            guard case let .invalidCheckpoint(reason) = error else { throw error }
+            throw self.error(field: "training", .invalidValue(reason))
+        } catch {
+            throw self.error(field: "training", .invalidValue("not a training checkpoint"))
+        }
+        if let checkpoint {
+            let sizes = [model.network.inputSize] + model.network.layers.map(\.outputSize)
+            guard checkpoint.layerSizes == sizes, checkpoint.precision == "Double" else {
+                throw error(field: "training", .invalidValue("the checkpoint is for layers \(checkpoint.layerSizes), the model has \(sizes)"))
+            }
+        }
+        return (model, checkpoint)
     }
 
     // MARK: - Stage 1: JSON text
@@ -339,6 +362,10 @@ struct ModelFileReader {
 private struct Header: Decodable {
     var format: String?
     var version: Double?
+}
+
+private struct CheckpointDocument: Decodable {
+    var training: TrainingCheckpoint?
 }
 
 private struct Document: Decodable {

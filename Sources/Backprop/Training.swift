@@ -115,9 +115,32 @@ extension Network {
     ) throws -> TrainingReport {
         let targets = try resolve(data)
         if let validation { _ = try resolve(validation, name: "validation") }
-        try checkpoint.validate()
         let settings = checkpoint.settings
         try Self.validate(settings, checkpointEvery: checkpointEvery)
+        guard checkpoint.sampleCount == data.count else {
+            throw BackpropError.invalidCheckpoint(
+                "it was made for training data of \(checkpoint.sampleCount) rows; this is \(data.count) rows")
+        }
+        guard UInt64(checkpoint.dataFingerprint, radix: 16) == dataFingerprint(data) else {
+            throw BackpropError.invalidCheckpoint("it was made on other training data (the values differ)")
+        }
+        try restore(from: checkpoint)
+        var progress = TrainingProgress(epochsCompleted: checkpoint.epochsCompleted,
+                                        stepsCompleted: checkpoint.stepsCompleted, order: checkpoint.order,
+                                        partialLoss: checkpoint.partialLoss, report: checkpoint.report)
+        return try run(on: data, targets: targets, settings: settings, progress: &progress,
+                       validation: validation, interruption: interruption, checkpointEvery: checkpointEvery,
+                       onCheckpoint: onCheckpoint, onEpoch: onEpoch)
+    }
+
+    /// Takes the parameters and the generator state of a checkpoint: the
+    /// network as the run stood when it was made (to save or use it; to
+    /// continue the run, use ``train(on:resumingFrom:validation:interruption:onEpoch:checkpointEvery:onCheckpoint:)``).
+    /// - Throws: ``BackpropError/invalidCheckpoint(_:)``, with the network
+    ///   unchanged, when the checkpoint is damaged or was made for another
+    ///   architecture or precision.
+    public mutating func restore(from checkpoint: TrainingCheckpoint) throws {
+        try checkpoint.validate()
         func mismatch(_ what: String, _ expected: String, _ got: String) -> BackpropError {
             .invalidCheckpoint("it was made for \(what) \(expected); this is \(got)")
         }
@@ -127,21 +150,9 @@ extension Network {
         guard checkpoint.layerSizes == layerSizes else {
             throw mismatch("layers", "\(checkpoint.layerSizes)", "\(layerSizes)")
         }
-        guard checkpoint.sampleCount == data.count else {
-            throw mismatch("training data of", "\(checkpoint.sampleCount) rows", "\(data.count) rows")
-        }
-        guard UInt64(checkpoint.dataFingerprint, radix: 16) == dataFingerprint(data) else {
-            throw BackpropError.invalidCheckpoint("it was made on other training data (the values differ)")
-        }
         let generator = try RandomSource(state: checkpoint.generator)
         parameters = checkpoint.parameters.map { Scalar($0) }
         random = generator
-        var progress = TrainingProgress(epochsCompleted: checkpoint.epochsCompleted,
-                                        stepsCompleted: checkpoint.stepsCompleted, order: checkpoint.order,
-                                        partialLoss: checkpoint.partialLoss, report: checkpoint.report)
-        return try run(on: data, targets: targets, settings: settings, progress: &progress,
-                       validation: validation, interruption: interruption, checkpointEvery: checkpointEvery,
-                       onCheckpoint: onCheckpoint, onEpoch: onEpoch)
     }
 
     /// Rows trained between two looks at a ``TrainingInterruption`` (at

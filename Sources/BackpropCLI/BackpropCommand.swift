@@ -1,5 +1,11 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// `backprop`: train, evaluate and predict with neural networks on CSV data.
 @main
 struct BackpropCommand: ParsableCommand {
@@ -16,10 +22,19 @@ struct BackpropCommand: ParsableCommand {
 
             Exit status: 0 on success; 1 when `gradcheck` finds a mismatch; 2 for bad \
             input (a file that is missing or malformed), with a one-line message naming \
-            the file, line and column; 64 for a command-line usage error.
+            the file, line and column; 64 for a command-line usage error; 130 (143 for \
+            SIGTERM, 129 for SIGHUP) when `train` was interrupted and saved a checkpoint.
             """,
         version: "0.4.0",
         subcommands: [DemoCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
                       GradcheckCommand.self]
     )
+
+    /// Runs the command with SIGPIPE ignored: output to a closed pipe
+    /// (`backprop train … | head`) then fails quietly instead of killing
+    /// the process before its model is saved.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        main(nil)
+    }
 }

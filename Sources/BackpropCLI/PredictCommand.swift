@@ -32,7 +32,10 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let model = try ModelFile.load(from: URL(fileURLWithPath: self.model))
-            if let out { try requireDirectory(of: URL(fileURLWithPath: out), for: "--out") }
+            if let out {
+                try requireWritable(out, for: "--out")
+                try requireDistinct(output: out, for: "--out", from: [("--model", self.model), ("--data", data)])
+            }
             let table = try readTable(data, delimiter: delimiter)
             let rows = try TabularData(table: table, featureNames: model.featureNames, labelColumn: model.labelName,
                                        requireLabels: false)

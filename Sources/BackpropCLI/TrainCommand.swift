@@ -14,13 +14,16 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @Option(help: ArgumentHelp("The training data: a CSV file with a header row (- for standard input).", valueName: "file"))
-    var data: String
+    var data: String?
 
     @Option(help: ArgumentHelp("The CSV field delimiter: , ; or tab (default: found in the header line).", valueName: "delimiter"))
     var delimiter: DelimiterOption?
 
-    @Option(help: ArgumentHelp("Where to write the model (JSON, written atomically).", valueName: "file"))
-    var out: String = "model.json"
+    @Option(help: ArgumentHelp("Where to write the model (JSON, written atomically; default: model.json, or the --resume file).", valueName: "file"))
+    var out: String?
+
+    @Option(help: ArgumentHelp("Continue the run saved in this file (by an interrupted run, or --checkpoint-every) to exactly the model an uninterrupted run gives. Its settings are the run's; --data defaults to the file it recorded.", valueName: "file"))
+    var resume: String?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("The column to predict, by name, or by 1-based position when no column has that name (-1: the last; default: the last column).", valueName: "name|position"))
     var labelColumn: String?
@@ -31,26 +34,26 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "classification or regression (default: inferred from the label column, and printed).")
     var task: TaskOption?
 
-    @Option(help: ArgumentHelp("Hidden layer widths, comma-separated (\"none\" for no hidden layer).", valueName: "widths"))
-    var layers: String = "32,16"
+    @Option(help: ArgumentHelp("Hidden layer widths, comma-separated (\"none\" for no hidden layer; default: 32,16).", valueName: "widths"))
+    var layers: String?
 
-    @Option(help: "Activation of the hidden layers: relu, tanh, sigmoid, leaky-relu or identity.")
-    var activation: ActivationOption = .relu
+    @Option(help: "Activation of the hidden layers: relu (the default), tanh, sigmoid, leaky-relu or identity.")
+    var activation: ActivationOption?
 
-    @Option(help: "auto, mse, bce (binary cross-entropy) or ce (categorical cross-entropy). auto: bce for 2 classes, ce for more, mse for regression.")
-    var loss: LossOption = .auto
+    @Option(help: "auto (the default), mse, bce (binary cross-entropy) or ce (categorical cross-entropy). auto: bce for 2 classes, ce for more, mse for regression.")
+    var loss: LossOption?
 
-    @Option(help: "Passes over the training data.")
-    var epochs: Int = 300
+    @Option(help: "Passes over the training data (default: 300).")
+    var epochs: Int?
 
-    @Option(help: "The gradient-descent step size.")
-    var learningRate: Double = 0.1
+    @Option(help: "The gradient-descent step size (default: 0.1).")
+    var learningRate: Double?
 
-    @Option(help: "Rows per update.")
-    var batchSize: Int = 32
+    @Option(help: "Rows per update (default: 32).")
+    var batchSize: Int?
 
-    @Option(help: "Seeds the initial weights, the shuffling and --validation-split.")
-    var seed: UInt64 = 1
+    @Option(help: "Seeds the initial weights, the shuffling and --validation-split (default: 1).")
+    var seed: UInt64?
 
     @Option(help: ArgumentHelp("A CSV file of validation data (same columns), evaluated after every epoch.", valueName: "file"))
     var validation: String?
@@ -58,11 +61,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Hold out this fraction of the training rows for validation instead.", valueName: "fraction"))
     var validationSplit: Double?
 
-    @Flag(inversion: .prefixedNo, help: "Standardize features to mean 0, standard deviation 1 (and regression targets too).")
-    var standardize = true
+    @Flag(inversion: .prefixedNo, help: "Standardize features to mean 0, standard deviation 1 (and regression targets too; the default).")
+    var standardize: Bool?
 
-    @Option(help: ArgumentHelp("Write the model to --out every N epochs (atomically), so an interrupted run keeps its progress.", valueName: "N"))
+    @Option(help: ArgumentHelp("Write the model with a checkpoint of the run to --out every N epochs (atomically): --resume continues from it.", valueName: "N"))
     var checkpointEvery: Int?
+
+    @Option(help: ArgumentHelp("Refuse to start when the data, the network and a batch's buffers need more than this much memory: bytes, or with a suffix K, M, G, T (powers of 1024). Default: the memory available on the machine.", valueName: "size"))
+    var memoryLimit: MemorySize?
 
     @Option(help: ArgumentHelp("Write loss.svg (and, for 2 features, decision-boundary.svg) into this directory.", valueName: "dir"))
     var plot: String?
@@ -74,9 +80,9 @@ struct TrainCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard epochs >= 1 && epochs <= 10_000_000 else { throw ValidationError("--epochs must be between 1 and 10000000, got \(epochs)") }
-        guard learningRate.isFinite && learningRate > 0 else { throw ValidationError("--learning-rate must be a finite number > 0, got \(learningRate)") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1, got \(batchSize)") }
+        if let epochs, !(epochs >= 1 && epochs <= 10_000_000) { throw ValidationError("--epochs must be between 1 and 10000000, got \(epochs)") }
+        if let learningRate, !(learningRate.isFinite && learningRate > 0) { throw ValidationError("--learning-rate must be a finite number > 0, got \(learningRate)") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be ≥ 1, got \(batchSize)") }
         if validation != nil && validationSplit != nil {
             throw ValidationError("give either --validation FILE or --validation-split FRACTION, not both")
         }
@@ -87,9 +93,19 @@ struct TrainCommand: ParsableCommand {
         if let progressEvery, progressEvery < 1 { throw ValidationError("--progress-every must be ≥ 1, got \(progressEvery)") }
         if let maxClasses, maxClasses < 2 { throw ValidationError("--max-classes must be ≥ 2, got \(maxClasses)") }
         if data == "-" && validation == "-" { throw ValidationError("--data and --validation cannot both read standard input (-)") }
-        _ = try ModelRecipe.hiddenLayers(layers)
+        if data == nil && resume == nil { throw ValidationError("--data is required (or --resume a checkpoint)") }
+        if let layers { _ = try ModelRecipe.hiddenLayers(layers) }
         if task == .regression && (loss == .bce || loss == .ce) {
-            throw ValidationError("--loss \(loss.rawValue) is for classification; regression uses mse")
+            throw ValidationError("--loss \(loss!.rawValue) is for classification; regression uses mse")
+        }
+        if resume != nil {
+            // The network and its data's meaning come from the checkpoint.
+            for (given, option) in [(layers != nil, "--layers"), (activation != nil, "--activation"),
+                                    (loss != nil, "--loss"), (task != nil, "--task"),
+                                    (labelColumn != nil, "--label-column"), (maxClasses != nil, "--max-classes")]
+                where given {
+                throw ValidationError("\(option) cannot be given with --resume: the checkpoint's network and data settings are used")
+            }
         }
     }
 
@@ -98,17 +114,61 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train() throws {
+        // From here on a signal stops the run at its next step, with a checkpoint.
+        let signals = SignalInterruption()
+        defer { signals.stop() }
+
+        // A resumed run: the model and checkpoint it saved, and the settings
+        // it recorded (in the model's metadata).
+        var resumed: (model: Model, checkpoint: TrainingCheckpoint)?
+        if let resume {
+            let (model, checkpoint) = try ModelFile.loadCheckpoint(from: URL(fileURLWithPath: resume))
+            guard let checkpoint else {
+                throw UserError("--resume \(resume): the model file holds no training checkpoint (a finished model; "
+                                + "checkpoints are written by an interrupted run or --checkpoint-every)")
+            }
+            guard !checkpoint.isFinished else {
+                throw UserError("--resume \(resume): the run finished all its \(checkpoint.epochs) epochs; nothing to resume")
+            }
+            resumed = (model, checkpoint)
+        }
+        let recorded = resumed?.model.metadata ?? [:]
+        let settings = try RunSettings(command: self, recorded: recorded, checkpoint: resumed?.checkpoint)
+        let data = settings.data, out = settings.out
         let outURL = URL(fileURLWithPath: out)
-        try requireDirectory(of: outURL, for: "--out")
-        let plotDirectory = try plot.map { try makeDirectory($0) }
+
+        // Every output is checked before any work: writable, not an input.
+        try requireWritable(out, for: "--out")
+        var inputs: [(option: String, path: String)] = [("--data", data)]
+        if let validation = settings.validation { inputs.append(("--validation", validation)) }
+        try requireDistinct(output: out, for: "--out", from: inputs)
+        let plotDirectory = try plot.map { try makeDirectory($0, for: "--plot") }
+        if let plotDirectory {
+            for name in ["loss.svg", "decision-boundary.svg"] {
+                let path = plotDirectory.appendingPathComponent(name).path
+                try requireWritable(path, for: "--plot")
+                try requireDistinct(output: path, for: "--plot", from: inputs + [("--out", out)])
+            }
+        }
 
         // Data.
         let table = try readTable(data, delimiter: delimiter)
-        var trainingData = try TabularData(table: table, label: labelColumn.map(TabularData.LabelColumn.nameOrPosition) ?? .last)
+        var trainingData: TabularData
+        if let model = resumed?.model {
+            trainingData = try TabularData(table: table, label: .name(model.labelName))
+            guard trainingData.featureNames == model.featureNames else {
+                throw UserError("--data \(data): its feature columns \(trainingData.featureNames) are not the checkpoint's \(model.featureNames)")
+            }
+        } else {
+            trainingData = try TabularData(table: table, label: labelColumn.map(TabularData.LabelColumn.nameOrPosition) ?? .last)
+        }
         say("data: \(table.source), \(trainingData.count) rows, \(trainingData.featureNames.count) features, label column \"\(trainingData.labelName)\"")
 
         let chosenTask: LearningTask
-        if let task {
+        if let model = resumed?.model {
+            chosenTask = model.task
+            say("task: \(chosenTask) (the checkpoint's)")
+        } else if let task {
             chosenTask = task.task
             say("task: \(chosenTask) (--task)")
         } else {
@@ -116,65 +176,80 @@ struct TrainCommand: ParsableCommand {
             chosenTask = inferred
             say("task: \(chosenTask) (inferred: \(reason); override with --task)")
         }
-        let classes = chosenTask == .classification ? try trainingData.fitClasses(maximumClasses: maxClasses) : nil
+        let classes = try resumed.map { $0.model.classes }
+            ?? (chosenTask == .classification ? try trainingData.fitClasses(maximumClasses: maxClasses) : nil)
         if let classes {
             say("classes: \(classes.count): " + classes.names.prefix(10).joined(separator: ", ") + (classes.count > 10 ? ", …" : ""))
         }
 
         // Validation data.
         var validationData: TabularData?
-        if let validation {
+        if let validation = settings.validation {
             let validationTable = try readTable(validation, delimiter: delimiter)
             validationData = try TabularData(table: validationTable, featureNames: trainingData.featureNames,
                                              labelColumn: trainingData.labelName, requireLabels: true)
-            say("validation: \(validation), \(validationData!.count) rows")
-        } else if let validationSplit {
-            let (a, b) = try DataSplit.indices(count: trainingData.count, validationFraction: validationSplit, seed: seed)
+            say("validation: \(validationTable.source), \(validationData!.count) rows")
+        } else if let validationSplit = settings.validationSplit {
+            let (a, b) = try DataSplit.indices(count: trainingData.count, validationFraction: validationSplit,
+                                               seed: settings.seed)
             validationData = trainingData.rows(at: b)
             trainingData = trainingData.rows(at: a)
-            say("validation: \(b.count) of the rows held out (--validation-split \(validationSplit), seed \(seed)); \(a.count) left for training")
+            say("validation: \(b.count) of the rows held out (--validation-split \(validationSplit), seed \(settings.seed)); \(a.count) left for training")
         }
 
-        // Scaling, targets, network.
-        let inputScaling = standardize ? try Standardizer(fitting: trainingData.features) : nil
+        // Scaling, targets, network: a resumed run takes the checkpoint's.
+        let inputScaling: Standardizer?
         var targetScaling: Standardizer?
+        if let model = resumed?.model {
+            inputScaling = model.inputScaling
+            targetScaling = model.targetScaling
+        } else {
+            inputScaling = settings.standardize ? try Standardizer(fitting: trainingData.features) : nil
+            if settings.standardize && classes == nil {
+                targetScaling = try Standardizer(fitting: Matrix(column: try trainingData.numericLabels()))
+            }
+        }
         let trainTargets: Targets<Double>
         var validationTargets: Targets<Double>?
         if let classes {
             trainTargets = .labels(try trainingData.classIndices(using: classes))
             validationTargets = try validationData.map { .labels(try $0.classIndices(using: classes)) }
         } else {
-            let y = try trainingData.numericLabels()
-            if standardize { targetScaling = try Standardizer(fitting: Matrix(column: y)) }
             let scale = { (values: [Double]) throws -> Matrix<Double> in
                 try targetScaling?.transform(Matrix(column: values)) ?? Matrix(column: values)
             }
-            trainTargets = .values(try scale(y))
+            trainTargets = .values(try scale(try trainingData.numericLabels()))
             validationTargets = try validationData.map { .values(try scale(try $0.numericLabels())) }
         }
-        if standardize {
-            say("standardization: features\(chosenTask == .regression ? " and target" : "") to mean 0, standard deviation 1 (stored in the model)")
+        if inputScaling != nil {
+            say("standardization: features\(targetScaling != nil ? " and target" : "") to mean 0, standard deviation 1 (stored in the model)")
         }
-        let hidden = try ModelRecipe.hiddenLayers(layers).map { Layer.dense($0, activation.activation) }
-        let (outputLayer, lossFunction) = try ModelRecipe.output(task: chosenTask, classes: classes?.count ?? 0, loss: loss)
-        var network = try Network(inputSize: trainingData.featureNames.count, layers: hidden + [outputLayer],
-                                  loss: lossFunction, seed: seed)
-        say("network: \(Format.architecture(network)), \(Format.loss(name: lossFunction)), \(network.parameterCount) parameters")
-        say("training: \(epochs) epochs, learning rate \(learningRate), batches of \(batchSize), seed \(seed)"
+        var network: Network<Double>
+        if let model = resumed?.model {
+            network = model.network
+        } else {
+            let hidden = try ModelRecipe.hiddenLayers(layers ?? "32,16").map { Layer.dense($0, (activation ?? .relu).activation) }
+            let (outputLayer, lossFunction) = try ModelRecipe.output(task: chosenTask, classes: classes?.count ?? 0,
+                                                                     loss: loss ?? .auto)
+            let sizes = [trainingData.featureNames.count] + hidden.map(\.units) + [outputLayer.units]
+            try settings.memory.require(Self.parameterBytes(layerSizes: sizes), for: "a network of layers \(sizes)")
+            network = try Network(inputSize: trainingData.featureNames.count, layers: hidden + [outputLayer],
+                                  loss: lossFunction, seed: settings.seed)
+        }
+        network.memoryBudget = settings.memory
+        say("network: \(Format.architecture(network)), \(Format.loss(name: network.loss)), \(network.parameterCount) parameters")
+        if let checkpoint = resumed?.checkpoint {
+            say("resuming: \(resume!), after \(checkpoint.stepsCompleted == 0 ? "epoch \(checkpoint.epochsCompleted)" : "step \(checkpoint.stepsCompleted) of epoch \(checkpoint.epochsCompleted + 1)") of \(checkpoint.epochs)")
+        }
+        say("training: \(settings.epochs) epochs, learning rate \(settings.learningRate), batches of \(settings.batchSize), seed \(settings.seed)"
             + (checkpointEvery.map { ", checkpoint every \($0) epochs to \(out)" } ?? ""))
 
         let prepare = { (x: Matrix<Double>) throws -> Matrix<Double> in try inputScaling?.transform(x) ?? x }
         let trainSet = Dataset(inputs: try prepare(trainingData.features), targets: trainTargets)
         let validationSet = try validationData.map { Dataset(inputs: try prepare($0.features), targets: validationTargets!) }
 
-        var metadata = [
-            "createdBy": "backprop \(BackpropCommand.configuration.version)",
-            "trainedOn": data,
-            "epochs": String(epochs),
-            "learningRate": String(learningRate),
-            "batchSize": String(batchSize),
-            "seed": String(seed),
-        ]
+        var metadata = settings.metadata
+        let template = network
         let makeModel = { (network: Network<Double>, epochsDone: Int) throws -> Model in
             var notes = metadata
             notes["epochsCompleted"] = String(epochsDone)
@@ -182,17 +257,28 @@ struct TrainCommand: ParsableCommand {
                              labelName: trainingData.labelName, classes: classes, inputScaling: inputScaling,
                              targetScaling: targetScaling, metadata: notes)
         }
+        let saveCheckpoint = { (checkpoint: TrainingCheckpoint) throws in
+            var network = template
+            try network.restore(from: checkpoint)
+            try ModelFile.save(makeModel(network, checkpoint.epochsCompleted), checkpoint: checkpoint, to: outURL)
+        }
 
         let loop = TrainingLoop(
-            epochs: epochs, learningRate: learningRate, batchSize: batchSize,
-            progress: ProgressReporter(mode: ProgressReporter.mode(quiet: quiet, every: progressEvery, epochs: epochs),
-                                       totalEpochs: epochs),
-            checkpointEvery: checkpointEvery,
-            checkpoint: { network, epoch in try ModelFile.save(makeModel(network, epoch), to: outURL) })
-        let history = try loop.run(&network, on: trainSet, validation: validationSet)
+            epochs: settings.epochs, learningRate: settings.learningRate, batchSize: settings.batchSize,
+            progress: ProgressReporter(mode: ProgressReporter.mode(quiet: quiet, every: progressEvery, epochs: settings.epochs),
+                                       totalEpochs: settings.epochs),
+            checkpointEvery: checkpointEvery, checkpoint: saveCheckpoint, interruption: signals.interruption)
+        let history = try loop.run(&network, on: trainSet, validation: validationSet, resuming: resumed?.checkpoint)
+        if let checkpoint = history.interrupted {
+            try saveCheckpoint(checkpoint)
+            let resumeCommand = "\(Console.invocationName) train --resume \(out)" + (data == "-" ? " --data FILE" : "")
+            Console.err("backprop: \(signals.signalName): stopped \(checkpoint.stepsCompleted == 0 ? "after epoch \(checkpoint.epochsCompleted)" : "after step \(checkpoint.stepsCompleted) of epoch \(checkpoint.epochsCompleted + 1)") of \(checkpoint.epochs); "
+                        + "wrote the model and a checkpoint to \(out); continue with: \(resumeCommand)")
+            throw ExitCode(signals.exitCode)
+        }
         metadata["finalTrainingLoss"] = String(history.training.last!)
 
-        let model = try makeModel(network, epochs)
+        let model = try makeModel(network, settings.epochs)
         say("trained in \(Format.duration(history.elapsed)): final training loss \(Format.loss(history.training.last!))")
         if let classes {
             let trainMetrics = try model.evaluate(features: trainingData.features,
@@ -217,15 +303,16 @@ struct TrainCommand: ParsableCommand {
 
         if let plotDirectory {
             let lossURL = plotDirectory.appendingPathComponent("loss.svg")
+            let dataName = data == "-" ? standardInputName : URL(fileURLWithPath: data).lastPathComponent
             try LossPlot(training: history.training, validation: history.validation,
-                         title: "Training loss — \(URL(fileURLWithPath: data).lastPathComponent)",
-                         lossName: Format.loss(name: lossFunction)).write(to: lossURL)
+                         title: "Training loss — \(dataName)",
+                         lossName: Format.loss(name: network.loss)).write(to: lossURL)
             var written = [lossURL.relativePath]
             if let classes, trainingData.featureNames.count == 2 {
                 let boundaryURL = plotDirectory.appendingPathComponent("decision-boundary.svg")
                 try DecisionBoundaryPlot(model: model, points: trainingData.features,
                                          labels: try trainingData.classIndices(using: classes),
-                                         title: "Decision regions — \(URL(fileURLWithPath: data).lastPathComponent)")
+                                         title: "Decision regions — \(dataName)")
                     .write(to: boundaryURL)
                 written.append(boundaryURL.relativePath)
             }
@@ -233,27 +320,16 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// Bytes of a network's parameters while it is built (see ``MemoryBudget``).
+    static func parameterBytes(layerSizes: [Int]) -> Int {
+        var count = 0
+        for l in 1..<layerSizes.count {
+            count = Swift.min(count, Int.max / 2) + MemoryBudget.bytes(count: layerSizes[l - 1] + 1, size: layerSizes[l])
+        }
+        return MemoryBudget.bytes(count: count, size: 3 * MemoryLayout<Double>.stride)
+    }
+
     private func say(_ line: String) {
         Console.out(line)
     }
-}
-
-/// Fails early (before training) when a file's directory does not exist.
-func requireDirectory(of url: URL, for option: String) throws {
-    let directory = url.deletingLastPathComponent()
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw UserError("\(option) \(url.relativePath): no such directory \(directory.relativePath)")
-    }
-}
-
-/// Creates a directory (and its parents) if needed.
-func makeDirectory(_ path: String) throws -> URL {
-    let url = URL(fileURLWithPath: path, isDirectory: true)
-    do {
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    } catch {
-        throw UserError("\(path): cannot create directory: \((error as NSError).localizedDescription)")
-    }
-    return url
 }

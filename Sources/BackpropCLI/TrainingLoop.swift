@@ -1,16 +1,18 @@
 import Backprop
 
-/// Trains a network one epoch at a time, so that progress can be shown and
-/// checkpoints written between epochs (the library's `train` keeps the
-/// network to itself until it returns).
+/// Trains a network with the command's progress display: one library
+/// `train` call whose callbacks draw the progress line and write the
+/// periodic checkpoints, interruptible by a signal.
 struct TrainingLoop {
     var epochs: Int
     var learningRate: Double
     var batchSize: Int?
     var progress: ProgressReporter
-    /// Called with the network after every `checkpointEvery` epochs.
+    /// Called with a checkpoint of the run after every `checkpointEvery` epochs.
     var checkpointEvery: Int?
-    var checkpoint: ((Network<Double>, Int) throws -> Void)?
+    var checkpoint: ((TrainingCheckpoint) throws -> Void)?
+    /// Stops training at the next step when requested (see ``SignalInterruption``).
+    var interruption: TrainingInterruption?
     /// The name of the validation set in progress lines ("val", "test").
     var validationName = "val"
 
@@ -20,48 +22,44 @@ struct TrainingLoop {
         var validation: [Double]?
         var validationAccuracy: [Double]?
         var elapsed: Duration = .zero
+        /// Where an interrupted run stopped (`nil`: every epoch ran).
+        var interrupted: TrainingCheckpoint?
     }
 
-    /// Runs all epochs.
+    /// Runs all epochs, or the rest of those of `resuming`.
     /// - Throws: `UserError` when the loss becomes non-finite (the network
     ///   keeps its last finite parameters, but it is not saved), or any
     ///   error of the data or the checkpoint.
-    func run(_ network: inout Network<Double>, on train: Dataset<Double>,
-             validation: Dataset<Double>?) throws -> History {
-        var history = History()
-        if validation != nil {
-            history.validation = []
-            if network.loss.isClassification { history.validationAccuracy = [] }
-        }
-        let clock = ContinuousClock()
-        let started = clock.now
+    func run(_ network: inout Network<Double>, on train: Dataset<Double>, validation: Dataset<Double>?,
+             resuming: TrainingCheckpoint? = nil) throws -> History {
         defer { progress.finish() }
-        for epoch in 1...epochs {
-            let report = try network.train(on: train, epochs: 1, learningRate: learningRate, batchSize: batchSize,
-                                           validation: validation)
-            if case .nonFiniteLoss = report.stopReason {
-                progress.finish()
-                throw UserError("training diverged in epoch \(epoch): the loss became NaN or infinite; "
-                                + "the learning rate \(learningRate) is too large for this data, try a smaller --learning-rate")
-            }
-            let loss = report.trainingLoss[0]
-            history.training.append(loss)
+        let onEpoch = { (summary: EpochSummary) -> TrainingAction in
             var metric: String?
-            if let v = report.validationLoss?.first {
-                history.validation?.append(v)
-                if let a = report.validationAccuracy?.first {
-                    history.validationAccuracy?.append(a)
-                    metric = "\(validationName) acc \(Format.percent(a))"
-                } else {
-                    metric = "\(validationName) loss \(Format.loss(v))"
-                }
+            if let accuracy = summary.validationAccuracy {
+                metric = "\(validationName) acc \(Format.percent(accuracy))"
+            } else if let loss = summary.validationLoss {
+                metric = "\(validationName) loss \(Format.loss(loss))"
             }
-            history.elapsed = clock.now - started
-            progress.update(epoch: epoch, loss: loss, metric: metric, elapsed: history.elapsed)
-            if let every = checkpointEvery, let checkpoint, epoch % every == 0 {
-                try checkpoint(network, epoch)
-            }
+            progress.update(epoch: summary.epoch, loss: summary.trainingLoss, metric: metric, elapsed: summary.elapsed)
+            return .continue
         }
-        return history
+        let report: TrainingReport
+        if let resuming {
+            report = try network.train(on: train, resumingFrom: resuming, validation: validation,
+                                       interruption: interruption, onEpoch: onEpoch,
+                                       checkpointEvery: checkpointEvery, onCheckpoint: checkpoint)
+        } else {
+            report = try network.train(on: train, epochs: epochs, learningRate: learningRate, batchSize: batchSize,
+                                       validation: validation, interruption: interruption, onEpoch: onEpoch,
+                                       checkpointEvery: checkpointEvery, onCheckpoint: checkpoint)
+        }
+        if case let .nonFiniteLoss(epoch) = report.stopReason {
+            progress.finish()
+            throw UserError("training diverged in epoch \(epoch): the loss became NaN or infinite; "
+                            + "the learning rate \(learningRate) is too large for this data, try a smaller --learning-rate")
+        }
+        return History(training: report.trainingLoss, validation: report.validationLoss,
+                       validationAccuracy: report.validationAccuracy, elapsed: report.wallTime,
+                       interrupted: report.checkpoint)
     }
 }
