@@ -105,6 +105,7 @@ public struct CSVTable: Sendable, Equatable {
             throw DataFileError(file: name, .notFound)
         }
         guard !isDirectory.boolValue else { throw DataFileError(file: name, .unreadable("it is a directory")) }
+        try MemoryBudget.system.requireToParse(fileAt: path, named: name)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataFileError(file: name, .unreadable("permission denied or I/O error"))
         }

@@ -60,6 +60,19 @@ public struct MemoryBudget: Sendable, Equatable {
         throw BackpropError.insufficientMemory(what: what(), required: bytes, available: available)
     }
 
+    /// Throws unless parsing the text file at `path` (CSV or JSON) fits:
+    /// its bytes, the text, the cells and the numbers take about
+    /// ``parsingFactor`` times the file's size. Nothing is checked for a
+    /// file whose size is unknown (a pipe).
+    /// - Parameter name: the file as the user named it, for the message.
+    public func requireToParse(fileAt path: String, named name: String) throws {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else { return }
+        try require(Self.bytes(count: size, size: Self.parsingFactor), for: "reading \(name) (\(formatBytes(size)))")
+    }
+
+    /// Bytes of memory per byte of a text file while it is parsed (an upper estimate).
+    public static let parsingFactor = 6
+
     /// The bytes of `count` values of `size` bytes each, `Int.max` when the
     /// product overflows (so that it fails every budget).
     public static func bytes(count: Int, size: Int) -> Int {

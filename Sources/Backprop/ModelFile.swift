@@ -179,6 +179,7 @@ public enum ModelFile {
             throw ModelFileError(file: name, .notFound)
         }
         guard !isDirectory.boolValue else { throw ModelFileError(file: name, .unreadable("it is a directory")) }
+        try MemoryBudget.system.requireToParse(fileAt: path, named: name)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(file: name, .unreadable("permission denied or I/O error"))
         }

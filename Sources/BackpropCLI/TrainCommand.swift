@@ -152,6 +152,9 @@ struct TrainCommand: ParsableCommand {
         }
 
         // Data.
+        for path in [data, settings.validation].compactMap({ $0 }) where path != "-" {
+            try settings.memory.requireToParse(fileAt: path, named: path)
+        }
         let table = try readTable(data, delimiter: delimiter)
         var trainingData: TabularData
         if let model = resumed?.model {

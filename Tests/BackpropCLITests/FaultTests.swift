@@ -251,6 +251,8 @@ struct FaultTests {
         let limited = try backprop(["train", "--data", "data.csv", "--layers", "256", "--memory-limit", "64K",
                                     "--out", "m.json"], in: dir)
         #expect(limited.status == 2 && limited.stderr.contains("not enough memory"), "\(limited.stderr)")
+        let data = try backprop(["train", "--data", "data.csv", "--memory-limit", "2K", "--out", "m.json"], in: dir)
+        #expect(data.status == 2 && data.stderr.contains("not enough memory for reading data.csv"), "\(data.stderr)")
         let enough = try backprop(["train", "--data", "data.csv", "--layers", "8", "--epochs", "2", "--memory-limit", "1G",
                                    "--out", "m.json", "--quiet"], in: dir)
         #expect(enough.status == 0, "\(enough.stderr)")

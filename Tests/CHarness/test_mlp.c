@@ -2532,11 +2532,49 @@ static void test_train_epochs_errors(void **state)
     env_close(e);
 }
 
+/* bp_mlp_workspace_bytes covers at least the buffers bp_mlp_create lays
+ * out (Z, A, dZ, dA of every layer for max_rows rows, and a gradient),
+ * grows with the rows by at least those buffers, and refuses what create
+ * refuses, without allocating. */
+static void test_workspace_bytes(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof FWD_NETS / sizeof FWD_NETS[0]; t++) {
+        const net_cfg *c = &FWD_NETS[t];
+        size_t widths = 0, params = 0;
+        for (size_t l = 0; l < c->nl; l++) {
+            widths += c->ls[l].n_out;
+            params += c->ls[l].n_in * c->ls[l].n_out + c->ls[l].n_out;
+        }
+        for (size_t rows = 1; rows <= 256; rows *= 16) {
+            size_t d = 0, f = 0, d2 = 0;
+            H_OK(bp_mlp_workspace_bytes(c->nl, c->ls, c->loss, rows, &d));
+            H_OK(bp_mlp_workspace_bytes_f32(c->nl, c->ls, c->loss, rows, &f));
+            H_OK(bp_mlp_workspace_bytes(c->nl, c->ls, c->loss, 2 * rows, &d2));
+            size_t floor = (4 * rows * widths + params) * sizeof(double);
+            H_EXPECT(d >= floor, "%s, %zu rows: %zu bytes, buffers alone take %zu", c->name, rows, d, floor);
+            H_EXPECT(f >= floor / 2 && f < d, "%s, %zu rows: float %zu bytes, double %zu", c->name, rows, f, d);
+            H_EXPECT(d2 - d >= 4 * rows * widths * sizeof(double), "%s: %zu → %zu bytes for twice the rows",
+                     c->name, d, d2);
+            bp_mlp *m = create(c, rows);
+            bp_mlp_free(m);
+        }
+    }
+    const net_cfg *c = &FWD_NETS[0];
+    size_t bytes = 0;
+    H_STATUS(BP_ERR_NULL_POINTER, bp_mlp_workspace_bytes(c->nl, c->ls, c->loss, 4, NULL));
+    H_STATUS(BP_ERR_ZERO_SIZE, bp_mlp_workspace_bytes(c->nl, c->ls, c->loss, 0, &bytes));
+    bp_layer_spec huge[2] = {{(size_t)1 << 40, (size_t)1 << 30, BP_ACT_RELU, 0.0},
+                             {(size_t)1 << 30, 1, BP_ACT_IDENTITY, 0.0}};
+    H_STATUS(BP_ERR_SIZE_OVERFLOW, bp_mlp_workspace_bytes(2, huge, BP_LOSS_MSE, 4, &bytes));
+}
+
 int run_mlp_tests(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forward_matches_kernel_composition),
         cmocka_unit_test(test_parameter_count),
+        cmocka_unit_test(test_workspace_bytes),
         cmocka_unit_test(test_preactivations_follow_last_forward),
         cmocka_unit_test(test_gradient_mse),
         cmocka_unit_test(test_gradient_bce),
