@@ -160,7 +160,7 @@ struct BadInputTests {
                           message: "--layers: \"x\" is not a layer width")
         try expectFailure(["train", "--data", "train.csv", "--validation", "a.csv", "--validation-split", "0.2"], in: dir,
                           status: 64, message: "give either --validation FILE or --validation-split FRACTION, not both")
-        try expectFailure(["train"], in: dir, status: 64, message: "Missing expected argument '--data <file>'")
+        try expectFailure(["train"], in: dir, status: 64, message: "--data is required (or --resume a checkpoint)")
         try expectFailure(["demo", "squares"], in: dir, status: 64, message: "squares")
         try expectFailure(["gradcheck"], in: dir, status: 64, message: "give exactly one of --data FILE (with --model) or --dataset NAME")
         try expectFailure(["frobnicate"], in: dir, status: 64, message: "frobnicate")

@@ -34,11 +34,9 @@ struct Run {
     var stderr: String
 }
 
-/// Runs `backprop` with arguments in a directory and waits (at most
-/// `timeout` seconds, then it is killed and the test fails).
-@discardableResult
-func backprop(_ arguments: [String], in directory: URL, timeout: Double = 120,
-              sourceLocation: SourceLocation = #_sourceLocation) throws -> Run {
+/// A `backprop` process, not started, run in `directory` with `TERM=dumb`
+/// (plain progress lines).
+func backpropProcess(_ arguments: [String], in directory: URL) -> Process {
     let process = Process()
     process.executableURL = backpropExecutable
     process.arguments = arguments
@@ -46,6 +44,15 @@ func backprop(_ arguments: [String], in directory: URL, timeout: Double = 120,
     var environment = ProcessInfo.processInfo.environment
     environment["TERM"] = "dumb"
     process.environment = environment
+    return process
+}
+
+/// Runs `backprop` with arguments in a directory and waits (at most
+/// `timeout` seconds, then it is killed and the test fails).
+@discardableResult
+func backprop(_ arguments: [String], in directory: URL, timeout: Double = 120,
+              sourceLocation: SourceLocation = #_sourceLocation) throws -> Run {
+    let process = backpropProcess(arguments, in: directory)
     let out = directory.appendingPathComponent(".stdout-\(UUID().uuidString)")
     let err = directory.appendingPathComponent(".stderr-\(UUID().uuidString)")
     _ = FileManager.default.createFile(atPath: out.path, contents: nil)

@@ -46,13 +46,7 @@ struct FaultTests {
 
     /// Starts `backprop`, output to files, and returns the process.
     static func start(_ arguments: [String], in directory: URL) throws -> (Process, stdout: URL, stderr: URL) {
-        let process = Process()
-        process.executableURL = backpropExecutable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["TERM"] = "dumb"
-        process.environment = environment
+        let process = backpropProcess(arguments, in: directory)
         let out = directory.appendingPathComponent("run.out"), err = directory.appendingPathComponent("run.err")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
@@ -132,10 +126,8 @@ struct FaultTests {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try Self.writeData(to: dir.appendingPathComponent("data.csv"), rows: 2000)
-        let process = Process()
-        process.executableURL = backpropExecutable
-        process.arguments = ["train", "--data", "data.csv", "--epochs", "30", "--progress-every", "1", "--out", "m.json"]
-        process.currentDirectoryURL = dir
+        let process = backpropProcess(["train", "--data", "data.csv", "--epochs", "30", "--progress-every", "1",
+                                       "--out", "m.json"], in: dir)
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Testing
 @testable import Backprop
@@ -137,28 +138,40 @@ struct CheckpointTests {
         for (x, y) in zip(a.trainingLoss, b.trainingLoss) { #expect(abs(x - y) <= 1e-12 * x) }
     }
 
-    /// A stop requested from another thread while training runs.
-    @Test func interruptionFromAnotherThread() async throws {
+    /// A stop requested from another thread while training runs: the
+    /// training thread pauses after its first epoch until the request is made.
+    @Test func interruptionFromAnotherThread() throws {
         let data = Self.data(rows: Network<Double>.rowsPerInterruptionCheck * 3, seed: 5)
-        let fresh: @Sendable () throws -> Network<Double> = { try Self.wideNetwork(Double.self) }
-        var whole = try fresh()
-        try whole.train(on: data, epochs: 12, learningRate: 0.01, batchSize: 32)
+        var whole = try Self.wideNetwork(Double.self)
+        try whole.train(on: data, epochs: 4, learningRate: 0.01, batchSize: 32)
         let interruption = TrainingInterruption()
-        let task = Task.detached { () throws -> (Network<Double>, TrainingReport) in
-            var net = try fresh()
-            let report = try net.train(on: data, epochs: 12, learningRate: 0.01, batchSize: 32,
-                                       interruption: interruption)
-            return (net, report)
+        let started = DispatchSemaphore(value: 0), requested = DispatchSemaphore(value: 0)
+        let finished = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Result<(Network<Double>, TrainingReport), any Error>?
+        let thread = Thread {
+            outcome = Result {
+                var net = try Self.wideNetwork(Double.self)
+                let report = try net.train(on: data, epochs: 4, learningRate: 0.01, batchSize: 32,
+                                           interruption: interruption) { summary in
+                    if summary.epoch == 1 {
+                        started.signal()
+                        requested.wait()
+                    }
+                    return .continue
+                }
+                return (net, report)
+            }
+            finished.signal()
         }
-        try await Task.sleep(for: .milliseconds(150))
+        thread.start()
+        started.wait()
         interruption.request()
-        let (stopped, report) = try await task.value
-        guard case .interrupted = report.stopReason else {
-            Issue.record("12 epochs of 24 576 rows finished within 150 ms: \(report.stopReason)")
-            return
-        }
+        requested.signal()
+        finished.wait()
+        let (stopped, report) = try #require(outcome).get()
+        #expect(report.stopReason == .interrupted(epoch: 2, step: 0))
         #expect(stopped.parameters != whole.parameters)
-        var resumed = try fresh()
+        var resumed = try Self.wideNetwork(Double.self)
         try resumed.train(on: data, resumingFrom: try #require(report.checkpoint))
         #expect(resumed.parameters == whole.parameters)
     }
