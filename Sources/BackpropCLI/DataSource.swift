@@ -42,11 +42,24 @@ func readTable(_ path: String, delimiter: DelimiterOption?) throws -> CSVTable {
     guard status.st_mode & S_IFMT != S_IFDIR else {
         throw DataFileError(file: standardInputName, .unreadable("it is a directory"))
     }
-    let data: Data
-    do {
-        data = try FileHandle.standardInput.readToEnd() ?? Data()
-    } catch {
-        throw DataFileError(file: standardInputName, .unreadable("read error on standard input"))
+    // Read in pieces, so that endless input (`< /dev/zero`) stops at the
+    // memory the parse would need rather than exhausting it.
+    let limit = (MemoryBudget.system.availableBytes ?? Int.max) / MemoryBudget.parsingFactor
+    var data = Data()
+    while true {
+        let piece: Data?
+        do {
+            piece = try FileHandle.standardInput.read(upToCount: 1 << 20)
+        } catch {
+            throw DataFileError(file: standardInputName, .unreadable("read error on standard input"))
+        }
+        guard let piece, !piece.isEmpty else { break }
+        data.append(piece)
+        if data.count > limit {
+            throw BackpropError.insufficientMemory(what: "reading standard input (more than \(data.count) bytes)",
+                                                   required: MemoryBudget.bytes(count: data.count, size: MemoryBudget.parsingFactor),
+                                                   available: MemoryBudget.system.availableBytes ?? 0)
+        }
     }
     return try CSVTable(data: data, source: standardInputName, delimiter: delimiter?.delimiter)
 }

@@ -29,6 +29,12 @@ struct PredictCommand: ParsableCommand {
     @Flag(help: "Add each class's probability (classification models).")
     var probabilities = false
 
+    func validate() throws {
+        for (option, path) in [("--model", model), ("--data", data), ("--out", out)] where path?.isEmpty == true {
+            throw ValidationError("\(option) needs a path, got an empty one")
+        }
+    }
+
     func run() throws {
         try reportingErrors {
             let model = try ModelFile.load(from: URL(fileURLWithPath: self.model))

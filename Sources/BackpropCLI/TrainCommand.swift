@@ -94,6 +94,10 @@ struct TrainCommand: ParsableCommand {
         if let maxClasses, maxClasses < 2 { throw ValidationError("--max-classes must be ≥ 2, got \(maxClasses)") }
         if data == "-" && validation == "-" { throw ValidationError("--data and --validation cannot both read standard input (-)") }
         if data == nil && resume == nil { throw ValidationError("--data is required (or --resume a checkpoint)") }
+        for (option, path) in [("--data", data), ("--out", out), ("--resume", resume), ("--validation", validation),
+                               ("--plot", plot)] where path?.isEmpty == true {
+            throw ValidationError("\(option) needs a path, got an empty one")
+        }
         if let layers { _ = try ModelRecipe.hiddenLayers(layers) }
         if task == .regression && (loss == .bce || loss == .ce) {
             throw ValidationError("--loss \(loss!.rawValue) is for classification; regression uses mse")
