@@ -25,14 +25,20 @@ struct EvaluateCommand: ParsableCommand {
             var lines = ["model: \(self.model) (\(model.task), \(Format.architecture(model.network)))",
                          "data: \(data), \(rows.count) rows"]
             if let classes = model.classes {
-                let metrics = try model.evaluate(features: rows.features, classIndices: try rows.classIndices(using: classes))
+                let indices = try rows.classIndices(using: classes)
+                let metrics = try locatingOverflow(model: self.model, on: rows) {
+                    try model.evaluate(features: rows.features, classIndices: indices)
+                }
                 lines += ["loss: \(Format.loss(metrics.loss)) (\(Format.loss(name: model.network.loss)))",
                           "accuracy: \(Format.percent(metrics.accuracy)) (\(metrics.confusion.correct) of \(metrics.confusion.total))",
                           "",
                           "confusion matrix (rows: true class, columns: predicted class):",
                           metrics.confusion.description]
             } else {
-                let metrics = try model.evaluate(features: rows.features, values: try rows.numericLabels())
+                let values = try rows.numericLabels()
+                let metrics = try locatingOverflow(model: self.model, on: rows) {
+                    try model.evaluate(features: rows.features, values: values)
+                }
                 lines += ["MSE: \(Format.number(metrics.meanSquaredError))",
                           "MAE: \(Format.number(metrics.meanAbsoluteError))",
                           "R²: \(metrics.r2.map(Format.number) ?? "n/a (every label is the same)")"]
