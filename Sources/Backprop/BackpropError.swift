@@ -12,6 +12,13 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
     case raggedRows(row: Int, expected: Int, got: Int)
     /// A NaN or infinity in data or parameters, at (row, column).
     case nonFinite(what: String, row: Int, column: Int)
+    /// A NaN or infinity in a result although the inputs and parameters are
+    /// finite: the computation for input row `row` (0-based) overflows.
+    /// `what` names where it first appears: "the pre-activations of layer 1"
+    /// (0-based layers; the weights are too large for this input), "the
+    /// outputs of layer 2", "the loss", or a metric computed from finite
+    /// outputs.
+    case overflow(what: String, row: Int)
     /// A target value outside what the loss accepts (cross-entropy targets
     /// are probabilities in [0, 1]).
     case invalidTarget(row: Int, column: Int, value: Double, expected: String)
@@ -53,6 +60,8 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
             return "ragged rows: row \(row) has \(got) values, expected \(expected) like row 0"
         case let .nonFinite(what, row, column):
             return "non-finite value in \(what) at row \(row), column \(column)"
+        case let .overflow(what, row):
+            return "NaN or infinity in \(what) at row \(row), although the inputs and parameters are finite: the computation overflows"
         case let .invalidTarget(row, column, value, expected):
             return "target \(value) at row \(row), column \(column) is invalid: expected \(expected)"
         case let .labelOutOfRange(index, label, classes):

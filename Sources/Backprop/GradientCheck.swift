@@ -1,3 +1,5 @@
+import CKernels
+
 /// A parameter (or input) of a network, as named in gradient-check reports.
 public enum ParameterLocation: Sendable, Hashable, CustomStringConvertible {
     /// `W_layer[row][col]`.
@@ -17,6 +19,14 @@ public enum ParameterLocation: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// The result of comparing backpropagation's gradients with finite differences.
+///
+/// An entry passes when both gradients are finite and
+/// `|analytic − numeric| ≤ atol + rtol·|numeric|` (the element-wise test of
+/// PyTorch's `gradcheck`), with `rtol` = ``relativeTolerance`` and `atol` =
+/// ``absoluteTolerance``, or, when that is `nil`, the finite difference's own
+/// rounding bound at the entry (see
+/// ``Network/checkGradients(on:epsilon:relativeTolerance:absoluteTolerance:maxParameters:includeInputs:)``).
+/// A NaN or infinite gradient, on either side, is a failure.
 public struct GradientCheckReport: Sendable, CustomStringConvertible {
     /// The comparison for one group of parameters: a layer's weights, a
     /// layer's bias, or the inputs.
@@ -25,18 +35,28 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
         public var name: String
         /// Number of entries compared (kink entries excluded).
         public var checked: Int
-        /// Largest `|analytic − numeric|`.
+        /// Number of compared entries outside the tolerance, non-finite ones included.
+        public var failed: Int
+        /// Number of compared entries where either gradient is NaN or infinite.
+        public var nonFinite: Int
+        /// Largest `|analytic − numeric|` (NaN when a gradient is not finite).
         public var maxAbsoluteError: Double
-        /// Largest relative error (see ``GradientCheckReport``).
+        /// Largest relative error `|analytic − numeric| / max(|analytic|, |numeric|, atol/rtol)`:
+        /// magnitudes below `atol/rtol`, where the absolute tolerance governs,
+        /// count as `atol/rtol`, so that the rounding noise of a near-zero
+        /// gradient does not show as a large relative error. An entry within
+        /// the tolerance has a relative error of at most `2·rtol`. (NaN when a
+        /// gradient is not finite.)
         public var maxRelativeError: Double
-        /// Where the largest relative error occurs, with both values there.
+        /// The entry furthest outside its tolerance (the largest
+        /// `|analytic − numeric| / (atol + rtol·|numeric|)`; a non-finite one first).
         public var worst: ParameterLocation?
         /// The backpropagated value at `worst`.
         public var analyticAtWorst: Double
         /// The finite-difference value at `worst`.
         public var numericAtWorst: Double
-        /// `maxRelativeError < tolerance`.
-        public var passed: Bool
+        /// Whether every entry is finite and within the tolerance.
+        public var passed: Bool { failed == 0 }
     }
 
     /// One group per layer's weights and bias, then the inputs.
@@ -47,8 +67,11 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
     public var kinks: [ParameterLocation]
     /// The step of the finite differences.
     public var epsilon: Double
-    /// The relative error a group must stay below.
-    public var tolerance: Double
+    /// `rtol`: the error allowed in proportion to the numeric gradient.
+    public var relativeTolerance: Double
+    /// `atol`: the error allowed at every entry; `nil` means the finite
+    /// difference's rounding bound at each entry.
+    public var absoluteTolerance: Double?
     /// Why the check failed regardless of the errors (for example: every
     /// gradient is zero, which would make any comparison pass vacuously).
     public var failure: String?
@@ -56,14 +79,24 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
     /// Whether every group passed and nothing made the check vacuous.
     public var passed: Bool { failure == nil && groups.allSatisfy(\.passed) }
 
-    /// The largest relative error over all groups.
-    public var maxRelativeError: Double { groups.map(\.maxRelativeError).max() ?? 0 }
+    /// The largest relative error over all groups (NaN when a gradient is not finite).
+    public var maxRelativeError: Double {
+        groups.contains { $0.maxRelativeError.isNaN } ? .nan : groups.map(\.maxRelativeError).max() ?? 0
+    }
 
     public var description: String {
-        var lines = ["gradient check (ε = \(epsilon), tolerance \(tolerance)): \(passed ? "PASSED" : "FAILED")"]
+        let atol = absoluteTolerance.map { "\($0)" } ?? "each difference's rounding bound"
+        var lines = ["gradient check (ε = \(epsilon), rtol \(relativeTolerance), atol \(atol)): \(passed ? "PASSED" : "FAILED")"]
         for g in groups {
-            let worst = g.worst.map { " at \($0) (analytic \(g.analyticAtWorst), numeric \(g.numericAtWorst))" } ?? ""
-            lines.append("  \(g.name): \(g.checked) checked, max abs error \(g.maxAbsoluteError), max rel error \(g.maxRelativeError)\(worst) \(g.passed ? "ok" : "FAIL")")
+            let worst = g.worst.map { ", worst at \($0) (analytic \(g.analyticAtWorst), numeric \(g.numericAtWorst))" } ?? ""
+            var verdict = "within tolerance"
+            if !g.passed {
+                var counts = ["\(g.failed) of \(g.checked) outside the tolerance"]
+                if g.nonFinite > 0 { counts.append("\(g.nonFinite) not finite") }
+                verdict = "FAIL (" + counts.joined(separator: ", ") + ")"
+            }
+            lines.append("  \(g.name): \(g.checked) checked, max abs error \(g.maxAbsoluteError), "
+                         + "max rel error \(g.maxRelativeError)\(worst): \(verdict)")
         }
         if !kinks.isEmpty {
             lines.append("  at a ReLU kink (not judged): " + kinks.prefix(20).map(\.description).joined(separator: ", ")
@@ -78,61 +111,93 @@ extension Network {
     /// Compares the gradients of ``gradients(on:)`` with central finite
     /// differences of the loss, `(L(θ + ε) − L(θ − ε)) / 2ε`, entry by entry.
     ///
-    /// The relative error of an entry is
-    /// `|analytic − numeric| / max(|analytic|, |numeric|, ν/tolerance)`.
-    /// The floor comes from the finite difference's own rounding noise
-    /// `ν = 4u·S/ε` (u = 2⁻⁵³) with `S = max(|L(θ+ε)|, |L(θ−ε)|, 1, max|z_out|)`:
-    /// each loss is computed to within a few units in the last place of its
-    /// largest terms — O(1) probabilities and targets, or the output logits
-    /// that log-sum-exp works on, even when L itself is small — and dividing
-    /// the difference by 2ε magnifies that error by 1/ε: ν ≈ 4.4·10⁻¹⁰ for
-    /// ε = 10⁻⁶ when every term is at most 1. An entry
-    /// smaller than ν/tolerance therefore cannot be verified to `tolerance`
-    /// relatively; it is held to `|analytic − numeric| < ν` instead, which is
-    /// exactly as precise as finite differences allow. Larger entries are
-    /// judged by the plain relative error.
+    /// An entry passes when both values are finite and
+    /// `|analytic − numeric| ≤ atol + rtol·|numeric|`, as in PyTorch's
+    /// `gradcheck`. The absolute term covers the finite difference's own
+    /// rounding noise, which no relative tolerance can: by default (`atol`
+    /// `nil`) it is the bound `ν = 4u·S̄/ε` of that noise at the entry
+    /// (u = 2⁻⁵³), where `S̄ = Σ S_i / n` over the rows the entry affects
+    /// (all n rows for a parameter, its own row for an input) and
+    /// `S_i = max(|ℓ_i(θ+ε)|, |ℓ_i(θ−ε)|, 1, max_j |z_ij|)` is the scale of
+    /// row i's loss terms (O(1) probabilities and targets, or the output
+    /// logits z that log-sum-exp works on): ν ≈ 4.4·10⁻¹⁰ for ε = 10⁻⁶ when
+    /// every term is at most 1.
+    ///
+    /// The numeric gradient is formed row by row,
+    /// `Σ_i (ℓ_i(θ+ε) − ℓ_i(θ−ε)) / (2ε·n)` with `L = Σ_i ℓ_i / n`, so the
+    /// rounding of the batch sum (which grows with the number of rows n)
+    /// never enters the difference: the bound, and with it the test, holds
+    /// for a batch of any size.
     ///
     /// The check fails, whatever the errors, when every compared gradient
-    /// (analytic and numeric) is zero: such a check proves nothing.
+    /// (analytic and numeric) is zero (such a check proves nothing), and
+    /// when any gradient is NaN or infinite.
     ///
     /// - Parameters:
     ///   - data: the batch whose mean loss is differentiated.
     ///   - epsilon: the finite-difference step (default 10⁻⁶).
-    ///   - tolerance: the largest relative error a group may have (default 10⁻⁶).
+    ///   - relativeTolerance: `rtol` (default 10⁻⁶; finite, > 0).
+    ///   - absoluteTolerance: `atol` (finite, ≥ 0); `nil` (the default)
+    ///     uses the rounding bound ν of each entry's finite difference.
     ///   - maxParameters: compare at most this many entries, sampled at random
     ///     (seeded, so reproducible) from all weights, biases and inputs;
     ///     `nil` compares all of them.
     ///   - includeInputs: also check `dL/dX`.
+    /// - Throws: ``BackpropError`` for invalid data or settings.
     public func checkGradients(
-        on data: Dataset<Scalar>, epsilon: Double = 1e-6, tolerance: Double = 1e-6,
-        maxParameters: Int? = nil, includeInputs: Bool = true
+        on data: Dataset<Scalar>, epsilon: Double = 1e-6, relativeTolerance: Double = 1e-6,
+        absoluteTolerance: Double? = nil, maxParameters: Int? = nil, includeInputs: Bool = true
     ) throws -> GradientCheckReport {
         guard epsilon.isFinite, epsilon > 0 else {
             throw BackpropError.invalidHyperparameter(name: "epsilon", value: "\(epsilon)", expected: "finite and > 0")
         }
-        guard tolerance.isFinite, tolerance > 0 else {
-            throw BackpropError.invalidHyperparameter(name: "tolerance", value: "\(tolerance)", expected: "finite and > 0")
+        guard relativeTolerance.isFinite, relativeTolerance > 0 else {
+            throw BackpropError.invalidHyperparameter(name: "relativeTolerance", value: "\(relativeTolerance)",
+                                                      expected: "finite and > 0")
+        }
+        if let absoluteTolerance, !(absoluteTolerance.isFinite && absoluteTolerance >= 0) {
+            throw BackpropError.invalidHyperparameter(name: "absoluteTolerance", value: "\(absoluteTolerance)",
+                                                      expected: "finite and ≥ 0, or nil")
         }
         if let maxParameters, maxParameters < 1 {
             throw BackpropError.invalidHyperparameter(name: "maxParameters", value: "\(maxParameters)", expected: "≥ 1 or nil")
         }
         // Gradient checks run in double precision: a Float network is
         // checked through its exact Double conversion (every Float is a Double).
-        if Scalar.self != Double.self {
-            return try converted(to: Double.self).checkGradients(
-                on: data.converted(to: Double.self), epsilon: epsilon, tolerance: tolerance,
-                maxParameters: maxParameters, includeInputs: includeInputs)
-        }
-        return try checkGradients(on: data, analytic: try gradients(on: data), epsilon: epsilon,
-                                  tolerance: tolerance, maxParameters: maxParameters,
-                                  includeInputs: includeInputs)
+        let network = try (self as? Network<Double>) ?? converted(to: Double.self)
+        let batch = (data as? Dataset<Double>) ?? data.converted(to: Double.self)
+        return try network.checkGradients(on: batch, analytic: try network.gradients(on: batch), epsilon: epsilon,
+                                          relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
+                                          maxParameters: maxParameters, includeInputs: includeInputs)
     }
 
+    /// ``checkGradients(on:epsilon:relativeTolerance:absoluteTolerance:maxParameters:includeInputs:)`` with dense targets.
+    public func checkGradients(
+        inputs: Matrix<Scalar>, targets: Matrix<Scalar>, epsilon: Double = 1e-6,
+        relativeTolerance: Double = 1e-6, absoluteTolerance: Double? = nil, maxParameters: Int? = nil
+    ) throws -> GradientCheckReport {
+        try checkGradients(on: Dataset(inputs: inputs, targets: targets), epsilon: epsilon,
+                           relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
+                           maxParameters: maxParameters)
+    }
+
+    /// ``checkGradients(on:epsilon:relativeTolerance:absoluteTolerance:maxParameters:includeInputs:)`` with class labels.
+    public func checkGradients(
+        inputs: Matrix<Scalar>, labels: [Int], epsilon: Double = 1e-6,
+        relativeTolerance: Double = 1e-6, absoluteTolerance: Double? = nil, maxParameters: Int? = nil
+    ) throws -> GradientCheckReport {
+        try checkGradients(on: Dataset(inputs: inputs, labels: labels), epsilon: epsilon,
+                           relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
+                           maxParameters: maxParameters)
+    }
+}
+
+extension Network where Scalar == Double {
     /// The comparison behind `checkGradients(on:...)`, with the analytic
     /// gradients given (tests feed it deliberately wrong ones).
     func checkGradients(
-        on data: Dataset<Scalar>, analytic: Gradients<Scalar>, epsilon: Double, tolerance: Double,
-        maxParameters: Int?, includeInputs: Bool
+        on data: Dataset<Double>, analytic: Gradients<Double>, epsilon: Double, relativeTolerance: Double,
+        absoluteTolerance: Double?, maxParameters: Int?, includeInputs: Bool
     ) throws -> GradientCheckReport {
         let targets = try resolve(data)
 
@@ -152,38 +217,43 @@ extension Network {
         }
 
         var probe = try LossProbe(network: self, data: data, targets: targets)
-        var numeric: [Double] = []
-        var floors: [Double] = []
+        var judged: [(location: ParameterLocation, analytic: Double, numeric: Double, atol: Double)] = []
         var kinks: [ParameterLocation] = []
-        var judged: [ParameterLocation] = []
         let unitRoundoff = Double.ulpOfOne / 2
         for entry in entries {
-            let (value, crossed, lossScale) = try probe.centralDifference(at: entry, epsilon: epsilon)
-            if crossed { kinks.append(entry); continue }
-            judged.append(entry)
-            numeric.append(value)
-            floors.append(4 * unitRoundoff * lossScale / epsilon / tolerance)
+            let difference = try probe.centralDifference(at: entry, epsilon: epsilon)
+            if difference.crossedKink { kinks.append(entry); continue }
+            judged.append((entry, analytic.value(at: entry), difference.value,
+                           absoluteTolerance ?? 4 * unitRoundoff * difference.scale / epsilon))
         }
-        let analyticValues = judged.map { Double(analytic.value(at: $0)) }
-        let scale = numeric.map(abs).max() ?? 0
 
         var groups: [GradientCheckReport.Group] = []
         func group(named name: String, where belongs: (ParameterLocation) -> Bool) {
-            var g = GradientCheckReport.Group(name: name, checked: 0, maxAbsoluteError: 0, maxRelativeError: 0,
-                                              worst: nil, analyticAtWorst: 0, numericAtWorst: 0, passed: true)
-            for i in judged.indices where belongs(judged[i]) {
-                let a = analyticValues[i], n = numeric[i]
+            var g = GradientCheckReport.Group(name: name, checked: 0, failed: 0, nonFinite: 0, maxAbsoluteError: 0,
+                                              maxRelativeError: 0, worst: nil, analyticAtWorst: 0, numericAtWorst: 0)
+            var worstExcess = -Double.infinity
+            for entry in judged where belongs(entry.location) {
+                let a = entry.analytic, n = entry.numeric
                 let absError = abs(a - n)
-                let denominator = Swift.max(abs(a), abs(n), floors[i])
-                let relError = denominator > 0 ? absError / denominator : 0
+                let allowed = entry.atol + relativeTolerance * abs(n)
+                // NaN and infinity rank above every finite excess.
+                let excess = a.isFinite && n.isFinite ? absError / allowed : .infinity
+                let denominator = Swift.max(abs(a), abs(n), entry.atol / relativeTolerance)
+                let relError = a.isFinite && n.isFinite ? (denominator > 0 ? absError / denominator : 0) : .nan
                 g.checked += 1
-                g.maxAbsoluteError = Swift.max(g.maxAbsoluteError, absError)
-                if relError > g.maxRelativeError || g.worst == nil {
-                    g.maxRelativeError = Swift.max(g.maxRelativeError, relError)
-                    g.worst = judged[i]; g.analyticAtWorst = a; g.numericAtWorst = n
+                if !(a.isFinite && n.isFinite) {
+                    g.nonFinite += 1
+                    g.failed += 1
+                } else if absError > allowed {
+                    g.failed += 1
+                }
+                g.maxAbsoluteError = g.maxAbsoluteError.isNaN || absError.isNaN ? .nan : Swift.max(g.maxAbsoluteError, absError)
+                g.maxRelativeError = g.maxRelativeError.isNaN || relError.isNaN ? .nan : Swift.max(g.maxRelativeError, relError)
+                if excess > worstExcess {
+                    worstExcess = excess
+                    g.worst = entry.location; g.analyticAtWorst = a; g.numericAtWorst = n
                 }
             }
-            g.passed = g.maxRelativeError < tolerance && !(g.maxRelativeError.isNaN)
             if g.checked > 0 { groups.append(g) }
         }
         for l in shapes.indices {
@@ -195,31 +265,13 @@ extension Network {
         var failure: String?
         if judged.isEmpty {
             failure = "no entry could be judged (every sampled entry sits at a ReLU kink)"
-        } else if scale == 0 && analyticValues.allSatisfy({ $0 == 0 }) {
+        } else if judged.contains(where: { !$0.analytic.isFinite || !$0.numeric.isFinite }) {
+            failure = "non-finite gradients (the loss or a gradient overflows at these parameters)"
+        } else if judged.allSatisfy({ $0.analytic == 0 && $0.numeric == 0 }) {
             failure = "every analytic and numeric gradient is zero: the check would pass vacuously"
-        } else if !scale.isFinite || analyticValues.contains(where: { !$0.isFinite }) {
-            failure = "non-finite gradients"
         }
-        return GradientCheckReport(groups: groups, kinks: kinks, epsilon: epsilon, tolerance: tolerance,
-                                   failure: failure)
-    }
-
-    /// ``checkGradients(on:epsilon:tolerance:maxParameters:includeInputs:)`` with dense targets.
-    public func checkGradients(
-        inputs: Matrix<Scalar>, targets: Matrix<Scalar>, epsilon: Double = 1e-6,
-        tolerance: Double = 1e-6, maxParameters: Int? = nil
-    ) throws -> GradientCheckReport {
-        try checkGradients(on: Dataset(inputs: inputs, targets: targets), epsilon: epsilon,
-                           tolerance: tolerance, maxParameters: maxParameters)
-    }
-
-    /// ``checkGradients(on:epsilon:tolerance:maxParameters:includeInputs:)`` with class labels.
-    public func checkGradients(
-        inputs: Matrix<Scalar>, labels: [Int], epsilon: Double = 1e-6,
-        tolerance: Double = 1e-6, maxParameters: Int? = nil
-    ) throws -> GradientCheckReport {
-        try checkGradients(on: Dataset(inputs: inputs, labels: labels), epsilon: epsilon,
-                           tolerance: tolerance, maxParameters: maxParameters)
+        return GradientCheckReport(groups: groups, kinks: kinks, epsilon: epsilon, relativeTolerance: relativeTolerance,
+                                   absoluteTolerance: absoluteTolerance, failure: failure)
     }
 }
 
@@ -234,23 +286,36 @@ extension Gradients {
     }
 }
 
-/// Evaluates the loss with one entry perturbed, on a private copy of the
-/// parameters and inputs, and watches the sign pattern of every
+/// Evaluates the per-row losses with one entry perturbed, on a private copy
+/// of the parameters and inputs, and watches the sign pattern of every
 /// ReLU-family layer to detect kink crossings.
-private struct LossProbe<Scalar: NetworkScalar> {
-    let network: Network<Scalar>
-    var parameters: [Scalar]
-    var inputs: Matrix<Scalar>
-    let targets: ResolvedTargets<Scalar>
-    let engine: Engine<Scalar>
+private struct LossProbe {
+    let network: Network<Double>
+    var parameters: [Double]
+    var inputs: Matrix<Double>
+    let targets: ResolvedTargets<Double>
+    let engine: Engine<Double>
+    /// The loss kernel and whether it reads the logits (fused) or the outputs.
+    let loss: (kind: bp_loss, onLogits: Bool)
+    /// The outputs of the last forward pass (`rows × outputSize`).
+    var outputs: [Double]
     var baselineSigns: [[Bool]?] = []
 
-    init(network: Network<Scalar>, data: Dataset<Scalar>, targets: ResolvedTargets<Scalar>) throws {
+    /// One evaluation: each row's loss ℓ_i (the batch loss is their mean)
+    /// and the scale of its rounding, `max(|ℓ_i|, 1, max_j |z_ij|)`.
+    struct Rows {
+        var losses: [Double]
+        var scales: [Double]
+    }
+
+    init(network: Network<Double>, data: Dataset<Double>, targets: ResolvedTargets<Double>) throws {
         self.network = network
         self.parameters = network.parameters
         self.inputs = data.inputs
         self.targets = targets
         self.engine = try Engine(network, capacity: data.count)
+        self.loss = network.loss.kernel(for: network.shapes[network.shapes.count - 1].activation)
+        self.outputs = [Double](repeating: 0, count: data.count * network.outputSize)
         _ = try evaluate()
         self.baselineSigns = try signs()
     }
@@ -264,15 +329,40 @@ private struct LossProbe<Scalar: NetworkScalar> {
         }
     }
 
-    func evaluate() throws -> Double {
+    /// A forward pass, then the loss kernel on every row by itself.
+    mutating func evaluate() throws -> Rows {
+        let rows = inputs.rows, width = network.outputSize
         try parameters.withUnsafeBufferPointer { p in
             try inputs.elements.withUnsafeBufferPointer { x in
-                try targets.withPointer { t in
-                    try engine.gradient(parameters: p.baseAddress!, rows: inputs.rows, x: x.baseAddress!,
-                                        ldx: inputs.cols, targets: t, grad: nil, dx: nil)
+                try outputs.withUnsafeMutableBufferPointer { o in
+                    try engine.forward(parameters: p.baseAddress!, rows: rows, x: x.baseAddress!, ldx: inputs.cols,
+                                       out: o.baseAddress!)
                 }
             }
         }
+        let logits = try engine.preactivations(layer: network.shapes.count - 1)
+        var result = Rows(losses: [Double](repeating: 0, count: rows), scales: [Double](repeating: 1, count: rows))
+        try outputs.withUnsafeBufferPointer { o in
+            try targets.withPointer { t in
+                let predictions = loss.onLogits ? logits : o.baseAddress!
+                for i in 0..<rows {
+                    var value = 0.0
+                    let row = predictions + i * width
+                    if let labels = t.labels {
+                        try check(bp_loss_compute_labels(loss.kind, 1, width, row, labels + i, &value, nil),
+                                  "bp_loss_compute_labels")
+                    } else {
+                        try check(bp_loss_compute(loss.kind, 1, width, row, t.values! + i * width, &value, nil),
+                                  "bp_loss_compute")
+                    }
+                    var scale = Swift.max(1, abs(value))
+                    for j in 0..<width { scale = Swift.max(scale, abs(logits[i * width + j])) }
+                    result.losses[i] = value
+                    result.scales[i] = scale
+                }
+            }
+        }
+        return result
     }
 
     /// Index of an entry in the parameter vector or the inputs.
@@ -288,41 +378,42 @@ private struct LossProbe<Scalar: NetworkScalar> {
         }
     }
 
-    mutating func set(_ location: ParameterLocation, to value: Scalar) {
+    mutating func set(_ location: ParameterLocation, to value: Double) {
         let (inParameters, index) = slot(location)
         if inParameters { parameters[index] = value } else { inputs.elements[index] = value }
     }
 
-    func get(_ location: ParameterLocation) -> Scalar {
+    func get(_ location: ParameterLocation) -> Double {
         let (inParameters, index) = slot(location)
         return inParameters ? parameters[index] : inputs.elements[index]
     }
 
-    /// `(L(θ + ε) − L(θ − ε)) / 2ε` at one entry, whether either evaluation
-    /// changed a ReLU sign pattern, and the scale S of its rounding noise.
-    mutating func centralDifference(at location: ParameterLocation, epsilon: Double) throws -> (Double, Bool, Double) {
+    /// `Σ_i (ℓ_i(θ + ε) − ℓ_i(θ − ε)) / (2ε·n)` at one entry, whether either
+    /// evaluation changed a ReLU sign pattern, and the rounding scale S̄:
+    /// `Σ S_i / n` over the rows the entry affects (every row for a
+    /// parameter, its own row for an input, whose difference alone is
+    /// nonzero).
+    mutating func centralDifference(at location: ParameterLocation, epsilon: Double)
+        throws -> (value: Double, crossedKink: Bool, scale: Double) {
         let original = get(location)
-        var crossed = false
-        set(location, to: original + Scalar(epsilon))
+        set(location, to: original + epsilon)
         let plus = try evaluate()
-        crossed = try crossed || signs() != baselineSigns
-        set(location, to: original - Scalar(epsilon))
+        var crossed = try signs() != baselineSigns
+        set(location, to: original - epsilon)
         let minus = try evaluate()
         crossed = try crossed || signs() != baselineSigns
         set(location, to: original)
-        // Divide by the step actually taken: θ ± ε is rounded to the scalar type.
-        let step = Double(original + Scalar(epsilon)) - Double(original - Scalar(epsilon))
-        return ((plus - minus) / step, crossed, Swift.max(abs(plus), abs(minus), 1, try outputScale()))
-    }
-
-    /// The largest output pre-activation |z| of the last evaluation: a loss
-    /// computed from logits (log-sum-exp, log(1 + e^−|z|)) carries rounding
-    /// errors of about u·|z|, even when the loss itself is small.
-    func outputScale() throws -> Double {
-        let last = network.shapes.count - 1
-        let z = try engine.preactivations(layer: last)
-        var scale = 0.0
-        for i in 0..<(inputs.rows * network.shapes[last].outputSize) { scale = Swift.max(scale, abs(Double(z[i]))) }
-        return scale
+        // Divide by the step actually taken: θ ± ε is rounded.
+        let step = (original + epsilon) - (original - epsilon)
+        let rows: Range<Int>
+        if case let .input(r, _) = location { rows = r ..< r + 1 } else { rows = 0 ..< inputs.rows }
+        var difference = 0.0, scale = 0.0
+        for i in rows {
+            difference += plus.losses[i] - minus.losses[i]
+            scale += Swift.max(plus.scales[i], minus.scales[i])
+        }
+        // S̄ is over all n rows: an input's row is the only one whose terms differ.
+        let n = Double(inputs.rows)
+        return (difference / (step * n), crossed, scale / n)
     }
 }

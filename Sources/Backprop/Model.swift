@@ -91,6 +91,10 @@ public struct Model: Sendable {
     }
 
     /// The network's outputs for raw features (`n × outputs`).
+    /// - Throws: ``BackpropError`` for the wrong number of columns or
+    ///   non-finite features, ``BackpropError/overflow(what:row:)`` when an
+    ///   output is NaN or infinite (the weights are too large for that row):
+    ///   every prediction is a finite number or an error.
     public func outputs(_ features: Matrix<Double>) throws -> Matrix<Double> {
         try network.predict(prepare(features))
     }
@@ -116,10 +120,19 @@ public struct Model: Sendable {
     }
 
     /// For regression: the predicted value of every row, in the label's units.
+    /// - Throws: as ``outputs(_:)``, and ``BackpropError/overflow(what:row:)``
+    ///   when a finite output becomes infinite in the label's units.
     public func predictValues(_ features: Matrix<Double>) throws -> [Double] {
         try requireTask(.regression)
         var out = try outputs(features)
-        if let targetScaling { out = try targetScaling.inverseTransform(out) }
+        if let targetScaling {
+            do {
+                out = try targetScaling.inverseTransform(out)
+            } catch let BackpropError.nonFinite(_, row, _) {
+                // Finite outputs, finite statistics: a non-finite result overflowed.
+                throw BackpropError.overflow(what: "the prediction in the label's units", row: row)
+            }
+        }
         return out.elements
     }
 

@@ -203,9 +203,20 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     // MARK: - Inference
 
     /// The network's outputs for a batch: `n × outputSize` (probabilities for
-    /// sigmoid/softmax outputs).
-    /// - Throws: unless `inputs` is `n × inputSize` (n ≥ 1) and finite.
+    /// sigmoid/softmax outputs), always finite.
+    /// - Throws: unless `inputs` is `n × inputSize` (n ≥ 1) and finite;
+    ///   ``BackpropError/overflow(what:row:)`` when an output is NaN or
+    ///   infinite (weights too large for the input), naming the first such
+    ///   row and the first layer where it overflows.
     public func predict(_ inputs: Matrix<Scalar>) throws -> Matrix<Scalar> {
+        let outputs = try uncheckedPredict(inputs)
+        if Kernels.firstNonFinite(outputs.elements) != nil { throw try overflow(in: inputs, targets: nil) }
+        return outputs
+    }
+
+    /// ``predict(_:)`` without the check of its outputs (which may then hold
+    /// NaN or infinity).
+    func uncheckedPredict(_ inputs: Matrix<Scalar>) throws -> Matrix<Scalar> {
         try validateInputs(inputs, what: "inputs")
         let chunk = Swift.min(inputs.rows, Self.evaluationChunk)
         try memoryBudget.require(MemoryBudget.bytes(count: MemoryBudget.bytes(count: inputs.rows, size: outputSize),
@@ -252,8 +263,19 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// Evaluated in chunks of at most 1024 rows (like `predict`), so a large
     /// data set needs no engine of its own size: the mean is the chunks'
     /// means weighted by their rows.
+    /// - Throws: ``BackpropError`` for invalid data;
+    ///   ``BackpropError/overflow(what:row:)`` when the loss is NaN or
+    ///   infinite, naming the first row and layer (or the loss) that overflows.
     public func loss(on data: Dataset<Scalar>) throws -> Double {
         let resolved = try resolve(data)
+        let mean = try uncheckedLoss(on: data, resolved: resolved)
+        guard mean.isFinite else { throw try overflow(in: data.inputs, targets: resolved) }
+        return mean
+    }
+
+    /// ``loss(on:)`` of data already resolved, without the check of its
+    /// value (which may then be NaN or infinite).
+    func uncheckedLoss(on data: Dataset<Scalar>, resolved: ResolvedTargets<Scalar>) throws -> Double {
         let n = data.count
         let chunk = Swift.min(n, Self.evaluationChunk)
         return try engines.withEngine(for: self, capacity: chunk) { engine in
@@ -300,11 +322,16 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// Classification accuracy on a data set, in [0, 1].
     public func accuracy(on data: Dataset<Scalar>) throws -> Double {
         _ = try resolve(data)
-        let predicted = try predictClasses(data.inputs)
+        return Self.accuracy(of: try predict(data.inputs), against: data.targets)
+    }
+
+    /// The fraction of rows of `outputs` whose class is the target's.
+    static func accuracy(of outputs: Matrix<Scalar>, against targets: Targets<Scalar>) -> Double {
+        let predicted = classes(of: outputs)
         let truth: [Int]
-        switch data.targets {
+        switch targets {
         case let .labels(labels): truth = labels
-        case let .values(m): truth = Self.classes(of: m)
+        case let .values(m): truth = classes(of: m)
         }
         let hits = zip(predicted, truth).reduce(0) { $0 + ($1.0 == $1.1 ? 1 : 0) }
         return Double(hits) / Double(truth.count)

@@ -205,6 +205,7 @@ extension Network {
         let stepsPerEpoch = (n + batch - 1) / batch
         let shuffles = settings.shuffle && batch < n
         let random = shuffles ? try uniqueRandom() : nil
+        let validationTargets = try validation.map { try resolve($0, name: "validation") }
         let engine = try engines.take(for: self, capacity: batch)
         defer { engines.keep(engine) }
         // Computed once per call, when a checkpoint is first made.
@@ -255,9 +256,14 @@ extension Network {
             // microseconds the read was a fifth of the time around the C call.
             var summary = EpochSummary(epoch: epoch, trainingLoss: loss,
                                        elapsed: onEpoch == nil ? .zero : earlier + (clock.now - started))
-            if let validation {
-                summary.validationLoss = try self.loss(on: validation)
-                if self.loss.isClassification { summary.validationAccuracy = try accuracy(on: validation) }
+            // A validation set the network overflows on is recorded (NaN or
+            // infinite loss), not thrown: the parameters have moved by now.
+            if let validation, let validationTargets {
+                summary.validationLoss = try uncheckedLoss(on: validation, resolved: validationTargets)
+                if self.loss.isClassification {
+                    summary.validationAccuracy = Self.accuracy(of: try uncheckedPredict(validation.inputs),
+                                                               against: validation.targets)
+                }
             }
             progress.report.record(summary)
             progress.epochsCompleted = epoch
@@ -377,6 +383,9 @@ extension Network {
             if progress.epochsCompleted < epochs { progress.report.checkpoint = try makeCheckpoint() }
         case .completed, .nonFiniteLoss:
             break
+        }
+        if progress.report.epochsCompleted > 0 {
+            progress.report.warnings = progress.report.diagnosis(baseline: try constantBaseline(on: data))
         }
         progress.report.wallTime = earlier + (clock.now - started)
         return progress.report

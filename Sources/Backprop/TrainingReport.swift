@@ -67,18 +67,25 @@ public struct TrainingReport: Sendable, Equatable {
     /// ``Network/train(on:resumingFrom:validation:interruption:onEpoch:checkpointEvery:onCheckpoint:)``.
     /// `nil` when every epoch ran or the loss diverged.
     public var checkpoint: TrainingCheckpoint?
+    /// Signs that training failed although it stayed finite: the loss rose
+    /// far above where it started, or ended no better than a constant
+    /// prediction (see ``diagnosis(baseline:accuracy:)``). Empty when the
+    /// run looked healthy.
+    public var warnings: [TrainingWarning] = []
 
     /// A report with the given history (for tools that train epoch by epoch
     /// and assemble one report, like the `backprop` command).
     public init(trainingLoss: [Double] = [], validationLoss: [Double]? = nil,
                 validationAccuracy: [Double]? = nil, bestEpoch: Int? = nil,
-                stopReason: StopReason = .completed, wallTime: Duration = .zero) {
+                stopReason: StopReason = .completed, wallTime: Duration = .zero,
+                warnings: [TrainingWarning] = []) {
         self.trainingLoss = trainingLoss
         self.validationLoss = validationLoss
         self.validationAccuracy = validationAccuracy
         self.bestEpoch = bestEpoch
         self.stopReason = stopReason
         self.wallTime = wallTime
+        self.warnings = warnings
     }
 
     /// Number of epochs that completed.

@@ -28,7 +28,10 @@ struct EvaluateCommand: ParsableCommand {
             var lines = ["model: \(self.model) (\(model.task), \(Format.architecture(model.network)))",
                          "data: \(table.source), \(rows.count) rows"]
             if let classes = model.classes {
-                let metrics = try model.evaluate(features: rows.features, classIndices: try rows.classIndices(using: classes))
+                let indices = try rows.classIndices(using: classes)
+                let metrics = try locatingOverflow(model: self.model, on: rows) {
+                    try model.evaluate(features: rows.features, classIndices: indices)
+                }
                 lines += ["loss: \(Format.loss(metrics.loss)) (\(Format.loss(name: model.network.loss)))",
                           "accuracy: \(Format.percent(metrics.accuracy)) (\(metrics.confusion.correct) of \(metrics.confusion.total))",
                           ""]
@@ -38,7 +41,10 @@ struct EvaluateCommand: ParsableCommand {
                     lines.append(metrics.confusion.summary(showing: ConfusionMatrix.tableClassLimit))
                 }
             } else {
-                let metrics = try model.evaluate(features: rows.features, values: try rows.numericLabels())
+                let values = try rows.numericLabels()
+                let metrics = try locatingOverflow(model: self.model, on: rows) {
+                    try model.evaluate(features: rows.features, values: values)
+                }
                 lines += ["MSE: \(Format.number(metrics.meanSquaredError))",
                           "MAE: \(Format.number(metrics.meanAbsoluteError))",
                           "R²: \(metrics.r2.map(Format.number) ?? "n/a (every label is the same)")"]

@@ -30,6 +30,17 @@ func reportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
+/// Runs `body`, which applies the model file `modelPath` to `rows`, and
+/// turns an overflow there into a message at the row's file and line.
+func locatingOverflow<T>(model modelPath: String, on rows: TabularData, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let BackpropError.overflow(what, row) where rows.lines.indices.contains(row) {
+        throw UserError("\(rows.source):\(rows.lines[row]): model \(modelPath) overflows on this row: NaN or infinity "
+                        + "in \(what), although the features and the model's parameters are finite")
+    }
+}
+
 /// One line for any error.
 func message(for error: any Error) -> String {
     let text: String

@@ -10,8 +10,11 @@ struct GradcheckCommand: ParsableCommand {
         discussion: """
             Checks a model file on rows of a CSV file (--model with --data), or on a \
             built-in data set (--dataset), with a freshly initialized demo network unless \
-            --model is given. Exit status 1 when any layer's relative error reaches the \
-            tolerance.
+            --model is given. An entry passes when both gradients are finite and \
+            |analytic − numeric| ≤ atol + rtol·|numeric|; the default atol is the rounding \
+            bound of each entry's finite difference (about 4.4e-10 for --epsilon 1e-6 and \
+            losses and logits of order 1), which holds for a batch of any size. Exit \
+            status 1 when any entry is outside the tolerance or not finite.
             """)
 
     @Option(help: ArgumentHelp("A model file written by `backprop train`.", valueName: "file"))
@@ -32,8 +35,13 @@ struct GradcheckCommand: ParsableCommand {
     @Option(help: "The finite-difference step ε.")
     var epsilon: Double = 1e-6
 
-    @Option(help: "The largest relative error a layer may have.")
-    var tolerance: Double = 1e-6
+    @Option(name: [.customLong("rtol"), .customLong("tolerance")],
+            help: "rtol: the error allowed in proportion to the numeric gradient (--tolerance is the same).")
+    var relativeTolerance: Double = 1e-6
+
+    @Option(name: .customLong("atol"),
+            help: "atol: the error allowed at every entry (default: the rounding bound of each finite difference).")
+    var absoluteTolerance: Double?
 
     @Option(help: "Check at most this many parameters (sampled with a fixed seed); 0 checks all.")
     var maxParameters: Int = 5000
@@ -45,7 +53,10 @@ struct GradcheckCommand: ParsableCommand {
         if data != nil && model == nil { throw ValidationError("--data needs --model") }
         guard samples >= 1 else { throw ValidationError("--samples must be ≥ 1, got \(samples)") }
         guard epsilon.isFinite && epsilon > 0 else { throw ValidationError("--epsilon must be finite and > 0") }
-        guard tolerance.isFinite && tolerance > 0 else { throw ValidationError("--tolerance must be finite and > 0") }
+        guard relativeTolerance.isFinite && relativeTolerance > 0 else { throw ValidationError("--rtol must be finite and > 0") }
+        if let absoluteTolerance, !(absoluteTolerance.isFinite && absoluteTolerance >= 0) {
+            throw ValidationError("--atol must be finite and ≥ 0")
+        }
         guard maxParameters >= 0 else { throw ValidationError("--max-parameters must be ≥ 0") }
     }
 
@@ -93,7 +104,8 @@ struct GradcheckCommand: ParsableCommand {
             batch = batch.rows(at: Array(0..<count))
             Console.out("gradient check of \(source)")
             Console.out("batch: the first \(count) rows; loss: \(Format.loss(name: network.loss))")
-            let report = try network.checkGradients(on: batch, epsilon: epsilon, tolerance: tolerance,
+            let report = try network.checkGradients(on: batch, epsilon: epsilon, relativeTolerance: relativeTolerance,
+                                                    absoluteTolerance: absoluteTolerance,
                                                     maxParameters: maxParameters == 0 ? nil : maxParameters)
             Console.out(report.description)
             passed = report.passed

@@ -47,7 +47,7 @@ struct PredictCommand: ParsableCommand {
                                        requireLabels: false)
             var lines: [String] = []
             if let classes = model.classes {
-                let p = try model.classProbabilities(rows.features)
+                let p = try locatingOverflow(model: self.model, on: rows) { try model.classProbabilities(rows.features) }
                 let predicted = try model.predictClasses(rows.features)
                 var header = [model.labelName]
                 if probabilities { header += classes.names.map { "P(\($0))" } }
@@ -59,7 +59,7 @@ struct PredictCommand: ParsableCommand {
                 }
             } else {
                 if probabilities { throw UserError("--probabilities needs a classification model; \(self.model) is a regression model") }
-                let values = try model.predictValues(rows.features)
+                let values = try locatingOverflow(model: self.model, on: rows) { try model.predictValues(rows.features) }
                 lines.append(csvField(model.labelName))
                 lines += values.map(\.description)
             }

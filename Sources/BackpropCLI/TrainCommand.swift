@@ -284,6 +284,8 @@ struct TrainCommand: ParsableCommand {
             throw ExitCode(signals.exitCode)
         }
         metadata["finalTrainingLoss"] = String(history.training.last!)
+        try warnAboutTraining(losses: history.training, network: network, on: trainSet,
+                              learningRate: settings.learningRate)
 
         let model = try makeModel(network, settings.epochs)
         say("trained in \(Format.duration(history.elapsed)): final training loss \(Format.loss(history.training.last!))")

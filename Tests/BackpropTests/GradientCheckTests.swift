@@ -93,7 +93,7 @@ struct GradientCheckerTests {
             wrong.layers[l].bias = wrong.layers[l].bias.map { 2 * $0 }
         }
         wrong.inputs.elements = wrong.inputs.elements.map { 2 * $0 }
-        let bad = try net.checkGradients(on: data, analytic: wrong, epsilon: 1e-6, tolerance: 1e-6,
+        let bad = try net.checkGradients(on: data, analytic: wrong, epsilon: 1e-6, relativeTolerance: 1e-6, absoluteTolerance: nil,
                                          maxParameters: nil, includeInputs: true)
         #expect(!bad.passed)
         #expect(bad.groups.allSatisfy { !$0.passed })
@@ -109,7 +109,7 @@ struct GradientCheckerTests {
         let data = Self.data()
         var wrong = try net.gradients(on: data)
         wrong.layers[0].weights[2, 1] *= 1.001
-        let report = try net.checkGradients(on: data, analytic: wrong, epsilon: 1e-6, tolerance: 1e-6,
+        let report = try net.checkGradients(on: data, analytic: wrong, epsilon: 1e-6, relativeTolerance: 1e-6, absoluteTolerance: nil,
                                             maxParameters: nil, includeInputs: true)
         #expect(!report.passed)
         let failing = report.groups.filter { !$0.passed }
@@ -161,5 +161,110 @@ struct GradientCheckerTests {
         #expect(a.groups.reduce(0) { $0 + $1.checked } + a.kinks.count == 50)
         #expect(a.passed)
         #expect(a.groups.map(\.maxAbsoluteError) == b.groups.map(\.maxAbsoluteError), "seeded sample")
+    }
+}
+
+/// The tolerance `|analytic − numeric| ≤ atol + rtol·|numeric|`: it holds
+/// for correct networks on batches of any size, and a NaN or infinite
+/// gradient is always a failure.
+@Suite("Gradient check tolerance")
+struct GradientCheckToleranceTests {
+    /// A batch sum's rounding grows with the rows (a difference of batch
+    /// losses is off by ~10⁻⁹ at 2000 rows, above rtol·|g| for gradients of
+    /// 10⁻⁴); a correct network on a large batch must still pass with the
+    /// default tolerances.
+    @Test(arguments: [500, 2000])
+    func correctNetworkPassesOnLargeBatches(rows: Int) throws {
+        let data = try Datasets.circles(samples: rows, seed: 3)
+        let net = try Network(inputSize: 2, layers: [.dense(16, .relu), .dense(16, .relu), .dense(1, .sigmoid)],
+                              loss: .binaryCrossEntropy, seed: 7)
+        let report = try net.checkGradients(on: data, maxParameters: 120, includeInputs: false)
+        #expect(report.passed, "\(report)")
+        #expect(report.groups.reduce(0) { $0 + $1.checked } >= 100, "a real check, not one of kinks")
+    }
+
+    /// The same for softmax with cross-entropy and for mean squared error, on 1500 rows.
+    @Test func otherLossesPassOnALargeBatch() throws {
+        let spiral = try Datasets.spiral(pointsPerClass: 500, seed: 5)
+        let softmax = try Network(inputSize: 2, layers: [.dense(12, .tanh), .dense(3, .softmax)],
+                                  loss: .categoricalCrossEntropy, seed: 2)
+        let a = try softmax.checkGradients(on: spiral, maxParameters: 80, includeInputs: false)
+        #expect(a.passed, "\(a)")
+        var rng = TestRandom(seed: 8)
+        let regression = Dataset(inputs: rng.matrix(1500, 3) { $0.normal() },
+                                 targets: rng.matrix(1500, 2) { 3 * $0.normal() })
+        let mse = try Network(inputSize: 3, layers: [.dense(10, .sigmoid), .dense(2, .identity)],
+                              loss: .meanSquaredError, seed: 4)
+        let b = try mse.checkGradients(on: regression, maxParameters: 80, includeInputs: false)
+        #expect(b.passed, "\(b)")
+    }
+
+    /// Outputs of 10¹⁶⁰ are finite, their squared error is not: the numeric
+    /// gradient is ∞ − ∞ = NaN. Every group holding such an entry fails and
+    /// says so; none is reported within tolerance.
+    @Test func nonFiniteGradientsFail() throws {
+        var net = try Network(inputSize: 1, layers: [.dense(2, .identity), .dense(1, .identity)],
+                              loss: .meanSquaredError, seed: 1)
+        try net.setWeights(Matrix([[1e80, 1.0]]), layer: 0)
+        try net.setWeights(Matrix([[1e80], [1.0]]), layer: 1)
+        let data = Dataset(inputs: try Matrix([[1.0], [2.0]]), targets: try Matrix([[0.0], [1.0]]))
+        let report = try net.checkGradients(on: data)
+        #expect(!report.passed)
+        #expect(report.failure?.contains("non-finite") == true, "\(report)")
+        #expect(report.maxRelativeError.isNaN)
+        let nonFinite = report.groups.filter { $0.nonFinite > 0 }
+        #expect(!nonFinite.isEmpty)
+        for group in nonFinite {
+            #expect(!group.passed)
+            #expect(group.failed >= group.nonFinite)
+        }
+        for line in report.description.split(separator: "\n") where line.contains("nan") || line.contains("inf") {
+            #expect(!line.contains("within tolerance") && !line.hasSuffix(" ok"), "\(line)")
+            #expect(line.contains("FAIL") || line.contains("FAILED"), "\(line)")
+        }
+    }
+
+    /// `atol + rtol·|numeric|`, element-wise: each term alone decides
+    /// where the other is too small.
+    @Test func combinedAbsoluteAndRelativeTolerance() throws {
+        let net = try Network(inputSize: 3, layers: [.dense(4, .tanh), .dense(2, .softmax)],
+                              loss: .categoricalCrossEntropy, seed: 2)
+        var rng = TestRandom(seed: 11)
+        let data = Dataset(inputs: rng.matrix(6, 3) { $0.normal() }, labels: [0, 1, 1, 0, 1, 0])
+        let exact = try net.gradients(on: data)
+        func check(_ gradients: Gradients<Double>, rtol: Double, atol: Double?) throws -> GradientCheckReport {
+            try net.checkGradients(on: data, analytic: gradients, epsilon: 1e-6, relativeTolerance: rtol,
+                                   absoluteTolerance: atol, maxParameters: nil, includeInputs: true)
+        }
+        // Every entry 0.1 % too large: within rtol 10⁻², outside 10⁻⁴.
+        var scaled = exact
+        for l in scaled.layers.indices {
+            scaled.layers[l].weights.elements = scaled.layers[l].weights.elements.map { $0 * 1.001 }
+        }
+        #expect(try check(scaled, rtol: 1e-2, atol: 0).passed)
+        let tight = try check(scaled, rtol: 1e-4, atol: 0)
+        #expect(!tight.passed)
+        #expect(tight.groups.filter { !$0.passed }.allSatisfy { $0.name.hasSuffix("weights") })
+        // One entry off by 10⁻⁷: an absolute tolerance of 10⁻⁶ allows it,
+        // the default (the finite difference's rounding bound, ~10⁻⁹) does not.
+        var shifted = exact
+        shifted.layers[1].bias[0] += 1e-7
+        #expect(try check(shifted, rtol: 1e-6, atol: 1e-6).passed)
+        let strict = try check(shifted, rtol: 1e-6, atol: nil)
+        #expect(!strict.passed)
+        #expect(strict.groups.first { !$0.passed }?.worst == .bias(layer: 1, index: 0))
+        #expect(strict.groups.first { !$0.passed }?.failed == 1)
+    }
+
+    @Test func rejectsInvalidTolerances() throws {
+        let net = try Network(inputSize: 2, layers: [.dense(1, .sigmoid)], loss: .binaryCrossEntropy)
+        let data = Dataset(inputs: try Matrix([[1.0, 2.0]]), labels: [1])
+        for atol in [-1e-9, .nan, .infinity] {
+            #expect(throws: BackpropError.self) { try net.checkGradients(on: data, absoluteTolerance: atol) }
+        }
+        for rtol in [0, -1e-6, .nan] {
+            #expect(throws: BackpropError.self) { try net.checkGradients(on: data, relativeTolerance: rtol) }
+        }
+        #expect(try net.checkGradients(on: data, absoluteTolerance: 0).absoluteTolerance == 0)
     }
 }

@@ -1,0 +1,141 @@
+import Foundation
+
+/// What predicting the same thing for every row achieves on a data set:
+/// the yardstick for "the network learned nothing from its inputs".
+///
+/// The loss is the lowest mean loss of any constant prediction `q`:
+/// - mean squared error: `(1/k) Σ_j Var(y_j)` (q = each column's mean; 1 for
+///   standardized targets);
+/// - binary cross-entropy: `(1/k) Σ_j H(ȳ_j)` with the binary entropy
+///   `H(p) = −p log p − (1 − p) log(1 − p)` (q = each column's mean, the
+///   class frequency for 0/1 targets);
+/// - categorical cross-entropy: `−Σ_j ȳ_j log(ȳ_j / Σ_m ȳ_m)`, the entropy of
+///   the class frequencies for one-hot targets or labels (q = those
+///   frequencies), at most `log k`.
+public struct ConstantBaseline: Sendable, Equatable {
+    /// The lowest mean loss of a constant prediction (≥ 0).
+    public var loss: Double
+    /// For classification losses, the fraction of rows in the most frequent
+    /// class: the accuracy of always predicting it. `nil` for mean squared error.
+    public var majorityRate: Double?
+
+    /// A baseline with known values.
+    public init(loss: Double, majorityRate: Double? = nil) {
+        self.loss = loss
+        self.majorityRate = majorityRate
+    }
+}
+
+extension Network {
+    /// The ``ConstantBaseline`` of `data` for this network's loss, with the
+    /// targets read as the loss reads them (labels become one-hot rows, or
+    /// 0/1 for a single output). It takes one or two passes over the targets.
+    /// - Throws: ``BackpropError`` for data that does not fit the network.
+    public func constantBaseline(on data: Dataset<Scalar>) throws -> ConstantBaseline {
+        let resolved = try resolve(data)
+        let n = data.count, k = outputSize
+        // Column sums of the targets, and the count of each true class.
+        var sums = [Double](repeating: 0, count: k)
+        var classCounts = [Int](repeating: 0, count: classCount)
+        switch resolved {
+        case let .labels(labels):
+            for label in labels { sums[label] += 1; classCounts[label] += 1 }
+        case let .dense(values):
+            let targets = Matrix(uncheckedRows: n, cols: k, elements: values)
+            for i in 0..<n { for j in 0..<k { sums[j] += Double(values[i * k + j]) } }
+            if loss.isClassification {
+                for c in Self.classes(of: targets) { classCounts[c] += 1 }
+            }
+        }
+        let means = sums.map { $0 / Double(n) }
+        let baseline: Double
+        switch loss {
+        case .meanSquaredError:
+            // A second, centred pass: E[y²] − ȳ² would cancel for large means.
+            var variances = [Double](repeating: 0, count: k)
+            if case let .dense(values) = resolved {
+                for i in 0..<n { for j in 0..<k { let d = Double(values[i * k + j]) - means[j]; variances[j] += d * d } }
+            }
+            baseline = variances.reduce(0, +) / Double(n * k)
+        case .binaryCrossEntropy:
+            baseline = means.map { p in -xLogX(p) - xLogX(1 - p) }.reduce(0, +) / Double(k)
+        case .categoricalCrossEntropy:
+            let total = means.reduce(0, +)
+            baseline = total > 0 ? -means.map { xLogX($0 / total) * total }.reduce(0, +) : 0
+        }
+        let majority = loss.isClassification ? Double(classCounts.max() ?? 0) / Double(n) : nil
+        return ConstantBaseline(loss: Swift.max(0, baseline), majorityRate: majority)
+    }
+}
+
+/// `x log x`, 0 at 0.
+private func xLogX(_ x: Double) -> Double { x > 0 ? x * log(x) : 0 }
+
+/// A sign that training failed although every number stayed finite (a
+/// non-finite loss ends training: ``StopReason/nonFiniteLoss(epoch:)``).
+public enum TrainingWarning: Sendable, Equatable, CustomStringConvertible {
+    /// The last epoch's training loss is more than twice the first epoch's:
+    /// gradient descent overshoots (typically the learning rate is too large
+    /// for the data) and training diverged.
+    case lossIncreased(first: Double, last: Double)
+    /// The last epoch's training loss is no better (within 1 %) than
+    /// `baseline`, the loss of predicting the same for every row (see
+    /// ``ConstantBaseline``): the network has learned nothing from its inputs.
+    case noBetterThanConstant(last: Double, baseline: Double)
+    /// The accuracy is no better than `majorityRate`, that of always
+    /// predicting the most frequent class.
+    case chanceAccuracy(accuracy: Double, majorityRate: Double)
+
+    public var description: String {
+        switch self {
+        case let .lossIncreased(first, last):
+            return "the training loss rose from \(Self.short(first)) in the first epoch to \(Self.short(last)) in the last: "
+                + "training diverged (the learning rate is probably too large)"
+        case let .noBetterThanConstant(last, baseline):
+            return "the final training loss \(Self.short(last)) is no better than \(Self.short(baseline)), the loss of "
+                + "predicting the same for every row (the class frequencies, or the mean): the network learned nothing from its inputs"
+        case let .chanceAccuracy(accuracy, majorityRate):
+            return "the accuracy \(Self.percent(accuracy)) is no better than always predicting the most frequent class "
+                + "(\(Self.percent(majorityRate)))"
+        }
+    }
+
+    private static func short(_ x: Double) -> String { String(format: "%.4g", x) }
+    private static func percent(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
+}
+
+extension TrainingReport {
+    /// The warnings this run deserves, judged from its training loss history
+    /// against the training data's constant baseline (and, when given, an
+    /// accuracy on the same data):
+    ///
+    /// - ``TrainingWarning/lossIncreased(first:last:)`` when the last epoch's
+    ///   loss is more than twice the first's (and, with a baseline, above 1 %
+    ///   of it: among losses that small, a converged fit's epoch-to-epoch
+    ///   noise may double harmlessly);
+    /// - ``TrainingWarning/noBetterThanConstant(last:baseline:)`` when the last
+    ///   loss is at least 99 % of a positive baseline loss;
+    /// - ``TrainingWarning/chanceAccuracy(accuracy:majorityRate:)`` when
+    ///   `accuracy` is at most the baseline's majority rate (below 1).
+    ///
+    /// No epoch, no warning. `train` stores the result in ``warnings``.
+    /// - Parameters:
+    ///   - baseline: the training data's ``ConstantBaseline`` (see
+    ///     ``Network/constantBaseline(on:)``); `nil` compares the history
+    ///     with itself only.
+    ///   - accuracy: the trained network's accuracy on the same data, if known.
+    public func diagnosis(baseline: ConstantBaseline?, accuracy: Double? = nil) -> [TrainingWarning] {
+        guard let first = trainingLoss.first, let last = trainingLoss.last else { return [] }
+        var warnings: [TrainingWarning] = []
+        if last > 2 * first && last > 0.01 * (baseline?.loss ?? 0) {
+            warnings.append(.lossIncreased(first: first, last: last))
+        }
+        if let baseline, baseline.loss > 0, last >= 0.99 * baseline.loss {
+            warnings.append(.noBetterThanConstant(last: last, baseline: baseline.loss))
+        }
+        if let accuracy, let majority = baseline?.majorityRate, majority < 1, accuracy <= majority {
+            warnings.append(.chanceAccuracy(accuracy: accuracy, majorityRate: majority))
+        }
+        return warnings
+    }
+}
