@@ -288,26 +288,34 @@ struct TrainCommand: ParsableCommand {
                               learningRate: settings.learningRate)
 
         let model = try makeModel(network, settings.epochs)
+        // Saved first: a network that overflows on some rows is still the
+        // run's result, there to inspect.
+        try ModelFile.save(model, to: outURL)
         say("trained in \(Format.duration(history.elapsed)): final training loss \(Format.loss(history.training.last!))")
-        if let classes {
-            let trainMetrics = try model.evaluate(features: trainingData.features,
-                                                  classIndices: try trainingData.classIndices(using: classes))
-            var line = "training accuracy \(Format.percent(trainMetrics.accuracy))"
-            if let validationData {
-                let v = try model.evaluate(features: validationData.features,
+        try locatingOverflow(model: out, on: trainingData) {
+            if let classes {
+                let trainMetrics = try model.evaluate(features: trainingData.features,
+                                                      classIndices: try trainingData.classIndices(using: classes))
+                var line = "training accuracy \(Format.percent(trainMetrics.accuracy))"
+                if let validationData {
+                    let v = try locatingOverflow(model: out, on: validationData) {
+                        try model.evaluate(features: validationData.features,
                                            classIndices: try validationData.classIndices(using: classes))
-                line += ", validation accuracy \(Format.percent(v.accuracy))"
-            }
-            say(line)
-        } else {
-            let t = try model.evaluate(features: trainingData.features, values: try trainingData.numericLabels())
-            say("training: MSE \(Format.number(t.meanSquaredError)), MAE \(Format.number(t.meanAbsoluteError)), R² \(t.r2.map(Format.number) ?? "n/a")")
-            if let validationData {
-                let v = try model.evaluate(features: validationData.features, values: try validationData.numericLabels())
-                say("validation: MSE \(Format.number(v.meanSquaredError)), MAE \(Format.number(v.meanAbsoluteError)), R² \(v.r2.map(Format.number) ?? "n/a")")
+                    }
+                    line += ", validation accuracy \(Format.percent(v.accuracy))"
+                }
+                say(line)
+            } else {
+                let t = try model.evaluate(features: trainingData.features, values: try trainingData.numericLabels())
+                say("training: MSE \(Format.number(t.meanSquaredError)), MAE \(Format.number(t.meanAbsoluteError)), R² \(t.r2.map(Format.number) ?? "n/a")")
+                if let validationData {
+                    let v = try locatingOverflow(model: out, on: validationData) {
+                        try model.evaluate(features: validationData.features, values: try validationData.numericLabels())
+                    }
+                    say("validation: MSE \(Format.number(v.meanSquaredError)), MAE \(Format.number(v.meanAbsoluteError)), R² \(v.r2.map(Format.number) ?? "n/a")")
+                }
             }
         }
-        try ModelFile.save(model, to: outURL)
         say("wrote \(out)")
 
         if let plotDirectory {
