@@ -72,6 +72,14 @@ static double take_double(input *in) {
     return v;
 }
 
+/* FUZZ_MLP_TRACE set: each call and its status on stderr (for replaying
+ * one input by hand). */
+static int tracing(void) {
+    static int state = -1;
+    if (state < 0) state = getenv("FUZZ_MLP_TRACE") != NULL;
+    return state;
+}
+
 /* ---- Checking the contract ------------------------------------------------ */
 
 static void fail(const char *what, bp_status status) {

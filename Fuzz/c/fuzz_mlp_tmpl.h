@@ -57,6 +57,12 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
     MLP *mlp = untouched;
     bp_status st = F(create)(n_layers, layers, loss, max_rows, &mlp);
     check_status(st);
+    if (tracing()) {
+        fprintf(stderr, "%s create: %zu layers", sizeof(R) == sizeof(float) ? "f32" : "f64", n_layers);
+        for (size_t l = 0; layers && l < n_layers; l++)
+            fprintf(stderr, " %zu→%zu act %d", layers[l].n_in, layers[l].n_out, (int)layers[l].act);
+        fprintf(stderr, ", loss %d, max_rows %zu: status %d\n", (int)loss, max_rows, (int)st);
+    }
     if (st != BP_OK) {
         if (mlp != untouched) fail("create wrote *out although it failed", st);
         return;
@@ -132,7 +138,7 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
              * overflows: any smaller one claims that much data. */
             size_t start = op % 8 == 3 ? take_size(in, 9, 0) : 0;
             if (start == 8) start = SIZE_MAX;
-            size_t batch = reach;
+            size_t batch = rows;   /* an extreme batch claims no data */
             int extreme_start = start >= 8;
             size_t order_count = op % 8 == 3 ? (extreme_start ? 0 : start + reach) : epochs * n;
             size_t order_reach = 0;
@@ -212,6 +218,9 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
             forward_rows = 0;
             break;
         }
+        if (tracing())
+            fprintf(stderr, "call %zu: op %d flags 0x%02x rows %zu ldx %zu lr %g: status %d\n", c, op % 8,
+                    flags, rows, ldx, learning_rate, (int)st);
         if (op % 8 <= 5 && extreme_rows && st == BP_OK) fail("a call accepted an extreme row count", st);
         free(X);
     }
