@@ -261,7 +261,7 @@ $(FUZZ_DIR)/fuzz_mlp: Fuzz/c/fuzz_mlp.c Fuzz/c/fuzz_mlp_tmpl.h $(patsubst CKerne
 # applied to NULL, which GCC's (`make sanitize`) does not.
 $(FUZZ_DIR)/charness: $(HARNESS_SRC) $(HARNESS_HDR) $(patsubst CKernels/%.c,$(FUZZ_DIR)/obj/%.o,$(KERNEL_SRC))
 	$(FUZZ_CC) -std=c11 -ICKernels/include -ITests/CHarness $(CMOCKA_CFLAGS) $(GSL_CFLAGS) $(FUZZ_SAN) \
-	  -fsanitize=fuzzer-no-link,address,undefined $(filter %.c %.o,$^) $(HARNESS_WRAP) \
+	  -Wno-psabi -fsanitize=fuzzer-no-link,address,undefined $(filter %.c %.o,$^) $(HARNESS_WRAP) \
 	  $(CMOCKA_LIBS) $(GSL_LIBS) -lpthread -lm -o $@
 
 fuzz-swift: deps

@@ -60,7 +60,7 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
     if (tracing()) {
         fprintf(stderr, "%s create: %zu layers", sizeof(R) == sizeof(float) ? "f32" : "f64", n_layers);
         for (size_t l = 0; layers && l < n_layers; l++)
-            fprintf(stderr, " %zu→%zu act %d", layers[l].n_in, layers[l].n_out, (int)layers[l].act);
+            fprintf(stderr, " %zu→%zu act %d (%g)", layers[l].n_in, layers[l].n_out, (int)layers[l].act, layers[l].param);
         fprintf(stderr, ", loss %d, max_rows %zu: status %d\n", (int)loss, max_rows, (int)st);
     }
     if (st != BP_OK) {
@@ -78,6 +78,8 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
     size_t forward_rows = 0;   /* rows of the last forward pass, for preactivations */
     size_t calls = take(in) % 8 + 1;
     for (size_t c = 0; c < calls && in->at < in->size; c++) {
+#define TRACE_CALL() if (tracing()) fprintf(stderr, "call %zu: op %d flags 0x%02x rows %zu ldx %zu lr %g: status %d\n", \
+                                            c, op % 8, flags, rows, ldx, learning_rate, (int)st)
         uint8_t op = take(in), flags = take(in);
         size_t ldx = RUN_NAME(take_ldx)(in, n_in);
         /* Rows beyond max_rows + 3 are extreme: refused before any read,
@@ -99,6 +101,7 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
             snapshot s = take_snapshot(out, reach * n_out * sizeof(R));
             st = F(forward)(mlp, params, rows, x_arg, ldx, out_arg);
             check_status(st);
+            TRACE_CALL();
             if (is_argument_error(st) && !unchanged(&s)) fail("forward wrote its output although it failed", st);
             if (st == BP_OK) forward_rows = rows;
             drop_snapshot(&s);
@@ -120,6 +123,7 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
                 st = F(backward)(mlp, params, rows, x_arg, ldx, flags & 32 ? NULL : Y, grad_arg, dX_arg);
             }
             check_status(st);
+            TRACE_CALL();
             if (is_argument_error(st) && (!unchanged(&sg) || !unchanged(&sx) || loss_value != -1.0))
                 fail("gradient or backward wrote an output although it failed", st);
             if (st == BP_OK) forward_rows = rows;
@@ -172,6 +176,11 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
                 st = F(train_epochs)(mlp, params, xa, ldx, y_arg, l_arg, o_arg, n, batch, epochs, learning_rate,
                                      losses, flags & 128 ? NULL : snap, &completed, &diverged);
             check_status(st);
+            TRACE_CALL();
+            if (tracing())
+                fprintf(stderr, "  n %zu batch %zu epochs %zu start %zu order %d targets %d: params %s, "
+                        "loss %g, diverged %d, completed %zu\n", n, batch, epochs, start, use_order, target_kind,
+                        unchanged(&sp) ? "unchanged" : "changed", loss_value, diverged, completed);
             if (extreme_start && st == BP_OK) fail("a training step accepted an extreme start", st);
             if (is_argument_error(st) && (!unchanged(&sp) || !unchanged(&sl) || loss_value != -1.0 ||
                                           diverged != -1 || completed != SIZE_MAX))
@@ -205,6 +214,7 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
             size_t layer = take_size(in, n_layers + 2, 1);
             st = F(preactivations)(mlp, layer, flags & 8 ? NULL : &Z);
             check_status(st);
+            TRACE_CALL();
             if (st == BP_OK && layer >= n_layers) fail("preactivations of a layer that does not exist", st);
             if (st == BP_OK && Z && forward_rows) {
                 volatile R sum = 0;
@@ -218,12 +228,10 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
             forward_rows = 0;
             break;
         }
-        if (tracing())
-            fprintf(stderr, "call %zu: op %d flags 0x%02x rows %zu ldx %zu lr %g: status %d\n", c, op % 8,
-                    flags, rows, ldx, learning_rate, (int)st);
         if (op % 8 <= 5 && extreme_rows && st == BP_OK) fail("a call accepted an extreme row count", st);
         free(X);
     }
     free(params);
     F(free)(mlp);
 }
+#undef TRACE_CALL
