@@ -187,15 +187,20 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
                 fail("a training call wrote an output although it failed", st);
             if (st == BP_OK) {
                 if (diverged < 0 || diverged > 2) fail("divergence flag out of range", st);
-                if (op % 8 != 5 && diverged == 0 && !(flags & 32) && !isfinite(loss_value))
+                /* A step's loss is finite unless it diverged; an epoch's mean
+                 * (Σ loss_b·rows_b / n, bp_mlp.h) of finite losses near the
+                 * top of the range may overflow, but is never NaN. */
+                if (op % 8 == 3 && diverged == 0 && !(flags & 32) && !isfinite(loss_value))
                     fail("a step that did not diverge has a non-finite loss", st);
+                if (op % 8 == 4 && diverged == 0 && !(flags & 32) && isnan(loss_value))
+                    fail("an epoch that did not diverge has a NaN loss", st);
                 if (op % 8 == 3 && diverged == 1 && !unchanged(&sp))
                     fail("a step that diverged before its update moved the parameters", st);
                 if (op % 8 == 5) {
                     if (completed > epochs || (diverged == 0 && completed != epochs))
                         fail("completed epochs out of range", st);
                     for (size_t e = 0; e < completed; e++)
-                        if (!isfinite(losses[e])) fail("a completed epoch has a non-finite loss", st);
+                        if (isnan(losses[e])) fail("a completed epoch has a NaN loss", st);
                 }
             }
             forward_rows = 0;   /* a training call may run another engine */
