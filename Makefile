@@ -6,6 +6,9 @@
 #   make check-c    the C test harness alone
 #   make consumer   build and run Examples/Consumer, a package that depends on Backprop
 #   make sanitize   the C harness under ASan + UBSan, then under valgrind memcheck
+#   make sanitize-swift  the Swift tests under AddressSanitizer, then ThreadSanitizer
+#   make fuzz       libFuzzer targets (CSV reader, model-file reader, C API), each for
+#                   FUZZ_RUNS executions (default 1000000) within FUZZ_TIME seconds (Fuzz/README.md)
 #   make lib        static library + headers for C programs (.build-c/)
 #   make deps       install missing system packages (apt-get; sudo when not root)
 #   make bench-gemm GEMM benchmark against OpenBLAS (installs libopenblas-dev; OpenBLAS
@@ -40,7 +43,7 @@ GSL_CFLAGS   = $(shell pkg-config --cflags gsl)
 CMOCKA_LIBS  = $(shell pkg-config --libs cmocka)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
 
-.PHONY: charness-clang bench bench-update bench-build bench-workloads bench-peers bench-side bench-gemm deps-bench all deps deps-sanitize build test swift-test check-c sanitize demo lib clean consumer half-adder-seeds
+.PHONY: fuzz fuzz-build fuzz-c fuzz-swift sanitize-swift charness-clang bench bench-update bench-build bench-workloads bench-peers bench-side bench-gemm deps-bench all deps deps-sanitize build test swift-test check-c sanitize demo lib clean consumer half-adder-seeds
 
 all: build
 
@@ -229,3 +232,65 @@ bench: deps-bench deps-sanitize bench-workloads bench-gemm
 bench-update: deps-bench deps-sanitize bench-build bench-gemm
 	@mkdir -p Benchmarks/baselines
 	python3 Benchmarks/gate.py update Benchmarks/baselines/baseline.json
+
+# --- Fuzzing and the Swift tests under sanitizers --------------------------------
+# Not part of `make test`. Fuzz/README.md says what each target checks.
+# libFuzzer ships with the Swift toolchain's clang; the C target is built by
+# it with ASan + UBSan, the Swift targets (the package in Fuzz/, which
+# depends on this one by path) by swiftc with -sanitize=fuzzer,address. Each
+# target runs FUZZ_RUNS executions, stopped (and failed) at FUZZ_TIME
+# seconds; what it finds is kept in .build-fuzz/corpus/, crashes in
+# .build-fuzz/crashes/.
+FUZZ_CC   ?= $(dir $(realpath $(shell command -v swift)))clang
+FUZZ_RUNS ?= 1000000
+FUZZ_TIME ?= 1200
+FUZZ_DIR  := .build-fuzz
+FUZZ_SAN  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SWIFT_BIN = Fuzz/.build/release
+
+$(FUZZ_DIR)/obj/%.o: CKernels/%.c $(KERNEL_HDR)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -ICKernels/include $(GSL_CFLAGS) $(FUZZ_SAN) \
+	  -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_mlp: Fuzz/c/fuzz_mlp.c Fuzz/c/fuzz_mlp_tmpl.h $(patsubst CKernels/%.c,$(FUZZ_DIR)/obj/%.o,$(KERNEL_SRC))
+	$(FUZZ_CC) -std=c11 -Wall -Wextra -ICKernels/include $(GSL_CFLAGS) $(FUZZ_SAN) \
+	  -fsanitize=fuzzer,address,undefined $(filter %.c %.o,$^) $(GSL_LIBS) -lpthread -lm -o $@
+
+# The C harness on the same objects: clang's UBSan also checks offsets
+# applied to NULL, which GCC's (`make sanitize`) does not.
+$(FUZZ_DIR)/charness: $(HARNESS_SRC) $(HARNESS_HDR) $(patsubst CKernels/%.c,$(FUZZ_DIR)/obj/%.o,$(KERNEL_SRC))
+	$(FUZZ_CC) -std=c11 -ICKernels/include -ITests/CHarness $(CMOCKA_CFLAGS) $(GSL_CFLAGS) $(FUZZ_SAN) \
+	  -Wno-psabi -fsanitize=fuzzer-no-link,address,undefined $(filter %.c %.o,$^) $(HARNESS_WRAP) \
+	  $(CMOCKA_LIBS) $(GSL_LIBS) -lpthread -lm -o $@
+
+fuzz-swift: deps
+	$(call DROP_PLAN,Fuzz/.build)
+	swift build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address
+
+fuzz-c: deps
+	$(MAKE) --no-print-directory $(FUZZ_DIR)/fuzz_mlp $(FUZZ_DIR)/charness
+
+fuzz-build: fuzz-c fuzz-swift
+
+fuzz: fuzz-build
+	ASAN_OPTIONS=detect_leaks=1 $(FUZZ_DIR)/charness >$(FUZZ_DIR)/charness.log 2>&1 || \
+	  { tail -30 $(FUZZ_DIR)/charness.log; exit 1; }
+	@echo "C harness under clang ASan + UBSan: clean"
+	@status=0; \
+	Fuzz/run.sh mlp $(FUZZ_DIR)/fuzz_mlp $(FUZZ_RUNS) $(FUZZ_TIME) $(FUZZ_DIR) || status=1; \
+	Fuzz/run.sh csv $(FUZZ_SWIFT_BIN)/FuzzCSV $(FUZZ_RUNS) $(FUZZ_TIME) $(FUZZ_DIR) -dict=Fuzz/csv.dict || status=1; \
+	Fuzz/run.sh model $(FUZZ_SWIFT_BIN)/FuzzModelFile $(FUZZ_RUNS) $(FUZZ_TIME) $(FUZZ_DIR) -dict=Fuzz/model.dict || status=1; \
+	exit $$status
+
+# The Swift tests (every suite, and the `backprop` processes the command's
+# tests start) under AddressSanitizer, then ThreadSanitizer, each in a
+# build directory of its own. Leaks inside Foundation and XCTest, and
+# nothing else, are suppressed: Fuzz/sanitizers/ says which and why.
+SAN_SUPP := $(CURDIR)/Fuzz/sanitizers
+sanitize-swift: deps
+	LSAN_OPTIONS=suppressions=$(SAN_SUPP)/lsan.supp:print_suppressions=0 \
+	  swift test --sanitize=address --scratch-path .build-asan
+	TSAN_OPTIONS=suppressions=$(SAN_SUPP)/tsan.supp:halt_on_error=1 \
+	  swift test --sanitize=thread --scratch-path .build-tsan
+	@echo "make sanitize-swift: clean (AddressSanitizer, ThreadSanitizer)"

@@ -83,11 +83,13 @@ void P(bp_dense_backward_direct)(bp_activation act, R param, size_t n, size_t n_
         const R *dz = dZ + i * n_out;
         for (size_t j = 0; j < n_out; j++) db[j] += dz[j];
         if (n_in == 0) continue;       /* X, dW and dX are empty */
-        const R *x = X + i * ldx;
-        for (size_t p = 0; dW && p < n_in; p++) {
-            R xp = x[p];
-            R *dw = dW + p * n_out;
-            for (size_t j = 0; j < n_out; j++) dw[j] += xp * dz[j];
+        if (dW) {                      /* else X may be NULL: never offset */
+            const R *x = X + i * ldx;
+            for (size_t p = 0; p < n_in; p++) {
+                R xp = x[p];
+                R *dw = dW + p * n_out;
+                for (size_t j = 0; j < n_out; j++) dw[j] += xp * dz[j];
+            }
         }
         if (dX) {
             R *dx = dX + i * n_in;

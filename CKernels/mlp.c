@@ -39,7 +39,11 @@ static bp_status mlp_layout_init(mlp_layout *y, size_t n_layers, const bp_layer_
     for (size_t l = 0; l < n_layers; l++) {
         if (layers[l].n_in == 0 || layers[l].n_out == 0) return BP_ERR_ZERO_SIZE;
         if (l > 0 && layers[l].n_in != layers[l - 1].n_out) return BP_ERR_BAD_VALUE;
-        if (layers[l].act == BP_ACT_LEAKY_RELU && !isfinite(layers[l].param)) return BP_ERR_BAD_VALUE;
+        /* The slope must be finite in the working precision (float's range
+         * is smaller): the layers receive it converted. */
+        if (layers[l].act == BP_ACT_LEAKY_RELU &&
+            (!isfinite(layers[l].param) || (elem_size == sizeof(float) && fabs(layers[l].param) > FLT_MAX)))
+            return BP_ERR_BAD_VALUE;
     }
     bp_activation last = layers[n_layers - 1].act;
     if ((loss == BP_LOSS_BCE_LOGITS && last != BP_ACT_SIGMOID) ||

@@ -20,7 +20,8 @@
  * activation, or integer labels with a non-categorical loss;
  * BP_ERR_ZERO_SIZE for no layers, a zero width, max_rows == 0 or rows == 0;
  * BP_ERR_BAD_VALUE for layers that do not connect, a non-finite leaky-ReLU
- * slope, a fused loss whose output activation does not match, rows >
+ * slope (in the working precision: float for the _f32 functions), a fused
+ * loss whose output activation does not match, rows >
  * max_rows, a learning rate that is not finite (in the working precision),
  * or an out-of-range layer index;
  * BP_ERR_LEADING_DIMENSION for ldx < n_in; BP_ERR_SIZE_OVERFLOW when sizes or

@@ -1700,6 +1700,20 @@ static void test_create_errors(void **state)
         bad[0].param = nonfinite[i];
         CREATE_ERR(BP_ERR_BAD_VALUE, 2, bad, BP_LOSS_MSE, 4);
     }
+    /* ... finite in double but not in float: a float network refuses it at
+     * create (its layers would get an infinite slope and fail every call),
+     * a double one takes it */
+    memcpy(bad, ok, sizeof ok);
+    bad[0].act = BP_ACT_LEAKY_RELU;
+    for (int sign = -1; sign <= 1; sign += 2) {
+        bad[0].param = sign * 1e39;
+        bp_mlp_f32 *const untouched_f = (bp_mlp_f32 *)(void *)&dummy;
+        bp_mlp_f32 *mf = untouched_f;
+        H_STATUS(BP_ERR_BAD_VALUE, bp_mlp_create_f32(2, bad, BP_LOSS_MSE, 4, &mf));
+        H_EXPECT(mf == untouched_f, "bp_mlp_create_f32 wrote *out on an error");
+        H_OK(bp_mlp_create(2, bad, BP_LOSS_MSE, 4, &m));
+        bp_mlp_free(m);
+    }
     /* fused losses need their output activation */
     const bp_activation not_sigmoid[4] = {BP_ACT_IDENTITY, BP_ACT_RELU, BP_ACT_TANH,
                                           BP_ACT_SOFTMAX};

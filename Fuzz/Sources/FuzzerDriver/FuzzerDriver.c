@@ -1,0 +1,2 @@
+/* Declarations only (FuzzerDriver.h); SwiftPM wants a source file per C target. */
+#include "FuzzerDriver.h"
