@@ -25,15 +25,7 @@ enum FuzzCSV {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let data = start.map { Data(bytes: $0, count: count) } ?? Data()
-    do {
-        try check(data)
-    } catch let error as DataFileError {
-        expectLocated(error.description)
-    } catch let error as BackpropError {
-        _ = error.description
-    } catch {
-        fatalError("untyped error \(type(of: error)): \(error)")
-    }
+    expectTypedErrors { try check(data) }
     return 0
 }
 
@@ -62,25 +54,30 @@ private func check(_ data: Data) throws {
 
 /// Class labels and numeric labels: each works or throws a typed error.
 private func readLabels(_ data: TabularData) {
-    do {
+    expectTypedErrors {
         let classes = try data.fitClasses()
         let indices = try data.classIndices(using: classes)
         require(indices.allSatisfy { $0 >= 0 && $0 < classes.count }, "a class index out of range")
         for (i, label) in (data.labels ?? []).enumerated() {
-            require(classes[indices[i]] == label, "row \(i): class \(indices[i]) is not \(label)")
+            // numeric labels match their class by value (`01` is class `1`)
+            require(classes.index(of: label) == indices[i], "row \(i): class \(indices[i]) is not \(label)")
         }
+    }
+    expectTypedErrors {
+        let values = try data.numericLabels()
+        require(values.allSatisfy(\.isFinite), "a non-finite numeric label was accepted")
+    }
+}
+
+/// Runs `body`; the errors it may throw are a ``DataFileError`` naming the
+/// file, or a ``BackpropError``, and nothing else.
+private func expectTypedErrors(_ body: () throws -> Void) {
+    do {
+        try body()
     } catch let error as DataFileError {
         expectLocated(error.description)
     } catch let error as BackpropError {
         _ = error.description
-    } catch {
-        fatalError("untyped error \(type(of: error)): \(error)")
-    }
-    do {
-        let values = try data.numericLabels()
-        require(values.allSatisfy(\.isFinite), "a non-finite numeric label was accepted")
-    } catch let error as DataFileError {
-        expectLocated(error.description)
     } catch {
         fatalError("untyped error \(type(of: error)): \(error)")
     }
