@@ -7,12 +7,18 @@ public struct ConfusionMatrix: Sendable, Equatable, CustomStringConvertible {
 
     /// Tallies predictions against the truth.
     /// - Throws: ``BackpropError`` when the arrays differ in length or hold
-    ///   an index outside `classes`.
+    ///   an index outside `classes`, or when the k × k counts do not fit in
+    ///   memory (``MemoryBudget/system``).
     public init(truth: [Int], predicted: [Int], classes: [String]) throws {
         guard truth.count == predicted.count else {
             throw BackpropError.sampleCountMismatch(inputs: predicted.count, targets: truth.count)
         }
-        var counts = [[Int]](repeating: [Int](repeating: 0, count: classes.count), count: classes.count)
+        // k × k counts, each row an array of its own (its header: 8 more words)
+        let k = classes.count
+        try MemoryBudget.system.require(
+            MemoryBudget.bytes(count: MemoryBudget.bytes(count: k, size: k + 8), size: MemoryLayout<Int>.stride),
+            for: "a confusion matrix of \(k) classes")
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
         for (i, (t, p)) in zip(truth, predicted).enumerated() {
             for label in [t, p] where label < 0 || label >= classes.count {
                 throw BackpropError.labelOutOfRange(index: i, label: label, classes: classes.count)

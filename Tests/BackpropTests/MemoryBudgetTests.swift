@@ -50,6 +50,11 @@ struct MemoryBudgetTests {
         #expect(performing: { _ = try Datasets.spiral(pointsPerClass: 1_000_000, classes: 1 << 40) },
                 throws: Self.isInsufficientMemory)
         #expect(MemoryBudget.bytes(count: Int.max / 2, size: 8) == Int.max)
+        // 2^21 classes: 35 TB of counts
+        let names = (0..<(1 << 21)).map(String.init)
+        #expect(performing: { _ = try ConfusionMatrix(truth: [0], predicted: [1], classes: names) },
+                throws: Self.isInsufficientMemory)
+        #expect(try ConfusionMatrix(truth: [0, 1], predicted: [1, 1], classes: ["a", "b"]).correct == 1)
         let available = try #require(MemoryBudget.systemAvailableBytes(), "the machine's memory can be read")
         #expect(available > 0)
         #expect(try MemoryBudget(limit: 5).availableBytes == 5)
