@@ -59,9 +59,10 @@ RATIO_TOLERANCE_SMALL = 0.30     # n ≤ SMALL_N
 SMALL_N = 32
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5"]
 PRECISIONS = ["f64", "f32"]
-# The specialised Network.train (…Tg5 = generic specialisation); collecting
-# only inside it leaves out process start-up and data generation.
-TOGGLE = "$s8Backprop7NetworkV5train2on*Tg5"
+# Network.train(on:epochs:learningRate:…), whose generic entry dispatches
+# to its specialisation for the scalar type; collecting only inside it
+# leaves out process start-up and data generation.
+TOGGLE = "$s8Backprop7NetworkV5train2on6epochs12learningRate*"
 
 
 def instructions(binary, workload, precision):

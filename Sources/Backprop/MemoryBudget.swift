@@ -55,10 +55,18 @@ public struct MemoryBudget: Sendable, Equatable {
     /// Throws unless `bytes` fit in ``availableBytes``.
     /// - Parameter what: names what needs the memory, for the message.
     /// - Throws: ``BackpropError/insufficientMemory(what:required:available:)``.
+    ///
+    /// A request of at most ``smallRequest`` bytes within ``limit`` passes
+    /// without asking the system (which costs a read of `/proc`): any
+    /// machine that runs the process at all has that much.
     public func require(_ bytes: Int, for what: @autoclosure () -> String) throws {
+        if bytes <= Self.smallRequest && bytes <= (limit ?? .max) { return }
         guard let available = availableBytes, bytes > available else { return }
         throw BackpropError.insufficientMemory(what: what(), required: bytes, available: available)
     }
+
+    /// Requests up to this size (16 MiB) are checked against ``limit`` only.
+    public static let smallRequest = 16 << 20
 
     /// Throws unless parsing the text file at `path` (CSV or JSON) fits:
     /// its bytes, the text, the cells and the numbers take about

@@ -338,12 +338,19 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     }
 
     static func classes(of outputs: Matrix<Scalar>) -> [Int] {
-        (0..<outputs.rows).map { i in
-            if outputs.cols == 1 { return outputs[i, 0] >= 0.5 ? 1 : 0 }
-            var best = 0
-            for j in 1..<outputs.cols where outputs[i, j] > outputs[i, best] { best = j }
-            return best
-        }
+        (0..<outputs.rows).map { classOfRow($0, of: outputs.elements, columns: outputs.cols) }
+    }
+
+    /// The class of row `i` of `values` (row-major, `columns` wide): the
+    /// column of its largest value (the first, on ties), or, for a single
+    /// column, 1 when the value is ≥ 0.5 and 0 otherwise.
+    @inline(__always)
+    static func classOfRow(_ i: Int, of values: [Scalar], columns: Int) -> Int {
+        let row = i * columns
+        if columns == 1 { return values[row] >= 0.5 ? 1 : 0 }
+        var best = 0
+        for j in 1..<columns where values[row + j] > values[row + best] { best = j }
+        return best
     }
 
     // MARK: - Validation

@@ -384,8 +384,8 @@ extension Network {
         case .completed, .nonFiniteLoss:
             break
         }
-        if progress.report.epochsCompleted > 0 {
-            progress.report.warnings = progress.report.diagnosis(baseline: try constantBaseline(on: data))
+        if progress.report.mayWarn(baselineAtMost: constantBaselineBound) {
+            progress.report.warnings = progress.report.diagnosis(baseline: constantBaseline(of: targets, count: n))
         }
         progress.report.wallTime = earlier + (clock.now - started)
         return progress.report

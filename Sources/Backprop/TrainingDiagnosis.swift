@@ -32,8 +32,12 @@ extension Network {
     /// 0/1 for a single output). It takes one or two passes over the targets.
     /// - Throws: ``BackpropError`` for data that does not fit the network.
     public func constantBaseline(on data: Dataset<Scalar>) throws -> ConstantBaseline {
-        let resolved = try resolve(data)
-        let n = data.count, k = outputSize
+        constantBaseline(of: try resolve(data), count: data.count)
+    }
+
+    /// ``constantBaseline(on:)`` of `n` targets already resolved.
+    func constantBaseline(of resolved: ResolvedTargets<Scalar>, count n: Int) -> ConstantBaseline {
+        let k = outputSize
         // Column sums of the targets, and the count of each true class.
         var sums = [Double](repeating: 0, count: k)
         var classCounts = [Int](repeating: 0, count: classCount)
@@ -41,10 +45,10 @@ extension Network {
         case let .labels(labels):
             for label in labels { sums[label] += 1; classCounts[label] += 1 }
         case let .dense(values):
-            let targets = Matrix(uncheckedRows: n, cols: k, elements: values)
-            for i in 0..<n { for j in 0..<k { sums[j] += Double(values[i * k + j]) } }
-            if loss.isClassification {
-                for c in Self.classes(of: targets) { classCounts[c] += 1 }
+            let classification = loss.isClassification
+            for i in 0..<n {
+                for j in 0..<k { sums[j] += Double(values[i * k + j]) }
+                if classification { classCounts[Self.classOfRow(i, of: values, columns: k)] += 1 }
             }
         }
         let means = sums.map { $0 / Double(n) }
@@ -127,15 +131,43 @@ extension TrainingReport {
     public func diagnosis(baseline: ConstantBaseline?, accuracy: Double? = nil) -> [TrainingWarning] {
         guard let first = trainingLoss.first, let last = trainingLoss.last else { return [] }
         var warnings: [TrainingWarning] = []
-        if last > 2 * first && last > 0.01 * (baseline?.loss ?? 0) {
+        if last > Self.risingFactor * first && last > 0.01 * (baseline?.loss ?? 0) {
             warnings.append(.lossIncreased(first: first, last: last))
         }
-        if let baseline, baseline.loss > 0, last >= 0.99 * baseline.loss {
+        if let baseline, baseline.loss > 0, last >= Self.constantFraction * baseline.loss {
             warnings.append(.noBetterThanConstant(last: last, baseline: baseline.loss))
         }
         if let accuracy, let majority = baseline?.majorityRate, majority < 1, accuracy <= majority {
             warnings.append(.chanceAccuracy(accuracy: accuracy, majorityRate: majority))
         }
         return warnings
+    }
+
+    /// A last loss this many times the first is ``TrainingWarning/lossIncreased(first:last:)``.
+    static let risingFactor = 2.0
+    /// A last loss at least this fraction of the baseline is ``TrainingWarning/noBetterThanConstant(last:baseline:)``.
+    static let constantFraction = 0.99
+
+    /// Whether ``diagnosis(baseline:accuracy:)`` without an accuracy could
+    /// warn, given that the baseline is at most `bound` (`nil`: unknown):
+    /// when it could not, the pass over the data that finds the baseline
+    /// is not needed.
+    func mayWarn(baselineAtMost bound: Double?) -> Bool {
+        guard let first = trainingLoss.first, let last = trainingLoss.last else { return false }
+        return last > Self.risingFactor * first || bound.map { last >= Self.constantFraction * $0 } ?? true
+    }
+}
+
+extension Network {
+    /// An upper bound of ``constantBaseline(on:)`` known without the data:
+    /// the entropy of k classes is at most log k (categorical
+    /// cross-entropy), a binary entropy at most log 2 (binary
+    /// cross-entropy); mean squared error has none.
+    var constantBaselineBound: Double? {
+        switch loss {
+        case .meanSquaredError: return nil
+        case .binaryCrossEntropy: return log(2)
+        case .categoricalCrossEntropy: return log(Double(classCount))
+        }
     }
 }
