@@ -31,9 +31,9 @@ CFLAGS  ?= -O2 $(VECT_FLAG) -fno-trapping-math
 # -Wno-psabi: GCC notes that the narrow engine's static functions pass 64-
 # and 128-byte vectors in a way that differs between ISAs (no outside
 # caller; its pragma cannot silence this one). Clang is silenced in source.
-CFLAGS  += -std=c11 -Wall -Wextra -pedantic -Wno-psabi -ICKernels/include
-KERNEL_SRC := $(wildcard CKernels/*.c)
-KERNEL_HDR := $(wildcard CKernels/include/*.h CKernels/*.h)
+CFLAGS  += -std=c11 -Wall -Wextra -pedantic -Wno-psabi -ICKernels/include -ICKernels
+KERNEL_SRC := $(shell find CKernels -name "*.c" | sort)
+KERNEL_HDR := $(shell find CKernels -name "*.h" | sort)
 HARNESS_SRC := $(wildcard Tests/CHarness/*.c)
 HARNESS_HDR := $(wildcard Tests/CHarness/*.h)
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -128,7 +128,7 @@ SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sa
 
 $(BUILD_C)/charness-asan: $(KERNEL_SRC) $(KERNEL_HDR) $(HARNESS_SRC) $(HARNESS_HDR)
 	@mkdir -p $(BUILD_C)
-	$(CC) -std=c11 -Wall -Wextra -ICKernels/include -ITests/CHarness $(SAN_FLAGS) \
+	$(CC) -std=c11 -Wall -Wextra -ICKernels/include -ICKernels -ITests/CHarness $(SAN_FLAGS) \
 	  $(CMOCKA_CFLAGS) $(GSL_CFLAGS) $(KERNEL_SRC) $(HARNESS_SRC) \
 	  $(HARNESS_WRAP) $(CMOCKA_LIBS) $(GSL_LIBS) -lpthread -lm -o $@
 
@@ -250,17 +250,17 @@ FUZZ_SWIFT_BIN = Fuzz/.build/release
 
 $(FUZZ_DIR)/obj/%.o: CKernels/%.c $(KERNEL_HDR)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c11 -ICKernels/include $(GSL_CFLAGS) $(FUZZ_SAN) \
+	$(FUZZ_CC) -std=c11 -ICKernels/include -ICKernels $(GSL_CFLAGS) $(FUZZ_SAN) \
 	  -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
 $(FUZZ_DIR)/fuzz_mlp: Fuzz/c/fuzz_mlp.c Fuzz/c/fuzz_mlp_tmpl.h $(patsubst CKernels/%.c,$(FUZZ_DIR)/obj/%.o,$(KERNEL_SRC))
-	$(FUZZ_CC) -std=c11 -Wall -Wextra -ICKernels/include $(GSL_CFLAGS) $(FUZZ_SAN) \
+	$(FUZZ_CC) -std=c11 -Wall -Wextra -ICKernels/include -ICKernels $(GSL_CFLAGS) $(FUZZ_SAN) \
 	  -fsanitize=fuzzer,address,undefined $(filter %.c %.o,$^) $(GSL_LIBS) -lpthread -lm -o $@
 
 # The C harness on the same objects: clang's UBSan also checks offsets
 # applied to NULL, which GCC's (`make sanitize`) does not.
 $(FUZZ_DIR)/charness: $(HARNESS_SRC) $(HARNESS_HDR) $(patsubst CKernels/%.c,$(FUZZ_DIR)/obj/%.o,$(KERNEL_SRC))
-	$(FUZZ_CC) -std=c11 -ICKernels/include -ITests/CHarness $(CMOCKA_CFLAGS) $(GSL_CFLAGS) $(FUZZ_SAN) \
+	$(FUZZ_CC) -std=c11 -ICKernels/include -ICKernels -ITests/CHarness $(CMOCKA_CFLAGS) $(GSL_CFLAGS) $(FUZZ_SAN) \
 	  -Wno-psabi -fsanitize=fuzzer-no-link,address,undefined $(filter %.c %.o,$^) $(HARNESS_WRAP) \
 	  $(CMOCKA_LIBS) $(GSL_LIBS) -lpthread -lm -o $@
 

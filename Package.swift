@@ -24,11 +24,15 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"]), .brew(["gsl"])]
         ),
-        // The hot loops, in C. Public headers in CKernels/include.
+        // The hot loops, in C: public headers in CKernels/include, the
+        // engines in folders by role (CKernels/README.md). Internal headers
+        // are included by their path from CKernels/ ("gemm/gemm_internal.h").
         .target(
             name: "CKernels",
             dependencies: ["CGSL"],
-            path: "CKernels"
+            path: "CKernels",
+            exclude: ["README.md"],
+            cSettings: [.headerSearchPath(".")]
         ),
         // The safe Swift API.
         .target(

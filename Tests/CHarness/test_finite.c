@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../CKernels/gemm_internal.h"
+#include "gemm/gemm_internal.h"
 
 static size_t first_nonfinite_d(size_t n, const double *x)
 {

@@ -1,6 +1,6 @@
 /*
- * test_vexp.c — the vectorisable exp and log of CKernels/vexp.h (used by
- * the narrow-network engine), and the short-latency exp of CKernels/exp1.h
+ * test_vexp.c — the vectorisable exp and log of CKernels/ops/vexp.h (used by
+ * the narrow-network engine), and the short-latency exp of CKernels/ops/exp1.h
  * (its one-sample paths), against the C library's exp, expf, log and
  * log1p:
  *
@@ -25,8 +25,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../CKernels/vexp.h"
-#include "../../CKernels/exp1.h"
+#include "ops/vexp.h"
+#include "ops/exp1.h"
 
 /* |got − want| in units of the last place of want (the spacing of doubles
  * at |want|; for subnormal want the smallest subnormal). */

@@ -23,7 +23,7 @@
 #if defined(__x86_64__)
 
 #include <immintrin.h>
-#include "gemm_internal.h"
+#include "gemm/gemm_internal.h"
 
 #define BP_AVX512 __attribute__((target("avx512f")))
 

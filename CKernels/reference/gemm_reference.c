@@ -4,7 +4,7 @@
  * against, not something to optimise. One definition, instantiated for
  * double (bp_dgemm_reference) and float (bp_sgemm_reference).
  */
-#include "internal.h"
+#include "runtime/internal.h"
 
 #define BP_DEFINE_GEMM_REFERENCE(NAME, R, SCALE_C)                            \
     bp_status NAME(bp_transpose trans_a, bp_transpose trans_b,                \

@@ -7,7 +7,7 @@
  */
 #include <math.h>
 #include "bp_loss.h"
-#include "internal.h"
+#include "runtime/internal.h"
 
 static int valid_loss(bp_loss kind) {
     return kind >= BP_LOSS_MSE && kind <= BP_LOSS_SOFTMAX_CCE;

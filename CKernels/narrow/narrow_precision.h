@@ -7,8 +7,8 @@
  * after them, so the two precisions cannot leak into each other.
  */
 #include "narrow_tmpl.h"
-#include "vector_tmpl.h"
-#include "dense_passes_tmpl.h"
+#include "ops/vector_tmpl.h"
+#include "dense/dense_passes_tmpl.h"
 #undef V_MAX
 #undef V_SCAN
 #undef V_SGD

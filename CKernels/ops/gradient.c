@@ -1,6 +1,6 @@
 /* gradient.c — weight gradients (outer product and batched) and the input gradient. */
 #include "bp_gradient.h"
-#include "internal.h"
+#include "runtime/internal.h"
 
 bp_status bp_outer_accumulate(size_t m, size_t n, double alpha,
                               const double *x, const double *y,

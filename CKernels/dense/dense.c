@@ -9,8 +9,8 @@
  */
 #include <math.h>
 #include "bp_dense.h"
-#include "internal.h"
-#include "gemm_internal.h"
+#include "runtime/internal.h"
+#include "gemm/gemm_internal.h"
 
 enum { BP_DENSE_NARROW = 32 };
 

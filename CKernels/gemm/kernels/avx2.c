@@ -36,7 +36,7 @@
 
 #include <immintrin.h>
 #include <stdint.h>
-#include "gemm_internal.h"
+#include "gemm/gemm_internal.h"
 
 #define BP_AVX2 __attribute__((target("avx2,fma")))
 #define BP_INLINE static inline __attribute__((always_inline))

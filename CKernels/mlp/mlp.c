@@ -14,9 +14,9 @@
 #include "bp_mlp.h"
 #include "bp_dense.h"
 #include "bp_update.h"
-#include "internal.h"
-#include "gemm_internal.h"
-#include "mlp_internal.h"
+#include "runtime/internal.h"
+#include "gemm/gemm_internal.h"
+#include "mlp/mlp_internal.h"
 
 static void mlp_layout_free(mlp_layout *y) {
     free(y->layers);

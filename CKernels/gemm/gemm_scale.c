@@ -1,5 +1,5 @@
 /* gemm_check.c — argument validation and the beta·C step shared by the GEMMs. */
-#include "internal.h"
+#include "runtime/internal.h"
 
 bp_status bp_gemm_check(bp_transpose trans_a, bp_transpose trans_b,
                         size_t m, size_t n, size_t k, double alpha,

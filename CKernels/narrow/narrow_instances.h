@@ -35,8 +35,8 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
-#include "vexp.h"
-#include "exp1.h"
+#include "ops/vexp.h"
+#include "ops/exp1.h"
 
 #define N_CAT2(a, b) a##b
 #define N_CAT(a, b) N_CAT2(a, b)

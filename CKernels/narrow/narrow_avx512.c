@@ -16,8 +16,8 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#include "internal.h"
-#include "mlp_internal.h"
+#include "runtime/internal.h"
+#include "mlp/mlp_internal.h"
 
 /* register blocks in flight at once (narrow_block_tmpl.h): one 512-bit register per block */
 #define N_BLOCKS 4

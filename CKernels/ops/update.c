@@ -11,7 +11,7 @@
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_vector.h>
 #include "bp_update.h"
-#include "internal.h"
+#include "runtime/internal.h"
 
 static size_t chunk_len(size_t remaining) {
     return remaining < (size_t)INT_MAX ? remaining : (size_t)INT_MAX;

@@ -34,8 +34,8 @@
  */
 #define _POSIX_C_SOURCE 200112L
 #include <stdlib.h>
-#include "internal.h"
-#include "gemm_internal.h"
+#include "runtime/internal.h"
+#include "gemm/gemm_internal.h"
 
 /* ---- double ------------------------------------------------------------------ */
 #define R double

@@ -4,8 +4,8 @@
  * dispatch table's vec_nonfinite_d / _s).
  */
 #include "bp_finite.h"
-#include "internal.h"
-#include "gemm_internal.h"
+#include "runtime/internal.h"
+#include "gemm/gemm_internal.h"
 
 bp_status bp_find_nonfinite(size_t n, const double *x, size_t *index) {
     if (index == NULL) return BP_ERR_NULL_POINTER;

@@ -110,7 +110,7 @@ typedef void (*bp_skernel22_fn)(size_t kc, const float *a0, const float *a1,
 
 /* One set of kernels: the dispatch table holds the best, the AVX2 and the
  * portable set. kernel2 and kernel22 may be NULL. */
-#include "mlp_internal.h"
+#include "mlp/mlp_internal.h"
 
 /* C = alpha·op(A)·op(B) + beta·C without packing (op(X) = X, or Xᵀ when
  * tx), for m, n, k ≤ BP_GEMM_SMALL_MAX, and for any m with op(B) = B, n ≤

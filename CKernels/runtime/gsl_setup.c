@@ -8,7 +8,7 @@
  */
 #include <pthread.h>
 #include <gsl/gsl_errno.h>
-#include "internal.h"
+#include "runtime/internal.h"
 
 static void bp_gsl_handler_off(void) {
     gsl_set_error_handler_off();

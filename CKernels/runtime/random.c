@@ -6,7 +6,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "bp_random.h"
-#include "internal.h"
+#include "runtime/internal.h"
 
 struct bp_rng {
     gsl_rng *r;

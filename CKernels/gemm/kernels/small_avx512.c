@@ -40,7 +40,7 @@
 #if defined(__x86_64__)
 
 #include <immintrin.h>
-#include "gemm_internal.h"
+#include "gemm/gemm_internal.h"
 
 #define BP_AVX512 __attribute__((target("avx512f")))
 
@@ -160,7 +160,7 @@ BP_AVX512 static void small_transpose_s(size_t n, size_t k, const float *B, size
 #define S_STOREU _mm512_storeu_pd
 #define S_ENTRY bp_dgemm_small_avx512
 #define S_TRANSPOSE small_transpose_d
-#include "gemm_small_tmpl.h"
+#include "small_tmpl.h"
 #undef R
 #undef S
 #undef S_VEC
@@ -194,7 +194,7 @@ BP_AVX512 static void small_transpose_s(size_t n, size_t k, const float *B, size
 #define S_STOREU _mm512_storeu_ps
 #define S_ENTRY bp_sgemm_small_avx512
 #define S_TRANSPOSE small_transpose_s
-#include "gemm_small_tmpl.h"
+#include "small_tmpl.h"
 
 #else
 /* ISO C wants at least one declaration in a translation unit. */

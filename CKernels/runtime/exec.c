@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "internal.h"
-#include "gemm_internal.h"
+#include "runtime/internal.h"
+#include "gemm/gemm_internal.h"
 
 struct bp_exec {
     bp_exec_head head;            /* first: read inline by bp_exec_kernels */

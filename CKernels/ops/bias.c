@@ -1,7 +1,7 @@
 /* bias.c — bias add (forward) and bias gradient (column sums of dZ), one
  * definition instantiated for double and float. */
 #include "bp_bias.h"
-#include "internal.h"
+#include "runtime/internal.h"
 
 #define BP_DEFINE_BIAS(ADD, GRADIENT, R)                                      \
     bp_status ADD(size_t m, size_t n, const R *b, R *Z, size_t ldz) {         \

@@ -16,8 +16,8 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#include "internal.h"
-#include "mlp_internal.h"
+#include "runtime/internal.h"
+#include "mlp/mlp_internal.h"
 
 /* register blocks in flight at once (narrow_block_tmpl.h): 256-bit vectors: a block is 2 registers */
 #define N_BLOCKS 2

@@ -34,7 +34,7 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
-#include "gemm_internal.h"
+#include "gemm/gemm_internal.h"
 
 static struct {
     pthread_once_t once;
