@@ -57,8 +57,6 @@ static int dense_direct_backward(size_t n, size_t n_in, size_t n_out) {
 
 #define R double
 #define P(name) name##_d
-#define D_FORWARD bp_dense_forward
-#define D_BACKWARD bp_dense_backward
 #define D_RUN bp_dgemm_run
 #define D_EPI bp_epilogue_d
 #define D_ACT_BLOCK bp_act_block_d
@@ -69,8 +67,6 @@ static int dense_direct_backward(size_t n, size_t n_in, size_t n_out) {
 #include "dense_tmpl.h"
 #undef R
 #undef P
-#undef D_FORWARD
-#undef D_BACKWARD
 #undef D_RUN
 #undef D_EPI
 #undef D_ACT_BLOCK
@@ -81,8 +77,6 @@ static int dense_direct_backward(size_t n, size_t n_in, size_t n_out) {
 
 #define R float
 #define P(name) name##_s
-#define D_FORWARD bp_dense_forward_f32
-#define D_BACKWARD bp_dense_backward_f32
 #define D_RUN bp_sgemm_run
 #define D_EPI bp_epilogue_s
 #define D_ACT_BLOCK bp_act_block_s
@@ -91,3 +85,40 @@ static int dense_direct_backward(size_t n, size_t n_in, size_t n_out) {
 #define D_RELU_BACKWARD relu_backward_s
 #define D_COL_SUMS col_sums_s
 #include "dense_tmpl.h"
+#undef R
+#undef P
+#undef D_RUN
+#undef D_EPI
+#undef D_ACT_BLOCK
+#undef D_SOFTMAX
+#undef D_ACT_BACKWARD
+#undef D_RELU_BACKWARD
+#undef D_COL_SUMS
+
+/* ---- the public functions (bp_dense.h) ---------------------------------- */
+
+bp_status bp_dense_forward(const bp_exec *exec, bp_activation act, double param, size_t n,
+                           size_t n_in, size_t n_out, const double *X, size_t ldx,
+                           const double *W, size_t ldw, const double *b, double *Z, double *A) {
+    return forward_d(exec, act, param, n, n_in, n_out, X, ldx, W, ldw, b, Z, A);
+}
+
+bp_status bp_dense_forward_f32(const bp_exec *exec, bp_activation act, float param, size_t n,
+                               size_t n_in, size_t n_out, const float *X, size_t ldx,
+                               const float *W, size_t ldw, const float *b, float *Z, float *A) {
+    return forward_s(exec, act, param, n, n_in, n_out, X, ldx, W, ldw, b, Z, A);
+}
+
+bp_status bp_dense_backward(const bp_exec *exec, bp_activation act, double param, size_t n,
+                            size_t n_in, size_t n_out, const double *X, size_t ldx,
+                            const double *W, size_t ldw, const double *Z, const double *A,
+                            const double *dA, double *dZ, double *dW, double *db, double *dX) {
+    return backward_d(exec, act, param, n, n_in, n_out, X, ldx, W, ldw, Z, A, dA, dZ, dW, db, dX);
+}
+
+bp_status bp_dense_backward_f32(const bp_exec *exec, bp_activation act, float param, size_t n,
+                                size_t n_in, size_t n_out, const float *X, size_t ldx,
+                                const float *W, size_t ldw, const float *Z, const float *A,
+                                const float *dA, float *dZ, float *dW, float *db, float *dX) {
+    return backward_s(exec, act, param, n, n_in, n_out, X, ldx, W, ldw, Z, A, dA, dZ, dW, db, dX);
+}

@@ -5,7 +5,10 @@
  *
  *   R                          element type (double, float)
  *   P(name)                    name##_d / name##_s
- *   D_FORWARD, D_BACKWARD      names of the public functions to define
+ *
+ * It defines P(forward) and P(backward), the bodies of the public
+ * bp_dense_forward/_backward(_f32), which dense.c defines by name.
+ *
  *   D_RUN, D_EPI               the blocked GEMM with epilogue and its type
  *   D_ACT_BLOCK, D_SOFTMAX, D_ACT_BACKWARD   activation helpers
  *   D_RELU_BACKWARD, D_COL_SUMS   fields of bp_gemm_kernels (the dispatch
@@ -37,10 +40,9 @@ void P(bp_dense_forward_direct)(bp_activation act, R param, size_t n, size_t n_i
         D_ACT_BLOCK(act, param, n, n_out, Z, n_out, A, n_out);
 }
 
-bp_status D_FORWARD(const bp_exec *exec, bp_activation act, R param,
-                    size_t n, size_t n_in, size_t n_out,
-                    const R *X, size_t ldx, const R *W, size_t ldw, const R *b,
-                    R *Z, R *A) {
+static bp_status P(forward)(const bp_exec *exec, bp_activation act, R param, size_t n,
+                            size_t n_in, size_t n_out, const R *X, size_t ldx, const R *W,
+                            size_t ldw, const R *b, R *Z, R *A) {
     if (!dense_valid_activation(act)) return BP_ERR_BAD_ENUM;
     if (act == BP_ACT_LEAKY_RELU && !isfinite(param)) return BP_ERR_BAD_VALUE;
     /* X and W are read only when the product is not empty. */
@@ -103,11 +105,10 @@ void P(bp_dense_backward_direct)(bp_activation act, R param, size_t n, size_t n_
     }
 }
 
-bp_status D_BACKWARD(const bp_exec *exec, bp_activation act, R param,
-                     size_t n, size_t n_in, size_t n_out,
-                     const R *X, size_t ldx, const R *W, size_t ldw,
-                     const R *Z, const R *A, const R *dA,
-                     R *dZ, R *dW, R *db, R *dX) {
+static bp_status P(backward)(const bp_exec *exec, bp_activation act, R param, size_t n,
+                             size_t n_in, size_t n_out, const R *X, size_t ldx, const R *W,
+                             size_t ldw, const R *Z, const R *A, const R *dA, R *dZ, R *dW,
+                             R *db, R *dX) {
     if (!dense_valid_activation(act)) return BP_ERR_BAD_ENUM;
     if (act == BP_ACT_LEAKY_RELU && !isfinite(param)) return BP_ERR_BAD_VALUE;
     int prod = n > 0 && n_in > 0 && n_out > 0;   /* dW and dX have terms */

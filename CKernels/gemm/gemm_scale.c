@@ -1,13 +1,6 @@
-/* gemm_check.c — argument validation and the beta·C step shared by the GEMMs. */
+/* gemm_scale.c — C ← beta·C, the step of a GEMM whose product vanishes (k = 0
+ * or alpha = 0), in both precisions. */
 #include "runtime/internal.h"
-
-bp_status bp_gemm_check(bp_transpose trans_a, bp_transpose trans_b,
-                        size_t m, size_t n, size_t k, double alpha,
-                        const double *A, size_t lda, const double *B, size_t ldb,
-                        const double *C, size_t ldc) {
-    return bp_gemm_check_elem(trans_a, trans_b, m, n, k, alpha != 0.0,
-                              A, lda, B, ldb, C, ldc, sizeof(double));
-}
 
 /* C ← beta·C, one definition for both precisions. */
 #define BP_DEFINE_SCALE_C(NAME, R)                                            \

@@ -1,10 +1,11 @@
-/* bias.c — bias add (forward) and bias gradient (column sums of dZ), one
- * definition instantiated for double and float. */
+/* bias.c — bias add (forward) and bias gradient (column sums of dZ): one
+ * body per operation instantiated for double and float (BP_DEFINE_BIAS),
+ * and the public functions of bp_bias.h defined by name over them. */
 #include "bp_bias.h"
 #include "runtime/internal.h"
 
-#define BP_DEFINE_BIAS(ADD, GRADIENT, R)                                      \
-    bp_status ADD(size_t m, size_t n, const R *b, R *Z, size_t ldz) {         \
+#define BP_DEFINE_BIAS(S, R)                                                  \
+    static bp_status bias_add_##S(size_t m, size_t n, const R *b, R *Z, size_t ldz) { \
         BP_TRY(bp_check_matrix_elem(m, n, Z, ldz, sizeof(R)));                \
         BP_TRY(bp_check_array(m > 0 ? n : 0, sizeof(R), b));                  \
         for (size_t i = 0; i < m; i++) {                                      \
@@ -14,8 +15,8 @@
         return BP_OK;                                                         \
     }                                                                         \
                                                                               \
-    bp_status GRADIENT(size_t m, size_t n, R alpha, const R *dZ, size_t lddz, \
-                       R beta, R *db) {                                       \
+    static bp_status bias_gradient_##S(size_t m, size_t n, R alpha, const R *dZ, \
+                                       size_t lddz, R beta, R *db) {          \
         BP_TRY(bp_check_matrix_elem(m, n, dZ, lddz, sizeof(R)));              \
         BP_TRY(bp_check_array(n, sizeof(R), db));                             \
         if (n == 0) return BP_OK;                                             \
@@ -29,5 +30,23 @@
         return BP_OK;                                                         \
     }
 
-BP_DEFINE_BIAS(bp_bias_add, bp_bias_gradient, double)
-BP_DEFINE_BIAS(bp_bias_add_f32, bp_bias_gradient_f32, float)
+BP_DEFINE_BIAS(d, double)
+BP_DEFINE_BIAS(s, float)
+
+bp_status bp_bias_add(size_t m, size_t n, const double *b, double *Z, size_t ldz) {
+    return bias_add_d(m, n, b, Z, ldz);
+}
+
+bp_status bp_bias_add_f32(size_t m, size_t n, const float *b, float *Z, size_t ldz) {
+    return bias_add_s(m, n, b, Z, ldz);
+}
+
+bp_status bp_bias_gradient(size_t m, size_t n, double alpha, const double *dZ, size_t lddz,
+                           double beta, double *db) {
+    return bias_gradient_d(m, n, alpha, dZ, lddz, beta, db);
+}
+
+bp_status bp_bias_gradient_f32(size_t m, size_t n, float alpha, const float *dZ, size_t lddz,
+                               float beta, float *db) {
+    return bias_gradient_s(m, n, alpha, dZ, lddz, beta, db);
+}

@@ -79,12 +79,6 @@ static inline bp_status bp_check_dense(size_t rows, size_t cols, const void *p,
 
 #include "bp_gemm.h"
 
-/* Validates the arguments of a GEMM call (gemm_check.c). */
-bp_status bp_gemm_check(bp_transpose trans_a, bp_transpose trans_b,
-                        size_t m, size_t n, size_t k, double alpha,
-                        const double *A, size_t lda, const double *B, size_t ldb,
-                        const double *C, size_t ldc);
-
 /* The same checks for any element type: alpha_nonzero says whether A and B
  * are read (alpha ≠ 0), elem_size is sizeof the element. Inline: a 16 × 16
  * product takes about 80 ns, and a call into another file for its checks
