@@ -3,7 +3,7 @@
  * double and float, instantiated from dense_tmpl.h.
  *
  * Tiny passes of narrow layers take a direct path without packing (see
- * dense_direct_* below for where, measured); the rest go through the
+ * dense_direct_* below for where); the rest go through the
  * blocked GEMM of gemm.c with the bias and activation fused into its
  * epilogue.
  */
@@ -17,19 +17,15 @@ enum { BP_DENSE_NARROW = 32 };
 /*
  * Whether a pass takes the direct path (no packing, plain loops) rather
  * than the blocked GEMM: only for narrow layers (both widths below
- * BP_DENSE_NARROW) and then only where it wins, as measured per pass
- * (2-core AMD EPYC, 1 thread, µs per call, direct vs blocked):
- *   forward   1×2→2 0.008 vs 0.041, 16×2→2 0.054 vs 0.075, 1×16→16 0.092
- *             vs 0.111, but 4×8→8 0.12 vs 0.075, 1000×4→3 7.3 vs 3.6;
- *             1000×3→1 2.2 vs 2.7 (a one-column output wastes 7/8 of a
- *             micro-tile).
- *   backward  1000×2→4 6.7 vs 12.5, 1000×4→3 8.5 vs 12.6 (tiny weight
- *             matrices: the products Xᵀ·dZ and dZ·Wᵀ are all overhead),
- *             but 4×8→8 0.17 vs 0.13, 1000×8→8 36 vs 14.
- * So: a pass with at most DIRECT_MAX_WORK multiply-adds (n·n_in·n_out)
- * always goes direct; beyond that the forward pass only for n_out = 1 and
- * the backward pass only for weight matrices of at most DIRECT_MAX_WEIGHTS
- * elements (seed 01's 2-4-3-1 network, the 2-2-2-2 half adder).
+ * BP_DENSE_NARROW), and then only where it wins per pass: a pass with at
+ * most DIRECT_MAX_WORK multiply-adds (n·n_in·n_out) always goes direct
+ * (packing and the micro-kernel's edges cost more than the arithmetic);
+ * beyond that the forward pass only for n_out = 1 (a one-column output
+ * wastes 7/8 of a micro-tile) and the backward pass only for weight
+ * matrices of at most DIRECT_MAX_WEIGHTS elements (the products Xᵀ·dZ and
+ * dZ·Wᵀ of a tiny weight matrix are all overhead), such as the 2-4-3-1 and
+ * 2-2-2-2 networks. Timings per pass: Benchmarks/README.md, "Kernel design
+ * measurements".
  */
 enum { DIRECT_MAX_WORK = 200, DIRECT_MAX_WEIGHTS = 16 };
 

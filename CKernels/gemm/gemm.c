@@ -3,9 +3,9 @@
  *
  * The blocked loops, packing and the portable micro-kernel are written once
  * in gemm_driver_tmpl.h and instantiated here for each precision; the
- * AVX2+FMA micro-kernels are in gemm_kernel_avx2.c, the AVX-512F
- * double-height ones in gemm_kernel_avx512.c, chosen at run time
- * (gemm_dispatch.c). Threads and preallocated workspaces come from an
+ * AVX2+FMA micro-kernels are in kernels/avx2.c, the AVX-512F
+ * double-height ones in kernels/avx512.c, chosen at run time
+ * (runtime/dispatch.c). Threads and preallocated workspaces come from an
  * optional execution context (exec.c).
  *
  * Block sizes (gemm_internal.h), for a core with a 32–48 KiB L1d, a
@@ -18,19 +18,12 @@
  *           L3 (and n ≤ 2048 needs a single panel).
  *   float   MR×NR = 6×16, KC = 512, MC = 120: the same bytes per block
  *           (a 32 KiB B sliver, a 240 KiB A block), NC = 2048.
- * Measured on the 2-core AMD EPYC this was tuned on (1 MiB L2, 48 KiB L1d;
- * Benchmarks/gemm, n = 256 … 1024, NN/TN/NT, both precisions): MC ∈ {72,
- * 120, 168} and KC ∈ {256, 384} all land within 2 % of each other, at
- * 60–63 GFLOP/s double and 120–126 GFLOP/s float on one core with the
- * AVX2+FMA kernels, near their peak of 16 double (32 float) flops per
- * cycle; the sizes above are the middle of that plateau and the safe
- * choice for the smaller caches of older cores. With the AVX-512F
- * double-height kernels the same blocks give ~95–100 GFLOP/s double and
- * ~200–215 float for n = 256–512; double at n = 1024 drops to ~80 (no
- * variant of MC ∈ {72, 120}, KC ∈ {256, 384}, NC ∈ {512, 1024, 2048}
- * did better; still to be understood). MC is an upper bound: the rows are
- * cut into blocks of nearly equal height (gemm_driver_tmpl.h), which took
- * two threads over one at n = 512 from 1.70× to 1.90× (256: 1.5 → 1.9×).
+ * Around these sizes the speed is a plateau (MC from 72 to 168 and KC of
+ * 256 or 384 land within 2 % of each other), and the sizes above are its
+ * middle and the safe choice for the smaller caches of older cores. MC is
+ * an upper bound: the rows are cut into blocks of nearly equal height
+ * (gemm_driver_tmpl.h), so that two threads get equal shares. The
+ * measurements: Benchmarks/README.md, "Kernel design measurements".
  */
 #define _POSIX_C_SOURCE 200112L
 #include <stdlib.h>

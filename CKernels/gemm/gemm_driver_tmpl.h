@@ -435,13 +435,11 @@ static bp_status P(run_blocked)(const bp_gemm_kernels *ks, const bp_exec *exec, 
      * rows outnumber them three times over (or softmax needs whole rows).
      * A column split has each thread pack all of A and its own part of B,
      * with no barrier; a row split shares one packed B panel, which the
-     * threads pack together and wait for at a barrier per k-block. On a
-     * 2-core Zen 4, 2 threads over 1: 128 × 128 × 784 (W3's forward
-     * product) 1.66 → 1.89×, 256³ 1.78 → 1.96×, 512 × 256 × 256 1.91 →
-     * 1.95×; rows stay ahead from m = 4n (2048 × 128 × 128: 1.98 against
-     * 1.91×) and, by 1.5 %, for W4's 1024 × 1024 × 256 dW. A barrier
-     * also waits for the slowest thread: with the second core shared, W3's
-     * forward product took 1.8× as long split by rows as by columns. */
+     * threads pack together and wait for at a barrier per k-block. The
+     * column split scales better for square and wide products; the row
+     * split wins from m = 4n, where B's panel is worth sharing. A barrier
+     * also waits for the slowest thread, which hurts most when the second
+     * core is shared (Benchmarks/README.md, "Kernel design measurements"). */
     size_t threads = bp_exec_threads(exec), parts = 1;
     int by_rows = 1;
     if (threads > 1 && P(worth_splitting)(m, n, k)) {
@@ -468,8 +466,8 @@ static bp_status P(run_blocked)(const bp_gemm_kernels *ks, const bp_exec *exec, 
  * = B — that one thread computes: the output layer's products (m = batch,
  * n = classes). There A is read once per column block and B (k × n) stays
  * in L1/L2, where packing would copy A and pad n up to the 16- or
- * 32-column tiles; measured 1.3–1.9× the packed path for n = 10–64, m =
- * 128–1024, k = 64–512. For op(A) = Aᵀ only up to BP_GEMM_SKINNY_TA_MAX
+ * 32-column tiles (1.3–1.9× the packed path for n = 10–64; Benchmarks/
+ * README.md, "Kernel design measurements"). For op(A) = Aᵀ only up to BP_GEMM_SKINNY_TA_MAX
  * rows: each row tile then reads a column strip of A, k rows apart, and
  * in float from m = 1024 (n ≤ 16) the packed path is faster. k ≤ KC keeps
  * the bits: the packed path then runs one k-block, the same chain of

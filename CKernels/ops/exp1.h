@@ -6,10 +6,10 @@
  *
  * Why not libm's exp: a call makes every vector register caller-saved, so
  * a caller keeping a sample's values in registers spills and reloads them
- * around each call; and its chain from argument to result is longer (~35
- * cycles against ~29 here, on the Zen 5 this was measured on). Why not
- * vexp.h's exp: its 13-term Horner polynomial is built for throughput
- * across a chunk (~85 cycles of latency).
+ * around each call; and its chain from argument to result is longer. Why
+ * not vexp.h's exp: its 13-term Horner polynomial is built for throughput
+ * across a chunk, at about three times this one's latency (Benchmarks/
+ * README.md, "Kernel design measurements").
  *
  * Domain: x ≤ 0 — the argument −|z| of a sigmoid — and NaN (→ NaN).
  * Method: e^x = 2^(n/128)·e^r with n = round(128·x/ln 2) and

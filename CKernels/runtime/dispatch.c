@@ -58,12 +58,11 @@ static int env_flag(const char *name) { return env_setting(name, 0) == 1; }
 #if defined(__x86_64__)
 /* Whether the CPU splits every 512-bit multiply-add into two 256-bit
  * halves, as AMD's Zen 4 does (family 19h; its Zen 3 siblings have no
- * AVX-512). Measured on a 2-core Zen 4 EPYC (Benchmarks/gemm, OpenBLAS
- * 0.3.21 alongside): with the AVX2 tiles DGEMM n = 1024 went from 0.95 to
- * 0.97–1.09× OpenBLAS, and W4's epoch (`make bench-side`) from 0.97 to
- * 1.05× the OpenBLAS composition in double, 1.03 to 1.08–1.10× in float.
+ * AVX-512). There the double-height AVX-512 tiles do the AVX2 tiles'
+ * multiply-adds per cycle with twice their L1 footprint, and the AVX2
+ * tiles are faster (Benchmarks/README.md, "Kernel design measurements").
  * Zen 5 (family 1Ah) has full-width units and keeps the AVX-512 tiles, as
- * do Intel's AVX-512 cores (not measured here). */
+ * do Intel's AVX-512 cores. */
 static int avx512_half_width(void) {
     unsigned a, b, c, d;
     if (!__get_cpuid(0, &a, &b, &c, &d)) return 0;

@@ -44,14 +44,13 @@ struct bp_exec {
 
 /* How long a worker keeps polling for the next job before it sleeps on the
  * condition variable, and how long the caller polls for the workers to
- * finish before yielding: waking a sleeping thread costs 5–40 µs here (a
- * halted vCPU must be woken), which is the whole run time of a mid-size
- * product. A training step issues its products 10–50 µs apart (activations,
- * loss and update run in between), so the worker polls for up to
- * WORKER_SPIN_NS: with 1 µs (the earlier fixed count of polls) it slept
- * between the products of every step, and 2 threads trained the
- * MNIST-shaped network no faster than one. Once training stops, the worker
- * sleeps after that time. */
+ * finish before yielding. Waking a sleeping thread can cost as much as a
+ * mid-size product (a halted virtual CPU must be woken), and a training
+ * step issues its products tens of microseconds apart (activations, loss
+ * and update run in between), so the worker polls for up to
+ * WORKER_SPIN_NS, long enough to stay awake between the products of a
+ * step; once training stops, it sleeps after that time. Measurements:
+ * Benchmarks/README.md, "Kernel design measurements". */
 enum { WORKER_SPIN_NS = 200000, WORKER_SPIN_CHECK = 256, CALLER_SPINS = 4000 };
 
 static long long now_ns(void) {

@@ -30,7 +30,7 @@
  * transposes for the strided cases (rows of A, columns of Bᵀ), plain
  * vector copies for the contiguous ones, sliver by sliver (walking p
  * across all slivers of a block, or a cache line of p at a time for the
- * transposes, measured slower here).
+ * transposes, are slower).
  */
 #if defined(__x86_64__)
 
@@ -605,8 +605,9 @@ BP_AVX2 void bp_skernel_avx2(size_t kc, const float *a, const float *b, float *c
 
 /* Rows of A (op(A) = A) are packed six row streams at a time, and the
  * first block of a batch usually comes from memory (a data set's rows):
- * the hardware prefetcher, ramping up on each short stream, left half the
- * time in stalls (W3: 25 → 15 µs per 128 × 784 float batch). So while a
+ * the hardware prefetcher, ramping up on each short stream, leaves the
+ * packer stalled much of the time (Benchmarks/README.md, "Kernel design
+ * measurements"). So while a
  * sliver is packed, the same columns of the sliver after next (12 rows
  * down) are prefetched, a cache line of each of its rows at a time. The
  * address is formed as an integer: it may lie past the end of the matrix,
@@ -632,9 +633,9 @@ BP_AVX2 void bp_skernel_avx2(size_t kc, const float *a, const float *b, float *c
 
 /* Rows of Aᵀ (op(A) = Aᵀ) are columns of A: a sliver takes six
  * contiguous values of each of kc rows of A, often kilobytes apart. A
- * sliver at a time read 48 bytes per row and fetched each line again for
- * the next sliver; BP_PACK_A_GROUP = 8 slivers per pass over p read 384
- * contiguous bytes per row (W4's 1024 × 256 float block: 78 → 22 µs).
+ * sliver at a time would read 48 bytes per row and fetch each line again
+ * for the next sliver; BP_PACK_A_GROUP = 8 slivers per pass over p read
+ * 384 contiguous bytes per row, several times faster on wide blocks.
  *
  * nsl 6-row slivers of op(A) over kc: dst[s·6·kc + p·6 + i]. */
 BP_AVX2 void bp_dpack_a_avx2(int trans, const double *A, size_t lda, size_t kc, size_t nsl,
@@ -693,7 +694,7 @@ BP_AVX2 void bp_dpack_a_avx2(int trans, const double *A, size_t lda, size_t kc, 
  * vector's weights seldom are), more lines than L1 holds, so the next
  * sliver fetched them again; all slivers at once scatter the stores over
  * the whole panel. BP_PACK_B_GROUP = 4 slivers per pass over p read 256
- * contiguous bytes per row: a 1024 × 1024 float panel 267 → 86 µs.
+ * contiguous bytes per row, about three times faster on a 1024-wide panel.
  *
  * A sliver row is 64 bytes in both precisions (8 doubles, 16 floats), so
  * one byte-copying packer serves both: `groups` slivers per pass, `ldb`

@@ -286,15 +286,15 @@ K22_KERNEL(bp_skernel22_avx512, float, __m512, ps, 4, "ps", "s", 16)
  * from each row p of A, and like the AVX2 packer each pass over p serves up
  * to eight slivers (see gemm_kernel_avx2.c). Where that packer copies four
  * values and then two per row, masks here make rows p and p + 1 of two
- * slivers two 12-value stores: W3's 784 × 128 block 6.5 → 4.4 µs, W4's
- * 1024 × 256 22 → 17 µs. (Doubles gained nothing this way: six doubles are
- * already one 4-wide and one 2-wide copy.) The product's rows of A
+ * slivers two 12-value stores, a quarter to a third less time per block.
+ * (Doubles gain nothing this way: six doubles are already one 4-wide and
+ * one 2-wide copy.) The product's rows of A
  * (op(A) = A) keep the AVX2 packers. */
 
 /* Floats: rows p and p + 1 of `pairs` pairs of neighbouring slivers (12
  * values each), regrouped by two permutes into one 12-value run per
- * sliver. Always inlined with a constant `pairs`: clang made a loop over a
- * variable count 3× slower. */
+ * sliver. Always inlined with a constant `pairs`: clang compiles a loop
+ * over a variable count into much slower code. */
 static inline __attribute__((always_inline, target("avx512f")))
 void spack_at_pairs(const float *A, size_t lda, size_t kc, size_t pairs, float *dst) {
     const __m512i first = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 16, 17, 18, 19, 20, 21, 0, 0, 0, 0);

@@ -20,9 +20,9 @@
  * of A and 24 FMAs, enough independent chains to cover the FMA latency.
  * The columns left over go in tiles of one or two vectors (four vectors as
  * 2 + 2); only the very last vector is masked, and only when n is not a
- * whole number of vectors — masked loads and stores cost ~5 % at n = 16,
- * and a 16-wide last tile for n = 24 wasted a third of the FMAs (0.75×
- * OpenBLAS there before). The last rows go in tiles of 4, 2 and 1. The
+ * whole number of vectors: masked loads and stores cost about 5 % at
+ * n = 16, and a 16-wide last tile for n = 24 would waste a third of the
+ * FMAs. The last rows go in tiles of 4, 2 and 1. The
  * tiles are inlined into the entry point (one switch case per tile kind;
  * each kind used once), and the tiles and the entry point are written once
  * (gemm_small_tmpl.h) for both precisions, each with its own transpose
@@ -84,8 +84,8 @@ BP_AVX512 static void small_transpose_d(size_t n, size_t k, const double *B, siz
 }
 
 /* GCC keeps arrays of vectors in registers only when the loops over them
- * are unrolled (else: in memory, 1.4× slower at n = 24); clang unrolls
- * them by itself. */
+ * are unrolled (else in memory, markedly slower); clang unrolls them by
+ * itself. */
 #define BP_UNROLL _Pragma("GCC unroll 16")
 
 /* The same in single precision, 16 × 16 blocks: rows past n load as
