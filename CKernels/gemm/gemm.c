@@ -57,6 +57,7 @@
 #define G_EPI bp_epilogue_d
 #define G_ACT_BLOCK bp_act_block_d
 #define G_SOFTMAX bp_softmax_rows_d
+#define G_REFERENCE bp_dgemm_reference
 #include "gemm_driver_tmpl.h"
 #undef R
 #undef P
@@ -84,6 +85,7 @@
 #undef G_EPI
 #undef G_ACT_BLOCK
 #undef G_SOFTMAX
+#undef G_REFERENCE
 
 /* ---- float ------------------------------------------------------------------- */
 #define R float
@@ -112,6 +114,7 @@
 #define G_EPI bp_epilogue_s
 #define G_ACT_BLOCK bp_act_block_s
 #define G_SOFTMAX bp_softmax_rows_s
+#define G_REFERENCE bp_sgemm_reference
 #include "gemm_driver_tmpl.h"
 
 size_t bp_gemm_workspace_bytes(void) {

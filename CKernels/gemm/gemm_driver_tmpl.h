@@ -9,6 +9,7 @@
  *   G_MC, G_KC, G_NC  cache blocks (gemm_internal.h)
  *   G_KERNEL, G_KERNEL2, G_KERNEL22, G_PACK_A, G_PACK_B, G_SMALL,
  *   G_BIAS_ROWS, G_RELU_ROWS   fields of bp_gemm_kernels
+ *   G_REFERENCE                the textbook GEMM (bp_dgemm_reference, ...)
  *   G_KERNEL_TYPE, G_KERNEL2_TYPE, G_KERNEL22_TYPE, G_PACK_TYPE   their types
  *   G_PORTABLE, G_PACK_A_PORTABLE, G_PACK_B_PORTABLE
  *                  names of the portable kernel and packers to define
@@ -488,9 +489,15 @@ static inline bp_status P(run)(const bp_exec *exec, int ta, int tb, size_t m, si
     const bp_gemm_kernels *ks = bp_exec_kernels(exec);
 
     /* Small and skinny products: no packing (gemm_small_avx512.c), then
-     * the epilogue over the whole of C. */
-    if (ks->G_SMALL && P(unpacked)(exec, ta, tb, m, n, k)) {
-        ks->G_SMALL(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+     * the epilogue over the whole of C. So do the products of a reference
+     * context (BP_EXEC_REFERENCE), with the textbook loops. */
+    const int reference = bp_exec_reference(exec);
+    if (reference || (ks->G_SMALL && P(unpacked)(exec, ta, tb, m, n, k))) {
+        if (reference)
+            (void)G_REFERENCE(ta ? BP_TRANS : BP_NO_TRANS, tb ? BP_TRANS : BP_NO_TRANS, m, n, k,
+                              alpha, A, lda, B, ldb, beta, C, ldc);   /* valid: cannot fail */
+        else
+            ks->G_SMALL(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         if (ep) {
             P(epilogue_rows)(ks, ep, 0, 0, m, n, C, ldc);
             if (ep->A && ep->act == BP_ACT_SOFTMAX) G_SOFTMAX(m, n, C, ldc, ep->A, ep->lda);

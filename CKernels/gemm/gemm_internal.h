@@ -238,6 +238,7 @@ size_t bp_gemm_workspace_bytes(void);
  * as its first member: declared here so that bp_exec_kernels inlines. */
 typedef struct bp_exec_head {
     const bp_gemm_kernels *kernels;   /* the kernel set the context was created with */
+    int reference;                    /* BP_EXEC_REFERENCE: the reference code */
 } bp_exec_head;
 
 /* The kernel set an exec was created with (default, AVX2 or portable);
@@ -245,6 +246,11 @@ typedef struct bp_exec_head {
  * pointer to its first member.) */
 static inline const bp_gemm_kernels *bp_exec_kernels(const bp_exec *exec) {
     return exec ? ((const bp_exec_head *)(const void *)exec)->kernels : bp_gemm_kernels_default();
+}
+/* Whether exec was created with BP_EXEC_REFERENCE (0 for NULL): GEMMs
+ * through it run bp_?gemm_reference, networks the reference engine. */
+static inline int bp_exec_reference(const bp_exec *exec) {
+    return exec != NULL && ((const bp_exec_head *)(const void *)exec)->reference;
 }
 /* Packing workspace of thread tid (bp_gemm_workspace_bytes() bytes,
  * BP_GEMM_ALIGN-aligned). */

@@ -75,7 +75,20 @@ typedef enum bp_exec_flags {
      *  AVX2+FMA kernels where the CPU lacks AVX-512F). Same results, bit
      *  for bit; for testing and benchmarking. BP_EXEC_PORTABLE and then
      *  BP_EXEC_AVX2 win over it. */
-    BP_EXEC_AVX512 = 4
+    BP_EXEC_AVX512 = 4,
+    /** Run everything through the reference code instead of the fast
+     *  kernels, for checking a result a kernel is suspected of: a bp_mlp
+     *  or bp_mlp_f32 with this context (bp_mlp_set_exec) runs every call
+     *  — forward, gradient, backward, train_step, train_epoch,
+     *  train_epochs, and so preactivations — on the reference network
+     *  engine, plain loops over the textbook equations in the same
+     *  precision (arguments are checked as before, with the same
+     *  statuses); bp_dgemm_exec, bp_sgemm_exec and the dense layers
+     *  (bp_dense.h) through it multiply with bp_dgemm_reference /
+     *  bp_sgemm_reference. Results agree with the fast kernels' to
+     *  rounding (other summation orders, no FMA); much slower, and one
+     *  thread whatever the context's count. Wins over every other flag. */
+    BP_EXEC_REFERENCE = 8
 } bp_exec_flags;
 
 /** The smallest double-precision product, in floating-point operations
@@ -112,8 +125,9 @@ void bp_exec_free(bp_exec *exec);
 size_t bp_exec_threads(const bp_exec *exec);
 
 /** The name of the micro-kernels GEMM uses through exec (NULL: the default
- *  ones): "avx512f+avx2+fma", "avx512f+avx2+fma, avx2 tiles", "avx2+fma"
- *  or "portable". */
+ *  ones): "avx512f+avx2+fma", "avx512f+avx2+fma, avx2 tiles", "avx2+fma",
+ *  "portable", or "reference" for a context created with
+ *  BP_EXEC_REFERENCE. */
 const char *bp_exec_kernel_name(const bp_exec *exec);
 
 #ifdef __cplusplus

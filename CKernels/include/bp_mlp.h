@@ -102,7 +102,9 @@ bp_status bp_mlp_parameter_count(const bp_mlp *mlp, size_t *count);
 /**
  * Runs the network's GEMMs through `exec` (threads, packing buffers) from
  * now on; NULL means single-threaded with internal buffers. The context is
- * not owned: it must outlive its use by this workspace.
+ * not owned: it must outlive its use by this workspace. A context created
+ * with BP_EXEC_REFERENCE (bp_exec.h) sends every later call to the
+ * reference engine: the same results up to rounding, in plain loops.
  */
 bp_status bp_mlp_set_exec(bp_mlp *mlp, const bp_exec *exec);
 

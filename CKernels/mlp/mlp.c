@@ -17,6 +17,7 @@
 #include "runtime/internal.h"
 #include "gemm/gemm_internal.h"
 #include "mlp/mlp_internal.h"
+#include "reference/mlp_reference.h"
 
 static void mlp_layout_free(mlp_layout *y) {
     free(y->layers);
@@ -186,6 +187,8 @@ enum { PARALLEL_UPDATE = 1 << 15 };
 #define GEMM_RUN bp_dgemm_run
 #define R_MAX DBL_MAX
 #define R_EPS DBL_EPSILON
+#define REF(name) bp_mlp_ref_##name##_d
+#define REF_WORK bp_mlp_ref_work_d
 #include "mlp_tmpl.h"
 #undef R
 #undef MLP
@@ -206,6 +209,8 @@ enum { PARALLEL_UPDATE = 1 << 15 };
 #undef GEMM_RUN
 #undef R_MAX
 #undef R_EPS
+#undef REF
+#undef REF_WORK
 
 #define R float
 #define MLP bp_mlp_f32
@@ -226,4 +231,6 @@ enum { PARALLEL_UPDATE = 1 << 15 };
 #define GEMM_RUN bp_sgemm_run
 #define R_MAX FLT_MAX
 #define R_EPS FLT_EPSILON
+#define REF(name) bp_mlp_ref_##name##_s
+#define REF_WORK bp_mlp_ref_work_s
 #include "mlp_tmpl.h"

@@ -18,6 +18,8 @@
  *   NARROW, NARROW_ONLINE                           the dispatch table's narrow
  *                                                   engine members (narrow_d,
  *                                                   narrow_online_d; _s for float)
+ *   REF(name), REF_WORK                             the reference engine
+ *                                                   (reference/mlp_reference.h)
  *
  * Each layer runs through the fused dense kernels (bp_dense.h): bias and
  * activation in the GEMM epilogue on the way forward, the activation
@@ -32,6 +34,10 @@
  * gradient calls on at most BP_TINY_ROWS rows skip even the dense kernels'
  * argument checks and run as plain loops over the workspace; larger batches
  * of those calls go through the dense kernels.
+ *
+ * With a context created with BP_EXEC_REFERENCE, every public function
+ * hands its checked arguments to the reference engine instead (one branch
+ * each, P(on_reference)), which runs in this workspace's buffers.
  */
 
 struct MLP {
@@ -46,7 +52,11 @@ struct MLP {
     double *mag;                /* the fused step's magnitudes (P(descend)), 4 per
                                    layer: see P(MAG_BOUND) .. P(MAG_DZ) */
     void *block;                /* the single allocation behind the buffers */
+    REF_WORK ref;               /* those buffers, as the reference engine takes them */
 };
+
+/* Whether calls run on the reference engine (a BP_EXEC_REFERENCE context). */
+static int P(on_reference)(const MLP *m) { return bp_exec_reference(m->exec); }
 
 /* The bytes of the buffer block of an engine with `elements` scalars of
  * buffers (mlp_layout_init) over n_layers layers and max_rows rows.
@@ -131,6 +141,7 @@ bp_status PUB(create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss
     m->work = cursor; cursor += P_LINES(layout.narrow ? 0 : layout.n_params);
 #undef P_LINES
     m->Lg = (size_t *)(void *)cursor;
+    m->ref = (REF_WORK){ m->Z, m->A, m->dZ, m->dA, m->grad, m->Xg, m->Yg, m->Lg };
     *out = m;
     return BP_OK;
 }
@@ -304,7 +315,8 @@ static bp_status P(check_batch)(const MLP *m, const R *params, size_t rows, cons
 
 bp_status PUB(forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx, R *out) {
     BP_TRY(P(check_batch)(m, params, rows, X, ldx));
-    BP_TRY(P(forward)(m, params, rows, X, ldx));
+    if (P(on_reference)(m)) REF(forward)(&m->layout, &m->ref, params, rows, X, ldx);
+    else BP_TRY(P(forward)(m, params, rows, X, ldx));
     const mlp_layout *y = &m->layout;
     if (out) memcpy(out, m->A[y->n_layers - 1], rows * y->layers[y->n_layers - 1].n_out * sizeof(R));
     return BP_OK;
@@ -318,6 +330,10 @@ bp_status PUB(gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t
     BP_TRY(mlp_check_targets(Y, labels));
     if (loss == NULL) return BP_ERR_NULL_POINTER;
     BP_TRY(mlp_check_labels(labels, NULL, 0, rows, m->layout.layers[m->layout.n_layers - 1].n_out));
+    if (P(on_reference)(m)) {
+        REF(gradient)(&m->layout, &m->ref, params, rows, X, ldx, Y, labels, loss, grad, dX);
+        return BP_OK;
+    }
     BP_TRY(P(forward)(m, params, rows, X, ldx));
     const R *dA;
     BP_TRY(P(output_loss)(m, rows, Y, labels, loss, grad != NULL || dX != NULL, &dA));
@@ -329,6 +345,10 @@ bp_status PUB(backward)(MLP *m, const R *params, size_t rows, const R *X, size_t
                         const R *dA_out, R *grad, R *dX) {
     BP_TRY(P(check_batch)(m, params, rows, X, ldx));
     if (dA_out == NULL || grad == NULL) return BP_ERR_NULL_POINTER;
+    if (P(on_reference)(m)) {
+        REF(backward)(&m->layout, &m->ref, params, rows, X, ldx, dA_out, grad, dX);
+        return BP_OK;
+    }
     BP_TRY(P(forward)(m, params, rows, X, ldx));
     return P(backward)(m, params, rows, X, ldx, dA_out, grad, dX);
 }
@@ -571,6 +591,11 @@ bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R
                           size_t rows, double learning_rate, double *loss, int *diverged) {
     BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
                              rows, learning_rate, loss, diverged));
+    if (P(on_reference)(m)) {
+        REF(train_step)(&m->layout, &m->ref, params, X_all, ldx, Y_all, labels_all, indices,
+                        start, rows, learning_rate, loss, diverged);
+        return BP_OK;
+    }
     int bounded = 0;
     return P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
                    learning_rate, loss, &bounded, diverged);
@@ -638,6 +663,11 @@ bp_status PUB(train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const 
     /* Every row of the epoch is checked once, here, not step by step. */
     BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, 0, n, batch,
                              learning_rate, loss, diverged));
+    if (P(on_reference)(m)) {
+        REF(train_epoch)(&m->layout, &m->ref, params, X_all, ldx, Y_all, labels_all, indices, n,
+                         batch, learning_rate, loss, diverged);
+        return BP_OK;
+    }
     int bounded = 0;
     R *work = P(work_params)(m, params, n / batch + (n % batch != 0));
     return P(work_done)(m, params, work,
@@ -659,6 +689,11 @@ bp_status PUB(train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const
         BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all,
                                  orders ? orders + e * n : NULL, 0, n, batch, learning_rate,
                                  losses, diverged));
+    if (P(on_reference)(m)) {
+        REF(train_epochs)(&m->layout, &m->ref, params, X_all, ldx, Y_all, labels_all, orders, n,
+                          batch, epochs, learning_rate, losses, snapshot, completed, diverged);
+        return BP_OK;
+    }
     size_t np = m->layout.n_params;
     *completed = 0;
     if (m->layout.narrow && batch == 1) {

@@ -114,7 +114,8 @@ void bp_exec_free(bp_exec *ex) {
 
 bp_status bp_exec_create_with(size_t threads, unsigned flags, bp_exec **out) {
     if (out == NULL) return BP_ERR_NULL_POINTER;
-    if ((flags & ~(unsigned)(BP_EXEC_PORTABLE | BP_EXEC_AVX2 | BP_EXEC_AVX512)) != 0)
+    if ((flags & ~(unsigned)(BP_EXEC_PORTABLE | BP_EXEC_AVX2 | BP_EXEC_AVX512 |
+                             BP_EXEC_REFERENCE)) != 0)
         return BP_ERR_BAD_ENUM;
     if (threads < 1 || threads > BP_EXEC_MAX_THREADS) return BP_ERR_BAD_VALUE;
     *out = NULL;
@@ -128,7 +129,10 @@ bp_status bp_exec_create_with(size_t threads, unsigned flags, bp_exec **out) {
     atomic_init(&ex->stop, 0);
     atomic_init(&ex->job_threads, 0);
     ex->threads = threads;
-    ex->head.kernels = (flags & BP_EXEC_PORTABLE) ? bp_gemm_kernels_portable()
+    /* the reference code, with the portable kernels for what it leaves to
+     * them (the dense layers' epilogues) */
+    ex->head.reference = (flags & BP_EXEC_REFERENCE) != 0;
+    ex->head.kernels = (flags & (BP_EXEC_PORTABLE | BP_EXEC_REFERENCE)) ? bp_gemm_kernels_portable()
                 : (flags & BP_EXEC_AVX2)     ? bp_gemm_kernels_avx2()
                 : (flags & BP_EXEC_AVX512)   ? bp_gemm_kernels_avx512()
                                              : bp_gemm_kernels_default();
@@ -184,7 +188,9 @@ bp_status bp_exec_create(size_t threads, bp_exec **out) {
 
 size_t bp_exec_threads(const bp_exec *ex) { return ex ? ex->threads : 1; }
 
-const char *bp_exec_kernel_name(const bp_exec *ex) { return bp_exec_kernels(ex)->name; }
+const char *bp_exec_kernel_name(const bp_exec *ex) {
+    return bp_exec_reference(ex) ? "reference" : bp_exec_kernels(ex)->name;
+}
 
 void *bp_exec_workspace(const bp_exec *ex, size_t tid) {
     return ex->ws + tid * ex->ws_bytes;

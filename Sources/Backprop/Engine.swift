@@ -2,7 +2,8 @@ import CKernels
 
 /// The C network engine (`bp_mlp` / `bp_mlp_f32`) for one network shape and
 /// one batch capacity: layer shapes, loss, every scratch buffer, and a GEMM
-/// context (`bp_exec`) with the network's thread count — all allocated once.
+/// context (`bp_exec`) with the network's thread count and kernel set — all
+/// allocated once.
 ///
 /// A class because it owns C memory. A network lends one to each `predict`,
 /// `train`, `loss` or `gradients` call from its ``EngineCache`` (and keeps
@@ -17,6 +18,8 @@ final class Engine<Scalar: NetworkScalar> {
     let capacity: Int
     /// Threads of its GEMM context.
     let threads: Int
+    /// The kernel set its context was created with.
+    let kernels: KernelSet
     /// The parameters a `train` call's current epoch started from (written
     /// by the C engine at the start of every epoch, read back after an
     /// update overflows): kept with the engine, so that a call neither
@@ -47,7 +50,7 @@ final class Engine<Scalar: NetworkScalar> {
                                          ? Int.max : workspace + snapshotBytes,
                                          for: "the buffers of a batch of \(capacity) rows")
         var execOut: OpaquePointer?
-        try check(bp_exec_create(network.threads, &execOut), "bp_exec_create")
+        try check(bp_exec_create_with(network.threads, network.kernels.execFlags, &execOut), "bp_exec_create_with")
         var out: OpaquePointer?
         do {
             if Scalar.self == Double.self {
@@ -69,6 +72,7 @@ final class Engine<Scalar: NetworkScalar> {
         exec = execOut!
         self.capacity = capacity
         self.threads = network.threads
+        self.kernels = network.kernels
         snapshot = .allocate(capacity: network.parameters.count)
         snapshot.initialize(repeating: 0)
     }
@@ -78,6 +82,10 @@ final class Engine<Scalar: NetworkScalar> {
         bp_exec_free(exec)
         snapshot.deallocate()
     }
+
+    /// The name of the code its context runs (`bp_exec_kernel_name`):
+    /// "reference", "portable", "avx2+fma", ...
+    var kernelName: String { String(cString: bp_exec_kernel_name(exec)) }
 
     /// Forward pass of `rows` samples at `x`; outputs copied to `out` if given.
     func forward(parameters: UnsafePointer<Scalar>, rows: Int, x: UnsafePointer<Scalar>, ldx: Int,

@@ -32,13 +32,14 @@ final class EngineCache<Scalar: NetworkScalar>: @unchecked Sendable {
         return try body(engine)
     }
 
-    /// An engine for `network` with room for `capacity` rows and the
-    /// network's thread count: the smallest idle one that fits (no longer
+    /// An engine for `network` with room for `capacity` rows, the
+    /// network's thread count and its kernel set: the smallest idle one that fits (no longer
     /// idle until ``keep(_:)``), otherwise a new one.
     func take(for network: Network<Scalar>, capacity: Int) throws -> Engine<Scalar> {
         lock.lock()
         var best: Int?
-        for i in idle.indices where idle[i].threads == network.threads && idle[i].capacity >= capacity {
+        for i in idle.indices where idle[i].threads == network.threads && idle[i].kernels == network.kernels
+            && idle[i].capacity >= capacity {
             if best.map({ idle[i].capacity < idle[$0].capacity }) ?? true { best = i }
         }
         let kept = best.map { idle.remove(at: $0) }
@@ -50,6 +51,8 @@ final class EngineCache<Scalar: NetworkScalar>: @unchecked Sendable {
     var idleCapacities: [Int] { lock.lock(); defer { lock.unlock() }; return idle.map(\.capacity) }
     /// Thread counts of the idle engines, most recently used first.
     var idleThreads: [Int] { lock.lock(); defer { lock.unlock() }; return idle.map(\.threads) }
+    /// Kernel sets of the idle engines, most recently used first.
+    var idleKernels: [KernelSet] { lock.lock(); defer { lock.unlock() }; return idle.map(\.kernels) }
 
     /// Returns an engine from ``take(for:capacity:)`` to the idle ones
     /// (or frees it, when too large to keep).

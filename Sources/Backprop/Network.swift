@@ -43,6 +43,13 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// (``BackpropError/invalidHyperparameter(name:value:expected:)``).
     public var threads: Int = 1
 
+    /// The code the computations run on (default ``KernelSet/automatic``):
+    /// set ``KernelSet/reference`` to rerun `predict`, `loss`, `gradients`
+    /// or `train` on the plain reference engine when a kernel is suspected.
+    /// A run-time choice: not saved with the model, carried over by copies
+    /// and ``converted(to:)``; the next call builds an engine for it.
+    public var kernels: KernelSet = .automatic
+
     /// The memory this network's computations may claim: each engine (the
     /// scratch buffers of a batch) is checked against it before it is
     /// allocated, and `predict` checks its output. Default:
@@ -145,7 +152,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     }
 
     /// The same network in another precision (parameters converted; the
-    /// generator state and thread count carried over).
+    /// generator state, thread count and kernel set carried over).
     public func converted<Other: NetworkScalar>(to _: Other.Type = Other.self) throws -> Network<Other> {
         var other = try Network<Other>(layers: layers.map {
             try Dense<Other>(weights: $0.weights.converted(to: Other.self),
@@ -153,6 +160,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
         }, loss: loss)
         other.random = try random.clone()
         other.threads = threads
+        other.kernels = kernels
         return other
     }
 

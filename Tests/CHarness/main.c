@@ -15,6 +15,9 @@ int run_float_tests(void);
 /* The vectorisable exp and log of the narrow engine (test_vexp.c). */
 int run_vexp_tests(void);
 int run_finite_tests(void);
+/* Every fast path of the network engine against the reference engine
+ * (test_reference.c). */
+int run_reference_tests(void);
 
 int main(void)
 {
@@ -36,5 +39,6 @@ int main(void)
     failed += run_float_tests();
     failed += run_vexp_tests();
     failed += run_finite_tests();
+    failed += run_reference_tests();
     return failed == 0 ? 0 : 1;
 }

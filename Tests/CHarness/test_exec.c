@@ -42,7 +42,7 @@ static void test_create_and_errors(void **state)
     H_STATUS(BP_ERR_NULL_POINTER, bp_exec_create(1, NULL));
     H_STATUS(BP_ERR_BAD_VALUE, bp_exec_create(0, &ex));
     H_STATUS(BP_ERR_BAD_VALUE, bp_exec_create(BP_EXEC_MAX_THREADS + 1, &ex));
-    H_STATUS(BP_ERR_BAD_ENUM, bp_exec_create_with(1, 8u, &ex));
+    H_STATUS(BP_ERR_BAD_ENUM, bp_exec_create_with(1, 16u, &ex));
     H_STATUS(BP_ERR_BAD_ENUM, bp_exec_create_with(1, 0x80000000u, &ex));
     H_EXPECT(ex == (bp_exec *)&ex, "out written by a failing create");
 

@@ -1,0 +1,294 @@
+/*
+ * mlp_reference_tmpl.h — the reference network engine, written once and
+ * included by mlp_reference.c once per precision (no include guard on
+ * purpose). Before each inclusion mlp_reference.c defines:
+ *
+ *   R          element type (double, float)
+ *   P(name)    names: bp_mlp_ref_##name##_d / _s
+ *   WORK       the workspace type (bp_mlp_ref_work_d / _s)
+ *   SIGMOID    the overflow-free logistic function for R (bp_sigmoid, bp_sigmoidf)
+ *   TANH, EXP  the C library's tanh and exp for R
+ *
+ * A network of L layers, A_0 = X (one sample per row):
+ *
+ *   forward    Z_l = A_{l−1}·W_l + b_l,   A_l = f_l(Z_l)
+ *   loss       L = mean loss of A_L (or of the logits Z_L) against the targets
+ *   backward   dZ_l = dA_l ⊙ f'_l(Z_l)            (dA_L = dL/dA_L)
+ *              dW_l = A_{l−1}ᵀ·dZ_l,  db_l = Σ_rows dZ_l
+ *              dA_{l−1} = dZ_l·W_lᵀ
+ *   update     p ← p − η·g over the whole parameter vector
+ *
+ * Values and sums are kept in R, as the fast engine keeps them; loss values
+ * and their gradients are computed in double and rounded to R once, as
+ * bp_loss.h's kernels do. Every sum runs in increasing index order.
+ */
+
+/* ---- activations, element by element ------------------------------------ */
+
+/* f(z) of the element-wise activations (softmax is a row operation:
+ * P(softmax_row)). ReLU tests !(z ≤ 0) so that a NaN stays NaN. */
+static R P(activation)(bp_activation act, R param, R z) {
+    switch (act) {
+    case BP_ACT_RELU: return !(z <= (R)0) ? z : (R)0;        /* max(0, z) */
+    case BP_ACT_LEAKY_RELU: return z > (R)0 ? z : param * z;
+    case BP_ACT_SIGMOID: return SIGMOID(z);                  /* 1 / (1 + e^(−z)) */
+    case BP_ACT_TANH: return TANH(z);
+    default: return z;                                       /* identity */
+    }
+}
+
+/* f'(z) of the element-wise activations, from z and a = f(z). */
+static R P(derivative)(bp_activation act, R param, R z, R a) {
+    switch (act) {
+    case BP_ACT_RELU: return !(z <= (R)0) ? (R)1 : (R)0;
+    case BP_ACT_LEAKY_RELU: return z > (R)0 ? (R)1 : param;
+    case BP_ACT_SIGMOID: return SIGMOID(z) * SIGMOID(-z);   /* σ(z)·(1 − σ(z)), 1 − σ(z) = σ(−z) */
+    case BP_ACT_TANH: return (R)1 - a * a;                   /* 1 − tanh²(z) */
+    default: return (R)1;
+    }
+}
+
+/* s_j = e^(z_j − m) / Σ_i e^(z_i − m), m = max_i z_i: no exponent is
+ * positive, so nothing overflows. */
+static void P(softmax_row)(size_t k, const R *z, R *s) {
+    R m = z[0], sum = (R)0;
+    for (size_t j = 1; j < k; j++) if (z[j] > m) m = z[j];
+    for (size_t j = 0; j < k; j++) { s[j] = EXP(z[j] - m); sum += s[j]; }
+    for (size_t j = 0; j < k; j++) s[j] /= sum;
+}
+
+/* dz = J·da with the softmax Jacobian J = diag(s) − s·sᵀ:
+ * dz_j = s_j·(da_j − Σ_i da_i·s_i). */
+static void P(softmax_backward_row)(size_t k, const R *s, const R *da, R *dz) {
+    R dot = (R)0;
+    for (size_t i = 0; i < k; i++) dot += da[i] * s[i];
+    for (size_t j = 0; j < k; j++) dz[j] = s[j] * (da[j] - dot);
+}
+
+/* ---- one layer ------------------------------------------------------------ */
+
+/* Z = In·W + b (z_rj = Σ_i in_ri·w_ij + b_j) and A = f(Z), for n rows of
+ * In (leading dimension ld); W is n_in × n_out, Z and A n × n_out. */
+static void P(layer_forward)(const bp_layer_spec *s, size_t n, const R *In, size_t ld,
+                             const R *W, const R *b, R *Z, R *A) {
+    const size_t n_in = s->n_in, n_out = s->n_out;
+    for (size_t r = 0; r < n; r++) {
+        for (size_t j = 0; j < n_out; j++) {
+            R sum = (R)0;
+            for (size_t i = 0; i < n_in; i++) sum += In[r * ld + i] * W[i * n_out + j];
+            Z[r * n_out + j] = sum + b[j];
+        }
+        if (s->act == BP_ACT_SOFTMAX) {
+            P(softmax_row)(n_out, Z + r * n_out, A + r * n_out);
+        } else {
+            for (size_t j = 0; j < n_out; j++)
+                A[r * n_out + j] = P(activation)(s->act, (R)s->param, Z[r * n_out + j]);
+        }
+    }
+}
+
+/* The chain rule through one layer:
+ *   dZ = dA ⊙ f'(Z)     (softmax: each row's Jacobian-vector product;
+ *                        dA NULL: dZ already holds dL/dZ, a fused loss)
+ *   dW = Inᵀ·dZ         dw_ij = Σ_r in_ri·dz_rj
+ *   db = Σ_rows dZ      db_j  = Σ_r dz_rj
+ *   dIn = dZ·Wᵀ         din_ri = Σ_j dz_rj·w_ij   (skipped when dIn is NULL) */
+static void P(layer_backward)(const bp_layer_spec *s, size_t n, const R *In, size_t ld,
+                              const R *W, const R *Z, const R *A, const R *dA, R *dZ,
+                              R *dW, R *db, R *dIn) {
+    const size_t n_in = s->n_in, n_out = s->n_out;
+    if (dA != NULL) {
+        for (size_t r = 0; r < n; r++) {
+            const size_t o = r * n_out;
+            if (s->act == BP_ACT_SOFTMAX) {
+                P(softmax_backward_row)(n_out, A + o, dA + o, dZ + o);
+            } else {
+                for (size_t j = 0; j < n_out; j++)
+                    dZ[o + j] = dA[o + j] * P(derivative)(s->act, (R)s->param, Z[o + j], A[o + j]);
+            }
+        }
+    }
+    for (size_t i = 0; i < n_in; i++)
+        for (size_t j = 0; j < n_out; j++) {
+            R sum = (R)0;
+            for (size_t r = 0; r < n; r++) sum += In[r * ld + i] * dZ[r * n_out + j];
+            dW[i * n_out + j] = sum;
+        }
+    for (size_t j = 0; j < n_out; j++) {
+        R sum = (R)0;
+        for (size_t r = 0; r < n; r++) sum += dZ[r * n_out + j];
+        db[j] = sum;
+    }
+    if (dIn == NULL) return;
+    for (size_t r = 0; r < n; r++)
+        for (size_t i = 0; i < n_in; i++) {
+            R sum = (R)0;
+            for (size_t j = 0; j < n_out; j++) sum += dZ[r * n_out + j] * W[i * n_out + j];
+            dIn[r * n_in + i] = sum;
+        }
+}
+
+/* ---- the loss ---------------------------------------------------------------- */
+
+/* Softmax cross-entropy of one row of logits z against y (NULL: the
+ * one-hot row of `label`): the row's loss Σ_j y_j·(lse − z_j), with
+ * lse = log Σ_j e^(z_j) = m + log Σ_j e^(z_j − m), m = max_j z_j, and, when
+ * g is not NULL, g_j = (s_j·Σ_i y_i − y_j)·scale, s_j = e^(z_j − lse)
+ * (the fused gradient: s − y for a one-hot or probability row). */
+static double P(softmax_cce_row)(size_t k, const R *z, const R *y, size_t label, double scale,
+                                 R *g) {
+    double m = z[0], sum = 0.0, ysum = 0.0, loss = 0.0;
+    for (size_t j = 1; j < k; j++) if (z[j] > m) m = z[j];
+    for (size_t j = 0; j < k; j++) sum += exp((double)z[j] - m);
+    const double lse = m + log(sum);
+    for (size_t j = 0; j < k; j++) ysum += y ? (double)y[j] : (j == label ? 1.0 : 0.0);
+    for (size_t j = 0; j < k; j++) {
+        double yj = y ? (double)y[j] : (j == label ? 1.0 : 0.0);
+        if (yj != 0.0) loss += yj * (lse - z[j]);   /* skipped for y_j = 0: no 0·∞ */
+        if (g) g[j] = (R)((exp(z[j] - lse) * ysum - yj) * scale);
+    }
+    return loss;
+}
+
+/* The batch's mean loss (bp_loss.h: MSE and the binary losses average over
+ * all n·k outputs, the categorical ones over the n rows) and, when G is not
+ * NULL, its gradient: dL/dA_L for MSE, BCE and CCE (which read A_L),
+ * dL/dZ_L for the fused BCE_LOGITS and SOFTMAX_CCE (which read the logits
+ * Z_L). Targets are Y (n × k) or the class labels. */
+static double P(output_loss)(bp_loss kind, size_t n, size_t k, const R *Z, const R *A,
+                             const R *Y, const size_t *labels, R *G) {
+    const int per_row = kind == BP_LOSS_CCE || kind == BP_LOSS_SOFTMAX_CCE;
+    const double scale = 1.0 / (per_row ? (double)n : (double)n * (double)k);
+    double total = 0.0;
+    for (size_t r = 0; r < n; r++) {
+        const size_t o = r * k;
+        if (kind == BP_LOSS_SOFTMAX_CCE) {
+            total += P(softmax_cce_row)(k, Z + o, Y ? Y + o : NULL, labels ? labels[r] : 0, scale,
+                                        G ? G + o : NULL);
+            continue;
+        }
+        for (size_t j = 0; j < k; j++) {
+            const double p = kind == BP_LOSS_BCE_LOGITS ? Z[o + j] : A[o + j];
+            const double y = Y ? (double)Y[o + j] : (j == labels[r] ? 1.0 : 0.0);
+            total += loss_term(kind, p, y);
+            if (G) G[o + j] = (R)(loss_slope(kind, p, y) * scale);
+        }
+    }
+    return total * scale;
+}
+
+/* ---- the network -------------------------------------------------------------- */
+
+/* Z_l and A_l of every layer, A_0 = X. */
+void P(forward)(const mlp_layout *y, const WORK *w, const R *params, size_t rows, const R *X,
+                size_t ldx) {
+    for (size_t l = 0; l < y->n_layers; l++)
+        P(layer_forward)(&y->layers[l], rows, l == 0 ? X : w->A[l - 1],
+                         l == 0 ? ldx : y->layers[l].n_in, params + y->w_off[l],
+                         params + y->b_off[l], w->Z[l], w->A[l]);
+}
+
+/* Every layer's backward pass, top down, after P(forward): dA_top is
+ * dL/dA_L (NULL: dZ_L already holds dL/dZ_L). The gradient goes to grad
+ * (the params layout), dL/dX to dX (rows × n_in) unless it is NULL. */
+static void P(backward_pass)(const mlp_layout *y, const WORK *w, const R *params, size_t rows,
+                             const R *X, size_t ldx, const R *dA_top, R *grad, R *dX) {
+    const size_t L = y->n_layers;
+    for (size_t l = L; l-- > 0;) {
+        const bp_layer_spec *s = &y->layers[l];
+        P(layer_backward)(s, rows, l == 0 ? X : w->A[l - 1], l == 0 ? ldx : s->n_in,
+                          params + y->w_off[l], w->Z[l], w->A[l], l == L - 1 ? dA_top : w->dA[l],
+                          w->dZ[l], grad + y->w_off[l], grad + y->b_off[l],
+                          l == 0 ? dX : w->dA[l - 1]);
+    }
+}
+
+/* The mean loss of a batch; with grad or dX, dL/dparams and dL/dX. */
+void P(gradient)(const mlp_layout *y, const WORK *w, const R *params, size_t rows, const R *X,
+                 size_t ldx, const R *Y, const size_t *labels, double *loss, R *grad, R *dX) {
+    const size_t L = y->n_layers - 1, k = y->layers[L].n_out;
+    const int backward = grad != NULL || dX != NULL;
+    R *start = backward ? (y->on_logits ? w->dZ[L] : w->dA[L]) : NULL;
+    P(forward)(y, w, params, rows, X, ldx);
+    *loss = P(output_loss)(y->loss, rows, k, w->Z[L], w->A[L], Y, labels, start);
+    if (backward)
+        P(backward_pass)(y, w, params, rows, X, ldx, y->on_logits ? NULL : start,
+                         grad ? grad : w->grad, dX);
+}
+
+/* A caller's dL/dA_L backpropagated: dL/dparams into grad, dL/dX into dX. */
+void P(backward)(const mlp_layout *y, const WORK *w, const R *params, size_t rows, const R *X,
+                 size_t ldx, const R *dA_out, R *grad, R *dX) {
+    P(forward)(y, w, params, rows, X, ldx);
+    P(backward_pass)(y, w, params, rows, X, ldx, dA_out, grad, dX);
+}
+
+/* One SGD step on batch rows indices[start ..] (or start .. themselves):
+ * g = dL/dparams, then p ← p − η·g. A loss or gradient that is not finite
+ * changes nothing (*diverged = 1); a parameter made non-finite by the
+ * update is reported (*diverged = 2). */
+void P(train_step)(const mlp_layout *y, const WORK *w, R *params, const R *X_all, size_t ldx,
+                   const R *Y_all, const size_t *labels_all, const size_t *indices,
+                   size_t start, size_t rows, double learning_rate, double *loss,
+                   int *diverged) {
+    const size_t n_in = y->layers[0].n_in, k = y->layers[y->n_layers - 1].n_out;
+    for (size_t i = 0; i < rows; i++) {   /* the batch's rows, gathered */
+        const size_t r = indices ? indices[start + i] : start + i;
+        memcpy(w->Xg + i * n_in, X_all + r * ldx, n_in * sizeof(R));
+        if (Y_all) memcpy(w->Yg + i * k, Y_all + r * k, k * sizeof(R));
+        else w->Lg[i] = labels_all[r];
+    }
+    P(gradient)(y, w, params, rows, w->Xg, n_in, Y_all ? w->Yg : NULL,
+                labels_all ? w->Lg : NULL, loss, w->grad, NULL);
+    *diverged = 1;
+    if (!isfinite(*loss)) return;
+    for (size_t p = 0; p < y->n_params; p++)
+        if (!isfinite(w->grad[p])) return;
+    const R eta = (R)learning_rate;
+    int bad = 0;
+    for (size_t p = 0; p < y->n_params; p++) {
+        const R step = eta * w->grad[p];
+        params[p] = params[p] - step;
+        bad |= !isfinite(params[p]);
+    }
+    *diverged = bad ? 2 : 0;
+}
+
+/* One epoch: P(train_step) on consecutive batches of `batch` rows (the
+ * last may be smaller) over positions 0 .. n of the order; the mean loss
+ * Σ_b loss_b·rows_b / n. Stops at the first step that diverges. */
+void P(train_epoch)(const mlp_layout *y, const WORK *w, R *params, const R *X_all, size_t ldx,
+                    const R *Y_all, const size_t *labels_all, const size_t *indices, size_t n,
+                    size_t batch, double learning_rate, double *loss, int *diverged) {
+    double total = 0.0;
+    *diverged = 0;
+    for (size_t start = 0; start < n && *diverged == 0; start += batch) {
+        const size_t rows = n - start < batch ? n - start : batch;
+        double step_loss;
+        P(train_step)(y, w, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
+                      learning_rate, &step_loss, diverged);
+        total += step_loss * (double)rows;
+    }
+    *loss = total / (double)n;
+}
+
+/* `epochs` epochs, epoch e over orders[e·n ..] (NULL: rows 0 .. n); the
+ * parameters copied to snapshot (unless NULL) as each epoch starts. Stops
+ * at the first epoch that diverges (its loss not written); *completed
+ * counts the epochs finished. */
+void P(train_epochs)(const mlp_layout *y, const WORK *w, R *params, const R *X_all, size_t ldx,
+                     const R *Y_all, const size_t *labels_all, const size_t *orders, size_t n,
+                     size_t batch, size_t epochs, double learning_rate, double *losses,
+                     R *snapshot, size_t *completed, int *diverged) {
+    *completed = 0;
+    *diverged = 0;
+    for (size_t e = 0; e < epochs; e++) {
+        if (snapshot) memcpy(snapshot, params, y->n_params * sizeof(R));
+        double loss;
+        P(train_epoch)(y, w, params, X_all, ldx, Y_all, labels_all, orders ? orders + e * n : NULL,
+                       n, batch, learning_rate, &loss, diverged);
+        if (*diverged) return;
+        losses[e] = loss;
+        *completed = e + 1;
+    }
+}
