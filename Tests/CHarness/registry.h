@@ -31,7 +31,9 @@ HARNESS_GROUP(update)       /* SGD step, norm, scale, clipping */
 HARNESS_GROUP(random)       /* generators, initialisation, shuffling */
 HARNESS_GROUP(network)      /* two-layer networks assembled from the kernels */
 HARNESS_GROUP(seeds)        /* seed 02's neuron and layer through the kernels */
-HARNESS_GROUP(mlp)          /* the network engine, its narrow engine and training */
+HARNESS_GROUP(mlp)          /* the network engine: create, forward, gradient, backward */
+HARNESS_GROUP(narrow)       /* the narrow-network engine (widths ≤ 8) */
+HARNESS_GROUP(training)     /* train_step, train_epoch, train_epochs */
 HARNESS_GROUP(gemm_fast)    /* the blocked GEMM's kernels and threads, both precisions */
 HARNESS_GROUP(exec)         /* execution contexts */
 HARNESS_GROUP(dense)        /* fused dense-layer passes */
