@@ -21,19 +21,11 @@
 
 #include "CKernels.h"
 
-/* ---- groups (one per test file), run by main.c ------------------------- */
+/* ---- groups: int run_<name>_tests(void) for each line of registry.h ----- */
 
-int run_gemm_tests(void);
-int run_bias_tests(void);
-int run_activation_tests(void);
-int run_loss_tests(void);
-int run_gradient_tests(void);
-int run_update_tests(void);
-int run_random_tests(void);
-int run_network_tests(void);
-int run_seeds_tests(void);
-int run_errors_tests(void);
-int run_mlp_tests(void);
+#define HARNESS_GROUP(name) int run_##name##_tests(void);
+#include "registry.h"
+#undef HARNESS_GROUP
 
 /* ---- assertions with readable messages --------------------------------- */
 

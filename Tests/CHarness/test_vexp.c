@@ -12,7 +12,7 @@
  *    log 0 = −inf, log of a negative number NaN, log1p(−1) = −inf;
  *  - the same results when the loop calling them is vectorised (the
  *    functions are branch-free, so lanes cannot diverge): checked through
- *    the narrow engine in test_mlp.c;
+ *    the narrow engine in test_narrow.c;
  *  - the versions on whole vectors (bp_vexp_d8, …, built from the same
  *    template for the register blocks of the narrow engine): bit for bit
  *    the scalar functions' results in every lane, special values included.
