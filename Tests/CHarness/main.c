@@ -15,6 +15,8 @@ int run_float_tests(void);
 /* The vectorisable exp and log of the narrow engine (test_vexp.c). */
 int run_vexp_tests(void);
 int run_finite_tests(void);
+/* The parameter-update stage and its gradient hook (test_update_stage.c). */
+int run_update_stage_tests(void);
 
 int main(void)
 {
@@ -36,5 +38,6 @@ int main(void)
     failed += run_float_tests();
     failed += run_vexp_tests();
     failed += run_finite_tests();
+    failed += run_update_stage_tests();
     return failed == 0 ? 0 : 1;
 }
