@@ -42,7 +42,7 @@
  */
 
 static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx,
-                      const R *Y, const size_t *indices, R eta, narrow_epochs *run,
+                      const R *Y, const size_t *indices, R alpha, narrow_epochs *run,
                       double *loss_sum, size_t *steps, int *diverged) {
     const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
     const double scale = 1.0 / (double)k;   /* MSE on one row: the mean over k outputs */
@@ -203,14 +203,15 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
                 for (size_t i = 0; i < TW; i++)
                     TINY_UNROLL
                     for (size_t j = 0; j < TW; j++) {
-                        const R g = (a[l][i] * mask[l][i]) * dz[j], upd = W[l][i][j] + -eta * g;
+                        const R g = (a[l][i] * mask[l][i]) * dz[j],
+                                upd = P(bp_sgd_rule)(W[l][i][j], alpha, g);
                         bad_grad += g * (R)0;
                         bad_new += upd * (R)0;
                         W[l][i][j] = upd;
                     }
                 TINY_UNROLL
                 for (size_t j = 0; j < TW; j++) {
-                    const R g = dz[j], upd = b[l][j] + -eta * g;
+                    const R g = dz[j], upd = P(bp_sgd_rule)(b[l][j], alpha, g);
                     bad_grad += g * (R)0;
                     bad_new += upd * (R)0;
                     b[l][j] = upd;
