@@ -169,7 +169,7 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                         BLK_UNROLL
                         for (size_t j = 0; j < BW; j++)
                             pl[u] += BLK_D(t[j][u]) * BLK_D(out[j][u]);   /* exact: 0 or 1 times */
-                        term[u] = BP_CCE_TERM(VD_SEL, VD_SPLAT, VD_LOG, VD_SPLAT(1), pl[u]);
+                        term[u] = BP_CCE_TERM_NONZERO(VD_LOG, 1.0, pl[u]);
                         under[u] = pl[u] == 0.0;
                     }
                 } else {

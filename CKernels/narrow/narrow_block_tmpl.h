@@ -197,7 +197,7 @@ static VD P(block_underflow)(size_t k, R zs[BLK_WIDTH][NV], R ts[BLK_WIDTH][NV],
         for (size_t j = 0; j < k; j++) sum += exp((double)zs[j][v] - mx);
         const double lse = BP_LOG_SUM_EXP(log, mx, sum);
         for (size_t j = 0; j < k; j++)
-            acc += BP_SOFTMAX_CCE_TERM_LSE(BP_SEL, BP_K, (double)ts[j][v], lse, (double)zs[j][v]);
+            if (ts[j][v] != (R)0) acc += BP_SOFTMAX_CCE_TERM_LSE((double)ts[j][v], lse, (double)zs[j][v]);
         tm[v] = acc;
     }
     memcpy(&term, tm, sizeof term);

@@ -282,7 +282,7 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
             double pl[CH];
             for (size_t s = 0; s < cs; s++) { pl[s] = A[lab[s] * CH + s]; ysum[s] = 1.0; }
             for (size_t s = 0; s < cs; s++) {
-                term[s] = BP_CCE_TERM(BP_SEL, BP_K, bp_vlog_d, 1.0, pl[s]);
+                term[s] = BP_CCE_TERM_NONZERO(bp_vlog_d, 1.0, pl[s]);
                 underflow |= pl[s] == 0.0;
             }
         } else {
@@ -317,7 +317,7 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
             double lse = BP_LOG_SUM_EXP(log, mx, sum);
             term[s] = 0.0;
             for (size_t j = 0; j < k; j++)
-                term[s] += BP_SOFTMAX_CCE_TERM_LSE(BP_SEL, BP_K, TGT(j, s), lse, (double)Z[j * CH + s]);
+                if (TGT(j, s) != 0.0) term[s] += BP_SOFTMAX_CCE_TERM_LSE(TGT(j, s), lse, (double)Z[j * CH + s]);
         }
         return P(sum_terms)(term, cs);
     }

@@ -35,12 +35,22 @@
  * same element anyway — compilers will not vectorise a loop whose load
  * happens under a condition (they may not invent the read).
  *
- * Selects rather than branches throughout: both sides of a select are
- * computed, which is what lets a loop vectorise (a product or a load under
- * a condition is not, and a branch on the sign of z mispredicts half the
- * time). The exceptions are the two formulas that call libm on one side
- * (the sigmoid derivative from A, the cross-entropy terms of ops/loss_tmpl.h),
- * where the call is skipped when it is not needed.
+ * Selects rather than branches: a compiler turns a conditional expression
+ * whose arms are plain arithmetic on values already at hand into a select,
+ * computing both arms, which is what lets a loop vectorise (a branch on the
+ * sign of z would also mispredict half the time). Where an arm calls libm
+ * (the sigmoid derivative from A; the cross-entropy terms of the scalar
+ * loss loops), the call stays behind a branch and is made only where it is
+ * needed.
+ *
+ * Rounding: each macro expands into one expression tree, the one its
+ * callers' loops are written around. Where a caller adds a term to a sum,
+ * the term's last product is an operand of that addition, so a compiler
+ * that contracts a·b + c into one fused multiply-add (clang does by
+ * default, on targets with FMA) contracts it there — and not through a
+ * select or a function call. Callers that need the same bits on every
+ * path must therefore keep the same form (an `if` around `total += term`,
+ * or the select), as they do.
  */
 #ifndef BP_FORMULAS_H
 #define BP_FORMULAS_H
@@ -90,10 +100,9 @@
 #define BP_SIGMOID_E(SEL, K, z, e) (SEL((z) >= K(0), K(1), (e)) / (K(1) + (e)))
 
 /*
- * σ′(z) = σ(z)·σ(−z), in two instantiations, one per input form. Both are
- * accurate to a few units of roundoff for every z; they are not the same
- * bits (they round differently), so each engine keeps the one its data
- * gives it:
+ * σ′(z) = σ(z)·σ(−z), in two instantiations, one per input form. They are
+ * not the same bits (they round differently; bounds below), and each
+ * engine keeps the one its data gives it:
  *
  *   from e = e^(−|z|) (BP_SIGMOID_DERIV_E; the narrow engine, which kept e
  *   from its forward pass):  σ′ = e/(1 + e)². Symmetric in z, no
@@ -123,8 +132,8 @@
 
 /*
  * tanh: f(z) = tanh(z) (libm's: its own overflow-free evaluation);
- * d·f′(z) = d·(1 − A²) from A = tanh(z). For large |z|, A² rounds to 1 and
- * the product to 0, where the true value is below 4e−16 (double) anyway.
+ * d·f′(z) = d·(1 − A²) from A = tanh(z). Where A rounds to ±1 the factor
+ * is 0, and the true 1 − tanh² is below the unit roundoff there anyway.
  */
 #define BP_TANH_DERIV(K, a, d) ((d) * (K(1) - (a) * (a)))
 
@@ -189,13 +198,18 @@
 /*
  * Categorical cross-entropy on a probability p (clamped by the caller for
  * the plain loss; a softmax output's own probability for the fused one):
- * term −y·log p, and 0 where y = 0 — p may be 0 there, and 0·log 0 would
- * be NaN. With BP_SEL (a conditional expression) the logarithm is not
- * evaluated where y = 0, nor is a libm call made; vector selects compute it
- * on every lane and discard it. Gradient −y/p·scale; integer labels are the
- * one-hot y = 1.
+ * term −y·log p, and 0 where y = 0 — a softmax probability may be 0 there,
+ * and 0·log 0 would be NaN. BP_CCE_TERM_NONZERO is the term where y ≠ 0:
+ * scalar loops add it under `if (y != 0)`, which skips the logarithm (a
+ * libm call) and leaves `total += term` a product added to a sum, which a
+ * compiler that contracts a·b + c into one fused multiply-add (clang, by
+ * default) contracts. Vectorised and vector loops take BP_CCE_TERM, the
+ * select, which computes the logarithm on every lane and discards it where
+ * y = 0 (and is not contracted with the sum). Gradient −y/p·scale; integer
+ * labels are the one-hot y = 1.
  */
-#define BP_CCE_TERM(SEL, K, LOG, y, p) SEL((y) != K(0), -(y) * LOG(p), K(0))
+#define BP_CCE_TERM_NONZERO(LOG, y, p) (-(y) * LOG(p))
+#define BP_CCE_TERM(SEL, K, LOG, y, p) SEL((y) != K(0), BP_CCE_TERM_NONZERO(LOG, y, p), K(0))
 #define BP_CCE_GRAD(y, pc, scale) (-(y) / (pc) * (scale))
 
 /*
@@ -203,16 +217,17 @@
  * targets y (not necessarily summing to 1, Σy = ysum):
  *     loss  Σ_j y_j·(lse − z_j),  lse = m + log Σ_i e^(z_i − m)
  *     d/dz_j = s_j·Σy − y_j          (s − y for a one-hot or probability row)
- * The term from the logits (BP_SOFTMAX_CCE_TERM_LSE; 0 where y_j = 0, so a
- * hugely negative z_j cannot make 0·∞) is the form used where the
- * probabilities are not at hand, or where one underflowed to 0 under a
- * nonzero target; with the probabilities of the forward pass, the term is
- * BP_CCE_TERM on s (s is accurate to a unit of roundoff, so its log to a
- * unit absolute). The gradient's s is exp(z_j − lse) or the forward pass's
- * activation; integer labels are ysum = 1 and the one-hot y.
+ * The term from the logits (BP_SOFTMAX_CCE_TERM_LSE, added where y_j ≠ 0
+ * only, as BP_CCE_TERM_NONZERO is, so a hugely negative z_j cannot make
+ * 0·∞) is the form used where the probabilities are not at hand, or where
+ * one underflowed to 0 under a nonzero target; with the probabilities of
+ * the forward pass, the term is the categorical cross-entropy's on s (s is
+ * accurate to a unit of roundoff, so its log to a unit absolute). The
+ * gradient's s is exp(z_j − lse) or the forward pass's activation; integer
+ * labels are ysum = 1 and the one-hot y.
  */
 #define BP_LOG_SUM_EXP(LOG, m, sum) ((m) + LOG(sum))
-#define BP_SOFTMAX_CCE_TERM_LSE(SEL, K, y, lse, z) SEL((y) != K(0), (y) * ((lse) - (z)), K(0))
+#define BP_SOFTMAX_CCE_TERM_LSE(y, lse, z) ((y) * ((lse) - (z)))
 #define BP_SOFTMAX_CCE_GRAD(s, ysum, y, scale) (((s) * (ysum) - (y)) * (scale))
 
 /* ---- the scalar functions ------------------------------------------------- */

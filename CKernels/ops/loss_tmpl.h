@@ -71,7 +71,7 @@ bp_status L_COMPUTE(bp_loss kind, size_t n, size_t k,
     case BP_LOSS_CCE:
         for (size_t i = 0; i < count; i++) {
             double pc = bp_clamp_prob(p[i]), yi = y[i];
-            total += BP_CCE_TERM(BP_SEL, BP_K, log, yi, pc);
+            if (yi != 0.0) total += BP_CCE_TERM_NONZERO(log, yi, pc);
             if (grad) grad[i] = (R)BP_CCE_GRAD(yi, pc, scale_row);
         }
         total *= scale_row;
@@ -84,7 +84,7 @@ bp_status L_COMPUTE(bp_loss kind, size_t n, size_t k,
             for (size_t j = 0; j < k; j++) {
                 /* the term from the logits, s = e^(z_j − lse) */
                 double zj = z[j], yj = yr[j], s = exp(zj - lse);
-                total += BP_SOFTMAX_CCE_TERM_LSE(BP_SEL, BP_K, yj, lse, zj);
+                if (yj != 0.0) total += BP_SOFTMAX_CCE_TERM_LSE(yj, lse, zj);
                 if (grad) grad[r * k + j] = (R)BP_SOFTMAX_CCE_GRAD(s, ysum, yj, scale_row);
             }
         }
@@ -113,14 +113,14 @@ bp_status L_LABELS(bp_loss kind, size_t n, size_t k,
         /* the one-hot target: y = 1 at the label, 0 elsewhere (no term) */
         if (kind == BP_LOSS_CCE) {
             double pc = bp_clamp_prob(z[c]);
-            total += BP_CCE_TERM(BP_SEL, BP_K, log, 1.0, pc);
+            total += BP_CCE_TERM_NONZERO(log, 1.0, pc);
             if (grad) {
                 for (size_t j = 0; j < k; j++) grad[r * k + j] = (R)0;
                 grad[r * k + c] = (R)BP_CCE_GRAD(1.0, pc, scale);
             }
         } else {
             double max = P(row_max)(z, k), lse = P(log_sum_exp)(z, k, max);
-            total += BP_SOFTMAX_CCE_TERM_LSE(BP_SEL, BP_K, 1.0, lse, (double)z[c]);
+            total += BP_SOFTMAX_CCE_TERM_LSE(1.0, lse, (double)z[c]);
             if (grad) {
                 for (size_t j = 0; j < k; j++) {
                     double s = exp(z[j] - lse);
@@ -167,7 +167,7 @@ void P(bp_loss_fused_outputs)(bp_loss kind, size_t n, size_t k, const R *Z, cons
             double y = yr ? (double)yr[j] : (j == labels[r] ? 1.0 : 0.0);
             if (yr) ysum += y;
             if (y != 0.0) {
-                if (a[j] > (R)0) row += BP_CCE_TERM(BP_SEL, BP_K, log, y, (double)a[j]);
+                if (a[j] > (R)0) row += BP_CCE_TERM_NONZERO(log, y, (double)a[j]);
                 else underflow = 1;
             }
         }
@@ -176,7 +176,7 @@ void P(bp_loss_fused_outputs)(bp_loss kind, size_t n, size_t k, const R *Z, cons
             row = 0.0;
             for (size_t j = 0; j < k; j++) {
                 double y = yr ? (double)yr[j] : (j == labels[r] ? 1.0 : 0.0);
-                row += BP_SOFTMAX_CCE_TERM_LSE(BP_SEL, BP_K, y, lse, (double)z[j]);
+                if (y != 0.0) row += BP_SOFTMAX_CCE_TERM_LSE(y, lse, (double)z[j]);
             }
         }
         total += row;
