@@ -42,7 +42,8 @@
  * computed, 5.5 with padded units' activations skipped.
  *
  * The operations per unit are the chunk engine's (the same sums in the same
- * order, the same activation, loss and derivative formulas; vexp.h's
+ * order, the same activation, loss and derivative formulas of
+ * ops/formulas.h, instantiated on vector lanes; vexp.h's
  * vector functions give its scalar ones' bits lane by lane); only the
  * gradient and loss sums run in other lanes, so results agree with the
  * chunk engine's to rounding (the C harness holds both to bp_mlp_gradient
@@ -129,37 +130,36 @@ static inline VR P(block_load)(const R *p) {
     return v;
 }
 
-/* f(z) of a hidden-kind unit; e receives e^(−|z|) for sigmoid units. */
+/* f(z) of a hidden-kind unit, by ops/formulas.h's formulas on the vector
+ * lanes (VR_SEL, VR_SPLAT); e receives e^(−|z|) for sigmoid units (−|z|
+ * as a select: the same value as −fabs but for the sign of a zero, which
+ * exp ignores). */
 static inline VR P(block_act)(bp_activation act, R param, VR z, VR *e) {
-    const VR zero = VR_SPLAT(0);
     switch (act) {
     case BP_ACT_SIGMOID: {
-        /* 1/(1 + e^−z) for z ≥ 0, e^z/(1 + e^z) below, as P(activate) */
         const VR ee = VR_EXP(VR_SEL(z < (R)0, z, -z));
         *e = ee;
-        return VR_SEL(z >= (R)0, VR_SPLAT(1), ee) / ((R)1 + ee);
+        return BP_SIGMOID_E(VR_SEL, VR_SPLAT, z, ee);
     }
-    case BP_ACT_RELU:   /* NaN stays NaN */
-        return VR_SEL(z <= (R)0, zero, z);
+    case BP_ACT_RELU:
+        return BP_RELU(VR_SEL, VR_SPLAT, z);
     case BP_ACT_LEAKY_RELU:
-        return VR_SEL(z > (R)0, z, param * z);
+        return BP_LEAKY_RELU(VR_SEL, VR_SPLAT, z, param);
     default:
         return z;
     }
 }
 
-/* d ⊙ f'(z) for a hidden-kind unit (P(derive)'s formulas; e = e^(−|z|)
+/* d ⊙ f'(z) for a hidden-kind unit (formulas.h, as P(derive); e = e^(−|z|)
  * of a sigmoid unit). */
 static inline VR P(block_derive)(bp_activation act, R param, VR z, VR e, VR d) {
     switch (act) {
-    case BP_ACT_SIGMOID: {
-        const VR q = (R)1 + e;
-        return d * (e / (q * q));
-    }
+    case BP_ACT_SIGMOID:
+        return BP_SIGMOID_DERIV_E(VR_SPLAT, e, d);
     case BP_ACT_RELU:
-        return VR_SEL(z <= (R)0, VR_SPLAT(0), d);
+        return BP_RELU_DERIV(VR_SEL, VR_SPLAT, z, d);
     case BP_ACT_LEAKY_RELU:
-        return VR_SEL(z > (R)0, d, param * d);
+        return BP_LEAKY_RELU_DERIV(VR_SEL, VR_SPLAT, z, param, d);
     default:
         return d;
     }
@@ -193,11 +193,11 @@ static VD P(block_underflow)(size_t k, R zs[BLK_WIDTH][NV], R ts[BLK_WIDTH][NV],
     for (size_t v = 0; v < NV; v++) {
         if (!us[v]) continue;
         double mx = zs[0][v], sum = 0.0, acc = 0.0;
-        for (size_t j = 1; j < k; j++) if (zs[j][v] > mx) mx = zs[j][v];
+        for (size_t j = 1; j < k; j++) mx = BP_SOFTMAX_MAX(BP_SEL, (double)zs[j][v], mx);
         for (size_t j = 0; j < k; j++) sum += exp((double)zs[j][v] - mx);
-        const double lse = mx + log(sum);
+        const double lse = BP_LOG_SUM_EXP(log, mx, sum);
         for (size_t j = 0; j < k; j++)
-            if (ts[j][v] != (R)0) acc += (double)ts[j][v] * (lse - (double)zs[j][v]);
+            if (ts[j][v] != (R)0) acc += BP_SOFTMAX_CCE_TERM_LSE((double)ts[j][v], lse, (double)zs[j][v]);
         tm[v] = acc;
     }
     memcpy(&term, tm, sizeof term);

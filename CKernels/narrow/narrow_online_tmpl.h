@@ -66,15 +66,13 @@ static int P(online_backward)(const bp_layer_spec *sp, const R *restrict In, R *
     return bad_grad != (R)0 ? 1 : bad_new != (R)0 ? 2 : 0;
 }
 
-/* D ← D ⊙ f'(Z) for one sample (P(derive), with sigmoid inline). */
+/* D ← D ⊙ f'(Z) for one sample (P(derive), with sigmoid's formula
+ * inline). */
 static void P(online_derive)(const bp_layer_spec *sp, const R *restrict Z, const R *restrict A,
                              const R *restrict E, R *restrict D) {
     if (sp->act == BP_ACT_SIGMOID) {
         N_UNIT_LOOP
-        for (size_t j = 0; j < sp->n_out; j++) {
-            R q = (R)1 + E[j * CH];
-            D[j * CH] *= E[j * CH] / (q * q);
-        }
+        for (size_t j = 0; j < sp->n_out; j++) D[j * CH] = BP_SIGMOID_DERIV_E(BP_K, E[j * CH], D[j * CH]);
         return;
     }
     P(derive)(sp->act, (R)sp->param, sp->n_out, 1, Z, A, E, D);
@@ -92,8 +90,8 @@ static double P(online_output)(const mlp_layout *y, const R *restrict Z, const R
     N_UNIT_LOOP
     for (size_t j = 0; j < sp->n_out; j++) {
         double d = (double)A[j * CH] - T[j * CH];
-        term += d * d;
-        dZ[j * CH] = (R)(2.0 * d * scale);
+        term += BP_MSE_TERM(d);
+        dZ[j * CH] = (R)BP_MSE_GRAD(d, scale);
     }
     P(online_derive)(sp, Z, A, E, dZ);
     return term;
