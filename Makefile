@@ -69,7 +69,8 @@ build: deps
 swift-test: deps
 	swift test
 
-# Every suite (Swift tests, the C harness, the consumer package), closing
+# Every suite (Swift tests, the C harness, the consumer package, the check
+# that every public C function is defined under its own name), closing
 # with one line "tests: N passed, M failed".
 # The harness is built a second time by clang when it is installed: SwiftPM
 # builds CKernels with clang, and some code paths follow the compiler (the

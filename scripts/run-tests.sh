@@ -2,12 +2,17 @@
 # Runs every test suite of `make test` (after make has installed the
 # dependencies and built the C harness) and closes with one summary line,
 # "tests: N passed, M failed", counting Swift Testing tests, C harness
-# tests and the consumer package run.
+# tests, the consumer package run and the check that every public C
+# function is defined under its own name (check-public-definitions.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 failed_suites=0
+
+# every public C function defined under its own name (a second; run first)
+defs_ok=0
+scripts/check-public-definitions.sh && defs_ok=1 || failed_suites=$((failed_suites + 1))
 
 swift test 2>&1 | tee "$logs/swift.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed_suites=$((failed_suites + 1))
@@ -35,9 +40,9 @@ swift_failed_tests=$(grep -E '^✘ Test [^r].* failed after' "$logs/swift.txt" |
 c_passed=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$logs/c.txt" | awk '{s += $4} END {print s + 0}')
 c_failed=$(grep -Eo '^\[  FAILED  \] [0-9]+ test' "$logs/c.txt" | awk '{s += $4} END {print s + 0}')
 
-passed=$(( swift_total - swift_failed_tests + c_passed + consumer_ok ))
-failed=$(( swift_failed_tests + c_failed + 1 - consumer_ok ))
+passed=$(( swift_total - swift_failed_tests + c_passed + consumer_ok + defs_ok ))
+failed=$(( swift_failed_tests + c_failed + 1 - consumer_ok + 1 - defs_ok ))
 echo
-echo "Swift: $((swift_total - swift_failed_tests)) of $swift_total tests passed; C harness: $c_passed passed, $c_failed failed; consumer package: $([ $consumer_ok = 1 ] && echo ran || echo FAILED)"
+echo "Swift: $((swift_total - swift_failed_tests)) of $swift_total tests passed; C harness: $c_passed passed, $c_failed failed; consumer package: $([ $consumer_ok = 1 ] && echo ran || echo FAILED); public definitions: $([ $defs_ok = 1 ] && echo checked || echo MISSING)"
 echo "tests: $passed passed, $failed failed"
 [ "$failed_suites" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -58,6 +58,7 @@
 #define G_ACT_BLOCK bp_act_block_d
 #define G_SOFTMAX bp_softmax_rows_d
 #define G_REFERENCE bp_dgemm_reference
+#define G_SCALE_C bp_gemm_scale_c
 #include "gemm_driver_tmpl.h"
 #undef R
 #undef P
@@ -86,6 +87,7 @@
 #undef G_ACT_BLOCK
 #undef G_SOFTMAX
 #undef G_REFERENCE
+#undef G_SCALE_C
 
 /* ---- float ------------------------------------------------------------------- */
 #define R float
@@ -115,6 +117,7 @@
 #define G_ACT_BLOCK bp_act_block_s
 #define G_SOFTMAX bp_softmax_rows_s
 #define G_REFERENCE bp_sgemm_reference
+#define G_SCALE_C bp_gemm_scale_c_f
 #include "gemm_driver_tmpl.h"
 
 size_t bp_gemm_workspace_bytes(void) {
@@ -123,27 +126,23 @@ size_t bp_gemm_workspace_bytes(void) {
     return d > s ? d : s;
 }
 
-/* ---- public entry points: validation and the BLAS special cases --------------- */
+/* ---- the public functions (bp_gemm.h) ------------------------------------------ */
 
-#define BP_DEFINE_GEMM_EXEC(NAME, R, SCALE_C, RUN)                            \
-    bp_status NAME(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b, \
-                   size_t m, size_t n, size_t k,                              \
-                   R alpha, const R *A, size_t lda,                           \
-                   const R *B, size_t ldb,                                    \
-                   R beta, R *C, size_t ldc) {                                \
-        BP_TRY(bp_gemm_check_elem(trans_a, trans_b, m, n, k, alpha != (R)0,   \
-                                  A, lda, B, ldb, C, ldc, sizeof(R)));        \
-        if (m == 0 || n == 0) return BP_OK;                                   \
-        if (alpha == (R)0 || k == 0) {                                        \
-            SCALE_C(m, n, beta, C, ldc);                                      \
-            return BP_OK;                                                     \
-        }                                                                     \
-        return RUN(exec, trans_a == BP_TRANS, trans_b == BP_TRANS, m, n, k,   \
-                   alpha, A, lda, B, ldb, beta, C, ldc, NULL);                \
-    }
+bp_status bp_dgemm_exec(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b,
+                        size_t m, size_t n, size_t k,
+                        double alpha, const double *A, size_t lda,
+                        const double *B, size_t ldb,
+                        double beta, double *C, size_t ldc) {
+    return exec_d(exec, trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
 
-BP_DEFINE_GEMM_EXEC(bp_dgemm_exec, double, bp_gemm_scale_c, run_d)
-BP_DEFINE_GEMM_EXEC(bp_sgemm_exec, float, bp_gemm_scale_c_f, run_s)
+bp_status bp_sgemm_exec(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b,
+                        size_t m, size_t n, size_t k,
+                        float alpha, const float *A, size_t lda,
+                        const float *B, size_t ldb,
+                        float beta, float *C, size_t ldc) {
+    return exec_s(exec, trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
 
 bp_status bp_dgemm(bp_transpose trans_a, bp_transpose trans_b,
                    size_t m, size_t n, size_t k,

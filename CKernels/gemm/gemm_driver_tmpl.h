@@ -17,6 +17,10 @@
  *   G_EPI          epilogue type (bp_epilogue_d, ...)
  *   G_ACT_BLOCK    element-wise activation of a block (bp_act_block_d, ...)
  *   G_SOFTMAX      row-wise softmax (bp_softmax_rows_d, ...)
+ *   G_SCALE_C      C ← beta·C (bp_gemm_scale_c, bp_gemm_scale_c_f)
+ *
+ * It also defines P(exec), the body of the public bp_dgemm_exec /
+ * bp_sgemm_exec, which gemm.c defines by name.
  *
  * The five loops around the micro-kernel (BLIS):
  *
@@ -512,4 +516,22 @@ bp_status G_RUN(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t 
                 R alpha, const R *A, size_t lda, const R *B, size_t ldb,
                 R beta, R *C, size_t ldc, const G_EPI *ep) {
     return P(run)(exec, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, ep);
+}
+
+/* ---- the public entry point's body: validation and the BLAS special cases ---- */
+
+/* bp_?gemm_exec (gemm.c), inline so that the named function is this body
+ * with P(run) inlined into it. */
+static inline bp_status P(exec)(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b,
+                                size_t m, size_t n, size_t k, R alpha, const R *A, size_t lda,
+                                const R *B, size_t ldb, R beta, R *C, size_t ldc) {
+    BP_TRY(bp_gemm_check_elem(trans_a, trans_b, m, n, k, alpha != (R)0,
+                              A, lda, B, ldb, C, ldc, sizeof(R)));
+    if (m == 0 || n == 0) return BP_OK;
+    if (alpha == (R)0 || k == 0) {
+        G_SCALE_C(m, n, beta, C, ldc);
+        return BP_OK;
+    }
+    return P(run)(exec, trans_a == BP_TRANS, trans_b == BP_TRANS, m, n, k,
+                  alpha, A, lda, B, ldb, beta, C, ldc, NULL);
 }

@@ -168,7 +168,6 @@ enum { PARALLEL_UPDATE = BP_UPDATE_PARALLEL };
 
 #define R double
 #define MLP bp_mlp
-#define PUB(name) bp_mlp_##name
 #define P(name) name##_d
 #define DENSE_FWD bp_dense_forward
 #define DENSE_BWD bp_dense_backward
@@ -191,7 +190,6 @@ enum { PARALLEL_UPDATE = BP_UPDATE_PARALLEL };
 #include "mlp_tmpl.h"
 #undef R
 #undef MLP
-#undef PUB
 #undef P
 #undef DENSE_FWD
 #undef DENSE_BWD
@@ -214,7 +212,6 @@ enum { PARALLEL_UPDATE = BP_UPDATE_PARALLEL };
 
 #define R float
 #define MLP bp_mlp_f32
-#define PUB(name) bp_mlp_##name##_f32
 #define P(name) name##_s
 #define DENSE_FWD bp_dense_forward_f32
 #define DENSE_BWD bp_dense_backward_f32
@@ -235,3 +232,168 @@ enum { PARALLEL_UPDATE = BP_UPDATE_PARALLEL };
 #define REF(name) bp_mlp_ref_##name##_s
 #define REF_WORK bp_mlp_ref_work_s
 #include "mlp_tmpl.h"
+#undef R
+#undef MLP
+#undef P
+#undef DENSE_FWD
+#undef DENSE_BWD
+#undef LOSS
+#undef LOSS_LABELS
+#undef DIRECT_FWD
+#undef DIRECT_BWD
+#undef LOSS_FUSED
+#undef NARROW
+#undef NARROW_ONLINE
+#undef VEC_NONFINITE
+#undef VEC_SGD
+#undef UPDATE_APPLY
+#undef VEC_MAXABS
+#undef GEMM_RUN
+#undef R_MAX
+#undef R_EPS
+#undef REF
+#undef REF_WORK
+
+/* ---- the public functions (bp_mlp.h) ------------------------------------ */
+
+bp_status bp_mlp_create(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
+                        size_t max_rows, bp_mlp **out) {
+    return mlp_create_d(n_layers, layers, loss, max_rows, out);
+}
+
+void bp_mlp_free(bp_mlp *mlp) {
+    mlp_free_d(mlp);
+}
+
+bp_status bp_mlp_workspace_bytes(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
+                                 size_t max_rows, size_t *bytes) {
+    return mlp_workspace_bytes_d(n_layers, layers, loss, max_rows, bytes);
+}
+
+bp_status bp_mlp_parameter_count(const bp_mlp *mlp, size_t *count) {
+    return mlp_parameter_count_d(mlp, count);
+}
+
+bp_status bp_mlp_set_exec(bp_mlp *mlp, const bp_exec *exec) {
+    return mlp_set_exec_d(mlp, exec);
+}
+
+bp_status bp_mlp_preactivations(const bp_mlp *mlp, size_t layer, const double **Z) {
+    return mlp_preactivations_d(mlp, layer, Z);
+}
+
+bp_status bp_mlp_forward(bp_mlp *mlp, const double *params, size_t rows,
+                         const double *X, size_t ldx, double *out) {
+    return mlp_forward_d(mlp, params, rows, X, ldx, out);
+}
+
+bp_status bp_mlp_gradient(bp_mlp *mlp, const double *params, size_t rows,
+                          const double *X, size_t ldx, const double *Y,
+                          const size_t *labels, double *loss, double *grad, double *dX) {
+    return mlp_gradient_d(mlp, params, rows, X, ldx, Y, labels, loss, grad, dX);
+}
+
+bp_status bp_mlp_backward(bp_mlp *mlp, const double *params, size_t rows,
+                          const double *X, size_t ldx, const double *dA_out,
+                          double *grad, double *dX) {
+    return mlp_backward_d(mlp, params, rows, X, ldx, dA_out, grad, dX);
+}
+
+bp_status bp_mlp_train_step(bp_mlp *mlp, double *params,
+                            const double *X_all, size_t ldx, const double *Y_all,
+                            const size_t *labels_all, const size_t *indices,
+                            size_t start, size_t rows, double learning_rate,
+                            double *loss, int *diverged) {
+    return mlp_train_step_d(mlp, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
+                            learning_rate, loss, diverged);
+}
+
+bp_status bp_mlp_train_epoch(bp_mlp *mlp, double *params,
+                             const double *X_all, size_t ldx, const double *Y_all,
+                             const size_t *labels_all, const size_t *indices,
+                             size_t n, size_t batch, double learning_rate,
+                             double *loss, int *diverged) {
+    return mlp_train_epoch_d(mlp, params, X_all, ldx, Y_all, labels_all, indices, n, batch,
+                             learning_rate, loss, diverged);
+}
+
+bp_status bp_mlp_train_epochs(bp_mlp *mlp, double *params,
+                              const double *X_all, size_t ldx, const double *Y_all,
+                              const size_t *labels_all, const size_t *orders,
+                              size_t n, size_t batch, size_t epochs, double learning_rate,
+                              double *losses, double *snapshot, size_t *completed,
+                              int *diverged) {
+    return mlp_train_epochs_d(mlp, params, X_all, ldx, Y_all, labels_all, orders, n, batch, epochs,
+                              learning_rate, losses, snapshot, completed, diverged);
+}
+
+bp_status bp_mlp_create_f32(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
+                            size_t max_rows, bp_mlp_f32 **out) {
+    return mlp_create_s(n_layers, layers, loss, max_rows, out);
+}
+
+void bp_mlp_free_f32(bp_mlp_f32 *mlp) {
+    mlp_free_s(mlp);
+}
+
+bp_status bp_mlp_workspace_bytes_f32(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
+                                     size_t max_rows, size_t *bytes) {
+    return mlp_workspace_bytes_s(n_layers, layers, loss, max_rows, bytes);
+}
+
+bp_status bp_mlp_set_exec_f32(bp_mlp_f32 *mlp, const bp_exec *exec) {
+    return mlp_set_exec_s(mlp, exec);
+}
+
+bp_status bp_mlp_parameter_count_f32(const bp_mlp_f32 *mlp, size_t *count) {
+    return mlp_parameter_count_s(mlp, count);
+}
+
+bp_status bp_mlp_preactivations_f32(const bp_mlp_f32 *mlp, size_t layer, const float **Z) {
+    return mlp_preactivations_s(mlp, layer, Z);
+}
+
+bp_status bp_mlp_forward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
+                             const float *X, size_t ldx, float *out) {
+    return mlp_forward_s(mlp, params, rows, X, ldx, out);
+}
+
+bp_status bp_mlp_gradient_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
+                              const float *X, size_t ldx, const float *Y,
+                              const size_t *labels, double *loss, float *grad, float *dX) {
+    return mlp_gradient_s(mlp, params, rows, X, ldx, Y, labels, loss, grad, dX);
+}
+
+bp_status bp_mlp_backward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
+                              const float *X, size_t ldx, const float *dA_out,
+                              float *grad, float *dX) {
+    return mlp_backward_s(mlp, params, rows, X, ldx, dA_out, grad, dX);
+}
+
+bp_status bp_mlp_train_step_f32(bp_mlp_f32 *mlp, float *params,
+                                const float *X_all, size_t ldx, const float *Y_all,
+                                const size_t *labels_all, const size_t *indices,
+                                size_t start, size_t rows, double learning_rate,
+                                double *loss, int *diverged) {
+    return mlp_train_step_s(mlp, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
+                            learning_rate, loss, diverged);
+}
+
+bp_status bp_mlp_train_epoch_f32(bp_mlp_f32 *mlp, float *params,
+                                 const float *X_all, size_t ldx, const float *Y_all,
+                                 const size_t *labels_all, const size_t *indices,
+                                 size_t n, size_t batch, double learning_rate,
+                                 double *loss, int *diverged) {
+    return mlp_train_epoch_s(mlp, params, X_all, ldx, Y_all, labels_all, indices, n, batch,
+                             learning_rate, loss, diverged);
+}
+
+bp_status bp_mlp_train_epochs_f32(bp_mlp_f32 *mlp, float *params,
+                                  const float *X_all, size_t ldx, const float *Y_all,
+                                  const size_t *labels_all, const size_t *orders,
+                                  size_t n, size_t batch, size_t epochs, double learning_rate,
+                                  double *losses, float *snapshot, size_t *completed,
+                                  int *diverged) {
+    return mlp_train_epochs_s(mlp, params, X_all, ldx, Y_all, labels_all, orders, n, batch, epochs,
+                              learning_rate, losses, snapshot, completed, diverged);
+}

@@ -5,7 +5,6 @@
  *
  *   R                 element type (double, float)
  *   MLP               the struct name (bp_mlp, bp_mlp_f32)
- *   PUB(name)         public names (bp_mlp_##name, bp_mlp_##name##_f32)
  *   P(name)           private names (name##_d, name##_s)
  *   DENSE_FWD, DENSE_BWD, LOSS, LOSS_LABELS         the precision's kernels
  *   DIRECT_FWD, DIRECT_BWD                          the dense kernels' unchecked
@@ -36,6 +35,10 @@
  * gradient calls on at most BP_TINY_ROWS rows skip even the dense kernels'
  * argument checks and run as plain loops over the workspace; larger batches
  * of those calls go through the dense kernels.
+ *
+ * It defines P(mlp_name) for each public function bp_mlp_name(_f32) of
+ * bp_mlp.h (P(mlp_train_step) for bp_mlp_train_step, ...): their bodies,
+ * which mlp.c defines by name as calls to them.
  *
  * With a context created with BP_EXEC_REFERENCE, every public function
  * hands its checked arguments to the reference engine instead (one branch
@@ -87,8 +90,8 @@ static bp_status P(block_bytes)(size_t n_layers, size_t max_rows, size_t element
     return BP_OK;
 }
 
-bp_status PUB(workspace_bytes)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
-                               size_t max_rows, size_t *bytes) {
+static bp_status P(mlp_workspace_bytes)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
+                                        size_t max_rows, size_t *bytes) {
     if (bytes == NULL) return BP_ERR_NULL_POINTER;
     mlp_layout layout;
     size_t elements;
@@ -104,8 +107,8 @@ bp_status PUB(workspace_bytes)(size_t n_layers, const bp_layer_spec *layers, bp_
     return BP_OK;
 }
 
-bp_status PUB(create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
-                      size_t max_rows, MLP **out) {
+static bp_status P(mlp_create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
+                               size_t max_rows, MLP **out) {
     mlp_layout layout;
     size_t elements, tables;
     BP_TRY(mlp_layout_init(&layout, n_layers, layers, loss, max_rows, sizeof(R), &elements));
@@ -162,7 +165,7 @@ bp_status PUB(create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss
     return BP_OK;
 }
 
-void PUB(free)(MLP *m) {
+static void P(mlp_free)(MLP *m) {
     if (m == NULL) return;
     mlp_layout_free(&m->layout);
     bp_update_stage_free(&m->stage);
@@ -176,13 +179,13 @@ bp_update_stage *P(bp_mlp_update_stage)(MLP *m) {
     return &m->stage;
 }
 
-bp_status PUB(set_exec)(MLP *m, const bp_exec *exec) {
+static bp_status P(mlp_set_exec)(MLP *m, const bp_exec *exec) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
     m->exec = exec;
     return BP_OK;
 }
 
-bp_status PUB(preactivations)(const MLP *m, size_t layer, const R **Z) {
+static bp_status P(mlp_preactivations)(const MLP *m, size_t layer, const R **Z) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
     if (layer >= m->layout.n_layers) return BP_ERR_BAD_VALUE;
     if (Z == NULL) return BP_ERR_NULL_POINTER;
@@ -190,7 +193,7 @@ bp_status PUB(preactivations)(const MLP *m, size_t layer, const R **Z) {
     return BP_OK;
 }
 
-bp_status PUB(parameter_count)(const MLP *m, size_t *count) {
+static bp_status P(mlp_parameter_count)(const MLP *m, size_t *count) {
     if (m == NULL || count == NULL) return BP_ERR_NULL_POINTER;
     *count = m->layout.n_params;
     return BP_OK;
@@ -334,7 +337,8 @@ static bp_status P(check_batch)(const MLP *m, const R *params, size_t rows, cons
     return params == NULL ? BP_ERR_NULL_POINTER : BP_OK;
 }
 
-bp_status PUB(forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx, R *out) {
+static bp_status P(mlp_forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                                R *out) {
     BP_TRY(P(check_batch)(m, params, rows, X, ldx));
     if (P(on_reference)(m)) REF(forward)(&m->layout, &m->ref, params, rows, X, ldx);
     else BP_TRY(P(forward)(m, params, rows, X, ldx));
@@ -343,8 +347,8 @@ bp_status PUB(forward)(MLP *m, const R *params, size_t rows, const R *X, size_t 
     return BP_OK;
 }
 
-bp_status PUB(gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
-                        const R *Y, const size_t *labels, double *loss, R *grad, R *dX) {
+static bp_status P(mlp_gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                                 const R *Y, const size_t *labels, double *loss, R *grad, R *dX) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
     BP_TRY(mlp_check_label_kind(&m->layout, labels));
     BP_TRY(P(check_batch)(m, params, rows, X, ldx));
@@ -362,8 +366,8 @@ bp_status PUB(gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t
     return P(backward)(m, params, rows, X, ldx, dA, grad ? grad : m->grad, dX);
 }
 
-bp_status PUB(backward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
-                        const R *dA_out, R *grad, R *dX) {
+static bp_status P(mlp_backward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                                 const R *dA_out, R *grad, R *dX) {
     BP_TRY(P(check_batch)(m, params, rows, X, ldx));
     if (dA_out == NULL || grad == NULL) return BP_ERR_NULL_POINTER;
     if (P(on_reference)(m)) {
@@ -590,9 +594,10 @@ static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R 
     return P(descend)(m, params, rows, X, ld, dA, loss, bounded, diverged);
 }
 
-bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
-                          const size_t *labels_all, const size_t *indices, size_t start,
-                          size_t rows, double learning_rate, double *loss, int *diverged) {
+static bp_status P(mlp_train_step)(MLP *m, R *params, const R *X_all, size_t ldx,
+                                   const R *Y_all, const size_t *labels_all,
+                                   const size_t *indices, size_t start, size_t rows,
+                                   double learning_rate, double *loss, int *diverged) {
     BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
                              rows, learning_rate, loss, diverged));
     if (P(on_reference)(m)) {
@@ -663,9 +668,10 @@ static bp_status P(epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R
     return BP_OK;
 }
 
-bp_status PUB(train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
-                           const size_t *labels_all, const size_t *indices, size_t n,
-                           size_t batch, double learning_rate, double *loss, int *diverged) {
+static bp_status P(mlp_train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx,
+                                    const R *Y_all, const size_t *labels_all,
+                                    const size_t *indices, size_t n, size_t batch,
+                                    double learning_rate, double *loss, int *diverged) {
     /* Every row of the epoch is checked once, here, not step by step. */
     BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, 0, n, batch,
                              learning_rate, loss, diverged));
@@ -682,10 +688,11 @@ bp_status PUB(train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const 
                                  &bounded, diverged));
 }
 
-bp_status PUB(train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
-                            const size_t *labels_all, const size_t *orders, size_t n,
-                            size_t batch, size_t epochs, double learning_rate, double *losses,
-                            R *snapshot, size_t *completed, int *diverged) {
+static bp_status P(mlp_train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx,
+                                     const R *Y_all, const size_t *labels_all,
+                                     const size_t *orders, size_t n, size_t batch, size_t epochs,
+                                     double learning_rate, double *losses, R *snapshot,
+                                     size_t *completed, int *diverged) {
     if (completed == NULL || losses == NULL) return BP_ERR_NULL_POINTER;
     if (epochs == 0) return BP_ERR_ZERO_SIZE;
     if (orders != NULL && n > SIZE_MAX / epochs) return BP_ERR_SIZE_OVERFLOW;

@@ -6,7 +6,10 @@
  *   R            element type (double, float)
  *   P(name)      name##_d / name##_s
  *   A_EXP, A_TANH, A_SIGMOID   the precision's exp, tanh and logistic
- *   A_FORWARD, A_BACKWARD      names of the public functions to define
+ *
+ * It defines P(forward) and P(backward), the bodies of the public
+ * bp_activation_forward/_backward(_f32), which activation.c defines by
+ * name.
  *
  * The loops are here; the formulas, their overflow-free forms and their
  * handling of NaN are those of ops/formulas.h (scalar lanes: BP_SEL, BP_K).
@@ -100,8 +103,8 @@ void P(bp_act_backward)(bp_activation act, R param, size_t rows, size_t cols,
     }
 }
 
-bp_status A_FORWARD(bp_activation act, R param, size_t rows, size_t cols,
-                    const R *Z, R *A) {
+static bp_status P(forward)(bp_activation act, R param, size_t rows, size_t cols,
+                            const R *Z, R *A) {
     if (!valid_activation(act)) return BP_ERR_BAD_ENUM;
     if (act == BP_ACT_LEAKY_RELU && !isfinite(param)) return BP_ERR_BAD_VALUE;
     size_t count;
@@ -115,8 +118,8 @@ bp_status A_FORWARD(bp_activation act, R param, size_t rows, size_t cols,
     return BP_OK;
 }
 
-bp_status A_BACKWARD(bp_activation act, R param, size_t rows, size_t cols,
-                     const R *Z, const R *A, const R *dA, R *dZ) {
+static bp_status P(backward)(bp_activation act, R param, size_t rows, size_t cols,
+                             const R *Z, const R *A, const R *dA, R *dZ) {
     if (!valid_activation(act)) return BP_ERR_BAD_ENUM;
     if (act == BP_ACT_LEAKY_RELU && !isfinite(param)) return BP_ERR_BAD_VALUE;
     size_t count;

@@ -4,6 +4,10 @@
  *
  * Each element's gradient is written after that element's prediction was
  * read, so grad may alias pred.
+ *
+ * The loops are written once in loss_tmpl.h and instantiated here per
+ * precision; the public functions of bp_loss.h are defined by name over
+ * them.
  */
 #include <math.h>
 #include "bp_loss.h"
@@ -15,16 +19,34 @@ static int valid_loss(bp_loss kind) {
 
 #define R double
 #define P(name) name##_d
-#define L_COMPUTE bp_loss_compute
-#define L_LABELS bp_loss_compute_labels
 #include "loss_tmpl.h"
 #undef R
 #undef P
-#undef L_COMPUTE
-#undef L_LABELS
 
 #define R float
 #define P(name) name##_s
-#define L_COMPUTE bp_loss_compute_f32
-#define L_LABELS bp_loss_compute_labels_f32
 #include "loss_tmpl.h"
+#undef R
+#undef P
+
+/* ---- the public functions (bp_loss.h) ----------------------------------- */
+
+bp_status bp_loss_compute(bp_loss kind, size_t n, size_t k, const double *pred,
+                          const double *target, double *loss, double *grad) {
+    return compute_d(kind, n, k, pred, target, loss, grad);
+}
+
+bp_status bp_loss_compute_labels(bp_loss kind, size_t n, size_t k, const double *pred,
+                                 const size_t *labels, double *loss, double *grad) {
+    return compute_labels_d(kind, n, k, pred, labels, loss, grad);
+}
+
+bp_status bp_loss_compute_f32(bp_loss kind, size_t n, size_t k, const float *pred,
+                              const float *target, double *loss, float *grad) {
+    return compute_s(kind, n, k, pred, target, loss, grad);
+}
+
+bp_status bp_loss_compute_labels_f32(bp_loss kind, size_t n, size_t k, const float *pred,
+                                     const size_t *labels, double *loss, float *grad) {
+    return compute_labels_s(kind, n, k, pred, labels, loss, grad);
+}

@@ -5,7 +5,9 @@
  *
  *   R                    element type of predictions, targets and gradients
  *   P(name)              name##_d / name##_s
- *   L_COMPUTE, L_LABELS  names of the public functions to define
+ *
+ * It defines P(compute) and P(compute_labels), the bodies of the public
+ * bp_loss_compute(_labels)(_f32), which loss.c defines by name.
  *
  * Whatever R is, every element is converted to double and all arithmetic,
  * the accumulated loss included, is done in double; gradients are rounded
@@ -29,9 +31,9 @@ static double P(log_sum_exp)(const R *z, size_t k, double max) {
     return BP_LOG_SUM_EXP(log, max, sum);
 }
 
-bp_status L_COMPUTE(bp_loss kind, size_t n, size_t k,
-                    const R *pred, const R *target,
-                    double *loss, R *grad) {
+static bp_status P(compute)(bp_loss kind, size_t n, size_t k,
+                            const R *pred, const R *target,
+                            double *loss, R *grad) {
     if (!valid_loss(kind)) return BP_ERR_BAD_ENUM;
     if (n == 0 || k == 0) return BP_ERR_ZERO_SIZE;
     size_t count;
@@ -95,9 +97,9 @@ bp_status L_COMPUTE(bp_loss kind, size_t n, size_t k,
     return BP_OK;
 }
 
-bp_status L_LABELS(bp_loss kind, size_t n, size_t k,
-                   const R *pred, const size_t *labels,
-                   double *loss, R *grad) {
+static bp_status P(compute_labels)(bp_loss kind, size_t n, size_t k,
+                                   const R *pred, const size_t *labels,
+                                   double *loss, R *grad) {
     if (kind != BP_LOSS_CCE && kind != BP_LOSS_SOFTMAX_CCE) return BP_ERR_BAD_ENUM;
     if (n == 0 || k == 0) return BP_ERR_ZERO_SIZE;
     BP_TRY(bp_check_dense_elem(n, k, pred, NULL, sizeof(R)));

@@ -7,6 +7,9 @@
  * GSL's BLAS wrappers pass lengths to CBLAS as int, so a vector longer than
  * INT_MAX would be truncated. We walk long vectors in chunks of at most
  * INT_MAX elements through gsl_vector views.
+ *
+ * The public functions of bp_update.h are defined by name, at the end,
+ * over the bodies of update_tmpl.h.
  */
 /* bp_sgd_update rounds the product and the sum separately, as reference
  * BLAS does, on every target: no FMA contraction in this file (GCC does
@@ -28,6 +31,7 @@ static size_t chunk_len(size_t remaining) {
 }
 
 #define R double
+#define P(name) name##_d
 #define U_VIEW gsl_vector_view
 #define U_CVIEW gsl_vector_const_view
 #define U_VIEW_ARRAY gsl_vector_view_array
@@ -35,12 +39,9 @@ static size_t chunk_len(size_t remaining) {
 #define U_RULE bp_sgd_rule_d
 #define U_NRM2 gsl_blas_dnrm2
 #define U_SCAL gsl_blas_dscal
-#define U_SGD bp_sgd_update
-#define U_NORM2 bp_norm2
-#define U_SCALE bp_scale
-#define U_CLIP bp_clip_by_norm
 #include "update_tmpl.h"
 #undef R
+#undef P
 #undef U_VIEW
 #undef U_CVIEW
 #undef U_VIEW_ARRAY
@@ -48,10 +49,6 @@ static size_t chunk_len(size_t remaining) {
 #undef U_RULE
 #undef U_NRM2
 #undef U_SCAL
-#undef U_SGD
-#undef U_NORM2
-#undef U_SCALE
-#undef U_CLIP
 
 /* ‖x‖₂ of a float vector, accumulated in double. gsl_blas_snrm2 returns a
  * float, so a norm above FLT_MAX (≈ 3.4e38: three values of 2e38) came
@@ -68,6 +65,7 @@ static double snrm2_in_double(const gsl_vector_float *v) {
 }
 
 #define R float
+#define P(name) name##_s
 #define U_VIEW gsl_vector_float_view
 #define U_CVIEW gsl_vector_float_const_view
 #define U_VIEW_ARRAY gsl_vector_float_view_array
@@ -75,8 +73,47 @@ static double snrm2_in_double(const gsl_vector_float *v) {
 #define U_RULE bp_sgd_rule_s
 #define U_NRM2 snrm2_in_double
 #define U_SCAL gsl_blas_sscal
-#define U_SGD bp_sgd_update_f32
-#define U_NORM2 bp_norm2_f32
-#define U_SCALE bp_scale_f32
-#define U_CLIP bp_clip_by_norm_f32
 #include "update_tmpl.h"
+#undef R
+#undef P
+#undef U_VIEW
+#undef U_CVIEW
+#undef U_VIEW_ARRAY
+#undef U_CVIEW_ARRAY
+#undef U_RULE
+#undef U_NRM2
+#undef U_SCAL
+
+/* ---- the public functions (bp_update.h) --------------------------------- */
+
+bp_status bp_sgd_update(size_t n, double learning_rate, const double *g, double *w) {
+    return sgd_update_d(n, learning_rate, g, w);
+}
+
+bp_status bp_norm2(size_t n, const double *x, double *norm) {
+    return norm2_d(n, x, norm);
+}
+
+bp_status bp_scale(size_t n, double alpha, double *x) {
+    return scale_d(n, alpha, x);
+}
+
+bp_status bp_clip_by_norm(size_t n, double max_norm, double *g, double *norm_before) {
+    return clip_by_norm_d(n, max_norm, g, norm_before);
+}
+
+bp_status bp_sgd_update_f32(size_t n, float learning_rate, const float *g, float *w) {
+    return sgd_update_s(n, learning_rate, g, w);
+}
+
+bp_status bp_norm2_f32(size_t n, const float *x, double *norm) {
+    return norm2_s(n, x, norm);
+}
+
+bp_status bp_scale_f32(size_t n, float alpha, float *x) {
+    return scale_s(n, alpha, x);
+}
+
+bp_status bp_clip_by_norm_f32(size_t n, float max_norm, float *g, double *norm_before) {
+    return clip_by_norm_s(n, max_norm, g, norm_before);
+}

@@ -4,12 +4,16 @@
  * Before each inclusion update.c defines:
  *
  *   R                      element type (double, float)
+ *   P(name)                name##_d / name##_s
  *   U_RULE                 the update stage's SGD element rule
  *                          (bp_sgd_rule_d / _s, ops/update_stage.h)
  *   U_VIEW, U_CVIEW        gsl_vector(_float)_view / _const_view
  *   U_VIEW_ARRAY, U_CVIEW_ARRAY   their constructors from arrays
  *   U_NRM2, U_SCAL         gsl_blas_dnrm2 / snrm2_in_double, gsl_blas_dscal / _sscal
- *   U_SGD, U_NORM2, U_SCALE, U_CLIP   names of the public functions
+ *
+ * It defines P(sgd_update), P(norm2), P(scale) and P(clip_by_norm), the
+ * bodies of the public bp_sgd_update, bp_norm2, bp_scale and
+ * bp_clip_by_norm (_f32), which update.c defines by name.
  *
  * Scalars that multiply the data (learning rate, scale factor) have the
  * data's type; norms are returned as double, chunk norms combined with
@@ -19,7 +23,7 @@
 /* The engines' SGD rule on a plain loop, the arithmetic of BLAS's axpy
  * (w + (−η·g), a product then a sum; no contraction in this file, see
  * update.c), and its α = 0 shortcut: a zero rate leaves w as it is. */
-bp_status U_SGD(size_t n, R learning_rate, const R *g, R *w) {
+static bp_status P(sgd_update)(size_t n, R learning_rate, const R *g, R *w) {
     if (!isfinite(learning_rate)) return BP_ERR_BAD_VALUE;
     BP_TRY(bp_check_array(n, sizeof(R), g));
     BP_TRY(bp_check_array(n, sizeof(R), w));
@@ -29,7 +33,7 @@ bp_status U_SGD(size_t n, R learning_rate, const R *g, R *w) {
     return BP_OK;
 }
 
-bp_status U_NORM2(size_t n, const R *x, double *norm) {
+static bp_status P(norm2)(size_t n, const R *x, double *norm) {
     BP_TRY(bp_check_array(n, sizeof(R), x));
     if (norm == NULL) return BP_ERR_NULL_POINTER;
     bp_gsl_prepare();
@@ -45,7 +49,7 @@ bp_status U_NORM2(size_t n, const R *x, double *norm) {
     return BP_OK;
 }
 
-bp_status U_SCALE(size_t n, R alpha, R *x) {
+static bp_status P(scale)(size_t n, R alpha, R *x) {
     BP_TRY(bp_check_array(n, sizeof(R), x));
     bp_gsl_prepare();
     for (size_t off = 0; off < n;) {
@@ -57,11 +61,11 @@ bp_status U_SCALE(size_t n, R alpha, R *x) {
     return BP_OK;
 }
 
-bp_status U_CLIP(size_t n, R max_norm, R *g, double *norm_before) {
+static bp_status P(clip_by_norm)(size_t n, R max_norm, R *g, double *norm_before) {
     if (!isfinite(max_norm) || !(max_norm > (R)0)) return BP_ERR_BAD_VALUE;
     double norm;
-    BP_TRY(U_NORM2(n, g, &norm));
+    BP_TRY(P(norm2)(n, g, &norm));
     if (norm_before) *norm_before = norm;
-    if (norm > max_norm) BP_TRY(U_SCALE(n, (R)(max_norm / norm), g));
+    if (norm > max_norm) BP_TRY(P(scale)(n, (R)(max_norm / norm), g));
     return BP_OK;
 }

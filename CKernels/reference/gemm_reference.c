@@ -1,38 +1,42 @@
 /*
  * gemm_reference.c — the textbook GEMM: one dot product per element of C.
  * Kept deliberately plain; it is the yardstick the blocked GEMM is tested
- * against, not something to optimise. One definition, instantiated for
- * double (bp_dgemm_reference) and float (bp_sgemm_reference).
+ * against, not something to optimise. One body (gemm_reference_tmpl.h),
+ * instantiated for double and float; the public bp_dgemm_reference and
+ * bp_sgemm_reference are defined by name over it.
  */
 #include "runtime/internal.h"
 
-#define BP_DEFINE_GEMM_REFERENCE(NAME, R, SCALE_C)                            \
-    bp_status NAME(bp_transpose trans_a, bp_transpose trans_b,                \
-                   size_t m, size_t n, size_t k,                              \
-                   R alpha, const R *A, size_t lda,                           \
-                   const R *B, size_t ldb,                                    \
-                   R beta, R *C, size_t ldc) {                                \
-        BP_TRY(bp_gemm_check_elem(trans_a, trans_b, m, n, k, alpha != (R)0,   \
-                                  A, lda, B, ldb, C, ldc, sizeof(R)));        \
-        if (m == 0 || n == 0) return BP_OK;                                   \
-        if (alpha == (R)0 || k == 0) {                                        \
-            SCALE_C(m, n, beta, C, ldc);                                      \
-            return BP_OK;                                                     \
-        }                                                                     \
-        for (size_t i = 0; i < m; i++) {                                      \
-            for (size_t j = 0; j < n; j++) {                                  \
-                R sum = (R)0;                                                 \
-                for (size_t p = 0; p < k; p++) {                              \
-                    R a = trans_a == BP_TRANS ? A[p * lda + i] : A[i * lda + p]; \
-                    R b = trans_b == BP_TRANS ? B[j * ldb + p] : B[p * ldb + j]; \
-                    sum += a * b;                                             \
-                }                                                             \
-                R *c = &C[i * ldc + j];                                       \
-                *c = beta == (R)0 ? alpha * sum : alpha * sum + beta * *c;    \
-            }                                                                 \
-        }                                                                     \
-        return BP_OK;                                                         \
-    }
+#define R double
+#define P(name) name##_d
+#define G_SCALE_C bp_gemm_scale_c
+#include "gemm_reference_tmpl.h"
+#undef R
+#undef P
+#undef G_SCALE_C
 
-BP_DEFINE_GEMM_REFERENCE(bp_dgemm_reference, double, bp_gemm_scale_c)
-BP_DEFINE_GEMM_REFERENCE(bp_sgemm_reference, float, bp_gemm_scale_c_f)
+#define R float
+#define P(name) name##_s
+#define G_SCALE_C bp_gemm_scale_c_f
+#include "gemm_reference_tmpl.h"
+#undef R
+#undef P
+#undef G_SCALE_C
+
+/* ---- the public functions (bp_gemm.h) ----------------------------------- */
+
+bp_status bp_dgemm_reference(bp_transpose trans_a, bp_transpose trans_b,
+                             size_t m, size_t n, size_t k,
+                             double alpha, const double *A, size_t lda,
+                             const double *B, size_t ldb,
+                             double beta, double *C, size_t ldc) {
+    return gemm_reference_d(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+bp_status bp_sgemm_reference(bp_transpose trans_a, bp_transpose trans_b,
+                             size_t m, size_t n, size_t k,
+                             float alpha, const float *A, size_t lda,
+                             const float *B, size_t ldb,
+                             float beta, float *C, size_t ldc) {
+    return gemm_reference_s(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
