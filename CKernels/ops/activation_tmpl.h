@@ -75,8 +75,10 @@ void P(bp_act_backward)(bp_activation act, R param, size_t rows, size_t cols,
         }
         break;
     case BP_ACT_LEAKY_RELU:
-        for (size_t i = 0; i < count; i++)
-            dZ[i] = BP_LEAKY_RELU_DERIV(BP_SEL, BP_K, Z[i], param, dA[i]);
+        for (size_t i = 0; i < count; i++) {
+            R d = dA[i];
+            dZ[i] = BP_LEAKY_RELU_DERIV(BP_SEL, BP_K, Z[i], param, d);
+        }
         break;
     case BP_ACT_SIGMOID:
         /* σ′ from A (formulas.h): this pass has Z and A, not e^(−|z|) */
