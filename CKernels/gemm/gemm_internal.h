@@ -74,7 +74,7 @@ typedef void (*bp_skernel_fn)(size_t kc, const float *a, const float *b,
 /* Where a packer's source rows are contiguous across slivers (rows of Aᵀ,
  * rows of B) the SIMD packers serve this many slivers per pass over p,
  * reading a run of each row at once rather than a sliver's few values
- * (see gemm_kernel_avx2.c); the A group is even (AVX-512 pairs slivers). */
+ * (see gemm/kernels/avx2.c); the A group is even (AVX-512 pairs slivers). */
 enum { BP_PACK_A_GROUP = 8, BP_PACK_B_GROUP = 4 };
 
 typedef void (*bp_dpack_fn)(int trans, const double *src, size_t ld, size_t kc,
@@ -142,7 +142,7 @@ typedef struct bp_gemm_kernels {
     bp_skernel2_fn skernel2;
     bp_spack_fn spack_a, spack_b;
     /* unpacked kernels for small products (NULL: none; see
-     * gemm_small_avx512.c and BP_GEMM_SMALL_MAX) */
+     * gemm/kernels/small_avx512.c and BP_GEMM_SMALL_MAX) */
     bp_dsmall_fn dsmall;
     bp_ssmall_fn ssmall;
     /* the narrow-network engine built for the same CPU level (mlp_internal.h) */
@@ -172,7 +172,7 @@ typedef struct bp_gemm_kernels {
 } bp_gemm_kernels;
 
 /* The kernels every GEMM without an explicit choice uses (checked once,
- * thread-safely; see gemm_dispatch.c): AVX2+FMA plus the AVX-512F
+ * thread-safely; see runtime/dispatch.c): AVX2+FMA plus the AVX-512F
  * kernels when the CPU has AVX-512F (without the double-height tiles
  * where its 512-bit units are two 256-bit halves), AVX2+FMA alone, or
  * portable C; environment variables can force a lower level. */
@@ -187,7 +187,7 @@ const bp_gemm_kernels *bp_gemm_kernels_avx2(void);
 const bp_gemm_kernels *bp_gemm_kernels_avx512(void);
 
 /* Portable kernels and packers (gemm.c) and the AVX2+FMA ones
- * (gemm_kernel_avx2.c, x86-64 only). */
+ * (gemm/kernels/avx2.c, x86-64 only). */
 void bp_dkernel_portable(size_t kc, const double *a, const double *b, double *c,
                          size_t ldc, double alpha, double beta, size_t mr, size_t nr);
 void bp_skernel_portable(size_t kc, const float *a, const float *b, float *c,

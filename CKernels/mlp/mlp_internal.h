@@ -15,9 +15,9 @@
  * BP_NARROW_CHUNK samples at a time; their forward and gradient calls on
  * batches of at most BP_TINY_ROWS rows run as plain loops (mlp_tmpl.h). */
 /* A chunk of 128 samples: its Z, A and E take at most 3 × 8 × 128 doubles
- * (24 KiB) per layer; 128 measured 5–10 % faster than 64 for whole steps of
- * seed 01's and seed 05's networks (fewer per-chunk reductions and calls),
- * 256 no faster. */
+ * (24 KiB) per layer, within L1; fewer, larger chunks mean fewer per-chunk
+ * reductions and calls, and 256 gains nothing over 128
+ * (Benchmarks/README.md, "Kernel design measurements"). */
 enum { BP_NARROW_WIDTH = 8, BP_NARROW_CHUNK = 128, BP_TINY_ROWS = 16 };
 /* Narrow batches of fewer rows than this go through the engine one sample
  * at a time (scalar loops over units instead of loops across samples). */

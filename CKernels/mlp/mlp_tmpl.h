@@ -125,7 +125,7 @@ static bp_status P(mlp_create)(size_t n_layers, const bp_layer_spec *layers, bp_
     double *mag = calloc(4 * n_layers, sizeof(double));
     /* calloc, not malloc + memset: a large block comes straight from the
      * system already zeroed, and its pages are touched by training, not
-     * twice (W4's 18 MB of float buffers: ~5 ms at creation otherwise). */
+     * twice. */
     void *block = calloc(1, bytes);
     bp_status staged = m == NULL ? BP_ERR_NO_MEMORY
                                  : bp_update_stage_init(&m->stage, BP_UPDATE_SGD,
@@ -618,8 +618,8 @@ static bp_status P(mlp_train_step)(MLP *m, R *params, const R *X_all, size_t ldx
  * read and written in full-vector rows by every product of a step (packed
  * for the forward pass, read for dL/dA, updated in place by the fused
  * update); a row 16 or 32 bytes off a line splits every one of those
- * accesses across two lines, and W4 in float ran 3–4 % slower so (a Swift
- * array's elements start 32 bytes into its allocation). The two copies
+ * accesses across two lines (a Swift array's elements start 32 bytes into
+ * its allocation) (Benchmarks/README.md, "Kernel design measurements"). The two copies
  * cost about as much as one step's passes over the weights, so only calls
  * of several steps on dense networks large enough to matter take them.
  */

@@ -27,19 +27,11 @@
  * loops run over the BLK_U independent blocks, whose chains interleave; the
  * layers are a loop (the values each layer keeps for the backward pass go
  * through the stack); the gradient sums stay in per-lane accumulators for
- * the whole batch, folded once at the end. Seed 05's network, per epoch
- * (Zen 5, AVX-512, clang): chunk engine 14.2 µs; register blocks one at a
- * time 12.8, four interleaved 9.5 (AVX2 build: 21.6 and, two interleaved,
- * 18.9; SSE2: 63 and 52).
- *
- * What did not work, for the next reader: the loop over layers unrolled
- * (13.8 µs: every layer's values stayed live across the step, spilled; and
- * 7 MB of portable object code), with every unit guarded by its layer's
- * run-time width or padded throughout; the samples gathered into a block
- * one by one (every vector load then waited for the forwarding of the
- * scalar stores: three times slower). Seed 01's network: 8.4 µs per epoch
- * on the chunk engine, 10.2 here with its single sigmoid output's padding
- * computed, 5.5 with padded units' activations skipped.
+ * the whole batch, folded once at the end. The layers stay a loop: unrolled,
+ * every layer's values stay live across the step and spill. Samples are
+ * loaded into a block a vector at a time, never one by one (a vector load
+ * after scalar stores waits for their forwarding). Padded units'
+ * activations are skipped. Timings of these choices: (Benchmarks/README.md, "Kernel design measurements").
  *
  * The operations per unit are the chunk engine's (the same sums in the same
  * order, the same activation, loss and derivative formulas of
@@ -77,10 +69,9 @@
 
 #define BLK_LAYERS ((size_t)3)
 #define BLK_WIDTH ((size_t)4)
-/* BLK_U blocks in flight: four 512-bit registers' worth of samples per
- * value (seed 05's network: AVX-512 builds best with 4 blocks, 12.8 µs per
- * epoch with 1; AVX2 with 2, 18.9 against 21.9 with 4; SSE2 with 1, 52
- * against 58 with 4 — more blocks than registers only spill) */
+/* BLK_U blocks in flight (N_BLOCKS, per ISA build): as many as the
+ * registers hold without spilling — 4 in the AVX-512 build, 2 in the AVX2
+ * one, 1 in the SSE2 one (Benchmarks/README.md, "Kernel design measurements") */
 #define BLK_U ((size_t)N_BLOCKS)
 #if defined(__clang__)
 #define BLK_UNROLL _Pragma("clang loop unroll(full)")

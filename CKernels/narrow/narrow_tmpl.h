@@ -55,11 +55,8 @@
 /* The gradient reductions below keep NG groups of NV lanes of partial
  * sums (NL = NG·NV). With one group a reduction is a single chain of
  * dependent FMAs on one register, one every 4 cycles, a quarter of what the
- * two FMA pipes can start: under clang that chain was the costliest part
- * of seed 01's backward pass, and four groups made whole steps 15–20 %
- * faster (seed 01's network 10.4 → 8.5 µs per epoch, seed 05's 17.0 →
- * 15.1). GCC's build ran 10–15 % slower with four groups (9.1 → 10.6,
- * 18.5 → 19.8): it keeps one. The lanes are folded in a fixed pairwise
+ * two FMA pipes can start. Clang's build keeps four groups, which hides
+ * that latency; GCC's build is faster with one (Benchmarks/README.md, "Kernel design measurements"). The lanes are folded in a fixed pairwise
  * order, so results depend on the batch size and the compiler only. */
 #if defined(__clang__)
 #define NG ((size_t)4)
@@ -390,8 +387,7 @@ static void P(layer_backward)(const bp_layer_spec *sp, size_t cs, const R *restr
  * k × CH) or labels, from batch rows r0 … r0 + cs − 1: the transpose costs
  * one pass over data that is read once anyway. Sample by sample: looping
  * over features outside (strided loads, as SIMD gathers or scalar) runs
- * fewer instructions but measured 1.4–1.6× slower for whole steps of
- * seed 01's and seed 05's networks on the Zen 5 this was tuned on. */
+ * fewer instructions but is slower (Benchmarks/README.md, "Kernel design measurements"). */
 static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices,
                       const R *restrict X, size_t ldx, size_t n_in, const R *restrict Y,
                       const size_t *restrict labels, size_t k, R *restrict In, R *restrict T,
@@ -426,9 +422,8 @@ static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices,
  * across-samples loops' set-up costs — batches of a few rows, and the
  * online path (narrow_online_tmpl.h), where a step's time is the latency
  * of its chain of operations: a sigmoid unit's activation is computed from
- * its sum while that is still in a register, with exp1.h's exp (EXP1: about
- * 29 cycles from argument to result on the Zen 5 this was measured on,
- * libm's about 35, against about 85 for VEXP, whose 13-term Horner
+ * its sum while that is still in a register, with exp1.h's exp (EXP1, the
+ * shortest latency from argument to result; VEXP's 13-term Horner
  * polynomial is built for throughput across a chunk). */
 static void P(forward1)(const bp_layer_spec *sp, const R *restrict In, const R *restrict W,
                         const R *restrict b, R *restrict Z, R *restrict A, R *restrict E) {
@@ -483,9 +478,9 @@ void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size
              const R *Y, const size_t *labels, const size_t *indices, R *scratch,
              double *loss, R *grad) {
     /* Small networks: blocks of samples in registers (narrow_block_tmpl.h),
-     * for batches of more than one block (its groups of 4 blocks are
-     * computed whole: seed 05's network with batches of 8 rows ran 6–11 %
-     * slower there than below, with 12 rows 30 % faster). */
+     * for batches of more than one block: its groups of blocks are computed
+     * whole, which only pays beyond one vector of rows
+     * (Benchmarks/README.md, "Kernel design measurements"). */
     if (rows > NV && P(block_fits)(y)) {
         P(block_grad)(y, params, rows, X, ldx, Y, labels, indices, scratch, loss, grad);
         return;

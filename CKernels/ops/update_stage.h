@@ -92,9 +92,9 @@ BP_SGD_RULE(float, s)
 
 /* Parameter vectors of at least this many values are updated (hook
  * aside) by the context's threads together: below it, waking a worker
- * costs more than the pass. At 2^15 the MNIST-shaped network's 101 770
- * float parameters are split (its 2-thread step 10 % faster than with
- * them updated on one thread). */
+ * costs more than the pass. At 2^15 the 784-128-10 network's 101 770
+ * parameters are split, which pays off in its 2-thread steps
+ * (Benchmarks/README.md, "Kernel design measurements"). */
 enum { BP_UPDATE_PARALLEL = 1 << 15 };
 
 /* State values per parameter that `rule` keeps (0 for SGD), and the bytes
