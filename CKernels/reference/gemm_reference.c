@@ -25,18 +25,14 @@
 
 /* ---- the public functions (bp_gemm.h) ----------------------------------- */
 
-bp_status bp_dgemm_reference(bp_transpose trans_a, bp_transpose trans_b,
-                             size_t m, size_t n, size_t k,
-                             double alpha, const double *A, size_t lda,
-                             const double *B, size_t ldb,
-                             double beta, double *C, size_t ldc) {
+bp_status bp_dgemm_reference(bp_transpose trans_a, bp_transpose trans_b, size_t m, size_t n,
+                             size_t k, double alpha, const double *A, size_t lda, const double *B,
+                             size_t ldb, double beta, double *C, size_t ldc) {
     return gemm_reference_d(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-bp_status bp_sgemm_reference(bp_transpose trans_a, bp_transpose trans_b,
-                             size_t m, size_t n, size_t k,
-                             float alpha, const float *A, size_t lda,
-                             const float *B, size_t ldb,
-                             float beta, float *C, size_t ldc) {
+bp_status bp_sgemm_reference(bp_transpose trans_a, bp_transpose trans_b, size_t m, size_t n,
+                             size_t k, float alpha, const float *A, size_t lda, const float *B,
+                             size_t ldb, float beta, float *C, size_t ldc) {
     return gemm_reference_s(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
