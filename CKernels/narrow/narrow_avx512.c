@@ -5,7 +5,7 @@
  * No -m flag (the package must stay embeddable): with N_TARGET set,
  * narrow_instances.h gives every function it defines the target attribute,
  * so the compiler vectorises the engine's loops for these registers. The
- * functions are reached only through the dispatch table (gemm_dispatch.c)
+ * functions are reached only through the dispatch table (runtime/dispatch.c)
  * after __builtin_cpu_supports said the CPU has the features. System and
  * library headers are included first: only the engine (and vexp.h's inline
  * exp, which it must inline) is compiled for the target.

@@ -3,7 +3,7 @@
  *
  * Compiled without any -m flag: each function carries
  * __attribute__((target("avx2,fma"))) and is only ever called through the
- * dispatch table (gemm_dispatch.c) after the CPU was checked for both
+ * dispatch table (runtime/dispatch.c) after the CPU was checked for both
  * features. On other architectures this file is empty.
  *
  * Micro-kernels. double: a 6 × 8 tile of C lives in 12 ymm accumulators
