@@ -11,6 +11,8 @@
 #                   FUZZ_RUNS executions (default 1000000) within FUZZ_TIME seconds (Fuzz/README.md)
 #   make lib        static library + headers for C programs (.build-c/)
 #   make deps       install missing system packages (apt-get; sudo when not root)
+#   make format     clang-format (.clang-format) over the C sources; make format-check
+#                   fails on a file that does not match (installs clang-format)
 #   make bench-gemm GEMM benchmark against OpenBLAS (installs libopenblas-dev; OpenBLAS
 #                   is linked into the benchmark only), writes Benchmarks/results/gemm.json
 
@@ -43,7 +45,7 @@ GSL_CFLAGS   = $(shell pkg-config --cflags gsl)
 CMOCKA_LIBS  = $(shell pkg-config --libs cmocka)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
 
-.PHONY: fuzz fuzz-build fuzz-c fuzz-swift sanitize-swift charness-clang bench bench-update bench-build bench-workloads bench-peers bench-side bench-gemm deps-bench all deps deps-sanitize build test swift-test check-c sanitize demo lib clean consumer half-adder-seeds
+.PHONY: format format-check deps-format fuzz fuzz-build fuzz-c fuzz-swift sanitize-swift charness-clang bench bench-update bench-build bench-workloads bench-peers bench-side bench-gemm deps-bench all deps deps-sanitize build test swift-test check-c sanitize demo lib clean consumer half-adder-seeds
 
 all: build
 
@@ -294,3 +296,20 @@ sanitize-swift: deps
 	TSAN_OPTIONS=suppressions=$(SAN_SUPP)/tsan.supp:halt_on_error=1 \
 	  swift test --sanitize=thread --scratch-path .build-tsan
 	@echo "make sanitize-swift: clean (AddressSanitizer, ThreadSanitizer)"
+
+# --- C formatting ------------------------------------------------------------------
+# .clang-format describes the style of every C file of the project; `make
+# format` rewrites them, `make format-check` lists those that differ.
+C_FORMATTED = $(shell find CKernels Tests/CHarness Examples/c Fuzz/c Benchmarks/gemm -name '*.[ch]' | sort)
+
+deps-format:
+	@command -v clang-format >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clang-format; }
+
+format: deps-format
+	clang-format -i $(C_FORMATTED)
+
+format-check: deps-format
+	@bad=$$(for f in $(C_FORMATTED); do clang-format $$f | cmp -s - $$f || echo $$f; done); \
+	if [ -n "$$bad" ]; then echo "not formatted (make format):"; echo "$$bad"; exit 1; fi; \
+	echo "make format-check: every C file matches .clang-format"

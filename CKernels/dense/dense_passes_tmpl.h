@@ -13,8 +13,9 @@
  * 256 × 1024 layers: a million per pass), and built for the x86-64
  * baseline they run 2 doubles or 4 floats at a time; in the AVX-512 build
  * 8 or 16. Each is the plain loop's arithmetic element by element — an
- * addition, a select — vectorised across columns only (the column sums
- * still add rows in increasing order), so every build gives the same bits.
+ * addition, a select (the ReLU formulas of ops/formulas.h) — vectorised
+ * across columns only (the column sums still add rows in increasing
+ * order), so every build gives the same bits.
  */
 
 /* C[i][j] += b[j] on rows × cols of C (leading dimension ldc): the bias
@@ -36,22 +37,22 @@ void V_BIAS_ROWS(size_t rows, size_t cols, R *restrict C, size_t ldc, const R *r
     }
 }
 
-/* A = ReLU(Z) on rows × cols (A may be Z): !(z ≤ 0) rather than z > 0, so
- * that a NaN pre-activation stays NaN and reaches the loss (activation_tmpl.h). */
+/* A = ReLU(Z) on rows × cols (A may be Z): BP_RELU, which keeps NaN. */
 void V_RELU_ROWS(size_t rows, size_t cols, const R *Z, size_t ldz, R *A, size_t lda) {
     for (size_t i = 0; i < rows; i++) {
         const R *z = Z + i * ldz;
         R *a = A + i * lda;
-        for (size_t j = 0; j < cols; j++) a[j] = !(z[j] <= (R)0) ? z[j] : (R)0;
+        for (size_t j = 0; j < cols; j++) a[j] = BP_RELU(BP_SEL, BP_K, z[j]);
     }
 }
 
-/* dZ = ReLU'(Z)·dA over count contiguous elements, by the forward pass's
- * test; dA read everywhere (a select, not a conditional load). */
+/* dZ = ReLU'(Z)·dA over count contiguous elements: BP_RELU_DERIV, the
+ * forward pass's test; dA read everywhere (a select, not a conditional
+ * load). */
 void V_RELU_BACKWARD(size_t count, const R *Z, const R *dA, R *dZ) {
     for (size_t i = 0; i < count; i++) {
         R d = dA[i];
-        dZ[i] = !(Z[i] <= (R)0) ? d : (R)0;
+        dZ[i] = BP_RELU_DERIV(BP_SEL, BP_K, Z[i], d);
     }
 }
 

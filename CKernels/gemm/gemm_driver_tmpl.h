@@ -488,7 +488,7 @@ static inline bp_status P(run)(const bp_exec *exec, int ta, int tb, size_t m, si
                                size_t ldb, R beta, R *C, size_t ldc, const G_EPI *ep) {
     const bp_gemm_kernels *ks = bp_exec_gemm(exec);
 
-    /* Small and skinny products: no packing (gemm_small_avx512.c), then
+    /* Small and skinny products: no packing (gemm/kernels/small_avx512.c), then
      * the epilogue over the whole of C. So do the products of a reference
      * context (BP_EXEC_REFERENCE), with the textbook loops. */
     const int reference = bp_exec_reference(exec);

@@ -78,7 +78,7 @@ typedef void (*bp_skernel_fn)(size_t kc, const float *a, const float *b,
 /* Where a packer's source rows are contiguous across slivers (rows of Aᵀ,
  * rows of B) the SIMD packers serve this many slivers per pass over p,
  * reading a run of each row at once rather than a sliver's few values
- * (see kernels/avx2.c); the A group is even (AVX-512 pairs slivers). */
+ * (see gemm/kernels/avx2.c); the A group is even (AVX-512 pairs slivers). */
 enum { BP_PACK_A_GROUP = 8, BP_PACK_B_GROUP = 4 };
 
 typedef void (*bp_dpack_fn)(int trans, const double *src, size_t ld, size_t kc,
@@ -152,7 +152,7 @@ typedef struct bp_gemm_kernels {
     bp_skernel2_fn skernel2;
     bp_spack_fn spack_a, spack_b;
     /* unpacked kernels for small products (NULL: none; see
-     * kernels/small_avx512.c and BP_GEMM_SMALL_MAX) */
+     * gemm/kernels/small_avx512.c and BP_GEMM_SMALL_MAX) */
     bp_dsmall_fn dsmall;
     bp_ssmall_fn ssmall;
     /* 2·MR × 2·NR tiles (NULL: none) */
@@ -178,7 +178,7 @@ static inline const bp_gemm_kernels *bp_exec_gemm(const bp_exec *exec) {
 }
 
 /* Portable kernels and packers (gemm.c) and the AVX2+FMA ones
- * (kernels/avx2.c, x86-64 only). */
+ * (gemm/kernels/avx2.c, x86-64 only). */
 void bp_dkernel_portable(size_t kc, const double *a, const double *b, double *c,
                          size_t ldc, double alpha, double beta, size_t mr, size_t nr);
 void bp_skernel_portable(size_t kc, const float *a, const float *b, float *c,

@@ -93,12 +93,10 @@ typedef enum bp_exec_flags {
 
 /** The smallest double-precision product, in floating-point operations
  *  (2·m·n·k), that is split across threads; float products need twice as
- *  many (they run twice as fast). Measured on the 2-core AMD EPYC (KVM)
- *  this was tuned on, square double products, 2 threads against 1:
- *  n = 96: 1.0×, 128: 0.8×, 160: 1.6×, 256: 1.75×, 384: 1.84×, 512: 1.88×
- *  (float: 160: 1.0×, 192: 1.3×, 256: 1.7×, 512: 1.76×). Waking the
- *  second thread costs 5–40 µs there (a halted vCPU has to be woken),
- *  which is the whole run time of a 128³ product; hence n ≈ 144. */
+ *  many (they run twice as fast). Below it, waking the second thread
+ *  costs as much as the product (a square product of about n = 144;
+ *  Benchmarks/README.md, "Kernel design measurements"). May be redefined
+ *  when building the library. */
 #ifndef BP_EXEC_PARALLEL_MIN_FLOPS
 #define BP_EXEC_PARALLEL_MIN_FLOPS (2.0 * 144 * 144 * 144)
 #endif

@@ -1,10 +1,12 @@
 /*
- * bp_update.h — parameter updates and vector operations (through GSL BLAS).
+ * bp_update.h — parameter updates and vector operations.
  *
  * Parameters and gradients are flat arrays of n doubles (a weight matrix is
- * updated as one vector of n_in·n_out elements). These wrap GSL vector views
- * and gsl_blas_d* calls; sizes larger than GSL's int-sized BLAS interface
- * are processed in chunks, so any size_t length is correct.
+ * updated as one vector of n_in·n_out elements). The SGD step is the rule
+ * the network engine (bp_mlp.h) updates its parameters by; the others wrap
+ * GSL vector views and gsl_blas_d* calls, sizes larger than GSL's
+ * int-sized BLAS interface processed in chunks, so any size_t length is
+ * correct.
  */
 #ifndef BP_UPDATE_H
 #define BP_UPDATE_H
@@ -17,9 +19,11 @@ extern "C" {
 #endif
 
 /**
- * Gradient descent step w ← w − learning_rate·g (gsl_blas_daxpy).
- * learning_rate must be finite (BP_ERR_BAD_VALUE otherwise); its sign is the
- * caller's business (a negative rate ascends). n == 0 is a no-op.
+ * Gradient descent step w ← w − learning_rate·g: each element becomes
+ * w + (−learning_rate·g), the product and the sum each rounded (the
+ * arithmetic of BLAS's daxpy). learning_rate must be finite
+ * (BP_ERR_BAD_VALUE otherwise); its sign is the caller's business (a
+ * negative rate ascends); 0 leaves w as it is. n == 0 is a no-op.
  * w and g must not overlap.
  */
 bp_status bp_sgd_update(size_t n, double learning_rate,
@@ -42,12 +46,12 @@ bp_status bp_scale(size_t n, double alpha, double *x);
 bp_status bp_clip_by_norm(size_t n, double max_norm, double *g,
                           double *norm_before);
 
-/* ---- single precision (GSL's float BLAS: gsl_blas_saxpy, sscal; the norm in double) ----
+/* ---- single precision (GSL's float BLAS: gsl_blas_sscal; the norm in double) ----
  * Scalars that multiply the data are float; norms are returned as double
  * (GSL computes each chunk's norm in float, chunks are combined in double).
  * Domains and status codes are those of the double versions. */
 
-/** w ← w − learning_rate·g on floats (gsl_blas_saxpy). */
+/** w ← w − learning_rate·g on floats, rounded in float as bp_sgd_update. */
 bp_status bp_sgd_update_f32(size_t n, float learning_rate,
                             const float *g, float *w);
 

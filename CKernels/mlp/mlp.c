@@ -162,12 +162,10 @@ static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
     return bad ? BP_ERR_LABEL_OUT_OF_RANGE : BP_OK;
 }
 
-/* The SGD update and its checks (mlp_tmpl.h's finish_step) are split
- * across the context's threads from PARALLEL_UPDATE parameters on: below
- * that, waking a worker costs more than the pass. At 2^15 the MNIST-shaped
- * network's 101 770 float parameters are split (its 2-thread step 10 %
- * faster than with them updated on one thread). */
-enum { PARALLEL_UPDATE = 1 << 15 };
+/* Passes over a whole parameter vector or batch are split across the
+ * context's threads from as many values on as the update stage's
+ * (update_stage.h). */
+enum { PARALLEL_UPDATE = BP_UPDATE_PARALLEL };
 
 #define R double
 #define MLP bp_mlp
@@ -184,6 +182,7 @@ enum { PARALLEL_UPDATE = 1 << 15 };
 #define NARROW_ONLINE narrow_online_d
 #define VEC_NONFINITE vec_nonfinite_d
 #define VEC_SGD vec_sgd_d
+#define UPDATE_APPLY bp_update_apply_d
 #define VEC_MAXABS vec_maxabs_d
 #define GEMM_RUN bp_dgemm_run
 #define R_MAX DBL_MAX
@@ -206,6 +205,7 @@ enum { PARALLEL_UPDATE = 1 << 15 };
 #undef NARROW_ONLINE
 #undef VEC_NONFINITE
 #undef VEC_SGD
+#undef UPDATE_APPLY
 #undef VEC_MAXABS
 #undef GEMM_RUN
 #undef R_MAX
@@ -228,6 +228,7 @@ enum { PARALLEL_UPDATE = 1 << 15 };
 #define NARROW_ONLINE narrow_online_s
 #define VEC_NONFINITE vec_nonfinite_s
 #define VEC_SGD vec_sgd_s
+#define UPDATE_APPLY bp_update_apply_s
 #define VEC_MAXABS vec_maxabs_s
 #define GEMM_RUN bp_sgemm_run
 #define R_MAX FLT_MAX

@@ -8,15 +8,16 @@
 
 #include <stddef.h>
 #include "bp_mlp.h"
+#include "ops/update_stage.h"
 
 /* Networks whose every width is at most BP_NARROW_WIDTH are "narrow":
  * their training steps run through the narrow engine (narrow_tmpl.h),
  * BP_NARROW_CHUNK samples at a time; their forward and gradient calls on
  * batches of at most BP_TINY_ROWS rows run as plain loops (mlp_tmpl.h). */
 /* A chunk of 128 samples: its Z, A and E take at most 3 × 8 × 128 doubles
- * (24 KiB) per layer; 128 measured 5–10 % faster than 64 for whole steps of
- * seed 01's and seed 05's networks (fewer per-chunk reductions and calls),
- * 256 no faster. */
+ * (24 KiB) per layer, within L1; fewer, larger chunks mean fewer per-chunk
+ * reductions and calls, and 256 gains nothing over 128
+ * (Benchmarks/README.md, "Kernel design measurements"). */
 enum { BP_NARROW_WIDTH = 8, BP_NARROW_CHUNK = 128, BP_TINY_ROWS = 16 };
 /* Narrow batches of fewer rows than this go through the engine one sample
  * at a time (scalar loops over units instead of loops across samples). */
@@ -67,7 +68,9 @@ typedef void (*bp_narrow_s_fn)(const mlp_layout *y, const float *params, size_t 
  * The narrow engine's online path (narrow_online_tmpl.h): n SGD steps of
  * one sample each, on batch rows 0 .. n (row r is row `indices ? indices[r]
  * : r` of X, Y or labels, as above): per step forward, loss, backward,
- * params ← params − eta·grad. Stops at the first step whose loss or gradient
+ * params ← params + alpha·grad by the update stage's SGD element rule
+ * (alpha = −η). Only for a stage that bp_update_stage_fusable accepts (it
+ * gives alpha): the update runs inside the path's loops. Stops at the first step whose loss or gradient
  * is not finite (*diverged = 1, that step not applied) or whose update made
  * a parameter non-finite (*diverged = 2, applied and counted); otherwise
  * *diverged = 0. *loss_sum receives the sum of the losses (each before its
@@ -94,12 +97,12 @@ typedef struct narrow_epochs {
 
 typedef void (*bp_narrow_online_d_fn)(const mlp_layout *y, double *params, size_t n,
                                       const double *X, size_t ldx, const double *Y,
-                                      const size_t *labels, const size_t *indices, double eta,
+                                      const size_t *labels, const size_t *indices, double alpha,
                                       double *scratch, double *grad, narrow_epochs *run,
                                       double *loss_sum, size_t *steps, int *diverged);
 typedef void (*bp_narrow_online_s_fn)(const mlp_layout *y, float *params, size_t n,
                                       const float *X, size_t ldx, const float *Y,
-                                      const size_t *labels, const size_t *indices, float eta,
+                                      const size_t *labels, const size_t *indices, float alpha,
                                       float *scratch, float *grad, narrow_epochs *run,
                                       double *loss_sum, size_t *steps, int *diverged);
 
@@ -146,33 +149,45 @@ void bp_narrow_online_s_avx512(const mlp_layout *, float *, size_t, const float 
 /*
  * The passes over a parameter vector that end a training step
  * (vector_tmpl.h), built per ISA with the engine: the index of the first
- * non-finite value (or n), p ← p − eta·g returning 1 if every new value
- * is finite, and max |x| (+infinity if a value is not finite).
+ * non-finite value (or n), the update stage's SGD pass p ← p + alpha·g
+ * (alpha = −η) returning 1 if every new value is finite, and max |x|
+ * (+infinity if a value is not finite).
  */
 typedef size_t (*bp_vec_nonfinite_d_fn)(size_t n, const double *x);
 typedef size_t (*bp_vec_nonfinite_s_fn)(size_t n, const float *x);
-typedef int (*bp_vec_sgd_d_fn)(size_t n, double eta, const double *g, double *p);
-typedef int (*bp_vec_sgd_s_fn)(size_t n, float eta, const float *g, float *p);
+typedef int (*bp_vec_sgd_d_fn)(size_t n, double alpha, const double *g, double *p);
+typedef int (*bp_vec_sgd_s_fn)(size_t n, float alpha, const float *g, float *p);
 typedef double (*bp_vec_maxabs_d_fn)(size_t n, const double *x);
 typedef float (*bp_vec_maxabs_s_fn)(size_t n, const float *x);
 size_t bp_vec_nonfinite_d_portable(size_t n, const double *x);
 size_t bp_vec_nonfinite_s_portable(size_t n, const float *x);
-int bp_vec_sgd_d_portable(size_t n, double eta, const double *g, double *p);
-int bp_vec_sgd_s_portable(size_t n, float eta, const float *g, float *p);
+int bp_vec_sgd_d_portable(size_t n, double alpha, const double *g, double *p);
+int bp_vec_sgd_s_portable(size_t n, float alpha, const float *g, float *p);
 double bp_vec_maxabs_d_portable(size_t n, const double *x);
 float bp_vec_maxabs_s_portable(size_t n, const float *x);
 size_t bp_vec_nonfinite_d_avx2(size_t n, const double *x);
 size_t bp_vec_nonfinite_s_avx2(size_t n, const float *x);
-int bp_vec_sgd_d_avx2(size_t n, double eta, const double *g, double *p);
-int bp_vec_sgd_s_avx2(size_t n, float eta, const float *g, float *p);
+int bp_vec_sgd_d_avx2(size_t n, double alpha, const double *g, double *p);
+int bp_vec_sgd_s_avx2(size_t n, float alpha, const float *g, float *p);
 double bp_vec_maxabs_d_avx2(size_t n, const double *x);
 float bp_vec_maxabs_s_avx2(size_t n, const float *x);
 size_t bp_vec_nonfinite_d_avx512(size_t n, const double *x);
 size_t bp_vec_nonfinite_s_avx512(size_t n, const float *x);
-int bp_vec_sgd_d_avx512(size_t n, double eta, const double *g, double *p);
-int bp_vec_sgd_s_avx512(size_t n, float eta, const float *g, float *p);
+int bp_vec_sgd_d_avx512(size_t n, double alpha, const double *g, double *p);
+int bp_vec_sgd_s_avx512(size_t n, float alpha, const float *g, float *p);
 double bp_vec_maxabs_d_avx512(size_t n, const double *x);
 float bp_vec_maxabs_s_avx512(size_t n, const float *x);
+
+/*
+ * The update stage a network's training steps run through (update_stage.h):
+ * created with the network (SGD, no hook), its learning rate set by each
+ * training call. Another rule is chosen by bp_update_stage_free and
+ * bp_update_stage_init(stage, rule, n, elem_size) on it (n and elem_size
+ * as they are: the parameter count and sizeof the element), which
+ * allocates the rule's state; a hook by bp_update_stage_set_hook.
+ */
+bp_update_stage *bp_mlp_update_stage_d(bp_mlp *mlp);
+bp_update_stage *bp_mlp_update_stage_s(bp_mlp_f32 *mlp);
 
 /*
  * The dense layers' element-wise passes (dense_passes_tmpl.h), built per

@@ -13,6 +13,8 @@
  *   LOSS_FUSED                                      fused output loss from A
  *   VEC_NONFINITE, VEC_SGD, VEC_MAXABS              the dispatch table's parameter-
  *                                                   vector passes (vector_tmpl.h)
+ *   UPDATE_APPLY                                    the update stage's step
+ *                                                   (bp_update_apply_d, _s)
  *   GEMM_RUN                                        the blocked GEMM (bp_dgemm_run, ...)
  *   R_MAX, R_EPS                                    DBL_MAX / FLT_MAX, DBL_EPSILON / ...
  *   NARROW, NARROW_ONLINE                           the dispatch table's narrow
@@ -38,6 +40,12 @@
  * With a context created with BP_EXEC_REFERENCE, every public function
  * hands its checked arguments to the reference engine instead (one branch
  * each, P(on_reference)), which runs in this workspace's buffers.
+ *
+ * Every training step applies its parameters through the network's update
+ * stage (update_stage.h): the gradient formed, then the stage's step
+ * (P(finish_step)); or, when the stage says its step is p ← p + α·g and
+ * nothing else, fused into the engine's own loops (P(descend)'s products,
+ * the narrow engine's one-sample path), with the stage's α and rule.
  */
 
 struct MLP {
@@ -51,6 +59,7 @@ struct MLP {
     R *work;                    /* aligned copy of the parameters (P(work_params)) */
     double *mag;                /* the fused step's magnitudes (P(descend)), 4 per
                                    layer: see P(MAG_BOUND) .. P(MAG_DZ) */
+    bp_update_stage stage;      /* how steps turn m->grad into parameters */
     void *block;                /* the single allocation behind the buffers */
     REF_WORK ref;               /* those buffers, as the reference engine takes them */
 };
@@ -87,8 +96,11 @@ bp_status PUB(workspace_bytes)(size_t n_layers, const bp_layer_spec *layers, bp_
     mlp_layout_free(&layout);
     size_t block;
     BP_TRY(P(block_bytes)(n_layers, max_rows, elements, &block));
-    size_t tables = 4 * n_layers * (sizeof(R *) + sizeof(double));
-    if (__builtin_add_overflow(block, tables + sizeof(MLP), bytes)) return BP_ERR_SIZE_OVERFLOW;
+    size_t tables = 4 * n_layers * (sizeof(R *) + sizeof(double)), state;
+    BP_TRY(bp_update_state_bytes(BP_UPDATE_SGD, layout.n_params, sizeof(R), &state));
+    if (__builtin_add_overflow(block, tables + sizeof(MLP), bytes) ||
+        __builtin_add_overflow(*bytes, state, bytes))
+        return BP_ERR_SIZE_OVERFLOW;
     return BP_OK;
 }
 
@@ -110,12 +122,16 @@ bp_status PUB(create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss
     double *mag = calloc(4 * n_layers, sizeof(double));
     /* calloc, not malloc + memset: a large block comes straight from the
      * system already zeroed, and its pages are touched by training, not
-     * twice (W4's 18 MB of float buffers: ~5 ms at creation otherwise). */
+     * twice. */
     void *block = calloc(1, bytes);
-    if (m == NULL || pointers == NULL || mag == NULL || block == NULL) {
+    bp_status staged = m == NULL ? BP_ERR_NO_MEMORY
+                                 : bp_update_stage_init(&m->stage, BP_UPDATE_SGD,
+                                                        layout.n_params, sizeof(R));
+    if (m == NULL || pointers == NULL || mag == NULL || block == NULL || staged != BP_OK) {
+        if (m != NULL) bp_update_stage_free(&m->stage);
         free(m); free(pointers); free(mag); free(block);
         mlp_layout_free(&layout);
-        return BP_ERR_NO_MEMORY;
+        return staged == BP_ERR_SIZE_OVERFLOW ? staged : BP_ERR_NO_MEMORY;
     }
     m->layout = layout;
     m->block = block;
@@ -149,10 +165,15 @@ bp_status PUB(create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss
 void PUB(free)(MLP *m) {
     if (m == NULL) return;
     mlp_layout_free(&m->layout);
+    bp_update_stage_free(&m->stage);
     free(m->Z);
     free(m->mag);
     free(m->block);
     free(m);
+}
+
+bp_update_stage *P(bp_mlp_update_stage)(MLP *m) {
+    return &m->stage;
 }
 
 bp_status PUB(set_exec)(MLP *m, const bp_exec *exec) {
@@ -353,55 +374,14 @@ bp_status PUB(backward)(MLP *m, const R *params, size_t rows, const R *X, size_t
     return P(backward)(m, params, rows, X, ldx, dA_out, grad, dX);
 }
 
-/* One thread's share [lo, hi) of the two passes that end a step over a
- * large parameter vector: phase 0 checks the gradient (nothing may change
- * if it is not finite); phase 1 applies the SGD step and checks the new
- * values. */
-typedef struct P(update_job) {
-    const bp_kernel_set *ks;
-    R *params;
-    const R *grad;
-    size_t n;
-    R eta;
-    int phase;
-    int bad[BP_EXEC_MAX_THREADS];          /* a non-finite value seen */
-} P(update_job);
-
-static void P(update_share)(void *arg, size_t tid, size_t nthreads) {
-    P(update_job) *u = arg;
-    size_t lo = u->n * tid / nthreads, hi = u->n * (tid + 1) / nthreads;
-    if (u->phase == 0) u->bad[tid] = u->ks->VEC_NONFINITE(hi - lo, u->grad + lo) != hi - lo;
-    else u->bad[tid] = !u->ks->VEC_SGD(hi - lo, u->eta, u->grad + lo, u->params + lo);
-}
-
 /* The end of a training step once m->grad and *loss hold the batch's
- * gradient and loss: the divergence checks and the SGD update (shared
- * between the context's threads for large networks: these passes are
- * memory-bound, and a second core brings more bandwidth). */
-static bp_status P(finish_step)(MLP *m, R *params, double learning_rate, const double *loss,
-                                int *diverged) {
-    size_t n = m->layout.n_params;
+ * gradient and loss: a loss that is not finite diverges (nothing applied),
+ * else the update stage's step — its hook, the gradient's check, its rule
+ * — with its verdict. */
+static bp_status P(finish_step)(MLP *m, R *params, const double *loss, int *diverged) {
     *diverged = 0;
     if (!isfinite(*loss)) { *diverged = 1; return BP_OK; }
-    size_t threads = bp_exec_threads(m->exec);
-    size_t parts = n >= PARALLEL_UPDATE && threads > 1 ? threads : 1;
-    P(update_job) u;
-    u.ks = bp_exec_kernels(m->exec);
-    u.params = params;
-    u.grad = m->grad;
-    u.n = n;
-    u.eta = (R)learning_rate;
-    for (int phase = 0; phase < 2; phase++) {
-        u.phase = phase;
-        if (parts > 1) bp_exec_run(m->exec, parts, P(update_share), &u);
-        else P(update_share)(&u, 0, 1);
-        int bad = 0;
-        for (size_t t = 0; t < parts; t++) bad |= u.bad[t];
-        /* a non-finite gradient: nothing updated; a non-finite result: the
-         * caller restores its copy */
-        if (bad) { *diverged = phase + 1; return BP_OK; }
-    }
-    return BP_OK;
+    return UPDATE_APPLY(&m->stage, m->exec, params, m->grad, diverged);
 }
 
 /*
@@ -433,29 +413,39 @@ static bp_status P(finish_step)(MLP *m, R *params, double learning_rate, const d
  * width values per layer). The products need the context's preallocated
  * buffers, which cannot fail to be had halfway through the updates: without
  * a context (exec NULL) steps take the separate passes.
+ *
+ * The product applies the update stage's step itself, so it is taken only
+ * when the stage's step is p ← p + α·g and nothing else
+ * (bp_update_stage_fusable: SGD without state or hook), with the stage's
+ * α; the biases go through the stage's SGD pass with the same α. Any other
+ * stage takes the separate passes, which end in the stage's own step.
  */
 
 /* Whether a step of `rows` rows can take the fused update (P(descend)). */
 static int P(fusable)(const MLP *m, size_t rows) {
-    return m->exec != NULL && (double)rows * R_EPS <= 0x1p-11;
+    return m->exec != NULL && (double)rows * R_EPS <= 0x1p-11 &&
+           bp_update_stage_fusable(&m->stage, NULL);
 }
 
 /* The backward pass and the update of a training step whose forward pass,
  * loss and dL/dA_L (dA_out, or dZ_L when NULL) are done. */
 static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t ldx,
-                            const R *dA_out, double learning_rate, const double *loss,
-                            int *bounded, int *diverged) {
+                            const R *dA_out, const double *loss, int *bounded,
+                            int *diverged) {
     const mlp_layout *y = &m->layout;
     const bp_kernel_set *ks = bp_exec_kernels(m->exec);
     const size_t L = y->n_layers;
-    const R eta = (R)learning_rate;
     double *bound = m->mag + P(MAG_BOUND) * L, *next = m->mag + P(MAG_NEXT) * L;
     const double *in_mag = m->mag + P(MAG_IN) * L;
     double *dz_mag = m->mag + P(MAG_DZ) * L;
     if (!P(fusable)(m, rows)) {
         BP_TRY(P(backward)(m, params, rows, X, ldx, dA_out, m->grad, NULL));
-        return P(finish_step)(m, params, learning_rate, loss, diverged);
+        *bounded = 0;   /* the weights change without a bound */
+        return P(finish_step)(m, params, loss, diverged);
     }
+    double stage_alpha;
+    bp_update_stage_fusable(&m->stage, &stage_alpha);
+    const R alpha = (R)stage_alpha;   /* the stage's α = −η */
     if (!*bounded) {
         for (size_t l = 0; l < L; l++)
             bound[l] = ks->VEC_MAXABS(y->layers[l].n_in * y->layers[l].n_out,
@@ -482,7 +472,7 @@ static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t l
     for (size_t l = 0; l < L && safe; l++) {
         const bp_layer_spec *s = &y->layers[l];
         double g = 2.0 * (double)rows * in_mag[l] * dz_mag[l] + 1.0;
-        next[l] = (bound[l] + fabs((double)eta) * g) * (1.0 + 0x1p-10);
+        next[l] = (bound[l] + fabs((double)alpha) * g) * (1.0 + 0x1p-10);
         safe = next[l] <= (double)R_MAX / 2 &&
                ks->VEC_NONFINITE(s->n_out, m->grad + y->b_off[l]) == s->n_out;
     }
@@ -495,19 +485,20 @@ static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t l
                             s->n_out, (R)0, m->grad + y->w_off[l], s->n_out, NULL));
         }
         *bounded = 0;   /* the weights change without a bound */
-        return P(finish_step)(m, params, learning_rate, loss, diverged);
+        return P(finish_step)(m, params, loss, diverged);
     }
 
-    /* W_l ← W_l − η·A_{l−1}ᵀ·dZ_l in the product, b_l ← b_l − η·db_l */
+    /* W_l ← W_l + α·A_{l−1}ᵀ·dZ_l in the product, b_l ← b_l + α·db_l */
     int bad = 0;
     for (size_t l = 0; l < L; l++) {
         const bp_layer_spec *s = &y->layers[l];
-        BP_TRY(GEMM_RUN(m->exec, 1, 0, s->n_in, s->n_out, rows, -eta, l == 0 ? X : m->A[l - 1],
+        BP_TRY(GEMM_RUN(m->exec, 1, 0, s->n_in, s->n_out, rows, alpha, l == 0 ? X : m->A[l - 1],
                         l == 0 ? ldx : s->n_in, m->dZ[l], s->n_out, (R)1, params + y->w_off[l],
                         s->n_out, NULL));
-        bad |= !ks->VEC_SGD(s->n_out, eta, m->grad + y->b_off[l], params + y->b_off[l]);
+        bad |= !ks->VEC_SGD(s->n_out, alpha, m->grad + y->b_off[l], params + y->b_off[l]);
         bound[l] = next[l];
     }
+    bp_update_stage_applied(&m->stage, 1);
     *diverged = bad ? 2 : 0;
     return BP_OK;
 }
@@ -534,11 +525,22 @@ static bp_status P(check_training)(const MLP *m, const R *params, const R *X_all
     return mlp_check_labels(labels_all, indices, start, rows, k);
 }
 
-/* One training step, arguments already checked. */
+/* Whether the narrow engine's one-sample path (NARROW_ONLINE) may take
+ * the network's steps of one row: it updates the weights inside its loops,
+ * so only when the stage's step is p ← p + α·g (α into *alpha). Otherwise
+ * one-row steps go through the chunk path and the stage. */
+static int P(online_alpha)(MLP *m, R *alpha) {
+    double a;
+    if (!m->layout.narrow || !bp_update_stage_fusable(&m->stage, &a)) return 0;
+    *alpha = (R)a;
+    return 1;
+}
+
+/* One training step, arguments already checked, the learning rate in
+ * m->stage. */
 static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
                          const size_t *labels_all, const size_t *indices, size_t start,
-                         size_t rows, double learning_rate, double *loss, int *bounded,
-                         int *diverged) {
+                         size_t rows, double *loss, int *bounded, int *diverged) {
     const mlp_layout *y = &m->layout;
     size_t n_in = y->layers[0].n_in, k = y->layers[y->n_layers - 1].n_out;
 
@@ -548,17 +550,19 @@ static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R 
         const R *X = X_all + (indices ? 0 : start * ldx);
         const R *Y = Y_all ? Y_all + (indices ? 0 : start * k) : NULL;
         const size_t *labels = labels_all ? labels_all + (indices ? 0 : start) : NULL;
-        if (rows == 1) {
+        R alpha;
+        if (rows == 1 && P(online_alpha)(m, &alpha)) {
             /* online learning: the same path as an epoch of one-row steps */
             size_t steps;
-            bp_exec_kernels(m->exec)->NARROW_ONLINE(y, params, 1, X, ldx, Y, labels, idx,
-                                                    (R)learning_rate, m->narrow, m->grad, NULL,
-                                                    loss, &steps, diverged);
+            bp_exec_kernels(m->exec)->NARROW_ONLINE(y, params, 1, X, ldx, Y, labels, idx, alpha,
+                                                    m->narrow, m->grad, NULL, loss, &steps,
+                                                    diverged);
+            bp_update_stage_applied(&m->stage, steps);
             return BP_OK;
         }
         bp_exec_kernels(m->exec)->NARROW(y, params, rows, X, ldx, Y, labels, idx, m->narrow,
                                          loss, m->grad);
-        return P(finish_step)(m, params, learning_rate, loss, diverged);
+        return P(finish_step)(m, params, loss, diverged);
     }
 
     const R *X = X_all + (indices ? 0 : start * ldx);
@@ -583,7 +587,7 @@ static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R 
     BP_TRY(P(forward_mag)(m, params, rows, X, ld, P(fusable)(m, rows)));
     BP_TRY(P(output_loss)(m, rows, Y, labels, loss, 1, &dA));
     if (!isfinite(*loss)) { *diverged = 1; return BP_OK; }
-    return P(descend)(m, params, rows, X, ld, dA, learning_rate, loss, bounded, diverged);
+    return P(descend)(m, params, rows, X, ld, dA, loss, bounded, diverged);
 }
 
 bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
@@ -597,8 +601,9 @@ bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R
         return BP_OK;
     }
     int bounded = 0;
-    return P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
-                   learning_rate, loss, &bounded, diverged);
+    m->stage.hp.learning_rate = learning_rate;
+    return P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows, loss,
+                   &bounded, diverged);
 }
 
 /*
@@ -608,8 +613,8 @@ bp_status PUB(train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R
  * read and written in full-vector rows by every product of a step (packed
  * for the forward pass, read for dL/dA, updated in place by the fused
  * update); a row 16 or 32 bytes off a line splits every one of those
- * accesses across two lines, and W4 in float ran 3–4 % slower so (a Swift
- * array's elements start 32 bytes into its allocation). The two copies
+ * accesses across two lines (a Swift array's elements start 32 bytes into
+ * its allocation) (Benchmarks/README.md, "Kernel design measurements"). The two copies
  * cost about as much as one step's passes over the weights, so only calls
  * of several steps on dense networks large enough to matter take them.
  */
@@ -634,22 +639,23 @@ static bp_status P(work_done)(const MLP *m, R *params, const R *work, bp_status 
  * 0 at the start of a call, kept across the epochs of one. */
 static bp_status P(epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
                           const size_t *labels_all, const size_t *indices, size_t n,
-                          size_t batch, double learning_rate, double *loss, int *bounded,
-                          int *diverged) {
+                          size_t batch, double *loss, int *bounded, int *diverged) {
     const mlp_layout *y = &m->layout;
     double total = 0.0;
+    R alpha;
     *diverged = 0;
-    if (y->narrow && batch == 1) {
+    if (batch == 1 && P(online_alpha)(m, &alpha)) {
         size_t steps;
         bp_exec_kernels(m->exec)->NARROW_ONLINE(y, params, n, X_all, ldx, Y_all, labels_all,
-                                                indices, (R)learning_rate, m->narrow, m->grad,
-                                                NULL, &total, &steps, diverged);
+                                                indices, alpha, m->narrow, m->grad, NULL, &total,
+                                                &steps, diverged);
+        bp_update_stage_applied(&m->stage, steps);
     } else {
         for (size_t start = 0; start < n && *diverged == 0; start += batch) {
             size_t rows = n - start < batch ? n - start : batch;
             double step_loss;
             BP_TRY(P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
-                           learning_rate, &step_loss, bounded, diverged));
+                           &step_loss, bounded, diverged));
             total += step_loss * (double)rows;
         }
     }
@@ -669,10 +675,11 @@ bp_status PUB(train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const 
         return BP_OK;
     }
     int bounded = 0;
+    m->stage.hp.learning_rate = learning_rate;
     R *work = P(work_params)(m, params, n / batch + (n % batch != 0));
     return P(work_done)(m, params, work,
-                        P(epoch)(m, work, X_all, ldx, Y_all, labels_all, indices, n, batch,
-                                 learning_rate, loss, &bounded, diverged));
+                        P(epoch)(m, work, X_all, ldx, Y_all, labels_all, indices, n, batch, loss,
+                                 &bounded, diverged));
 }
 
 bp_status PUB(train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
@@ -696,15 +703,20 @@ bp_status PUB(train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const
     }
     size_t np = m->layout.n_params;
     *completed = 0;
-    if (m->layout.narrow && batch == 1) {
+    m->stage.hp.learning_rate = learning_rate;
+    R alpha;
+    if (batch == 1 && P(online_alpha)(m, &alpha)) {
         /* online learning: every epoch in one call of the narrow engine's
          * online path, which keeps a tiny network in registers throughout */
         narrow_epochs run = { epochs, orders, losses, snapshot, 0 };
         double last;
         size_t steps;
         bp_exec_kernels(m->exec)->NARROW_ONLINE(&m->layout, params, n, X_all, ldx, Y_all,
-                                                labels_all, NULL, (R)learning_rate, m->narrow,
-                                                m->grad, &run, &last, &steps, diverged);
+                                                labels_all, NULL, alpha, m->narrow, m->grad,
+                                                &run, &last, &steps, diverged);
+        /* the epochs finished, then the diverging one's applied steps */
+        bp_update_stage_applied(&m->stage, (uint64_t)run.completed * n +
+                                               (*diverged ? steps : 0));
         *completed = run.completed;
         return BP_OK;
     }
@@ -717,7 +729,7 @@ bp_status PUB(train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const
         if (snapshot != NULL) memcpy(snapshot, work, np * sizeof(R));
         double loss;
         status = P(epoch)(m, work, X_all, ldx, Y_all, labels_all, orders ? orders + e * n : NULL,
-                          n, batch, learning_rate, &loss, &bounded, diverged);
+                          n, batch, &loss, &bounded, diverged);
         if (status != BP_OK || *diverged) break;
         losses[e] = loss;
         *completed = e + 1;

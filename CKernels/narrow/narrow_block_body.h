@@ -103,7 +103,7 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                     for (size_t u = 0; u < BLK_U; u++) {
                         VR mx = z[l][0][u], sum = zero;
                         BLK_UNROLL
-                        for (size_t j = 1; j < BW; j++) mx = VR_SEL(z[l][j][u] > mx, z[l][j][u], mx);
+                        for (size_t j = 1; j < BW; j++) mx = BP_SOFTMAX_MAX(VR_SEL, z[l][j][u], mx);
                         BLK_UNROLL
                         for (size_t j = 0; j < BW; j++) {
                             a[l + 1][j][u] = VR_EXP(z[l][j][u] - mx);
@@ -143,7 +143,7 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                 }
 
             /* the loss terms (in double) and dZ of the output layer, as
-             * P(output) */
+             * P(output): formulas.h's on the double lanes VD */
             VR dz[BW][BLK_U];
             VD term[BLK_U];
             BLK_UNROLL
@@ -152,7 +152,7 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
 #define BLK_D(x) __builtin_convertvector((x), VD)
             switch (y->loss) {
             case BP_LOSS_SOFTMAX_CCE: {
-                /* −Σ_j y_j·log a_j; dZ = (a·Σy − y)·scale. One-hot targets
+                /* the term from the probabilities. One-hot targets
                  * (labels): the label's probability, one logarithm. A
                  * padded unit: probability and target exactly 0. */
                 VD ysum[BLK_U], pl[BLK_U];
@@ -169,7 +169,7 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                         BLK_UNROLL
                         for (size_t j = 0; j < BW; j++)
                             pl[u] += BLK_D(t[j][u]) * BLK_D(out[j][u]);   /* exact: 0 or 1 times */
-                        term[u] = -VD_LOG(pl[u]);
+                        term[u] = BP_CCE_TERM_NONZERO(VD_LOG, 1.0, pl[u]);
                         under[u] = pl[u] == 0.0;
                     }
                 } else {
@@ -179,7 +179,7 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                         for (size_t u = 0; u < BLK_U; u++) {
                             const VD tt = BLK_D(t[j][u]), aa = BLK_D(out[j][u]);
                             ysum[u] += tt;
-                            term[u] -= VD_SEL(tt != 0.0, tt * VD_LOG(aa), VD_SPLAT(0));
+                            term[u] += BP_CCE_TERM(VD_SEL, VD_SPLAT, VD_LOG, tt, aa);
                             under[u] |= (tt != 0.0) & (aa == 0.0);
                         }
                 }
@@ -188,7 +188,7 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                     BLK_UNROLL
                     for (size_t u = 0; u < BLK_U; u++)
                         dz[j][u] = __builtin_convertvector(
-                            (BLK_D(out[j][u]) * ysum[u] - BLK_D(t[j][u])) * scale, VR);
+                            BP_SOFTMAX_CCE_GRAD(BLK_D(out[j][u]), ysum[u], BLK_D(t[j][u]), scale), VR);
                 /* a probability that underflowed under a nonzero target
                  * (spare lanes aside): that sample's term by log-sum-exp */
                 BLK_UNROLL
@@ -214,8 +214,8 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                 break;
             }
             case BP_LOSS_BCE_LOGITS:
-                /* max(z, 0) − z·y + log(1 + e^−|z|); dZ = (σ(z) − y)·scale;
-                 * e^(−|z|) recomputed in double for a float network */
+                /* σ(z) is the forward pass's activation; e^(−|z|)
+                 * recomputed in double for a float network */
                 BLK_UNROLL
                 for (size_t j = 0; j < BW; j++) {
                     if (j >= k) {   /* padding: no term, no delta */
@@ -228,8 +228,9 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                         const VD zz = BLK_D(zo[j][u]), tt = BLK_D(t[j][u]);
                         const VD ee = sizeof(R) == sizeof(double) ? BLK_D(eo[j][u])
                                                                   : VD_EXP(VD_SEL(zz < 0.0, zz, -zz));
-                        term[u] += VD_SEL(zz > 0.0, zz, VD_SPLAT(0)) - zz * tt + VD_LOG1P(ee);
-                        dz[j][u] = __builtin_convertvector((BLK_D(out[j][u]) - tt) * scale, VR);
+                        term[u] += BP_BCE_LOGITS_TERM(VD_SEL, VD_SPLAT, VD_LOG1P, zz, tt, ee);
+                        dz[j][u] = __builtin_convertvector(
+                            BP_BCE_LOGITS_GRAD(BLK_D(out[j][u]), tt, scale), VR);
                     }
                 }
                 break;
@@ -239,9 +240,9 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                     BLK_UNROLL
                     for (size_t u = 0; u < BLK_U; u++) {
                         const VD d = BLK_D(out[j][u]) - BLK_D(t[j][u]);
-                        term[u] += d * d;
+                        term[u] += BP_MSE_TERM(d);
                         dz[j][u] = P(block_derive)(act[L - 1], prm[L - 1], zo[j][u], eo[j][u],
-                                                   __builtin_convertvector(2.0 * d * scale, VR));
+                                                   __builtin_convertvector(BP_MSE_GRAD(d, scale), VR));
                     }
                 break;
             }

@@ -27,22 +27,15 @@
  * loops run over the BLK_U independent blocks, whose chains interleave; the
  * layers are a loop (the values each layer keeps for the backward pass go
  * through the stack); the gradient sums stay in per-lane accumulators for
- * the whole batch, folded once at the end. Seed 05's network, per epoch
- * (Zen 5, AVX-512, clang): chunk engine 14.2 µs; register blocks one at a
- * time 12.8, four interleaved 9.5 (AVX2 build: 21.6 and, two interleaved,
- * 18.9; SSE2: 63 and 52).
- *
- * What did not work, for the next reader: the loop over layers unrolled
- * (13.8 µs: every layer's values stayed live across the step, spilled; and
- * 7 MB of portable object code), with every unit guarded by its layer's
- * run-time width or padded throughout; the samples gathered into a block
- * one by one (every vector load then waited for the forwarding of the
- * scalar stores: three times slower). Seed 01's network: 8.4 µs per epoch
- * on the chunk engine, 10.2 here with its single sigmoid output's padding
- * computed, 5.5 with padded units' activations skipped.
+ * the whole batch, folded once at the end. The layers stay a loop: unrolled,
+ * every layer's values stay live across the step and spill. Samples are
+ * loaded into a block a vector at a time, never one by one (a vector load
+ * after scalar stores waits for their forwarding). Padded units'
+ * activations are skipped. Timings of these choices: (Benchmarks/README.md, "Kernel design measurements").
  *
  * The operations per unit are the chunk engine's (the same sums in the same
- * order, the same activation, loss and derivative formulas; vexp.h's
+ * order, the same activation, loss and derivative formulas of
+ * ops/formulas.h, instantiated on vector lanes; vexp.h's
  * vector functions give its scalar ones' bits lane by lane); only the
  * gradient and loss sums run in other lanes, so results agree with the
  * chunk engine's to rounding (the C harness holds both to bp_mlp_gradient
@@ -76,10 +69,9 @@
 
 #define BLK_LAYERS ((size_t)3)
 #define BLK_WIDTH ((size_t)4)
-/* BLK_U blocks in flight: four 512-bit registers' worth of samples per
- * value (seed 05's network: AVX-512 builds best with 4 blocks, 12.8 µs per
- * epoch with 1; AVX2 with 2, 18.9 against 21.9 with 4; SSE2 with 1, 52
- * against 58 with 4 — more blocks than registers only spill) */
+/* BLK_U blocks in flight (N_BLOCKS, per ISA build): as many as the
+ * registers hold without spilling — 4 in the AVX-512 build, 2 in the AVX2
+ * one, 1 in the SSE2 one (Benchmarks/README.md, "Kernel design measurements") */
 #define BLK_U ((size_t)N_BLOCKS)
 #if defined(__clang__)
 #define BLK_UNROLL _Pragma("clang loop unroll(full)")
@@ -129,37 +121,36 @@ static inline VR P(block_load)(const R *p) {
     return v;
 }
 
-/* f(z) of a hidden-kind unit; e receives e^(−|z|) for sigmoid units. */
+/* f(z) of a hidden-kind unit, by ops/formulas.h's formulas on the vector
+ * lanes (VR_SEL, VR_SPLAT); e receives e^(−|z|) for sigmoid units (−|z|
+ * as a select: the same value as −fabs but for the sign of a zero, which
+ * exp ignores). */
 static inline VR P(block_act)(bp_activation act, R param, VR z, VR *e) {
-    const VR zero = VR_SPLAT(0);
     switch (act) {
     case BP_ACT_SIGMOID: {
-        /* 1/(1 + e^−z) for z ≥ 0, e^z/(1 + e^z) below, as P(activate) */
         const VR ee = VR_EXP(VR_SEL(z < (R)0, z, -z));
         *e = ee;
-        return VR_SEL(z >= (R)0, VR_SPLAT(1), ee) / ((R)1 + ee);
+        return BP_SIGMOID_E(VR_SEL, VR_SPLAT, z, ee);
     }
-    case BP_ACT_RELU:   /* NaN stays NaN */
-        return VR_SEL(z <= (R)0, zero, z);
+    case BP_ACT_RELU:
+        return BP_RELU(VR_SEL, VR_SPLAT, z);
     case BP_ACT_LEAKY_RELU:
-        return VR_SEL(z > (R)0, z, param * z);
+        return BP_LEAKY_RELU(VR_SEL, VR_SPLAT, z, param);
     default:
         return z;
     }
 }
 
-/* d ⊙ f'(z) for a hidden-kind unit (P(derive)'s formulas; e = e^(−|z|)
+/* d ⊙ f'(z) for a hidden-kind unit (formulas.h, as P(derive); e = e^(−|z|)
  * of a sigmoid unit). */
 static inline VR P(block_derive)(bp_activation act, R param, VR z, VR e, VR d) {
     switch (act) {
-    case BP_ACT_SIGMOID: {
-        const VR q = (R)1 + e;
-        return d * (e / (q * q));
-    }
+    case BP_ACT_SIGMOID:
+        return BP_SIGMOID_DERIV_E(VR_SPLAT, e, d);
     case BP_ACT_RELU:
-        return VR_SEL(z <= (R)0, VR_SPLAT(0), d);
+        return BP_RELU_DERIV(VR_SEL, VR_SPLAT, z, d);
     case BP_ACT_LEAKY_RELU:
-        return VR_SEL(z > (R)0, d, param * d);
+        return BP_LEAKY_RELU_DERIV(VR_SEL, VR_SPLAT, z, param, d);
     default:
         return d;
     }
@@ -193,11 +184,11 @@ static VD P(block_underflow)(size_t k, R zs[BLK_WIDTH][NV], R ts[BLK_WIDTH][NV],
     for (size_t v = 0; v < NV; v++) {
         if (!us[v]) continue;
         double mx = zs[0][v], sum = 0.0, acc = 0.0;
-        for (size_t j = 1; j < k; j++) if (zs[j][v] > mx) mx = zs[j][v];
+        for (size_t j = 1; j < k; j++) mx = BP_SOFTMAX_MAX(BP_SEL, (double)zs[j][v], mx);
         for (size_t j = 0; j < k; j++) sum += exp((double)zs[j][v] - mx);
-        const double lse = mx + log(sum);
+        const double lse = BP_LOG_SUM_EXP(log, mx, sum);
         for (size_t j = 0; j < k; j++)
-            if (ts[j][v] != (R)0) acc += (double)ts[j][v] * (lse - (double)zs[j][v]);
+            if (ts[j][v] != (R)0) acc += BP_SOFTMAX_CCE_TERM_LSE((double)ts[j][v], lse, (double)zs[j][v]);
         tm[v] = acc;
     }
     memcpy(&term, tm, sizeof term);

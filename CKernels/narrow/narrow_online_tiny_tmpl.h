@@ -42,7 +42,7 @@
  */
 
 static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx,
-                      const R *Y, const size_t *indices, R eta, narrow_epochs *run,
+                      const R *Y, const size_t *indices, R alpha, narrow_epochs *run,
                       double *loss_sum, size_t *steps, int *diverged) {
     const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
     const double scale = 1.0 / (double)k;   /* MSE on one row: the mean over k outputs */
@@ -107,18 +107,17 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
                     for (size_t j = 0; j < TW; j++) {
                         const R s = z[l][j], ej = EXP1(-ABS(s));
                         e[l][j] = ej;
-                        a[l + 1][j] = (s >= (R)0 ? (R)1 : ej) / ((R)1 + ej);
+                        a[l + 1][j] = BP_SIGMOID_E(BP_SEL, BP_K, s, ej);
                     }
                     break;
                 case BP_ACT_RELU:
                     TINY_UNROLL
-                    for (size_t j = 0; j < TW; j++)
-                        a[l + 1][j] = !(z[l][j] <= (R)0) ? z[l][j] : (R)0;
+                    for (size_t j = 0; j < TW; j++) a[l + 1][j] = BP_RELU(BP_SEL, BP_K, z[l][j]);
                     break;
                 case BP_ACT_LEAKY_RELU:
                     TINY_UNROLL
                     for (size_t j = 0; j < TW; j++)
-                        a[l + 1][j] = z[l][j] > (R)0 ? z[l][j] : (R)sp->param * z[l][j];
+                        a[l + 1][j] = BP_LEAKY_RELU(BP_SEL, BP_K, z[l][j], (R)sp->param);
                     break;
                 default:   /* identity (softmax and tanh never come here) */
                     TINY_UNROLL
@@ -134,27 +133,28 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
                     }
             }
 
-            /* the loss and the output layer's delta (P(online_output),
-             * P(output)): dL/dA for MSE, dL/dZ for the fused sigmoid + binary
-             * cross-entropy; a padded output (½ if sigmoid) counts as on
-             * target: it adds (+0) to the loss and its delta is 0 */
+            /* the loss and the output layer's delta (formulas.h, as
+             * P(online_output), P(output)): dL/dA for MSE, dL/dZ for the
+             * fused sigmoid + binary cross-entropy; a padded output (½ if
+             * sigmoid) counts as on target: it adds (+0) to the loss and its
+             * delta is 0 */
             R dz[TW];
             double term = 0.0;
             if (y->loss == BP_LOSS_MSE)
                 TINY_UNROLL
                 for (size_t j = 0; j < TW; j++) {
                     double d = j < k ? (double)out[j] - t[j] : 0.0;
-                    term += d * d;
-                    dz[j] = (R)(2.0 * d * scale);
+                    term += BP_MSE_TERM(d);
+                    dz[j] = (R)BP_MSE_GRAD(d, scale);
                 }
-            else   /* BCE_LOGITS: max(z, 0) − z·y + log(1 + e^−|z|), dZ = (σ(z) − y)·scale */
+            else   /* BCE_LOGITS, σ(z) the forward pass's activation */
                 TINY_UNROLL
                 for (size_t j = 0; j < TW; j++) {
                     if (j >= k) { dz[j] = (R)0; continue; }
                     double zz = zo[j], tt = t[j];
                     double ee = sizeof(R) == sizeof(double) ? (double)eo[j] : bp_vexp_d(-fabs(zz));
-                    term += (zz > 0.0 ? zz : 0.0) - zz * tt + bp_vlog1p_d(ee);
-                    dz[j] = (R)(((double)out[j] - tt) * scale);
+                    term += BP_BCE_LOGITS_TERM(BP_SEL, BP_K, bp_vlog1p_d, zz, tt, ee);
+                    dz[j] = (R)BP_BCE_LOGITS_GRAD((double)out[j], tt, scale);
                 }
             const double loss = term * scale;
 
@@ -170,22 +170,19 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
                 const R *zl = z[l], *el = e[l];
                 /* the fused loss gave dL/dZ of the output layer already */
                 const bp_activation act = l == L - 1 && y->on_logits ? BP_ACT_IDENTITY : sp->act;
-                switch (act) {   /* P(online_derive)'s and P(derive)'s formulas */
+                switch (act) {   /* formulas.h's, as P(online_derive) and P(derive) */
                 case BP_ACT_SIGMOID:
                     TINY_UNROLL
-                    for (size_t j = 0; j < TW; j++) {
-                        R q = (R)1 + el[j];
-                        dz[j] *= el[j] / (q * q);
-                    }
+                    for (size_t j = 0; j < TW; j++) dz[j] = BP_SIGMOID_DERIV_E(BP_K, el[j], dz[j]);
                     break;
                 case BP_ACT_RELU:
                     TINY_UNROLL
-                    for (size_t j = 0; j < TW; j++) dz[j] = !(zl[j] <= (R)0) ? dz[j] : (R)0;
+                    for (size_t j = 0; j < TW; j++) dz[j] = BP_RELU_DERIV(BP_SEL, BP_K, zl[j], dz[j]);
                     break;
                 case BP_ACT_LEAKY_RELU:
                     TINY_UNROLL
                     for (size_t j = 0; j < TW; j++)
-                        dz[j] = zl[j] > (R)0 ? dz[j] : (R)sp->param * dz[j];
+                        dz[j] = BP_LEAKY_RELU_DERIV(BP_SEL, BP_K, zl[j], (R)sp->param, dz[j]);
                     break;
                 default:
                     break;
@@ -203,14 +200,15 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
                 for (size_t i = 0; i < TW; i++)
                     TINY_UNROLL
                     for (size_t j = 0; j < TW; j++) {
-                        const R g = (a[l][i] * mask[l][i]) * dz[j], upd = W[l][i][j] + -eta * g;
+                        const R g = (a[l][i] * mask[l][i]) * dz[j],
+                                upd = P(bp_sgd_rule)(W[l][i][j], alpha, g);
                         bad_grad += g * (R)0;
                         bad_new += upd * (R)0;
                         W[l][i][j] = upd;
                     }
                 TINY_UNROLL
                 for (size_t j = 0; j < TW; j++) {
-                    const R g = dz[j], upd = b[l][j] + -eta * g;
+                    const R g = dz[j], upd = P(bp_sgd_rule)(b[l][j], alpha, g);
                     bad_grad += g * (R)0;
                     bad_new += upd * (R)0;
                     b[l][j] = upd;

@@ -17,7 +17,11 @@
  *     of bp_mlp_train_step's per-call argument checks (bp_mlp_train_epoch
  *     validates the whole epoch once) and none of its general update path.
  * bp_mlp_train_step sends its one-row batches of narrow networks here too,
- * so a step and an epoch of steps give bit-identical parameters. Tiny
+ * so a step and an epoch of steps give bit-identical parameters. The
+ * update inside the loops is the update stage's SGD element rule
+ * (update_stage.h) with its α = −η: the engine comes here only when its
+ * stage is plain SGD without a hook (bp_update_stage_fusable), and
+ * otherwise runs one-row steps through the chunk path and the stage. Tiny
  * networks (at most three layers of at most four units, no softmax or tanh;
  * MSE or sigmoid + binary cross-entropy) go on to a path that keeps a
  * step's values in registers (narrow_online_tiny_tmpl.h).
@@ -25,13 +29,14 @@
 
 /* Backward pass and update of one layer for one sample: Down = dZ·Wᵀ
  * (dL/dA of the layer below, from the weights before the update; skipped
- * when Down is NULL), then W ← W − eta·In·dZ and b ← b − eta·dZ at once,
+ * when Down is NULL), then W ← W + alpha·In·dZ and b ← b + alpha·dZ at once
+ * (alpha = −η: the update stage's SGD element rule, bp_sgd_rule_d / _s),
  * the old values saved in OldW and Oldb (same layout) so that the step can
  * be taken back if another layer's gradient is not finite. Returns 1 if a
  * gradient element was not finite, else 2 if an updated value was not,
  * else 0. */
 static int P(online_backward)(const bp_layer_spec *sp, const R *restrict In, R *restrict W,
-                              R *restrict b, const R *restrict dZ, R eta, R *restrict OldW,
+                              R *restrict b, const R *restrict dZ, R alpha, R *restrict OldW,
                               R *restrict Oldb, R *restrict Down) {
     const size_t n_in = sp->n_in, n_out = sp->n_out;
     if (Down != NULL) P(down1)(sp, W, dZ, Down);
@@ -43,7 +48,7 @@ static int P(online_backward)(const bp_layer_spec *sp, const R *restrict In, R *
         const R a = In[i * CH];
         N_UNIT_LOOP
         for (size_t j = 0; j < n_out; j++) {
-            const R g = a * dZ[j * CH], old = W[i * n_out + j], upd = old + -eta * g;
+            const R g = a * dZ[j * CH], old = W[i * n_out + j], upd = P(bp_sgd_rule)(old, alpha, g);
             bad_grad += g * (R)0;
             bad_new += upd * (R)0;
             OldW[i * n_out + j] = old;
@@ -52,7 +57,7 @@ static int P(online_backward)(const bp_layer_spec *sp, const R *restrict In, R *
     }
     N_UNIT_LOOP
     for (size_t j = 0; j < n_out; j++) {
-        const R g = dZ[j * CH], old = b[j], upd = old + -eta * g;
+        const R g = dZ[j * CH], old = b[j], upd = P(bp_sgd_rule)(old, alpha, g);
         bad_grad += g * (R)0;
         bad_new += upd * (R)0;
         Oldb[j] = old;
@@ -61,15 +66,13 @@ static int P(online_backward)(const bp_layer_spec *sp, const R *restrict In, R *
     return bad_grad != (R)0 ? 1 : bad_new != (R)0 ? 2 : 0;
 }
 
-/* D ← D ⊙ f'(Z) for one sample (P(derive), with sigmoid inline). */
+/* D ← D ⊙ f'(Z) for one sample (P(derive), with sigmoid's formula
+ * inline). */
 static void P(online_derive)(const bp_layer_spec *sp, const R *restrict Z, const R *restrict A,
                              const R *restrict E, R *restrict D) {
     if (sp->act == BP_ACT_SIGMOID) {
         N_UNIT_LOOP
-        for (size_t j = 0; j < sp->n_out; j++) {
-            R q = (R)1 + E[j * CH];
-            D[j * CH] *= E[j * CH] / (q * q);
-        }
+        for (size_t j = 0; j < sp->n_out; j++) D[j * CH] = BP_SIGMOID_DERIV_E(BP_K, E[j * CH], D[j * CH]);
         return;
     }
     P(derive)(sp->act, (R)sp->param, sp->n_out, 1, Z, A, E, D);
@@ -87,8 +90,8 @@ static double P(online_output)(const mlp_layout *y, const R *restrict Z, const R
     N_UNIT_LOOP
     for (size_t j = 0; j < sp->n_out; j++) {
         double d = (double)A[j * CH] - T[j * CH];
-        term += d * d;
-        dZ[j * CH] = (R)(2.0 * d * scale);
+        term += BP_MSE_TERM(d);
+        dZ[j * CH] = (R)BP_MSE_GRAD(d, scale);
     }
     P(online_derive)(sp, Z, A, E, dZ);
     return term;
@@ -131,7 +134,7 @@ static size_t P(tiny_width)(const mlp_layout *y) {
 
 /* One epoch of the general path: N_ONLINE without `run`. */
 static void P(online_epoch)(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx,
-                            const R *Y, const size_t *labels, const size_t *indices, R eta,
+                            const R *Y, const size_t *labels, const size_t *indices, R alpha,
                             R *scratch, R *old, double *loss_sum, size_t *steps, int *diverged) {
     const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
     const size_t np = y->n_params;
@@ -167,7 +170,7 @@ static void P(online_epoch)(const mlp_layout *y, R *params, size_t n, const R *X
         int status = 0;
         for (size_t l = L; l-- > 0;) {
             status |= P(online_backward)(&y->layers[l], l == 0 ? In : AC(l - 1),
-                                         params + y->w_off[l], params + y->b_off[l], dZ, eta,
+                                         params + y->w_off[l], params + y->b_off[l], dZ, alpha,
                                          old + y->w_off[l], old + y->b_off[l],
                                          l == 0 ? NULL : spare);
             if (l == 0) break;
@@ -190,15 +193,15 @@ static void P(online_epoch)(const mlp_layout *y, R *params, size_t n, const R *X
 }
 
 void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, const R *Y,
-              const size_t *labels, const size_t *indices, R eta, R *scratch, R *old,
+              const size_t *labels, const size_t *indices, R alpha, R *scratch, R *old,
               narrow_epochs *run, double *loss_sum, size_t *steps, int *diverged) {
     /* MSE and binary cross-entropy: dense targets, never labels */
     switch (P(tiny_width)(y)) {
     case 2:
-        P(online_tiny2)(y, params, n, X, ldx, Y, indices, eta, run, loss_sum, steps, diverged);
+        P(online_tiny2)(y, params, n, X, ldx, Y, indices, alpha, run, loss_sum, steps, diverged);
         return;
     case 4:
-        P(online_tiny4)(y, params, n, X, ldx, Y, indices, eta, run, loss_sum, steps, diverged);
+        P(online_tiny4)(y, params, n, X, ldx, Y, indices, alpha, run, loss_sum, steps, diverged);
         return;
     default: break;
     }
@@ -206,7 +209,7 @@ void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, 
     for (size_t e = 0; e < epochs; e++) {
         if (run && run->snapshot) memcpy(run->snapshot, params, y->n_params * sizeof(R));
         const size_t *rows = run && run->orders ? run->orders + e * n : indices;
-        P(online_epoch)(y, params, n, X, ldx, Y, labels, rows, eta, scratch, old, loss_sum, steps,
+        P(online_epoch)(y, params, n, X, ldx, Y, labels, rows, alpha, scratch, old, loss_sum, steps,
                         diverged);
         if (*diverged) return;
         if (run) {

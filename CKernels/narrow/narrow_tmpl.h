@@ -55,11 +55,8 @@
 /* The gradient reductions below keep NG groups of NV lanes of partial
  * sums (NL = NG·NV). With one group a reduction is a single chain of
  * dependent FMAs on one register, one every 4 cycles, a quarter of what the
- * two FMA pipes can start: under clang that chain was the costliest part
- * of seed 01's backward pass, and four groups made whole steps 15–20 %
- * faster (seed 01's network 10.4 → 8.5 µs per epoch, seed 05's 17.0 →
- * 15.1). GCC's build ran 10–15 % slower with four groups (9.1 → 10.6,
- * 18.5 → 19.8): it keeps one. The lanes are folded in a fixed pairwise
+ * two FMA pipes can start. Clang's build keeps four groups, which hides
+ * that latency; GCC's build is faster with one (Benchmarks/README.md, "Kernel design measurements"). The lanes are folded in a fixed pairwise
  * order, so results depend on the batch size and the compiler only. */
 #if defined(__clang__)
 #define NG ((size_t)4)
@@ -110,18 +107,18 @@ static R P(sum)(const R *restrict a, size_t n) {
     return P(fold)(acc) + tail;
 }
 
-/* A = f(Z) on n units × cs samples (unit j at offset j·CH). Sigmoid units
- * also keep E = e^(−|z|), from which their derivative and the logit loss
- * follow without another exp. */
+/* A = f(Z) on n units × cs samples (unit j at offset j·CH), by the
+ * formulas of ops/formulas.h with VEXP. Sigmoid units also keep
+ * E = e^(−|z|), from which their derivative and the logit loss follow
+ * without another exp. */
 static void P(activate)(bp_activation act, R param, size_t n, size_t cs,
                         const R *restrict Z, R *restrict A, R *restrict E) {
     if (act == BP_ACT_SOFTMAX) {
-        /* Row-wise over units, vectorised across samples: subtract the
-         * maximum so every exponent is ≤ 0 and the sum is ≥ 1. */
+        /* Row-wise over units, vectorised across samples. */
         R mx[CH], sum[CH];
         for (size_t s = 0; s < cs; s++) { mx[s] = Z[s]; sum[s] = 0; }
         for (size_t j = 1; j < n; j++)
-            for (size_t s = 0; s < cs; s++) mx[s] = Z[j * CH + s] > mx[s] ? Z[j * CH + s] : mx[s];
+            for (size_t s = 0; s < cs; s++) mx[s] = BP_SOFTMAX_MAX(BP_SEL, Z[j * CH + s], mx[s]);
         for (size_t j = 0; j < n; j++)
             for (size_t s = 0; s < cs; s++) {
                 R e = VEXP(Z[j * CH + s] - mx[s]);
@@ -140,19 +137,16 @@ static void P(activate)(bp_activation act, R param, size_t n, size_t cs,
             for (size_t s = 0; s < cs; s++) a[s] = z[s];
             break;
         case BP_ACT_RELU:
-            /* NaN stays NaN, as in activation_tmpl.h */
-            for (size_t s = 0; s < cs; s++) a[s] = !(z[s] <= (R)0) ? z[s] : (R)0;
+            for (size_t s = 0; s < cs; s++) a[s] = BP_RELU(BP_SEL, BP_K, z[s]);
             break;
         case BP_ACT_LEAKY_RELU:
-            for (size_t s = 0; s < cs; s++) a[s] = z[s] > (R)0 ? z[s] : param * z[s];
+            for (size_t s = 0; s < cs; s++) a[s] = BP_LEAKY_RELU(BP_SEL, BP_K, z[s], param);
             break;
         case BP_ACT_SIGMOID:
-            /* 1/(1 + e^−z) for z ≥ 0, e^z/(1 + e^z) below: only e^(−|z|) ≤ 1
-             * is ever formed (as bp_sigmoid does). */
             for (size_t s = 0; s < cs; s++) {
                 R e = VEXP(-ABS(z[s]));
                 ej[s] = e;
-                a[s] = (z[s] >= (R)0 ? (R)1 : e) / ((R)1 + e);
+                a[s] = BP_SIGMOID_E(BP_SEL, BP_K, z[s], e);
             }
             break;
         case BP_ACT_TANH:
@@ -165,18 +159,20 @@ static void P(activate)(bp_activation act, R param, size_t n, size_t cs,
 }
 
 /* D ← D ⊙ f'(Z) on n units × cs samples, in place: D holds dL/dA on entry,
- * dL/dZ on return. (In place and restrict-qualified, so the loops vectorise
- * without a run-time overlap check.) */
+ * dL/dZ on return (ops/formulas.h's derivative products; sigmoid's from
+ * the forward pass's E). In place and restrict-qualified, so the loops
+ * vectorise without a run-time overlap check. */
 static void P(derive)(bp_activation act, R param, size_t n, size_t cs, const R *restrict Z,
                       const R *restrict A, const R *restrict E, R *restrict D) {
     if (act == BP_ACT_SOFTMAX) {
-        /* dz = s ⊙ (da − ⟨da, s⟩) per sample (the softmax Jacobian). */
+        /* per sample: ⟨da, s⟩, then BP_SOFTMAX_JVP */
         R dot[CH];
         for (size_t s = 0; s < cs; s++) dot[s] = 0;
         for (size_t j = 0; j < n; j++)
             for (size_t s = 0; s < cs; s++) dot[s] += D[j * CH + s] * A[j * CH + s];
         for (size_t j = 0; j < n; j++)
-            for (size_t s = 0; s < cs; s++) D[j * CH + s] = A[j * CH + s] * (D[j * CH + s] - dot[s]);
+            for (size_t s = 0; s < cs; s++)
+                D[j * CH + s] = BP_SOFTMAX_JVP(A[j * CH + s], D[j * CH + s], dot[s]);
         return;
     }
     for (size_t j = 0; j < n; j++) {
@@ -186,22 +182,16 @@ static void P(derive)(bp_activation act, R param, size_t n, size_t cs, const R *
         case BP_ACT_IDENTITY:
             break;
         case BP_ACT_RELU:
-            for (size_t s = 0; s < cs; s++) d[s] = !(z[s] <= (R)0) ? d[s] : (R)0;
+            for (size_t s = 0; s < cs; s++) d[s] = BP_RELU_DERIV(BP_SEL, BP_K, z[s], d[s]);
             break;
         case BP_ACT_LEAKY_RELU:
-            for (size_t s = 0; s < cs; s++) d[s] = z[s] > (R)0 ? d[s] : param * d[s];
+            for (size_t s = 0; s < cs; s++) d[s] = BP_LEAKY_RELU_DERIV(BP_SEL, BP_K, z[s], param, d[s]);
             break;
         case BP_ACT_SIGMOID:
-            /* σ'(z) = e/(1 + e)² with e = e^(−|z|) from the forward pass:
-             * symmetric in z, no cancellation anywhere (1 − σ would lose
-             * precision for z ≫ 0). */
-            for (size_t s = 0; s < cs; s++) {
-                R q = (R)1 + ej[s];
-                d[s] *= ej[s] / (q * q);
-            }
+            for (size_t s = 0; s < cs; s++) d[s] = BP_SIGMOID_DERIV_E(BP_K, ej[s], d[s]);
             break;
         case BP_ACT_TANH:
-            for (size_t s = 0; s < cs; s++) d[s] *= (R)1 - a[s] * a[s];
+            for (size_t s = 0; s < cs; s++) d[s] = BP_TANH_DERIV(BP_K, a[s], d[s]);
             break;
         case BP_ACT_SOFTMAX:
             break;
@@ -252,9 +242,10 @@ static double P(sum_terms)(const double *restrict t, size_t n) {
 }
 
 /* Loss terms of a chunk (returned, in double, unscaled) and dL/dZ_L into
- * dZ. T holds the chunk's dense targets (k × CH) or lab
- * its labels. Every loop runs across samples (the logarithms too, through
- * vexp.h); the per-sample terms are summed at the end in fixed lanes. */
+ * dZ, by ops/formulas.h's loss formulas. T holds the chunk's dense targets
+ * (k × CH) or lab its labels. Every loop runs across samples (the
+ * logarithms too, through vexp.h); the per-sample terms are summed at the
+ * end in fixed lanes. */
 static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, const R *restrict A,
                         const R *restrict E, const R *restrict T, const size_t *restrict lab, double scale,
                         R *restrict dZ) {
@@ -266,22 +257,21 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
 #define TGT(j, s) (lab ? (lab[s] == (j) ? 1.0 : 0.0) : (double)T[(j) * CH + (s)])
     switch (y->loss) {
     case BP_LOSS_BCE_LOGITS:
-        /* max(z, 0) − z·y + log(1 + e^−|z|), never overflowing; dZ = (σ(z) − y)·scale. */
+        /* σ(z) is the forward pass's A */
         for (size_t j = 0; j < k; j++)
             for (size_t s = 0; s < cs; s++) {
                 double z = Z[j * CH + s], t = T[j * CH + s];
                 /* e^(−|z|) from the forward pass in double; recomputed in
                  * double when the network is float (losses are double). */
                 double e = sizeof(R) == sizeof(double) ? (double)E[j * CH + s] : bp_vexp_d(-fabs(z));
-                term[s] += (z > 0.0 ? z : 0.0) - z * t + bp_vlog1p_d(e);
-                dZ[j * CH + s] = (R)(((double)A[j * CH + s] - t) * scale);
+                term[s] += BP_BCE_LOGITS_TERM(BP_SEL, BP_K, bp_vlog1p_d, z, t, e);
+                dZ[j * CH + s] = (R)BP_BCE_LOGITS_GRAD((double)A[j * CH + s], t, scale);
             }
         return P(sum_terms)(term, cs);
     case BP_LOSS_SOFTMAX_CCE: {
-        /* −Σ_j y_j·log a_j per sample (a_j is accurate to an ulp, so its log
-         * to an ulp absolute); dZ = (a·Σy − y)·scale. A probability that
+        /* the term from the probabilities a_j; a probability that
          * underflowed to 0 under a nonzero target sends its sample to the
-         * log-sum-exp form below. */
+         * term from the logits below */
         double ysum[CH];
         int underflow = 0;
         if (lab) {
@@ -289,7 +279,7 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
             double pl[CH];
             for (size_t s = 0; s < cs; s++) { pl[s] = A[lab[s] * CH + s]; ysum[s] = 1.0; }
             for (size_t s = 0; s < cs; s++) {
-                term[s] = -bp_vlog_d(pl[s]);
+                term[s] = BP_CCE_TERM_NONZERO(bp_vlog_d, 1.0, pl[s]);
                 underflow |= pl[s] == 0.0;
             }
         } else {
@@ -298,7 +288,7 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
                 for (size_t s = 0; s < cs; s++) {
                     double t = T[j * CH + s], a = A[j * CH + s];
                     ysum[s] += t;
-                    term[s] -= t != 0.0 ? t * bp_vlog_d(a) : 0.0;
+                    term[s] += BP_CCE_TERM(BP_SEL, BP_K, bp_vlog_d, t, a);
                     underflow |= t != 0.0 && a == 0.0;
                 }
         }
@@ -307,22 +297,24 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
         if (lab)
             for (size_t j = 0; j < k; j++)
                 for (size_t s = 0; s < cs; s++)
-                    dZ[j * CH + s] = (R)(((double)A[j * CH + s] * ysum[s] - (lab[s] == j ? 1.0 : 0.0)) * scale);
+                    dZ[j * CH + s] = (R)BP_SOFTMAX_CCE_GRAD((double)A[j * CH + s], ysum[s],
+                                                             lab[s] == j ? 1.0 : 0.0, scale);
         else
             for (size_t j = 0; j < k; j++)
                 for (size_t s = 0; s < cs; s++)
-                    dZ[j * CH + s] = (R)(((double)A[j * CH + s] * ysum[s] - (double)T[j * CH + s]) * scale);
+                    dZ[j * CH + s] = (R)BP_SOFTMAX_CCE_GRAD((double)A[j * CH + s], ysum[s],
+                                                             (double)T[j * CH + s], scale);
         for (size_t s = 0; underflow && s < cs; s++) {
             int under = 0;
             for (size_t j = 0; j < k; j++) under |= TGT(j, s) != 0.0 && A[j * CH + s] == (R)0;
             if (!under) continue;
             double mx = Z[s], sum = 0.0;
-            for (size_t j = 1; j < k; j++) if (Z[j * CH + s] > mx) mx = Z[j * CH + s];
+            for (size_t j = 1; j < k; j++) mx = BP_SOFTMAX_MAX(BP_SEL, (double)Z[j * CH + s], mx);
             for (size_t j = 0; j < k; j++) sum += exp((double)Z[j * CH + s] - mx);
-            double lse = mx + log(sum);
+            double lse = BP_LOG_SUM_EXP(log, mx, sum);
             term[s] = 0.0;
             for (size_t j = 0; j < k; j++)
-                if (TGT(j, s) != 0.0) term[s] += TGT(j, s) * (lse - (double)Z[j * CH + s]);
+                if (TGT(j, s) != 0.0) term[s] += BP_SOFTMAX_CCE_TERM_LSE(TGT(j, s), lse, (double)Z[j * CH + s]);
         }
         return P(sum_terms)(term, cs);
     }
@@ -330,28 +322,26 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
         for (size_t j = 0; j < k; j++)
             for (size_t s = 0; s < cs; s++) {
                 double d = (double)A[j * CH + s] - T[j * CH + s];
-                term[s] += d * d;
-                dZ[j * CH + s] = (R)(2.0 * d * scale);
+                term[s] += BP_MSE_TERM(d);
+                dZ[j * CH + s] = (R)BP_MSE_GRAD(d, scale);
             }
         break;
     case BP_LOSS_BCE:
         for (size_t j = 0; j < k; j++)
             for (size_t s = 0; s < cs; s++) {
                 double a = A[j * CH + s], t = T[j * CH + s];
-                double pc = a < BP_PROB_EPSILON ? BP_PROB_EPSILON
-                          : a > 1.0 - BP_PROB_EPSILON ? 1.0 - BP_PROB_EPSILON : a;
-                term[s] -= t * bp_vlog_d(pc) + (1.0 - t) * bp_vlog1p_d(-pc);
-                dZ[j * CH + s] = (R)((pc - t) / (pc * (1.0 - pc)) * scale);
+                double pc = BP_CLAMP_PROB(BP_SEL, BP_K, a);
+                term[s] += BP_BCE_TERM(bp_vlog_d, bp_vlog1p_d, t, pc);
+                dZ[j * CH + s] = (R)BP_BCE_GRAD(t, pc, scale);
             }
         break;
     case BP_LOSS_CCE:
         for (size_t j = 0; j < k; j++)
             for (size_t s = 0; s < cs; s++) {
                 double a = A[j * CH + s], t = TGT(j, s);
-                double pc = a < BP_PROB_EPSILON ? BP_PROB_EPSILON
-                          : a > 1.0 - BP_PROB_EPSILON ? 1.0 - BP_PROB_EPSILON : a;
-                term[s] -= t != 0.0 ? t * bp_vlog_d(pc) : 0.0;
-                dZ[j * CH + s] = (R)(-t / pc * scale);
+                double pc = BP_CLAMP_PROB(BP_SEL, BP_K, a);
+                term[s] += BP_CCE_TERM(BP_SEL, BP_K, bp_vlog_d, t, pc);
+                dZ[j * CH + s] = (R)BP_CCE_GRAD(t, pc, scale);
             }
         break;
     }
@@ -397,8 +387,7 @@ static void P(layer_backward)(const bp_layer_spec *sp, size_t cs, const R *restr
  * k × CH) or labels, from batch rows r0 … r0 + cs − 1: the transpose costs
  * one pass over data that is read once anyway. Sample by sample: looping
  * over features outside (strided loads, as SIMD gathers or scalar) runs
- * fewer instructions but measured 1.4–1.6× slower for whole steps of
- * seed 01's and seed 05's networks on the Zen 5 this was tuned on. */
+ * fewer instructions but is slower (Benchmarks/README.md, "Kernel design measurements"). */
 static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices,
                       const R *restrict X, size_t ldx, size_t n_in, const R *restrict Y,
                       const size_t *restrict labels, size_t k, R *restrict In, R *restrict T,
@@ -433,9 +422,8 @@ static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices,
  * across-samples loops' set-up costs — batches of a few rows, and the
  * online path (narrow_online_tmpl.h), where a step's time is the latency
  * of its chain of operations: a sigmoid unit's activation is computed from
- * its sum while that is still in a register, with exp1.h's exp (EXP1: about
- * 29 cycles from argument to result on the Zen 5 this was measured on,
- * libm's about 35, against about 85 for VEXP, whose 13-term Horner
+ * its sum while that is still in a register, with exp1.h's exp (EXP1, the
+ * shortest latency from argument to result; VEXP's 13-term Horner
  * polynomial is built for throughput across a chunk). */
 static void P(forward1)(const bp_layer_spec *sp, const R *restrict In, const R *restrict W,
                         const R *restrict b, R *restrict Z, R *restrict A, R *restrict E) {
@@ -447,10 +435,10 @@ static void P(forward1)(const bp_layer_spec *sp, const R *restrict In, const R *
         N_UNIT_LOOP
         for (size_t i = 0; i < n_in; i++) z += In[i * CH] * W[i * n_out + j];
         Z[j * CH] = z;
-        if (sigmoid) {   /* the same formulas as P(activate) */
+        if (sigmoid) {   /* P(activate)'s formula, with EXP1 */
             R e = EXP1(-ABS(z));
             E[j * CH] = e;
-            A[j * CH] = (z >= (R)0 ? (R)1 : e) / ((R)1 + e);
+            A[j * CH] = BP_SIGMOID_E(BP_SEL, BP_K, z, e);
         }
     }
     if (!sigmoid) P(activate)(sp->act, (R)sp->param, n_out, 1, Z, A, E);
@@ -490,9 +478,9 @@ void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size
              const R *Y, const size_t *labels, const size_t *indices, R *scratch,
              double *loss, R *grad) {
     /* Small networks: blocks of samples in registers (narrow_block_tmpl.h),
-     * for batches of more than one block (its groups of 4 blocks are
-     * computed whole: seed 05's network with batches of 8 rows ran 6–11 %
-     * slower there than below, with 12 rows 30 % faster). */
+     * for batches of more than one block: its groups of blocks are computed
+     * whole, which only pays beyond one vector of rows
+     * (Benchmarks/README.md, "Kernel design measurements"). */
     if (rows > NV && P(block_fits)(y)) {
         P(block_grad)(y, params, rows, X, ldx, Y, labels, indices, scratch, loss, grad);
         return;

@@ -1,8 +1,8 @@
 /*
  * activation.c — activation functions and their derivatives, double and
- * float. The code is written once in activation_tmpl.h (formulations and
- * their numerical guarantees are described there and in bp_activation.h)
- * and instantiated here per precision.
+ * float. The loops are written once in activation_tmpl.h, the formulas and
+ * their numerical guarantees in ops/formulas.h (and bp_activation.h); the
+ * loops are instantiated here per precision.
  */
 #include <math.h>
 #include "bp_activation.h"

@@ -8,11 +8,8 @@
  *   A_EXP, A_TANH, A_SIGMOID   the precision's exp, tanh and logistic
  *   A_FORWARD, A_BACKWARD      names of the public functions to define
  *
- * Overflow-free formulations, so that every finite input (±1e308 included
- * in double, ±3e38 in float) gives a finite result without clipping:
- *   sigmoid(z) = 1 / (1 + e^(−z))  for z ≥ 0   (e^(−z) ≤ 1)
- *              = e^z / (1 + e^z)   for z < 0    (e^z < 1)
- *   softmax subtracts the row maximum, so every exponent is ≤ 0.
+ * The loops are here; the formulas, their overflow-free forms and their
+ * handling of NaN are those of ops/formulas.h (scalar lanes: BP_SEL, BP_K).
  */
 
 /* Element-wise activations (everything but softmax) on a strided block;
@@ -27,13 +24,10 @@ void P(bp_act_block)(bp_activation act, R param, size_t rows, size_t cols,
             if (a != z) for (size_t i = 0; i < cols; i++) a[i] = z[i];
             break;
         case BP_ACT_RELU:
-            /* !(z ≤ 0) rather than z > 0: a NaN pre-activation (an
-             * overflowed sum) stays NaN and reaches the loss, instead of
-             * turning into a silent 0 */
-            for (size_t i = 0; i < cols; i++) a[i] = !(z[i] <= (R)0) ? z[i] : (R)0;
+            for (size_t i = 0; i < cols; i++) a[i] = BP_RELU(BP_SEL, BP_K, z[i]);
             break;
         case BP_ACT_LEAKY_RELU:
-            for (size_t i = 0; i < cols; i++) a[i] = z[i] > (R)0 ? z[i] : param * z[i];
+            for (size_t i = 0; i < cols; i++) a[i] = BP_LEAKY_RELU(BP_SEL, BP_K, z[i], param);
             break;
         case BP_ACT_SIGMOID:
             for (size_t i = 0; i < cols; i++) a[i] = A_SIGMOID(z[i]);
@@ -47,16 +41,16 @@ void P(bp_act_block)(bp_activation act, R param, size_t rows, size_t cols,
     }
 }
 
+/* Softmax row by row (formulas.h): the maximum, e^(z − max) and their sum,
+ * then the division. */
 void P(bp_softmax_rows)(size_t rows, size_t cols, const R *Z, size_t ldz,
                         R *A, size_t lda) {
     for (size_t i = 0; i < rows; i++) {
         const R *z = Z + i * ldz;
         R *a = A + i * lda;
         R max = z[0];
-        for (size_t j = 1; j < cols; j++) if (z[j] > max) max = z[j];
+        for (size_t j = 1; j < cols; j++) max = BP_SOFTMAX_MAX(BP_SEL, z[j], max);
         R sum = (R)0;
-        /* z[j] − max can be −inf (e.g. −1e308 − 1e308): exp gives 0, as it
-         * should. The maximum's own term is exactly 1, so sum ≥ 1. */
         for (size_t j = 0; j < cols; j++) { a[j] = A_EXP(z[j] - max); sum += a[j]; }
         for (size_t j = 0; j < cols; j++) a[j] /= sum;
     }
@@ -69,45 +63,39 @@ void P(bp_act_backward)(bp_activation act, R param, size_t rows, size_t cols,
     case BP_ACT_IDENTITY:
         if (dZ != dA) for (size_t i = 0; i < count; i++) dZ[i] = dA[i];
         break;
-    /* dA[i] is read on every element, not only where z > 0: a load under
-     * a condition keeps compilers from vectorising the loop (they may not
-     * invent the read), and the scalar loop's branch on the sign of z
-     * mispredicts half the time — 4 ns per element, 1 ms per ReLU layer of
-     * a 256 × 1024 batch, against a fraction of that as selects. */
+    /* dA[i] is read on every element, not only where z > 0 (the formulas
+     * are selects): a load under a condition keeps compilers from
+     * vectorising the loop (they may not invent the read), and the scalar
+     * loop's branch on the sign of z mispredicts half the time, several
+     * times the cost of the selects. */
     case BP_ACT_RELU:
         for (size_t i = 0; i < count; i++) {
-            R d = dA[i];
-            dZ[i] = !(Z[i] <= (R)0) ? d : (R)0;   /* the forward pass's test */
+            R d = dA[i];   /* read before the select (formulas.h) */
+            dZ[i] = BP_RELU_DERIV(BP_SEL, BP_K, Z[i], d);
         }
         break;
     case BP_ACT_LEAKY_RELU:
         for (size_t i = 0; i < count; i++) {
-            /* the slope chosen, then one product (1·d = d exactly): a
-             * product under a condition is not vectorised either */
-            R d = dA[i], slope = Z[i] > (R)0 ? (R)1 : param;
-            dZ[i] = slope * d;
+            R d = dA[i];
+            dZ[i] = BP_LEAKY_RELU_DERIV(BP_SEL, BP_K, Z[i], param, d);
         }
         break;
     case BP_ACT_SIGMOID:
-        /* σ'(z) = σ(z)·σ(−z). For z < 4, σ(−z) = 1 − A is exact to within
-         * 60 units of roundoff (1 − A > 0.018, and the subtraction itself is
-         * exact for A ≥ 1/2), and costs no exp. Beyond, 1 − A would inherit
-         * A's rounding error magnified by 1/(1 − A): evaluate σ(−z) itself. */
+        /* σ′ from A (formulas.h): this pass has Z and A, not e^(−|z|) */
         for (size_t i = 0; i < count; i++)
-            dZ[i] = dA[i] * (A[i] * (Z[i] < (R)4 ? (R)1 - A[i] : A_SIGMOID(-Z[i])));
+            dZ[i] = BP_SIGMOID_DERIV_A(BP_K, A_SIGMOID, Z[i], A[i], dA[i]);
         break;
     case BP_ACT_TANH:
-        for (size_t i = 0; i < count; i++) dZ[i] = dA[i] * ((R)1 - A[i] * A[i]);
+        for (size_t i = 0; i < count; i++) dZ[i] = BP_TANH_DERIV(BP_K, A[i], dA[i]);
         break;
     case BP_ACT_SOFTMAX:
-        /* Row-wise Jacobian-vector product: J = diag(s) − s·sᵀ, so
-         * dz = s ⊙ (da − ⟨da, s⟩). */
+        /* row by row: ⟨da, s⟩, then BP_SOFTMAX_JVP */
         for (size_t i = 0; i < rows; i++) {
             const R *s = A + i * cols, *da = dA + i * cols;
             R *dz = dZ + i * cols;
             R dot = (R)0;
             for (size_t j = 0; j < cols; j++) dot += da[j] * s[j];
-            for (size_t j = 0; j < cols; j++) dz[j] = s[j] * (da[j] - dot);
+            for (size_t j = 0; j < cols; j++) dz[j] = BP_SOFTMAX_JVP(s[j], da[j], dot);
         }
         break;
     }

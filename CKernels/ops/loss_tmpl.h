@@ -11,7 +11,8 @@
  * the accumulated loss included, is done in double; gradients are rounded
  * to R once, when stored. So the float kernels agree with the double ones
  * on the same (float-representable) inputs to within one rounding of each
- * gradient element, and the loss value is the double one.
+ * gradient element, and the loss value is the double one. Each element's
+ * term and gradient is ops/formulas.h's (scalar lanes, libm's exp and log).
  */
 
 static double P(row_max)(const R *z, size_t k) {
@@ -20,11 +21,12 @@ static double P(row_max)(const R *z, size_t k) {
     return m;
 }
 
-/* log Σ_j e^(z_j), stable: the largest term is factored out. */
+/* log Σ_j e^(z_j), stable: the largest term is factored out
+ * (BP_LOG_SUM_EXP). */
 static double P(log_sum_exp)(const R *z, size_t k, double max) {
     double sum = 0.0;
     for (size_t j = 0; j < k; j++) sum += exp(z[j] - max);
-    return max + log(sum);
+    return BP_LOG_SUM_EXP(log, max, sum);
 }
 
 bp_status L_COMPUTE(bp_loss kind, size_t n, size_t k,
@@ -45,33 +47,32 @@ bp_status L_COMPUTE(bp_loss kind, size_t n, size_t k,
     case BP_LOSS_MSE:
         for (size_t i = 0; i < count; i++) {
             double d = (double)p[i] - y[i];   /* in double, whatever R is */
-            total += d * d;
-            if (grad) grad[i] = (R)(2.0 * d * scale_elem);
+            total += BP_MSE_TERM(d);
+            if (grad) grad[i] = (R)BP_MSE_GRAD(d, scale_elem);
         }
         total *= scale_elem;
         break;
     case BP_LOSS_BCE:
         for (size_t i = 0; i < count; i++) {
-            double pc = bp_clamp_prob(p[i]);
-            total -= y[i] * log(pc) + (1.0 - y[i]) * log1p(-pc);
-            if (grad) grad[i] = (R)((pc - y[i]) / (pc * (1.0 - pc)) * scale_elem);
+            double pc = bp_clamp_prob(p[i]), yi = y[i];
+            total += BP_BCE_TERM(log, log1p, yi, pc);
+            if (grad) grad[i] = (R)BP_BCE_GRAD(yi, pc, scale_elem);
         }
         total *= scale_elem;
         break;
     case BP_LOSS_BCE_LOGITS:
         for (size_t i = 0; i < count; i++) {
-            double z = p[i];
-            /* −y·log σ(z) − (1−y)·log(1−σ(z)) rewritten so no exp overflows. */
-            total += (z > 0.0 ? z : 0.0) - z * y[i] + log1p(exp(-fabs(z)));
-            if (grad) grad[i] = (R)((bp_sigmoid(z) - y[i]) * scale_elem);
+            double z = p[i], yi = y[i];
+            total += BP_BCE_LOGITS_TERM(BP_SEL, BP_K, log1p, z, yi, exp(-fabs(z)));
+            if (grad) grad[i] = (R)BP_BCE_LOGITS_GRAD(bp_sigmoid(z), yi, scale_elem);
         }
         total *= scale_elem;
         break;
     case BP_LOSS_CCE:
         for (size_t i = 0; i < count; i++) {
-            double pc = bp_clamp_prob(p[i]);
-            if (y[i] != 0.0) total -= y[i] * log(pc);
-            if (grad) grad[i] = (R)(-y[i] / pc * scale_row);
+            double pc = bp_clamp_prob(p[i]), yi = y[i];
+            if (yi != 0.0) total += BP_CCE_TERM_NONZERO(log, yi, pc);
+            if (grad) grad[i] = (R)BP_CCE_GRAD(yi, pc, scale_row);
         }
         total *= scale_row;
         break;
@@ -81,13 +82,10 @@ bp_status L_COMPUTE(bp_loss kind, size_t n, size_t k,
             double max = P(row_max)(z, k), lse = P(log_sum_exp)(z, k, max), ysum = 0.0;
             for (size_t j = 0; j < k; j++) ysum += yr[j];
             for (size_t j = 0; j < k; j++) {
-                /* −y_j·log s_j = y_j·(lse − z_j); skipped for y_j = 0 so a
-                 * hugely negative z_j cannot turn 0·∞ into NaN. */
-                double zj = z[j], s = exp(zj - lse);
-                if (yr[j] != 0.0) total += yr[j] * (lse - zj);
-                /* d/dz_j of Σ_i y_i·(lse − z_i) = s_j·Σy − y_j; that is
-                 * s − y for a one-hot or probability row (seed 05). */
-                if (grad) grad[r * k + j] = (R)((s * ysum - yr[j]) * scale_row);
+                /* the term from the logits, s = e^(z_j − lse) */
+                double zj = z[j], yj = yr[j], s = exp(zj - lse);
+                if (yj != 0.0) total += BP_SOFTMAX_CCE_TERM_LSE(yj, lse, zj);
+                if (grad) grad[r * k + j] = (R)BP_SOFTMAX_CCE_GRAD(s, ysum, yj, scale_row);
             }
         }
         total *= scale_row;
@@ -112,20 +110,21 @@ bp_status L_LABELS(bp_loss kind, size_t n, size_t k,
     for (size_t r = 0; r < n; r++) {
         const R *z = pred + r * k;
         size_t c = labels[r];
+        /* the one-hot target: y = 1 at the label, 0 elsewhere (no term) */
         if (kind == BP_LOSS_CCE) {
             double pc = bp_clamp_prob(z[c]);
-            total -= log(pc);
+            total += BP_CCE_TERM_NONZERO(log, 1.0, pc);
             if (grad) {
                 for (size_t j = 0; j < k; j++) grad[r * k + j] = (R)0;
-                grad[r * k + c] = (R)(-scale / pc);
+                grad[r * k + c] = (R)BP_CCE_GRAD(1.0, pc, scale);
             }
         } else {
             double max = P(row_max)(z, k), lse = P(log_sum_exp)(z, k, max);
-            total += lse - z[c];
+            total += BP_SOFTMAX_CCE_TERM_LSE(1.0, lse, (double)z[c]);
             if (grad) {
                 for (size_t j = 0; j < k; j++) {
                     double s = exp(z[j] - lse);
-                    grad[r * k + j] = (R)((s - (j == c ? 1.0 : 0.0)) * scale);
+                    grad[r * k + j] = (R)BP_SOFTMAX_CCE_GRAD(s, 1.0, j == c ? 1.0 : 0.0, scale);
                 }
             }
         }
@@ -137,12 +136,12 @@ bp_status L_LABELS(bp_loss kind, size_t n, size_t k,
 /*
  * The fused losses of a network's output layer when the forward pass has
  * already computed A = σ(Z) or softmax(Z) (no argument checks: the network
- * engine calls it on validated buffers). The gradient is (A − Y)/n — the
- * same fused (ŷ − y)/n as above, from the activations instead of a second
- * round of exponentials. The softmax loss is −Σ y_j·log A_j, where A_j is
- * accurate to a unit of roundoff so its logarithm is accurate to one unit
- * absolute; a probability that underflowed to 0 falls back to the
- * log-sum-exp form of the row. Labels (labels != NULL) replace Y.
+ * engine calls it on validated buffers). The gradients are formulas.h's
+ * with σ(z) and the softmax s taken from A instead of a second round of
+ * exponentials. The softmax loss is its term from the probabilities,
+ * −Σ y_j·log A_j; a probability that underflowed to 0 under a nonzero
+ * target falls back to the term from the logits (log-sum-exp) for its row.
+ * Labels (labels != NULL) replace Y.
  */
 void P(bp_loss_fused_outputs)(bp_loss kind, size_t n, size_t k, const R *Z, const R *A,
                               const R *Y, const size_t *labels, double *loss, R *grad) {
@@ -152,8 +151,8 @@ void P(bp_loss_fused_outputs)(bp_loss kind, size_t n, size_t k, const R *Z, cons
         double scale = 1.0 / (double)count;
         for (size_t i = 0; i < count; i++) {
             double z = Z[i], y = Y[i];
-            total += (z > 0.0 ? z : 0.0) - z * y + log1p(exp(-fabs(z)));
-            if (grad) grad[i] = (R)(((double)A[i] - y) * scale);
+            total += BP_BCE_LOGITS_TERM(BP_SEL, BP_K, log1p, z, y, exp(-fabs(z)));
+            if (grad) grad[i] = (R)BP_BCE_LOGITS_GRAD((double)A[i], y, scale);
         }
         *loss = total * scale;
         return;
@@ -168,7 +167,7 @@ void P(bp_loss_fused_outputs)(bp_loss kind, size_t n, size_t k, const R *Z, cons
             double y = yr ? (double)yr[j] : (j == labels[r] ? 1.0 : 0.0);
             if (yr) ysum += y;
             if (y != 0.0) {
-                if (a[j] > (R)0) row -= y * log((double)a[j]);
+                if (a[j] > (R)0) row += BP_CCE_TERM_NONZERO(log, y, (double)a[j]);
                 else underflow = 1;
             }
         }
@@ -177,14 +176,14 @@ void P(bp_loss_fused_outputs)(bp_loss kind, size_t n, size_t k, const R *Z, cons
             row = 0.0;
             for (size_t j = 0; j < k; j++) {
                 double y = yr ? (double)yr[j] : (j == labels[r] ? 1.0 : 0.0);
-                if (y != 0.0) row += y * (lse - (double)z[j]);
+                if (y != 0.0) row += BP_SOFTMAX_CCE_TERM_LSE(y, lse, (double)z[j]);
             }
         }
         total += row;
         if (grad)
             for (size_t j = 0; j < k; j++) {
                 double y = yr ? (double)yr[j] : (j == labels[r] ? 1.0 : 0.0);
-                grad[r * k + j] = (R)(((double)a[j] * ysum - y) * scale);
+                grad[r * k + j] = (R)BP_SOFTMAX_CCE_GRAD((double)a[j], ysum, y, scale);
             }
     }
     *loss = total * scale;

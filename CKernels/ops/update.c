@@ -1,17 +1,27 @@
 /*
- * update.c — SGD step, norm, scaling and clipping through GSL BLAS, double
- * (gsl_blas_d*) and float (gsl_blas_s*), instantiated from update_tmpl.h.
+ * update.c — SGD step, norm, scaling and clipping, double and float,
+ * instantiated from update_tmpl.h. The SGD step is the update stage's
+ * element rule (ops/update_stage.h) on a plain loop; the others go through
+ * GSL BLAS (gsl_blas_d*, gsl_blas_s*).
  *
  * GSL's BLAS wrappers pass lengths to CBLAS as int, so a vector longer than
  * INT_MAX would be truncated. We walk long vectors in chunks of at most
  * INT_MAX elements through gsl_vector views.
  */
+/* bp_sgd_update rounds the product and the sum separately, as reference
+ * BLAS does, on every target: no FMA contraction in this file (GCC does
+ * not contract in ISO C mode; clang follows the pragma, which must come
+ * before the rule's definition is read). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
 #include <limits.h>
 #include <math.h>
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_vector.h>
 #include "bp_update.h"
 #include "runtime/internal.h"
+#include "ops/update_stage.h"
 
 static size_t chunk_len(size_t remaining) {
     return remaining < (size_t)INT_MAX ? remaining : (size_t)INT_MAX;
@@ -22,7 +32,7 @@ static size_t chunk_len(size_t remaining) {
 #define U_CVIEW gsl_vector_const_view
 #define U_VIEW_ARRAY gsl_vector_view_array
 #define U_CVIEW_ARRAY gsl_vector_const_view_array
-#define U_AXPY gsl_blas_daxpy
+#define U_RULE bp_sgd_rule_d
 #define U_NRM2 gsl_blas_dnrm2
 #define U_SCAL gsl_blas_dscal
 #define U_SGD bp_sgd_update
@@ -35,7 +45,7 @@ static size_t chunk_len(size_t remaining) {
 #undef U_CVIEW
 #undef U_VIEW_ARRAY
 #undef U_CVIEW_ARRAY
-#undef U_AXPY
+#undef U_RULE
 #undef U_NRM2
 #undef U_SCAL
 #undef U_SGD
@@ -62,7 +72,7 @@ static double snrm2_in_double(const gsl_vector_float *v) {
 #define U_CVIEW gsl_vector_float_const_view
 #define U_VIEW_ARRAY gsl_vector_float_view_array
 #define U_CVIEW_ARRAY gsl_vector_float_const_view_array
-#define U_AXPY gsl_blas_saxpy
+#define U_RULE bp_sgd_rule_s
 #define U_NRM2 snrm2_in_double
 #define U_SCAL gsl_blas_sscal
 #define U_SGD bp_sgd_update_f32

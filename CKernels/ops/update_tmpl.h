@@ -1,12 +1,14 @@
 /*
- * update_tmpl.h — SGD step, norm, scaling and clipping through GSL BLAS,
- * written once and included by update.c once per precision (no include
- * guard on purpose). Before each inclusion update.c defines:
+ * update_tmpl.h — SGD step, norm, scaling and clipping, written once and
+ * included by update.c once per precision (no include guard on purpose).
+ * Before each inclusion update.c defines:
  *
  *   R                      element type (double, float)
+ *   U_RULE                 the update stage's SGD element rule
+ *                          (bp_sgd_rule_d / _s, ops/update_stage.h)
  *   U_VIEW, U_CVIEW        gsl_vector(_float)_view / _const_view
  *   U_VIEW_ARRAY, U_CVIEW_ARRAY   their constructors from arrays
- *   U_AXPY, U_NRM2, U_SCAL        gsl_blas_daxpy / gsl_blas_saxpy, ...
+ *   U_NRM2, U_SCAL         gsl_blas_dnrm2 / snrm2_in_double, gsl_blas_dscal / _sscal
  *   U_SGD, U_NORM2, U_SCALE, U_CLIP   names of the public functions
  *
  * Scalars that multiply the data (learning rate, scale factor) have the
@@ -14,19 +16,16 @@
  * hypot in double.
  */
 
+/* The engines' SGD rule on a plain loop, the arithmetic of BLAS's axpy
+ * (w + (−η·g), a product then a sum; no contraction in this file, see
+ * update.c), and its α = 0 shortcut: a zero rate leaves w as it is. */
 bp_status U_SGD(size_t n, R learning_rate, const R *g, R *w) {
     if (!isfinite(learning_rate)) return BP_ERR_BAD_VALUE;
     BP_TRY(bp_check_array(n, sizeof(R), g));
     BP_TRY(bp_check_array(n, sizeof(R), w));
-    bp_gsl_prepare();
-    for (size_t off = 0; off < n;) {
-        size_t len = chunk_len(n - off);
-        U_CVIEW gv = U_CVIEW_ARRAY(g + off, len);
-        U_VIEW wv = U_VIEW_ARRAY(w + off, len);
-        if (U_AXPY(-learning_rate, &gv.vector, &wv.vector) != GSL_SUCCESS)
-            return BP_ERR_GSL;
-        off += len;
-    }
+    if (learning_rate == (R)0) return BP_OK;
+    const R alpha = -learning_rate;
+    for (size_t i = 0; i < n; i++) w[i] = U_RULE(w[i], alpha, g[i]);
     return BP_OK;
 }
 

@@ -1,15 +1,18 @@
 /*
  * vector_tmpl.h — the passes over a whole parameter vector that end every
- * training step: the finiteness scan of the gradient and the SGD update
- * checked as it goes. Written once; narrow_instances.h includes it per
- * precision in each ISA build (portable, AVX2, AVX-512), next to the narrow
- * engine, and the dispatch table picks the build. Before each inclusion:
+ * training step (the update stage's, update_stage.h): the finiteness scan
+ * of the gradient and each rule's update checked as it goes. Written once;
+ * narrow_instances.h includes it per precision in each ISA build
+ * (portable, AVX2, AVX-512), next to the narrow engine, and the dispatch
+ * table picks the build. Before each inclusion:
  *
  *   R          element type (double, float)
+ *   P(name)    names of the precision (name##_d, name##_s): the stage's
+ *              element rules (bp_sgd_rule_d, ...)
  *   ABS        fabs / fabsf (the narrow engine's)
  *   V_MAX      the largest finite R (DBL_MAX, FLT_MAX)
  *   V_SCAN     the scan to define (bp_vec_nonfinite_d_avx2, ...)
- *   V_SGD      the update to define (bp_vec_sgd_d_avx2, ...)
+ *   V_SGD      the SGD rule's pass to define (bp_vec_sgd_d_avx2, ...)
  *   V_MAXABS   the largest magnitude to define (bp_vec_maxabs_d_avx2, ...)
  *   V_INT, V_INT_MAX   the signed integer type of R's width and its maximum
  *
@@ -45,14 +48,14 @@ size_t V_SCAN(size_t n, const R *x) {
     return n;
 }
 
-/* p ← p − eta·g, returning 1 if every new value is finite: the plain
- * loop's arithmetic (a product, then a sum, as GSL's reference daxpy
- * computes it; FMA contraction where the build allows it), each new value
- * checked while in a register. */
-int V_SGD(size_t n, R eta, const R *restrict g, R *restrict p) {
+/* p ← p + alpha·g (alpha = −η) by the stage's SGD element rule, returning
+ * 1 if every new value is finite: a product, then a sum (FMA contraction
+ * where the build allows it), each new value checked while in a
+ * register. */
+int V_SGD(size_t n, R alpha, const R *restrict g, R *restrict p) {
     int bad = 0;
     for (size_t i = 0; i < n; i++) {
-        R v = p[i] + -eta * g[i];
+        R v = P(bp_sgd_rule)(p[i], alpha, g[i]);
         bad |= !(ABS(v) <= V_MAX);
         p[i] = v;
     }

@@ -17,6 +17,8 @@
 #include <math.h>
 #include <string.h>
 #include "runtime/internal.h"
+#include "ops/formulas.h"
+#include "ops/update_stage.h"
 #include "reference/mlp_reference.h"
 
 /* One rounding per operation, as written (no fused multiply-adds), so the
@@ -29,7 +31,7 @@
 /* ---- losses, element by element, in double (bp_loss.h) -------------------- */
 
 /* The loss of one output p (a probability, or a logit z for BCE_LOGITS)
- * against its target y, before averaging:
+ * against its target y, before averaging (ops/formulas.h):
  *   MSE         (p − y)²
  *   BCE         −[y·log p + (1 − y)·log(1 − p)], p clamped
  *   BCE_LOGITS  max(z, 0) − z·y + log(1 + e^(−|z|))   (never overflows)
@@ -37,31 +39,25 @@
  * SOFTMAX_CCE is a row operation (softmax_cce_row in the template). */
 static double loss_term(bp_loss kind, double p, double y) {
     switch (kind) {
-    case BP_LOSS_MSE: return (p - y) * (p - y);
-    case BP_LOSS_BCE: {
-        const double pc = bp_clamp_prob(p);
-        return -(y * log(pc) + (1.0 - y) * log1p(-pc));
-    }
-    case BP_LOSS_BCE_LOGITS: return (p > 0.0 ? p : 0.0) - p * y + log1p(exp(-fabs(p)));
-    case BP_LOSS_CCE: return y != 0.0 ? -y * log(bp_clamp_prob(p)) : 0.0;
+    case BP_LOSS_MSE: return BP_MSE_TERM(p - y);
+    case BP_LOSS_BCE: return BP_BCE_TERM(log, log1p, y, bp_clamp_prob(p));
+    case BP_LOSS_BCE_LOGITS: return BP_BCE_LOGITS_TERM(BP_SEL, BP_K, log1p, p, y, exp(-fabs(p)));
+    case BP_LOSS_CCE: return y != 0.0 ? BP_CCE_TERM_NONZERO(log, y, bp_clamp_prob(p)) : 0.0;
     default: return 0.0;
     }
 }
 
-/* d(loss_term)/dp, before averaging:
- *   MSE         2(p − y)
- *   BCE         (p − y) / (p(1 − p)), at the clamped p
- *   BCE_LOGITS  σ(z) − y   (the fused gradient, with respect to the logit)
- *   CCE         −y / p, at the clamped p */
-static double loss_slope(bp_loss kind, double p, double y) {
+/* d(loss_term)/dp times the average's scale (ops/formulas.h):
+ *   MSE         2(p − y)·scale
+ *   BCE         (p − y) / (p(1 − p))·scale, at the clamped p
+ *   BCE_LOGITS  (σ(z) − y)·scale   (the fused gradient, with respect to the logit)
+ *   CCE         −y / p·scale, at the clamped p */
+static double loss_gradient(bp_loss kind, double p, double y, double scale) {
     switch (kind) {
-    case BP_LOSS_MSE: return 2.0 * (p - y);
-    case BP_LOSS_BCE: {
-        const double pc = bp_clamp_prob(p);
-        return (pc - y) / (pc * (1.0 - pc));
-    }
-    case BP_LOSS_BCE_LOGITS: return bp_sigmoid(p) - y;
-    case BP_LOSS_CCE: return -y / bp_clamp_prob(p);
+    case BP_LOSS_MSE: return BP_MSE_GRAD(p - y, scale);
+    case BP_LOSS_BCE: return BP_BCE_GRAD(y, bp_clamp_prob(p), scale);
+    case BP_LOSS_BCE_LOGITS: return BP_BCE_LOGITS_GRAD(bp_sigmoid(p), y, scale);
+    case BP_LOSS_CCE: return BP_CCE_GRAD(y, bp_clamp_prob(p), scale);
     default: return 0.0;
     }
 }
@@ -72,6 +68,8 @@ static double loss_slope(bp_loss kind, double p, double y) {
 #define SIGMOID bp_sigmoid
 #define TANH tanh
 #define EXP exp
+#define ABS fabs
+#define SGD_RULE bp_sgd_rule_d
 #include "mlp_reference_tmpl.h"
 #undef R
 #undef P
@@ -79,6 +77,8 @@ static double loss_slope(bp_loss kind, double p, double y) {
 #undef SIGMOID
 #undef TANH
 #undef EXP
+#undef ABS
+#undef SGD_RULE
 
 #define R float
 #define P(name) bp_mlp_ref_##name##_s
@@ -86,6 +86,8 @@ static double loss_slope(bp_loss kind, double p, double y) {
 #define SIGMOID bp_sigmoidf
 #define TANH tanhf
 #define EXP expf
+#define ABS fabsf
+#define SGD_RULE bp_sgd_rule_s
 #include "mlp_reference_tmpl.h"
 #undef R
 #undef P
@@ -93,3 +95,5 @@ static double loss_slope(bp_loss kind, double p, double y) {
 #undef SIGMOID
 #undef TANH
 #undef EXP
+#undef ABS
+#undef SGD_RULE

@@ -7,7 +7,11 @@
  *   P(name)    names: bp_mlp_ref_##name##_d / _s
  *   WORK       the workspace type (bp_mlp_ref_work_d / _s)
  *   SIGMOID    the overflow-free logistic function for R (bp_sigmoid, bp_sigmoidf)
- *   TANH, EXP  the C library's tanh and exp for R
+ *   TANH, EXP, ABS   the C library's tanh, exp and fabs for R
+ *   SGD_RULE   the update stage's SGD element rule for R (bp_sgd_rule_d, _s)
+ *
+ * Every element-wise formula is ops/formulas.h's, the one definition every
+ * engine instantiates; this file adds only plain loops around them.
  *
  * A network of L layers, A_0 = X (one sample per row):
  *
@@ -26,25 +30,29 @@
 /* ---- activations, element by element ------------------------------------ */
 
 /* f(z) of the element-wise activations (softmax is a row operation:
- * P(softmax_row)). ReLU tests !(z ≤ 0) so that a NaN stays NaN. */
+ * P(softmax_row)); each formula is ops/formulas.h's. */
 static R P(activation)(bp_activation act, R param, R z) {
     switch (act) {
-    case BP_ACT_RELU: return !(z <= (R)0) ? z : (R)0;        /* max(0, z) */
-    case BP_ACT_LEAKY_RELU: return z > (R)0 ? z : param * z;
-    case BP_ACT_SIGMOID: return SIGMOID(z);                  /* 1 / (1 + e^(−z)) */
+    case BP_ACT_RELU: return BP_RELU(BP_SEL, BP_K, z);                   /* max(0, z) */
+    case BP_ACT_LEAKY_RELU: return BP_LEAKY_RELU(BP_SEL, BP_K, z, param);
+    case BP_ACT_SIGMOID: return SIGMOID(z);                              /* 1 / (1 + e^(−z)) */
     case BP_ACT_TANH: return TANH(z);
-    default: return z;                                       /* identity */
+    default: return z;                                                   /* identity */
     }
 }
 
-/* f'(z) of the element-wise activations, from z and a = f(z). */
-static R P(derivative)(bp_activation act, R param, R z, R a) {
+/* d·f'(z), the chain rule through an element-wise activation, from z,
+ * a = f(z) and d = dL/da (ops/formulas.h); σ' = e/(1 + e)², e = e^(−|z|). */
+static R P(derivative_product)(bp_activation act, R param, R z, R a, R d) {
     switch (act) {
-    case BP_ACT_RELU: return !(z <= (R)0) ? (R)1 : (R)0;
-    case BP_ACT_LEAKY_RELU: return z > (R)0 ? (R)1 : param;
-    case BP_ACT_SIGMOID: return SIGMOID(z) * SIGMOID(-z);   /* σ(z)·(1 − σ(z)), 1 − σ(z) = σ(−z) */
-    case BP_ACT_TANH: return (R)1 - a * a;                   /* 1 − tanh²(z) */
-    default: return (R)1;
+    case BP_ACT_RELU: return BP_RELU_DERIV(BP_SEL, BP_K, z, d);
+    case BP_ACT_LEAKY_RELU: return BP_LEAKY_RELU_DERIV(BP_SEL, BP_K, z, param, d);
+    case BP_ACT_SIGMOID: {
+        const R e = EXP(-ABS(z));
+        return BP_SIGMOID_DERIV_E(BP_K, e, d);
+    }
+    case BP_ACT_TANH: return BP_TANH_DERIV(BP_K, a, d);                  /* d·(1 − tanh²(z)) */
+    default: return d;
     }
 }
 
@@ -52,7 +60,7 @@ static R P(derivative)(bp_activation act, R param, R z, R a) {
  * positive, so nothing overflows. */
 static void P(softmax_row)(size_t k, const R *z, R *s) {
     R m = z[0], sum = (R)0;
-    for (size_t j = 1; j < k; j++) if (z[j] > m) m = z[j];
+    for (size_t j = 1; j < k; j++) m = BP_SOFTMAX_MAX(BP_SEL, z[j], m);
     for (size_t j = 0; j < k; j++) { s[j] = EXP(z[j] - m); sum += s[j]; }
     for (size_t j = 0; j < k; j++) s[j] /= sum;
 }
@@ -62,7 +70,7 @@ static void P(softmax_row)(size_t k, const R *z, R *s) {
 static void P(softmax_backward_row)(size_t k, const R *s, const R *da, R *dz) {
     R dot = (R)0;
     for (size_t i = 0; i < k; i++) dot += da[i] * s[i];
-    for (size_t j = 0; j < k; j++) dz[j] = s[j] * (da[j] - dot);
+    for (size_t j = 0; j < k; j++) dz[j] = BP_SOFTMAX_JVP(s[j], da[j], dot);
 }
 
 /* ---- one layer ------------------------------------------------------------ */
@@ -104,7 +112,8 @@ static void P(layer_backward)(const bp_layer_spec *s, size_t n, const R *In, siz
                 P(softmax_backward_row)(n_out, A + o, dA + o, dZ + o);
             } else {
                 for (size_t j = 0; j < n_out; j++)
-                    dZ[o + j] = dA[o + j] * P(derivative)(s->act, (R)s->param, Z[o + j], A[o + j]);
+                    dZ[o + j] = P(derivative_product)(s->act, (R)s->param, Z[o + j], A[o + j],
+                                                   dA[o + j]);
             }
         }
     }
@@ -138,14 +147,15 @@ static void P(layer_backward)(const bp_layer_spec *s, size_t n, const R *In, siz
 static double P(softmax_cce_row)(size_t k, const R *z, const R *y, size_t label, double scale,
                                  R *g) {
     double m = z[0], sum = 0.0, ysum = 0.0, loss = 0.0;
-    for (size_t j = 1; j < k; j++) if (z[j] > m) m = z[j];
+    for (size_t j = 1; j < k; j++) m = BP_SOFTMAX_MAX(BP_SEL, (double)z[j], m);
     for (size_t j = 0; j < k; j++) sum += exp((double)z[j] - m);
-    const double lse = m + log(sum);
+    const double lse = BP_LOG_SUM_EXP(log, m, sum);
     for (size_t j = 0; j < k; j++) ysum += y ? (double)y[j] : (j == label ? 1.0 : 0.0);
     for (size_t j = 0; j < k; j++) {
         double yj = y ? (double)y[j] : (j == label ? 1.0 : 0.0);
-        if (yj != 0.0) loss += yj * (lse - z[j]);   /* skipped for y_j = 0: no 0·∞ */
-        if (g) g[j] = (R)((exp(z[j] - lse) * ysum - yj) * scale);
+        /* skipped for y_j = 0: no 0·∞ */
+        if (yj != 0.0) loss += BP_SOFTMAX_CCE_TERM_LSE(yj, lse, (double)z[j]);
+        if (g) g[j] = (R)BP_SOFTMAX_CCE_GRAD(exp(z[j] - lse), ysum, yj, scale);
     }
     return loss;
 }
@@ -171,7 +181,7 @@ static double P(output_loss)(bp_loss kind, size_t n, size_t k, const R *Z, const
             const double p = kind == BP_LOSS_BCE_LOGITS ? Z[o + j] : A[o + j];
             const double y = Y ? (double)Y[o + j] : (j == labels[r] ? 1.0 : 0.0);
             total += loss_term(kind, p, y);
-            if (G) G[o + j] = (R)(loss_slope(kind, p, y) * scale);
+            if (G) G[o + j] = (R)loss_gradient(kind, p, y, scale);
         }
     }
     return total * scale;
@@ -244,11 +254,10 @@ void P(train_step)(const mlp_layout *y, const WORK *w, R *params, const R *X_all
     if (!isfinite(*loss)) return;
     for (size_t p = 0; p < y->n_params; p++)
         if (!isfinite(w->grad[p])) return;
-    const R eta = (R)learning_rate;
+    const R alpha = -(R)learning_rate;   /* p ← p + α·g, α = −η (ops/update_stage.h) */
     int bad = 0;
     for (size_t p = 0; p < y->n_params; p++) {
-        const R step = eta * w->grad[p];
-        params[p] = params[p] - step;
+        params[p] = SGD_RULE(params[p], alpha, w->grad[p]);
         bad |= !isfinite(params[p]);
     }
     *diverged = bad ? 2 : 0;

@@ -1,5 +1,6 @@
 /*
- * internal.h — argument checks shared by the kernels (not part of the API).
+ * internal.h — argument checks shared by the kernels (not part of the API),
+ * and through ops/formulas.h the element-wise formulas they all use.
  *
  * Every public function validates before it reads or writes, in this order:
  * enum values, leading dimensions, size overflow, null pointers. The helpers
@@ -110,33 +111,12 @@ void bp_gemm_scale_c_f(size_t m, size_t n, float beta, float *C, size_t ldc);
  * (so NaN in an uninitialised C cannot leak), beta == 1 does nothing. */
 void bp_gemm_scale_c(size_t m, size_t n, double beta, double *C, size_t ldc);
 
-/* The logistic function without overflow for any finite z: only ever
- * exponentiates a non-positive number. */
-static inline double bp_sigmoid(double z) {
-    if (z >= 0.0) return 1.0 / (1.0 + __builtin_exp(-z));
-    double e = __builtin_exp(z);
-    return e / (1.0 + e);
-}
-
-/* bp_sigmoid in single precision (same branches, expf). */
-static inline float bp_sigmoidf(float z) {
-    if (z >= 0.0f) return 1.0f / (1.0f + __builtin_expf(-z));
-    float e = __builtin_expf(z);
-    return e / (1.0f + e);
-}
-
 /* Switches GSL's abort-on-error handler off, once per process (gsl_setup.c). */
 void bp_gsl_prepare(void);
 
 
-#include "bp_loss.h"
-/* A probability clamped to [BP_PROB_EPSILON, 1 − BP_PROB_EPSILON] before
- * its logarithm (bp_loss.h). */
-static inline double bp_clamp_prob(double p) {
-    if (p < BP_PROB_EPSILON) return BP_PROB_EPSILON;
-    if (p > 1.0 - BP_PROB_EPSILON) return 1.0 - BP_PROB_EPSILON;
-    return p;
-}
+/* bp_sigmoid, bp_sigmoidf, bp_clamp_prob and every element-wise formula */
+#include "ops/formulas.h"
 
 /* The fused output losses computed from the activations the forward pass
  * already has (loss_tmpl.h); unchecked, for the network engine. */

@@ -69,7 +69,7 @@ enum Kernels {
         }
     }
 
-    /// w ← w − rate·g over `count` elements (GSL daxpy / saxpy).
+    /// w ← w − rate·g over `count` elements (`bp_sgd_update`: the engine's SGD rule).
     static func sgdUpdate<S: NetworkScalar>(count: Int, rate: Double, g: UnsafePointer<S>,
                                             w: UnsafeMutablePointer<S>) throws(BackpropError) {
         if S.self == Double.self {

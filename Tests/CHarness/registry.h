@@ -28,6 +28,7 @@ HARNESS_GROUP(activation)   /* activations, forward and backward */
 HARNESS_GROUP(loss)         /* losses and their gradients */
 HARNESS_GROUP(gradient)     /* weight and input gradients */
 HARNESS_GROUP(update)       /* SGD step, norm, scale, clipping */
+HARNESS_GROUP(update_stage) /* the parameter-update stage and its gradient hook */
 HARNESS_GROUP(random)       /* generators, initialisation, shuffling */
 HARNESS_GROUP(network)      /* two-layer networks assembled from the kernels */
 HARNESS_GROUP(seeds)        /* seed 02's neuron and layer through the kernels */

@@ -296,7 +296,7 @@ static void test_prime_and_block_crossing_shapes(void **state)
 }
 
 /* Small products (m, n, k ≤ 64), which CPUs with AVX-512 run unpacked
- * (gemm_small_avx512.c): every row tail of its 8-row tiles (1–7 rows left),
+ * (gemm/kernels/small_avx512.c): every row tail of its 8-row tiles (1–7 rows left),
  * column tails around its tiles of 8, 16 and 24 doubles (16, 32 and 48 floats; one, two or three vectors), k from 1, padded
  * leading dimensions, every alpha/beta case, double and float — correct,
  * and the same bits as the packed AVX2 kernels. */

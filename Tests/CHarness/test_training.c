@@ -37,7 +37,7 @@
 
 /*
  * train_step = bp_mlp_gradient, then params −= lr·grad. The step's gradient
- * comes from the same code as bp_mlp_gradient's, and daxpy computes
+ * comes from the same code as bp_mlp_gradient's, and the update stage computes
  * p + (−lr)·g with at most one rounding more than the plain loop here (or one
  * fewer, with FMA): each parameter may differ by ~2u·(|p| + |lr·g|), well
  * inside 1e-14 of that scale.

@@ -1,5 +1,5 @@
 /*
- * gemm_kernel_avx2.c — AVX2+FMA micro-kernels and packing (x86-64 only).
+ * gemm/kernels/avx2.c — AVX2+FMA micro-kernels and packing (x86-64 only).
  *
  * Compiled without any -m flag: each function carries
  * __attribute__((target("avx2,fma"))) and is only ever called through the
@@ -715,7 +715,7 @@ void pack_b_group(const char *B, size_t ldb, size_t kc, size_t groups, char *dst
 
 /* nsl slivers of op(B) = B (64 bytes of each of kc rows, ldb bytes apart)
  * into dst, sliver after sliver: whole groups, then the rest one by one
- * (a constant group size in each call: see gemm_kernel_avx512.c on clang
+ * (a constant group size in each call: see gemm/kernels/avx512.c on clang
  * and variable counts). */
 BP_AVX2 static void pack_b_rows(const void *B, size_t ldb, size_t kc, size_t nsl, void *dst) {
     const char *b = B;

@@ -1,7 +1,7 @@
 /*
- * gemm_kernel_avx512.c — AVX-512F double-height micro-kernels and the
+ * gemm/kernels/avx512.c — AVX-512F double-height micro-kernels and the
  * float Aᵀ packer (x86-64 only), used on CPUs with AVX-512F next to the
- * AVX2+FMA kernels and packers of gemm_kernel_avx2.c.
+ * AVX2+FMA kernels and packers of gemm/kernels/avx2.c.
  *
  * The packing geometry stays that of the AVX2 kernels (6 × 8 double,
  * 6 × 16 float): a row of a tile is exactly one zmm register. A kernel call
@@ -284,7 +284,7 @@ K22_KERNEL(bp_skernel22_avx512, float, __m512, ps, 4, "ps", "s", 16)
  *
  * The rows of Aᵀ are columns of A, so a sliver takes six contiguous values
  * from each row p of A, and like the AVX2 packer each pass over p serves up
- * to eight slivers (see gemm_kernel_avx2.c). Where that packer copies four
+ * to eight slivers (see gemm/kernels/avx2.c). Where that packer copies four
  * values and then two per row, masks here make rows p and p + 1 of two
  * slivers two 12-value stores, a quarter to a third less time per block.
  * (Doubles gain nothing this way: six doubles are already one 4-wide and

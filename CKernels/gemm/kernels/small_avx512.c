@@ -1,5 +1,5 @@
 /*
- * gemm_small_avx512.c — unpacked AVX-512 GEMM for small products, double
+ * gemm/kernels/small_avx512.c — unpacked AVX-512 GEMM for small products, double
  * and single precision (x86-64 only; empty elsewhere).
  *
  * Why: for m, n, k ≤ 64 the blocked driver's fixed costs — packing A and B,
@@ -25,11 +25,11 @@
  * FMAs. The last rows go in tiles of 4, 2 and 1. The
  * tiles are inlined into the entry point (one switch case per tile kind;
  * each kind used once), and the tiles and the entry point are written once
- * (gemm_small_tmpl.h) for both precisions, each with its own transpose
+ * (gemm/kernels/small_tmpl.h) for both precisions, each with its own transpose
  * of op(B) = Bᵀ into a buffer on the stack.
  *
- * Bit-identical to the packed kernels (gemm_kernel_avx2.c,
- * gemm_kernel_avx512.c): each element is accumulated from 0 by FMAs in
+ * Bit-identical to the packed kernels (gemm/kernels/avx2.c,
+ * gemm/kernels/avx512.c): each element is accumulated from 0 by FMAs in
  * increasing p, then stored as alpha·acc, or round(alpha·acc) +
  * round(beta·C) when beta ≠ 0. So which path a product takes never changes
  * a result (the C harness checks this against the AVX2 kernels).

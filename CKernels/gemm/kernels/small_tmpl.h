@@ -1,6 +1,6 @@
 /*
- * gemm_small_tmpl.h — the unpacked AVX-512 kernels for small products
- * (gemm_small_avx512.c), written once and included there once per
+ * gemm/kernels/small_tmpl.h — the unpacked AVX-512 kernels for small products
+ * (gemm/kernels/small_avx512.c), written once and included there once per
  * precision (no include guard on purpose). Before each inclusion the
  * including file defines:
  *
