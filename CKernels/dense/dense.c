@@ -10,7 +10,8 @@
 #include <math.h>
 #include "bp_dense.h"
 #include "runtime/internal.h"
-#include "gemm/gemm_internal.h"
+#include "dense/dense_internal.h"
+#include "runtime/dispatch.h"
 
 enum { BP_DENSE_NARROW = 32 };
 

@@ -11,7 +11,7 @@
  *
  *   D_RUN, D_EPI               the blocked GEMM with epilogue and its type
  *   D_ACT_BLOCK, D_SOFTMAX, D_ACT_BACKWARD   activation helpers
- *   D_RELU_BACKWARD, D_COL_SUMS   fields of bp_gemm_kernels (the dispatch
+ *   D_RELU_BACKWARD, D_COL_SUMS   fields of bp_kernel_set (the dispatch
  *                              table's element-wise passes)
  */
 
@@ -141,7 +141,7 @@ static bp_status P(backward)(const bp_exec *exec, bp_activation act, R param, si
     /* dZ and db in one sweep, a few rows at a time (each block of dZ is
      * summed into db while still in L1); ReLU and the sums in the CPU's
      * vectors (dense_passes_tmpl.h). */
-    const bp_gemm_kernels *ks = bp_exec_kernels(exec);
+    const bp_kernel_set *ks = bp_exec_kernels(exec);
     const size_t block = n_out >= DENSE_SWEEP_ELEMS ? 1 : DENSE_SWEEP_ELEMS / n_out;
     for (size_t j = 0; j < n_out; j++) db[j] = (R)0;
     for (size_t i = 0; i < n; i += block) {

@@ -490,7 +490,7 @@ static inline int P(unpacked)(const bp_exec *exec, int ta, int tb, size_t m, siz
 static inline bp_status P(run)(const bp_exec *exec, int ta, int tb, size_t m, size_t n,
                                size_t k, R alpha, const R *A, size_t lda, const R *B,
                                size_t ldb, R beta, R *C, size_t ldc, const G_EPI *ep) {
-    const bp_gemm_kernels *ks = bp_exec_kernels(exec);
+    const bp_gemm_kernels *ks = bp_exec_gemm(exec);
 
     /* Small and skinny products: no packing (gemm/kernels/small_avx512.c), then
      * the epilogue over the whole of C. So do the products of a reference

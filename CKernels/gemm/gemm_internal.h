@@ -1,6 +1,9 @@
 /*
- * gemm_internal.h — what the GEMM driver, the micro-kernels, the dispatch
- * table and the execution context share (not part of the API).
+ * gemm_internal.h — what the GEMM driver and its micro-kernels share (not
+ * part of the API): the tile geometry, the kernels' and packers' types, the
+ * GEMM slots of a kernel set (bp_gemm_kernels; the whole per-ISA set,
+ * with the network engines' slots, is runtime/dispatch.h's bp_kernel_set),
+ * and the driver's entry points with their fused epilogue.
  *
  * Micro-tile geometry is fixed at compile time and identical for every
  * kernel of a precision (portable C and AVX2+FMA alike), so packing is
@@ -17,6 +20,7 @@
 #include "bp_activation.h"
 #include "bp_exec.h"
 #include "bp_gemm.h"
+#include "runtime/exec.h"
 
 /* The cache blocks may be overridden at compile time (-DBP_D_MC_=...) for
  * tuning experiments; MC must stay a multiple of MR and NC of NR. */
@@ -108,10 +112,6 @@ typedef void (*bp_skernel22_fn)(size_t kc, const float *a0, const float *a1,
                                 const float *b0, const float *b1, float *c, size_t ldc,
                                 float alpha, float beta, size_t mr);
 
-/* One set of kernels: the dispatch table holds the best, the AVX2 and the
- * portable set. kernel2 and kernel22 may be NULL. */
-#include "mlp/mlp_internal.h"
-
 /* C = alpha·op(A)·op(B) + beta·C without packing (op(X) = X, or Xᵀ when
  * tx), for m, n, k ≤ BP_GEMM_SMALL_MAX, and for any m with op(B) = B, n ≤
  * BP_GEMM_SMALL_MAX and k ≤ KC; bit-identical to the packed kernels. */
@@ -133,8 +133,18 @@ void bp_sgemm_small_avx512(int ta, int tb, size_t m, size_t n, size_t k, float a
                            const float *A, size_t lda, const float *B, size_t ldb,
                            float beta, float *C, size_t ldc);
 
+/* The epilogue's element-wise passes over a tile's rows (built per ISA
+ * with the dense layers' passes, dense_passes_tmpl.h; declared in
+ * mlp/mlp_internal.h): C += b row by row, A = ReLU(Z). */
+typedef void (*bp_bias_rows_d_fn)(size_t, size_t, double *, size_t, const double *);
+typedef void (*bp_bias_rows_s_fn)(size_t, size_t, float *, size_t, const float *);
+typedef void (*bp_relu_rows_d_fn)(size_t, size_t, const double *, size_t, double *, size_t);
+typedef void (*bp_relu_rows_s_fn)(size_t, size_t, const float *, size_t, float *, size_t);
+
+/* The GEMM slots of one kernel set (runtime/dispatch.h, bp_kernel_set:
+ * the best, the AVX-512, the AVX2 and the portable set): everything the
+ * driver calls. kernel2, kernel22 and small may be NULL. */
 typedef struct bp_gemm_kernels {
-    const char *name;
     bp_dkernel_fn dkernel;
     bp_dkernel2_fn dkernel2;
     bp_dpack_fn dpack_a, dpack_b;
@@ -145,46 +155,27 @@ typedef struct bp_gemm_kernels {
      * gemm/kernels/small_avx512.c and BP_GEMM_SMALL_MAX) */
     bp_dsmall_fn dsmall;
     bp_ssmall_fn ssmall;
-    /* the narrow-network engine built for the same CPU level (mlp_internal.h) */
-    bp_narrow_d_fn narrow_d;
-    bp_narrow_s_fn narrow_s;
-    bp_narrow_online_d_fn narrow_online_d;
-    bp_narrow_online_s_fn narrow_online_s;
     /* 2·MR × 2·NR tiles (NULL: none) */
     bp_dkernel22_fn dkernel22;
     bp_skernel22_fn skernel22;
-    /* the parameter-vector passes built for the same CPU level (mlp_internal.h) */
-    bp_vec_nonfinite_d_fn vec_nonfinite_d;
-    bp_vec_nonfinite_s_fn vec_nonfinite_s;
-    bp_vec_sgd_d_fn vec_sgd_d;
-    bp_vec_sgd_s_fn vec_sgd_s;
-    bp_vec_maxabs_d_fn vec_maxabs_d;
-    bp_vec_maxabs_s_fn vec_maxabs_s;
-    /* the dense layers' element-wise passes, same CPU level (mlp_internal.h) */
+    /* the fused epilogue's passes (P(epilogue_rows)) */
     bp_bias_rows_d_fn bias_rows_d;
     bp_bias_rows_s_fn bias_rows_s;
     bp_relu_rows_d_fn relu_rows_d;
     bp_relu_rows_s_fn relu_rows_s;
-    bp_relu_backward_d_fn relu_backward_d;
-    bp_relu_backward_s_fn relu_backward_s;
-    bp_col_sums_d_fn col_sums_d;
-    bp_col_sums_s_fn col_sums_s;
 } bp_gemm_kernels;
 
-/* The kernels every GEMM without an explicit choice uses (checked once,
- * thread-safely; see runtime/dispatch.c): AVX2+FMA plus the AVX-512F
- * kernels when the CPU has AVX-512F (without the double-height tiles
- * where its 512-bit units are two 256-bit halves), AVX2+FMA alone, or
- * portable C; environment variables can force a lower level. */
-const bp_gemm_kernels *bp_gemm_kernels_default(void);
-/* The portable C kernels (always available). */
-const bp_gemm_kernels *bp_gemm_kernels_portable(void);
-/* The AVX2+FMA kernels without AVX-512 (the portable ones where the CPU
- * lacks AVX2 or FMA). */
-const bp_gemm_kernels *bp_gemm_kernels_avx2(void);
-/* Every AVX-512 kernel the CPU can run, tiles included even where the
- * default leaves them out (the AVX2+FMA set where it lacks AVX-512F). */
-const bp_gemm_kernels *bp_gemm_kernels_avx512(void);
+/* The GEMM slots of the default kernel set (runtime/dispatch.c,
+ * bp_kernel_set_default: chosen once, thread-safely, from the CPU and the
+ * environment). */
+const bp_gemm_kernels *bp_gemm_default(void);
+
+/* The GEMM slots of the kernel set exec was created with; with NULL, of
+ * the default set. One load from the context: the driver reads it once
+ * per call. */
+static inline const bp_gemm_kernels *bp_exec_gemm(const bp_exec *exec) {
+    return exec ? bp_exec_head_of(exec)->gemm : bp_gemm_default();
+}
 
 /* Portable kernels and packers (gemm.c) and the AVX2+FMA ones
  * (gemm/kernels/avx2.c, x86-64 only). */
@@ -227,44 +218,14 @@ void bp_skernel22_avx512(size_t kc, const float *a0, const float *a1, const floa
                          size_t mr);
 #endif
 
-/* ---- execution context (exec.c) ----------------------------------------- */
+/* ---- the execution context's workspace (gemm.c; the context: runtime/exec.h) */
 
 /* Bytes of packing workspace one thread needs for either precision: one
  * MC × KC block of A and one KC × NC panel of B, each rounded up to whole
  * micro-slivers and to BP_GEMM_ALIGN. */
 size_t bp_gemm_workspace_bytes(void);
 
-/* The part of struct bp_exec (exec.c) that the GEMM reads on every call,
- * as its first member: declared here so that bp_exec_kernels inlines. */
-typedef struct bp_exec_head {
-    const bp_gemm_kernels *kernels;   /* the kernel set the context was created with */
-    int reference;                    /* BP_EXEC_REFERENCE: the reference code */
-} bp_exec_head;
-
-/* The kernel set an exec was created with (default, AVX2 or portable);
- * with NULL, the default set. (A pointer to a struct may be converted to a
- * pointer to its first member.) */
-static inline const bp_gemm_kernels *bp_exec_kernels(const bp_exec *exec) {
-    return exec ? ((const bp_exec_head *)(const void *)exec)->kernels : bp_gemm_kernels_default();
-}
-/* Whether exec was created with BP_EXEC_REFERENCE (0 for NULL): GEMMs
- * through it run bp_?gemm_reference, networks the reference engine. */
-static inline int bp_exec_reference(const bp_exec *exec) {
-    return exec != NULL && ((const bp_exec_head *)(const void *)exec)->reference;
-}
-/* Packing workspace of thread tid (bp_gemm_workspace_bytes() bytes,
- * BP_GEMM_ALIGN-aligned). */
-void *bp_exec_workspace(const bp_exec *exec, size_t tid);
-
-/* Runs job(arg, tid, nthreads) on threads tid = 0 .. nthreads−1 of the pool
- * (the caller is thread 0) and returns when all have finished.
- * nthreads ≤ bp_exec_threads(exec). */
-typedef void (*bp_exec_job)(void *arg, size_t tid, size_t nthreads);
-void bp_exec_run(const bp_exec *exec, size_t nthreads, bp_exec_job job, void *arg);
-/* Inside a job: waits until all nthreads threads of the job have arrived. */
-void bp_exec_barrier(const bp_exec *exec, size_t nthreads);
-
-/* ---- activation blocks shared with the fused dense epilogue (activation.c) */
+/* ---- activation blocks of the fused epilogue (activation.c) ------------- */
 
 /* A = f(Z) over a rows × cols block with leading dimensions ldz and lda,
  * element-wise activations only (not softmax). A may equal Z. */
@@ -278,12 +239,6 @@ void bp_softmax_rows_d(size_t rows, size_t cols, const double *Z, size_t ldz,
                        double *A, size_t lda);
 void bp_softmax_rows_s(size_t rows, size_t cols, const float *Z, size_t ldz,
                        float *A, size_t lda);
-/* dZ = dA ⊙ f'(Z) over count contiguous elements (rows × cols for softmax);
- * dZ may alias dA. */
-void bp_act_backward_d(bp_activation act, double param, size_t rows, size_t cols,
-                       const double *Z, const double *A, const double *dA, double *dZ);
-void bp_act_backward_s(bp_activation act, float param, size_t rows, size_t cols,
-                       const float *Z, const float *A, const float *dA, float *dZ);
 
 /* ---- the blocked driver with an optional fused epilogue (gemm.c) -------- */
 
@@ -310,24 +265,5 @@ bp_status bp_sgemm_run(const bp_exec *exec, int ta, int tb, size_t m, size_t n, 
                        float alpha, const float *A, size_t lda,
                        const float *B, size_t ldb, float beta, float *C, size_t ldc,
                        const bp_epilogue_s *ep);
-
-
-/* ---- the dense kernels' direct path for tiny layers (dense_tmpl.h) -------
- * Unchecked: the caller has validated every argument (bp_dense_forward /
- * bp_dense_backward, or the network engine). Same contracts otherwise. */
-void bp_dense_forward_direct_d(bp_activation act, double param, size_t n, size_t n_in, size_t n_out,
-                               const double *X, size_t ldx, const double *W, size_t ldw,
-                               const double *b, double *Z, double *A);
-void bp_dense_forward_direct_s(bp_activation act, float param, size_t n, size_t n_in, size_t n_out,
-                               const float *X, size_t ldx, const float *W, size_t ldw,
-                               const float *b, float *Z, float *A);
-void bp_dense_backward_direct_d(bp_activation act, double param, size_t n, size_t n_in, size_t n_out,
-                                const double *X, size_t ldx, const double *W, size_t ldw,
-                                const double *Z, const double *A, const double *dA,
-                                double *dZ, double *dW, double *db, double *dX);
-void bp_dense_backward_direct_s(bp_activation act, float param, size_t n, size_t n_in, size_t n_out,
-                                const float *X, size_t ldx, const float *W, size_t ldw,
-                                const float *Z, const float *A, const float *dA,
-                                float *dZ, float *dW, float *db, float *dX);
 
 #endif /* BP_GEMM_INTERNAL_H */

@@ -15,7 +15,8 @@
 #include "bp_dense.h"
 #include "bp_update.h"
 #include "runtime/internal.h"
-#include "gemm/gemm_internal.h"
+#include "dense/dense_internal.h"
+#include "runtime/dispatch.h"
 #include "mlp/mlp_internal.h"
 #include "reference/mlp_reference.h"
 

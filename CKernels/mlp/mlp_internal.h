@@ -192,7 +192,8 @@ bp_update_stage *bp_mlp_update_stage_s(bp_mlp_f32 *mlp);
 /*
  * The dense layers' element-wise passes (dense_passes_tmpl.h), built per
  * ISA with the engine: C += b row by row, A = ReLU(Z), dZ = ReLU'(Z)·dA,
- * db += column sums of dZ.
+ * db += column sums of dZ. (The first two are the GEMM epilogue's, typed
+ * in gemm/gemm_internal.h.)
  */
 #define BP_DENSE_PASSES(R, S, ISA)                                                          \
     void bp_bias_rows_##S##_##ISA(size_t rows, size_t cols, R *C, size_t ldc, const R *b); \
@@ -207,10 +208,6 @@ BP_DENSE_PASSES(float, s, avx2)
 BP_DENSE_PASSES(double, d, avx512)
 BP_DENSE_PASSES(float, s, avx512)
 #undef BP_DENSE_PASSES
-typedef void (*bp_bias_rows_d_fn)(size_t, size_t, double *, size_t, const double *);
-typedef void (*bp_bias_rows_s_fn)(size_t, size_t, float *, size_t, const float *);
-typedef void (*bp_relu_rows_d_fn)(size_t, size_t, const double *, size_t, double *, size_t);
-typedef void (*bp_relu_rows_s_fn)(size_t, size_t, const float *, size_t, float *, size_t);
 typedef void (*bp_relu_backward_d_fn)(size_t, const double *, const double *, double *);
 typedef void (*bp_relu_backward_s_fn)(size_t, const float *, const float *, float *);
 typedef void (*bp_col_sums_d_fn)(size_t, size_t, const double *, double *);

@@ -206,7 +206,7 @@ enum { P(MAG_BOUND) = 0, P(MAG_NEXT) = 1, P(MAG_IN) = 2, P(MAG_DZ) = 3 };
 
 /* max |x| over a rows × cols block of leading dimension ld (+∞ if a value
  * is not finite). */
-static double P(maxabs_block)(const bp_gemm_kernels *ks, size_t rows, size_t cols, const R *x,
+static double P(maxabs_block)(const bp_kernel_set *ks, size_t rows, size_t cols, const R *x,
                               size_t ld) {
     if (ld == cols) return ks->VEC_MAXABS(rows * cols, x);
     double most = 0.0;
@@ -219,7 +219,7 @@ static double P(maxabs_block)(const bp_gemm_kernels *ks, size_t rows, size_t col
 
 /* One thread's rows of P(maxabs_rows). */
 typedef struct P(mag_job) {
-    const bp_gemm_kernels *ks;
+    const bp_kernel_set *ks;
     const R *x;
     size_t rows, cols, ld;
     double most[BP_EXEC_MAX_THREADS];
@@ -236,7 +236,7 @@ static void P(mag_share)(void *arg, size_t tid, size_t nthreads) {
  * memory, and one thread alone scanning it while the other waited cost W3
  * 3–4 % of its 2-thread epoch. */
 static double P(maxabs_rows)(const MLP *m, size_t rows, size_t cols, const R *x, size_t ld) {
-    const bp_gemm_kernels *ks = bp_exec_kernels(m->exec);
+    const bp_kernel_set *ks = bp_exec_kernels(m->exec);
     size_t threads = bp_exec_threads(m->exec);
     if (threads <= 1 || rows < threads || rows * cols < PARALLEL_UPDATE)
         return P(maxabs_block)(ks, rows, cols, x, ld);
@@ -437,7 +437,7 @@ static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t l
                             const R *dA_out, const double *loss, int *bounded,
                             int *diverged) {
     const mlp_layout *y = &m->layout;
-    const bp_gemm_kernels *ks = bp_exec_kernels(m->exec);
+    const bp_kernel_set *ks = bp_exec_kernels(m->exec);
     const size_t L = y->n_layers;
     double *bound = m->mag + P(MAG_BOUND) * L, *next = m->mag + P(MAG_NEXT) * L;
     const double *in_mag = m->mag + P(MAG_IN) * L;

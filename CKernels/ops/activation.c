@@ -8,7 +8,7 @@
 #include <math.h>
 #include "bp_activation.h"
 #include "runtime/internal.h"
-#include "gemm/gemm_internal.h"
+#include "dense/dense_internal.h"
 
 static int valid_activation(bp_activation act) {
     return act >= BP_ACT_IDENTITY && act <= BP_ACT_SOFTMAX;

@@ -5,18 +5,18 @@
  */
 #include "bp_finite.h"
 #include "runtime/internal.h"
-#include "gemm/gemm_internal.h"
+#include "runtime/dispatch.h"
 
 bp_status bp_find_nonfinite(size_t n, const double *x, size_t *index) {
     if (index == NULL) return BP_ERR_NULL_POINTER;
     BP_TRY(bp_check_array(n, sizeof *x, x));
-    *index = n == 0 ? 0 : bp_gemm_kernels_default()->vec_nonfinite_d(n, x);
+    *index = n == 0 ? 0 : bp_kernel_set_default()->vec_nonfinite_d(n, x);
     return BP_OK;
 }
 
 bp_status bp_find_nonfinite_f32(size_t n, const float *x, size_t *index) {
     if (index == NULL) return BP_ERR_NULL_POINTER;
     BP_TRY(bp_check_array(n, sizeof *x, x));
-    *index = n == 0 ? 0 : bp_gemm_kernels_default()->vec_nonfinite_s(n, x);
+    *index = n == 0 ? 0 : bp_kernel_set_default()->vec_nonfinite_s(n, x);
     return BP_OK;
 }

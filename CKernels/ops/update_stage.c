@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include "ops/update_stage.h"
 #include "runtime/internal.h"
-#include "gemm/gemm_internal.h"
+#include "runtime/dispatch.h"
 
 size_t bp_update_state_slots(bp_update_rule rule) {
     switch (rule) {

@@ -17,7 +17,7 @@
 
 /* One thread's share [lo, hi) of a phase. */
 typedef struct U(update_job) {
-    const bp_gemm_kernels *ks;
+    const bp_kernel_set *ks;
     const bp_update_stage *s;
     R *params;
     const R *grad;

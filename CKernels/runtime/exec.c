@@ -1,6 +1,6 @@
 /*
  * exec.c — the execution context: a persistent thread pool and
- * preallocated packing workspaces (see bp_exec.h).
+ * preallocated packing workspaces (see bp_exec.h; internals: exec.h).
  *
  * Pool protocol. The caller (thread 0) writes the job, sets `pending` and
  * bumps `generation` under the mutex, broadcasting `wake`; each worker
@@ -18,10 +18,10 @@
 #include <string.h>
 #include <time.h>
 #include "runtime/internal.h"
-#include "gemm/gemm_internal.h"
+#include "runtime/dispatch.h"
 
 struct bp_exec {
-    bp_exec_head head;            /* first: read inline by bp_exec_kernels */
+    bp_exec_head head;            /* first: read inline (runtime/exec.h) */
     size_t threads;
     size_t ws_bytes;
     unsigned char *ws;            /* threads × ws_bytes, aligned */
@@ -132,10 +132,11 @@ bp_status bp_exec_create_with(size_t threads, unsigned flags, bp_exec **out) {
     /* the reference code, with the portable kernels for what it leaves to
      * them (the dense layers' epilogues) */
     ex->head.reference = (flags & BP_EXEC_REFERENCE) != 0;
-    ex->head.kernels = (flags & (BP_EXEC_PORTABLE | BP_EXEC_REFERENCE)) ? bp_gemm_kernels_portable()
-                : (flags & BP_EXEC_AVX2)     ? bp_gemm_kernels_avx2()
-                : (flags & BP_EXEC_AVX512)   ? bp_gemm_kernels_avx512()
-                                             : bp_gemm_kernels_default();
+    ex->head.kernels = (flags & (BP_EXEC_PORTABLE | BP_EXEC_REFERENCE)) ? bp_kernel_set_portable()
+                : (flags & BP_EXEC_AVX2)     ? bp_kernel_set_avx2()
+                : (flags & BP_EXEC_AVX512)   ? bp_kernel_set_avx512()
+                                             : bp_kernel_set_default();
+    ex->head.gemm = &ex->head.kernels->gemm;
     ex->ws_bytes = bp_gemm_workspace_bytes();
     ex->ws_bytes = (ex->ws_bytes + BP_GEMM_ALIGN - 1) / BP_GEMM_ALIGN * BP_GEMM_ALIGN;
     void *ws = NULL;

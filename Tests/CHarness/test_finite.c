@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "gemm/gemm_internal.h"
+#include "runtime/dispatch.h"
 
 static size_t first_nonfinite_d(size_t n, const double *x)
 {
@@ -147,7 +147,7 @@ static void test_vec_maxabs(void **state)
     for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
         bp_exec *ex = NULL;
         H_OK(bp_exec_create_with(1, sets[s], &ex));
-        const bp_gemm_kernels *ks = bp_exec_kernels(ex);
+        const bp_kernel_set *ks = bp_exec_kernels(ex);
         for (size_t n = 0; n <= FN_N; n = n < 40 ? n + 1 : n * 2 + 1) {
             if (n > FN_N) n = FN_N;
             for (int round = 0; round < 3; round++) {

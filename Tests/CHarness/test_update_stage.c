@@ -24,7 +24,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "gemm/gemm_internal.h"
+#include "runtime/dispatch.h"
 #include "mlp/mlp_internal.h"
 
 /* ---- the stage alone ----------------------------------------------------- */
@@ -49,7 +49,7 @@ static void test_stage_verdicts_d(void **state)
     h_fill(&r, p, n, -2.0, 2.0);
     h_fill(&r, g, n, -5.0, 5.0);
     double *want = h_copy(p, n), *p0 = h_copy(p, n), *g0 = h_copy(g, n);
-    H_EXPECT(bp_gemm_kernels_default()->vec_sgd_d(n, -0.125, g, want) == 1, "finite update");
+    H_EXPECT(bp_kernel_set_default()->vec_sgd_d(n, -0.125, g, want) == 1, "finite update");
 
     bp_exec *ex;
     H_OK(bp_exec_create(2, &ex));
@@ -104,7 +104,7 @@ static void test_stage_verdicts_s(void **state)
         g[i] = (float)h_uniform(&r, -5, 5);
     }
     memcpy(want, p, n * sizeof *p);
-    bp_gemm_kernels_default()->vec_sgd_s(n, -(float)0.1, g, want);
+    bp_kernel_set_default()->vec_sgd_s(n, -(float)0.1, g, want);
     int diverged = -1;
     H_OK(bp_update_apply_s(&s, NULL, p, g, &diverged));
     H_EXPECT(diverged == 0 && memcmp(p, want, n * sizeof *p) == 0, "float SGD step: verdict %d",
@@ -230,7 +230,7 @@ static void test_hook_sees_the_gradient(void **state)
         H_OK(bp_mlp_gradient(m, p, 32, q.X + 32 * 12 * (size_t)(step % 2), 12, NULL,
                              q.labels + 32 * (step % 2), &loss, grad, NULL));
         memcpy(want, p, np * sizeof *p);
-        bp_gemm_kernels_default()->vec_sgd_d(np, -0.25, grad, want);
+        bp_kernel_set_default()->vec_sgd_d(np, -0.25, grad, want);
         H_OK(bp_mlp_train_step(m, p, q.X, 12, NULL, q.labels, NULL, 32 * (size_t)(step % 2), 32,
                                0.25, &step_loss, &diverged));
         H_EXPECT(diverged == 0, "step %d diverged (%d)", step, diverged);
