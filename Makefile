@@ -303,14 +303,19 @@ sanitize-swift: deps
 # format` rewrites them, `make format-check` lists those that differ.
 C_FORMATTED = $(shell find CKernels Tests/CHarness Examples/c Fuzz/c Benchmarks/gemm -name '*.[ch]' | sort)
 
+CLANG_FORMAT_VERSION := 23.1.5
+CLANG_FORMAT = $(shell command -v clang-format-$(CLANG_FORMAT_VERSION) 2>/dev/null || python3 -c 'import clang_format, os; print(os.path.join(os.path.dirname(clang_format.__file__), "data", "bin", "clang-format"))' 2>/dev/null)
+
+# clang-format from PyPI, pinned: another version formats some lines otherwise.
 deps-format:
-	@command -v clang-format >/dev/null || { $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq clang-format; }
+	@python3 -c 'import clang_format' 2>/dev/null && \
+	  python3 -m pip show clang-format 2>/dev/null | grep -q '^Version: $(CLANG_FORMAT_VERSION)$$' || \
+	  python3 -m pip install -q 'clang-format==$(CLANG_FORMAT_VERSION)'
 
 format: deps-format
-	clang-format -i $(C_FORMATTED)
+	$(CLANG_FORMAT) -i $(C_FORMATTED)
 
 format-check: deps-format
-	@bad=$$(for f in $(C_FORMATTED); do clang-format $$f | cmp -s - $$f || echo $$f; done); \
+	@bad=$$(for f in $(C_FORMATTED); do $(CLANG_FORMAT) $$f | cmp -s - $$f || echo $$f; done); \
 	if [ -n "$$bad" ]; then echo "not formatted (make format):"; echo "$$bad"; exit 1; fi; \
 	echo "make format-check: every C file matches .clang-format"

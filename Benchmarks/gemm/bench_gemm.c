@@ -45,10 +45,22 @@ void *__real_malloc(size_t);
 void *__real_calloc(size_t, size_t);
 void *__real_realloc(void *, size_t);
 int __real_posix_memalign(void **, size_t, size_t);
-void *__wrap_malloc(size_t s) { n_allocs++; return __real_malloc(s); }
-void *__wrap_calloc(size_t a, size_t b) { n_allocs++; return __real_calloc(a, b); }
-void *__wrap_realloc(void *p, size_t s) { n_allocs++; return __real_realloc(p, s); }
-int __wrap_posix_memalign(void **p, size_t a, size_t s) { n_allocs++; return __real_posix_memalign(p, a, s); }
+void *__wrap_malloc(size_t s) {
+    n_allocs++;
+    return __real_malloc(s);
+}
+void *__wrap_calloc(size_t a, size_t b) {
+    n_allocs++;
+    return __real_calloc(a, b);
+}
+void *__wrap_realloc(void *p, size_t s) {
+    n_allocs++;
+    return __real_realloc(p, s);
+}
+int __wrap_posix_memalign(void **p, size_t a, size_t s) {
+    n_allocs++;
+    return __real_posix_memalign(p, a, s);
+}
 
 static double now(void) {
     struct timespec ts;
@@ -57,10 +69,13 @@ static double now(void) {
 }
 
 enum impl { OURS, AVX2, PLAIN, PORTABLE, OPENBLAS, OURS2, OPENBLAS2, N_IMPL };
-static const char *impl_name[N_IMPL] = { "ours", "avx2", "plain", "portable", "openblas",
-                                         "ours-2t", "openblas-2t" };
+static const char *impl_name[N_IMPL] = { "ours",     "avx2",    "plain",      "portable",
+                                         "openblas", "ours-2t", "openblas-2t" };
 
-typedef struct variant { const char *name; bp_transpose ta, tb; } variant;
+typedef struct variant {
+    const char *name;
+    bp_transpose ta, tb;
+} variant;
 static const variant variants[] = {
     { "NN", BP_NO_TRANS, BP_NO_TRANS },
     { "TN", BP_TRANS, BP_NO_TRANS },
@@ -68,7 +83,7 @@ static const variant variants[] = {
 };
 
 typedef struct ctx {
-    int single;          /* float */
+    int single; /* float */
     bp_transpose ta, tb;
     size_t n;
     void *A, *B, *C;
@@ -77,7 +92,10 @@ typedef struct ctx {
 
 static int cur_ob_threads = -1;
 static void ob_threads(int t) {
-    if (t != cur_ob_threads) { openblas_set_num_threads(t); cur_ob_threads = t; }
+    if (t != cur_ob_threads) {
+        openblas_set_num_threads(t);
+        cur_ob_threads = t;
+    }
 }
 
 static void call(const ctx *c, enum impl im) {
@@ -89,20 +107,27 @@ static void call(const ctx *c, enum impl im) {
         enum CBLAS_TRANSPOSE tb = c->tb == BP_TRANS ? CblasTrans : CblasNoTrans;
         if (c->single)
             cblas_sgemm(CblasRowMajor, ta, tb, n, n, n, 1.0f, c->A, n, c->B, n, 0.0f, c->C, n);
-        else
-            cblas_dgemm(CblasRowMajor, ta, tb, n, n, n, 1.0, c->A, n, c->B, n, 0.0, c->C, n);
+        else cblas_dgemm(CblasRowMajor, ta, tb, n, n, n, 1.0, c->A, n, c->B, n, 0.0, c->C, n);
         return;
     }
-    const bp_exec *ex = im == OURS ? c->ex1 : im == OURS2 ? c->ex2 : im == PORTABLE ? c->exp
-                      : im == AVX2 ? c->exa : NULL;
+    const bp_exec *ex = im == OURS       ? c->ex1
+                        : im == OURS2    ? c->ex2
+                        : im == PORTABLE ? c->exp
+                        : im == AVX2     ? c->exa
+                                         : NULL;
     bp_status s;
     if (c->single)
-        s = im == PLAIN ? bp_sgemm(c->ta, c->tb, n, n, n, 1.0f, c->A, n, c->B, n, 0.0f, c->C, n)
-                        : bp_sgemm_exec(ex, c->ta, c->tb, n, n, n, 1.0f, c->A, n, c->B, n, 0.0f, c->C, n);
+        s = im == PLAIN
+                ? bp_sgemm(c->ta, c->tb, n, n, n, 1.0f, c->A, n, c->B, n, 0.0f, c->C, n)
+                : bp_sgemm_exec(ex, c->ta, c->tb, n, n, n, 1.0f, c->A, n, c->B, n, 0.0f, c->C, n);
     else
-        s = im == PLAIN ? bp_dgemm(c->ta, c->tb, n, n, n, 1.0, c->A, n, c->B, n, 0.0, c->C, n)
-                        : bp_dgemm_exec(ex, c->ta, c->tb, n, n, n, 1.0, c->A, n, c->B, n, 0.0, c->C, n);
-    if (s != BP_OK) { fprintf(stderr, "gemm failed: %s\n", bp_status_string(s)); exit(1); }
+        s = im == PLAIN
+                ? bp_dgemm(c->ta, c->tb, n, n, n, 1.0, c->A, n, c->B, n, 0.0, c->C, n)
+                : bp_dgemm_exec(ex, c->ta, c->tb, n, n, n, 1.0, c->A, n, c->B, n, 0.0, c->C, n);
+    if (s != BP_OK) {
+        fprintf(stderr, "gemm failed: %s\n", bp_status_string(s));
+        exit(1);
+    }
 }
 
 /* Seconds per call over reps calls. Each sample starts after 1 ms of
@@ -122,14 +147,15 @@ static void fill(void *p, size_t count, int single, unsigned seed) {
     srand(seed);
     for (size_t i = 0; i < count; i++) {
         double v = (double)rand() / RAND_MAX - 0.5;
-        if (single) ((float *)p)[i] = (float)v; else ((double *)p)[i] = v;
+        if (single) ((float *)p)[i] = (float)v;
+        else ((double *)p)[i] = v;
     }
 }
 
 typedef struct result {
     const char *prec, *var;
     size_t n;
-    double gflops[N_IMPL];      /* best round; 0 = not run */
+    double gflops[N_IMPL]; /* best round; 0 = not run */
     double median[N_IMPL];
 } result;
 
@@ -138,12 +164,11 @@ static int cmp_double(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static result run_case(int single, const variant *v, size_t n, int quick,
-                       bp_exec *ex1, bp_exec *ex2, bp_exec *exp, bp_exec *exa,
-                       unsigned long *allocs) {
+static result run_case(int single, const variant *v, size_t n, int quick, bp_exec *ex1,
+                       bp_exec *ex2, bp_exec *exp, bp_exec *exa, unsigned long *allocs) {
     size_t es = single ? sizeof(float) : sizeof(double);
-    ctx c = { single, v->ta, v->tb, n, malloc(n * n * es), malloc(n * n * es),
-              malloc(n * n * es), ex1, ex2, exp, exa };
+    ctx c = { single, v->ta, v->tb, n,  malloc(n * n * es), malloc(n * n * es), malloc(n * n * es),
+              ex1,    ex2,   exp,   exa };
     fill(c.A, n * n, single, 1);
     fill(c.B, n * n, single, 2);
     double flops = 2.0 * (double)n * n * n;
@@ -163,12 +188,16 @@ static result run_case(int single, const variant *v, size_t n, int quick,
     size_t rounds = n >= 1024 ? 5 : n >= 512 ? 9 : 15;
     if (quick) rounds = rounds / 2 + 1;
     double t[N_IMPL][32];
-    for (int im = 0; im < N_IMPL; im++) if (run[im]) call(&c, (enum impl)im); /* warm up */
+    for (int im = 0; im < N_IMPL; im++)
+        if (run[im]) call(&c, (enum impl)im); /* warm up */
     for (size_t r = 0; r < rounds; r++)
         for (int im = 0; im < N_IMPL; im++) {
             if (!run[im]) continue;
             /* the portable kernels are slow: fewer calls, fewer rounds */
-            if (im == PORTABLE && r >= 3) { t[im][r] = INFINITY; continue; }
+            if (im == PORTABLE && r >= 3) {
+                t[im][r] = INFINITY;
+                continue;
+            }
             unsigned long before = n_allocs;
             t[im][r] = sample(&c, (enum impl)im, im == OURS2 || im == OPENBLAS2 ? reps2 : reps);
             if ((im == OURS || im == OURS2 || im == PORTABLE || im == AVX2) && n_allocs != before)
@@ -182,7 +211,9 @@ static result run_case(int single, const variant *v, size_t n, int quick,
         res.gflops[im] = flops / t[im][0] * 1e-9;
         res.median[im] = flops / t[im][cnt / 2] * 1e-9;
     }
-    free(c.A); free(c.B); free(c.C);
+    free(c.A);
+    free(c.B);
+    free(c.C);
     return res;
 }
 
@@ -193,19 +224,36 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--probe")) probe = 1;
         else if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
-        else { fprintf(stderr, "usage: %s [--quick] [--probe] [--json FILE]\n", argv[0]); return 2; }
+        else {
+            fprintf(stderr, "usage: %s [--quick] [--probe] [--json FILE]\n", argv[0]);
+            return 2;
+        }
     }
     if (probe) {
         size_t n = 512;
-        ctx c = { 0, BP_NO_TRANS, BP_NO_TRANS, n, malloc(n * n * 8), malloc(n * n * 8),
-                  malloc(n * n * 8), NULL, NULL, NULL, NULL };
+        ctx c = { 0,
+                  BP_NO_TRANS,
+                  BP_NO_TRANS,
+                  n,
+                  malloc(n * n * 8),
+                  malloc(n * n * 8),
+                  malloc(n * n * 8),
+                  NULL,
+                  NULL,
+                  NULL,
+                  NULL };
         fill(c.A, n * n, 0, 1);
         fill(c.B, n * n, 0, 2);
         call(&c, OPENBLAS);
         double best = INFINITY;
-        for (int r = 0; r < 7; r++) { double s = sample(&c, OPENBLAS, 3); if (s < best) best = s; }
+        for (int r = 0; r < 7; r++) {
+            double s = sample(&c, OPENBLAS, 3);
+            if (s < best) best = s;
+        }
         printf("%.2f %s\n", 2.0 * n * n * n / best * 1e-9, openblas_get_corename());
-        free(c.A); free(c.B); free(c.C);
+        free(c.A);
+        free(c.B);
+        free(c.C);
         return 0;
     }
 
@@ -217,8 +265,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     const char *ct = getenv("OPENBLAS_CORETYPE");
-    printf("# Backprop GEMM vs OpenBLAS %s (core: %s; OPENBLAS_CORETYPE=%s)\n",
-           "0.3.21", openblas_get_corename(), ct ? ct : "(unset)");
+    printf("# Backprop GEMM vs OpenBLAS %s (core: %s; OPENBLAS_CORETYPE=%s)\n", "0.3.21",
+           openblas_get_corename(), ct ? ct : "(unset)");
     printf("# our kernels: %s; GFLOP/s = 2n^3/time, best of interleaved rounds;"
            " ratio = ours/openblas, r-avx2 = avx2/openblas, scale = ours-2t/ours\n",
            bp_exec_kernel_name(ex1));
@@ -238,8 +286,8 @@ int main(int argc, char **argv) {
     for (int single = 0; single <= 1; single++)
         for (size_t vi = 0; vi < 3; vi++)
             for (size_t si = 0; si < nsizes; si++) {
-                result r = run_case(single, &variants[vi], sizes[si], quick, ex1, ex2, exp, exa,
-                                    &allocs);
+                result r =
+                    run_case(single, &variants[vi], sizes[si], quick, ex1, ex2, exp, exa, &allocs);
                 results[nres++] = r;
                 printf("%-4s %-3s %5zu %8.2f %8.2f %8.2f %8.2f %8.2f %6.3f %6.3f", r.prec, r.var,
                        r.n, r.gflops[OURS], r.gflops[AVX2], r.gflops[PLAIN], r.gflops[PORTABLE],
@@ -248,22 +296,27 @@ int main(int argc, char **argv) {
                 if (r.gflops[OURS2] > 0)
                     printf(" | %8.2f %8.2f %6.3f %6.3f\n", r.gflops[OURS2], r.gflops[OPENBLAS2],
                            r.gflops[OURS2] / r.gflops[OPENBLAS2], r.gflops[OURS2] / r.gflops[OURS]);
-                else
-                    printf(" |\n");
+                else printf(" |\n");
                 fflush(stdout);
             }
     printf("# allocations during timed calls through a context: %lu\n", allocs);
 
     if (json) {
         FILE *f = fopen(json, "w");
-        if (!f) { perror(json); return 1; }
-        fprintf(f, "{\n  \"openblas_core\": \"%s\",\n  \"openblas_coretype_env\": \"%s\",\n"
-                   "  \"our_kernels\": \"%s\",\n  \"unit\": \"GFLOP/s (2n^3/time), best of interleaved rounds\",\n"
-                   "  \"allocations_through_context\": %lu,\n  \"results\": [\n",
-                openblas_get_corename(), ct ? ct : "", bp_exec_kernel_name(ex1), allocs);
+        if (!f) {
+            perror(json);
+            return 1;
+        }
+        fprintf(
+            f,
+            "{\n  \"openblas_core\": \"%s\",\n  \"openblas_coretype_env\": \"%s\",\n"
+            "  \"our_kernels\": \"%s\",\n  \"unit\": \"GFLOP/s (2n^3/time), best of interleaved rounds\",\n"
+            "  \"allocations_through_context\": %lu,\n  \"results\": [\n",
+            openblas_get_corename(), ct ? ct : "", bp_exec_kernel_name(ex1), allocs);
         for (size_t i = 0; i < nres; i++) {
             const result *r = &results[i];
-            fprintf(f, "    {\"precision\": \"%s\", \"variant\": \"%s\", \"n\": %zu", r->prec, r->var, r->n);
+            fprintf(f, "    {\"precision\": \"%s\", \"variant\": \"%s\", \"n\": %zu", r->prec,
+                    r->var, r->n);
             for (int im = 0; im < N_IMPL; im++)
                 if (r->gflops[im] > 0)
                     fprintf(f, ", \"%s\": %.3f, \"%s_median\": %.3f", impl_name[im], r->gflops[im],
@@ -272,7 +325,8 @@ int main(int argc, char **argv) {
                     r->gflops[OURS] / r->gflops[OPENBLAS], r->gflops[AVX2] / r->gflops[OPENBLAS]);
             if (r->gflops[OURS2] > 0)
                 fprintf(f, ", \"ratio_2t\": %.4f, \"scaling_2t_over_1t\": %.4f",
-                        r->gflops[OURS2] / r->gflops[OPENBLAS2], r->gflops[OURS2] / r->gflops[OURS]);
+                        r->gflops[OURS2] / r->gflops[OPENBLAS2],
+                        r->gflops[OURS2] / r->gflops[OURS]);
             fprintf(f, "}%s\n", i + 1 < nres ? "," : "");
         }
         fprintf(f, "  ]\n}\n");

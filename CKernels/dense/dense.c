@@ -95,8 +95,8 @@ static int dense_direct_backward(size_t n, size_t n_in, size_t n_out) {
 /* ---- the public functions (bp_dense.h) ---------------------------------- */
 
 bp_status bp_dense_forward(const bp_exec *exec, bp_activation act, double param, size_t n,
-                           size_t n_in, size_t n_out, const double *X, size_t ldx,
-                           const double *W, size_t ldw, const double *b, double *Z, double *A) {
+                           size_t n_in, size_t n_out, const double *X, size_t ldx, const double *W,
+                           size_t ldw, const double *b, double *Z, double *A) {
     return forward_d(exec, act, param, n, n_in, n_out, X, ldx, W, ldw, b, Z, A);
 }
 
@@ -107,9 +107,9 @@ bp_status bp_dense_forward_f32(const bp_exec *exec, bp_activation act, float par
 }
 
 bp_status bp_dense_backward(const bp_exec *exec, bp_activation act, double param, size_t n,
-                            size_t n_in, size_t n_out, const double *X, size_t ldx,
-                            const double *W, size_t ldw, const double *Z, const double *A,
-                            const double *dA, double *dZ, double *dW, double *db, double *dX) {
+                            size_t n_in, size_t n_out, const double *X, size_t ldx, const double *W,
+                            size_t ldw, const double *Z, const double *A, const double *dA,
+                            double *dZ, double *dW, double *db, double *dX) {
     return backward_d(exec, act, param, n, n_in, n_out, X, ldx, W, ldw, Z, A, dA, dZ, dW, db, dX);
 }
 

@@ -19,9 +19,9 @@
  * which calls it unchecked): plain loops, Z accumulated in place row by row
  * (Σ_p x_p·w_pj in increasing p, then + b_j: the order of the GEMM path),
  * then the activation over the whole batch in one call. */
-void P(bp_dense_forward_direct)(bp_activation act, R param, size_t n, size_t n_in,
-                                size_t n_out, const R *restrict X, size_t ldx, const R *restrict W,
-                                size_t ldw, const R *restrict b, R *Z, R *A) {
+void P(bp_dense_forward_direct)(bp_activation act, R param, size_t n, size_t n_in, size_t n_out,
+                             const R *restrict X, size_t ldx, const R *restrict W, size_t ldw,
+                             const R *restrict b, R *Z, R *A) {
     for (size_t i = 0; i < n; i++) {
         const R *x = X + i * ldx;
         R *z = Z + i * n_out;
@@ -34,15 +34,14 @@ void P(bp_dense_forward_direct)(bp_activation act, R param, size_t n, size_t n_i
         }
         for (size_t j = 0; j < n_out; j++) z[j] += b[j];
     }
-    if (act == BP_ACT_SOFTMAX)
-        D_SOFTMAX(n, n_out, Z, n_out, A, n_out);
-    else
-        D_ACT_BLOCK(act, param, n, n_out, Z, n_out, A, n_out);
+    if (act == BP_ACT_SOFTMAX) D_SOFTMAX(n, n_out, Z, n_out, A, n_out);
+    else D_ACT_BLOCK(act, param, n, n_out, Z, n_out, A, n_out);
 }
 
-static bp_status P(forward)(const bp_exec *exec, bp_activation act, R param, size_t n,
-                            size_t n_in, size_t n_out, const R *X, size_t ldx, const R *W,
-                            size_t ldw, const R *b, R *Z, R *A) {
+static bp_status
+P(forward)(const bp_exec *exec, bp_activation act, R param, size_t n, size_t n_in,
+                         size_t n_out, const R *X, size_t ldx, const R *W, size_t ldw, const R *b,
+                         R *Z, R *A) {
     if (!dense_valid_activation(act)) return BP_ERR_BAD_ENUM;
     if (act == BP_ACT_LEAKY_RELU && !isfinite(param)) return BP_ERR_BAD_VALUE;
     /* X and W are read only when the product is not empty. */
@@ -74,18 +73,19 @@ static bp_status P(forward)(const bp_exec *exec, bp_activation act, R param, siz
  * pass over the samples adds each row of dZ to db and x ⊗ dz to dW (which
  * stays in L1) and forms the row of dX. Sums over samples run in
  * increasing i. */
-void P(bp_dense_backward_direct)(bp_activation act, R param, size_t n, size_t n_in,
-                                 size_t n_out, const R *restrict X, size_t ldx, const R *restrict W,
-                                 size_t ldw, const R *Z, const R *A, const R *dA,
-                                 R *dZ, R *restrict dW, R *restrict db, R *restrict dX) {
+void P(bp_dense_backward_direct)(bp_activation act, R param, size_t n, size_t n_in, size_t n_out,
+                              const R *restrict X, size_t ldx, const R *restrict W, size_t ldw,
+                              const R *Z, const R *A, const R *dA, R *dZ, R *restrict dW,
+                              R *restrict db, R *restrict dX) {
     if (dA) D_ACT_BACKWARD(act, param, n, n_out, Z, A, dA, dZ);
     for (size_t j = 0; j < n_out; j++) db[j] = (R)0;
-    if (dW) for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
+    if (dW)
+        for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
     for (size_t i = 0; i < n; i++) {
         const R *dz = dZ + i * n_out;
         for (size_t j = 0; j < n_out; j++) db[j] += dz[j];
-        if (n_in == 0) continue;       /* X, dW and dX are empty */
-        if (dW) {                      /* else X may be NULL: never offset */
+        if (n_in == 0) continue; /* X, dW and dX are empty */
+        if (dW) {                /* else X may be NULL: never offset */
             const R *x = X + i * ldx;
             for (size_t p = 0; p < n_in; p++) {
                 R xp = x[p];
@@ -105,16 +105,16 @@ void P(bp_dense_backward_direct)(bp_activation act, R param, size_t n, size_t n_
     }
 }
 
-static bp_status P(backward)(const bp_exec *exec, bp_activation act, R param, size_t n,
-                             size_t n_in, size_t n_out, const R *X, size_t ldx, const R *W,
-                             size_t ldw, const R *Z, const R *A, const R *dA, R *dZ, R *dW,
-                             R *db, R *dX) {
+static bp_status
+P(backward)(const bp_exec *exec, bp_activation act, R param, size_t n, size_t n_in,
+                          size_t n_out, const R *X, size_t ldx, const R *W, size_t ldw, const R *Z,
+                          const R *A, const R *dA, R *dZ, R *dW, R *db, R *dX) {
     if (!dense_valid_activation(act)) return BP_ERR_BAD_ENUM;
     if (act == BP_ACT_LEAKY_RELU && !isfinite(param)) return BP_ERR_BAD_VALUE;
-    int prod = n > 0 && n_in > 0 && n_out > 0;   /* dW and dX have terms */
+    int prod = n > 0 && n_in > 0 && n_out > 0; /* dW and dX have terms */
     BP_TRY(bp_check_matrix_elem(prod && dW ? n : 0, n_in, X, ldx, sizeof(R)));
     BP_TRY(bp_check_matrix_elem(prod && dX ? n_in : 0, n_out, W, ldw, sizeof(R)));
-    size_t zrows = dA ? n : 0;                   /* Z and A read only with dA */
+    size_t zrows = dA ? n : 0; /* Z and A read only with dA */
     BP_TRY(bp_check_dense_elem(zrows, n_out, Z, NULL, sizeof(R)));
     BP_TRY(bp_check_dense_elem(zrows, n_out, A, NULL, sizeof(R)));
     BP_TRY(bp_check_dense_elem(n, n_out, dZ, NULL, sizeof(R)));
@@ -125,16 +125,19 @@ static bp_status P(backward)(const bp_exec *exec, bp_activation act, R param, si
     /* Empty products give zeros; pointers of empty arrays (possibly NULL)
      * are never offset. */
     if (n_out == 0) {
-        if (dX) for (size_t q = 0; q < n * n_in; q++) dX[q] = (R)0;
+        if (dX)
+            for (size_t q = 0; q < n * n_in; q++) dX[q] = (R)0;
         return BP_OK;
     }
     if (n == 0) {
         for (size_t j = 0; j < n_out; j++) db[j] = (R)0;
-        if (dW) for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
+        if (dW)
+            for (size_t q = 0; q < n_in * n_out; q++) dW[q] = (R)0;
         return BP_OK;
     }
     if (dense_direct_backward(n, n_in, n_out)) {
-        P(bp_dense_backward_direct)(act, param, n, n_in, n_out, X, ldx, W, ldw, Z, A, dA, dZ, dW, db, dX);
+        P(bp_dense_backward_direct)(act, param, n, n_in, n_out, X, ldx, W, ldw, Z, A, dA, dZ, dW, db,
+                                 dX);
         return BP_OK;
     }
 
@@ -146,19 +149,15 @@ static bp_status P(backward)(const bp_exec *exec, bp_activation act, R param, si
     for (size_t j = 0; j < n_out; j++) db[j] = (R)0;
     for (size_t i = 0; i < n; i += block) {
         size_t rows = n - i < block ? n - i : block, at = i * n_out;
-        if (dA && act == BP_ACT_RELU)
-            ks->D_RELU_BACKWARD(rows * n_out, Z + at, dA + at, dZ + at);
-        else if (dA)
-            D_ACT_BACKWARD(act, param, rows, n_out, Z + at, A + at, dA + at, dZ + at);
+        if (dA && act == BP_ACT_RELU) ks->D_RELU_BACKWARD(rows * n_out, Z + at, dA + at, dZ + at);
+        else if (dA) D_ACT_BACKWARD(act, param, rows, n_out, Z + at, A + at, dA + at, dZ + at);
         ks->D_COL_SUMS(rows, n_out, dZ + at, db);
     }
     /* dW = Xᵀ·dZ (n_in × n_out, k = n) and dX = dZ·Wᵀ (n × n_in, k = n_out);
      * an empty k gives zeros. */
     if (dW && n_in > 0)
-        BP_TRY(D_RUN(exec, 1, 0, n_in, n_out, n, (R)1, X, ldx, dZ, n_out, (R)0,
-                     dW, n_out, NULL));
+        BP_TRY(D_RUN(exec, 1, 0, n_in, n_out, n, (R)1, X, ldx, dZ, n_out, (R)0, dW, n_out, NULL));
     if (dX && n_in > 0)
-        BP_TRY(D_RUN(exec, 0, 1, n, n_in, n_out, (R)1, dZ, n_out, W, ldw, (R)0,
-                     dX, n_in, NULL));
+        BP_TRY(D_RUN(exec, 0, 1, n, n_in, n_out, (R)1, dZ, n_out, W, ldw, (R)0, dX, n_in, NULL));
     return BP_OK;
 }

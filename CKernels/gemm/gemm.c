@@ -128,36 +128,26 @@ size_t bp_gemm_workspace_bytes(void) {
 
 /* ---- the public functions (bp_gemm.h) ------------------------------------------ */
 
-bp_status bp_dgemm_exec(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b,
-                        size_t m, size_t n, size_t k,
-                        double alpha, const double *A, size_t lda,
-                        const double *B, size_t ldb,
-                        double beta, double *C, size_t ldc) {
+bp_status bp_dgemm_exec(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b, size_t m,
+                        size_t n, size_t k, double alpha, const double *A, size_t lda,
+                        const double *B, size_t ldb, double beta, double *C, size_t ldc) {
     return exec_d(exec, trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-bp_status bp_sgemm_exec(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b,
-                        size_t m, size_t n, size_t k,
-                        float alpha, const float *A, size_t lda,
-                        const float *B, size_t ldb,
-                        float beta, float *C, size_t ldc) {
+bp_status bp_sgemm_exec(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b, size_t m,
+                        size_t n, size_t k, float alpha, const float *A, size_t lda, const float *B,
+                        size_t ldb, float beta, float *C, size_t ldc) {
     return exec_s(exec, trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-bp_status bp_dgemm(bp_transpose trans_a, bp_transpose trans_b,
-                   size_t m, size_t n, size_t k,
-                   double alpha, const double *A, size_t lda,
-                   const double *B, size_t ldb,
+bp_status bp_dgemm(bp_transpose trans_a, bp_transpose trans_b, size_t m, size_t n, size_t k,
+                   double alpha, const double *A, size_t lda, const double *B, size_t ldb,
                    double beta, double *C, size_t ldc) {
-    return bp_dgemm_exec(NULL, trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb,
-                         beta, C, ldc);
+    return bp_dgemm_exec(NULL, trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
-bp_status bp_sgemm(bp_transpose trans_a, bp_transpose trans_b,
-                   size_t m, size_t n, size_t k,
-                   float alpha, const float *A, size_t lda,
-                   const float *B, size_t ldb,
-                   float beta, float *C, size_t ldc) {
-    return bp_sgemm_exec(NULL, trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb,
-                         beta, C, ldc);
+bp_status bp_sgemm(bp_transpose trans_a, bp_transpose trans_b, size_t m, size_t n, size_t k,
+                   float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                   float *C, size_t ldc) {
+    return bp_sgemm_exec(NULL, trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }

@@ -90,8 +90,8 @@ void G_PACK_B_PORTABLE(int trans, const R *B, size_t ldb, size_t kc, size_t nsl,
 /* Packs the mc × kc block of op(A) whose top-left element is A (already
  * offset) into MR-row slivers: full slivers through the kernel set's
  * packer, a last partial one here, zero-padded. */
-static void P(pack_a)(G_PACK_TYPE pack, int trans, const R *A, size_t lda,
-                      size_t mc, size_t kc, R *restrict Ap) {
+static void P(pack_a)(G_PACK_TYPE pack, int trans, const R *A, size_t lda, size_t mc, size_t kc,
+                   R *restrict Ap) {
     size_t nsl = mc / G_MR, ir = nsl * G_MR;
     if (nsl > 0) pack(trans, A, lda, kc, nsl, Ap);
     if (ir == mc) return;
@@ -99,16 +99,15 @@ static void P(pack_a)(G_PACK_TYPE pack, int trans, const R *A, size_t lda,
     size_t mr = mc - ir;
     for (size_t p = 0; p < kc; p++) {
         size_t i = 0;
-        for (; i < mr; i++)
-            Ap[p * G_MR + i] = trans ? A[p * lda + ir + i] : A[(ir + i) * lda + p];
+        for (; i < mr; i++) Ap[p * G_MR + i] = trans ? A[p * lda + ir + i] : A[(ir + i) * lda + p];
         for (; i < G_MR; i++) Ap[p * G_MR + i] = (R)0;
     }
 }
 
 /* Packs the kc × nc block of op(B) whose top-left element is B (already
  * offset) into NR-column slivers, the same way. */
-static void P(pack_b)(G_PACK_TYPE pack, int trans, const R *B, size_t ldb,
-                      size_t kc, size_t nc, R *restrict Bp) {
+static void P(pack_b)(G_PACK_TYPE pack, int trans, const R *B, size_t ldb, size_t kc, size_t nc,
+                   R *restrict Bp) {
     size_t nsl = nc / G_NR, jr = nsl * G_NR;
     if (nsl > 0) pack(trans, B, ldb, kc, nsl, Bp);
     if (jr == nc) return;
@@ -116,8 +115,7 @@ static void P(pack_b)(G_PACK_TYPE pack, int trans, const R *B, size_t ldb,
     size_t nr = nc - jr;
     for (size_t p = 0; p < kc; p++) {
         size_t j = 0;
-        for (; j < nr; j++)
-            Bp[p * G_NR + j] = trans ? B[(jr + j) * ldb + p] : B[p * ldb + jr + j];
+        for (; j < nr; j++) Bp[p * G_NR + j] = trans ? B[(jr + j) * ldb + p] : B[p * ldb + jr + j];
         for (; j < G_NR; j++) Bp[p * G_NR + j] = (R)0;
     }
 }
@@ -127,8 +125,8 @@ static void P(pack_b)(G_PACK_TYPE pack, int trans, const R *B, size_t ldb,
 /* Plain C: an MR × NR accumulator the compiler keeps in vector registers
  * where it can. The epilogue uses separate statements (no contraction into
  * an FMA), the same two roundings as the SIMD kernels. */
-void G_PORTABLE(size_t kc, const R *a, const R *b, R *c, size_t ldc, R alpha, R beta,
-                size_t mr, size_t nr) {
+void G_PORTABLE(size_t kc, const R *a, const R *b, R *c, size_t ldc, R alpha, R beta, size_t mr,
+                size_t nr) {
     R acc[G_MR][G_NR];
     for (size_t i = 0; i < G_MR; i++)
         for (size_t j = 0; j < G_NR; j++) acc[i][j] = (R)0;
@@ -163,14 +161,13 @@ void G_PORTABLE(size_t kc, const R *a, const R *b, R *c, size_t ldc, R alpha, R 
  * The bias goes in the same pass, just before the activation reads each
  * row, rather than per strip right after the micro-kernel's stores. */
 static void P(epilogue_rows)(const bp_gemm_kernels *ks, const G_EPI *ep, size_t i0, size_t j0,
-                             size_t mr, size_t nc, R *C, size_t ldc) {
+                          size_t mr, size_t nc, R *C, size_t ldc) {
     R *Z = C + i0 * ldc + j0;
     if (ep->bias) ks->G_BIAS_ROWS(mr, nc, Z, ldc, ep->bias + j0);
     if (!ep->A || ep->act == BP_ACT_SOFTMAX) return;
-    if (ep->act == BP_ACT_RELU)   /* the common case, in the CPU's vectors */
+    if (ep->act == BP_ACT_RELU) /* the common case, in the CPU's vectors */
         ks->G_RELU_ROWS(mr, nc, Z, ldc, ep->A + i0 * ep->lda + j0, ep->lda);
-    else
-        G_ACT_BLOCK(ep->act, ep->param, mr, nc, Z, ldc, ep->A + i0 * ep->lda + j0, ep->lda);
+    else G_ACT_BLOCK(ep->act, ep->param, mr, nc, Z, ldc, ep->A + i0 * ep->lda + j0, ep->lda);
 }
 
 /* ---- one thread's share: the blocked loops ------------------------------------ */
@@ -181,7 +178,7 @@ typedef struct P(job) {
     R *C;
     size_t m, n, k, lda, ldb, ldc;
     int ta, tb;
-    G_EPI ep;          /* ep.A / ep.bias offset to this share */
+    G_EPI ep; /* ep.A / ep.bias offset to this share */
     int has_ep;
 } P(job);
 
@@ -221,8 +218,9 @@ static inline void P(prefetch_tile)(const R *C, size_t ldc, size_t rows, size_t 
 /* The mc rows of the packed A block against one packed B sliver bs of nr
  * columns: double-height calls on full pairs of slivers where the kernels
  * have them, then single ones. */
-static void P(sliver_rows)(const bp_gemm_kernels *ks, size_t kc, const R *Ap, size_t mc,
-                           const R *bs, R *C, size_t ldc, R alpha, R beta, size_t nr) {
+static void
+P(sliver_rows)(const bp_gemm_kernels *ks, size_t kc, const R *Ap, size_t mc, const R *bs,
+                        R *C, size_t ldc, R alpha, R beta, size_t nr) {
     const G_KERNEL2_TYPE kernel2 = ks->G_KERNEL2;
     size_t ir = 0;
     if (kernel2)
@@ -244,8 +242,9 @@ static void P(sliver_rows)(const bp_gemm_kernels *ks, size_t kc, const R *Ap, si
  * packing buffer b again after every thread has passed the barrier that
  * followed the packing of the other one, i.e. has finished with b).
  */
-static void P(blocked)(const bp_gemm_kernels *ks, const P(job) *jb, R *Ap, R *const bp[2],
-                       size_t tid, size_t nt, const bp_exec *exec) {
+static void
+P(blocked)(const bp_gemm_kernels *ks, const P(job) *jb, R *Ap, R *const bp[2], size_t tid,
+                    size_t nt, const bp_exec *exec) {
     const G_KERNEL22_TYPE kernel22 = ks->G_KERNEL22;
     const size_t m = jb->m, n = jb->n, k = jb->k, ldc = jb->ldc;
     const R alpha = jb->alpha;
@@ -275,15 +274,14 @@ static void P(blocked)(const bp_gemm_kernels *ks, const P(job) *jb, R *Ap, R *co
             size_t j0 = s0 * G_NR, j1 = s1 * G_NR < nc ? s1 * G_NR : nc;
             if (j1 > j0)
                 P(pack_b)(ks->G_PACK_B, jb->tb,
-                          jb->tb ? jb->B + (jc + j0) * jb->ldb + pc
-                                 : jb->B + pc * jb->ldb + jc + j0,
-                          jb->ldb, kc, j1 - j0, Bp + j0 * kc);
+                       jb->tb ? jb->B + (jc + j0) * jb->ldb + pc : jb->B + pc * jb->ldb + jc + j0,
+                       jb->ldb, kc, j1 - j0, Bp + j0 * kc);
             if (nt > 1) bp_exec_barrier(exec, nt);
             for (size_t ic = 0; ic < m; ic += mc_step) {
                 size_t mc = m - ic < mc_step ? m - ic : mc_step;
                 P(pack_a)(ks->G_PACK_A, jb->ta,
-                          jb->ta ? jb->A + pc * jb->lda + ic : jb->A + ic * jb->lda + pc,
-                          jb->lda, mc, kc, Ap);
+                       jb->ta ? jb->A + pc * jb->lda + ic : jb->A + ic * jb->lda + pc, jb->lda, mc,
+                       kc, Ap);
                 for (size_t jr = 0; jr < nc;) {
                     size_t nr = nc - jr < G_NR ? nc - jr : G_NR, width = nr;
                     const R *bs = Bp + jr * kc;
@@ -302,12 +300,12 @@ static void P(blocked)(const bp_gemm_kernels *ks, const P(job) *jb, R *Ap, R *co
                                 size_t next = ir + 2 * G_MR;
                                 if (next < mc)
                                     P(prefetch_tile)(Cs + next * ldc, ldc,
-                                                     mc - next < 2 * G_MR ? mc - next : 2 * G_MR,
-                                                     width);
+                                                  mc - next < 2 * G_MR ? mc - next : 2 * G_MR,
+                                                  width);
                                 else if (jr + width < nc)
                                     P(prefetch_tile)(Cs + width, ldc, mc < 2 * G_MR ? mc : 2 * G_MR,
-                                                     nc - jr - width < width ? nc - jr - width
-                                                                             : width);
+                                                  nc - jr - width < width ? nc - jr - width
+                                                                          : width);
                             }
                             kernel22(kc, a0, a1, bs, bs + G_NR * kc, Cs + ir * ldc, ldc, alpha,
                                      beta, mr);
@@ -329,15 +327,13 @@ static void P(blocked)(const bp_gemm_kernels *ks, const P(job) *jb, R *Ap, R *co
  * product's sizes (the context-free path sizes it to the problem). */
 static void P(serial)(const bp_gemm_kernels *ks, const P(job) *jb, void *ws) {
     R *bp[2];
-    bp[0] = bp[1] = (R *)((char *)ws + P(round_up)(P(ap_elems)(jb->m, jb->k) * sizeof(R),
-                                                   BP_GEMM_ALIGN));
+    bp[0] = bp[1] = (R *)((char *)ws +
+                          P(round_up)(P(ap_elems)(jb->m, jb->k) * sizeof(R), BP_GEMM_ALIGN));
     P(blocked)(ks, jb, ws, bp, 0, 1, NULL);
 }
 
 /* A context's per-thread workspace, laid out for the largest blocks. */
-static R *P(ctx_ap)(const bp_exec *exec, size_t tid) {
-    return bp_exec_workspace(exec, tid);
-}
+static R *P(ctx_ap)(const bp_exec *exec, size_t tid) { return bp_exec_workspace(exec, tid); }
 static R *P(ctx_bp)(const bp_exec *exec, size_t tid) {
     return (R *)((char *)bp_exec_workspace(exec, tid) +
                  P(round_up)((size_t)G_MC * G_KC * sizeof(R), BP_GEMM_ALIGN));
@@ -354,8 +350,8 @@ typedef struct P(split) {
 } P(split);
 
 /* Share t of `tiles` tiles split into `parts` nearly equal runs. */
-static void P(share)(size_t tiles, size_t parts, size_t t, size_t tile, size_t extent,
-                     size_t *lo, size_t *len) {
+static void P(share)(size_t tiles, size_t parts, size_t t, size_t tile, size_t extent, size_t *lo,
+                  size_t *len) {
     size_t t0 = tiles * t / parts, t1 = tiles * (t + 1) / parts;
     size_t a = t0 * tile, b = t1 * tile;
     if (b > extent) b = extent;
@@ -376,7 +372,7 @@ static void P(thread_main)(void *arg, size_t tid, size_t nthreads) {
         /* runs of whole tile pairs when double-height kernels exist */
         size_t unit = sp->ks->G_KERNEL2 ? 2 * G_MR : G_MR;
         P(share)((w->m + unit - 1) / unit, sp->parts, tid, unit, w->m, &lo, &len);
-        jb.m = len;   /* possibly 0: the thread still packs and meets the barriers */
+        jb.m = len; /* possibly 0: the thread still packs and meets the barriers */
         if (len > 0) {
             jb.A = w->ta ? w->A + lo : w->A + lo * w->lda;
             jb.C = w->C + lo * w->ldc;
@@ -404,7 +400,7 @@ enum { P(STACK_BYTES) = 32768 };
  * (kept out of G_RUN, so that G_RUN's own frame stays small for the small
  * products that never pack), on the heap otherwise. */
 #if defined(__GNUC__)
-__attribute__((noinline))   /* clang would inline it, frame and all */
+__attribute__((noinline)) /* clang would inline it, frame and all */
 #endif
 static bp_status P(run_without_context)(const bp_gemm_kernels *ks, const P(job) *jb) {
     size_t bytes = P(workspace_bytes)(jb->m, jb->n, jb->k);
@@ -426,12 +422,10 @@ static bp_status P(run_without_context)(const bp_gemm_kernels *ks, const P(job) 
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
-static bp_status P(run_blocked)(const bp_gemm_kernels *ks, const bp_exec *exec, int ta,
-                                int tb, size_t m, size_t n, size_t k, R alpha, const R *A,
-                                size_t lda, const R *B, size_t ldb, R beta, R *C,
-                                size_t ldc, const G_EPI *ep) {
-    P(job) jb = { alpha, beta, A, B, C, m, n, k, lda, ldb, ldc, ta, tb,
-                  { 0 }, ep != NULL };
+static bp_status P(run_blocked)(const bp_gemm_kernels *ks, const bp_exec *exec, int ta, int tb,
+                             size_t m, size_t n, size_t k, R alpha, const R *A, size_t lda,
+                             const R *B, size_t ldb, R beta, R *C, size_t ldc, const G_EPI *ep) {
+    P(job) jb = { alpha, beta, A, B, C, m, n, k, lda, ldb, ldc, ta, tb, { 0 }, ep != NULL };
     if (ep) jb.ep = *ep;
     if (exec == NULL) return P(run_without_context)(ks, &jb);
 
@@ -478,8 +472,7 @@ static bp_status P(run_blocked)(const bp_gemm_kernels *ks, const bp_exec *exec, 
  * the bits: the packed path then runs one k-block, the same chain of
  * multiply-adds per element; so does the thread count (a product split
  * over threads goes the packed way, with the same bits). */
-static inline int P(unpacked)(const bp_exec *exec, int ta, int tb, size_t m, size_t n,
-                              size_t k) {
+static inline int P(unpacked)(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t k) {
     if (m <= BP_GEMM_SMALL_MAX && n <= BP_GEMM_SMALL_MAX && k <= BP_GEMM_SMALL_MAX) return 1;
     if (tb || n > BP_GEMM_SMALL_MAX || k > G_KC || (ta && m > BP_GEMM_SKINNY_TA_MAX)) return 0;
     return bp_exec_threads(exec) <= 1 || !P(worth_splitting)(m, n, k);
@@ -487,9 +480,10 @@ static inline int P(unpacked)(const bp_exec *exec, int ta, int tb, size_t m, siz
 
 /* G_RUN's work (inlined into bp_?gemm_exec; G_RUN is its out-of-line
  * copy for the dense layers). */
-static inline bp_status P(run)(const bp_exec *exec, int ta, int tb, size_t m, size_t n,
-                               size_t k, R alpha, const R *A, size_t lda, const R *B,
-                               size_t ldb, R beta, R *C, size_t ldc, const G_EPI *ep) {
+static inline bp_status
+P(run)(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t k,
+                            R alpha, const R *A, size_t lda, const R *B, size_t ldb, R beta, R *C,
+                            size_t ldc, const G_EPI *ep) {
     const bp_gemm_kernels *ks = bp_exec_gemm(exec);
 
     /* Small and skinny products: no packing (gemm/kernels/small_avx512.c), then
@@ -499,9 +493,8 @@ static inline bp_status P(run)(const bp_exec *exec, int ta, int tb, size_t m, si
     if (reference || (ks->G_SMALL && P(unpacked)(exec, ta, tb, m, n, k))) {
         if (reference)
             (void)G_REFERENCE(ta ? BP_TRANS : BP_NO_TRANS, tb ? BP_TRANS : BP_NO_TRANS, m, n, k,
-                              alpha, A, lda, B, ldb, beta, C, ldc);   /* valid: cannot fail */
-        else
-            ks->G_SMALL(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+                              alpha, A, lda, B, ldb, beta, C, ldc); /* valid: cannot fail */
+        else ks->G_SMALL(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         if (ep) {
             P(epilogue_rows)(ks, ep, 0, 0, m, n, C, ldc);
             if (ep->A && ep->act == BP_ACT_SOFTMAX) G_SOFTMAX(m, n, C, ldc, ep->A, ep->lda);
@@ -512,9 +505,9 @@ static inline bp_status P(run)(const bp_exec *exec, int ta, int tb, size_t m, si
     return P(run_blocked)(ks, exec, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, ep);
 }
 
-bp_status G_RUN(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t k,
-                R alpha, const R *A, size_t lda, const R *B, size_t ldb,
-                R beta, R *C, size_t ldc, const G_EPI *ep) {
+bp_status G_RUN(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t k, R alpha,
+                const R *A, size_t lda, const R *B, size_t ldb, R beta, R *C, size_t ldc,
+                const G_EPI *ep) {
     return P(run)(exec, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, ep);
 }
 
@@ -523,15 +516,16 @@ bp_status G_RUN(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t 
 /* bp_?gemm_exec (gemm.c), inline so that the named function is this body
  * with P(run) inlined into it. */
 static inline bp_status P(exec)(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b,
-                                size_t m, size_t n, size_t k, R alpha, const R *A, size_t lda,
-                                const R *B, size_t ldb, R beta, R *C, size_t ldc) {
-    BP_TRY(bp_gemm_check_elem(trans_a, trans_b, m, n, k, alpha != (R)0,
-                              A, lda, B, ldb, C, ldc, sizeof(R)));
+                             size_t m, size_t n, size_t k, R alpha, const R *A, size_t lda,
+                             const R *B, size_t ldb, R beta, R *C, size_t ldc) {
+    BP_TRY(bp_gemm_check_elem(trans_a, trans_b, m, n, k, alpha != (R)0, A, lda, B, ldb, C, ldc,
+                              sizeof(R)));
     if (m == 0 || n == 0) return BP_OK;
     if (alpha == (R)0 || k == 0) {
         G_SCALE_C(m, n, beta, C, ldc);
         return BP_OK;
     }
-    return P(run)(exec, trans_a == BP_TRANS, trans_b == BP_TRANS, m, n, k,
-                  alpha, A, lda, B, ldb, beta, C, ldc, NULL);
+    return P(
+        run)(exec, trans_a == BP_TRANS, trans_b == BP_TRANS, m, n, k, alpha, A, lda, B, ldb, beta,
+               C, ldc, NULL);
 }

@@ -43,8 +43,16 @@
 #define BP_S_NC_ 2048
 #endif
 enum {
-    BP_D_MR = 6, BP_D_NR = 8, BP_D_MC = BP_D_MC_, BP_D_KC = BP_D_KC_, BP_D_NC = BP_D_NC_,
-    BP_S_MR = 6, BP_S_NR = 16, BP_S_MC = BP_S_MC_, BP_S_KC = BP_S_KC_, BP_S_NC = BP_S_NC_
+    BP_D_MR = 6,
+    BP_D_NR = 8,
+    BP_D_MC = BP_D_MC_,
+    BP_D_KC = BP_D_KC_,
+    BP_D_NC = BP_D_NC_,
+    BP_S_MR = 6,
+    BP_S_NR = 16,
+    BP_S_MC = BP_S_MC_,
+    BP_S_KC = BP_S_KC_,
+    BP_S_NC = BP_S_NC_
 };
 
 /* Packed buffers are aligned to a cache line. */
@@ -60,12 +68,10 @@ enum {
  * stores without reading C. b is BP_GEMM_ALIGN-aligned; a and c need no
  * alignment.
  */
-typedef void (*bp_dkernel_fn)(size_t kc, const double *a, const double *b,
-                              double *c, size_t ldc, double alpha, double beta,
-                              size_t mr, size_t nr);
-typedef void (*bp_skernel_fn)(size_t kc, const float *a, const float *b,
-                              float *c, size_t ldc, float alpha, float beta,
-                              size_t mr, size_t nr);
+typedef void (*bp_dkernel_fn)(size_t kc, const double *a, const double *b, double *c, size_t ldc,
+                              double alpha, double beta, size_t mr, size_t nr);
+typedef void (*bp_skernel_fn)(size_t kc, const float *a, const float *b, float *c, size_t ldc,
+                              float alpha, float beta, size_t mr, size_t nr);
 
 /*
  * A packer copies nsl consecutive full slivers: MR rows of op(A) each
@@ -81,10 +87,10 @@ typedef void (*bp_skernel_fn)(size_t kc, const float *a, const float *b,
  * (see gemm/kernels/avx2.c); the A group is even (AVX-512 pairs slivers). */
 enum { BP_PACK_A_GROUP = 8, BP_PACK_B_GROUP = 4 };
 
-typedef void (*bp_dpack_fn)(int trans, const double *src, size_t ld, size_t kc,
-                            size_t nsl, double *dst);
-typedef void (*bp_spack_fn)(int trans, const float *src, size_t ld, size_t kc,
-                            size_t nsl, float *dst);
+typedef void (*bp_dpack_fn)(int trans, const double *src, size_t ld, size_t kc, size_t nsl,
+                            double *dst);
+typedef void (*bp_spack_fn)(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
+                            float *dst);
 
 /*
  * Optional double-height kernels: two consecutive full MR-row slivers
@@ -92,12 +98,10 @@ typedef void (*bp_spack_fn)(int trans, const float *src, size_t ld, size_t kc,
  * nr ≤ NR columns, with exactly the per-element operations of the
  * single-height kernel (so using them never changes a result).
  */
-typedef void (*bp_dkernel2_fn)(size_t kc, const double *a0, const double *a1,
-                               const double *b, double *c, size_t ldc,
-                               double alpha, double beta, size_t nr);
-typedef void (*bp_skernel2_fn)(size_t kc, const float *a0, const float *a1,
-                               const float *b, float *c, size_t ldc,
-                               float alpha, float beta, size_t nr);
+typedef void (*bp_dkernel2_fn)(size_t kc, const double *a0, const double *a1, const double *b,
+                               double *c, size_t ldc, double alpha, double beta, size_t nr);
+typedef void (*bp_skernel2_fn)(size_t kc, const float *a0, const float *a1, const float *b,
+                               float *c, size_t ldc, float alpha, float beta, size_t nr);
 
 /*
  * Optional double-height, double-width kernels: two MR-row slivers
@@ -105,33 +109,33 @@ typedef void (*bp_skernel2_fn)(size_t kc, const float *a0, const float *a1,
  * first mr ≤ 2·MR rows × 2·NR columns of C, again with the single
  * kernel's per-element operations.
  */
-typedef void (*bp_dkernel22_fn)(size_t kc, const double *a0, const double *a1,
-                                const double *b0, const double *b1, double *c, size_t ldc,
-                                double alpha, double beta, size_t mr);
-typedef void (*bp_skernel22_fn)(size_t kc, const float *a0, const float *a1,
-                                const float *b0, const float *b1, float *c, size_t ldc,
-                                float alpha, float beta, size_t mr);
+typedef void (*bp_dkernel22_fn)(size_t kc, const double *a0, const double *a1, const double *b0,
+                                const double *b1, double *c, size_t ldc, double alpha, double beta,
+                                size_t mr);
+typedef void (*bp_skernel22_fn)(size_t kc, const float *a0, const float *a1, const float *b0,
+                                const float *b1, float *c, size_t ldc, float alpha, float beta,
+                                size_t mr);
 
 /* C = alpha·op(A)·op(B) + beta·C without packing (op(X) = X, or Xᵀ when
  * tx), for m, n, k ≤ BP_GEMM_SMALL_MAX, and for any m with op(B) = B, n ≤
  * BP_GEMM_SMALL_MAX and k ≤ KC; bit-identical to the packed kernels. */
 typedef void (*bp_dsmall_fn)(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
-                             const double *A, size_t lda, const double *B, size_t ldb,
-                             double beta, double *C, size_t ldc);
+                             const double *A, size_t lda, const double *B, size_t ldb, double beta,
+                             double *C, size_t ldc);
 typedef void (*bp_ssmall_fn)(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
-                             const float *A, size_t lda, const float *B, size_t ldb,
-                             float beta, float *C, size_t ldc);
+                             const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                             float *C, size_t ldc);
 enum { BP_GEMM_SMALL_MAX = 64 };
 /* Skinny products (n ≤ BP_GEMM_SMALL_MAX, k ≤ KC, op(B) = B, one thread)
  * also take the unpacked kernels, for op(A) = Aᵀ up to this many rows
  * (gemm_driver_tmpl.h, P(unpacked)). */
 enum { BP_GEMM_SKINNY_TA_MAX = 256 };
 void bp_dgemm_small_avx512(int ta, int tb, size_t m, size_t n, size_t k, double alpha,
-                           const double *A, size_t lda, const double *B, size_t ldb,
-                           double beta, double *C, size_t ldc);
+                           const double *A, size_t lda, const double *B, size_t ldb, double beta,
+                           double *C, size_t ldc);
 void bp_sgemm_small_avx512(int ta, int tb, size_t m, size_t n, size_t k, float alpha,
-                           const float *A, size_t lda, const float *B, size_t ldb,
-                           float beta, float *C, size_t ldc);
+                           const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                           float *C, size_t ldc);
 
 /* The epilogue's element-wise passes over a tile's rows (built per ISA
  * with the dense layers' passes, dense_passes_tmpl.h; declared in
@@ -179,43 +183,35 @@ static inline const bp_gemm_kernels *bp_exec_gemm(const bp_exec *exec) {
 
 /* Portable kernels and packers (gemm.c) and the AVX2+FMA ones
  * (gemm/kernels/avx2.c, x86-64 only). */
-void bp_dkernel_portable(size_t kc, const double *a, const double *b, double *c,
-                         size_t ldc, double alpha, double beta, size_t mr, size_t nr);
-void bp_skernel_portable(size_t kc, const float *a, const float *b, float *c,
-                         size_t ldc, float alpha, float beta, size_t mr, size_t nr);
+void bp_dkernel_portable(size_t kc, const double *a, const double *b, double *c, size_t ldc,
+                         double alpha, double beta, size_t mr, size_t nr);
+void bp_skernel_portable(size_t kc, const float *a, const float *b, float *c, size_t ldc,
+                         float alpha, float beta, size_t mr, size_t nr);
 void bp_dpack_a_portable(int trans, const double *src, size_t ld, size_t kc, size_t nsl,
-                          double *dst);
+                         double *dst);
 void bp_dpack_b_portable(int trans, const double *src, size_t ld, size_t kc, size_t nsl,
-                          double *dst);
-void bp_spack_a_portable(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
-                          float *dst);
-void bp_spack_b_portable(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
-                          float *dst);
+                         double *dst);
+void bp_spack_a_portable(int trans, const float *src, size_t ld, size_t kc, size_t nsl, float *dst);
+void bp_spack_b_portable(int trans, const float *src, size_t ld, size_t kc, size_t nsl, float *dst);
 #if defined(__x86_64__)
-void bp_dkernel_avx2(size_t kc, const double *a, const double *b, double *c,
-                     size_t ldc, double alpha, double beta, size_t mr, size_t nr);
-void bp_skernel_avx2(size_t kc, const float *a, const float *b, float *c,
-                     size_t ldc, float alpha, float beta, size_t mr, size_t nr);
-void bp_dpack_a_avx2(int trans, const double *src, size_t ld, size_t kc, size_t nsl,
-                          double *dst);
-void bp_dpack_b_avx2(int trans, const double *src, size_t ld, size_t kc, size_t nsl,
-                          double *dst);
-void bp_spack_a_avx2(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
-                          float *dst);
-void bp_spack_b_avx2(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
-                          float *dst);
-void bp_spack_a_avx512(int trans, const float *src, size_t ld, size_t kc, size_t nsl,
-                       float *dst);
-void bp_dkernel2_avx512(size_t kc, const double *a0, const double *a1, const double *b,
-                        double *c, size_t ldc, double alpha, double beta, size_t nr);
-void bp_skernel2_avx512(size_t kc, const float *a0, const float *a1, const float *b,
-                        float *c, size_t ldc, float alpha, float beta, size_t nr);
+void bp_dkernel_avx2(size_t kc, const double *a, const double *b, double *c, size_t ldc,
+                     double alpha, double beta, size_t mr, size_t nr);
+void bp_skernel_avx2(size_t kc, const float *a, const float *b, float *c, size_t ldc, float alpha,
+                     float beta, size_t mr, size_t nr);
+void bp_dpack_a_avx2(int trans, const double *src, size_t ld, size_t kc, size_t nsl, double *dst);
+void bp_dpack_b_avx2(int trans, const double *src, size_t ld, size_t kc, size_t nsl, double *dst);
+void bp_spack_a_avx2(int trans, const float *src, size_t ld, size_t kc, size_t nsl, float *dst);
+void bp_spack_b_avx2(int trans, const float *src, size_t ld, size_t kc, size_t nsl, float *dst);
+void bp_spack_a_avx512(int trans, const float *src, size_t ld, size_t kc, size_t nsl, float *dst);
+void bp_dkernel2_avx512(size_t kc, const double *a0, const double *a1, const double *b, double *c,
+                        size_t ldc, double alpha, double beta, size_t nr);
+void bp_skernel2_avx512(size_t kc, const float *a0, const float *a1, const float *b, float *c,
+                        size_t ldc, float alpha, float beta, size_t nr);
 void bp_dkernel22_avx512(size_t kc, const double *a0, const double *a1, const double *b0,
                          const double *b1, double *c, size_t ldc, double alpha, double beta,
                          size_t mr);
 void bp_skernel22_avx512(size_t kc, const float *a0, const float *a1, const float *b0,
-                         const float *b1, float *c, size_t ldc, float alpha, float beta,
-                         size_t mr);
+                         const float *b1, float *c, size_t ldc, float alpha, float beta, size_t mr);
 #endif
 
 /* ---- the execution context's workspace (gemm.c; the context: runtime/exec.h) */
@@ -229,16 +225,15 @@ size_t bp_gemm_workspace_bytes(void);
 
 /* A = f(Z) over a rows × cols block with leading dimensions ldz and lda,
  * element-wise activations only (not softmax). A may equal Z. */
-void bp_act_block_d(bp_activation act, double param, size_t rows, size_t cols,
-                    const double *Z, size_t ldz, double *A, size_t lda);
-void bp_act_block_s(bp_activation act, float param, size_t rows, size_t cols,
-                    const float *Z, size_t ldz, float *A, size_t lda);
+void bp_act_block_d(bp_activation act, double param, size_t rows, size_t cols, const double *Z,
+                    size_t ldz, double *A, size_t lda);
+void bp_act_block_s(bp_activation act, float param, size_t rows, size_t cols, const float *Z,
+                    size_t ldz, float *A, size_t lda);
 /* Row-wise softmax of a rows × cols block (leading dimensions ldz, lda);
  * A may equal Z. */
-void bp_softmax_rows_d(size_t rows, size_t cols, const double *Z, size_t ldz,
-                       double *A, size_t lda);
-void bp_softmax_rows_s(size_t rows, size_t cols, const float *Z, size_t ldz,
-                       float *A, size_t lda);
+void bp_softmax_rows_d(size_t rows, size_t cols, const double *Z, size_t ldz, double *A,
+                       size_t lda);
+void bp_softmax_rows_s(size_t rows, size_t cols, const float *Z, size_t ldz, float *A, size_t lda);
 
 /* ---- the blocked driver with an optional fused epilogue (gemm.c) -------- */
 
@@ -247,10 +242,18 @@ void bp_softmax_rows_s(size_t rows, size_t cols, const float *Z, size_t ldz,
  * (A may be NULL: no activation). Softmax is applied row-wise after the
  * whole product. */
 typedef struct bp_epilogue_d {
-    const double *bias; double *A; size_t lda; bp_activation act; double param;
+    const double *bias;
+    double *A;
+    size_t lda;
+    bp_activation act;
+    double param;
 } bp_epilogue_d;
 typedef struct bp_epilogue_s {
-    const float *bias; float *A; size_t lda; bp_activation act; float param;
+    const float *bias;
+    float *A;
+    size_t lda;
+    bp_activation act;
+    float param;
 } bp_epilogue_s;
 
 /* GEMM after validation and the special cases (m, n, k ≥ 1, alpha ≠ 0),
@@ -258,12 +261,10 @@ typedef struct bp_epilogue_s {
  * epilogue. Returns BP_ERR_NO_MEMORY only when exec is NULL and a heap
  * workspace could not be allocated. */
 bp_status bp_dgemm_run(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t k,
-                       double alpha, const double *A, size_t lda,
-                       const double *B, size_t ldb, double beta, double *C, size_t ldc,
-                       const bp_epilogue_d *ep);
+                       double alpha, const double *A, size_t lda, const double *B, size_t ldb,
+                       double beta, double *C, size_t ldc, const bp_epilogue_d *ep);
 bp_status bp_sgemm_run(const bp_exec *exec, int ta, int tb, size_t m, size_t n, size_t k,
-                       float alpha, const float *A, size_t lda,
-                       const float *B, size_t ldb, float beta, float *C, size_t ldc,
-                       const bp_epilogue_s *ep);
+                       float alpha, const float *A, size_t lda, const float *B, size_t ldb,
+                       float beta, float *C, size_t ldc, const bp_epilogue_s *ep);
 
 #endif /* BP_GEMM_INTERNAL_H */

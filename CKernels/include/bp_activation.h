@@ -48,8 +48,7 @@ typedef enum bp_activation {
  * A may alias Z (in-place). rows == 0 or cols == 0 is a no-op.
  * Returns BP_ERR_BAD_VALUE for a non-finite leaky-ReLU slope.
  */
-bp_status bp_activation_forward(bp_activation act, double param,
-                                size_t rows, size_t cols,
+bp_status bp_activation_forward(bp_activation act, double param, size_t rows, size_t cols,
                                 const double *Z, double *A);
 
 /**
@@ -59,25 +58,20 @@ bp_status bp_activation_forward(bp_activation act, double param,
  * one, some from the other. All arrays are rows × cols, contiguous.
  * dZ may alias dA; it must not alias Z or A.
  */
-bp_status bp_activation_backward(bp_activation act, double param,
-                                 size_t rows, size_t cols,
-                                 const double *Z, const double *A,
-                                 const double *dA, double *dZ);
+bp_status bp_activation_backward(bp_activation act, double param, size_t rows, size_t cols,
+                                 const double *Z, const double *A, const double *dA, double *dZ);
 
 /**
  * Single precision: bp_activation_forward on float (computed in float with
  * expf/tanhf and the same overflow-free formulations; every finite float
  * input gives a finite result). param is the leaky-ReLU slope as a float.
  */
-bp_status bp_activation_forward_f32(bp_activation act, float param,
-                                    size_t rows, size_t cols,
+bp_status bp_activation_forward_f32(bp_activation act, float param, size_t rows, size_t cols,
                                     const float *Z, float *A);
 
 /** Single precision: bp_activation_backward on float. */
-bp_status bp_activation_backward_f32(bp_activation act, float param,
-                                     size_t rows, size_t cols,
-                                     const float *Z, const float *A,
-                                     const float *dA, float *dZ);
+bp_status bp_activation_backward_f32(bp_activation act, float param, size_t rows, size_t cols,
+                                     const float *Z, const float *A, const float *dA, float *dZ);
 
 #ifdef __cplusplus
 }

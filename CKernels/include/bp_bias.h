@@ -21,8 +21,7 @@ extern "C" {
  * Z is m×n with leading dimension ldz ≥ n; b has n elements.
  * m == 0 or n == 0 is a no-op.
  */
-bp_status bp_bias_add(size_t m, size_t n, const double *b,
-                      double *Z, size_t ldz);
+bp_status bp_bias_add(size_t m, size_t n, const double *b, double *Z, size_t ldz);
 
 /**
  * db[j] = alpha·Σ_i dZ[i][j] + beta·db[j], the bias gradient.
@@ -32,17 +31,14 @@ bp_status bp_bias_add(size_t m, size_t n, const double *b,
  * beta == 0 writes db without reading it. n == 0 is a no-op; m == 0 gives
  * db = beta·db.
  */
-bp_status bp_bias_gradient(size_t m, size_t n, double alpha,
-                           const double *dZ, size_t ldz,
+bp_status bp_bias_gradient(size_t m, size_t n, double alpha, const double *dZ, size_t ldz,
                            double beta, double *db);
 
 /** Single precision bp_bias_add. */
-bp_status bp_bias_add_f32(size_t m, size_t n, const float *b,
-                          float *Z, size_t ldz);
+bp_status bp_bias_add_f32(size_t m, size_t n, const float *b, float *Z, size_t ldz);
 
 /** Single precision bp_bias_gradient (sums in float, in increasing i). */
-bp_status bp_bias_gradient_f32(size_t m, size_t n, float alpha,
-                               const float *dZ, size_t ldz,
+bp_status bp_bias_gradient_f32(size_t m, size_t n, float alpha, const float *dZ, size_t ldz,
                                float beta, float *db);
 
 #ifdef __cplusplus

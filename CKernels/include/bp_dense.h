@@ -55,11 +55,9 @@ extern "C" {
  * Z = X·W + b and A = f(Z). A may be the same array as Z (then only A is
  * kept); otherwise they must not overlap.
  */
-bp_status bp_dense_forward(const bp_exec *exec, bp_activation act, double param,
-                           size_t n, size_t n_in, size_t n_out,
-                           const double *X, size_t ldx,
-                           const double *W, size_t ldw, const double *b,
-                           double *Z, double *A);
+bp_status bp_dense_forward(const bp_exec *exec, bp_activation act, double param, size_t n,
+                           size_t n_in, size_t n_out, const double *X, size_t ldx, const double *W,
+                           size_t ldw, const double *b, double *Z, double *A);
 
 /**
  * dZ = dA ⊙ f'(Z), dW = Xᵀ·dZ, db = colsum(dZ) and, if dX is not NULL,
@@ -74,27 +72,21 @@ bp_status bp_dense_forward(const bp_exec *exec, bp_activation act, double param,
  * engine forms it itself, fused into the SGD update as
  * W ← W − η·Xᵀ·dZ in one product.
  */
-bp_status bp_dense_backward(const bp_exec *exec, bp_activation act, double param,
-                            size_t n, size_t n_in, size_t n_out,
-                            const double *X, size_t ldx,
-                            const double *W, size_t ldw,
-                            const double *Z, const double *A, const double *dA,
+bp_status bp_dense_backward(const bp_exec *exec, bp_activation act, double param, size_t n,
+                            size_t n_in, size_t n_out, const double *X, size_t ldx, const double *W,
+                            size_t ldw, const double *Z, const double *A, const double *dA,
                             double *dZ, double *dW, double *db, double *dX);
 
 /** Single precision bp_dense_forward (float data and slope). */
-bp_status bp_dense_forward_f32(const bp_exec *exec, bp_activation act, float param,
-                               size_t n, size_t n_in, size_t n_out,
-                               const float *X, size_t ldx,
-                               const float *W, size_t ldw, const float *b,
-                               float *Z, float *A);
+bp_status bp_dense_forward_f32(const bp_exec *exec, bp_activation act, float param, size_t n,
+                               size_t n_in, size_t n_out, const float *X, size_t ldx,
+                               const float *W, size_t ldw, const float *b, float *Z, float *A);
 
 /** Single precision bp_dense_backward (float data and slope). */
-bp_status bp_dense_backward_f32(const bp_exec *exec, bp_activation act, float param,
-                                size_t n, size_t n_in, size_t n_out,
-                                const float *X, size_t ldx,
-                                const float *W, size_t ldw,
-                                const float *Z, const float *A, const float *dA,
-                                float *dZ, float *dW, float *db, float *dX);
+bp_status bp_dense_backward_f32(const bp_exec *exec, bp_activation act, float param, size_t n,
+                                size_t n_in, size_t n_out, const float *X, size_t ldx,
+                                const float *W, size_t ldw, const float *Z, const float *A,
+                                const float *dA, float *dZ, float *dW, float *db, float *dX);
 
 #ifdef __cplusplus
 }

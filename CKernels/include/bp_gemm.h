@@ -41,10 +41,7 @@ extern "C" {
 #endif
 
 /** Whether a matrix argument is used as stored or transposed. */
-typedef enum bp_transpose {
-    BP_NO_TRANS = 0,
-    BP_TRANS = 1
-} bp_transpose;
+typedef enum bp_transpose { BP_NO_TRANS = 0, BP_TRANS = 1 } bp_transpose;
 
 /**
  * C = alpha·op(A)·op(B) + beta·C, cache-blocked (BLIS-style packing of A and
@@ -53,10 +50,8 @@ typedef enum bp_transpose {
  * May allocate packing buffers for large products; returns BP_ERR_NO_MEMORY
  * (leaving C unchanged) if that fails.
  */
-bp_status bp_dgemm(bp_transpose trans_a, bp_transpose trans_b,
-                   size_t m, size_t n, size_t k,
-                   double alpha, const double *A, size_t lda,
-                   const double *B, size_t ldb,
+bp_status bp_dgemm(bp_transpose trans_a, bp_transpose trans_b, size_t m, size_t n, size_t k,
+                   double alpha, const double *A, size_t lda, const double *B, size_t ldb,
                    double beta, double *C, size_t ldc);
 
 /**
@@ -65,11 +60,9 @@ bp_status bp_dgemm(bp_transpose trans_a, bp_transpose trans_b,
  * increasing p). Slow and obviously correct: the yardstick for tests.
  * Never allocates.
  */
-bp_status bp_dgemm_reference(bp_transpose trans_a, bp_transpose trans_b,
-                             size_t m, size_t n, size_t k,
-                             double alpha, const double *A, size_t lda,
-                             const double *B, size_t ldb,
-                             double beta, double *C, size_t ldc);
+bp_status bp_dgemm_reference(bp_transpose trans_a, bp_transpose trans_b, size_t m, size_t n,
+                             size_t k, double alpha, const double *A, size_t lda, const double *B,
+                             size_t ldb, double beta, double *C, size_t ldc);
 
 /**
  * bp_dgemm through an execution context (bp_exec.h): the same contract and
@@ -78,34 +71,26 @@ bp_status bp_dgemm_reference(bp_transpose trans_a, bp_transpose trans_b,
  * preallocated workspace is used, so the call allocates nothing.
  * exec == NULL is exactly bp_dgemm.
  */
-bp_status bp_dgemm_exec(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b,
-                        size_t m, size_t n, size_t k,
-                        double alpha, const double *A, size_t lda,
-                        const double *B, size_t ldb,
-                        double beta, double *C, size_t ldc);
+bp_status bp_dgemm_exec(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b, size_t m,
+                        size_t n, size_t k, double alpha, const double *A, size_t lda,
+                        const double *B, size_t ldb, double beta, double *C, size_t ldc);
 
 /** Single precision: the contract of bp_dgemm on float (accumulation in
  *  float). */
-bp_status bp_sgemm(bp_transpose trans_a, bp_transpose trans_b,
-                   size_t m, size_t n, size_t k,
-                   float alpha, const float *A, size_t lda,
-                   const float *B, size_t ldb,
-                   float beta, float *C, size_t ldc);
+bp_status bp_sgemm(bp_transpose trans_a, bp_transpose trans_b, size_t m, size_t n, size_t k,
+                   float alpha, const float *A, size_t lda, const float *B, size_t ldb, float beta,
+                   float *C, size_t ldc);
 
 /** bp_sgemm through an execution context (see bp_dgemm_exec). */
-bp_status bp_sgemm_exec(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b,
-                        size_t m, size_t n, size_t k,
-                        float alpha, const float *A, size_t lda,
-                        const float *B, size_t ldb,
-                        float beta, float *C, size_t ldc);
+bp_status bp_sgemm_exec(const bp_exec *exec, bp_transpose trans_a, bp_transpose trans_b, size_t m,
+                        size_t n, size_t k, float alpha, const float *A, size_t lda, const float *B,
+                        size_t ldb, float beta, float *C, size_t ldc);
 
 /** The triple loop of bp_dgemm_reference on float (sums in float, in
  *  increasing p). */
-bp_status bp_sgemm_reference(bp_transpose trans_a, bp_transpose trans_b,
-                             size_t m, size_t n, size_t k,
-                             float alpha, const float *A, size_t lda,
-                             const float *B, size_t ldb,
-                             float beta, float *C, size_t ldc);
+bp_status bp_sgemm_reference(bp_transpose trans_a, bp_transpose trans_b, size_t m, size_t n,
+                             size_t k, float alpha, const float *A, size_t lda, const float *B,
+                             size_t ldb, float beta, float *C, size_t ldc);
 
 #ifdef __cplusplus
 }

@@ -26,8 +26,7 @@ extern "C" {
  * x has m elements (the layer input a_prev), y has n (the layer's dz),
  * dW is m×n with leading dimension lddw ≥ n. m == 0 or n == 0 is a no-op.
  */
-bp_status bp_outer_accumulate(size_t m, size_t n, double alpha,
-                              const double *x, const double *y,
+bp_status bp_outer_accumulate(size_t m, size_t n, double alpha, const double *x, const double *y,
                               double *dW, size_t lddw);
 
 /**
@@ -36,9 +35,8 @@ bp_status bp_outer_accumulate(size_t m, size_t n, double alpha,
  * (lddz ≥ n_out), dW is n_in × n_out (lddw ≥ n_out). beta == 0 writes dW
  * without reading it; n_samples == 0 gives dW = beta·dW.
  */
-bp_status bp_weight_gradient(size_t n_samples, size_t n_in, size_t n_out,
-                             double alpha, const double *A_prev, size_t lda,
-                             const double *dZ, size_t lddz,
+bp_status bp_weight_gradient(size_t n_samples, size_t n_in, size_t n_out, double alpha,
+                             const double *A_prev, size_t lda, const double *dZ, size_t lddz,
                              double beta, double *dW, size_t lddw);
 
 /**
@@ -46,10 +44,8 @@ bp_status bp_weight_gradient(size_t n_samples, size_t n_in, size_t n_out,
  * dZ is n_samples × n_out (lddz ≥ n_out), W is n_in × n_out (ldw ≥ n_out),
  * dA_prev is n_samples × n_in (ldda ≥ n_in) and is overwritten.
  */
-bp_status bp_input_gradient(size_t n_samples, size_t n_in, size_t n_out,
-                            const double *dZ, size_t lddz,
-                            const double *W, size_t ldw,
-                            double *dA_prev, size_t ldda);
+bp_status bp_input_gradient(size_t n_samples, size_t n_in, size_t n_out, const double *dZ,
+                            size_t lddz, const double *W, size_t ldw, double *dA_prev, size_t ldda);
 
 #ifdef __cplusplus
 }

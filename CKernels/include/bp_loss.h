@@ -66,9 +66,8 @@ typedef enum bp_loss {
  * Requires n ≥ 1 and k ≥ 1 (BP_ERR_ZERO_SIZE otherwise: the mean of nothing
  * is undefined).
  */
-bp_status bp_loss_compute(bp_loss kind, size_t n, size_t k,
-                          const double *pred, const double *target,
-                          double *loss, double *grad);
+bp_status bp_loss_compute(bp_loss kind, size_t n, size_t k, const double *pred,
+                          const double *target, double *loss, double *grad);
 
 /**
  * The categorical losses (BP_LOSS_CCE, BP_LOSS_SOFTMAX_CCE) with integer
@@ -77,9 +76,8 @@ bp_status bp_loss_compute(bp_loss kind, size_t n, size_t k,
  * BP_ERR_BAD_ENUM; a label ≥ k returns BP_ERR_LABEL_OUT_OF_RANGE (checked
  * before anything is written).
  */
-bp_status bp_loss_compute_labels(bp_loss kind, size_t n, size_t k,
-                                 const double *pred, const size_t *labels,
-                                 double *loss, double *grad);
+bp_status bp_loss_compute_labels(bp_loss kind, size_t n, size_t k, const double *pred,
+                                 const size_t *labels, double *loss, double *grad);
 
 /**
  * Single precision bp_loss_compute: pred, target and grad are float; every
@@ -87,14 +85,12 @@ bp_status bp_loss_compute_labels(bp_loss kind, size_t n, size_t k,
  * the batch included) is done in double, and the loss is returned as a
  * double. Gradients are rounded to float once, when stored.
  */
-bp_status bp_loss_compute_f32(bp_loss kind, size_t n, size_t k,
-                              const float *pred, const float *target,
-                              double *loss, float *grad);
+bp_status bp_loss_compute_f32(bp_loss kind, size_t n, size_t k, const float *pred,
+                              const float *target, double *loss, float *grad);
 
 /** Single precision bp_loss_compute_labels (computed in double, as above). */
-bp_status bp_loss_compute_labels_f32(bp_loss kind, size_t n, size_t k,
-                                     const float *pred, const size_t *labels,
-                                     double *loss, float *grad);
+bp_status bp_loss_compute_labels_f32(bp_loss kind, size_t n, size_t k, const float *pred,
+                                     const size_t *labels, double *loss, float *grad);
 
 #ifdef __cplusplus
 }

@@ -80,8 +80,8 @@ typedef struct bp_mlp bp_mlp;
  * BP_ERR_BAD_VALUE for layers that do not connect or a fused loss whose
  * output activation does not match.
  */
-bp_status bp_mlp_create(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
-                        size_t max_rows, bp_mlp **out);
+bp_status bp_mlp_create(size_t n_layers, const bp_layer_spec *layers, bp_loss loss, size_t max_rows,
+                        bp_mlp **out);
 
 /** Frees a workspace; NULL is ignored. */
 void bp_mlp_free(bp_mlp *mlp);
@@ -120,8 +120,8 @@ bp_status bp_mlp_preactivations(const bp_mlp *mlp, size_t layer, const double **
  * leading dimension ldx). If `out` is not NULL, the outputs A_L
  * (rows × n_out, contiguous) are copied there.
  */
-bp_status bp_mlp_forward(bp_mlp *mlp, const double *params, size_t rows,
-                         const double *X, size_t ldx, double *out);
+bp_status bp_mlp_forward(bp_mlp *mlp, const double *params, size_t rows, const double *X,
+                         size_t ldx, double *out);
 
 /**
  * Mean loss over a batch and, when `grad` is not NULL, its gradient with
@@ -130,18 +130,17 @@ bp_status bp_mlp_forward(bp_mlp *mlp, const double *params, size_t rows,
  * Targets are Y (rows × n_out, contiguous) or, for the categorical losses,
  * `labels` (rows class indices; Y must then be NULL).
  */
-bp_status bp_mlp_gradient(bp_mlp *mlp, const double *params, size_t rows,
-                          const double *X, size_t ldx, const double *Y,
-                          const size_t *labels, double *loss, double *grad, double *dX);
+bp_status bp_mlp_gradient(bp_mlp *mlp, const double *params, size_t rows, const double *X,
+                          size_t ldx, const double *Y, const size_t *labels, double *loss,
+                          double *grad, double *dX);
 
 /**
  * Backpropagates a caller-supplied dL/dA_L (rows × n_out) for a loss the
  * library does not know, through the inputs X: runs the forward pass, then
  * the backward pass. Fills grad (params layout) and, if not NULL, dX.
  */
-bp_status bp_mlp_backward(bp_mlp *mlp, const double *params, size_t rows,
-                          const double *X, size_t ldx, const double *dA_out,
-                          double *grad, double *dX);
+bp_status bp_mlp_backward(bp_mlp *mlp, const double *params, size_t rows, const double *X,
+                          size_t ldx, const double *dA_out, double *grad, double *dX);
 
 /**
  * One gradient-descent step on a batch: forward, loss, backward, then
@@ -163,11 +162,10 @@ bp_status bp_mlp_backward(bp_mlp *mlp, const double *params, size_t rows,
  * parameter, *diverged is set to 2 (the caller restores its copy);
  * otherwise it is 0.
  */
-bp_status bp_mlp_train_step(bp_mlp *mlp, double *params,
-                            const double *X_all, size_t ldx, const double *Y_all,
-                            const size_t *labels_all, const size_t *indices,
-                            size_t start, size_t rows, double learning_rate,
-                            double *loss, int *diverged);
+bp_status bp_mlp_train_step(bp_mlp *mlp, double *params, const double *X_all, size_t ldx,
+                            const double *Y_all, const size_t *labels_all, const size_t *indices,
+                            size_t start, size_t rows, double learning_rate, double *loss,
+                            int *diverged);
 
 /**
  * One epoch of gradient descent: bp_mlp_train_step on consecutive batches
@@ -193,11 +191,10 @@ bp_status bp_mlp_train_step(bp_mlp *mlp, double *params,
  * the result back before returning, whatever the outcome: the same
  * values as in place. Parameters aligned to 64 bytes skip the two copies.
  */
-bp_status bp_mlp_train_epoch(bp_mlp *mlp, double *params,
-                             const double *X_all, size_t ldx, const double *Y_all,
-                             const size_t *labels_all, const size_t *indices,
-                             size_t n, size_t batch, double learning_rate,
-                             double *loss, int *diverged);
+bp_status bp_mlp_train_epoch(bp_mlp *mlp, double *params, const double *X_all, size_t ldx,
+                             const double *Y_all, const size_t *labels_all, const size_t *indices,
+                             size_t n, size_t batch, double learning_rate, double *loss,
+                             int *diverged);
 
 /**
  * `epochs` epochs of bp_mlp_train_epoch in one call, for many epochs over a
@@ -219,12 +216,10 @@ bp_status bp_mlp_train_epoch(bp_mlp *mlp, double *params,
  * checked before anything changes; epochs = 0 is BP_ERR_ZERO_SIZE, epochs·n
  * indices beyond SIZE_MAX BP_ERR_SIZE_OVERFLOW.
  */
-bp_status bp_mlp_train_epochs(bp_mlp *mlp, double *params,
-                              const double *X_all, size_t ldx, const double *Y_all,
-                              const size_t *labels_all, const size_t *orders,
+bp_status bp_mlp_train_epochs(bp_mlp *mlp, double *params, const double *X_all, size_t ldx,
+                              const double *Y_all, const size_t *labels_all, const size_t *orders,
                               size_t n, size_t batch, size_t epochs, double learning_rate,
-                              double *losses, double *snapshot, size_t *completed,
-                              int *diverged);
+                              double *losses, double *snapshot, size_t *completed, int *diverged);
 
 /*
  * Single precision: the same engine on float parameters and data (losses are
@@ -241,30 +236,26 @@ bp_status bp_mlp_workspace_bytes_f32(size_t n_layers, const bp_layer_spec *layer
 bp_status bp_mlp_set_exec_f32(bp_mlp_f32 *mlp, const bp_exec *exec);
 bp_status bp_mlp_parameter_count_f32(const bp_mlp_f32 *mlp, size_t *count);
 bp_status bp_mlp_preactivations_f32(const bp_mlp_f32 *mlp, size_t layer, const float **Z);
-bp_status bp_mlp_forward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
-                             const float *X, size_t ldx, float *out);
-bp_status bp_mlp_gradient_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
-                              const float *X, size_t ldx, const float *Y,
-                              const size_t *labels, double *loss, float *grad, float *dX);
-bp_status bp_mlp_backward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
-                              const float *X, size_t ldx, const float *dA_out,
+bp_status bp_mlp_forward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows, const float *X,
+                             size_t ldx, float *out);
+bp_status bp_mlp_gradient_f32(bp_mlp_f32 *mlp, const float *params, size_t rows, const float *X,
+                              size_t ldx, const float *Y, const size_t *labels, double *loss,
                               float *grad, float *dX);
-bp_status bp_mlp_train_step_f32(bp_mlp_f32 *mlp, float *params,
-                                const float *X_all, size_t ldx, const float *Y_all,
-                                const size_t *labels_all, const size_t *indices,
-                                size_t start, size_t rows, double learning_rate,
-                                double *loss, int *diverged);
-bp_status bp_mlp_train_epoch_f32(bp_mlp_f32 *mlp, float *params,
-                                 const float *X_all, size_t ldx, const float *Y_all,
-                                 const size_t *labels_all, const size_t *indices,
-                                 size_t n, size_t batch, double learning_rate,
-                                 double *loss, int *diverged);
-bp_status bp_mlp_train_epochs_f32(bp_mlp_f32 *mlp, float *params,
-                                  const float *X_all, size_t ldx, const float *Y_all,
-                                  const size_t *labels_all, const size_t *orders,
-                                  size_t n, size_t batch, size_t epochs, double learning_rate,
-                                  double *losses, float *snapshot, size_t *completed,
-                                  int *diverged);
+bp_status bp_mlp_backward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows, const float *X,
+                              size_t ldx, const float *dA_out, float *grad, float *dX);
+bp_status bp_mlp_train_step_f32(bp_mlp_f32 *mlp, float *params, const float *X_all, size_t ldx,
+                                const float *Y_all, const size_t *labels_all, const size_t *indices,
+                                size_t start, size_t rows, double learning_rate, double *loss,
+                                int *diverged);
+bp_status bp_mlp_train_epoch_f32(bp_mlp_f32 *mlp, float *params, const float *X_all, size_t ldx,
+                                 const float *Y_all, const size_t *labels_all,
+                                 const size_t *indices, size_t n, size_t batch,
+                                 double learning_rate, double *loss, int *diverged);
+bp_status bp_mlp_train_epochs_f32(bp_mlp_f32 *mlp, float *params, const float *X_all, size_t ldx,
+                                  const float *Y_all, const size_t *labels_all,
+                                  const size_t *orders, size_t n, size_t batch, size_t epochs,
+                                  double learning_rate, double *losses, float *snapshot,
+                                  size_t *completed, int *diverged);
 
 #ifdef __cplusplus
 }

@@ -82,21 +82,18 @@ void bp_rng_free(bp_rng *rng);
 
 /** n draws from the normal distribution N(mean, sd²) (gsl_ran_gaussian).
  *  mean must be finite and sd finite and ≥ 0. */
-bp_status bp_rng_normal(bp_rng *rng, size_t n, double mean, double sd,
-                        double *out);
+bp_status bp_rng_normal(bp_rng *rng, size_t n, double mean, double sd, double *out);
 
 /** n draws from the uniform distribution on [a, b) (gsl_ran_flat).
  *  a, b and b − a must be finite with a ≤ b (a == b fills with a). */
-bp_status bp_rng_uniform(bp_rng *rng, size_t n, double a, double b,
-                         double *out);
+bp_status bp_rng_uniform(bp_rng *rng, size_t n, double a, double b, double *out);
 
 /**
  * Fills the n_in × n_out weight matrix W (contiguous, row-major) with the
  * scheme `init`. n_in and n_out must be ≥ 1 (BP_ERR_ZERO_SIZE otherwise).
  * A call that fails validation draws nothing from the generator.
  */
-bp_status bp_rng_init_weights(bp_rng *rng, bp_init init,
-                              size_t n_in, size_t n_out, double *W);
+bp_status bp_rng_init_weights(bp_rng *rng, bp_init init, size_t n_in, size_t n_out, double *W);
 
 /**
  * Shuffles indices[0..n) in place (gsl_ran_shuffle, a Fisher–Yates shuffle

@@ -26,8 +26,7 @@ extern "C" {
  * negative rate ascends); 0 leaves w as it is. n == 0 is a no-op.
  * w and g must not overlap.
  */
-bp_status bp_sgd_update(size_t n, double learning_rate,
-                        const double *g, double *w);
+bp_status bp_sgd_update(size_t n, double learning_rate, const double *g, double *w);
 
 /**
  * *norm = ‖x‖₂ = sqrt(Σ x_i²), computed without overflow or underflow
@@ -43,8 +42,7 @@ bp_status bp_scale(size_t n, double alpha, double *x);
  * max_norm; otherwise leave it unchanged. max_norm must be finite and > 0.
  * If norm_before is not NULL it receives ‖g‖₂ before clipping.
  */
-bp_status bp_clip_by_norm(size_t n, double max_norm, double *g,
-                          double *norm_before);
+bp_status bp_clip_by_norm(size_t n, double max_norm, double *g, double *norm_before);
 
 /* ---- single precision (GSL's float BLAS: gsl_blas_sscal; the norm in double) ----
  * Scalars that multiply the data are float; norms are returned as double
@@ -52,8 +50,7 @@ bp_status bp_clip_by_norm(size_t n, double max_norm, double *g,
  * Domains and status codes are those of the double versions. */
 
 /** w ← w − learning_rate·g on floats, rounded in float as bp_sgd_update. */
-bp_status bp_sgd_update_f32(size_t n, float learning_rate,
-                            const float *g, float *w);
+bp_status bp_sgd_update_f32(size_t n, float learning_rate, const float *g, float *w);
 
 /** *norm = ‖x‖₂ of n floats, accumulated and returned in double (not
  *  through gsl_blas_snrm2, whose float result overflows once the norm
@@ -64,8 +61,7 @@ bp_status bp_norm2_f32(size_t n, const float *x, double *norm);
 bp_status bp_scale_f32(size_t n, float alpha, float *x);
 
 /** bp_clip_by_norm on floats; norm_before (may be NULL) is a double. */
-bp_status bp_clip_by_norm_f32(size_t n, float max_norm, float *g,
-                              double *norm_before);
+bp_status bp_clip_by_norm_f32(size_t n, float max_norm, float *g, double *norm_before);
 
 #ifdef __cplusplus
 }

@@ -31,11 +31,13 @@ static void mlp_layout_free(mlp_layout *y) {
  * scalars of `elem_size` bytes the workspace needs.
  */
 static bp_status mlp_layout_init(mlp_layout *y, size_t n_layers, const bp_layer_spec *layers,
-                                 bp_loss loss, size_t max_rows, size_t elem_size, size_t *elements) {
+                                 bp_loss loss, size_t max_rows, size_t elem_size,
+                                 size_t *elements) {
     if (loss < BP_LOSS_MSE || loss > BP_LOSS_SOFTMAX_CCE) return BP_ERR_BAD_ENUM;
     if (layers != NULL)
         for (size_t l = 0; l < n_layers; l++)
-            if (layers[l].act < BP_ACT_IDENTITY || layers[l].act > BP_ACT_SOFTMAX) return BP_ERR_BAD_ENUM;
+            if (layers[l].act < BP_ACT_IDENTITY || layers[l].act > BP_ACT_SOFTMAX)
+                return BP_ERR_BAD_ENUM;
     if (n_layers == 0 || max_rows == 0) return BP_ERR_ZERO_SIZE;
     if (layers == NULL) return BP_ERR_NULL_POINTER;
     for (size_t l = 0; l < n_layers; l++) {
@@ -44,7 +46,8 @@ static bp_status mlp_layout_init(mlp_layout *y, size_t n_layers, const bp_layer_
         /* The slope must be finite in the working precision (float's range
          * is smaller): the layers receive it converted. */
         if (layers[l].act == BP_ACT_LEAKY_RELU &&
-            (!isfinite(layers[l].param) || (elem_size == sizeof(float) && fabs(layers[l].param) > FLT_MAX)))
+            (!isfinite(layers[l].param) ||
+             (elem_size == sizeof(float) && fabs(layers[l].param) > FLT_MAX)))
             return BP_ERR_BAD_VALUE;
     }
     bp_activation last = layers[n_layers - 1].act;
@@ -72,7 +75,8 @@ static bp_status mlp_layout_init(mlp_layout *y, size_t n_layers, const bp_layer_
         if (layers[l].n_in > BP_NARROW_WIDTH || layers[l].n_out > BP_NARROW_WIDTH) narrow = 0;
     size_t narrow_elems = 0;
     if (narrow) {
-        if (n_layers > SIZE_MAX / (4 * BP_NARROW_WIDTH * BP_NARROW_CHUNK)) return BP_ERR_SIZE_OVERFLOW;
+        if (n_layers > SIZE_MAX / (4 * BP_NARROW_WIDTH * BP_NARROW_CHUNK))
+            return BP_ERR_SIZE_OVERFLOW;
         narrow_elems = layers[0].n_in * BP_NARROW_CHUNK;
         for (size_t l = 0; l < n_layers; l++) narrow_elems += 3 * layers[l].n_out * BP_NARROW_CHUNK;
         narrow_elems += (layers[n_layers - 1].n_out + 2 * BP_NARROW_WIDTH) * BP_NARROW_CHUNK;
@@ -83,13 +87,12 @@ static bp_status mlp_layout_init(mlp_layout *y, size_t n_layers, const bp_layer_
     size_t x_len, y_len, total;
     if (bp_mul_overflows(max_rows, layers[0].n_in, &x_len) ||
         bp_mul_overflows(max_rows, layers[n_layers - 1].n_out, &y_len) ||
-        bp_mul_overflows(activations, 4, &total) ||
-        __builtin_add_overflow(total, x_len, &total) ||
+        bp_mul_overflows(activations, 4, &total) || __builtin_add_overflow(total, x_len, &total) ||
         __builtin_add_overflow(total, y_len, &total) ||
         __builtin_add_overflow(total, n_params, &total) ||
         __builtin_add_overflow(total, narrow_elems, &total) ||
-        __builtin_add_overflow(total, work_elems, &total) ||
-        total > SIZE_MAX / elem_size / 2 || max_rows > SIZE_MAX / sizeof(size_t) / 2)
+        __builtin_add_overflow(total, work_elems, &total) || total > SIZE_MAX / elem_size / 2 ||
+        max_rows > SIZE_MAX / sizeof(size_t) / 2)
         return BP_ERR_SIZE_OVERFLOW;
 
     y->layers = malloc(n_layers * sizeof *y->layers);
@@ -110,9 +113,12 @@ static bp_status mlp_layout_init(mlp_layout *y, size_t n_layers, const bp_layer_
     y->chunk_off = y->w_off + 2 * n_layers;
     size_t offset = 0, chunk = layers[0].n_in * BP_NARROW_CHUNK;
     for (size_t l = 0; l < n_layers; l++) {
-        y->w_off[l] = offset; offset += layers[l].n_in * layers[l].n_out;
-        y->b_off[l] = offset; offset += layers[l].n_out;
-        y->chunk_off[l] = chunk; chunk += 3 * layers[l].n_out * BP_NARROW_CHUNK;
+        y->w_off[l] = offset;
+        offset += layers[l].n_in * layers[l].n_out;
+        y->b_off[l] = offset;
+        offset += layers[l].n_out;
+        y->chunk_off[l] = chunk;
+        chunk += 3 * layers[l].n_out * BP_NARROW_CHUNK;
     }
     *elements = total;
     return BP_OK;
@@ -149,8 +155,8 @@ static bp_status mlp_check_rows(const void *X, size_t ldx, size_t n_in, const vo
 }
 
 /* Every label of the batch is a class index, checked before anything is written. */
-static bp_status mlp_check_labels(const size_t *labels, const size_t *indices,
-                                  size_t start, size_t rows, size_t k) {
+static bp_status mlp_check_labels(const size_t *labels, const size_t *indices, size_t start,
+                                  size_t rows, size_t k) {
     if (labels == NULL) return BP_OK;
     /* No early exit: an OR over the batch vectorises (an epoch's check
      * covers every label, each epoch). */
@@ -257,14 +263,12 @@ enum { PARALLEL_UPDATE = BP_UPDATE_PARALLEL };
 
 /* ---- the public functions (bp_mlp.h) ------------------------------------ */
 
-bp_status bp_mlp_create(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
-                        size_t max_rows, bp_mlp **out) {
+bp_status bp_mlp_create(size_t n_layers, const bp_layer_spec *layers, bp_loss loss, size_t max_rows,
+                        bp_mlp **out) {
     return mlp_create_d(n_layers, layers, loss, max_rows, out);
 }
 
-void bp_mlp_free(bp_mlp *mlp) {
-    mlp_free_d(mlp);
-}
+void bp_mlp_free(bp_mlp *mlp) { mlp_free_d(mlp); }
 
 bp_status bp_mlp_workspace_bytes(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
                                  size_t max_rows, size_t *bytes) {
@@ -275,55 +279,48 @@ bp_status bp_mlp_parameter_count(const bp_mlp *mlp, size_t *count) {
     return mlp_parameter_count_d(mlp, count);
 }
 
-bp_status bp_mlp_set_exec(bp_mlp *mlp, const bp_exec *exec) {
-    return mlp_set_exec_d(mlp, exec);
-}
+bp_status bp_mlp_set_exec(bp_mlp *mlp, const bp_exec *exec) { return mlp_set_exec_d(mlp, exec); }
 
 bp_status bp_mlp_preactivations(const bp_mlp *mlp, size_t layer, const double **Z) {
     return mlp_preactivations_d(mlp, layer, Z);
 }
 
-bp_status bp_mlp_forward(bp_mlp *mlp, const double *params, size_t rows,
-                         const double *X, size_t ldx, double *out) {
+bp_status bp_mlp_forward(bp_mlp *mlp, const double *params, size_t rows, const double *X,
+                         size_t ldx, double *out) {
     return mlp_forward_d(mlp, params, rows, X, ldx, out);
 }
 
-bp_status bp_mlp_gradient(bp_mlp *mlp, const double *params, size_t rows,
-                          const double *X, size_t ldx, const double *Y,
-                          const size_t *labels, double *loss, double *grad, double *dX) {
+bp_status bp_mlp_gradient(bp_mlp *mlp, const double *params, size_t rows, const double *X,
+                          size_t ldx, const double *Y, const size_t *labels, double *loss,
+                          double *grad, double *dX) {
     return mlp_gradient_d(mlp, params, rows, X, ldx, Y, labels, loss, grad, dX);
 }
 
-bp_status bp_mlp_backward(bp_mlp *mlp, const double *params, size_t rows,
-                          const double *X, size_t ldx, const double *dA_out,
-                          double *grad, double *dX) {
+bp_status bp_mlp_backward(bp_mlp *mlp, const double *params, size_t rows, const double *X,
+                          size_t ldx, const double *dA_out, double *grad, double *dX) {
     return mlp_backward_d(mlp, params, rows, X, ldx, dA_out, grad, dX);
 }
 
-bp_status bp_mlp_train_step(bp_mlp *mlp, double *params,
-                            const double *X_all, size_t ldx, const double *Y_all,
-                            const size_t *labels_all, const size_t *indices,
-                            size_t start, size_t rows, double learning_rate,
-                            double *loss, int *diverged) {
+bp_status bp_mlp_train_step(bp_mlp *mlp, double *params, const double *X_all, size_t ldx,
+                            const double *Y_all, const size_t *labels_all, const size_t *indices,
+                            size_t start, size_t rows, double learning_rate, double *loss,
+                            int *diverged) {
     return mlp_train_step_d(mlp, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
                             learning_rate, loss, diverged);
 }
 
-bp_status bp_mlp_train_epoch(bp_mlp *mlp, double *params,
-                             const double *X_all, size_t ldx, const double *Y_all,
-                             const size_t *labels_all, const size_t *indices,
-                             size_t n, size_t batch, double learning_rate,
-                             double *loss, int *diverged) {
+bp_status bp_mlp_train_epoch(bp_mlp *mlp, double *params, const double *X_all, size_t ldx,
+                             const double *Y_all, const size_t *labels_all, const size_t *indices,
+                             size_t n, size_t batch, double learning_rate, double *loss,
+                             int *diverged) {
     return mlp_train_epoch_d(mlp, params, X_all, ldx, Y_all, labels_all, indices, n, batch,
                              learning_rate, loss, diverged);
 }
 
-bp_status bp_mlp_train_epochs(bp_mlp *mlp, double *params,
-                              const double *X_all, size_t ldx, const double *Y_all,
-                              const size_t *labels_all, const size_t *orders,
+bp_status bp_mlp_train_epochs(bp_mlp *mlp, double *params, const double *X_all, size_t ldx,
+                              const double *Y_all, const size_t *labels_all, const size_t *orders,
                               size_t n, size_t batch, size_t epochs, double learning_rate,
-                              double *losses, double *snapshot, size_t *completed,
-                              int *diverged) {
+                              double *losses, double *snapshot, size_t *completed, int *diverged) {
     return mlp_train_epochs_d(mlp, params, X_all, ldx, Y_all, labels_all, orders, n, batch, epochs,
                               learning_rate, losses, snapshot, completed, diverged);
 }
@@ -333,9 +330,7 @@ bp_status bp_mlp_create_f32(size_t n_layers, const bp_layer_spec *layers, bp_los
     return mlp_create_s(n_layers, layers, loss, max_rows, out);
 }
 
-void bp_mlp_free_f32(bp_mlp_f32 *mlp) {
-    mlp_free_s(mlp);
-}
+void bp_mlp_free_f32(bp_mlp_f32 *mlp) { mlp_free_s(mlp); }
 
 bp_status bp_mlp_workspace_bytes_f32(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
                                      size_t max_rows, size_t *bytes) {
@@ -354,47 +349,43 @@ bp_status bp_mlp_preactivations_f32(const bp_mlp_f32 *mlp, size_t layer, const f
     return mlp_preactivations_s(mlp, layer, Z);
 }
 
-bp_status bp_mlp_forward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
-                             const float *X, size_t ldx, float *out) {
+bp_status bp_mlp_forward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows, const float *X,
+                             size_t ldx, float *out) {
     return mlp_forward_s(mlp, params, rows, X, ldx, out);
 }
 
-bp_status bp_mlp_gradient_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
-                              const float *X, size_t ldx, const float *Y,
-                              const size_t *labels, double *loss, float *grad, float *dX) {
+bp_status bp_mlp_gradient_f32(bp_mlp_f32 *mlp, const float *params, size_t rows, const float *X,
+                              size_t ldx, const float *Y, const size_t *labels, double *loss,
+                              float *grad, float *dX) {
     return mlp_gradient_s(mlp, params, rows, X, ldx, Y, labels, loss, grad, dX);
 }
 
-bp_status bp_mlp_backward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
-                              const float *X, size_t ldx, const float *dA_out,
-                              float *grad, float *dX) {
+bp_status bp_mlp_backward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows, const float *X,
+                              size_t ldx, const float *dA_out, float *grad, float *dX) {
     return mlp_backward_s(mlp, params, rows, X, ldx, dA_out, grad, dX);
 }
 
-bp_status bp_mlp_train_step_f32(bp_mlp_f32 *mlp, float *params,
-                                const float *X_all, size_t ldx, const float *Y_all,
-                                const size_t *labels_all, const size_t *indices,
-                                size_t start, size_t rows, double learning_rate,
-                                double *loss, int *diverged) {
+bp_status bp_mlp_train_step_f32(bp_mlp_f32 *mlp, float *params, const float *X_all, size_t ldx,
+                                const float *Y_all, const size_t *labels_all, const size_t *indices,
+                                size_t start, size_t rows, double learning_rate, double *loss,
+                                int *diverged) {
     return mlp_train_step_s(mlp, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
                             learning_rate, loss, diverged);
 }
 
-bp_status bp_mlp_train_epoch_f32(bp_mlp_f32 *mlp, float *params,
-                                 const float *X_all, size_t ldx, const float *Y_all,
-                                 const size_t *labels_all, const size_t *indices,
-                                 size_t n, size_t batch, double learning_rate,
-                                 double *loss, int *diverged) {
+bp_status bp_mlp_train_epoch_f32(bp_mlp_f32 *mlp, float *params, const float *X_all, size_t ldx,
+                                 const float *Y_all, const size_t *labels_all,
+                                 const size_t *indices, size_t n, size_t batch,
+                                 double learning_rate, double *loss, int *diverged) {
     return mlp_train_epoch_s(mlp, params, X_all, ldx, Y_all, labels_all, indices, n, batch,
                              learning_rate, loss, diverged);
 }
 
-bp_status bp_mlp_train_epochs_f32(bp_mlp_f32 *mlp, float *params,
-                                  const float *X_all, size_t ldx, const float *Y_all,
-                                  const size_t *labels_all, const size_t *orders,
-                                  size_t n, size_t batch, size_t epochs, double learning_rate,
-                                  double *losses, float *snapshot, size_t *completed,
-                                  int *diverged) {
+bp_status bp_mlp_train_epochs_f32(bp_mlp_f32 *mlp, float *params, const float *X_all, size_t ldx,
+                                  const float *Y_all, const size_t *labels_all,
+                                  const size_t *orders, size_t n, size_t batch, size_t epochs,
+                                  double learning_rate, double *losses, float *snapshot,
+                                  size_t *completed, int *diverged) {
     return mlp_train_epochs_s(mlp, params, X_all, ldx, Y_all, labels_all, orders, n, batch, epochs,
                               learning_rate, losses, snapshot, completed, diverged);
 }

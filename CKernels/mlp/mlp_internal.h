@@ -31,11 +31,11 @@ typedef struct mlp_layout {
     size_t n_layers;
     bp_layer_spec *layers;
     bp_loss loss;
-    int on_logits;          /* the loss reads Z_L (fused) rather than A_L */
-    int narrow;             /* every width ≤ BP_NARROW_WIDTH */
+    int on_logits; /* the loss reads Z_L (fused) rather than A_L */
+    int narrow;    /* every width ≤ BP_NARROW_WIDTH */
     size_t max_rows;
     size_t n_params;
-    size_t *w_off, *b_off;  /* offsets of W_l and b_l in the parameter vector */
+    size_t *w_off, *b_off; /* offsets of W_l and b_l in the parameter vector */
     /* Narrow networks only: offsets, in elements of the narrow engine's
      * scratch, of layer l's chunk of Z (then A and E right after it), and
      * the scratch's total size (0 for other networks). */
@@ -56,13 +56,11 @@ typedef struct mlp_layout {
  * caller (bp_mlp_train_step) has validated everything.
  */
 typedef void (*bp_narrow_d_fn)(const mlp_layout *y, const double *params, size_t rows,
-                               const double *X, size_t ldx, const double *Y,
-                               const size_t *labels, const size_t *indices,
-                               double *scratch, double *loss, double *grad);
+                               const double *X, size_t ldx, const double *Y, const size_t *labels,
+                               const size_t *indices, double *scratch, double *loss, double *grad);
 typedef void (*bp_narrow_s_fn)(const mlp_layout *y, const float *params, size_t rows,
-                               const float *X, size_t ldx, const float *Y,
-                               const size_t *labels, const size_t *indices,
-                               float *scratch, double *loss, float *grad);
+                               const float *X, size_t ldx, const float *Y, const size_t *labels,
+                               const size_t *indices, float *scratch, double *loss, float *grad);
 
 /*
  * The narrow engine's online path (narrow_online_tmpl.h): n SGD steps of
@@ -91,7 +89,7 @@ typedef struct narrow_epochs {
     size_t epochs;
     const size_t *orders;
     double *losses;
-    void *snapshot;        /* double * or float *, n_params elements */
+    void *snapshot; /* double * or float *, n_params elements */
     size_t completed;
 } narrow_epochs;
 
@@ -100,11 +98,11 @@ typedef void (*bp_narrow_online_d_fn)(const mlp_layout *y, double *params, size_
                                       const size_t *labels, const size_t *indices, double alpha,
                                       double *scratch, double *grad, narrow_epochs *run,
                                       double *loss_sum, size_t *steps, int *diverged);
-typedef void (*bp_narrow_online_s_fn)(const mlp_layout *y, float *params, size_t n,
-                                      const float *X, size_t ldx, const float *Y,
-                                      const size_t *labels, const size_t *indices, float alpha,
-                                      float *scratch, float *grad, narrow_epochs *run,
-                                      double *loss_sum, size_t *steps, int *diverged);
+typedef void (*bp_narrow_online_s_fn)(const mlp_layout *y, float *params, size_t n, const float *X,
+                                      size_t ldx, const float *Y, const size_t *labels,
+                                      const size_t *indices, float alpha, float *scratch,
+                                      float *grad, narrow_epochs *run, double *loss_sum,
+                                      size_t *steps, int *diverged);
 
 /* The portable builds (narrow.c) and the x86-64 SIMD builds
  * (narrow_avx2.c, narrow_avx512.c; call only where the CPU has the
@@ -116,35 +114,33 @@ void bp_narrow_s_portable(const mlp_layout *, const float *, size_t, const float
                           const float *, const size_t *, const size_t *, float *, double *,
                           float *);
 void bp_narrow_d_avx2(const mlp_layout *, const double *, size_t, const double *, size_t,
-                      const double *, const size_t *, const size_t *, double *, double *,
-                      double *);
+                      const double *, const size_t *, const size_t *, double *, double *, double *);
 void bp_narrow_s_avx2(const mlp_layout *, const float *, size_t, const float *, size_t,
                       const float *, const size_t *, const size_t *, float *, double *, float *);
 void bp_narrow_d_avx512(const mlp_layout *, const double *, size_t, const double *, size_t,
                         const double *, const size_t *, const size_t *, double *, double *,
                         double *);
 void bp_narrow_s_avx512(const mlp_layout *, const float *, size_t, const float *, size_t,
-                        const float *, const size_t *, const size_t *, float *, double *,
-                        float *);
+                        const float *, const size_t *, const size_t *, float *, double *, float *);
 
 void bp_narrow_online_d_portable(const mlp_layout *, double *, size_t, const double *, size_t,
-                              const double *, const size_t *, const size_t *, double, double *,
-                              double *, narrow_epochs *, double *, size_t *, int *);
+                                 const double *, const size_t *, const size_t *, double, double *,
+                                 double *, narrow_epochs *, double *, size_t *, int *);
 void bp_narrow_online_s_portable(const mlp_layout *, float *, size_t, const float *, size_t,
-                              const float *, const size_t *, const size_t *, float, float *,
-                              float *, narrow_epochs *, double *, size_t *, int *);
+                                 const float *, const size_t *, const size_t *, float, float *,
+                                 float *, narrow_epochs *, double *, size_t *, int *);
 void bp_narrow_online_d_avx2(const mlp_layout *, double *, size_t, const double *, size_t,
-                              const double *, const size_t *, const size_t *, double, double *,
-                              double *, narrow_epochs *, double *, size_t *, int *);
+                             const double *, const size_t *, const size_t *, double, double *,
+                             double *, narrow_epochs *, double *, size_t *, int *);
 void bp_narrow_online_s_avx2(const mlp_layout *, float *, size_t, const float *, size_t,
-                              const float *, const size_t *, const size_t *, float, float *,
-                              float *, narrow_epochs *, double *, size_t *, int *);
+                             const float *, const size_t *, const size_t *, float, float *, float *,
+                             narrow_epochs *, double *, size_t *, int *);
 void bp_narrow_online_d_avx512(const mlp_layout *, double *, size_t, const double *, size_t,
-                              const double *, const size_t *, const size_t *, double, double *,
-                              double *, narrow_epochs *, double *, size_t *, int *);
+                               const double *, const size_t *, const size_t *, double, double *,
+                               double *, narrow_epochs *, double *, size_t *, int *);
 void bp_narrow_online_s_avx512(const mlp_layout *, float *, size_t, const float *, size_t,
-                              const float *, const size_t *, const size_t *, float, float *,
-                              float *, narrow_epochs *, double *, size_t *, int *);
+                               const float *, const size_t *, const size_t *, float, float *,
+                               float *, narrow_epochs *, double *, size_t *, int *);
 
 /*
  * The passes over a parameter vector that end a training step
@@ -195,11 +191,11 @@ bp_update_stage *bp_mlp_update_stage_s(bp_mlp_f32 *mlp);
  * db += column sums of dZ. (The first two are the GEMM epilogue's, typed
  * in gemm/gemm_internal.h.)
  */
-#define BP_DENSE_PASSES(R, S, ISA)                                                          \
-    void bp_bias_rows_##S##_##ISA(size_t rows, size_t cols, R *C, size_t ldc, const R *b); \
-    void bp_relu_rows_##S##_##ISA(size_t rows, size_t cols, const R *Z, size_t ldz, R *A,  \
-                                  size_t lda);                                            \
-    void bp_relu_backward_##S##_##ISA(size_t count, const R *Z, const R *dA, R *dZ);      \
+#define BP_DENSE_PASSES(R, S, ISA)                                                                 \
+    void bp_bias_rows_##S##_##ISA(size_t rows, size_t cols, R *C, size_t ldc, const R *b);         \
+    void bp_relu_rows_##S##_##ISA(size_t rows, size_t cols, const R *Z, size_t ldz, R *A,          \
+                                  size_t lda);                                                     \
+    void bp_relu_backward_##S##_##ISA(size_t count, const R *Z, const R *dA, R *dZ);               \
     void bp_col_sums_##S##_##ISA(size_t rows, size_t cols, const R *dZ, R *db);
 BP_DENSE_PASSES(double, d, portable)
 BP_DENSE_PASSES(float, s, portable)

@@ -52,19 +52,19 @@
  */
 
 struct MLP {
-    mlp_layout layout;          /* shapes, loss, offsets (precision-free) */
-    const bp_exec *exec;        /* GEMM context (threads, buffers); may be NULL */
-    R **Z, **A, **dZ, **dA;     /* per layer, max_rows × n_out */
-    R *Xg, *Yg;                 /* gathered batch inputs and targets */
-    size_t *Lg;                 /* gathered labels */
-    R *grad;                    /* gradient buffer for train_step */
-    R *narrow;                  /* the narrow engine's scratch (narrow networks) */
-    R *work;                    /* aligned copy of the parameters (P(work_params)) */
-    double *mag;                /* the fused step's magnitudes (P(descend)), 4 per
+    mlp_layout layout;      /* shapes, loss, offsets (precision-free) */
+    const bp_exec *exec;    /* GEMM context (threads, buffers); may be NULL */
+    R **Z, **A, **dZ, **dA; /* per layer, max_rows × n_out */
+    R *Xg, *Yg;             /* gathered batch inputs and targets */
+    size_t *Lg;             /* gathered labels */
+    R *grad;                /* gradient buffer for train_step */
+    R *narrow;              /* the narrow engine's scratch (narrow networks) */
+    R *work;                /* aligned copy of the parameters (P(work_params)) */
+    double *mag;            /* the fused step's magnitudes (P(descend)), 4 per
                                    layer: see P(MAG_BOUND) .. P(MAG_DZ) */
-    bp_update_stage stage;      /* how steps turn m->grad into parameters */
-    void *block;                /* the single allocation behind the buffers */
-    REF_WORK ref;               /* those buffers, as the reference engine takes them */
+    bp_update_stage stage;  /* how steps turn m->grad into parameters */
+    void *block;            /* the single allocation behind the buffers */
+    REF_WORK ref;           /* those buffers, as the reference engine takes them */
 };
 
 /* Whether calls run on the reference engine (a BP_EXEC_REFERENCE context). */
@@ -91,7 +91,7 @@ static bp_status P(block_bytes)(size_t n_layers, size_t max_rows, size_t element
 }
 
 static bp_status P(mlp_workspace_bytes)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
-                                        size_t max_rows, size_t *bytes) {
+                                     size_t max_rows, size_t *bytes) {
     if (bytes == NULL) return BP_ERR_NULL_POINTER;
     mlp_layout layout;
     size_t elements;
@@ -108,11 +108,14 @@ static bp_status P(mlp_workspace_bytes)(size_t n_layers, const bp_layer_spec *la
 }
 
 static bp_status P(mlp_create)(size_t n_layers, const bp_layer_spec *layers, bp_loss loss,
-                               size_t max_rows, MLP **out) {
+                            size_t max_rows, MLP **out) {
     mlp_layout layout;
     size_t elements, tables;
     BP_TRY(mlp_layout_init(&layout, n_layers, layers, loss, max_rows, sizeof(R), &elements));
-    if (out == NULL) { mlp_layout_free(&layout); return BP_ERR_NULL_POINTER; }
+    if (out == NULL) {
+        mlp_layout_free(&layout);
+        return BP_ERR_NULL_POINTER;
+    }
     tables = 4 * n_layers;
     const size_t line = BP_MLP_ALIGN / sizeof(R);
     size_t bytes;
@@ -127,12 +130,15 @@ static bp_status P(mlp_create)(size_t n_layers, const bp_layer_spec *layers, bp_
      * system already zeroed, and its pages are touched by training, not
      * twice. */
     void *block = calloc(1, bytes);
-    bp_status staged = m == NULL ? BP_ERR_NO_MEMORY
-                                 : bp_update_stage_init(&m->stage, BP_UPDATE_SGD,
-                                                        layout.n_params, sizeof(R));
+    bp_status staged =
+        m == NULL ? BP_ERR_NO_MEMORY
+                  : bp_update_stage_init(&m->stage, BP_UPDATE_SGD, layout.n_params, sizeof(R));
     if (m == NULL || pointers == NULL || mag == NULL || block == NULL || staged != BP_OK) {
         if (m != NULL) bp_update_stage_free(&m->stage);
-        free(m); free(pointers); free(mag); free(block);
+        free(m);
+        free(pointers);
+        free(mag);
+        free(block);
         mlp_layout_free(&layout);
         return staged == BP_ERR_SIZE_OVERFLOW ? staged : BP_ERR_NO_MEMORY;
     }
@@ -143,21 +149,30 @@ static bp_status P(mlp_create)(size_t n_layers, const bp_layer_spec *layers, bp_
     m->A = pointers + n_layers;
     m->dZ = pointers + 2 * n_layers;
     m->dA = pointers + 3 * n_layers;
-    R *cursor = (R *)(void *)(((uintptr_t)block + BP_MLP_ALIGN - 1) &
-                              ~(uintptr_t)(BP_MLP_ALIGN - 1));
+    R *cursor =
+        (R *)(void *)(((uintptr_t)block + BP_MLP_ALIGN - 1) & ~(uintptr_t)(BP_MLP_ALIGN - 1));
 #define P_LINES(count) (((count) + line - 1) / line * line)
     for (size_t l = 0; l < n_layers; l++) {
         size_t act = P_LINES(max_rows * layers[l].n_out);
-        m->Z[l] = cursor; cursor += act;
-        m->A[l] = cursor; cursor += act;
-        m->dZ[l] = cursor; cursor += act;
-        m->dA[l] = cursor; cursor += act;
+        m->Z[l] = cursor;
+        cursor += act;
+        m->A[l] = cursor;
+        cursor += act;
+        m->dZ[l] = cursor;
+        cursor += act;
+        m->dA[l] = cursor;
+        cursor += act;
     }
-    m->Xg = cursor; cursor += P_LINES(max_rows * layers[0].n_in);
-    m->Yg = cursor; cursor += P_LINES(max_rows * layers[n_layers - 1].n_out);
-    m->grad = cursor; cursor += P_LINES(layout.n_params);
-    m->narrow = cursor; cursor += P_LINES(layout.narrow_elems);
-    m->work = cursor; cursor += P_LINES(layout.narrow ? 0 : layout.n_params);
+    m->Xg = cursor;
+    cursor += P_LINES(max_rows * layers[0].n_in);
+    m->Yg = cursor;
+    cursor += P_LINES(max_rows * layers[n_layers - 1].n_out);
+    m->grad = cursor;
+    cursor += P_LINES(layout.n_params);
+    m->narrow = cursor;
+    cursor += P_LINES(layout.narrow_elems);
+    m->work = cursor;
+    cursor += P_LINES(layout.narrow ? 0 : layout.n_params);
 #undef P_LINES
     m->Lg = (size_t *)(void *)cursor;
     m->ref = (REF_WORK){ m->Z, m->A, m->dZ, m->dA, m->grad, m->Xg, m->Yg, m->Lg };
@@ -175,9 +190,7 @@ static void P(mlp_free)(MLP *m) {
     free(m);
 }
 
-bp_update_stage *P(bp_mlp_update_stage)(MLP *m) {
-    return &m->stage;
-}
+bp_update_stage *P(bp_mlp_update_stage)(MLP *m) { return &m->stage; }
 
 static bp_status P(mlp_set_exec)(MLP *m, const bp_exec *exec) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
@@ -207,12 +220,12 @@ enum { P(MAG_BOUND) = 0, P(MAG_NEXT) = 1, P(MAG_IN) = 2, P(MAG_DZ) = 3 };
 /* max |x| over a rows × cols block of leading dimension ld (+∞ if a value
  * is not finite). */
 static double P(maxabs_block)(const bp_kernel_set *ks, size_t rows, size_t cols, const R *x,
-                              size_t ld) {
+                           size_t ld) {
     if (ld == cols) return ks->VEC_MAXABS(rows * cols, x);
     double most = 0.0;
     for (size_t i = 0; i < rows; i++) {
         double r = ks->VEC_MAXABS(cols, x + i * ld);
-        most = r > most ? r : most;   /* +∞ wins; VEC_MAXABS never returns NaN */
+        most = r > most ? r : most; /* +∞ wins; VEC_MAXABS never returns NaN */
     }
     return most;
 }
@@ -253,7 +266,7 @@ static double P(maxabs_rows)(const MLP *m, size_t rows, size_t cols, const R *x,
  * reads it, A_l just after the epilogue writes it (3 % of W3's epoch in
  * double when taken at the end of the step). */
 static bp_status P(forward_mag)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
-                                int inputs) {
+                             int inputs) {
     const mlp_layout *y = &m->layout;
     if (y->narrow && rows <= BP_TINY_ROWS) {
         for (size_t l = 0; l < y->n_layers; l++) {
@@ -285,7 +298,7 @@ static bp_status P(forward)(MLP *m, const R *params, size_t rows, const R *X, si
 /* Backward pass. On entry either dZ_L holds dL/dZ_L (dA_out == NULL) or
  * dA_out holds dL/dA_L. Fills grad and, if not NULL, dX. */
 static bp_status P(backward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
-                             const R *dA_out, R *grad, R *dX) {
+                          const R *dA_out, R *grad, R *dX) {
     const mlp_layout *y = &m->layout;
     const R *dA = dA_out;
     for (size_t l = y->n_layers; l-- > 0;) {
@@ -303,7 +316,7 @@ static bp_status P(backward)(MLP *m, const R *params, size_t rows, const R *X, s
         BP_TRY(DENSE_BWD(m->exec, s->act, (R)s->param, rows, s->n_in, s->n_out, in, ld,
                          params + y->w_off[l], s->n_out, m->Z[l], m->A[l], dA, m->dZ[l],
                          grad + y->w_off[l], grad + y->b_off[l], down));
-        dA = down;   /* the layer below starts from dL/dA_{l−1} */
+        dA = down; /* the layer below starts from dL/dA_{l−1} */
     }
     return BP_OK;
 }
@@ -311,8 +324,8 @@ static bp_status P(backward)(MLP *m, const R *params, size_t rows, const R *X, s
 /* Loss of the batch after forward. With `gradient`, the start of the
  * backward pass: dL/dZ_L into dZ_L for the fused losses (returns NULL), or
  * dL/dA_L into dA_L otherwise (returns dA_L). */
-static bp_status P(output_loss)(MLP *m, size_t rows, const R *Y, const size_t *labels,
-                                double *loss, int gradient, const R **dA_start) {
+static bp_status P(output_loss)(MLP *m, size_t rows, const R *Y, const size_t *labels, double *loss,
+                             int gradient, const R **dA_start) {
     const mlp_layout *y = &m->layout;
     size_t L = y->n_layers - 1, k = y->layers[L].n_out;
     const R *pred = y->on_logits ? m->Z[L] : m->A[L];
@@ -329,26 +342,28 @@ static bp_status P(output_loss)(MLP *m, size_t rows, const R *Y, const size_t *l
     return BP_OK;
 }
 
-static bp_status P(check_batch)(const MLP *m, const R *params, size_t rows, const R *X, size_t ldx) {
+static bp_status
+P(check_batch)(const MLP *m, const R *params, size_t rows, const R *X, size_t ldx) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
     if (rows == 0) return BP_ERR_ZERO_SIZE;
     if (rows > m->layout.max_rows) return BP_ERR_BAD_VALUE;
-    BP_TRY(bp_check_matrix(rows, m->layout.layers[0].n_in, X, ldx));   /* ld, overflow, X */
+    BP_TRY(bp_check_matrix(rows, m->layout.layers[0].n_in, X, ldx)); /* ld, overflow, X */
     return params == NULL ? BP_ERR_NULL_POINTER : BP_OK;
 }
 
-static bp_status P(mlp_forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
-                                R *out) {
+static bp_status
+P(mlp_forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx, R *out) {
     BP_TRY(P(check_batch)(m, params, rows, X, ldx));
     if (P(on_reference)(m)) REF(forward)(&m->layout, &m->ref, params, rows, X, ldx);
     else BP_TRY(P(forward)(m, params, rows, X, ldx));
     const mlp_layout *y = &m->layout;
-    if (out) memcpy(out, m->A[y->n_layers - 1], rows * y->layers[y->n_layers - 1].n_out * sizeof(R));
+    if (out)
+        memcpy(out, m->A[y->n_layers - 1], rows * y->layers[y->n_layers - 1].n_out * sizeof(R));
     return BP_OK;
 }
 
 static bp_status P(mlp_gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
-                                 const R *Y, const size_t *labels, double *loss, R *grad, R *dX) {
+                              const R *Y, const size_t *labels, double *loss, R *grad, R *dX) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
     BP_TRY(mlp_check_label_kind(&m->layout, labels));
     BP_TRY(P(check_batch)(m, params, rows, X, ldx));
@@ -367,7 +382,7 @@ static bp_status P(mlp_gradient)(MLP *m, const R *params, size_t rows, const R *
 }
 
 static bp_status P(mlp_backward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
-                                 const R *dA_out, R *grad, R *dX) {
+                              const R *dA_out, R *grad, R *dX) {
     BP_TRY(P(check_batch)(m, params, rows, X, ldx));
     if (dA_out == NULL || grad == NULL) return BP_ERR_NULL_POINTER;
     if (P(on_reference)(m)) {
@@ -384,7 +399,10 @@ static bp_status P(mlp_backward)(MLP *m, const R *params, size_t rows, const R *
  * — with its verdict. */
 static bp_status P(finish_step)(MLP *m, R *params, const double *loss, int *diverged) {
     *diverged = 0;
-    if (!isfinite(*loss)) { *diverged = 1; return BP_OK; }
+    if (!isfinite(*loss)) {
+        *diverged = 1;
+        return BP_OK;
+    }
     return UPDATE_APPLY(&m->stage, m->exec, params, m->grad, diverged);
 }
 
@@ -433,9 +451,8 @@ static int P(fusable)(const MLP *m, size_t rows) {
 
 /* The backward pass and the update of a training step whose forward pass,
  * loss and dL/dA_L (dA_out, or dZ_L when NULL) are done. */
-static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t ldx,
-                            const R *dA_out, const double *loss, int *bounded,
-                            int *diverged) {
+static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t ldx, const R *dA_out,
+                         const double *loss, int *bounded, int *diverged) {
     const mlp_layout *y = &m->layout;
     const bp_kernel_set *ks = bp_exec_kernels(m->exec);
     const size_t L = y->n_layers;
@@ -444,16 +461,15 @@ static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t l
     double *dz_mag = m->mag + P(MAG_DZ) * L;
     if (!P(fusable)(m, rows)) {
         BP_TRY(P(backward)(m, params, rows, X, ldx, dA_out, m->grad, NULL));
-        *bounded = 0;   /* the weights change without a bound */
+        *bounded = 0; /* the weights change without a bound */
         return P(finish_step)(m, params, loss, diverged);
     }
     double stage_alpha;
     bp_update_stage_fusable(&m->stage, &stage_alpha);
-    const R alpha = (R)stage_alpha;   /* the stage's α = −η */
+    const R alpha = (R)stage_alpha; /* the stage's α = −η */
     if (!*bounded) {
         for (size_t l = 0; l < L; l++)
-            bound[l] = ks->VEC_MAXABS(y->layers[l].n_in * y->layers[l].n_out,
-                                      params + y->w_off[l]);
+            bound[l] = ks->VEC_MAXABS(y->layers[l].n_in * y->layers[l].n_out, params + y->w_off[l]);
         *bounded = 1;
     }
 
@@ -484,11 +500,11 @@ static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t l
         /* the separate passes: every dW formed, then checked and applied */
         for (size_t l = 0; l < L; l++) {
             const bp_layer_spec *s = &y->layers[l];
-            BP_TRY(GEMM_RUN(m->exec, 1, 0, s->n_in, s->n_out, rows, (R)1,
-                            l == 0 ? X : m->A[l - 1], l == 0 ? ldx : s->n_in, m->dZ[l],
-                            s->n_out, (R)0, m->grad + y->w_off[l], s->n_out, NULL));
+            BP_TRY(GEMM_RUN(m->exec, 1, 0, s->n_in, s->n_out, rows, (R)1, l == 0 ? X : m->A[l - 1],
+                            l == 0 ? ldx : s->n_in, m->dZ[l], s->n_out, (R)0, m->grad + y->w_off[l],
+                            s->n_out, NULL));
         }
-        *bounded = 0;   /* the weights change without a bound */
+        *bounded = 0; /* the weights change without a bound */
         return P(finish_step)(m, params, loss, diverged);
     }
 
@@ -511,10 +527,9 @@ static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t l
  * the order (or of an epoch, rows = n), whose batches are at most
  * `batch` rows. */
 static bp_status P(check_training)(const MLP *m, const R *params, const R *X_all, size_t ldx,
-                                   const R *Y_all, const size_t *labels_all,
-                                   const size_t *indices, size_t start, size_t rows,
-                                   size_t batch, double learning_rate, const double *loss,
-                                   const int *diverged) {
+                                const R *Y_all, const size_t *labels_all, const size_t *indices,
+                                size_t start, size_t rows, size_t batch, double learning_rate,
+                                const double *loss, const int *diverged) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
     const mlp_layout *y = &m->layout;
     BP_TRY(mlp_check_label_kind(y, labels_all));
@@ -524,7 +539,8 @@ static bp_status P(check_training)(const MLP *m, const R *params, const R *X_all
     if (batch > y->max_rows || !isfinite(learning_rate) || !isfinite((R)learning_rate))
         return BP_ERR_BAD_VALUE;
     BP_TRY(mlp_check_rows(X_all, ldx, n_in, Y_all, k, indices, start, rows));
-    if (params == NULL || loss == NULL || diverged == NULL || X_all == NULL) return BP_ERR_NULL_POINTER;
+    if (params == NULL || loss == NULL || diverged == NULL || X_all == NULL)
+        return BP_ERR_NULL_POINTER;
     BP_TRY(mlp_check_targets(Y_all, labels_all));
     return mlp_check_labels(labels_all, indices, start, rows, k);
 }
@@ -543,8 +559,8 @@ static int P(online_alpha)(MLP *m, R *alpha) {
 /* One training step, arguments already checked, the learning rate in
  * m->stage. */
 static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
-                         const size_t *labels_all, const size_t *indices, size_t start,
-                         size_t rows, double *loss, int *bounded, int *diverged) {
+                      const size_t *labels_all, const size_t *indices, size_t start, size_t rows,
+                      double *loss, int *bounded, int *diverged) {
     const mlp_layout *y = &m->layout;
     size_t n_in = y->layers[0].n_in, k = y->layers[y->n_layers - 1].n_out;
 
@@ -564,8 +580,8 @@ static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R 
             bp_update_stage_applied(&m->stage, steps);
             return BP_OK;
         }
-        bp_exec_kernels(m->exec)->NARROW(y, params, rows, X, ldx, Y, labels, idx, m->narrow,
-                                         loss, m->grad);
+        bp_exec_kernels(m->exec)->NARROW(y, params, rows, X, ldx, Y, labels, idx, m->narrow, loss,
+                                         m->grad);
         return P(finish_step)(m, params, loss, diverged);
     }
 
@@ -590,25 +606,27 @@ static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R 
     const R *dA;
     BP_TRY(P(forward_mag)(m, params, rows, X, ld, P(fusable)(m, rows)));
     BP_TRY(P(output_loss)(m, rows, Y, labels, loss, 1, &dA));
-    if (!isfinite(*loss)) { *diverged = 1; return BP_OK; }
+    if (!isfinite(*loss)) {
+        *diverged = 1;
+        return BP_OK;
+    }
     return P(descend)(m, params, rows, X, ld, dA, loss, bounded, diverged);
 }
 
-static bp_status P(mlp_train_step)(MLP *m, R *params, const R *X_all, size_t ldx,
-                                   const R *Y_all, const size_t *labels_all,
-                                   const size_t *indices, size_t start, size_t rows,
-                                   double learning_rate, double *loss, int *diverged) {
-    BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
-                             rows, learning_rate, loss, diverged));
+static bp_status P(mlp_train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
+                                const size_t *labels_all, const size_t *indices, size_t start,
+                                size_t rows, double learning_rate, double *loss, int *diverged) {
+    BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows, rows,
+                          learning_rate, loss, diverged));
     if (P(on_reference)(m)) {
-        REF(train_step)(&m->layout, &m->ref, params, X_all, ldx, Y_all, labels_all, indices,
-                        start, rows, learning_rate, loss, diverged);
+        REF(train_step)(&m->layout, &m->ref, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
+                   learning_rate, loss, diverged);
         return BP_OK;
     }
     int bounded = 0;
     m->stage.hp.learning_rate = learning_rate;
-    return P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows, loss,
-                   &bounded, diverged);
+    return P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows, loss, &bounded,
+                diverged);
 }
 
 /*
@@ -643,8 +661,8 @@ static bp_status P(work_done)(const MLP *m, R *params, const R *work, bp_status 
  * *bounded: whether m's bounds on the weights hold for params (P(descend));
  * 0 at the start of a call, kept across the epochs of one. */
 static bp_status P(epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
-                          const size_t *labels_all, const size_t *indices, size_t n,
-                          size_t batch, double *loss, int *bounded, int *diverged) {
+                       const size_t *labels_all, const size_t *indices, size_t n, size_t batch,
+                       double *loss, int *bounded, int *diverged) {
     const mlp_layout *y = &m->layout;
     double total = 0.0;
     R alpha;
@@ -659,8 +677,9 @@ static bp_status P(epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R
         for (size_t start = 0; start < n && *diverged == 0; start += batch) {
             size_t rows = n - start < batch ? n - start : batch;
             double step_loss;
-            BP_TRY(P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
-                           &step_loss, bounded, diverged));
+            BP_TRY(
+                P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows, &step_loss,
+                        bounded, diverged));
             total += step_loss * (double)rows;
         }
     }
@@ -668,31 +687,31 @@ static bp_status P(epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R
     return BP_OK;
 }
 
-static bp_status P(mlp_train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx,
-                                    const R *Y_all, const size_t *labels_all,
-                                    const size_t *indices, size_t n, size_t batch,
-                                    double learning_rate, double *loss, int *diverged) {
+static bp_status
+P(mlp_train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
+                                 const size_t *labels_all, const size_t *indices, size_t n,
+                                 size_t batch, double learning_rate, double *loss, int *diverged) {
     /* Every row of the epoch is checked once, here, not step by step. */
     BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, 0, n, batch,
-                             learning_rate, loss, diverged));
+                          learning_rate, loss, diverged));
     if (P(on_reference)(m)) {
-        REF(train_epoch)(&m->layout, &m->ref, params, X_all, ldx, Y_all, labels_all, indices, n,
-                         batch, learning_rate, loss, diverged);
+        REF(train_epoch)(&m->layout, &m->ref, params, X_all, ldx, Y_all, labels_all, indices, n, batch,
+                    learning_rate, loss, diverged);
         return BP_OK;
     }
     int bounded = 0;
     m->stage.hp.learning_rate = learning_rate;
     R *work = P(work_params)(m, params, n / batch + (n % batch != 0));
-    return P(work_done)(m, params, work,
-                        P(epoch)(m, work, X_all, ldx, Y_all, labels_all, indices, n, batch, loss,
-                                 &bounded, diverged));
+    return P(work_done)(
+        m, params, work,
+        P(epoch)(m, work, X_all, ldx, Y_all, labels_all, indices, n, batch, loss, &bounded, diverged));
 }
 
-static bp_status P(mlp_train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx,
-                                     const R *Y_all, const size_t *labels_all,
-                                     const size_t *orders, size_t n, size_t batch, size_t epochs,
-                                     double learning_rate, double *losses, R *snapshot,
-                                     size_t *completed, int *diverged) {
+static bp_status
+P(mlp_train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
+                                  const size_t *labels_all, const size_t *orders, size_t n,
+                                  size_t batch, size_t epochs, double learning_rate, double *losses,
+                                  R *snapshot, size_t *completed, int *diverged) {
     if (completed == NULL || losses == NULL) return BP_ERR_NULL_POINTER;
     if (epochs == 0) return BP_ERR_ZERO_SIZE;
     if (orders != NULL && n > SIZE_MAX / epochs) return BP_ERR_SIZE_OVERFLOW;
@@ -701,11 +720,11 @@ static bp_status P(mlp_train_epochs)(MLP *m, R *params, const R *X_all, size_t l
      * epoch and are checked once. */
     for (size_t e = 0; e < (orders ? epochs : 1); e++)
         BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all,
-                                 orders ? orders + e * n : NULL, 0, n, batch, learning_rate,
-                                 losses, diverged));
+                              orders ? orders + e * n : NULL, 0, n, batch, learning_rate, losses,
+                              diverged));
     if (P(on_reference)(m)) {
-        REF(train_epochs)(&m->layout, &m->ref, params, X_all, ldx, Y_all, labels_all, orders, n,
-                          batch, epochs, learning_rate, losses, snapshot, completed, diverged);
+        REF(train_epochs)(&m->layout, &m->ref, params, X_all, ldx, Y_all, labels_all, orders, n, batch,
+                     epochs, learning_rate, losses, snapshot, completed, diverged);
         return BP_OK;
     }
     size_t np = m->layout.n_params;
@@ -719,24 +738,23 @@ static bp_status P(mlp_train_epochs)(MLP *m, R *params, const R *X_all, size_t l
         double last;
         size_t steps;
         bp_exec_kernels(m->exec)->NARROW_ONLINE(&m->layout, params, n, X_all, ldx, Y_all,
-                                                labels_all, NULL, alpha, m->narrow, m->grad,
-                                                &run, &last, &steps, diverged);
+                                                labels_all, NULL, alpha, m->narrow, m->grad, &run,
+                                                &last, &steps, diverged);
         /* the epochs finished, then the diverging one's applied steps */
-        bp_update_stage_applied(&m->stage, (uint64_t)run.completed * n +
-                                               (*diverged ? steps : 0));
+        bp_update_stage_applied(&m->stage, (uint64_t)run.completed * n + (*diverged ? steps : 0));
         *completed = run.completed;
         return BP_OK;
     }
-    int bounded = 0;   /* the weights are the engine's from here to the return */
+    int bounded = 0; /* the weights are the engine's from here to the return */
     size_t per_epoch = n / batch + (n % batch != 0);
-    R *work = P(work_params)(m, params, per_epoch > SIZE_MAX / epochs ? SIZE_MAX
-                                                                     : per_epoch * epochs);
+    R *work =
+        P(work_params)(m, params, per_epoch > SIZE_MAX / epochs ? SIZE_MAX : per_epoch * epochs);
     bp_status status = BP_OK;
     for (size_t e = 0; e < epochs; e++) {
         if (snapshot != NULL) memcpy(snapshot, work, np * sizeof(R));
         double loss;
-        status = P(epoch)(m, work, X_all, ldx, Y_all, labels_all, orders ? orders + e * n : NULL,
-                          n, batch, &loss, &bounded, diverged);
+        status = P(epoch)(m, work, X_all, ldx, Y_all, labels_all, orders ? orders + e * n : NULL, n,
+                       batch, &loss, &bounded, diverged);
         if (status != BP_OK || *diverged) break;
         losses[e] = loss;
         *completed = e + 1;

@@ -37,8 +37,9 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
             prm[l] = (R)y->layers[l].param;
         }
         for (size_t j = 0; j < BW; j++) {
-            b[l][j] = j < no ? params[y->b_off[l] + j]
-                    : l + 1 == L && act[l] == BP_ACT_SOFTMAX ? (R)-INFINITY : (R)0;
+            b[l][j] = j < no                                   ? params[y->b_off[l] + j]
+                      : l + 1 == L && act[l] == BP_ACT_SOFTMAX ? (R)-INFINITY
+                                                               : (R)0;
             for (size_t i = 0; i < BW; i++)
                 W[l][i][j] = i < ni && j < no ? params[y->w_off[l] + i * no + j] : (R)0;
         }
@@ -48,13 +49,12 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
     /* per-lane sums of the gradient and of the loss terms */
     VR gW[BLK_LAYERS][BW][BW], gb[BLK_LAYERS][BW];
     BLK_UNROLL
-    for (size_t l = 0; l < BLK_LAYERS; l++)
+    for (size_t l = 0; l < BLK_LAYERS; l++) BLK_UNROLL
+    for (size_t j = 0; j < BW; j++) {
+        gb[l][j] = zero;
         BLK_UNROLL
-        for (size_t j = 0; j < BW; j++) {
-            gb[l][j] = zero;
-            BLK_UNROLL
-            for (size_t i = 0; i < BW; i++) gW[l][i][j] = zero;
-        }
+        for (size_t i = 0; i < BW; i++) gW[l][i][j] = zero;
+    }
     VD lacc = VD_SPLAT(0);
     VRI lane_r;
     VDI lane_d;
@@ -78,27 +78,25 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
             VR a[BLK_LAYERS + 1][BW][BLK_U], z[BLK_LAYERS][BW][BLK_U];
             VR e[BLK_LAYERS][BW][BLK_U], t[BW][BLK_U];
             BLK_UNROLL
-            for (size_t i = 0; i < BW; i++)
-                BLK_UNROLL
-                for (size_t u = 0; u < BLK_U; u++) {
-                    a[0][i][u] = i < n_in ? P(block_load)(In + i * CH + s0 + u * NV) : zero;
-                    t[i][u] = i < k ? P(block_load)(T + i * CH + s0 + u * NV) : zero;
-                }
+            for (size_t i = 0; i < BW; i++) BLK_UNROLL
+            for (size_t u = 0; u < BLK_U; u++) {
+                a[0][i][u] = i < n_in ? P(block_load)(In + i * CH + s0 + u * NV) : zero;
+                t[i][u] = i < k ? P(block_load)(T + i * CH + s0 + u * NV) : zero;
+            }
 
             /* forward: Z = In·W + b, A = f(Z), as P(layer_forward) */
             BLK_ROLLED
             for (size_t l = 0; l < L; l++) {
                 BLK_UNROLL
-                for (size_t j = 0; j < BW; j++)
+                for (size_t j = 0; j < BW; j++) BLK_UNROLL
+                for (size_t u = 0; u < BLK_U; u++) {
+                    VR s = b[l][j] + a[l][0][u] * W[l][0][j];
                     BLK_UNROLL
-                    for (size_t u = 0; u < BLK_U; u++) {
-                        VR s = b[l][j] + a[l][0][u] * W[l][0][j];
-                        BLK_UNROLL
-                        for (size_t i = 1; i < BW; i++) s += a[l][i][u] * W[l][i][j];
-                        z[l][j][u] = s;
-                        e[l][j][u] = zero;
-                    }
-                if (act[l] == BP_ACT_SOFTMAX) {   /* the output layer only (block_fits) */
+                    for (size_t i = 1; i < BW; i++) s += a[l][i][u] * W[l][i][j];
+                    z[l][j][u] = s;
+                    e[l][j][u] = zero;
+                }
+                if (act[l] == BP_ACT_SOFTMAX) { /* the output layer only (block_fits) */
                     BLK_UNROLL
                     for (size_t u = 0; u < BLK_U; u++) {
                         VR mx = z[l][0][u], sum = zero;
@@ -134,13 +132,12 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
              * run time only) */
             VR out[BW][BLK_U], zo[BW][BLK_U], eo[BW][BLK_U];
             BLK_UNROLL
-            for (size_t j = 0; j < BW; j++)
-                BLK_UNROLL
-                for (size_t u = 0; u < BLK_U; u++) {
-                    out[j][u] = a[L][j][u];
-                    zo[j][u] = z[L - 1][j][u];
-                    eo[j][u] = e[L - 1][j][u];
-                }
+            for (size_t j = 0; j < BW; j++) BLK_UNROLL
+            for (size_t u = 0; u < BLK_U; u++) {
+                out[j][u] = a[L][j][u];
+                zo[j][u] = z[L - 1][j][u];
+                eo[j][u] = e[L - 1][j][u];
+            }
 
             /* the loss terms (in double) and dZ of the output layer, as
              * P(output): formulas.h's on the double lanes VD */
@@ -168,27 +165,25 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                     for (size_t u = 0; u < BLK_U; u++) {
                         BLK_UNROLL
                         for (size_t j = 0; j < BW; j++)
-                            pl[u] += BLK_D(t[j][u]) * BLK_D(out[j][u]);   /* exact: 0 or 1 times */
+                            pl[u] += BLK_D(t[j][u]) * BLK_D(out[j][u]); /* exact: 0 or 1 times */
                         term[u] = BP_CCE_TERM_NONZERO(VD_LOG, 1.0, pl[u]);
                         under[u] = pl[u] == 0.0;
                     }
                 } else {
                     BLK_UNROLL
-                    for (size_t j = 0; j < BW; j++)
-                        BLK_UNROLL
-                        for (size_t u = 0; u < BLK_U; u++) {
-                            const VD tt = BLK_D(t[j][u]), aa = BLK_D(out[j][u]);
-                            ysum[u] += tt;
-                            term[u] += BP_CCE_TERM(VD_SEL, VD_SPLAT, VD_LOG, tt, aa);
-                            under[u] |= (tt != 0.0) & (aa == 0.0);
-                        }
+                    for (size_t j = 0; j < BW; j++) BLK_UNROLL
+                    for (size_t u = 0; u < BLK_U; u++) {
+                        const VD tt = BLK_D(t[j][u]), aa = BLK_D(out[j][u]);
+                        ysum[u] += tt;
+                        term[u] += BP_CCE_TERM(VD_SEL, VD_SPLAT, VD_LOG, tt, aa);
+                        under[u] |= (tt != 0.0) & (aa == 0.0);
+                    }
                 }
                 BLK_UNROLL
-                for (size_t j = 0; j < BW; j++)
-                    BLK_UNROLL
-                    for (size_t u = 0; u < BLK_U; u++)
-                        dz[j][u] = __builtin_convertvector(
-                            BP_SOFTMAX_CCE_GRAD(BLK_D(out[j][u]), ysum[u], BLK_D(t[j][u]), scale), VR);
+                for (size_t j = 0; j < BW; j++) BLK_UNROLL
+                for (size_t u = 0; u < BLK_U; u++)
+                    dz[j][u] = __builtin_convertvector(
+                        BP_SOFTMAX_CCE_GRAD(BLK_D(out[j][u]), ysum[u], BLK_D(t[j][u]), scale), VR);
                 /* a probability that underflowed under a nonzero target
                  * (spare lanes aside): that sample's term by log-sum-exp */
                 BLK_UNROLL
@@ -201,12 +196,11 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                      * would keep them out of registers */
                     R zs[BLK_U][BLK_WIDTH][NV], ts[BLK_U][BLK_WIDTH][NV];
                     BLK_UNROLL
-                    for (size_t u = 0; u < BLK_U; u++)
-                        BLK_UNROLL
-                        for (size_t j = 0; j < BW; j++) {
-                            memcpy(zs[u][j], &zo[j][u], sizeof zs[u][j]);
-                            memcpy(ts[u][j], &t[j][u], sizeof ts[u][j]);
-                        }
+                    for (size_t u = 0; u < BLK_U; u++) BLK_UNROLL
+                    for (size_t j = 0; j < BW; j++) {
+                        memcpy(zs[u][j], &zo[j][u], sizeof zs[u][j]);
+                        memcpy(ts[u][j], &t[j][u], sizeof ts[u][j]);
+                    }
                     BLK_UNROLL
                     for (size_t u = 0; u < BLK_U; u++)
                         term[u] = P(block_underflow)(k, zs[u], ts[u], under[u], term[u]);
@@ -218,7 +212,7 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                  * recomputed in double for a float network */
                 BLK_UNROLL
                 for (size_t j = 0; j < BW; j++) {
-                    if (j >= k) {   /* padding: no term, no delta */
+                    if (j >= k) { /* padding: no term, no delta */
                         BLK_UNROLL
                         for (size_t u = 0; u < BLK_U; u++) dz[j][u] = zero;
                         continue;
@@ -226,24 +220,24 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
                     BLK_UNROLL
                     for (size_t u = 0; u < BLK_U; u++) {
                         const VD zz = BLK_D(zo[j][u]), tt = BLK_D(t[j][u]);
-                        const VD ee = sizeof(R) == sizeof(double) ? BLK_D(eo[j][u])
-                                                                  : VD_EXP(VD_SEL(zz < 0.0, zz, -zz));
+                        const VD ee = sizeof(R) == sizeof(double)
+                                          ? BLK_D(eo[j][u])
+                                          : VD_EXP(VD_SEL(zz < 0.0, zz, -zz));
                         term[u] += BP_BCE_LOGITS_TERM(VD_SEL, VD_SPLAT, VD_LOG1P, zz, tt, ee);
                         dz[j][u] = __builtin_convertvector(
                             BP_BCE_LOGITS_GRAD(BLK_D(out[j][u]), tt, scale), VR);
                     }
                 }
                 break;
-            default:   /* MSE: dL/dA, then through f' (padding: 0 − 0) */
+            default: /* MSE: dL/dA, then through f' (padding: 0 − 0) */
                 BLK_UNROLL
-                for (size_t j = 0; j < BW; j++)
-                    BLK_UNROLL
-                    for (size_t u = 0; u < BLK_U; u++) {
-                        const VD d = BLK_D(out[j][u]) - BLK_D(t[j][u]);
-                        term[u] += BP_MSE_TERM(d);
-                        dz[j][u] = P(block_derive)(act[L - 1], prm[L - 1], zo[j][u], eo[j][u],
-                                                   __builtin_convertvector(BP_MSE_GRAD(d, scale), VR));
-                    }
+                for (size_t j = 0; j < BW; j++) BLK_UNROLL
+                for (size_t u = 0; u < BLK_U; u++) {
+                    const VD d = BLK_D(out[j][u]) - BLK_D(t[j][u]);
+                    term[u] += BP_MSE_TERM(d);
+                    dz[j][u] = P(block_derive)(act[L - 1], prm[L - 1], zo[j][u], eo[j][u],
+                                            __builtin_convertvector(BP_MSE_GRAD(d, scale), VR));
+                }
                 break;
             }
 #undef BLK_D
@@ -262,31 +256,26 @@ static void BLK_NAME(const mlp_layout *y, const R *params, size_t rows, const R 
             BLK_ROLLED
             for (size_t l = L; l-- > 0;) {
                 BLK_UNROLL
-                for (size_t i = 0; i < BW; i++)
-                    BLK_UNROLL
-                    for (size_t j = 0; j < BW; j++)
-                        BLK_UNROLL
-                        for (size_t u = 0; u < BLK_U; u++) gW[l][i][j] += a[l][i][u] * dz[j][u];
+                for (size_t i = 0; i < BW; i++) BLK_UNROLL
+                for (size_t j = 0; j < BW; j++) BLK_UNROLL
+                for (size_t u = 0; u < BLK_U; u++) gW[l][i][j] += a[l][i][u] * dz[j][u];
                 BLK_UNROLL
-                for (size_t j = 0; j < BW; j++)
-                    BLK_UNROLL
-                    for (size_t u = 0; u < BLK_U; u++) gb[l][j] += dz[j][u];
+                for (size_t j = 0; j < BW; j++) BLK_UNROLL
+                for (size_t u = 0; u < BLK_U; u++) gb[l][j] += dz[j][u];
                 if (l == 0) break;
                 VR down[BW][BLK_U];
                 BLK_UNROLL
-                for (size_t i = 0; i < BW; i++)
+                for (size_t i = 0; i < BW; i++) BLK_UNROLL
+                for (size_t u = 0; u < BLK_U; u++) {
+                    VR s = dz[0][u] * W[l][i][0];
                     BLK_UNROLL
-                    for (size_t u = 0; u < BLK_U; u++) {
-                        VR s = dz[0][u] * W[l][i][0];
-                        BLK_UNROLL
-                        for (size_t j = 1; j < BW; j++) s += dz[j][u] * W[l][i][j];
-                        down[i][u] = P(block_derive)(act[l - 1], prm[l - 1], z[l - 1][i][u],
-                                                     e[l - 1][i][u], s);
-                    }
+                    for (size_t j = 1; j < BW; j++) s += dz[j][u] * W[l][i][j];
+                    down[i][u] =
+                        P(block_derive)(act[l - 1], prm[l - 1], z[l - 1][i][u], e[l - 1][i][u], s);
+                }
                 BLK_UNROLL
-                for (size_t i = 0; i < BW; i++)
-                    BLK_UNROLL
-                    for (size_t u = 0; u < BLK_U; u++) dz[i][u] = down[i][u];
+                for (size_t i = 0; i < BW; i++) BLK_UNROLL
+                for (size_t u = 0; u < BLK_U; u++) dz[i][u] = down[i][u];
             }
         }
     }

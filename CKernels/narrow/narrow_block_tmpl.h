@@ -132,12 +132,9 @@ static inline VR P(block_act)(bp_activation act, R param, VR z, VR *e) {
         *e = ee;
         return BP_SIGMOID_E(VR_SEL, VR_SPLAT, z, ee);
     }
-    case BP_ACT_RELU:
-        return BP_RELU(VR_SEL, VR_SPLAT, z);
-    case BP_ACT_LEAKY_RELU:
-        return BP_LEAKY_RELU(VR_SEL, VR_SPLAT, z, param);
-    default:
-        return z;
+    case BP_ACT_RELU: return BP_RELU(VR_SEL, VR_SPLAT, z);
+    case BP_ACT_LEAKY_RELU: return BP_LEAKY_RELU(VR_SEL, VR_SPLAT, z, param);
+    default: return z;
     }
 }
 
@@ -145,14 +142,10 @@ static inline VR P(block_act)(bp_activation act, R param, VR z, VR *e) {
  * of a sigmoid unit). */
 static inline VR P(block_derive)(bp_activation act, R param, VR z, VR e, VR d) {
     switch (act) {
-    case BP_ACT_SIGMOID:
-        return BP_SIGMOID_DERIV_E(VR_SPLAT, e, d);
-    case BP_ACT_RELU:
-        return BP_RELU_DERIV(VR_SEL, VR_SPLAT, z, d);
-    case BP_ACT_LEAKY_RELU:
-        return BP_LEAKY_RELU_DERIV(VR_SEL, VR_SPLAT, z, param, d);
-    default:
-        return d;
+    case BP_ACT_SIGMOID: return BP_SIGMOID_DERIV_E(VR_SPLAT, e, d);
+    case BP_ACT_RELU: return BP_RELU_DERIV(VR_SEL, VR_SPLAT, z, d);
+    case BP_ACT_LEAKY_RELU: return BP_LEAKY_RELU_DERIV(VR_SEL, VR_SPLAT, z, param, d);
+    default: return d;
     }
 }
 
@@ -167,16 +160,14 @@ static double P(block_fold_d)(VD acc) {
 
 /* The same for the gradient sums (in double: exact for double; for float
  * one rounding at the end). */
-static R P(block_fold)(VR acc) {
-    return (R)P(block_fold_d)(__builtin_convertvector(acc, VD));
-}
+static R P(block_fold)(VR acc) { return (R)P(block_fold_d)(__builtin_convertvector(acc, VD)); }
 
 /* The loss terms of a block's samples whose probability under a nonzero
  * target underflowed (the lanes set in `under`), by log-sum-exp as
  * P(output) does; the other lanes of `term` returned as they are. Rare,
  * so on values copied out of the registers. */
-static VD P(block_underflow)(size_t k, R zs[BLK_WIDTH][NV], R ts[BLK_WIDTH][NV],
-                             VDI under, VD term) {
+static VD
+P(block_underflow)(size_t k, R zs[BLK_WIDTH][NV], R ts[BLK_WIDTH][NV], VDI under, VD term) {
     int64_t us[NV];
     double tm[NV];
     memcpy(us, &under, sizeof us);
@@ -188,7 +179,8 @@ static VD P(block_underflow)(size_t k, R zs[BLK_WIDTH][NV], R ts[BLK_WIDTH][NV],
         for (size_t j = 0; j < k; j++) sum += exp((double)zs[j][v] - mx);
         const double lse = BP_LOG_SUM_EXP(log, mx, sum);
         for (size_t j = 0; j < k; j++)
-            if (ts[j][v] != (R)0) acc += BP_SOFTMAX_CCE_TERM_LSE((double)ts[j][v], lse, (double)zs[j][v]);
+            if (ts[j][v] != (R)0)
+                acc += BP_SOFTMAX_CCE_TERM_LSE((double)ts[j][v], lse, (double)zs[j][v]);
         tm[v] = acc;
     }
     memcpy(&term, tm, sizeof term);
@@ -200,18 +192,24 @@ static VD P(block_underflow)(size_t k, R zs[BLK_WIDTH][NV], R ts[BLK_WIDTH][NV],
  * c0 + cs − 1 of the batch. Rows in order in a dense X (the usual full
  * batch) take loops with constant strides, which the compilers vectorise
  * (interleaved loads); shuffled rows take P(gather), sample by sample. */
-static void P(block_gather)(size_t cs, size_t c0, const size_t *restrict indices,
-                            const R *restrict X, size_t ldx, size_t n_in, const R *restrict Y,
-                            const size_t *restrict labels, size_t k, R *restrict In,
-                            R *restrict T, size_t *restrict lab) {
+static void
+P(block_gather)(size_t cs, size_t c0, const size_t *restrict indices, const R *restrict X,
+                         size_t ldx, size_t n_in, const R *restrict Y,
+                         const size_t *restrict labels, size_t k, R *restrict In, R *restrict T,
+                         size_t *restrict lab) {
     if (indices || ldx != n_in) {
         P(gather)(cs, c0, indices, X, ldx, n_in, Y, labels, k, In, T, lab);
     } else {
         const R *restrict x = X + c0 * n_in;
-        switch (n_in) {   /* constant strides (BLK_WIDTH = 4) */
-        case 1: for (size_t s = 0; s < cs; s++) In[s] = x[s]; break;
+        switch (n_in) { /* constant strides (BLK_WIDTH = 4) */
+        case 1:
+            for (size_t s = 0; s < cs; s++) In[s] = x[s];
+            break;
         case 2:
-            for (size_t s = 0; s < cs; s++) { In[s] = x[2 * s]; In[CH + s] = x[2 * s + 1]; }
+            for (size_t s = 0; s < cs; s++) {
+                In[s] = x[2 * s];
+                In[CH + s] = x[2 * s + 1];
+            }
             break;
         case 3:
             for (size_t s = 0; s < cs; s++)
@@ -241,7 +239,10 @@ static void P(block_gather)(size_t cs, size_t c0, const size_t *restrict indices
 static void P(block_lanes)(VRI *lane_r, VDI *lane_d) {
     R lr[NV];
     double ld[NV];
-    for (size_t v = 0; v < NV; v++) { lr[v] = (R)v; ld[v] = (double)v; }
+    for (size_t v = 0; v < NV; v++) {
+        lr[v] = (R)v;
+        ld[v] = (double)v;
+    }
     const VR lrv = P(block_load)(lr);
     VD ldv;
     memcpy(&ldv, ld, sizeof ldv);
@@ -277,16 +278,14 @@ static inline int P(block_any)(VDI m) {
 /* N_ENTRY's work for a network that P(block_fits): the batch loss into
  * *loss, the gradient into grad (overwritten), through the instance of the
  * network's widest layer. Same arguments. */
-static void P(block_grad)(const mlp_layout *y, const R *params, size_t rows, const R *X,
-                          size_t ldx, const R *Y, const size_t *labels, const size_t *indices,
-                          R *scratch, double *loss, R *grad) {
+static void P(block_grad)(const mlp_layout *y, const R *params, size_t rows, const R *X, size_t ldx,
+                       const R *Y, const size_t *labels, const size_t *indices, R *scratch,
+                       double *loss, R *grad) {
     const size_t w = P(block_width)(y);
-    if (w == 2)
-        P(block_grad2)(y, params, rows, X, ldx, Y, labels, indices, scratch, loss, grad);
+    if (w == 2) P(block_grad2)(y, params, rows, X, ldx, Y, labels, indices, scratch, loss, grad);
     else if (w == 3)
         P(block_grad3)(y, params, rows, X, ldx, Y, labels, indices, scratch, loss, grad);
-    else
-        P(block_grad4)(y, params, rows, X, ldx, Y, labels, indices, scratch, loss, grad);
+    else P(block_grad4)(y, params, rows, X, ldx, Y, labels, indices, scratch, loss, grad);
 }
 
 #undef BLK_ROLLED

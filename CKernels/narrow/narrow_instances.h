@@ -14,13 +14,12 @@
  * embeddable), and the pragma is popped at the end.
  */
 #define N_STR(x) #x
-#define N_XSTR(x) N_STR(x)   /* expands N_TARGET first */
+#define N_XSTR(x) N_STR(x) /* expands N_TARGET first */
 #if defined(N_TARGET)
 #if defined(__clang__)
-_Pragma(N_XSTR(clang attribute push (__attribute__((target(N_TARGET))), apply_to = function)))
+_Pragma(N_XSTR(clang attribute push(__attribute__((target(N_TARGET))), apply_to = function)))
 #else
-_Pragma("GCC push_options")
-_Pragma(N_XSTR(GCC target(N_TARGET)))
+_Pragma("GCC push_options") _Pragma(N_XSTR(GCC target(N_TARGET)))
 #endif
 #endif
 
@@ -50,7 +49,7 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define TANH tanh
 #define ABS fabs
 #define NV 8
-#define VR_TAG d8    /* vexp.h's vectors of the register blocks: NV lanes */
+#define VR_TAG d8 /* vexp.h's vectors of the register blocks: NV lanes */
 #define VD_TAG d8
 #define V_MAX DBL_MAX
 #define V_SCAN N_CAT(bp_vec_nonfinite_d_, N_SUFFIX)
@@ -89,9 +88,9 @@ _Pragma(N_XSTR(GCC target(N_TARGET)))
 
 #if defined(N_TARGET)
 #if defined(__clang__)
-_Pragma("clang attribute pop")
+    _Pragma("clang attribute pop")
 #else
-_Pragma("GCC pop_options")
+    _Pragma("GCC pop_options")
 #endif
 #endif
 

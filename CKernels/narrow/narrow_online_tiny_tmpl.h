@@ -41,11 +41,11 @@
  * included.
  */
 
-static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx,
-                      const R *Y, const size_t *indices, R alpha, narrow_epochs *run,
-                      double *loss_sum, size_t *steps, int *diverged) {
+static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, const R *Y,
+                      const size_t *indices, R alpha, narrow_epochs *run, double *loss_sum,
+                      size_t *steps, int *diverged) {
     const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
-    const double scale = 1.0 / (double)k;   /* MSE on one row: the mean over k outputs */
+    const double scale = 1.0 / (double)k; /* MSE on one row: the mean over k outputs */
     /* the padded parameters; mask[l]: 1 on the real inputs of layer l, 0
      * on padding */
     R W[TINY_LAYERS][TW][TW], b[TINY_LAYERS][TW], mask[TINY_LAYERS][TW];
@@ -53,10 +53,9 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
     for (size_t l = 0; l < TINY_LAYERS; l++) {
         const size_t ni = l < L ? y->layers[l].n_in : 0, no = l < L ? y->layers[l].n_out : 0;
         TINY_UNROLL
-        for (size_t i = 0; i < TW; i++)
-            TINY_UNROLL
-            for (size_t j = 0; j < TW; j++)
-                W[l][i][j] = i < ni && j < no ? params[y->w_off[l] + i * no + j] : (R)0;
+        for (size_t i = 0; i < TW; i++) TINY_UNROLL
+        for (size_t j = 0; j < TW; j++)
+            W[l][i][j] = i < ni && j < no ? params[y->w_off[l] + i * no + j] : (R)0;
         TINY_UNROLL
         for (size_t j = 0; j < TW; j++) {
             b[l][j] = j < no ? params[y->b_off[l] + j] : (R)0;
@@ -119,18 +118,17 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
                     for (size_t j = 0; j < TW; j++)
                         a[l + 1][j] = BP_LEAKY_RELU(BP_SEL, BP_K, z[l][j], (R)sp->param);
                     break;
-                default:   /* identity (softmax and tanh never come here) */
+                default: /* identity (softmax and tanh never come here) */
                     TINY_UNROLL
                     for (size_t j = 0; j < TW; j++) a[l + 1][j] = z[l][j];
                     break;
                 }
-                if (l == L - 1)
-                    TINY_UNROLL
-                    for (size_t j = 0; j < TW; j++) {
-                        out[j] = a[l + 1][j];
-                        zo[j] = z[l][j];
-                        eo[j] = e[l][j];
-                    }
+                if (l == L - 1) TINY_UNROLL
+                for (size_t j = 0; j < TW; j++) {
+                    out[j] = a[l + 1][j];
+                    zo[j] = z[l][j];
+                    eo[j] = e[l][j];
+                }
             }
 
             /* the loss and the output layer's delta (formulas.h, as
@@ -140,22 +138,23 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
              * delta is 0 */
             R dz[TW];
             double term = 0.0;
-            if (y->loss == BP_LOSS_MSE)
-                TINY_UNROLL
-                for (size_t j = 0; j < TW; j++) {
-                    double d = j < k ? (double)out[j] - t[j] : 0.0;
-                    term += BP_MSE_TERM(d);
-                    dz[j] = (R)BP_MSE_GRAD(d, scale);
+            if (y->loss == BP_LOSS_MSE) TINY_UNROLL
+            for (size_t j = 0; j < TW; j++) {
+                double d = j < k ? (double)out[j] - t[j] : 0.0;
+                term += BP_MSE_TERM(d);
+                dz[j] = (R)BP_MSE_GRAD(d, scale);
+            }
+            else /* BCE_LOGITS, σ(z) the forward pass's activation */
+                TINY_UNROLL for (size_t j = 0; j < TW; j++) {
+                if (j >= k) {
+                    dz[j] = (R)0;
+                    continue;
                 }
-            else   /* BCE_LOGITS, σ(z) the forward pass's activation */
-                TINY_UNROLL
-                for (size_t j = 0; j < TW; j++) {
-                    if (j >= k) { dz[j] = (R)0; continue; }
-                    double zz = zo[j], tt = t[j];
-                    double ee = sizeof(R) == sizeof(double) ? (double)eo[j] : bp_vexp_d(-fabs(zz));
-                    term += BP_BCE_LOGITS_TERM(BP_SEL, BP_K, bp_vlog1p_d, zz, tt, ee);
-                    dz[j] = (R)BP_BCE_LOGITS_GRAD((double)out[j], tt, scale);
-                }
+                double zz = zo[j], tt = t[j];
+                double ee = sizeof(R) == sizeof(double) ? (double)eo[j] : bp_vexp_d(-fabs(zz));
+                term += BP_BCE_LOGITS_TERM(BP_SEL, BP_K, bp_vlog1p_d, zz, tt, ee);
+                dz[j] = (R)BP_BCE_LOGITS_GRAD((double)out[j], tt, scale);
+            }
             const double loss = term * scale;
 
             /* backward and update layer by layer from the top
@@ -170,42 +169,40 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
                 const R *zl = z[l], *el = e[l];
                 /* the fused loss gave dL/dZ of the output layer already */
                 const bp_activation act = l == L - 1 && y->on_logits ? BP_ACT_IDENTITY : sp->act;
-                switch (act) {   /* formulas.h's, as P(online_derive) and P(derive) */
+                switch (act) { /* formulas.h's, as P(online_derive) and P(derive) */
                 case BP_ACT_SIGMOID:
                     TINY_UNROLL
                     for (size_t j = 0; j < TW; j++) dz[j] = BP_SIGMOID_DERIV_E(BP_K, el[j], dz[j]);
                     break;
                 case BP_ACT_RELU:
                     TINY_UNROLL
-                    for (size_t j = 0; j < TW; j++) dz[j] = BP_RELU_DERIV(BP_SEL, BP_K, zl[j], dz[j]);
+                    for (size_t j = 0; j < TW; j++)
+                        dz[j] = BP_RELU_DERIV(BP_SEL, BP_K, zl[j], dz[j]);
                     break;
                 case BP_ACT_LEAKY_RELU:
                     TINY_UNROLL
                     for (size_t j = 0; j < TW; j++)
                         dz[j] = BP_LEAKY_RELU_DERIV(BP_SEL, BP_K, zl[j], (R)sp->param, dz[j]);
                     break;
-                default:
-                    break;
+                default: break;
                 }
                 R down[TW] = { 0 };
-                if (l > 0)
+                if (l > 0) TINY_UNROLL
+                for (size_t i = 0; i < TW; i++) {
+                    R acc = dz[0] * W[l][i][0];
                     TINY_UNROLL
-                    for (size_t i = 0; i < TW; i++) {
-                        R acc = dz[0] * W[l][i][0];
-                        TINY_UNROLL
-                        for (size_t j = 1; j < TW; j++) acc += dz[j] * W[l][i][j];
-                        down[i] = acc;
-                    }
+                    for (size_t j = 1; j < TW; j++) acc += dz[j] * W[l][i][j];
+                    down[i] = acc;
+                }
                 TINY_UNROLL
-                for (size_t i = 0; i < TW; i++)
-                    TINY_UNROLL
-                    for (size_t j = 0; j < TW; j++) {
-                        const R g = (a[l][i] * mask[l][i]) * dz[j],
-                                upd = P(bp_sgd_rule)(W[l][i][j], alpha, g);
-                        bad_grad += g * (R)0;
-                        bad_new += upd * (R)0;
-                        W[l][i][j] = upd;
-                    }
+                for (size_t i = 0; i < TW; i++) TINY_UNROLL
+                for (size_t j = 0; j < TW; j++) {
+                    const R g = (a[l][i] * mask[l][i]) * dz[j],
+                            upd = P(bp_sgd_rule)(W[l][i][j], alpha, g);
+                    bad_grad += g * (R)0;
+                    bad_new += upd * (R)0;
+                    W[l][i][j] = upd;
+                }
                 TINY_UNROLL
                 for (size_t j = 0; j < TW; j++) {
                     const R g = dz[j], upd = P(bp_sgd_rule)(b[l][j], alpha, g);
@@ -213,9 +210,8 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
                     bad_new += upd * (R)0;
                     b[l][j] = upd;
                 }
-                if (l > 0)
-                    TINY_UNROLL
-                    for (size_t i = 0; i < TW; i++) dz[i] = down[i];
+                if (l > 0) TINY_UNROLL
+                for (size_t i = 0; i < TW; i++) dz[i] = down[i];
             }
             total += loss;
             /* As the general path: a non-finite loss or gradient takes the
@@ -224,22 +220,28 @@ static void TINY_NAME(const mlp_layout *y, R *params, size_t n, const R *X, size
              * restores its copy). Otherwise the step's values are written
              * through: the stores are off the chain, the next step reads the
              * registers. */
-            if (!isfinite(loss) || bad_grad != (R)0) { *diverged = 1; break; }
+            if (!isfinite(loss) || bad_grad != (R)0) {
+                *diverged = 1;
+                break;
+            }
             TINY_UNROLL
             for (size_t l = 0; l < TINY_LAYERS; l++) {
                 if (l >= L) continue;
                 const size_t ni = y->layers[l].n_in, no = y->layers[l].n_out;
                 R *Wp = params + y->w_off[l], *bp = params + y->b_off[l];
                 TINY_UNROLL
-                for (size_t i = 0; i < TW; i++)
-                    TINY_UNROLL
-                    for (size_t j = 0; j < TW; j++)
-                        if (i < ni && j < no) Wp[i * no + j] = W[l][i][j];
+                for (size_t i = 0; i < TW; i++) TINY_UNROLL
+                for (size_t j = 0; j < TW; j++)
+                    if (i < ni && j < no) Wp[i * no + j] = W[l][i][j];
                 TINY_UNROLL
                 for (size_t j = 0; j < TW; j++)
                     if (j < no) bp[j] = b[l][j];
             }
-            if (bad_new != (R)0) { *diverged = 2; done++; break; }
+            if (bad_new != (R)0) {
+                *diverged = 2;
+                done++;
+                break;
+            }
         }
         *loss_sum = total;
         *steps = done;

@@ -36,8 +36,8 @@
  * gradient element was not finite, else 2 if an updated value was not,
  * else 0. */
 static int P(online_backward)(const bp_layer_spec *sp, const R *restrict In, R *restrict W,
-                              R *restrict b, const R *restrict dZ, R alpha, R *restrict OldW,
-                              R *restrict Oldb, R *restrict Down) {
+                           R *restrict b, const R *restrict dZ, R alpha, R *restrict OldW,
+                           R *restrict Oldb, R *restrict Down) {
     const size_t n_in = sp->n_in, n_out = sp->n_out;
     if (Down != NULL) P(down1)(sp, W, dZ, Down);
     /* x·0 is 0 for finite x and NaN otherwise, and a NaN stays in a sum:
@@ -69,10 +69,11 @@ static int P(online_backward)(const bp_layer_spec *sp, const R *restrict In, R *
 /* D ← D ⊙ f'(Z) for one sample (P(derive), with sigmoid's formula
  * inline). */
 static void P(online_derive)(const bp_layer_spec *sp, const R *restrict Z, const R *restrict A,
-                             const R *restrict E, R *restrict D) {
+                          const R *restrict E, R *restrict D) {
     if (sp->act == BP_ACT_SIGMOID) {
         N_UNIT_LOOP
-        for (size_t j = 0; j < sp->n_out; j++) D[j * CH] = BP_SIGMOID_DERIV_E(BP_K, E[j * CH], D[j * CH]);
+        for (size_t j = 0; j < sp->n_out; j++)
+            D[j * CH] = BP_SIGMOID_DERIV_E(BP_K, E[j * CH], D[j * CH]);
         return;
     }
     P(derive)(sp->act, (R)sp->param, sp->n_out, 1, Z, A, E, D);
@@ -82,8 +83,8 @@ static void P(online_derive)(const bp_layer_spec *sp, const R *restrict Z, const
  * layer, as P(output) computes them: MSE, online learning's usual loss,
  * inline; the others through P(output). */
 static double P(online_output)(const mlp_layout *y, const R *restrict Z, const R *restrict A,
-                               const R *restrict E, const R *restrict T, const size_t *lab,
-                               double scale, R *restrict dZ) {
+                            const R *restrict E, const R *restrict T, const size_t *lab,
+                            double scale, R *restrict dZ) {
     const bp_layer_spec *sp = &y->layers[y->n_layers - 1];
     if (y->loss != BP_LOSS_MSE) return P(output)(y, 1, Z, A, E, T, lab, scale, dZ);
     double term = 0.0;
@@ -134,8 +135,8 @@ static size_t P(tiny_width)(const mlp_layout *y) {
 
 /* One epoch of the general path: N_ONLINE without `run`. */
 static void P(online_epoch)(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx,
-                            const R *Y, const size_t *labels, const size_t *indices, R alpha,
-                            R *scratch, R *old, double *loss_sum, size_t *steps, int *diverged) {
+                         const R *Y, const size_t *labels, const size_t *indices, R alpha,
+                         R *scratch, R *old, double *loss_sum, size_t *steps, int *diverged) {
     const size_t L = y->n_layers, n_in = y->layers[0].n_in, k = y->layers[L - 1].n_out;
     const size_t np = y->n_params;
     R *const In = scratch, *const T = TC, *const bufA = DC(0), *const bufB = DC(1);
@@ -160,22 +161,25 @@ static void P(online_epoch)(const mlp_layout *y, R *params, size_t n, const R *X
         }
         for (size_t l = 0; l < L; l++)
             P(forward1)(&y->layers[l], l == 0 ? In : AC(l - 1), params + y->w_off[l],
-                              params + y->b_off[l], ZC(l), AC(l), EC(l));
+                     params + y->b_off[l], ZC(l), AC(l), EC(l));
         R *dZ = bufA, *spare = bufB;
-        double loss = P(online_output)(y, ZC(L - 1), AC(L - 1), EC(L - 1), T,
-                                       labels ? &lab : NULL, scale, dZ) * scale;
+        double loss =
+            P(online_output)(y, ZC(L - 1), AC(L - 1), EC(L - 1), T, labels ? &lab : NULL, scale, dZ) *
+            scale;
         /* Backward and update together, layer by layer from the top: the
          * bottom layer's new weights, which the next sample needs first,
          * are written as soon as its gradient is known. */
         int status = 0;
         for (size_t l = L; l-- > 0;) {
-            status |= P(online_backward)(&y->layers[l], l == 0 ? In : AC(l - 1),
-                                         params + y->w_off[l], params + y->b_off[l], dZ, alpha,
-                                         old + y->w_off[l], old + y->b_off[l],
-                                         l == 0 ? NULL : spare);
+            status |=
+                P(online_backward)(&y->layers[l], l == 0 ? In : AC(l - 1), params + y->w_off[l],
+                                      params + y->b_off[l], dZ, alpha, old + y->w_off[l],
+                                      old + y->b_off[l], l == 0 ? NULL : spare);
             if (l == 0) break;
             P(online_derive)(&y->layers[l - 1], ZC(l - 1), AC(l - 1), EC(l - 1), spare);
-            R *t = dZ; dZ = spare; spare = t;
+            R *t = dZ;
+            dZ = spare;
+            spare = t;
         }
         total += loss;
         /* as bp_mlp_train_step: a non-finite loss or gradient leaves the
@@ -186,7 +190,11 @@ static void P(online_epoch)(const mlp_layout *y, R *params, size_t n, const R *X
             *diverged = 1;
             break;
         }
-        if (status) { *diverged = 2; done++; break; }
+        if (status) {
+            *diverged = 2;
+            done++;
+            break;
+        }
     }
     *loss_sum = total;
     *steps = done;
@@ -210,7 +218,7 @@ void N_ONLINE(const mlp_layout *y, R *params, size_t n, const R *X, size_t ldx, 
         if (run && run->snapshot) memcpy(run->snapshot, params, y->n_params * sizeof(R));
         const size_t *rows = run && run->orders ? run->orders + e * n : indices;
         P(online_epoch)(y, params, n, X, ldx, Y, labels, rows, alpha, scratch, old, loss_sum, steps,
-                        diverged);
+                     diverged);
         if (*diverged) return;
         if (run) {
             if (run->losses) run->losses[e] = *loss_sum / (double)n;

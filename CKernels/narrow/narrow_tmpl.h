@@ -84,11 +84,11 @@ static R P(dot)(const R *restrict a, const R *restrict b, size_t n) {
     for (; s + NL <= n; s += NL)
         for (size_t g = 0; g < NG; g++)
             for (size_t v = 0; v < NV; v++) acc[g][v] += a[s + g * NV + v] * b[s + g * NV + v];
-    for (; s + NV <= n; s += NV)   /* whole vectors left: the first group */
+    for (; s + NV <= n; s += NV) /* whole vectors left: the first group */
         for (size_t v = 0; v < NV; v++) acc[0][v] += a[s + v] * b[s + v];
     R tail = 0;
     for (; s < n; s++) tail += a[s] * b[s];
-    if (n < NV) return tail;   /* a few samples: no lanes to fold */
+    if (n < NV) return tail; /* a few samples: no lanes to fold */
     return P(fold)(acc) + tail;
 }
 
@@ -111,12 +111,15 @@ static R P(sum)(const R *restrict a, size_t n) {
  * formulas of ops/formulas.h with VEXP. Sigmoid units also keep
  * E = e^(−|z|), from which their derivative and the logit loss follow
  * without another exp. */
-static void P(activate)(bp_activation act, R param, size_t n, size_t cs,
-                        const R *restrict Z, R *restrict A, R *restrict E) {
+static void P(activate)(bp_activation act, R param, size_t n, size_t cs, const R *restrict Z,
+                     R *restrict A, R *restrict E) {
     if (act == BP_ACT_SOFTMAX) {
         /* Row-wise over units, vectorised across samples. */
         R mx[CH], sum[CH];
-        for (size_t s = 0; s < cs; s++) { mx[s] = Z[s]; sum[s] = 0; }
+        for (size_t s = 0; s < cs; s++) {
+            mx[s] = Z[s];
+            sum[s] = 0;
+        }
         for (size_t j = 1; j < n; j++)
             for (size_t s = 0; s < cs; s++) mx[s] = BP_SOFTMAX_MAX(BP_SEL, Z[j * CH + s], mx[s]);
         for (size_t j = 0; j < n; j++)
@@ -152,8 +155,7 @@ static void P(activate)(bp_activation act, R param, size_t n, size_t cs,
         case BP_ACT_TANH:
             for (size_t s = 0; s < cs; s++) a[s] = TANH(z[s]);
             break;
-        case BP_ACT_SOFTMAX:
-            break;
+        case BP_ACT_SOFTMAX: break;
         }
     }
 }
@@ -163,7 +165,7 @@ static void P(activate)(bp_activation act, R param, size_t n, size_t cs,
  * the forward pass's E). In place and restrict-qualified, so the loops
  * vectorise without a run-time overlap check. */
 static void P(derive)(bp_activation act, R param, size_t n, size_t cs, const R *restrict Z,
-                      const R *restrict A, const R *restrict E, R *restrict D) {
+                   const R *restrict A, const R *restrict E, R *restrict D) {
     if (act == BP_ACT_SOFTMAX) {
         /* per sample: ⟨da, s⟩, then BP_SOFTMAX_JVP */
         R dot[CH];
@@ -179,13 +181,13 @@ static void P(derive)(bp_activation act, R param, size_t n, size_t cs, const R *
         const R *z = Z + j * CH, *a = A + j * CH, *ej = E + j * CH;
         R *d = D + j * CH;
         switch (act) {
-        case BP_ACT_IDENTITY:
-            break;
+        case BP_ACT_IDENTITY: break;
         case BP_ACT_RELU:
             for (size_t s = 0; s < cs; s++) d[s] = BP_RELU_DERIV(BP_SEL, BP_K, z[s], d[s]);
             break;
         case BP_ACT_LEAKY_RELU:
-            for (size_t s = 0; s < cs; s++) d[s] = BP_LEAKY_RELU_DERIV(BP_SEL, BP_K, z[s], param, d[s]);
+            for (size_t s = 0; s < cs; s++)
+                d[s] = BP_LEAKY_RELU_DERIV(BP_SEL, BP_K, z[s], param, d[s]);
             break;
         case BP_ACT_SIGMOID:
             for (size_t s = 0; s < cs; s++) d[s] = BP_SIGMOID_DERIV_E(BP_K, ej[s], d[s]);
@@ -193,16 +195,15 @@ static void P(derive)(bp_activation act, R param, size_t n, size_t cs, const R *
         case BP_ACT_TANH:
             for (size_t s = 0; s < cs; s++) d[s] = BP_TANH_DERIV(BP_K, a[s], d[s]);
             break;
-        case BP_ACT_SOFTMAX:
-            break;
+        case BP_ACT_SOFTMAX: break;
         }
     }
 }
 
 /* Z = In·W + b, A = f(Z) (and E) for one layer on a chunk. */
 static void P(layer_forward)(const bp_layer_spec *sp, size_t cs, const R *restrict In,
-                             const R *restrict W, const R *restrict b, R *restrict Z,
-                             R *restrict A, R *restrict E) {
+                          const R *restrict W, const R *restrict b, R *restrict Z, R *restrict A,
+                          R *restrict E) {
     size_t n_in = sp->n_in, n_out = sp->n_out;
     for (size_t j = 0; j < n_out; j++) {
         R *restrict z = Z + j * CH;
@@ -247,8 +248,8 @@ static double P(sum_terms)(const double *restrict t, size_t n) {
  * logarithms too, through vexp.h); the per-sample terms are summed at the
  * end in fixed lanes. */
 static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, const R *restrict A,
-                        const R *restrict E, const R *restrict T, const size_t *restrict lab, double scale,
-                        R *restrict dZ) {
+                     const R *restrict E, const R *restrict T, const size_t *restrict lab,
+                     double scale, R *restrict dZ) {
     const bp_layer_spec *sp = &y->layers[y->n_layers - 1];
     const size_t k = sp->n_out;
     double term[CH];
@@ -263,7 +264,8 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
                 double z = Z[j * CH + s], t = T[j * CH + s];
                 /* e^(−|z|) from the forward pass in double; recomputed in
                  * double when the network is float (losses are double). */
-                double e = sizeof(R) == sizeof(double) ? (double)E[j * CH + s] : bp_vexp_d(-fabs(z));
+                double e =
+                    sizeof(R) == sizeof(double) ? (double)E[j * CH + s] : bp_vexp_d(-fabs(z));
                 term[s] += BP_BCE_LOGITS_TERM(BP_SEL, BP_K, bp_vlog1p_d, z, t, e);
                 dZ[j * CH + s] = (R)BP_BCE_LOGITS_GRAD((double)A[j * CH + s], t, scale);
             }
@@ -277,7 +279,10 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
         if (lab) {
             /* one-hot: only the label's probability has a logarithm */
             double pl[CH];
-            for (size_t s = 0; s < cs; s++) { pl[s] = A[lab[s] * CH + s]; ysum[s] = 1.0; }
+            for (size_t s = 0; s < cs; s++) {
+                pl[s] = A[lab[s] * CH + s];
+                ysum[s] = 1.0;
+            }
             for (size_t s = 0; s < cs; s++) {
                 term[s] = BP_CCE_TERM_NONZERO(bp_vlog_d, 1.0, pl[s]);
                 underflow |= pl[s] == 0.0;
@@ -298,12 +303,12 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
             for (size_t j = 0; j < k; j++)
                 for (size_t s = 0; s < cs; s++)
                     dZ[j * CH + s] = (R)BP_SOFTMAX_CCE_GRAD((double)A[j * CH + s], ysum[s],
-                                                             lab[s] == j ? 1.0 : 0.0, scale);
+                                                            lab[s] == j ? 1.0 : 0.0, scale);
         else
             for (size_t j = 0; j < k; j++)
                 for (size_t s = 0; s < cs; s++)
                     dZ[j * CH + s] = (R)BP_SOFTMAX_CCE_GRAD((double)A[j * CH + s], ysum[s],
-                                                             (double)T[j * CH + s], scale);
+                                                            (double)T[j * CH + s], scale);
         for (size_t s = 0; underflow && s < cs; s++) {
             int under = 0;
             for (size_t j = 0; j < k; j++) under |= TGT(j, s) != 0.0 && A[j * CH + s] == (R)0;
@@ -314,7 +319,8 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
             double lse = BP_LOG_SUM_EXP(log, mx, sum);
             term[s] = 0.0;
             for (size_t j = 0; j < k; j++)
-                if (TGT(j, s) != 0.0) term[s] += BP_SOFTMAX_CCE_TERM_LSE(TGT(j, s), lse, (double)Z[j * CH + s]);
+                if (TGT(j, s) != 0.0)
+                    term[s] += BP_SOFTMAX_CCE_TERM_LSE(TGT(j, s), lse, (double)Z[j * CH + s]);
         }
         return P(sum_terms)(term, cs);
     }
@@ -346,26 +352,25 @@ static double P(output)(const mlp_layout *y, size_t cs, const R *restrict Z, con
         break;
     }
 #undef TGT
-    P(derive)(sp->act, (R)sp->param, k, cs, Z, A, E, dZ);   /* dL/dA → dL/dZ */
+    P(derive)(sp->act, (R)sp->param, k, cs, Z, A, E, dZ); /* dL/dA → dL/dZ */
     return P(sum_terms)(term, cs);
 }
 
 /* gW += Inᵀ·dZ, gb += Σ dZ for one layer on a chunk; with Down != NULL also
  * Down = dZ·Wᵀ (dL/dA of the layer below). */
 static void P(layer_backward)(const bp_layer_spec *sp, size_t cs, const R *restrict In,
-                              const R *restrict W, const R *restrict dZ, R *restrict gW,
-                              R *restrict gb, R *restrict Down) {
+                           const R *restrict W, const R *restrict dZ, R *restrict gW,
+                           R *restrict gb, R *restrict Down) {
     size_t n_in = sp->n_in, n_out = sp->n_out;
     for (size_t i = 0; i < n_in; i++)
-        for (size_t j = 0; j < n_out; j++)
-            gW[i * n_out + j] += P(dot)(In + i * CH, dZ + j * CH, cs);
+        for (size_t j = 0; j < n_out; j++) gW[i * n_out + j] += P(dot)(In + i * CH, dZ + j * CH, cs);
     for (size_t j = 0; j < n_out; j++) gb[j] += P(sum)(dZ + j * CH, cs);
     if (Down == NULL) return;
     for (size_t i = 0; i < n_in; i++) {
         R *restrict d = Down + i * CH;
         const R *w = W + i * n_out;
         size_t s0 = 0;
-        for (; s0 + SB <= cs; s0 += SB) {   /* register blocks, as in layer_forward */
+        for (; s0 + SB <= cs; s0 += SB) { /* register blocks, as in layer_forward */
             R acc[SB];
             for (size_t v = 0; v < SB; v++) acc[v] = dZ[s0 + v] * w[0];
             for (size_t j = 1; j < n_out; j++) {
@@ -388,22 +393,25 @@ static void P(layer_backward)(const bp_layer_spec *sp, size_t cs, const R *restr
  * one pass over data that is read once anyway. Sample by sample: looping
  * over features outside (strided loads, as SIMD gathers or scalar) runs
  * fewer instructions but is slower (Benchmarks/README.md, "Kernel design measurements"). */
-static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices,
-                      const R *restrict X, size_t ldx, size_t n_in, const R *restrict Y,
-                      const size_t *restrict labels, size_t k, R *restrict In, R *restrict T,
-                      size_t *restrict lab) {
+static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices, const R *restrict X,
+                   size_t ldx, size_t n_in, const R *restrict Y, const size_t *restrict labels,
+                   size_t k, R *restrict In, R *restrict T, size_t *restrict lab) {
     /* Rows of one or two values (the seeds' inputs and binary targets) get
      * a loop of their own: a general inner loop of one or two iterations
      * costs more than the copy. */
-    N_UNIT_LOOP   /* strided rows of X: clang's gathers were slower here too */
-    for (size_t s = 0; s < cs; s++) {
+    N_UNIT_LOOP /* strided rows of X: clang's gathers were slower here too */
+        for (size_t s = 0; s < cs; s++) {
         size_t src = indices ? indices[r0 + s] : r0 + s;
         const R *restrict x = X + src * ldx;
-        if (n_in == 2) { In[s] = x[0]; In[CH + s] = x[1]; }
-        else for (size_t i = 0; i < n_in; i++) In[i * CH + s] = x[i];
+        if (n_in == 2) {
+            In[s] = x[0];
+            In[CH + s] = x[1];
+        } else
+            for (size_t i = 0; i < n_in; i++) In[i * CH + s] = x[i];
         if (labels) lab[s] = labels[src];
         else if (k == 1) T[s] = Y[src];
-        else for (size_t j = 0; j < k; j++) T[j * CH + s] = Y[src * k + j];
+        else
+            for (size_t j = 0; j < k; j++) T[j * CH + s] = Y[src * k + j];
     }
 }
 
@@ -426,7 +434,7 @@ static void P(gather)(size_t cs, size_t r0, const size_t *restrict indices,
  * shortest latency from argument to result; VEXP's 13-term Horner
  * polynomial is built for throughput across a chunk). */
 static void P(forward1)(const bp_layer_spec *sp, const R *restrict In, const R *restrict W,
-                        const R *restrict b, R *restrict Z, R *restrict A, R *restrict E) {
+                     const R *restrict b, R *restrict Z, R *restrict A, R *restrict E) {
     const size_t n_in = sp->n_in, n_out = sp->n_out;
     const int sigmoid = sp->act == BP_ACT_SIGMOID;
     N_UNIT_LOOP
@@ -435,7 +443,7 @@ static void P(forward1)(const bp_layer_spec *sp, const R *restrict In, const R *
         N_UNIT_LOOP
         for (size_t i = 0; i < n_in; i++) z += In[i * CH] * W[i * n_out + j];
         Z[j * CH] = z;
-        if (sigmoid) {   /* P(activate)'s formula, with EXP1 */
+        if (sigmoid) { /* P(activate)'s formula, with EXP1 */
             R e = EXP1(-ABS(z));
             E[j * CH] = e;
             A[j * CH] = BP_SIGMOID_E(BP_SEL, BP_K, z, e);
@@ -446,7 +454,7 @@ static void P(forward1)(const bp_layer_spec *sp, const R *restrict In, const R *
 
 /* Down = dZ·Wᵀ for one sample: dL/dA of the layer below. */
 static void P(down1)(const bp_layer_spec *sp, const R *restrict W, const R *restrict dZ,
-                     R *restrict Down) {
+                  R *restrict Down) {
     const size_t n_in = sp->n_in, n_out = sp->n_out;
     N_UNIT_LOOP
     for (size_t i = 0; i < n_in; i++) {
@@ -459,7 +467,7 @@ static void P(down1)(const bp_layer_spec *sp, const R *restrict W, const R *rest
 
 /* gW += In·dZ, gb += dZ for one sample; and Down unless NULL. */
 static void P(backward1)(const bp_layer_spec *sp, const R *restrict In, const R *restrict W,
-                         const R *restrict dZ, R *restrict gW, R *restrict gb, R *restrict Down) {
+                      const R *restrict dZ, R *restrict gW, R *restrict gb, R *restrict Down) {
     const size_t n_in = sp->n_in, n_out = sp->n_out;
     N_UNIT_LOOP
     for (size_t i = 0; i < n_in; i++) {
@@ -474,9 +482,8 @@ static void P(backward1)(const bp_layer_spec *sp, const R *restrict In, const R 
 
 #include "narrow_block_tmpl.h"
 
-void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size_t ldx,
-             const R *Y, const size_t *labels, const size_t *indices, R *scratch,
-             double *loss, R *grad) {
+void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size_t ldx, const R *Y,
+             const size_t *labels, const size_t *indices, R *scratch, double *loss, R *grad) {
     /* Small networks: blocks of samples in registers (narrow_block_tmpl.h),
      * for batches of more than one block: its groups of blocks are computed
      * whole, which only pays beyond one vector of rows
@@ -503,28 +510,31 @@ void N_ENTRY(const mlp_layout *y, const R *params, size_t rows, const R *X, size
         for (size_t l = 0; l < L; l++) {
             const R *in = l == 0 ? In : AC(l - 1);
             if (cs == 1)
-                P(forward1)(&y->layers[l], in, params + y->w_off[l], params + y->b_off[l],
-                            ZC(l), AC(l), EC(l));
+                P(forward1)(&y->layers[l], in, params + y->w_off[l], params + y->b_off[l], ZC(l),
+                         AC(l), EC(l));
             else
-                P(layer_forward)(&y->layers[l], cs, in, params + y->w_off[l],
-                                 params + y->b_off[l], ZC(l), AC(l), EC(l));
+                P(layer_forward)(&y->layers[l], cs, in, params + y->w_off[l], params + y->b_off[l],
+                              ZC(l), AC(l), EC(l));
         }
         R *dZ = bufA, *spare = bufB;
-        total += P(output)(y, cs, ZC(L - 1), AC(L - 1), EC(L - 1), T, labels ? lab : NULL, scale, dZ);
+        total +=
+            P(output)(y, cs, ZC(L - 1), AC(L - 1), EC(L - 1), T, labels ? lab : NULL, scale, dZ);
         for (size_t l = L; l-- > 0;) {
             const R *in = l == 0 ? In : AC(l - 1);
             if (cs == 1)
                 P(backward1)(&y->layers[l], in, params + y->w_off[l], dZ, grad + y->w_off[l],
-                             grad + y->b_off[l], l == 0 ? NULL : spare);
+                          grad + y->b_off[l], l == 0 ? NULL : spare);
             else
-                P(layer_backward)(&y->layers[l], cs, in, params + y->w_off[l], dZ,
-                                  grad + y->w_off[l], grad + y->b_off[l], l == 0 ? NULL : spare);
+                P(layer_backward)(&y->layers[l], cs, in, params + y->w_off[l], dZ, grad + y->w_off[l],
+                               grad + y->b_off[l], l == 0 ? NULL : spare);
             if (l == 0) break;
             /* dL/dA_{l−1} is in `spare`; through f' it becomes dZ_{l−1}. */
             const bp_layer_spec *below = &y->layers[l - 1];
-            P(derive)(below->act, (R)below->param, below->n_out, cs, ZC(l - 1), AC(l - 1),
-                      EC(l - 1), spare);
-            R *t = dZ; dZ = spare; spare = t;
+            P(derive)(below->act, (R)below->param, below->n_out, cs, ZC(l - 1), AC(l - 1), EC(l - 1),
+                   spare);
+            R *t = dZ;
+            dZ = spare;
+            spare = t;
         }
     }
     *loss = total * scale;

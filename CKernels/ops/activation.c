@@ -46,8 +46,7 @@ bp_status bp_activation_forward(bp_activation act, double param, size_t rows, si
 }
 
 bp_status bp_activation_backward(bp_activation act, double param, size_t rows, size_t cols,
-                                 const double *Z, const double *A, const double *dA,
-                                 double *dZ) {
+                                 const double *Z, const double *A, const double *dA, double *dZ) {
     return backward_d(act, param, rows, cols, Z, A, dA, dZ);
 }
 
@@ -57,7 +56,6 @@ bp_status bp_activation_forward_f32(bp_activation act, float param, size_t rows,
 }
 
 bp_status bp_activation_backward_f32(bp_activation act, float param, size_t rows, size_t cols,
-                                     const float *Z, const float *A, const float *dA,
-                                     float *dZ) {
+                                     const float *Z, const float *A, const float *dA, float *dZ) {
     return backward_s(act, param, rows, cols, Z, A, dA, dZ);
 }

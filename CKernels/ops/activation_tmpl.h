@@ -17,14 +17,15 @@
 
 /* Element-wise activations (everything but softmax) on a strided block;
  * A may equal Z. Also the epilogue of the fused dense forward pass. */
-void P(bp_act_block)(bp_activation act, R param, size_t rows, size_t cols,
-                     const R *Z, size_t ldz, R *A, size_t lda) {
+void P(bp_act_block)(bp_activation act, R param, size_t rows, size_t cols, const R *Z, size_t ldz,
+                  R *A, size_t lda) {
     for (size_t r = 0; r < rows; r++) {
         const R *z = Z + r * ldz;
         R *a = A + r * lda;
         switch (act) {
         case BP_ACT_IDENTITY:
-            if (a != z) for (size_t i = 0; i < cols; i++) a[i] = z[i];
+            if (a != z)
+                for (size_t i = 0; i < cols; i++) a[i] = z[i];
             break;
         case BP_ACT_RELU:
             for (size_t i = 0; i < cols; i++) a[i] = BP_RELU(BP_SEL, BP_K, z[i]);
@@ -38,33 +39,36 @@ void P(bp_act_block)(bp_activation act, R param, size_t rows, size_t cols,
         case BP_ACT_TANH:
             for (size_t i = 0; i < cols; i++) a[i] = A_TANH(z[i]);
             break;
-        case BP_ACT_SOFTMAX:
-            break;
+        case BP_ACT_SOFTMAX: break;
         }
     }
 }
 
 /* Softmax row by row (formulas.h): the maximum, e^(z − max) and their sum,
  * then the division. */
-void P(bp_softmax_rows)(size_t rows, size_t cols, const R *Z, size_t ldz,
-                        R *A, size_t lda) {
+void P(bp_softmax_rows)(size_t rows, size_t cols, const R *Z, size_t ldz, R *A, size_t lda) {
     for (size_t i = 0; i < rows; i++) {
         const R *z = Z + i * ldz;
         R *a = A + i * lda;
         R max = z[0];
         for (size_t j = 1; j < cols; j++) max = BP_SOFTMAX_MAX(BP_SEL, z[j], max);
         R sum = (R)0;
-        for (size_t j = 0; j < cols; j++) { a[j] = A_EXP(z[j] - max); sum += a[j]; }
+        for (size_t j = 0; j < cols; j++) {
+            a[j] = A_EXP(z[j] - max);
+            sum += a[j];
+        }
         for (size_t j = 0; j < cols; j++) a[j] /= sum;
     }
 }
 
-void P(bp_act_backward)(bp_activation act, R param, size_t rows, size_t cols,
-                        const R *Z, const R *A, const R *dA, R *dZ) {
+void P(
+    bp_act_backward)(bp_activation act, R param, size_t rows, size_t cols, const R *Z, const R *A,
+                     const R *dA, R *dZ) {
     size_t count = rows * cols;
     switch (act) {
     case BP_ACT_IDENTITY:
-        if (dZ != dA) for (size_t i = 0; i < count; i++) dZ[i] = dA[i];
+        if (dZ != dA)
+            for (size_t i = 0; i < count; i++) dZ[i] = dA[i];
         break;
     /* dA[i] is read on every element, not only where z > 0 (the formulas
      * are selects): a load under a condition keeps compilers from
@@ -73,7 +77,7 @@ void P(bp_act_backward)(bp_activation act, R param, size_t rows, size_t cols,
      * times the cost of the selects. */
     case BP_ACT_RELU:
         for (size_t i = 0; i < count; i++) {
-            R d = dA[i];   /* read before the select (formulas.h) */
+            R d = dA[i]; /* read before the select (formulas.h) */
             dZ[i] = BP_RELU_DERIV(BP_SEL, BP_K, Z[i], d);
         }
         break;
@@ -104,23 +108,21 @@ void P(bp_act_backward)(bp_activation act, R param, size_t rows, size_t cols,
     }
 }
 
-static bp_status P(forward)(bp_activation act, R param, size_t rows, size_t cols,
-                            const R *Z, R *A) {
+static bp_status
+P(forward)(bp_activation act, R param, size_t rows, size_t cols, const R *Z, R *A) {
     if (!valid_activation(act)) return BP_ERR_BAD_ENUM;
     if (act == BP_ACT_LEAKY_RELU && !isfinite(param)) return BP_ERR_BAD_VALUE;
     size_t count;
     BP_TRY(bp_check_dense_elem(rows, cols, Z, &count, sizeof(R)));
     BP_TRY(bp_check_dense_elem(rows, cols, A, NULL, sizeof(R)));
     if (count == 0) return BP_OK;
-    if (act == BP_ACT_SOFTMAX)
-        P(bp_softmax_rows)(rows, cols, Z, cols, A, cols);
-    else
-        P(bp_act_block)(act, param, 1, count, Z, count, A, count);
+    if (act == BP_ACT_SOFTMAX) P(bp_softmax_rows)(rows, cols, Z, cols, A, cols);
+    else P(bp_act_block)(act, param, 1, count, Z, count, A, count);
     return BP_OK;
 }
 
-static bp_status P(backward)(bp_activation act, R param, size_t rows, size_t cols,
-                             const R *Z, const R *A, const R *dA, R *dZ) {
+static bp_status P(backward)(bp_activation act, R param, size_t rows, size_t cols, const R *Z,
+                          const R *A, const R *dA, R *dZ) {
     if (!valid_activation(act)) return BP_ERR_BAD_ENUM;
     if (act == BP_ACT_LEAKY_RELU && !isfinite(param)) return BP_ERR_BAD_VALUE;
     size_t count;

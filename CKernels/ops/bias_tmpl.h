@@ -21,7 +21,7 @@ static bp_status P(bias_add)(size_t m, size_t n, const R *b, R *Z, size_t ldz) {
 }
 
 static bp_status P(bias_gradient)(size_t m, size_t n, R alpha, const R *dZ, size_t lddz, R beta,
-                                  R *db) {
+                               R *db) {
     BP_TRY(bp_check_matrix_elem(m, n, dZ, lddz, sizeof(R)));
     BP_TRY(bp_check_array(n, sizeof(R), db));
     if (n == 0) return BP_OK;

@@ -96,8 +96,6 @@ static inline double bp_exp1_d(double x) {
 
 /* Single precision through the double routine: rounding its result (within
  * 1 ulp of double) to float gives expf's value or a neighbour. */
-static inline float bp_exp1_s(float x) {
-    return (float)bp_exp1_d((double)x);
-}
+static inline float bp_exp1_s(float x) { return (float)bp_exp1_d((double)x); }
 
 #endif /* BP_EXP1_H */

@@ -58,7 +58,7 @@
 #ifndef BP_FORMULAS_H
 #define BP_FORMULAS_H
 
-#include "bp_loss.h"   /* BP_PROB_EPSILON */
+#include "bp_loss.h" /* BP_PROB_EPSILON */
 
 /* The scalar lanes: a conditional expression, a literal as it is. */
 #define BP_SEL(m, a, b) ((m) ? (a) : (b))
@@ -132,7 +132,7 @@
  * for z ≥ 4; the C harness holds each engine to its own references.
  */
 #define BP_SIGMOID_DERIV_E(K, e, d) ((d) * ((e) / ((K(1) + (e)) * (K(1) + (e)))))
-#define BP_SIGMOID_DERIV_A(K, SIGMOID, z, a, d) \
+#define BP_SIGMOID_DERIV_A(K, SIGMOID, z, a, d)                                                    \
     ((d) * ((a) * ((z) < K(4) ? K(1) - (a) : SIGMOID(-(z)))))
 
 /*
@@ -169,8 +169,8 @@
  * [ε, 1 − ε], ε = BP_PROB_EPSILON, so log p and log(1 − p) stay finite and
  * the gradients bounded. NaN passes through.
  */
-#define BP_CLAMP_PROB(SEL, K, p)                                             \
-    SEL((p) < K(BP_PROB_EPSILON), K(BP_PROB_EPSILON),                        \
+#define BP_CLAMP_PROB(SEL, K, p)                                                                   \
+    SEL((p) < K(BP_PROB_EPSILON), K(BP_PROB_EPSILON),                                              \
         SEL((p) > K(1.0 - BP_PROB_EPSILON), K(1.0 - BP_PROB_EPSILON), (p)))
 
 /*
@@ -196,7 +196,7 @@
  * Gradient (σ(z) − y)·scale, σ(z) either evaluated (BP_SIGMOID_E) or the
  * forward pass's activation A.
  */
-#define BP_BCE_LOGITS_TERM(SEL, K, LOG1P, z, y, e) \
+#define BP_BCE_LOGITS_TERM(SEL, K, LOG1P, z, y, e)                                                 \
     (SEL((z) > K(0), (z), K(0)) - (z) * (y) + LOG1P(e))
 #define BP_BCE_LOGITS_GRAD(sig, y, scale) (((sig) - (y)) * (scale))
 

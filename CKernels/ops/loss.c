@@ -13,9 +13,7 @@
 #include "bp_loss.h"
 #include "runtime/internal.h"
 
-static int valid_loss(bp_loss kind) {
-    return kind >= BP_LOSS_MSE && kind <= BP_LOSS_SOFTMAX_CCE;
-}
+static int valid_loss(bp_loss kind) { return kind >= BP_LOSS_MSE && kind <= BP_LOSS_SOFTMAX_CCE; }
 
 #define R double
 #define P(name) name##_d

@@ -19,7 +19,8 @@
 
 static double P(row_max)(const R *z, size_t k) {
     double m = z[0];
-    for (size_t j = 1; j < k; j++) if (z[j] > m) m = z[j];
+    for (size_t j = 1; j < k; j++)
+        if (z[j] > m) m = z[j];
     return m;
 }
 
@@ -31,9 +32,8 @@ static double P(log_sum_exp)(const R *z, size_t k, double max) {
     return BP_LOG_SUM_EXP(log, max, sum);
 }
 
-static bp_status P(compute)(bp_loss kind, size_t n, size_t k,
-                            const R *pred, const R *target,
-                            double *loss, R *grad) {
+static bp_status P(compute)(bp_loss kind, size_t n, size_t k, const R *pred, const R *target,
+                         double *loss, R *grad) {
     if (!valid_loss(kind)) return BP_ERR_BAD_ENUM;
     if (n == 0 || k == 0) return BP_ERR_ZERO_SIZE;
     size_t count;
@@ -48,7 +48,7 @@ static bp_status P(compute)(bp_loss kind, size_t n, size_t k,
     switch (kind) {
     case BP_LOSS_MSE:
         for (size_t i = 0; i < count; i++) {
-            double d = (double)p[i] - y[i];   /* in double, whatever R is */
+            double d = (double)p[i] - y[i]; /* in double, whatever R is */
             total += BP_MSE_TERM(d);
             if (grad) grad[i] = (R)BP_MSE_GRAD(d, scale_elem);
         }
@@ -97,9 +97,8 @@ static bp_status P(compute)(bp_loss kind, size_t n, size_t k,
     return BP_OK;
 }
 
-static bp_status P(compute_labels)(bp_loss kind, size_t n, size_t k,
-                                   const R *pred, const size_t *labels,
-                                   double *loss, R *grad) {
+static bp_status P(compute_labels)(bp_loss kind, size_t n, size_t k, const R *pred,
+                                const size_t *labels, double *loss, R *grad) {
     if (kind != BP_LOSS_CCE && kind != BP_LOSS_SOFTMAX_CCE) return BP_ERR_BAD_ENUM;
     if (n == 0 || k == 0) return BP_ERR_ZERO_SIZE;
     BP_TRY(bp_check_dense_elem(n, k, pred, NULL, sizeof(R)));
@@ -145,8 +144,8 @@ static bp_status P(compute_labels)(bp_loss kind, size_t n, size_t k,
  * target falls back to the term from the logits (log-sum-exp) for its row.
  * Labels (labels != NULL) replace Y.
  */
-void P(bp_loss_fused_outputs)(bp_loss kind, size_t n, size_t k, const R *Z, const R *A,
-                              const R *Y, const size_t *labels, double *loss, R *grad) {
+void P(bp_loss_fused_outputs)(bp_loss kind, size_t n, size_t k, const R *Z, const R *A, const R *Y,
+                           const size_t *labels, double *loss, R *grad) {
     double total = 0.0;
     if (kind == BP_LOSS_BCE_LOGITS) {
         size_t count = n * k;

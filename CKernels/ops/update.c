@@ -90,13 +90,9 @@ bp_status bp_sgd_update(size_t n, double learning_rate, const double *g, double 
     return sgd_update_d(n, learning_rate, g, w);
 }
 
-bp_status bp_norm2(size_t n, const double *x, double *norm) {
-    return norm2_d(n, x, norm);
-}
+bp_status bp_norm2(size_t n, const double *x, double *norm) { return norm2_d(n, x, norm); }
 
-bp_status bp_scale(size_t n, double alpha, double *x) {
-    return scale_d(n, alpha, x);
-}
+bp_status bp_scale(size_t n, double alpha, double *x) { return scale_d(n, alpha, x); }
 
 bp_status bp_clip_by_norm(size_t n, double max_norm, double *g, double *norm_before) {
     return clip_by_norm_d(n, max_norm, g, norm_before);
@@ -106,13 +102,9 @@ bp_status bp_sgd_update_f32(size_t n, float learning_rate, const float *g, float
     return sgd_update_s(n, learning_rate, g, w);
 }
 
-bp_status bp_norm2_f32(size_t n, const float *x, double *norm) {
-    return norm2_s(n, x, norm);
-}
+bp_status bp_norm2_f32(size_t n, const float *x, double *norm) { return norm2_s(n, x, norm); }
 
-bp_status bp_scale_f32(size_t n, float alpha, float *x) {
-    return scale_s(n, alpha, x);
-}
+bp_status bp_scale_f32(size_t n, float alpha, float *x) { return scale_s(n, alpha, x); }
 
 bp_status bp_clip_by_norm_f32(size_t n, float max_norm, float *g, double *norm_before) {
     return clip_by_norm_s(n, max_norm, g, norm_before);

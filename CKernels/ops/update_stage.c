@@ -26,8 +26,9 @@ bp_status bp_update_state_bytes(bp_update_rule rule, size_t n, size_t elem_size,
 bp_status bp_update_stage_init(bp_update_stage *s, bp_update_rule rule, size_t n,
                                size_t elem_size) {
     size_t bytes;
-    *s = (bp_update_stage){ .rule = rule, .n = n, .elem_size = elem_size,
-                            .state_slots = bp_update_state_slots(rule) };
+    *s = (bp_update_stage){
+        .rule = rule, .n = n, .elem_size = elem_size, .state_slots = bp_update_state_slots(rule)
+    };
     BP_TRY(bp_update_state_bytes(rule, n, elem_size, &bytes));
     if (bytes > 0) {
         /* zeroed: every rule's state starts at 0 (momentum, moments) */

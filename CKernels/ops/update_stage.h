@@ -53,13 +53,13 @@
 
 /* The update rules (optimisers). */
 typedef enum bp_update_rule {
-    BP_UPDATE_SGD = 0          /* p ← p − η·g; no state */
+    BP_UPDATE_SGD = 0 /* p ← p − η·g; no state */
 } bp_update_rule;
 
 /* Hyperparameters of the rules (each reads those it needs). The learning
  * rate is finite, also in the engine's precision (the engines check it). */
 typedef struct bp_update_params {
-    double learning_rate;      /* η */
+    double learning_rate; /* η */
 } bp_update_params;
 
 /* The hook between gradient and update: n values of elem_size bytes
@@ -71,12 +71,12 @@ typedef bp_status (*bp_gradient_hook)(void *user, size_t n, void *grad, size_t e
 typedef struct bp_update_stage {
     bp_update_rule rule;
     bp_update_params hp;
-    size_t n;                  /* parameters updated */
-    size_t elem_size;          /* sizeof the engine's element */
-    size_t state_slots;        /* state values per parameter (0 for SGD) */
-    void *state;               /* state_slots · n values, or NULL */
-    uint64_t step;             /* updates applied (verdict 0 or 2) so far */
-    bp_gradient_hook hook;     /* NULL: none */
+    size_t n;              /* parameters updated */
+    size_t elem_size;      /* sizeof the engine's element */
+    size_t state_slots;    /* state values per parameter (0 for SGD) */
+    void *state;           /* state_slots · n values, or NULL */
+    uint64_t step;         /* updates applied (verdict 0 or 2) so far */
+    bp_gradient_hook hook; /* NULL: none */
     void *hook_user;
 } bp_update_stage;
 
@@ -84,7 +84,7 @@ typedef struct bp_update_stage {
  * builds that allow contraction (FMA) round it once, the others twice; an
  * engine's paths that must agree bit for bit are compiled alike. Defined
  * once for both precisions. */
-#define BP_SGD_RULE(R, S) \
+#define BP_SGD_RULE(R, S)                                                                          \
     static inline R bp_sgd_rule_##S(R p, R alpha, R g) { return p + alpha * g; }
 BP_SGD_RULE(double, d)
 BP_SGD_RULE(float, s)
@@ -107,8 +107,7 @@ bp_status bp_update_state_bytes(bp_update_rule rule, size_t n, size_t elem_size,
  * allocated (zeroed) once here, step 0, no hook, learning rate 0 (the
  * engine sets hp before its steps). BP_ERR_NO_MEMORY leaves *s with no
  * state to free. */
-bp_status bp_update_stage_init(bp_update_stage *s, bp_update_rule rule, size_t n,
-                               size_t elem_size);
+bp_status bp_update_stage_init(bp_update_stage *s, bp_update_rule rule, size_t n, size_t elem_size);
 
 /* Frees the state; the stage must be initialised again before use. */
 void bp_update_stage_free(bp_update_stage *s);
@@ -128,9 +127,7 @@ static inline int bp_update_stage_fusable(const bp_update_stage *s, double *alph
 }
 
 /* Counts `steps` updates an engine applied itself (fused). */
-static inline void bp_update_stage_applied(bp_update_stage *s, uint64_t steps) {
-    s->step += steps;
-}
+static inline void bp_update_stage_applied(bp_update_stage *s, uint64_t steps) { s->step += steps; }
 
 /* One update of s->n parameters from grad (the contract above): the hook,
  * the check of the gradient, the rule — the passes over the vectors split
@@ -138,9 +135,9 @@ static inline void bp_update_stage_applied(bp_update_stage *s, uint64_t steps) {
  * the vector passes built for exec's kernel set. *diverged receives the
  * verdict; the status is the hook's, or BP_OK. grad is written only by
  * the hook. Unchecked: the engine owns the buffers. */
-bp_status bp_update_apply_d(bp_update_stage *s, const bp_exec *exec, double *params,
-                            double *grad, int *diverged);
-bp_status bp_update_apply_s(bp_update_stage *s, const bp_exec *exec, float *params,
-                            float *grad, int *diverged);
+bp_status bp_update_apply_d(bp_update_stage *s, const bp_exec *exec, double *params, double *grad,
+                            int *diverged);
+bp_status bp_update_apply_s(bp_update_stage *s, const bp_exec *exec, float *params, float *grad,
+                            int *diverged);
 
 #endif /* BP_UPDATE_STAGE_H */

@@ -23,7 +23,7 @@ typedef struct U(update_job) {
     const R *grad;
     size_t n;
     int phase;
-    int bad[BP_EXEC_MAX_THREADS];          /* a non-finite value seen */
+    int bad[BP_EXEC_MAX_THREADS]; /* a non-finite value seen */
 } U(update_job);
 
 static void U(update_share)(void *arg, size_t tid, size_t nthreads) {
@@ -35,14 +35,14 @@ static void U(update_share)(void *arg, size_t tid, size_t nthreads) {
     }
     switch (u->s->rule) {
     case BP_UPDATE_SGD:
-        u->bad[tid] = !u->ks->VEC_SGD(hi - lo, (R)-u->s->hp.learning_rate, u->grad + lo,
-                                      u->params + lo);
+        u->bad[tid] =
+            !u->ks->VEC_SGD(hi - lo, (R)-u->s->hp.learning_rate, u->grad + lo, u->params + lo);
         break;
     }
 }
 
 bp_status U(bp_update_apply)(bp_update_stage *s, const bp_exec *exec, R *params, R *grad,
-                             int *diverged) {
+                          int *diverged) {
     const size_t n = s->n;
     *diverged = 0;
     if (s->hook != NULL) BP_TRY(s->hook(s->hook_user, n, grad, sizeof(R)));
@@ -60,7 +60,10 @@ bp_status U(bp_update_apply)(bp_update_stage *s, const bp_exec *exec, R *params,
         else U(update_share)(&u, 0, 1);
         int bad = 0;
         for (size_t t = 0; t < parts; t++) bad |= u.bad[t];
-        if (bad && phase == 0) { *diverged = 1; return BP_OK; }
+        if (bad && phase == 0) {
+            *diverged = 1;
+            return BP_OK;
+        }
         if (bad) *diverged = 2;
     }
     s->step++;

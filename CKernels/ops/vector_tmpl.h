@@ -76,7 +76,7 @@ R V_MAXABS(size_t n, const R *x) {
     for (size_t i = 0; i < n; i++) {
         V_INT bits;
         memcpy(&bits, x + i, sizeof bits);
-        bits &= V_INT_MAX;                  /* |x[i]| */
+        bits &= V_INT_MAX; /* |x[i]| */
         most = bits > most ? bits : most;
     }
     const R largest = V_MAX;

@@ -38,10 +38,26 @@
 #include <string.h>
 
 /* Bit casts of scalars (memcpy: the compilers make them register moves). */
-static inline uint64_t bp_bits_d(double x) { uint64_t u; memcpy(&u, &x, sizeof u); return u; }
-static inline double bp_from_bits_d(uint64_t u) { double x; memcpy(&x, &u, sizeof x); return x; }
-static inline uint32_t bp_bits_s(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
-static inline float bp_from_bits_s(uint32_t u) { float x; memcpy(&x, &u, sizeof x); return x; }
+static inline uint64_t bp_bits_d(double x) {
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+static inline double bp_from_bits_d(uint64_t u) {
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+static inline uint32_t bp_bits_s(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+static inline float bp_from_bits_s(uint32_t u) {
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
 
 /* The scalar functions: bp_vexp_d, bp_vlog_d, bp_vlog1p_d, bp_vexp_s
  * (vexp_tmpl.h undefines its parameters after each instance). */

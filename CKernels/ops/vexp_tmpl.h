@@ -42,10 +42,10 @@
 #define VXE_MANT_BITS 52
 #define VXE_HALF_SHIFT ((int64_t)1 << 51)
 #define VXE_BIAS 1023
-#define VXE_COEFFS                                                                      \
-    1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,           \
-    1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0,  \
-    1.0 / 6.0, 0.5, 1.0, 1.0
+#define VXE_COEFFS                                                                                 \
+    1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,      \
+        1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0,    \
+        1.0
 #else
 #define VXE_T float
 #define VXE_HI 89.0f
@@ -58,9 +58,8 @@
 #define VXE_MANT_BITS 23
 #define VXE_HALF_SHIFT ((int32_t)1 << 22)
 #define VXE_BIAS 127
-#define VXE_COEFFS                                                                      \
-    1.0f / 5040.0f, 1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f, \
-    1.0f
+#define VXE_COEFFS                                                                                 \
+    1.0f / 5040.0f, 1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f, 1.0f
 #endif
 
 static inline VX_F VX_EXP(VX_F x) {
@@ -75,8 +74,8 @@ static inline VX_F VX_EXP(VX_F x) {
     const VXE_T shift = VXE_SHIFT;
     VX_F t = xc * VXE_LOG2E + shift;
     VX_F n = t - shift;
-    VX_F r = xc - n * VXE_LN2_HI;     /* ln 2, high part (exact product) */
-    r = r - n * VXE_LN2_LO;           /* ln 2, low part */
+    VX_F r = xc - n * VXE_LN2_HI; /* ln 2, high part (exact product) */
+    r = r - n * VXE_LN2_LO;       /* ln 2, low part */
     /* e^r by Horner, fully unrolled (a constant trip count) */
     static const VXE_T c[] = { VXE_COEFFS };
     VX_F p = VX_SPLAT(c[0]);
@@ -90,7 +89,8 @@ static inline VX_F VX_EXP(VX_F x) {
     /* floor(n/2) with a logical shift (AVX2 has no 64-bit arithmetic one);
      * the bias of one half is (bias + 1) */
     VX_I h = (VX_I)((VX_U)(ni + 2 * (VXE_BIAS + 1)) >> 1) - (VXE_BIAS + 1);
-    VX_U b1 = (VX_U)(h + VXE_BIAS) << VXE_MANT_BITS, b2 = (VX_U)(ni - h + VXE_BIAS) << VXE_MANT_BITS;
+    VX_U b1 = (VX_U)(h + VXE_BIAS) << VXE_MANT_BITS, b2 = (VX_U)(ni - h + VXE_BIAS)
+                                                          << VXE_MANT_BITS;
     VX_F y = p * VX_FROM_BITS(b1) * VX_FROM_BITS(b2);
     return VX_SEL(x != x, x, y);
 }
@@ -117,7 +117,7 @@ static inline VX_F VX_EXP(VX_F x) {
  * number or NaN is NaN, log +inf = +inf.
  */
 static inline VX_F VX_LOG(VX_F x) {
-    VX_M tiny = x < 0x1p-1022;                   /* subnormal (or ≤ 0: fixed below) */
+    VX_M tiny = x < 0x1p-1022; /* subnormal (or ≤ 0: fixed below) */
     VX_F xs = VX_SEL(tiny, x * 0x1p54, x);
     VX_U b = VX_BITS(xs);
     /* k and the mantissa m ∈ [1, 2) from the bits; then fold m into [√½, √2). */

@@ -48,7 +48,7 @@ static inline VX_I VX_ISPLAT(VX_IELEM c) { return (VX_I){ 0 } + c; }
 #define VX_EXP VX_PASTE(bp_vexp_, VX_TAG)
 #define VX_LOG VX_PASTE(bp_vlog_, VX_TAG)
 #define VX_LOG1P VX_PASTE(bp_vlog1p_, VX_TAG)
-#include "vexp_tmpl.h"   /* undefines VX_F … VX_LOG1P and VX_DOUBLE */
+#include "vexp_tmpl.h" /* undefines VX_F … VX_LOG1P and VX_DOUBLE */
 
 #undef VX_ELEM
 #undef VX_IELEM

@@ -11,9 +11,10 @@
  * and bp_sgemm_reference, which gemm_reference.c defines by name.
  */
 
-static bp_status P(gemm_reference)(bp_transpose trans_a, bp_transpose trans_b, size_t m, size_t n,
-                                   size_t k, R alpha, const R *A, size_t lda, const R *B,
-                                   size_t ldb, R beta, R *C, size_t ldc) {
+static bp_status
+P(gemm_reference)(bp_transpose trans_a, bp_transpose trans_b, size_t m, size_t n,
+                                size_t k, R alpha, const R *A, size_t lda, const R *B, size_t ldb,
+                                R beta, R *C, size_t ldc) {
     BP_TRY(bp_gemm_check_elem(trans_a, trans_b, m, n, k, alpha != (R)0, A, lda, B, ldb, C, ldc,
                               sizeof(R)));
     if (m == 0 || n == 0) return BP_OK;

@@ -23,38 +23,34 @@
  * one gradient (n_params values), and room for a batch's gathered rows
  * (max_rows rows of inputs, of targets, of labels).
  */
-#define BP_MLP_REF_DECLARE(R, S)                                                              \
-    typedef struct bp_mlp_ref_work_##S {                                                      \
-        R *const *Z, *const *A, *const *dZ, *const *dA;                                      \
-        R *grad;                                                                              \
-        R *Xg, *Yg;                                                                           \
-        size_t *Lg;                                                                           \
-    } bp_mlp_ref_work_##S;                                                                    \
-    void bp_mlp_ref_forward_##S(const mlp_layout *y, const bp_mlp_ref_work_##S *w,           \
-                                const R *params, size_t rows, const R *X, size_t ldx);        \
-    void bp_mlp_ref_gradient_##S(const mlp_layout *y, const bp_mlp_ref_work_##S *w,          \
-                                 const R *params, size_t rows, const R *X, size_t ldx,        \
-                                 const R *Y, const size_t *labels, double *loss, R *grad,     \
-                                 R *dX);                                                      \
-    void bp_mlp_ref_backward_##S(const mlp_layout *y, const bp_mlp_ref_work_##S *w,          \
-                                 const R *params, size_t rows, const R *X, size_t ldx,        \
-                                 const R *dA_out, R *grad, R *dX);                            \
-    void bp_mlp_ref_train_step_##S(const mlp_layout *y, const bp_mlp_ref_work_##S *w,        \
-                                   R *params, const R *X_all, size_t ldx, const R *Y_all,     \
-                                   const size_t *labels_all, const size_t *indices,           \
-                                   size_t start, size_t rows, double learning_rate,           \
-                                   double *loss, int *diverged);                              \
-    void bp_mlp_ref_train_epoch_##S(const mlp_layout *y, const bp_mlp_ref_work_##S *w,       \
-                                    R *params, const R *X_all, size_t ldx, const R *Y_all,    \
-                                    const size_t *labels_all, const size_t *indices,          \
-                                    size_t n, size_t batch, double learning_rate,             \
-                                    double *loss, int *diverged);                             \
-    void bp_mlp_ref_train_epochs_##S(const mlp_layout *y, const bp_mlp_ref_work_##S *w,      \
-                                     R *params, const R *X_all, size_t ldx, const R *Y_all,   \
-                                     const size_t *labels_all, const size_t *orders,          \
-                                     size_t n, size_t batch, size_t epochs,                   \
-                                     double learning_rate, double *losses, R *snapshot,       \
-                                     size_t *completed, int *diverged);
+#define BP_MLP_REF_DECLARE(R, S)                                                                   \
+    typedef struct bp_mlp_ref_work_##S {                                                           \
+        R *const *Z, *const *A, *const *dZ, *const *dA;                                            \
+        R *grad;                                                                                   \
+        R *Xg, *Yg;                                                                                \
+        size_t *Lg;                                                                                \
+    } bp_mlp_ref_work_##S;                                                                         \
+    void bp_mlp_ref_forward_##S(const mlp_layout *y, const bp_mlp_ref_work_##S *w,                 \
+                                const R *params, size_t rows, const R *X, size_t ldx);             \
+    void bp_mlp_ref_gradient_##S(const mlp_layout *y, const bp_mlp_ref_work_##S *w,                \
+                                 const R *params, size_t rows, const R *X, size_t ldx, const R *Y, \
+                                 const size_t *labels, double *loss, R *grad, R *dX);              \
+    void bp_mlp_ref_backward_##S(const mlp_layout *y, const bp_mlp_ref_work_##S *w,                \
+                                 const R *params, size_t rows, const R *X, size_t ldx,             \
+                                 const R *dA_out, R *grad, R *dX);                                 \
+    void bp_mlp_ref_train_step_##S(                                                                \
+        const mlp_layout *y, const bp_mlp_ref_work_##S *w, R *params, const R *X_all, size_t ldx,  \
+        const R *Y_all, const size_t *labels_all, const size_t *indices, size_t start,             \
+        size_t rows, double learning_rate, double *loss, int *diverged);                           \
+    void bp_mlp_ref_train_epoch_##S(                                                               \
+        const mlp_layout *y, const bp_mlp_ref_work_##S *w, R *params, const R *X_all, size_t ldx,  \
+        const R *Y_all, const size_t *labels_all, const size_t *indices, size_t n, size_t batch,   \
+        double learning_rate, double *loss, int *diverged);                                        \
+    void bp_mlp_ref_train_epochs_##S(                                                              \
+        const mlp_layout *y, const bp_mlp_ref_work_##S *w, R *params, const R *X_all, size_t ldx,  \
+        const R *Y_all, const size_t *labels_all, const size_t *orders, size_t n, size_t batch,    \
+        size_t epochs, double learning_rate, double *losses, R *snapshot, size_t *completed,       \
+        int *diverged);
 
 BP_MLP_REF_DECLARE(double, d)
 BP_MLP_REF_DECLARE(float, s)

@@ -33,11 +33,11 @@
  * P(softmax_row)); each formula is ops/formulas.h's. */
 static R P(activation)(bp_activation act, R param, R z) {
     switch (act) {
-    case BP_ACT_RELU: return BP_RELU(BP_SEL, BP_K, z);                   /* max(0, z) */
+    case BP_ACT_RELU: return BP_RELU(BP_SEL, BP_K, z); /* max(0, z) */
     case BP_ACT_LEAKY_RELU: return BP_LEAKY_RELU(BP_SEL, BP_K, z, param);
-    case BP_ACT_SIGMOID: return SIGMOID(z);                              /* 1 / (1 + e^(−z)) */
+    case BP_ACT_SIGMOID: return SIGMOID(z); /* 1 / (1 + e^(−z)) */
     case BP_ACT_TANH: return TANH(z);
-    default: return z;                                                   /* identity */
+    default: return z; /* identity */
     }
 }
 
@@ -51,7 +51,7 @@ static R P(derivative_product)(bp_activation act, R param, R z, R a, R d) {
         const R e = EXP(-ABS(z));
         return BP_SIGMOID_DERIV_E(BP_K, e, d);
     }
-    case BP_ACT_TANH: return BP_TANH_DERIV(BP_K, a, d);                  /* d·(1 − tanh²(z)) */
+    case BP_ACT_TANH: return BP_TANH_DERIV(BP_K, a, d); /* d·(1 − tanh²(z)) */
     default: return d;
     }
 }
@@ -61,7 +61,10 @@ static R P(derivative_product)(bp_activation act, R param, R z, R a, R d) {
 static void P(softmax_row)(size_t k, const R *z, R *s) {
     R m = z[0], sum = (R)0;
     for (size_t j = 1; j < k; j++) m = BP_SOFTMAX_MAX(BP_SEL, z[j], m);
-    for (size_t j = 0; j < k; j++) { s[j] = EXP(z[j] - m); sum += s[j]; }
+    for (size_t j = 0; j < k; j++) {
+        s[j] = EXP(z[j] - m);
+        sum += s[j];
+    }
     for (size_t j = 0; j < k; j++) s[j] /= sum;
 }
 
@@ -77,8 +80,8 @@ static void P(softmax_backward_row)(size_t k, const R *s, const R *da, R *dz) {
 
 /* Z = In·W + b (z_rj = Σ_i in_ri·w_ij + b_j) and A = f(Z), for n rows of
  * In (leading dimension ld); W is n_in × n_out, Z and A n × n_out. */
-static void P(layer_forward)(const bp_layer_spec *s, size_t n, const R *In, size_t ld,
-                             const R *W, const R *b, R *Z, R *A) {
+static void P(layer_forward)(const bp_layer_spec *s, size_t n, const R *In, size_t ld, const R *W,
+                          const R *b, R *Z, R *A) {
     const size_t n_in = s->n_in, n_out = s->n_out;
     for (size_t r = 0; r < n; r++) {
         for (size_t j = 0; j < n_out; j++) {
@@ -101,9 +104,8 @@ static void P(layer_forward)(const bp_layer_spec *s, size_t n, const R *In, size
  *   dW = Inᵀ·dZ         dw_ij = Σ_r in_ri·dz_rj
  *   db = Σ_rows dZ      db_j  = Σ_r dz_rj
  *   dIn = dZ·Wᵀ         din_ri = Σ_j dz_rj·w_ij   (skipped when dIn is NULL) */
-static void P(layer_backward)(const bp_layer_spec *s, size_t n, const R *In, size_t ld,
-                              const R *W, const R *Z, const R *A, const R *dA, R *dZ,
-                              R *dW, R *db, R *dIn) {
+static void P(layer_backward)(const bp_layer_spec *s, size_t n, const R *In, size_t ld, const R *W,
+                           const R *Z, const R *A, const R *dA, R *dZ, R *dW, R *db, R *dIn) {
     const size_t n_in = s->n_in, n_out = s->n_out;
     if (dA != NULL) {
         for (size_t r = 0; r < n; r++) {
@@ -112,8 +114,8 @@ static void P(layer_backward)(const bp_layer_spec *s, size_t n, const R *In, siz
                 P(softmax_backward_row)(n_out, A + o, dA + o, dZ + o);
             } else {
                 for (size_t j = 0; j < n_out; j++)
-                    dZ[o + j] = P(derivative_product)(s->act, (R)s->param, Z[o + j], A[o + j],
-                                                   dA[o + j]);
+                    dZ[o + j] =
+                        P(derivative_product)(s->act, (R)s->param, Z[o + j], A[o + j], dA[o + j]);
             }
         }
     }
@@ -144,8 +146,8 @@ static void P(layer_backward)(const bp_layer_spec *s, size_t n, const R *In, siz
  * lse = log Σ_j e^(z_j) = m + log Σ_j e^(z_j − m), m = max_j z_j, and, when
  * g is not NULL, g_j = (s_j·Σ_i y_i − y_j)·scale, s_j = e^(z_j − lse)
  * (the fused gradient: s − y for a one-hot or probability row). */
-static double P(softmax_cce_row)(size_t k, const R *z, const R *y, size_t label, double scale,
-                                 R *g) {
+static double
+P(softmax_cce_row)(size_t k, const R *z, const R *y, size_t label, double scale, R *g) {
     double m = z[0], sum = 0.0, ysum = 0.0, loss = 0.0;
     for (size_t j = 1; j < k; j++) m = BP_SOFTMAX_MAX(BP_SEL, (double)z[j], m);
     for (size_t j = 0; j < k; j++) sum += exp((double)z[j] - m);
@@ -165,8 +167,8 @@ static double P(softmax_cce_row)(size_t k, const R *z, const R *y, size_t label,
  * NULL, its gradient: dL/dA_L for MSE, BCE and CCE (which read A_L),
  * dL/dZ_L for the fused BCE_LOGITS and SOFTMAX_CCE (which read the logits
  * Z_L). Targets are Y (n × k) or the class labels. */
-static double P(output_loss)(bp_loss kind, size_t n, size_t k, const R *Z, const R *A,
-                             const R *Y, const size_t *labels, R *G) {
+static double P(output_loss)(bp_loss kind, size_t n, size_t k, const R *Z, const R *A, const R *Y,
+                          const size_t *labels, R *G) {
     const int per_row = kind == BP_LOSS_CCE || kind == BP_LOSS_SOFTMAX_CCE;
     const double scale = 1.0 / (per_row ? (double)n : (double)n * (double)k);
     double total = 0.0;
@@ -174,7 +176,7 @@ static double P(output_loss)(bp_loss kind, size_t n, size_t k, const R *Z, const
         const size_t o = r * k;
         if (kind == BP_LOSS_SOFTMAX_CCE) {
             total += P(softmax_cce_row)(k, Z + o, Y ? Y + o : NULL, labels ? labels[r] : 0, scale,
-                                        G ? G + o : NULL);
+                                     G ? G + o : NULL);
             continue;
         }
         for (size_t j = 0; j < k; j++) {
@@ -191,31 +193,31 @@ static double P(output_loss)(bp_loss kind, size_t n, size_t k, const R *Z, const
 
 /* Z_l and A_l of every layer, A_0 = X. */
 void P(forward)(const mlp_layout *y, const WORK *w, const R *params, size_t rows, const R *X,
-                size_t ldx) {
+             size_t ldx) {
     for (size_t l = 0; l < y->n_layers; l++)
         P(layer_forward)(&y->layers[l], rows, l == 0 ? X : w->A[l - 1],
-                         l == 0 ? ldx : y->layers[l].n_in, params + y->w_off[l],
-                         params + y->b_off[l], w->Z[l], w->A[l]);
+                      l == 0 ? ldx : y->layers[l].n_in, params + y->w_off[l], params + y->b_off[l],
+                      w->Z[l], w->A[l]);
 }
 
 /* Every layer's backward pass, top down, after P(forward): dA_top is
  * dL/dA_L (NULL: dZ_L already holds dL/dZ_L). The gradient goes to grad
  * (the params layout), dL/dX to dX (rows × n_in) unless it is NULL. */
 static void P(backward_pass)(const mlp_layout *y, const WORK *w, const R *params, size_t rows,
-                             const R *X, size_t ldx, const R *dA_top, R *grad, R *dX) {
+                          const R *X, size_t ldx, const R *dA_top, R *grad, R *dX) {
     const size_t L = y->n_layers;
     for (size_t l = L; l-- > 0;) {
         const bp_layer_spec *s = &y->layers[l];
         P(layer_backward)(s, rows, l == 0 ? X : w->A[l - 1], l == 0 ? ldx : s->n_in,
-                          params + y->w_off[l], w->Z[l], w->A[l], l == L - 1 ? dA_top : w->dA[l],
-                          w->dZ[l], grad + y->w_off[l], grad + y->b_off[l],
-                          l == 0 ? dX : w->dA[l - 1]);
+                       params + y->w_off[l], w->Z[l], w->A[l], l == L - 1 ? dA_top : w->dA[l],
+                       w->dZ[l], grad + y->w_off[l], grad + y->b_off[l],
+                       l == 0 ? dX : w->dA[l - 1]);
     }
 }
 
 /* The mean loss of a batch; with grad or dX, dL/dparams and dL/dX. */
 void P(gradient)(const mlp_layout *y, const WORK *w, const R *params, size_t rows, const R *X,
-                 size_t ldx, const R *Y, const size_t *labels, double *loss, R *grad, R *dX) {
+              size_t ldx, const R *Y, const size_t *labels, double *loss, R *grad, R *dX) {
     const size_t L = y->n_layers - 1, k = y->layers[L].n_out;
     const int backward = grad != NULL || dX != NULL;
     R *start = backward ? (y->on_logits ? w->dZ[L] : w->dA[L]) : NULL;
@@ -223,12 +225,12 @@ void P(gradient)(const mlp_layout *y, const WORK *w, const R *params, size_t row
     *loss = P(output_loss)(y->loss, rows, k, w->Z[L], w->A[L], Y, labels, start);
     if (backward)
         P(backward_pass)(y, w, params, rows, X, ldx, y->on_logits ? NULL : start,
-                         grad ? grad : w->grad, dX);
+                      grad ? grad : w->grad, dX);
 }
 
 /* A caller's dL/dA_L backpropagated: dL/dparams into grad, dL/dX into dX. */
 void P(backward)(const mlp_layout *y, const WORK *w, const R *params, size_t rows, const R *X,
-                 size_t ldx, const R *dA_out, R *grad, R *dX) {
+              size_t ldx, const R *dA_out, R *grad, R *dX) {
     P(forward)(y, w, params, rows, X, ldx);
     P(backward_pass)(y, w, params, rows, X, ldx, dA_out, grad, dX);
 }
@@ -238,23 +240,22 @@ void P(backward)(const mlp_layout *y, const WORK *w, const R *params, size_t row
  * changes nothing (*diverged = 1); a parameter made non-finite by the
  * update is reported (*diverged = 2). */
 void P(train_step)(const mlp_layout *y, const WORK *w, R *params, const R *X_all, size_t ldx,
-                   const R *Y_all, const size_t *labels_all, const size_t *indices,
-                   size_t start, size_t rows, double learning_rate, double *loss,
-                   int *diverged) {
+                const R *Y_all, const size_t *labels_all, const size_t *indices, size_t start,
+                size_t rows, double learning_rate, double *loss, int *diverged) {
     const size_t n_in = y->layers[0].n_in, k = y->layers[y->n_layers - 1].n_out;
-    for (size_t i = 0; i < rows; i++) {   /* the batch's rows, gathered */
+    for (size_t i = 0; i < rows; i++) { /* the batch's rows, gathered */
         const size_t r = indices ? indices[start + i] : start + i;
         memcpy(w->Xg + i * n_in, X_all + r * ldx, n_in * sizeof(R));
         if (Y_all) memcpy(w->Yg + i * k, Y_all + r * k, k * sizeof(R));
         else w->Lg[i] = labels_all[r];
     }
-    P(gradient)(y, w, params, rows, w->Xg, n_in, Y_all ? w->Yg : NULL,
-                labels_all ? w->Lg : NULL, loss, w->grad, NULL);
+    P(gradient)(y, w, params, rows, w->Xg, n_in, Y_all ? w->Yg : NULL, labels_all ? w->Lg : NULL, loss,
+             w->grad, NULL);
     *diverged = 1;
     if (!isfinite(*loss)) return;
     for (size_t p = 0; p < y->n_params; p++)
         if (!isfinite(w->grad[p])) return;
-    const R alpha = -(R)learning_rate;   /* p ← p + α·g, α = −η (ops/update_stage.h) */
+    const R alpha = -(R)learning_rate; /* p ← p + α·g, α = −η (ops/update_stage.h) */
     int bad = 0;
     for (size_t p = 0; p < y->n_params; p++) {
         params[p] = SGD_RULE(params[p], alpha, w->grad[p]);
@@ -267,15 +268,15 @@ void P(train_step)(const mlp_layout *y, const WORK *w, R *params, const R *X_all
  * last may be smaller) over positions 0 .. n of the order; the mean loss
  * Σ_b loss_b·rows_b / n. Stops at the first step that diverges. */
 void P(train_epoch)(const mlp_layout *y, const WORK *w, R *params, const R *X_all, size_t ldx,
-                    const R *Y_all, const size_t *labels_all, const size_t *indices, size_t n,
-                    size_t batch, double learning_rate, double *loss, int *diverged) {
+                 const R *Y_all, const size_t *labels_all, const size_t *indices, size_t n,
+                 size_t batch, double learning_rate, double *loss, int *diverged) {
     double total = 0.0;
     *diverged = 0;
     for (size_t start = 0; start < n && *diverged == 0; start += batch) {
         const size_t rows = n - start < batch ? n - start : batch;
         double step_loss;
-        P(train_step)(y, w, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
-                      learning_rate, &step_loss, diverged);
+        P(train_step)(y, w, params, X_all, ldx, Y_all, labels_all, indices, start, rows, learning_rate,
+                   &step_loss, diverged);
         total += step_loss * (double)rows;
     }
     *loss = total / (double)n;
@@ -286,16 +287,16 @@ void P(train_epoch)(const mlp_layout *y, const WORK *w, R *params, const R *X_al
  * at the first epoch that diverges (its loss not written); *completed
  * counts the epochs finished. */
 void P(train_epochs)(const mlp_layout *y, const WORK *w, R *params, const R *X_all, size_t ldx,
-                     const R *Y_all, const size_t *labels_all, const size_t *orders, size_t n,
-                     size_t batch, size_t epochs, double learning_rate, double *losses,
-                     R *snapshot, size_t *completed, int *diverged) {
+                  const R *Y_all, const size_t *labels_all, const size_t *orders, size_t n,
+                  size_t batch, size_t epochs, double learning_rate, double *losses, R *snapshot,
+                  size_t *completed, int *diverged) {
     *completed = 0;
     *diverged = 0;
     for (size_t e = 0; e < epochs; e++) {
         if (snapshot) memcpy(snapshot, params, y->n_params * sizeof(R));
         double loss;
-        P(train_epoch)(y, w, params, X_all, ldx, Y_all, labels_all, orders ? orders + e * n : NULL,
-                       n, batch, learning_rate, &loss, diverged);
+        P(train_epoch)(y, w, params, X_all, ldx, Y_all, labels_all, orders ? orders + e * n : NULL, n,
+                    batch, learning_rate, &loss, diverged);
         if (*diverged) return;
         losses[e] = loss;
         *completed = e + 1;

@@ -16,8 +16,8 @@
 /* One kernel set: the table holds the best, the AVX-512, the AVX2 and the
  * portable set, each filled by name in dispatch.c. */
 typedef struct bp_kernel_set {
-    const char *name;             /* bp_exec_kernel_name */
-    bp_gemm_kernels gemm;         /* the GEMM's slots (gemm/gemm_internal.h) */
+    const char *name;     /* bp_exec_kernel_name */
+    bp_gemm_kernels gemm; /* the GEMM's slots (gemm/gemm_internal.h) */
     /* the narrow-network engine built for the same CPU level (mlp_internal.h) */
     bp_narrow_d_fn narrow_d;
     bp_narrow_s_fn narrow_s;

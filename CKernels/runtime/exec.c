@@ -21,21 +21,21 @@
 #include "runtime/dispatch.h"
 
 struct bp_exec {
-    bp_exec_head head;            /* first: read inline (runtime/exec.h) */
+    bp_exec_head head; /* first: read inline (runtime/exec.h) */
     size_t threads;
     size_t ws_bytes;
-    unsigned char *ws;            /* threads × ws_bytes, aligned */
+    unsigned char *ws; /* threads × ws_bytes, aligned */
 
-    pthread_t *workers;           /* threads − 1 */
-    size_t started;               /* workers actually running */
+    pthread_t *workers; /* threads − 1 */
+    size_t started;     /* workers actually running */
     pthread_mutex_t mutex;
     pthread_cond_t wake;
-    atomic_ulong generation;      /* bumped (under mutex) to publish a job */
-    atomic_size_t pending;        /* workers still running the current job */
+    atomic_ulong generation; /* bumped (under mutex) to publish a job */
+    atomic_size_t pending;   /* workers still running the current job */
     atomic_int stop;
-    bp_exec_job job;              /* written before generation is bumped, */
-    void *job_arg;                /* read only by the job's own threads */
-    atomic_size_t job_threads;    /* read by every worker */
+    bp_exec_job job;           /* written before generation is bumped, */
+    void *job_arg;             /* read only by the job's own threads */
+    atomic_size_t job_threads; /* read by every worker */
 
     /* barrier inside a job (bp_exec_barrier) */
     atomic_size_t bar_count;
@@ -59,7 +59,10 @@ static long long now_ns(void) {
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-typedef struct worker_arg { bp_exec *exec; size_t tid; } worker_arg;
+typedef struct worker_arg {
+    bp_exec *exec;
+    size_t tid;
+} worker_arg;
 
 static void *worker_main(void *p) {
     worker_arg wa = *(worker_arg *)p;
@@ -114,8 +117,8 @@ void bp_exec_free(bp_exec *ex) {
 
 bp_status bp_exec_create_with(size_t threads, unsigned flags, bp_exec **out) {
     if (out == NULL) return BP_ERR_NULL_POINTER;
-    if ((flags & ~(unsigned)(BP_EXEC_PORTABLE | BP_EXEC_AVX2 | BP_EXEC_AVX512 |
-                             BP_EXEC_REFERENCE)) != 0)
+    if ((flags &
+         ~(unsigned)(BP_EXEC_PORTABLE | BP_EXEC_AVX2 | BP_EXEC_AVX512 | BP_EXEC_REFERENCE)) != 0)
         return BP_ERR_BAD_ENUM;
     if (threads < 1 || threads > BP_EXEC_MAX_THREADS) return BP_ERR_BAD_VALUE;
     *out = NULL;
@@ -133,9 +136,9 @@ bp_status bp_exec_create_with(size_t threads, unsigned flags, bp_exec **out) {
      * them (the dense layers' epilogues) */
     ex->head.reference = (flags & BP_EXEC_REFERENCE) != 0;
     ex->head.kernels = (flags & (BP_EXEC_PORTABLE | BP_EXEC_REFERENCE)) ? bp_kernel_set_portable()
-                : (flags & BP_EXEC_AVX2)     ? bp_kernel_set_avx2()
-                : (flags & BP_EXEC_AVX512)   ? bp_kernel_set_avx512()
-                                             : bp_kernel_set_default();
+                       : (flags & BP_EXEC_AVX2)                         ? bp_kernel_set_avx2()
+                       : (flags & BP_EXEC_AVX512)                       ? bp_kernel_set_avx512()
+                                                                        : bp_kernel_set_default();
     ex->head.gemm = &ex->head.kernels->gemm;
     ex->ws_bytes = bp_gemm_workspace_bytes();
     ex->ws_bytes = (ex->ws_bytes + BP_GEMM_ALIGN - 1) / BP_GEMM_ALIGN * BP_GEMM_ALIGN;
@@ -193,9 +196,7 @@ const char *bp_exec_kernel_name(const bp_exec *ex) {
     return bp_exec_reference(ex) ? "reference" : bp_exec_kernels(ex)->name;
 }
 
-void *bp_exec_workspace(const bp_exec *ex, size_t tid) {
-    return ex->ws + tid * ex->ws_bytes;
-}
+void *bp_exec_workspace(const bp_exec *ex, size_t tid) { return ex->ws + tid * ex->ws_bytes; }
 
 /*
  * A sense-counting barrier for the threads of one job: the last thread to
@@ -212,8 +213,8 @@ void bp_exec_barrier(const bp_exec *cex, size_t nthreads) {
         atomic_fetch_add_explicit(&ex->bar_generation, 1, memory_order_acq_rel);
         return;
     }
-    for (unsigned spins = 0;
-         atomic_load_explicit(&ex->bar_generation, memory_order_acquire) == gen; spins++) {
+    for (unsigned spins = 0; atomic_load_explicit(&ex->bar_generation, memory_order_acquire) == gen;
+         spins++) {
         if (spins >= 2000) sched_yield();
     }
 }
@@ -240,7 +241,6 @@ void bp_exec_run(const bp_exec *cex, size_t nthreads, bp_exec_job job, void *arg
 
     job(arg, 0, nthreads);
 
-    for (unsigned spins = 0; atomic_load_explicit(&ex->pending, memory_order_acquire) != 0;
-         spins++)
+    for (unsigned spins = 0; atomic_load_explicit(&ex->pending, memory_order_acquire) != 0; spins++)
         if (spins >= CALLER_SPINS) sched_yield();
 }

@@ -13,16 +13,16 @@
 #include <stddef.h>
 #include "bp_exec.h"
 
-struct bp_kernel_set;     /* runtime/dispatch.h */
-struct bp_gemm_kernels;   /* gemm/gemm_internal.h */
+struct bp_kernel_set;   /* runtime/dispatch.h */
+struct bp_gemm_kernels; /* gemm/gemm_internal.h */
 
 /* The part of struct bp_exec (exec.c) that the kernels read on every call,
  * as its first member: declared here so that bp_exec_kernels and
  * bp_exec_gemm inline. */
 typedef struct bp_exec_head {
-    const struct bp_kernel_set *kernels;  /* the kernel set the context was created with */
-    const struct bp_gemm_kernels *gemm;   /* its GEMM slots: &kernels->gemm */
-    int reference;                        /* BP_EXEC_REFERENCE: the reference code */
+    const struct bp_kernel_set *kernels; /* the kernel set the context was created with */
+    const struct bp_gemm_kernels *gemm;  /* its GEMM slots: &kernels->gemm */
+    int reference;                       /* BP_EXEC_REFERENCE: the reference code */
 } bp_exec_head;
 
 /* The head of a context (a pointer to a struct may be converted to a

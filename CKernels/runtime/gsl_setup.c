@@ -10,9 +10,7 @@
 #include <gsl/gsl_errno.h>
 #include "runtime/internal.h"
 
-static void bp_gsl_handler_off(void) {
-    gsl_set_error_handler_off();
-}
+static void bp_gsl_handler_off(void) { gsl_set_error_handler_off(); }
 
 void bp_gsl_prepare(void) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -24,8 +24,7 @@ static inline int bp_mul_overflows(size_t a, size_t b, size_t *out) {
  * (rows−1)·ld + cols and its size in bytes fit in size_t, and p is not NULL
  * unless the matrix is empty.
  */
-static inline bp_status bp_check_matrix_elem(size_t rows, size_t cols,
-                                             const void *p, size_t ld,
+static inline bp_status bp_check_matrix_elem(size_t rows, size_t cols, const void *p, size_t ld,
                                              size_t elem_size) {
     if (ld < cols || ld == 0) return BP_ERR_LEADING_DIMENSION;
     if (rows == 0 || cols == 0) return BP_OK;
@@ -45,8 +44,7 @@ static inline bp_status bp_check_matrix_elem(size_t rows, size_t cols,
 }
 
 /* bp_check_matrix_elem for doubles. */
-static inline bp_status bp_check_matrix(size_t rows, size_t cols,
-                                        const void *p, size_t ld) {
+static inline bp_status bp_check_matrix(size_t rows, size_t cols, const void *p, size_t ld) {
     return bp_check_matrix_elem(rows, cols, p, ld, sizeof(double));
 }
 
@@ -60,8 +58,8 @@ static inline bp_status bp_check_array(size_t count, size_t elem_size, const voi
 
 /* Checks a contiguous rows × cols array of elem_size-byte elements and
  * returns rows·cols. */
-static inline bp_status bp_check_dense_elem(size_t rows, size_t cols, const void *p,
-                                            size_t *count, size_t elem_size) {
+static inline bp_status bp_check_dense_elem(size_t rows, size_t cols, const void *p, size_t *count,
+                                            size_t elem_size) {
     size_t c;
     if (bp_mul_overflows(rows, cols, &c)) return BP_ERR_SIZE_OVERFLOW;
     bp_status s = bp_check_array(c, elem_size, p);
@@ -70,13 +68,15 @@ static inline bp_status bp_check_dense_elem(size_t rows, size_t cols, const void
 }
 
 /* Checks a contiguous rows × cols array of doubles and returns rows·cols. */
-static inline bp_status bp_check_dense(size_t rows, size_t cols, const void *p,
-                                       size_t *count) {
+static inline bp_status bp_check_dense(size_t rows, size_t cols, const void *p, size_t *count) {
     return bp_check_dense_elem(rows, cols, p, count, sizeof(double));
 }
 
-#define BP_TRY(expr) do { bp_status bp_try_status_ = (expr); \
-                          if (bp_try_status_ != BP_OK) return bp_try_status_; } while (0)
+#define BP_TRY(expr)                                                                               \
+    do {                                                                                           \
+        bp_status bp_try_status_ = (expr);                                                         \
+        if (bp_try_status_ != BP_OK) return bp_try_status_;                                        \
+    } while (0)
 
 #include "bp_gemm.h"
 
@@ -84,11 +84,10 @@ static inline bp_status bp_check_dense(size_t rows, size_t cols, const void *p,
  * are read (alpha ≠ 0), elem_size is sizeof the element. Inline: a 16 × 16
  * product takes about 80 ns, and a call into another file for its checks
  * was a tenth of that. */
-static inline bp_status bp_gemm_check_elem(bp_transpose trans_a, bp_transpose trans_b,
-                                           size_t m, size_t n, size_t k, int alpha_nonzero,
-                                           const void *A, size_t lda, const void *B,
-                                           size_t ldb, const void *C, size_t ldc,
-                                           size_t elem_size) {
+static inline bp_status bp_gemm_check_elem(bp_transpose trans_a, bp_transpose trans_b, size_t m,
+                                           size_t n, size_t k, int alpha_nonzero, const void *A,
+                                           size_t lda, const void *B, size_t ldb, const void *C,
+                                           size_t ldc, size_t elem_size) {
     if ((trans_a != BP_NO_TRANS && trans_a != BP_TRANS) ||
         (trans_b != BP_NO_TRANS && trans_b != BP_TRANS))
         return BP_ERR_BAD_ENUM;

@@ -22,7 +22,10 @@ static unsigned long fold_seed(uint64_t seed) {
 static bp_status wrap(gsl_rng *r, bp_rng **out) {
     if (r == NULL) return BP_ERR_NO_MEMORY;
     bp_rng *g = malloc(sizeof *g);
-    if (g == NULL) { gsl_rng_free(r); return BP_ERR_NO_MEMORY; }
+    if (g == NULL) {
+        gsl_rng_free(r);
+        return BP_ERR_NO_MEMORY;
+    }
     g->r = r;
     *out = g;
     return BP_OK;
@@ -114,8 +117,7 @@ bp_status bp_rng_uniform(bp_rng *rng, size_t n, double a, double b, double *out)
     return BP_OK;
 }
 
-bp_status bp_rng_init_weights(bp_rng *rng, bp_init init,
-                              size_t n_in, size_t n_out, double *W) {
+bp_status bp_rng_init_weights(bp_rng *rng, bp_init init, size_t n_in, size_t n_out, double *W) {
     if (init < BP_INIT_XAVIER_NORMAL || init > BP_INIT_HE_UNIFORM) return BP_ERR_BAD_ENUM;
     if (n_in == 0 || n_out == 0) return BP_ERR_ZERO_SIZE;
     if (rng == NULL) return BP_ERR_NULL_POINTER;
@@ -123,10 +125,16 @@ bp_status bp_rng_init_weights(bp_rng *rng, bp_init init,
     BP_TRY(bp_check_dense(n_in, n_out, W, &count));
     double fan_in = (double)n_in, fan_sum = (double)n_in + (double)n_out;
     switch (init) {
-    case BP_INIT_XAVIER_NORMAL:  return bp_rng_normal(rng, count, 0.0, sqrt(2.0 / fan_sum), W);
-    case BP_INIT_XAVIER_UNIFORM: { double r = sqrt(6.0 / fan_sum); return bp_rng_uniform(rng, count, -r, r, W); }
-    case BP_INIT_HE_NORMAL:      return bp_rng_normal(rng, count, 0.0, sqrt(2.0 / fan_in), W);
-    case BP_INIT_HE_UNIFORM:     { double r = sqrt(6.0 / fan_in); return bp_rng_uniform(rng, count, -r, r, W); }
+    case BP_INIT_XAVIER_NORMAL: return bp_rng_normal(rng, count, 0.0, sqrt(2.0 / fan_sum), W);
+    case BP_INIT_XAVIER_UNIFORM: {
+        double r = sqrt(6.0 / fan_sum);
+        return bp_rng_uniform(rng, count, -r, r, W);
+    }
+    case BP_INIT_HE_NORMAL: return bp_rng_normal(rng, count, 0.0, sqrt(2.0 / fan_in), W);
+    case BP_INIT_HE_UNIFORM: {
+        double r = sqrt(6.0 / fan_in);
+        return bp_rng_uniform(rng, count, -r, r, W);
+    }
     }
     return BP_ERR_BAD_ENUM;
 }

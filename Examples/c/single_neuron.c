@@ -14,14 +14,20 @@
 #include <stdlib.h>
 #include "CKernels.h"
 
-#define CHECK(call) do { bp_status s_ = (call); if (s_ != BP_OK) { \
-    fprintf(stderr, "%s failed: %s\n", #call, bp_status_string(s_)); return EXIT_FAILURE; } } while (0)
+#define CHECK(call)                                                                                \
+    do {                                                                                           \
+        bp_status s_ = (call);                                                                     \
+        if (s_ != BP_OK) {                                                                         \
+            fprintf(stderr, "%s failed: %s\n", #call, bp_status_string(s_));                       \
+            return EXIT_FAILURE;                                                                   \
+        }                                                                                          \
+    } while (0)
 
 int main(void) {
-    double x[3] = {1.0, -2.0, 3.0};      /* one sample, 1 × 3 */
-    double w[3] = {-3.0, -1.0, 2.0};     /* W is n_in × n_out = 3 × 1 */
-    double b[1] = {1.0};
-    double target[1] = {0.0};
+    double x[3] = { 1.0, -2.0, 3.0 };  /* one sample, 1 × 3 */
+    double w[3] = { -3.0, -1.0, 2.0 }; /* W is n_in × n_out = 3 × 1 */
+    double b[1] = { 1.0 };
+    double target[1] = { 0.0 };
     const double learning_rate = 0.001;
 
     double z, a, loss, da, dz, dw[3], db;
@@ -40,8 +46,7 @@ int main(void) {
         /* gradient descent */
         CHECK(bp_sgd_update(3, learning_rate, dw, w));
         CHECK(bp_sgd_update(1, learning_rate, &db, b));
-        if (step == 1 || step % 20 == 0)
-            printf("  step %3d  loss %.12g\n", step, loss);
+        if (step == 1 || step % 20 == 0) printf("  step %3d  loss %.12g\n", step, loss);
     }
     printf("Final weights: [%.8f, %.8f, %.8f]\n", w[0], w[1], w[2]);
     printf("Final bias:    %.10f\n", b[0]);

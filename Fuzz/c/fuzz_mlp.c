@@ -46,7 +46,8 @@ static uint8_t take(input *in) { return in->at < in->size ? in->data[in->at++] :
  * elements, which must be refused (BP_ERR_SIZE_OVERFLOW) or fail to
  * allocate (BP_ERR_NO_MEMORY). */
 static const size_t EXTREME[] = {
-    (size_t)1 << 40, (size_t)1 << 52, (size_t)1 << 62, SIZE_MAX / 16 + 1, SIZE_MAX / 2 + 1, SIZE_MAX,
+    (size_t)1 << 40,   (size_t)1 << 52,  (size_t)1 << 62,
+    SIZE_MAX / 16 + 1, SIZE_MAX / 2 + 1, SIZE_MAX,
 };
 
 /* A width or count: mostly 0 .. limit−1, sometimes extreme (when allowed). */
@@ -60,7 +61,8 @@ static size_t take_size(input *in, size_t limit, int extreme) {
  * sometimes any bit pattern. */
 static double take_double(input *in) {
     static const double special[] = {
-        NAN, INFINITY, -INFINITY, 0.0, -0.0, 1e308, -1e308, 5e-324, 1e30, -1e30, 3.4e38, 1e-300, 1e4, 0.5,
+        NAN,    INFINITY, -INFINITY, 0.0,    -0.0,   1e308, -1e308,
+        5e-324, 1e30,     -1e30,     3.4e38, 1e-300, 1e4,   0.5,
     };
     uint8_t b = take(in);
     if (b < 200) return (b - 100) / 16.0;
@@ -83,7 +85,8 @@ static int tracing(void) {
 /* ---- Checking the contract ------------------------------------------------ */
 
 static void fail(const char *what, bp_status status) {
-    fprintf(stderr, "contract broken: %s (status %d, %s)\n", what, (int)status, bp_status_string(status));
+    fprintf(stderr, "contract broken: %s (status %d, %s)\n", what, (int)status,
+            bp_status_string(status));
     abort();
 }
 
@@ -99,7 +102,7 @@ typedef struct {
 } snapshot;
 
 static snapshot take_snapshot(const void *p, size_t bytes) {
-    snapshot s = {p, NULL, p ? bytes : 0};
+    snapshot s = { p, NULL, p ? bytes : 0 };
     if (s.bytes) {
         s.copy = malloc(s.bytes);
         if (!s.copy) abort();
@@ -108,9 +111,14 @@ static snapshot take_snapshot(const void *p, size_t bytes) {
     return s;
 }
 
-static int unchanged(const snapshot *s) { return s->bytes == 0 || memcmp(s->p, s->copy, s->bytes) == 0; }
+static int unchanged(const snapshot *s) {
+    return s->bytes == 0 || memcmp(s->p, s->copy, s->bytes) == 0;
+}
 
-static void drop_snapshot(snapshot *s) { free(s->copy); s->copy = NULL; }
+static void drop_snapshot(snapshot *s) {
+    free(s->copy);
+    s->copy = NULL;
+}
 
 /* Errors other than these two are argument errors: nothing written. */
 static int is_argument_error(bp_status status) {
@@ -168,7 +176,7 @@ static size_t *take_indices(input *in, size_t count, size_t bound, size_t *reach
 #undef RUN_NAME
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    input in = {data, size, 0};
+    input in = { data, size, 0 };
     uint8_t mode = take(&in);
     const bp_exec *exec = context(mode >> 1);
 
@@ -178,9 +186,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t previous = take_size(&in, 24, 1);
     for (size_t l = 0; l < n_layers; l++) {
         uint8_t shape = take(&in);
-        layers[l].n_in = shape & 1 ? take_size(&in, 24, 1) : previous;   /* mostly connected */
+        layers[l].n_in = shape & 1 ? take_size(&in, 24, 1) : previous; /* mostly connected */
         layers[l].n_out = take_size(&in, 24, 1);
-        layers[l].act = (bp_activation)((int)(take(&in) % 8) - 1);         /* −1 and 6 are not activations */
+        layers[l].act =
+            (bp_activation)((int)(take(&in) % 8) - 1); /* −1 and 6 are not activations */
         layers[l].param = shape & 2 ? take_double(&in) : 0.01;
         previous = layers[l].n_out;
     }

@@ -8,10 +8,10 @@
 /* Leading dimensions no row can span twice: (rows − 1)·ldx·sizeof(R)
  * overflows for any rows ≥ 2 (one row is fine and reads n_in values). */
 static size_t RUN_NAME(take_ldx)(input *in, size_t n_in) {
-    static const size_t huge[] = {SIZE_MAX / 4 + 1, SIZE_MAX / 2 + 1, SIZE_MAX};
+    static const size_t huge[] = { SIZE_MAX / 4 + 1, SIZE_MAX / 2 + 1, SIZE_MAX };
     uint8_t b = take(in);
     if (b >= 253) return huge[b - 253];
-    if (b >= 240) return n_in ? b % n_in : 0;   /* too small: BP_ERR_LEADING_DIMENSION */
+    if (b >= 240) return n_in ? b % n_in : 0; /* too small: BP_ERR_LEADING_DIMENSION */
     return n_in + b % 3;
 }
 
@@ -19,7 +19,8 @@ static size_t RUN_NAME(take_ldx)(input *in, size_t n_in) {
  * an infinity, as the C conversion would be undefined). */
 static R RUN_NAME(value)(input *in) {
     double v = take_double(in);
-    if (sizeof(R) < sizeof(double) && !isnan(v) && fabs(v) > 3.4028234663852886e38) v = v > 0 ? INFINITY : -INFINITY;
+    if (sizeof(R) < sizeof(double) && !isnan(v) && fabs(v) > 3.4028234663852886e38)
+        v = v > 0 ? INFINITY : -INFINITY;
     return (R)v;
 }
 
@@ -35,7 +36,9 @@ static R *RUN_NAME(buffer)(input *in, size_t count) {
 /* X for `reach` rows of n_in values at leading dimension ldx: exactly
  * (reach − 1)·ldx + n_in elements (one row when ldx is huge). */
 static R *RUN_NAME(matrix)(input *in, size_t reach, size_t n_in, size_t ldx) {
-    size_t count = reach == 0 ? 0 : reach == 1 || ldx > SIZE_MAX / 8 ? n_in : (reach - 1) * ldx + n_in;
+    size_t count = reach == 0                         ? 0
+                   : reach == 1 || ldx > SIZE_MAX / 8 ? n_in
+                                                      : (reach - 1) * ldx + n_in;
     return RUN_NAME(buffer)(in, count);
 }
 
@@ -50,7 +53,8 @@ static size_t *RUN_NAME(labels)(input *in, size_t reach, size_t classes) {
     return labels;
 }
 
-static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *layers, size_t n_layers,
+static void
+RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *layers, size_t n_layers,
                 bp_loss loss, size_t max_rows) {
     static char marker;
     MLP *const untouched = (MLP *)&marker;
@@ -58,9 +62,11 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
     bp_status st = F(create)(n_layers, layers, loss, max_rows, &mlp);
     check_status(st);
     if (tracing()) {
-        fprintf(stderr, "%s create: %zu layers", sizeof(R) == sizeof(float) ? "f32" : "f64", n_layers);
+        fprintf(stderr, "%s create: %zu layers", sizeof(R) == sizeof(float) ? "f32" : "f64",
+                n_layers);
         for (size_t l = 0; layers && l < n_layers; l++)
-            fprintf(stderr, " %zu→%zu act %d (%g)", layers[l].n_in, layers[l].n_out, (int)layers[l].act, layers[l].param);
+            fprintf(stderr, " %zu→%zu act %d (%g)", layers[l].n_in, layers[l].n_out,
+                    (int)layers[l].act, layers[l].param);
         fprintf(stderr, ", loss %d, max_rows %zu: status %d\n", (int)loss, max_rows, (int)st);
     }
     if (st != BP_OK) {
@@ -71,15 +77,18 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
     size_t n_in = layers[0].n_in, n_out = layers[n_layers - 1].n_out, n_params = 0;
     st = F(parameter_count)(mlp, &n_params);
     if (st != BP_OK) fail("parameter_count failed on a live workspace", st);
-    if (F(parameter_count)(mlp, NULL) != BP_ERR_NULL_POINTER) fail("parameter_count took a NULL count", st);
+    if (F(parameter_count)(mlp, NULL) != BP_ERR_NULL_POINTER)
+        fail("parameter_count took a NULL count", st);
     if (exec && take(in) & 1 && F(set_exec)(mlp, exec) != BP_OK) fail("set_exec failed", st);
 
     R *params = RUN_NAME(buffer)(in, n_params);
-    size_t forward_rows = 0;   /* rows of the last forward pass, for preactivations */
+    size_t forward_rows = 0; /* rows of the last forward pass, for preactivations */
     size_t calls = take(in) % 8 + 1;
     for (size_t c = 0; c < calls && in->at < in->size; c++) {
-#define TRACE_CALL() if (tracing()) fprintf(stderr, "call %zu: op %d flags 0x%02x rows %zu ldx %zu lr %g: status %d\n", \
-                                            c, op % 8, flags, rows, ldx, learning_rate, (int)st)
+#define TRACE_CALL()                                                                               \
+    if (tracing())                                                                                 \
+    fprintf(stderr, "call %zu: op %d flags 0x%02x rows %zu ldx %zu lr %g: status %d\n", c, op % 8, \
+            flags, rows, ldx, learning_rate, (int)st)
         uint8_t op = take(in), flags = take(in);
         size_t ldx = RUN_NAME(take_ldx)(in, n_in);
         /* Rows beyond max_rows + 3 are extreme: refused before any read,
@@ -90,7 +99,7 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
         double learning_rate = take_double(in);
         R *X = RUN_NAME(matrix)(in, reach, n_in, ldx);
         const R *x_arg = flags & 1 ? NULL : X;
-        int target_kind = (flags >> 1) & 3;   /* 0: Y, 1: labels, 2: both, 3: neither */
+        int target_kind = (flags >> 1) & 3; /* 0: Y, 1: labels, 2: both, 3: neither */
         double loss_value = -1.0;
         int diverged = -1;
 
@@ -102,13 +111,15 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
             st = F(forward)(mlp, params, rows, x_arg, ldx, out_arg);
             check_status(st);
             TRACE_CALL();
-            if (is_argument_error(st) && !unchanged(&s)) fail("forward wrote its output although it failed", st);
+            if (is_argument_error(st) && !unchanged(&s))
+                fail("forward wrote its output although it failed", st);
             if (st == BP_OK) forward_rows = rows;
             drop_snapshot(&s);
             free(out);
             break;
         }
-        case 1: case 2: { /* gradient, backward */
+        case 1:
+        case 2: { /* gradient, backward */
             R *Y = RUN_NAME(buffer)(in, reach * n_out);
             size_t *labels = RUN_NAME(labels)(in, reach, n_out);
             R *grad = RUN_NAME(buffer)(in, n_params), *dX = RUN_NAME(buffer)(in, reach * n_in);
@@ -117,10 +128,11 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
             snapshot sx = take_snapshot(dX, reach * n_in * sizeof(R));
             if (op % 8 == 1) {
                 st = F(gradient)(mlp, params, rows, x_arg, ldx, target_kind & 1 ? NULL : Y,
-                                 target_kind == 1 || target_kind == 2 ? labels : NULL,
-                                 flags & 32 ? NULL : &loss_value, grad_arg, dX_arg);
+                              target_kind == 1 || target_kind == 2 ? labels : NULL,
+                              flags & 32 ? NULL : &loss_value, grad_arg, dX_arg);
             } else {
-                st = F(backward)(mlp, params, rows, x_arg, ldx, flags & 32 ? NULL : Y, grad_arg, dX_arg);
+                st = F(backward)(mlp, params, rows, x_arg, ldx, flags & 32 ? NULL : Y, grad_arg,
+                              dX_arg);
             }
             check_status(st);
             TRACE_CALL();
@@ -135,22 +147,27 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
             free(dX);
             break;
         }
-        case 3: case 4: case 5: { /* train_step, train_epoch, train_epochs */
+        case 3:
+        case 4:
+        case 5: { /* train_step, train_epoch, train_epochs */
             size_t epochs = op % 8 == 5 ? take(in) % 4 : 1;
             size_t n = op % 8 == 3 ? rows : take_size(in, 3 * max_rows + 8, 0);
             /* A start beyond the data is SIZE_MAX, where start + rows
              * overflows: any smaller one claims that much data. */
             size_t start = op % 8 == 3 ? take_size(in, 9, 0) : 0;
             if (start == 8) start = SIZE_MAX;
-            size_t batch = rows;   /* an extreme batch claims no data */
+            size_t batch = rows; /* an extreme batch claims no data */
             int extreme_start = start >= 8;
             size_t order_count = op % 8 == 3 ? (extreme_start ? 0 : start + reach) : epochs * n;
             size_t order_reach = 0;
-            size_t *order = take_indices(in, order_count, (n ? n : 1) + (flags & 64 ? 2 : 0), &order_reach);
+            size_t *order =
+                take_indices(in, order_count, (n ? n : 1) + (flags & 64 ? 2 : 0), &order_reach);
             int use_order = (flags >> 3) & 1;
             /* The rows the call may read: those the order names, or rows
              * start .. start+rows (train_step) or 0 .. n (the epochs). */
-            size_t data_rows = use_order ? order_reach : op % 8 == 3 ? (extreme_start ? 0 : start + reach) : n;
+            size_t data_rows = use_order     ? order_reach
+                               : op % 8 == 3 ? (extreme_start ? 0 : start + reach)
+                                             : n;
             if (op % 8 == 3 && (extreme_rows || extreme_start)) data_rows = 1;
             R *X_all = RUN_NAME(matrix)(in, data_rows, n_in, ldx);
             R *Y = RUN_NAME(buffer)(in, data_rows * n_out);
@@ -167,23 +184,28 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
             const size_t *o_arg = use_order ? order : NULL;
             const R *xa = flags & 1 ? NULL : X_all;
             if (op % 8 == 3)
-                st = F(train_step)(mlp, params, xa, ldx, y_arg, l_arg, o_arg, start, rows, learning_rate,
-                                   flags & 32 ? NULL : &loss_value, &diverged);
+                st = F(train_step)(mlp, params, xa, ldx, y_arg, l_arg, o_arg, start, rows,
+                                learning_rate, flags & 32 ? NULL : &loss_value, &diverged);
             else if (op % 8 == 4)
-                st = F(train_epoch)(mlp, params, xa, ldx, y_arg, l_arg, o_arg, n, batch, learning_rate,
-                                    flags & 32 ? NULL : &loss_value, &diverged);
+                st = F(
+                    train_epoch)(mlp, params, xa, ldx, y_arg, l_arg, o_arg, n, batch, learning_rate,
+                                 flags & 32 ? NULL : &loss_value, &diverged);
             else
-                st = F(train_epochs)(mlp, params, xa, ldx, y_arg, l_arg, o_arg, n, batch, epochs, learning_rate,
-                                     losses, flags & 128 ? NULL : snap, &completed, &diverged);
+                st = F(train_epochs)(mlp, params, xa, ldx, y_arg, l_arg, o_arg, n, batch, epochs,
+                                  learning_rate, losses, flags & 128 ? NULL : snap, &completed,
+                                  &diverged);
             check_status(st);
             TRACE_CALL();
             if (tracing())
-                fprintf(stderr, "  n %zu batch %zu epochs %zu start %zu order %d targets %d: params %s, "
-                        "loss %g, diverged %d, completed %zu\n", n, batch, epochs, start, use_order, target_kind,
+                fprintf(stderr,
+                        "  n %zu batch %zu epochs %zu start %zu order %d targets %d: params %s, "
+                        "loss %g, diverged %d, completed %zu\n",
+                        n, batch, epochs, start, use_order, target_kind,
                         unchanged(&sp) ? "unchanged" : "changed", loss_value, diverged, completed);
             if (extreme_start && st == BP_OK) fail("a training step accepted an extreme start", st);
-            if (is_argument_error(st) && (!unchanged(&sp) || !unchanged(&sl) || loss_value != -1.0 ||
-                                          diverged != -1 || completed != SIZE_MAX))
+            if (is_argument_error(st) &&
+                (!unchanged(&sp) || !unchanged(&sl) || loss_value != -1.0 || diverged != -1 ||
+                 completed != SIZE_MAX))
                 fail("a training call wrote an output although it failed", st);
             if (st == BP_OK) {
                 if (diverged < 0 || diverged > 2) fail("divergence flag out of range", st);
@@ -203,7 +225,7 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
                         if (isnan(losses[e])) fail("a completed epoch has a NaN loss", st);
                 }
             }
-            forward_rows = 0;   /* a training call may run another engine */
+            forward_rows = 0; /* a training call may run another engine */
             drop_snapshot(&sp);
             drop_snapshot(&sl);
             free(order);
@@ -220,7 +242,8 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
             st = F(preactivations)(mlp, layer, flags & 8 ? NULL : &Z);
             check_status(st);
             TRACE_CALL();
-            if (st == BP_OK && layer >= n_layers) fail("preactivations of a layer that does not exist", st);
+            if (st == BP_OK && layer >= n_layers)
+                fail("preactivations of a layer that does not exist", st);
             if (st == BP_OK && Z && forward_rows) {
                 volatile R sum = 0;
                 for (size_t i = 0; i < forward_rows * layers[layer].n_out; i++) sum += Z[i];
@@ -233,7 +256,8 @@ static void RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *l
             forward_rows = 0;
             break;
         }
-        if (op % 8 <= 5 && extreme_rows && st == BP_OK) fail("a call accepted an extreme row count", st);
+        if (op % 8 <= 5 && extreme_rows && st == BP_OK)
+            fail("a call accepted an extreme row count", st);
         free(X);
     }
     free(params);

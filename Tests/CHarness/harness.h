@@ -30,28 +30,27 @@
 /* ---- assertions with readable messages --------------------------------- */
 
 /** Fails the current test with a formatted message unless cond holds. */
-#define H_EXPECT(cond, ...)                                                   \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            print_error("%s:%d: expected %s\n  ", __FILE__, __LINE__, #cond); \
-            print_error(__VA_ARGS__);                                         \
-            print_error("\n");                                                \
-            fail();                                                           \
-        }                                                                     \
+#define H_EXPECT(cond, ...)                                                                        \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            print_error("%s:%d: expected %s\n  ", __FILE__, __LINE__, #cond);                      \
+            print_error(__VA_ARGS__);                                                              \
+            print_error("\n");                                                                     \
+            fail();                                                                                \
+        }                                                                                          \
     } while (0)
 
 /** Calls a kernel and fails unless it returns `expected` (names both). */
-#define H_STATUS(expected, call)                                              \
-    do {                                                                      \
-        bp_status h_got_ = (call);                                            \
-        bp_status h_want_ = (expected);                                       \
-        if (h_got_ != h_want_) {                                              \
-            print_error("%s:%d: %s\n  returned %d (%s), expected %d (%s)\n",  \
-                        __FILE__, __LINE__, #call, (int)h_got_,               \
-                        bp_status_string(h_got_), (int)h_want_,               \
-                        bp_status_string(h_want_));                           \
-            fail();                                                           \
-        }                                                                     \
+#define H_STATUS(expected, call)                                                                   \
+    do {                                                                                           \
+        bp_status h_got_ = (call);                                                                 \
+        bp_status h_want_ = (expected);                                                            \
+        if (h_got_ != h_want_) {                                                                   \
+            print_error("%s:%d: %s\n  returned %d (%s), expected %d (%s)\n", __FILE__, __LINE__,   \
+                        #call, (int)h_got_, bp_status_string(h_got_), (int)h_want_,                \
+                        bp_status_string(h_want_));                                                \
+            fail();                                                                                \
+        }                                                                                          \
     } while (0)
 
 #define H_OK(call) H_STATUS(BP_OK, call)
@@ -59,7 +58,9 @@
 /* ---- deterministic random test data ------------------------------------ */
 
 /** SplitMix64: tiny, full-period, good enough for test data. */
-typedef struct h_rng { uint64_t state; } h_rng;
+typedef struct h_rng {
+    uint64_t state;
+} h_rng;
 
 void h_seed(h_rng *r, uint64_t seed);
 uint64_t h_next(h_rng *r);
@@ -86,15 +87,13 @@ double *h_copy(const double *x, size_t n);
  * doubles (so the last row carries padding too). Elements are uniform on
  * [lo, hi); the padding (columns cols..ld−1 of every row) is set to `pad`.
  */
-double *h_matrix(h_rng *r, size_t rows, size_t cols, size_t ld,
-                 double lo, double hi, double pad);
+double *h_matrix(h_rng *r, size_t rows, size_t cols, size_t ld, double lo, double hi, double pad);
 
 /**
  * True when every padding element (columns cols..ld−1 of every row) has
  * exactly the bit pattern of `pad` — i.e. nothing was written there.
  */
-int h_padding_intact(const double *X, size_t rows, size_t cols, size_t ld,
-                     double pad);
+int h_padding_intact(const double *X, size_t rows, size_t cols, size_t ld, double pad);
 
 /** True when x[0..n) are all finite. */
 int h_all_finite(const double *x, size_t n);
@@ -123,8 +122,8 @@ double h_nan(void);
  *   max_ij |X_ij − Y_ij| / scale.
  * Returns 0 when both are identical, +inf when scale is 0 but they differ.
  */
-double h_normwise_err(size_t m, size_t n, const double *X, size_t ldx,
-                      const double *Y, size_t ldy, double scale);
+double h_normwise_err(size_t m, size_t n, const double *X, size_t ldx, const double *Y, size_t ldy,
+                      double scale);
 
 /** Largest |x_i| over x[0..n). */
 double h_max_abs(const double *x, size_t n);
@@ -136,8 +135,7 @@ double h_max_abs(const double *x, size_t n);
  * (finite differences cannot resolve values below their noise level).
  * *worst receives the index of the largest error (if not NULL).
  */
-double h_grad_err(const double *an, const double *fd, size_t n, double floor,
-                  size_t *worst);
+double h_grad_err(const double *an, const double *fd, size_t n, double floor, size_t *worst);
 
 /* ---- finite differences --------------------------------------------------- */
 

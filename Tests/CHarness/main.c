@@ -23,34 +23,30 @@ typedef struct group {
 } group;
 
 static const group GROUPS[] = {
-#define HARNESS_GROUP(name) {#name, run_##name##_tests},
+#define HARNESS_GROUP(name) { #name, run_##name##_tests },
 #include "registry.h"
 #undef HARNESS_GROUP
 };
 
 enum { N_GROUPS = sizeof GROUPS / sizeof GROUPS[0] };
 
-static const group *find_group(const char *name)
-{
+static const group *find_group(const char *name) {
     for (size_t g = 0; g < N_GROUPS; g++)
-        if (strcmp(GROUPS[g].name, name) == 0)
-            return &GROUPS[g];
+        if (strcmp(GROUPS[g].name, name) == 0) return &GROUPS[g];
     return NULL;
 }
 
-static void usage(FILE *to, const char *argv0)
-{
-    fprintf(to, "usage: %s [--list | GROUP...]\n"
-                "runs every group of tests, or only the groups named; --list names them\n",
+static void usage(FILE *to, const char *argv0) {
+    fprintf(to,
+            "usage: %s [--list | GROUP...]\n"
+            "runs every group of tests, or only the groups named; --list names them\n",
             argv0);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     const char *argv0 = argc > 0 ? argv[0] : "charness";
     if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-        for (size_t g = 0; g < N_GROUPS; g++)
-            puts(GROUPS[g].name);
+        for (size_t g = 0; g < N_GROUPS; g++) puts(GROUPS[g].name);
         return 0;
     }
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -74,10 +70,8 @@ int main(int argc, char **argv)
     }
     int failed = 0;
     if (argc < 2)
-        for (size_t g = 0; g < N_GROUPS; g++)
-            failed += GROUPS[g].run();
+        for (size_t g = 0; g < N_GROUPS; g++) failed += GROUPS[g].run();
     else
-        for (int a = 1; a < argc; a++)
-            failed += find_group(argv[a])->run();
+        for (int a = 1; a < argc; a++) failed += find_group(argv[a])->run();
     return failed == 0 ? 0 : 1;
 }

@@ -36,17 +36,19 @@ typedef struct net_cfg {
     size_t nl;
     bp_layer_spec ls[MAXL];
     bp_loss loss;
-    int labels;         /* targets as class labels instead of dense Y */
+    int labels; /* targets as class labels instead of dense Y */
 } net_cfg;
 
-#define L_(i, o, a) {(i), (o), (a), 0.0}
-#define LEAKY_(i, o) {(i), (o), BP_ACT_LEAKY_RELU, 0.1}
+#define L_(i, o, a) { (i), (o), (a), 0.0 }
+#define LEAKY_(i, o) { (i), (o), BP_ACT_LEAKY_RELU, 0.1 }
 
 static inline size_t n_in0(const net_cfg *c) { return c->ls[0].n_in; }
 static inline size_t n_out_last(const net_cfg *c) { return c->ls[c->nl - 1].n_out; }
 
 /* Offsets of W_l and b_l in the flat parameter vector (bp_mlp.h layout). */
-typedef struct layout { size_t w[MAXL], b[MAXL], total; } layout;
+typedef struct layout {
+    size_t w[MAXL], b[MAXL], total;
+} layout;
 
 layout make_layout(const net_cfg *c);
 /* W_l uniform on ±2/√n_in (pre-activations of order 1 for inputs in
@@ -69,9 +71,9 @@ void ref_free(ref *r);
 
 typedef struct batch {
     size_t rows, ldx;
-    double *X;      /* rows × n_in, leading dimension ldx, NaN padding */
-    double *Y;      /* rows × k, contiguous */
-    size_t *lab;    /* rows labels (Y one-hot of them for categorical losses) */
+    double *X;   /* rows × n_in, leading dimension ldx, NaN padding */
+    double *Y;   /* rows × k, contiguous */
+    size_t *lab; /* rows labels (Y one-hot of them for categorical losses) */
 } batch;
 
 /* Targets suited to the loss: MSE uniform on [−1, 1), binary losses {0, 1},
@@ -113,8 +115,8 @@ extern const size_t N_NARROW_NETS;
 /* Two 3-5-2 networks (env_open) and valid arguments for every call; each
  * call of an error test changes exactly one of them. */
 typedef struct err_env {
-    bp_mlp *m;          /* SOFTMAX_CCE: takes Y or labels */
-    bp_mlp *mse;        /* MSE: labels are not allowed */
+    bp_mlp *m;   /* SOFTMAX_CCE: takes Y or labels */
+    bp_mlp *mse; /* MSE: labels are not allowed */
     double params[32], X[4 * 4], Y[4 * 2], dA[4 * 2];
     size_t lab[4], idx[4];
     double out[16], grad[32], dX[16], loss;
@@ -129,11 +131,11 @@ void env_untouched(const err_env *e, const char *what);
 
 /* Runs call (whose one fault makes it return status) on a fresh
  * environment *e and checks that it wrote nothing. */
-#define ENV_ERR(status, call)                                                  \
-    do {                                                                       \
-        env_reset(e);                                                          \
-        H_STATUS(status, call);                                                \
-        env_untouched(e, #call);                                               \
+#define ENV_ERR(status, call)                                                                      \
+    do {                                                                                           \
+        env_reset(e);                                                                              \
+        H_STATUS(status, call);                                                                    \
+        env_untouched(e, #call);                                                                   \
     } while (0)
 
 /* The two networks of the error tests, 3-5-2 tanh/softmax: e->m with

@@ -48,33 +48,25 @@
 #include "test_dense_tmpl.h"
 
 /* The state of every test: a 2-thread context with the default kernels. */
-static int dense_setup(void **state)
-{
+static int dense_setup(void **state) {
     bp_exec *ex;
     if (bp_exec_create(2, &ex) != BP_OK) return -1;
     *state = ex;
     return 0;
 }
 
-static int dense_teardown(void **state)
-{
+static int dense_teardown(void **state) {
     bp_exec_free(*state);
     return 0;
 }
 
-int run_dense_tests(void)
-{
+int run_dense_tests(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_narrow_d),
-        cmocka_unit_test(test_wide_d),
-        cmocka_unit_test(test_empty_d),
-        cmocka_unit_test(test_relu_nan_d),
-        cmocka_unit_test(test_errors_d),
-        cmocka_unit_test(test_narrow_s),
-        cmocka_unit_test(test_wide_s),
-        cmocka_unit_test(test_empty_s),
-        cmocka_unit_test(test_relu_nan_s),
-        cmocka_unit_test(test_errors_s),
+        cmocka_unit_test(test_narrow_d),   cmocka_unit_test(test_wide_d),
+        cmocka_unit_test(test_empty_d),    cmocka_unit_test(test_relu_nan_d),
+        cmocka_unit_test(test_errors_d),   cmocka_unit_test(test_narrow_s),
+        cmocka_unit_test(test_wide_s),     cmocka_unit_test(test_empty_s),
+        cmocka_unit_test(test_relu_nan_s), cmocka_unit_test(test_errors_s),
     };
     return cmocka_run_group_tests_name("dense", tests, dense_setup, dense_teardown);
 }

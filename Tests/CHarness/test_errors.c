@@ -23,8 +23,7 @@
 static double IN1[64], IN2[64], IN3[64], OUT[64], OUT2[64];
 static double LOSS;
 
-static void reset(void)
-{
+static void reset(void) {
     for (int i = 0; i < 64; i++) {
         IN1[i] = 0.5 + i * 0.01;
         IN2[i] = -0.25 + i * 0.02;
@@ -34,23 +33,23 @@ static void reset(void)
     LOSS = SENTINEL;
 }
 
-#define UNTOUCHED(what)                                                        \
-    do {                                                                       \
-        for (int i_ = 0; i_ < 64; i_++)                                        \
-            H_EXPECT(OUT[i_] == SENTINEL && OUT2[i_] == SENTINEL,              \
-                     "%s: output written on an argument error", what);         \
-        H_EXPECT(LOSS == SENTINEL, "%s: loss written on an argument error", what); \
+#define UNTOUCHED(what)                                                                            \
+    do {                                                                                           \
+        for (int i_ = 0; i_ < 64; i_++)                                                            \
+            H_EXPECT(OUT[i_] == SENTINEL && OUT2[i_] == SENTINEL,                                  \
+                     "%s: output written on an argument error", what);                             \
+        H_EXPECT(LOSS == SENTINEL, "%s: loss written on an argument error", what);                 \
     } while (0)
 
 /* Expect `status` from `call` and no output written. */
-#define EXPECT_ERR(status, call)                                               \
-    do {                                                                       \
-        reset();                                                               \
-        H_STATUS(status, call);                                                \
-        UNTOUCHED(#call);                                                      \
+#define EXPECT_ERR(status, call)                                                                   \
+    do {                                                                                           \
+        reset();                                                                                   \
+        H_STATUS(status, call);                                                                    \
+        UNTOUCHED(#call);                                                                          \
     } while (0)
 
-static const bp_transpose T[2] = {BP_NO_TRANS, BP_TRANS};
+static const bp_transpose T[2] = { BP_NO_TRANS, BP_TRANS };
 #define BAD_TRANS ((bp_transpose)99)
 #define BAD_ACT ((bp_activation)99)
 #define BAD_LOSS ((bp_loss)99)
@@ -58,8 +57,7 @@ static const bp_transpose T[2] = {BP_NO_TRANS, BP_TRANS};
 
 /* ---- status strings ------------------------------------------------------------- */
 
-static void test_status_strings(void **state)
-{
+static void test_status_strings(void **state) {
     (void)state;
     const char *s[10];
     for (int c = 0; c <= BP_ERR_GSL; c++) {
@@ -70,20 +68,19 @@ static void test_status_strings(void **state)
             H_EXPECT(strcmp(s[c], s[d]) != 0, "statuses %d and %d share '%s'", d, c, s[c]);
     }
     H_EXPECT(strcmp(bp_status_string((bp_status)99), "unknown status") == 0 &&
-             strcmp(bp_status_string((bp_status)-1), "unknown status") == 0,
+                 strcmp(bp_status_string((bp_status)-1), "unknown status") == 0,
              "unknown codes must give \"unknown status\"");
 }
 
 /* ---- GEMM ------------------------------------------------------------------------ */
 
-typedef bp_status (*gemm_fn)(bp_transpose, bp_transpose, size_t, size_t,
-                             size_t, double, const double *, size_t,
-                             const double *, size_t, double, double *, size_t);
+typedef bp_status (*gemm_fn)(bp_transpose, bp_transpose, size_t, size_t, size_t, double,
+                             const double *, size_t, const double *, size_t, double, double *,
+                             size_t);
 
-static void test_gemm_errors(void **state)
-{
+static void test_gemm_errors(void **state) {
     (void)state;
-    const gemm_fn fns[2] = {bp_dgemm, bp_dgemm_reference};
+    const gemm_fn fns[2] = { bp_dgemm, bp_dgemm_reference };
     /* m = 3, n = 4, k = 5: all different, so checking an ld against the wrong
      * dimension shows. */
     const size_t m = 3, n = 4, k = 5;
@@ -92,7 +89,7 @@ static void test_gemm_errors(void **state)
         for (int a = 0; a < 2; a++)
             for (int b = 0; b < 2; b++) {
                 bp_transpose ta = T[a], tb = T[b];
-                size_t lda = ta == BP_NO_TRANS ? k : m;   /* the minimum */
+                size_t lda = ta == BP_NO_TRANS ? k : m; /* the minimum */
                 size_t ldb = tb == BP_NO_TRANS ? n : k;
                 /* the minimum leading dimensions are accepted */
                 reset();
@@ -114,10 +111,10 @@ static void test_gemm_errors(void **state)
                          g(ta, tb, m, n, k, 1.0, IN1, lda, IN2, ldb, 0.0, NULL, n));
             }
         /* unknown transpose flags */
-        EXPECT_ERR(BP_ERR_BAD_ENUM, g(BAD_TRANS, BP_NO_TRANS, m, n, k, 1.0, IN1, k, IN2, n,
-                                      0.0, OUT, n));
-        EXPECT_ERR(BP_ERR_BAD_ENUM, g(BP_NO_TRANS, BAD_TRANS, m, n, k, 1.0, IN1, k, IN2, n,
-                                      0.0, OUT, n));
+        EXPECT_ERR(BP_ERR_BAD_ENUM,
+                   g(BAD_TRANS, BP_NO_TRANS, m, n, k, 1.0, IN1, k, IN2, n, 0.0, OUT, n));
+        EXPECT_ERR(BP_ERR_BAD_ENUM,
+                   g(BP_NO_TRANS, BAD_TRANS, m, n, k, 1.0, IN1, k, IN2, n, 0.0, OUT, n));
         /* a leading dimension must be at least 1, even for zero columns */
         EXPECT_ERR(BP_ERR_LEADING_DIMENSION,
                    g(BP_NO_TRANS, BP_NO_TRANS, m, n, 0, 1.0, IN1, 0, IN2, n, 0.0, OUT, n));
@@ -132,15 +129,13 @@ static void test_gemm_errors(void **state)
                    g(BP_TRANS, BP_TRANS, BIG, 3, 2, 1.0, IN1, BIG, IN2, 2, 0.0, OUT, 3));
         /* rows·cols fits, but not times sizeof(double) */
         EXPECT_ERR(BP_ERR_SIZE_OVERFLOW,
-                   g(BP_NO_TRANS, BP_NO_TRANS, BIG_BYTES, 3, 2, 1.0, IN1, 2, IN2, 3, 0.0,
-                     OUT, 3));
+                   g(BP_NO_TRANS, BP_NO_TRANS, BIG_BYTES, 3, 2, 1.0, IN1, 2, IN2, 3, 0.0, OUT, 3));
     }
 }
 
 /* ---- bias --------------------------------------------------------------------------- */
 
-static void test_bias_errors(void **state)
-{
+static void test_bias_errors(void **state) {
     (void)state;
     /* bp_bias_add writes Z: Z is OUT here */
     EXPECT_ERR(BP_ERR_NULL_POINTER, bp_bias_add(2, 3, NULL, OUT, 3));
@@ -159,13 +154,11 @@ static void test_bias_errors(void **state)
 
 /* ---- activations --------------------------------------------------------------------- */
 
-static void test_activation_errors(void **state)
-{
+static void test_activation_errors(void **state) {
     (void)state;
-    const double bad[3] = {NAN, INFINITY, -INFINITY};
+    const double bad[3] = { NAN, INFINITY, -INFINITY };
     EXPECT_ERR(BP_ERR_BAD_ENUM, bp_activation_forward(BAD_ACT, 0.0, 2, 3, IN1, OUT));
-    EXPECT_ERR(BP_ERR_BAD_ENUM,
-               bp_activation_backward(BAD_ACT, 0.0, 2, 3, IN1, IN2, IN3, OUT));
+    EXPECT_ERR(BP_ERR_BAD_ENUM, bp_activation_backward(BAD_ACT, 0.0, 2, 3, IN1, IN2, IN3, OUT));
     for (int i = 0; i < 3; i++) {
         EXPECT_ERR(BP_ERR_BAD_VALUE,
                    bp_activation_forward(BP_ACT_LEAKY_RELU, bad[i], 2, 3, IN1, OUT));
@@ -197,10 +190,9 @@ static void test_activation_errors(void **state)
 
 /* ---- losses ------------------------------------------------------------------------------- */
 
-static void test_loss_errors(void **state)
-{
+static void test_loss_errors(void **state) {
     (void)state;
-    const size_t lab[4] = {0, 1, 2, 1};
+    const size_t lab[4] = { 0, 1, 2, 1 };
     /* the mean of nothing is undefined */
     EXPECT_ERR(BP_ERR_ZERO_SIZE, bp_loss_compute(BP_LOSS_MSE, 0, 3, IN1, IN2, &LOSS, OUT));
     EXPECT_ERR(BP_ERR_ZERO_SIZE, bp_loss_compute(BP_LOSS_CCE, 3, 0, IN1, IN2, &LOSS, OUT));
@@ -211,7 +203,7 @@ static void test_loss_errors(void **state)
     /* unknown kinds, and non-categorical kinds with labels */
     EXPECT_ERR(BP_ERR_BAD_ENUM, bp_loss_compute(BAD_LOSS, 2, 3, IN1, IN2, &LOSS, OUT));
     EXPECT_ERR(BP_ERR_BAD_ENUM, bp_loss_compute_labels(BAD_LOSS, 2, 3, IN1, lab, &LOSS, OUT));
-    const bp_loss not_categorical[3] = {BP_LOSS_MSE, BP_LOSS_BCE, BP_LOSS_BCE_LOGITS};
+    const bp_loss not_categorical[3] = { BP_LOSS_MSE, BP_LOSS_BCE, BP_LOSS_BCE_LOGITS };
     for (int i = 0; i < 3; i++)
         EXPECT_ERR(BP_ERR_BAD_ENUM,
                    bp_loss_compute_labels(not_categorical[i], 2, 3, IN1, lab, &LOSS, OUT));
@@ -227,8 +219,8 @@ static void test_loss_errors(void **state)
     H_OK(bp_loss_compute(BP_LOSS_MSE, 2, 3, IN1, IN2, NULL, NULL));
     H_OK(bp_loss_compute_labels(BP_LOSS_CCE, 2, 3, IN1, lab, NULL, NULL));
     /* a label ≥ k, even only in the last row: nothing is written */
-    const size_t bad_last[4] = {0, 1, 2, 3};
-    const size_t bad_huge[2] = {1, SIZE_MAX};
+    const size_t bad_last[4] = { 0, 1, 2, 3 };
+    const size_t bad_huge[2] = { 1, SIZE_MAX };
     for (int kind = BP_LOSS_CCE; kind <= BP_LOSS_SOFTMAX_CCE; kind++) {
         EXPECT_ERR(BP_ERR_LABEL_OUT_OF_RANGE,
                    bp_loss_compute_labels((bp_loss)kind, 4, 3, IN3, bad_last, &LOSS, OUT));
@@ -245,8 +237,7 @@ static void test_loss_errors(void **state)
 
 /* ---- weight and input gradients -------------------------------------------------------------- */
 
-static void test_gradient_errors(void **state)
-{
+static void test_gradient_errors(void **state) {
     (void)state;
     /* outer product: x (2), y (3), dW 2×3 */
     EXPECT_ERR(BP_ERR_NULL_POINTER, bp_outer_accumulate(2, 3, 1.0, NULL, IN2, OUT, 3));
@@ -293,13 +284,11 @@ static void test_gradient_errors(void **state)
 
 /* ---- updates ----------------------------------------------------------------------------------- */
 
-static void test_update_errors(void **state)
-{
+static void test_update_errors(void **state) {
     (void)state;
-    const double bad[3] = {NAN, INFINITY, -INFINITY};
-    const size_t huge = SIZE_MAX / 4;   /* · sizeof(double) overflows */
-    for (int i = 0; i < 3; i++)
-        EXPECT_ERR(BP_ERR_BAD_VALUE, bp_sgd_update(3, bad[i], IN1, OUT));
+    const double bad[3] = { NAN, INFINITY, -INFINITY };
+    const size_t huge = SIZE_MAX / 4; /* · sizeof(double) overflows */
+    for (int i = 0; i < 3; i++) EXPECT_ERR(BP_ERR_BAD_VALUE, bp_sgd_update(3, bad[i], IN1, OUT));
     EXPECT_ERR(BP_ERR_NULL_POINTER, bp_sgd_update(3, 0.1, NULL, OUT));
     reset();
     H_STATUS(BP_ERR_NULL_POINTER, bp_sgd_update(3, 0.1, IN1, NULL));
@@ -314,7 +303,7 @@ static void test_update_errors(void **state)
     H_STATUS(BP_ERR_NULL_POINTER, bp_scale(3, 2.0, NULL));
     EXPECT_ERR(BP_ERR_SIZE_OVERFLOW, bp_scale(huge, 2.0, OUT));
 
-    const double bad_norm[5] = {NAN, INFINITY, -INFINITY, 0.0, -1.0};
+    const double bad_norm[5] = { NAN, INFINITY, -INFINITY, 0.0, -1.0 };
     for (int i = 0; i < 5; i++)
         EXPECT_ERR(BP_ERR_BAD_VALUE, bp_clip_by_norm(3, bad_norm[i], OUT, &LOSS));
     reset();
@@ -325,8 +314,7 @@ static void test_update_errors(void **state)
 
 /* ---- random ------------------------------------------------------------------------------------ */
 
-static void test_random_errors(void **state)
-{
+static void test_random_errors(void **state) {
     (void)state;
     bp_rng *r = NULL, *c = NULL;
     H_STATUS(BP_ERR_NULL_POINTER, bp_rng_create(1, NULL));
@@ -334,7 +322,7 @@ static void test_random_errors(void **state)
     H_STATUS(BP_ERR_NULL_POINTER, bp_rng_clone(NULL, &c));
     H_EXPECT(c == NULL, "clone wrote *out on an argument error");
     H_STATUS(BP_ERR_NULL_POINTER, bp_rng_clone(r, NULL));
-    const double bad[3] = {NAN, INFINITY, -INFINITY};
+    const double bad[3] = { NAN, INFINITY, -INFINITY };
     const size_t huge = SIZE_MAX / 4;
 
     /* normal: mean finite, sd finite and ≥ 0 */
@@ -373,7 +361,7 @@ static void test_random_errors(void **state)
                bp_rng_init_weights(r, BP_INIT_XAVIER_NORMAL, 3, BIG_BYTES, OUT));
 
     /* shuffle and single draws */
-    size_t idx[3] = {0, 1, 2};
+    size_t idx[3] = { 0, 1, 2 };
     H_STATUS(BP_ERR_NULL_POINTER, bp_rng_shuffle(NULL, 3, idx));
     H_STATUS(BP_ERR_NULL_POINTER, bp_rng_shuffle(r, 3, NULL));
     H_STATUS(BP_ERR_SIZE_OVERFLOW, bp_rng_shuffle(r, huge, idx));
@@ -399,8 +387,7 @@ static void test_random_errors(void **state)
 
 /* ---- NULL is fine where the data are empty ------------------------------------------------------ */
 
-static void test_null_allowed_for_empty_data(void **state)
-{
+static void test_null_allowed_for_empty_data(void **state) {
     (void)state;
     double out = 7.0;
     H_OK(bp_dgemm(BP_NO_TRANS, BP_NO_TRANS, 0, 0, 0, 1.0, NULL, 1, NULL, 1, 0.0, NULL, 1));
@@ -426,8 +413,7 @@ static void test_null_allowed_for_empty_data(void **state)
     bp_rng_free(r);
 }
 
-int run_errors_tests(void)
-{
+int run_errors_tests(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_strings),
         cmocka_unit_test(test_gemm_errors),

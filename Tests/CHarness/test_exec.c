@@ -24,21 +24,28 @@ void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t size);
 int __real_posix_memalign(void **p, size_t align, size_t size);
 
-void *__wrap_malloc(size_t size) { g_allocs++; return __real_malloc(size); }
-void *__wrap_calloc(size_t n, size_t size) { g_allocs++; return __real_calloc(n, size); }
-void *__wrap_realloc(void *p, size_t size) { g_allocs++; return __real_realloc(p, size); }
-int __wrap_posix_memalign(void **p, size_t align, size_t size)
-{
+void *__wrap_malloc(size_t size) {
+    g_allocs++;
+    return __real_malloc(size);
+}
+void *__wrap_calloc(size_t n, size_t size) {
+    g_allocs++;
+    return __real_calloc(n, size);
+}
+void *__wrap_realloc(void *p, size_t size) {
+    g_allocs++;
+    return __real_realloc(p, size);
+}
+int __wrap_posix_memalign(void **p, size_t align, size_t size) {
     g_allocs++;
     return __real_posix_memalign(p, align, size);
 }
 
 /* ---- creation ----------------------------------------------------------------- */
 
-static void test_create_and_errors(void **state)
-{
+static void test_create_and_errors(void **state) {
     (void)state;
-    bp_exec *ex = (bp_exec *)&ex;   /* must be overwritten on success only */
+    bp_exec *ex = (bp_exec *)&ex; /* must be overwritten on success only */
     H_STATUS(BP_ERR_NULL_POINTER, bp_exec_create(1, NULL));
     H_STATUS(BP_ERR_BAD_VALUE, bp_exec_create(0, &ex));
     H_STATUS(BP_ERR_BAD_VALUE, bp_exec_create(BP_EXEC_MAX_THREADS + 1, &ex));
@@ -51,7 +58,7 @@ static void test_create_and_errors(void **state)
         H_EXPECT(bp_exec_threads(ex) == t, "threads %zu, asked %zu", bp_exec_threads(ex), t);
         const char *name = bp_exec_kernel_name(ex);
         H_EXPECT(!strcmp(name, "avx512f+avx2+fma") || !strcmp(name, "avx2+fma") ||
-                 !strcmp(name, "avx512f+avx2+fma, avx2 tiles") || !strcmp(name, "portable"),
+                     !strcmp(name, "avx512f+avx2+fma, avx2 tiles") || !strcmp(name, "portable"),
                  "kernel name %s", name);
         H_EXPECT(!strcmp(name, bp_exec_kernel_name(NULL)), "default kernels differ from NULL's");
         bp_exec_free(ex);
@@ -94,11 +101,11 @@ static void test_create_and_errors(void **state)
 /* Hundreds of split products through one context (the workers are woken
  * and put back to sleep each time) and through several contexts used in
  * turn: every result equals the 1-thread one bit for bit. */
-static void test_pool_reuse_and_several_contexts(void **state)
-{
+static void test_pool_reuse_and_several_contexts(void **state) {
     (void)state;
-    h_rng r; h_seed(&r, 7101);
-    const size_t m = 200, n = 190, k = 180;   /* 2mnk above the split threshold */
+    h_rng r;
+    h_seed(&r, 7101);
+    const size_t m = 200, n = 190, k = 180; /* 2mnk above the split threshold */
     double *A = h_matrix(&r, m, k, k, -1, 1, 0), *B = h_matrix(&r, k, n, n, -1, 1, 0);
     double *C1 = h_alloc(m * n), *C = h_alloc(m * n);
     bp_exec *one, *two, *three;
@@ -117,15 +124,18 @@ static void test_pool_reuse_and_several_contexts(void **state)
     bp_exec_free(one);
     bp_exec_free(two);
     bp_exec_free(three);
-    free(A); free(B); free(C1); free(C);
+    free(A);
+    free(B);
+    free(C1);
+    free(C);
 }
 
 /* ---- zero allocations per call ------------------------------------------------- */
 
-static void test_no_allocation_through_context(void **state)
-{
+static void test_no_allocation_through_context(void **state) {
     (void)state;
-    h_rng r; h_seed(&r, 7102);
+    h_rng r;
+    h_seed(&r, 7102);
     bp_exec *ex;
     H_OK(bp_exec_create(2, &ex));
     const size_t n = 300, nin = 260, nout = 270;
@@ -140,22 +150,21 @@ static void test_no_allocation_through_context(void **state)
 
     unsigned long before = g_allocs;
     /* the three products of training: X·W, Xᵀ·dZ, dZ·Wᵀ */
-    H_OK(bp_dgemm_exec(ex, BP_NO_TRANS, BP_NO_TRANS, n, nout, nin, 1.0, X, nin, W, nout,
-                       0.0, Z, nout));
-    H_OK(bp_dgemm_exec(ex, BP_TRANS, BP_NO_TRANS, nin, nout, n, 1.0, X, nin, dA, nout,
-                       0.0, dW, nout));
-    H_OK(bp_dgemm_exec(ex, BP_NO_TRANS, BP_TRANS, n, nin, nout, 1.0, dA, nout, W, nout,
-                       0.0, dX, nin));
-    H_OK(bp_sgemm_exec(ex, BP_NO_TRANS, BP_NO_TRANS, n, nout, nin, 1.0f, Xf, nin, Wf, nout,
-                       0.0f, Cf, nout));
+    H_OK(bp_dgemm_exec(ex, BP_NO_TRANS, BP_NO_TRANS, n, nout, nin, 1.0, X, nin, W, nout, 0.0, Z,
+                       nout));
+    H_OK(bp_dgemm_exec(ex, BP_TRANS, BP_NO_TRANS, nin, nout, n, 1.0, X, nin, dA, nout, 0.0, dW,
+                       nout));
+    H_OK(bp_dgemm_exec(ex, BP_NO_TRANS, BP_TRANS, n, nin, nout, 1.0, dA, nout, W, nout, 0.0, dX,
+                       nin));
+    H_OK(bp_sgemm_exec(ex, BP_NO_TRANS, BP_NO_TRANS, n, nout, nin, 1.0f, Xf, nin, Wf, nout, 0.0f,
+                       Cf, nout));
     H_OK(bp_dense_forward(ex, BP_ACT_TANH, 0, n, nin, nout, X, nin, W, nout, b, Z, A));
     H_OK(bp_dense_forward(ex, BP_ACT_SOFTMAX, 0, n, nin, nout, X, nin, W, nout, b, Z, A));
-    H_OK(bp_dense_backward(ex, BP_ACT_TANH, 0, n, nin, nout, X, nin, W, nout, Z, A, dA,
-                           dZ, dW, db, dX));
+    H_OK(bp_dense_backward(ex, BP_ACT_TANH, 0, n, nin, nout, X, nin, W, nout, Z, A, dA, dZ, dW, db,
+                           dX));
     /* small layers take the direct path, which never allocates either */
     H_OK(bp_dense_forward(ex, BP_ACT_RELU, 0, n, 3, 4, X, nin, W, nout, b, Z, A));
-    H_OK(bp_dense_backward(ex, BP_ACT_RELU, 0, n, 3, 4, X, nin, W, nout, Z, A, dA,
-                           dZ, dW, db, dX));
+    H_OK(bp_dense_backward(ex, BP_ACT_RELU, 0, n, 3, 4, X, nin, W, nout, Z, A, dA, dZ, dW, db, dX));
     unsigned long used = g_allocs - before;
     H_EXPECT(used == 0, "%lu allocations during calls through a context", used);
 
@@ -166,12 +175,22 @@ static void test_no_allocation_through_context(void **state)
     H_EXPECT(g_allocs > before, "the allocation counter does not count (link flags?)");
 
     bp_exec_free(ex);
-    free(X); free(W); free(b); free(Z); free(A); free(dA); free(dZ); free(dW); free(db);
-    free(dX); free(Xf); free(Wf); free(Cf);
+    free(X);
+    free(W);
+    free(b);
+    free(Z);
+    free(A);
+    free(dA);
+    free(dZ);
+    free(dW);
+    free(db);
+    free(dX);
+    free(Xf);
+    free(Wf);
+    free(Cf);
 }
 
-int run_exec_tests(void)
-{
+int run_exec_tests(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_and_errors),
         cmocka_unit_test(test_pool_reuse_and_several_contexts),

@@ -18,43 +18,39 @@
 #include <string.h>
 #include "runtime/dispatch.h"
 
-static size_t first_nonfinite_d(size_t n, const double *x)
-{
+static size_t first_nonfinite_d(size_t n, const double *x) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i])) return i;
     return n;
 }
 
-static size_t first_nonfinite_f(size_t n, const float *x)
-{
+static size_t first_nonfinite_f(size_t n, const float *x) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i])) return i;
     return n;
 }
 
 enum { FN_N = 3 * 4096 + 7 };
-static const size_t FN_AT[] = {0, 1, 7, 8, 15, 16, 4095, 4096, 4097, 8191, 8192,
-                               FN_N - 2, FN_N - 1};
+static const size_t FN_AT[] = {
+    0, 1, 7, 8, 15, 16, 4095, 4096, 4097, 8191, 8192, FN_N - 2, FN_N - 1
+};
 
 /* Finite values that look extreme, cycled through the array. */
-static double fn_finite(size_t i)
-{
-    static const double v[] = {0.0, -0.0, DBL_MIN / 4, -DBL_MIN / 8, DBL_MAX, -DBL_MAX,
-                               1e308, -1.5, FLT_MAX, -FLT_MAX, FLT_MIN / 4, 3.25};
+static double fn_finite(size_t i) {
+    static const double v[] = { 0.0,   -0.0, DBL_MIN / 4, -DBL_MIN / 8, DBL_MAX,     -DBL_MAX,
+                                1e308, -1.5, FLT_MAX,     -FLT_MAX,     FLT_MIN / 4, 3.25 };
     return v[i % (sizeof v / sizeof v[0])];
 }
 
-static float fn_finite_f(size_t i)
-{
-    static const float v[] = {0.0f, -0.0f, FLT_MIN / 4, -FLT_MIN / 8, FLT_MAX, -FLT_MAX,
-                              1e38f, -1.5f, 3.25f};
+static float fn_finite_f(size_t i) {
+    static const float v[] = { 0.0f,     -0.0f, FLT_MIN / 4, -FLT_MIN / 8, FLT_MAX,
+                               -FLT_MAX, 1e38f, -1.5f,       3.25f };
     return v[i % (sizeof v / sizeof v[0])];
 }
 
-static void test_find_nonfinite(void **state)
-{
+static void test_find_nonfinite(void **state) {
     (void)state;
-    const double bad[3] = {NAN, INFINITY, -INFINITY};
+    const double bad[3] = { NAN, INFINITY, -INFINITY };
     double *x = malloc(FN_N * sizeof *x);
     float *f = malloc(FN_N * sizeof *f);
     H_EXPECT(x && f, "out of memory");
@@ -66,11 +62,12 @@ static void test_find_nonfinite(void **state)
         }
         size_t got = SIZE_MAX;
         H_OK(bp_find_nonfinite(n, x, &got));
-        H_EXPECT(got == n && got == first_nonfinite_d(n, x), "all finite, n = %zu: index %zu", n, got);
+        H_EXPECT(got == n && got == first_nonfinite_d(n, x), "all finite, n = %zu: index %zu", n,
+                 got);
         got = SIZE_MAX;
         H_OK(bp_find_nonfinite_f32(n, f, &got));
-        H_EXPECT(got == n && got == first_nonfinite_f(n, f), "float, all finite, n = %zu: index %zu",
-                 n, got);
+        H_EXPECT(got == n && got == first_nonfinite_f(n, f),
+                 "float, all finite, n = %zu: index %zu", n, got);
         if (n == FN_N) break;
     }
     for (size_t a = 0; a < sizeof FN_AT / sizeof FN_AT[0]; a++)
@@ -83,14 +80,17 @@ static void test_find_nonfinite(void **state)
             x[at] = bad[b];
             f[at] = (float)bad[b];
             /* a second one later never wins */
-            if (at + 5 < FN_N) { x[at + 5] = NAN; f[at + 5] = INFINITY; }
+            if (at + 5 < FN_N) {
+                x[at + 5] = NAN;
+                f[at + 5] = INFINITY;
+            }
             size_t got = SIZE_MAX, gotf = SIZE_MAX;
             H_OK(bp_find_nonfinite(FN_N, x, &got));
             H_OK(bp_find_nonfinite_f32(FN_N, f, &gotf));
-            H_EXPECT(got == at && got == first_nonfinite_d(FN_N, x),
-                     "%g at %zu: index %zu", bad[b], at, got);
-            H_EXPECT(gotf == at && gotf == first_nonfinite_f(FN_N, f),
-                     "float %g at %zu: index %zu", bad[b], at, gotf);
+            H_EXPECT(got == at && got == first_nonfinite_d(FN_N, x), "%g at %zu: index %zu", bad[b],
+                     at, got);
+            H_EXPECT(gotf == at && gotf == first_nonfinite_f(FN_N, f), "float %g at %zu: index %zu",
+                     bad[b], at, gotf);
             /* the part before it is all finite */
             H_OK(bp_find_nonfinite(at, x, &got));
             H_EXPECT(got == at, "prefix of %zu values: index %zu", at, got);
@@ -99,10 +99,9 @@ static void test_find_nonfinite(void **state)
     free(f);
 }
 
-static void test_find_nonfinite_errors(void **state)
-{
+static void test_find_nonfinite_errors(void **state) {
     (void)state;
-    double x[2] = {1.0, NAN};
+    double x[2] = { 1.0, NAN };
     size_t index = 77;
     H_STATUS(BP_ERR_NULL_POINTER, bp_find_nonfinite(2, x, NULL));
     H_STATUS(BP_ERR_NULL_POINTER, bp_find_nonfinite(2, NULL, &index));
@@ -116,15 +115,14 @@ static void test_find_nonfinite_errors(void **state)
 
 /* max |x| over x[0 .. n), or +inf if a value is not finite: the plain loop
  * (both precisions from one definition). */
-#define MAXABS_REF(NAME, T, ABS)                                                \
-    static T NAME(size_t n, const T *x)                                         \
-    {                                                                           \
-        T m = 0;                                                                \
-        for (size_t i = 0; i < n; i++) {                                        \
-            if (!isfinite(x[i])) return INFINITY;                               \
-            if (ABS(x[i]) > m) m = ABS(x[i]);                                   \
-        }                                                                       \
-        return m;                                                               \
+#define MAXABS_REF(NAME, T, ABS)                                                                   \
+    static T NAME(size_t n, const T *x) {                                                          \
+        T m = 0;                                                                                   \
+        for (size_t i = 0; i < n; i++) {                                                           \
+            if (!isfinite(x[i])) return INFINITY;                                                  \
+            if (ABS(x[i]) > m) m = ABS(x[i]);                                                      \
+        }                                                                                          \
+        return m;                                                                                  \
     }
 MAXABS_REF(maxabs_ref_d, double, fabs)
 MAXABS_REF(maxabs_ref_f, float, fabsf)
@@ -134,11 +132,10 @@ MAXABS_REF(maxabs_ref_f, float, fabsf)
  * with the extreme finite values mixed in (their largest at every position
  * of a vector and of a run), a NaN or infinity at the block and lane
  * edges, and n from 0 up. */
-static void test_vec_maxabs(void **state)
-{
+static void test_vec_maxabs(void **state) {
     (void)state;
-    const unsigned sets[] = {BP_EXEC_PORTABLE, BP_EXEC_AVX2, BP_EXEC_DEFAULT};
-    const double bad[3] = {NAN, INFINITY, -INFINITY};
+    const unsigned sets[] = { BP_EXEC_PORTABLE, BP_EXEC_AVX2, BP_EXEC_DEFAULT };
+    const double bad[3] = { NAN, INFINITY, -INFINITY };
     double *x = malloc(FN_N * sizeof *x);
     float *f = malloc(FN_N * sizeof *f);
     H_EXPECT(x && f, "out of memory");
@@ -156,12 +153,15 @@ static void test_vec_maxabs(void **state)
                     x[i] = i % 5 == 4 ? fn_finite(h_below(&r, 12)) / 4 : v;
                     f[i] = i % 5 == 4 ? fn_finite_f(h_below(&r, 9)) / 4 : (float)v;
                 }
-                if (n > 0 && round > 0) {   /* one largest value, anywhere */
+                if (n > 0 && round > 0) { /* one largest value, anywhere */
                     size_t at = h_below(&r, n);
                     x[at] = round == 1 ? -DBL_MAX : DBL_MIN / 8;
                     f[at] = round == 1 ? FLT_MAX : -FLT_MIN / 8;
-                    if (round == 2) {        /* all subnormal or zero but that one */
-                        for (size_t i = 0; i < n; i++) { x[i] = x[i] * 0.0; f[i] = -0.0f; }
+                    if (round == 2) { /* all subnormal or zero but that one */
+                        for (size_t i = 0; i < n; i++) {
+                            x[i] = x[i] * 0.0;
+                            f[i] = -0.0f;
+                        }
                         x[at] = DBL_MIN / 8;
                         f[at] = -FLT_MIN / 8;
                     }
@@ -185,8 +185,8 @@ static void test_vec_maxabs(void **state)
                 double gd = ks->vec_maxabs_d(FN_N, x);
                 float gf = ks->vec_maxabs_s(FN_N, f);
                 H_EXPECT(gd == INFINITY && gf == INFINITY,
-                         "%s: %g at %zu gave max |x| %g, float %g", bp_exec_kernel_name(ex),
-                         bad[b], FN_AT[a], gd, (double)gf);
+                         "%s: %g at %zu gave max |x| %g, float %g", bp_exec_kernel_name(ex), bad[b],
+                         FN_AT[a], gd, (double)gf);
             }
         bp_exec_free(ex);
     }
@@ -194,8 +194,7 @@ static void test_vec_maxabs(void **state)
     free(f);
 }
 
-int run_finite_tests(void)
-{
+int run_finite_tests(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_find_nonfinite),
         cmocka_unit_test(test_find_nonfinite_errors),

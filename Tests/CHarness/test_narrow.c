@@ -52,56 +52,113 @@
  * engine against each other, through bp_exec contexts.
  */
 const net_cfg NARROW_NETS[] = {
-    {"narrow 2-4-3-1 relu/relu/sigmoid BCE_LOGITS", 3,
-     {L_(2, 4, BP_ACT_RELU), L_(4, 3, BP_ACT_RELU), L_(3, 1, BP_ACT_SIGMOID)},
-     BP_LOSS_BCE_LOGITS, 0},
-    {"narrow 2-3-3 sigmoid/softmax SOFTMAX_CCE labels", 2,
-     {L_(2, 3, BP_ACT_SIGMOID), L_(3, 3, BP_ACT_SOFTMAX)}, BP_LOSS_SOFTMAX_CCE, 1},
-    {"narrow 2-2-2-2 sigmoid MSE", 3,
-     {L_(2, 2, BP_ACT_SIGMOID), L_(2, 2, BP_ACT_SIGMOID), L_(2, 2, BP_ACT_SIGMOID)},
-     BP_LOSS_MSE, 0},
-    {"narrow 3-5-4 tanh/softmax SOFTMAX_CCE dense", 2,
-     {L_(3, 5, BP_ACT_TANH), L_(5, 4, BP_ACT_SOFTMAX)}, BP_LOSS_SOFTMAX_CCE, 0},
-    {"narrow 4-6-3 leaky/identity MSE", 2, {LEAKY_(4, 6), L_(6, 3, BP_ACT_IDENTITY)},
-     BP_LOSS_MSE, 0},
-    {"narrow 3-8-5 sigmoid/sigmoid BCE", 2,
-     {L_(3, 8, BP_ACT_SIGMOID), L_(8, 5, BP_ACT_SIGMOID)}, BP_LOSS_BCE, 0},
-    {"narrow 5-7-4 relu/softmax CCE labels", 2,
-     {L_(5, 7, BP_ACT_RELU), L_(7, 4, BP_ACT_SOFTMAX)}, BP_LOSS_CCE, 1},
-    {"narrow 4-5-3 tanh/softmax CCE dense", 2,
-     {L_(4, 5, BP_ACT_TANH), L_(5, 3, BP_ACT_SOFTMAX)}, BP_LOSS_CCE, 0},
-    {"narrow 3-4-2 softmax/sigmoid BCE_LOGITS", 2,
-     {L_(3, 4, BP_ACT_SOFTMAX), L_(4, 2, BP_ACT_SIGMOID)}, BP_LOSS_BCE_LOGITS, 0},
-    {"narrow 8-8-8-8 tanh/leaky/identity MSE", 3,
-     {L_(8, 8, BP_ACT_TANH), LEAKY_(8, 8), L_(8, 8, BP_ACT_IDENTITY)}, BP_LOSS_MSE, 0},
+    { "narrow 2-4-3-1 relu/relu/sigmoid BCE_LOGITS",
+      3,
+      { L_(2, 4, BP_ACT_RELU), L_(4, 3, BP_ACT_RELU), L_(3, 1, BP_ACT_SIGMOID) },
+      BP_LOSS_BCE_LOGITS,
+      0 },
+    { "narrow 2-3-3 sigmoid/softmax SOFTMAX_CCE labels",
+      2,
+      { L_(2, 3, BP_ACT_SIGMOID), L_(3, 3, BP_ACT_SOFTMAX) },
+      BP_LOSS_SOFTMAX_CCE,
+      1 },
+    { "narrow 2-2-2-2 sigmoid MSE",
+      3,
+      { L_(2, 2, BP_ACT_SIGMOID), L_(2, 2, BP_ACT_SIGMOID), L_(2, 2, BP_ACT_SIGMOID) },
+      BP_LOSS_MSE,
+      0 },
+    { "narrow 3-5-4 tanh/softmax SOFTMAX_CCE dense",
+      2,
+      { L_(3, 5, BP_ACT_TANH), L_(5, 4, BP_ACT_SOFTMAX) },
+      BP_LOSS_SOFTMAX_CCE,
+      0 },
+    { "narrow 4-6-3 leaky/identity MSE",
+      2,
+      { LEAKY_(4, 6), L_(6, 3, BP_ACT_IDENTITY) },
+      BP_LOSS_MSE,
+      0 },
+    { "narrow 3-8-5 sigmoid/sigmoid BCE",
+      2,
+      { L_(3, 8, BP_ACT_SIGMOID), L_(8, 5, BP_ACT_SIGMOID) },
+      BP_LOSS_BCE,
+      0 },
+    { "narrow 5-7-4 relu/softmax CCE labels",
+      2,
+      { L_(5, 7, BP_ACT_RELU), L_(7, 4, BP_ACT_SOFTMAX) },
+      BP_LOSS_CCE,
+      1 },
+    { "narrow 4-5-3 tanh/softmax CCE dense",
+      2,
+      { L_(4, 5, BP_ACT_TANH), L_(5, 3, BP_ACT_SOFTMAX) },
+      BP_LOSS_CCE,
+      0 },
+    { "narrow 3-4-2 softmax/sigmoid BCE_LOGITS",
+      2,
+      { L_(3, 4, BP_ACT_SOFTMAX), L_(4, 2, BP_ACT_SIGMOID) },
+      BP_LOSS_BCE_LOGITS,
+      0 },
+    { "narrow 8-8-8-8 tanh/leaky/identity MSE",
+      3,
+      { L_(8, 8, BP_ACT_TANH), LEAKY_(8, 8), L_(8, 8, BP_ACT_IDENTITY) },
+      BP_LOSS_MSE,
+      0 },
     /* online steps of these take the register path (narrow_online_tiny_tmpl.h),
      * padded to widths 4, 2, 4, 2 and 4: padded sigmoid units too */
-    {"narrow 3-1-4 sigmoid/relu MSE", 2,
-     {L_(3, 1, BP_ACT_SIGMOID), L_(1, 4, BP_ACT_RELU)}, BP_LOSS_MSE, 0},
-    {"narrow 2-1-1 sigmoid/sigmoid MSE", 2,
-     {L_(2, 1, BP_ACT_SIGMOID), L_(1, 1, BP_ACT_SIGMOID)}, BP_LOSS_MSE, 0},
-    {"narrow 1-3-2-1 leaky/sigmoid/identity MSE", 3,
-     {LEAKY_(1, 3), L_(3, 2, BP_ACT_SIGMOID), L_(2, 1, BP_ACT_IDENTITY)}, BP_LOSS_MSE, 0},
-    {"narrow 2-2-1 sigmoid/sigmoid BCE_LOGITS", 2,
-     {L_(2, 2, BP_ACT_SIGMOID), L_(2, 1, BP_ACT_SIGMOID)}, BP_LOSS_BCE_LOGITS, 0},
-    {"narrow 3-4-2 relu/sigmoid BCE_LOGITS", 2,
-     {L_(3, 4, BP_ACT_RELU), L_(4, 2, BP_ACT_SIGMOID)}, BP_LOSS_BCE_LOGITS, 0},
+    { "narrow 3-1-4 sigmoid/relu MSE",
+      2,
+      { L_(3, 1, BP_ACT_SIGMOID), L_(1, 4, BP_ACT_RELU) },
+      BP_LOSS_MSE,
+      0 },
+    { "narrow 2-1-1 sigmoid/sigmoid MSE",
+      2,
+      { L_(2, 1, BP_ACT_SIGMOID), L_(1, 1, BP_ACT_SIGMOID) },
+      BP_LOSS_MSE,
+      0 },
+    { "narrow 1-3-2-1 leaky/sigmoid/identity MSE",
+      3,
+      { LEAKY_(1, 3), L_(3, 2, BP_ACT_SIGMOID), L_(2, 1, BP_ACT_IDENTITY) },
+      BP_LOSS_MSE,
+      0 },
+    { "narrow 2-2-1 sigmoid/sigmoid BCE_LOGITS",
+      2,
+      { L_(2, 2, BP_ACT_SIGMOID), L_(2, 1, BP_ACT_SIGMOID) },
+      BP_LOSS_BCE_LOGITS,
+      0 },
+    { "narrow 3-4-2 relu/sigmoid BCE_LOGITS",
+      2,
+      { L_(3, 4, BP_ACT_RELU), L_(4, 2, BP_ACT_SIGMOID) },
+      BP_LOSS_BCE_LOGITS,
+      0 },
     /* batches of more than one block of every network above at most four
      * wide (2-4-3-1, 2-3-3, 2-2-2-2, 3-1-4, 2-1-1, 1-3-2-1, 2-2-1, 3-4-2)
      * and of these take the register blocks (narrow_block_tmpl.h): padded
      * to widths 2, 3 and 4 — padded softmax, identity and sigmoid outputs —
      * one to three layers */
-    {"narrow 2-4-4 relu/softmax SOFTMAX_CCE dense", 2,
-     {L_(2, 4, BP_ACT_RELU), L_(4, 4, BP_ACT_SOFTMAX)}, BP_LOSS_SOFTMAX_CCE, 0},
-    {"narrow 3-2 softmax SOFTMAX_CCE labels", 1, {L_(3, 2, BP_ACT_SOFTMAX)},
-     BP_LOSS_SOFTMAX_CCE, 1},
-    {"narrow 4-4-4-3 sigmoid/sigmoid/softmax SOFTMAX_CCE labels", 3,
-     {L_(4, 4, BP_ACT_SIGMOID), L_(4, 4, BP_ACT_SIGMOID), L_(4, 3, BP_ACT_SOFTMAX)},
-     BP_LOSS_SOFTMAX_CCE, 1},
-    {"narrow 2-4-2 leaky/identity MSE", 2, {LEAKY_(2, 4), L_(4, 2, BP_ACT_IDENTITY)},
-     BP_LOSS_MSE, 0},
-    {"narrow 3-3-2 sigmoid/sigmoid MSE", 2,
-     {L_(3, 3, BP_ACT_SIGMOID), L_(3, 2, BP_ACT_SIGMOID)}, BP_LOSS_MSE, 0},
+    { "narrow 2-4-4 relu/softmax SOFTMAX_CCE dense",
+      2,
+      { L_(2, 4, BP_ACT_RELU), L_(4, 4, BP_ACT_SOFTMAX) },
+      BP_LOSS_SOFTMAX_CCE,
+      0 },
+    { "narrow 3-2 softmax SOFTMAX_CCE labels",
+      1,
+      { L_(3, 2, BP_ACT_SOFTMAX) },
+      BP_LOSS_SOFTMAX_CCE,
+      1 },
+    { "narrow 4-4-4-3 sigmoid/sigmoid/softmax SOFTMAX_CCE labels",
+      3,
+      { L_(4, 4, BP_ACT_SIGMOID), L_(4, 4, BP_ACT_SIGMOID), L_(4, 3, BP_ACT_SOFTMAX) },
+      BP_LOSS_SOFTMAX_CCE,
+      1 },
+    { "narrow 2-4-2 leaky/identity MSE",
+      2,
+      { LEAKY_(2, 4), L_(4, 2, BP_ACT_IDENTITY) },
+      BP_LOSS_MSE,
+      0 },
+    { "narrow 3-3-2 sigmoid/sigmoid MSE",
+      2,
+      { L_(3, 3, BP_ACT_SIGMOID), L_(3, 2, BP_ACT_SIGMOID) },
+      BP_LOSS_MSE,
+      0 },
 };
 const size_t N_NARROW_NETS = sizeof NARROW_NETS / sizeof NARROW_NETS[0];
 
@@ -111,20 +168,18 @@ const size_t N_NARROW_NETS = sizeof NARROW_NETS / sizeof NARROW_NETS[0];
 /* One lr = 1 step through `ex` on rows[start .. start+rows) (through a
  * permutation when perm != NULL); the new parameters into p1, the loss out. */
 static void narrow_step(const net_cfg *c, bp_mlp *m, const bp_exec *ex, const batch *all,
-                        const size_t *perm, size_t start, size_t rows, const double *p0,
-                        double *p1, size_t n, double *loss)
-{
+                        const size_t *perm, size_t start, size_t rows, const double *p0, double *p1,
+                        size_t n, double *loss) {
     memcpy(p1, p0, n * sizeof *p1);
     int d = -1;
     H_OK(bp_mlp_set_exec(m, ex));
-    H_OK(bp_mlp_train_step(m, p1, all->X, all->ldx, targets_Y(c, all), targets_lab(c, all),
-                           perm, start, rows, 1.0, loss, &d));
+    H_OK(bp_mlp_train_step(m, p1, all->X, all->ldx, targets_Y(c, all), targets_lab(c, all), perm,
+                           start, rows, 1.0, loss, &d));
     H_EXPECT(d == 0, "%s, %zu rows: diverged = %d", c->name, rows, d);
 }
 
-static void check_narrow(const net_cfg *c, uint64_t seed)
-{
-    static const size_t ROWS[] = {1, 2, 3, 4, 17, 64, 65, 128, 129, 150};
+static void check_narrow(const net_cfg *c, uint64_t seed) {
+    static const size_t ROWS[] = { 1, 2, 3, 4, 17, 64, 65, 128, 129, 150 };
     const size_t N = 160, ni = n_in0(c), k = n_out_last(c);
     h_rng r;
     h_seed(&r, seed);
@@ -135,13 +190,14 @@ static void check_narrow(const net_cfg *c, uint64_t seed)
     double *g = h_alloc(o.total), *step = h_alloc(o.total);
     double *Xc = h_alloc(N * ni), *Yc = h_alloc(N * k);
     size_t *labc = malloc(N * sizeof *labc), perm[160];
-    for (size_t i = 0; i < N; i++) perm[i] = (i * 97 + 13) % N;   /* a fixed permutation */
+    for (size_t i = 0; i < N; i++) perm[i] = (i * 97 + 13) % N; /* a fixed permutation */
     /* the same batch with X dense (leading dimension n_in): rows in order
      * then take the engines' strided gathers instead of the row-by-row one */
     batch dense = all;
     dense.ldx = ni;
     dense.X = h_alloc(N * ni);
-    for (size_t i = 0; i < N; i++) memcpy(dense.X + i * ni, all.X + i * all.ldx, ni * sizeof *dense.X);
+    for (size_t i = 0; i < N; i++)
+        memcpy(dense.X + i * ni, all.X + i * all.ldx, ni * sizeof *dense.X);
     fill_params(&r, c, &o, p0);
     bp_mlp *m = create(c, N);
     bp_exec *portable = NULL, *avx2 = NULL;
@@ -167,13 +223,16 @@ static void check_narrow(const net_cfg *c, uint64_t seed)
             double scale = h_max_abs(g, o.total);
             H_EXPECT(scale > 1e-6, "%s, %zu rows: gradient (nearly) zero", c->name, rows);
             double e = rel_err(step, g, o.total);
-            H_EXPECT(e <= NARROW_GRAD_TOL, "%s, %zu rows%s: step gradient differs from "
-                     "bp_mlp_gradient by %.3g of max|g| = %.3g", c->name, rows,
-                     permuted ? " (permuted)" : "", e, scale);
-            H_EXPECT(fabs(Ls - Lg) <= NARROW_LOSS_TOL * fabs(Lg), "%s, %zu rows: step loss "
-                     "%.17g, bp_mlp_gradient's %.17g", c->name, rows, Ls, Lg);
+            H_EXPECT(e <= NARROW_GRAD_TOL,
+                     "%s, %zu rows%s: step gradient differs from "
+                     "bp_mlp_gradient by %.3g of max|g| = %.3g",
+                     c->name, rows, permuted ? " (permuted)" : "", e, scale);
+            H_EXPECT(fabs(Ls - Lg) <= NARROW_LOSS_TOL * fabs(Lg),
+                     "%s, %zu rows: step loss "
+                     "%.17g, bp_mlp_gradient's %.17g",
+                     c->name, rows, Ls, Lg);
             /* the other builds of the engine agree with the default one */
-            const bp_exec *others[2] = {portable, avx2};
+            const bp_exec *others[2] = { portable, avx2 };
             for (int x = 0; x < 2; x++) {
                 double Lx = h_nan();
                 narrow_step(c, m, others[x], &all, permuted ? perm : NULL, start, rows, p0, q,
@@ -182,28 +241,35 @@ static void check_narrow(const net_cfg *c, uint64_t seed)
                 double ex = rel_err(q, step, o.total);
                 H_EXPECT(ex <= NARROW_GRAD_TOL && fabs(Lx - Ls) <= NARROW_LOSS_TOL * fabs(Ls),
                          "%s, %zu rows: the %s build differs from the default one by %.3g "
-                         "(gradient), losses %.17g and %.17g", c->name, rows,
-                         x == 0 ? "portable" : "AVX2", ex, Lx, Ls);
+                         "(gradient), losses %.17g and %.17g",
+                         c->name, rows, x == 0 ? "portable" : "AVX2", ex, Lx, Ls);
             }
-            if (!permuted) {   /* the gather changes no bit */
+            if (!permuted) { /* the gather changes no bit */
                 double Ld = h_nan();
                 narrow_step(c, m, NULL, &dense, NULL, start, rows, p0, q, o.total, &Ld);
                 for (size_t i = 0; i < o.total; i++) q[i] = p0[i] - q[i];
                 H_EXPECT(memcmp(q, step, o.total * sizeof *q) == 0 && Ld == Ls,
                          "%s, %zu rows: a dense X changed the step (%.3g) or the loss "
-                         "(%.17g, %.17g)", c->name, rows, rel_err(q, step, o.total), Ld, Ls);
+                         "(%.17g, %.17g)",
+                         c->name, rows, rel_err(q, step, o.total), Ld, Ls);
             }
         }
     bp_exec_free(portable);
     bp_exec_free(avx2);
     bp_mlp_free(m);
-    free(p0); free(p1); free(q); free(g); free(step); free(Xc); free(Yc); free(labc);
+    free(p0);
+    free(p1);
+    free(q);
+    free(g);
+    free(step);
+    free(Xc);
+    free(Yc);
+    free(labc);
     free(dense.X);
     free_batch(&all);
 }
 
-static void test_narrow_engine_matches_gradient(void **state)
-{
+static void test_narrow_engine_matches_gradient(void **state) {
     (void)state;
     for (size_t t = 0; t < sizeof NARROW_NETS / sizeof NARROW_NETS[0]; t++)
         check_narrow(&NARROW_NETS[t], 9701 + t);
@@ -218,12 +284,13 @@ static void test_narrow_engine_matches_gradient(void **state)
  * log-sum-exp written here, the gradient against bp_mlp_gradient.
  * Tolerance: 1e−12 relative (a loss ~500 summed from 40 terms).
  */
-static void test_narrow_softmax_underflow(void **state)
-{
+static void test_narrow_softmax_underflow(void **state) {
     (void)state;
-    const net_cfg c = {"narrow 2-3-3 sigmoid/softmax, saturated", 2,
-                       {L_(2, 3, BP_ACT_SIGMOID), L_(3, 3, BP_ACT_SOFTMAX)},
-                       BP_LOSS_SOFTMAX_CCE, 1};
+    const net_cfg c = { "narrow 2-3-3 sigmoid/softmax, saturated",
+                        2,
+                        { L_(2, 3, BP_ACT_SIGMOID), L_(3, 3, BP_ACT_SOFTMAX) },
+                        BP_LOSS_SOFTMAX_CCE,
+                        1 };
     enum { N = 40 };
     const layout o = make_layout(&c);
     double p[21], X[2 * N], p1[21], g[21];
@@ -231,7 +298,7 @@ static void test_narrow_softmax_underflow(void **state)
     h_rng r;
     h_seed(&r, 7707);
     h_fill(&r, p, o.total, -1.0, 1.0);
-    for (size_t i = 0; i < 3; i++) {   /* z = (1000, −1000, 0)·Σh + b */
+    for (size_t i = 0; i < 3; i++) { /* z = (1000, −1000, 0)·Σh + b */
         p[o.w[1] + i * 3] = 1000.0;
         p[o.w[1] + i * 3 + 1] = -1000.0;
         p[o.w[1] + i * 3 + 2] = 0.0;
@@ -258,7 +325,8 @@ static void test_narrow_softmax_underflow(void **state)
         want += term;
     }
     want /= N;
-    H_EXPECT(under >= 5, "only %zu of %d probabilities underflow: the test lost its point", under, N);
+    H_EXPECT(under >= 5, "only %zu of %d probabilities underflow: the test lost its point", under,
+             N);
     bp_mlp *m = create(&c, N);
     double Lg = h_nan(), Ls = h_nan();
     H_OK(bp_mlp_gradient(m, p, N, X, 2, NULL, lab, &Lg, g, NULL));
@@ -269,8 +337,10 @@ static void test_narrow_softmax_underflow(void **state)
     H_EXPECT(fabs(Ls - want) <= 1e-12 * want && fabs(Lg - want) <= 1e-12 * want,
              "losses %.17g (step) and %.17g (bp_mlp_gradient), log-sum-exp %.17g", Ls, Lg, want);
     for (size_t i = 0; i < o.total; i++) p1[i] = p[i] - p1[i];
-    H_EXPECT(rel_err(p1, g, o.total) <= NARROW_GRAD_TOL, "the step's gradient differs from "
-             "bp_mlp_gradient's by %.3g", rel_err(p1, g, o.total));
+    H_EXPECT(rel_err(p1, g, o.total) <= NARROW_GRAD_TOL,
+             "the step's gradient differs from "
+             "bp_mlp_gradient's by %.3g",
+             rel_err(p1, g, o.total));
     bp_mlp_free(m);
 }
 
@@ -287,9 +357,8 @@ static void test_narrow_softmax_underflow(void **state)
  */
 #define NARROW_F32_TOL 1e-5
 
-static void check_narrow_f32(const net_cfg *c, uint64_t seed)
-{
-    static const size_t ROWS[] = {5, 17, 64, 150};
+static void check_narrow_f32(const net_cfg *c, uint64_t seed) {
+    static const size_t ROWS[] = { 5, 17, 64, 150 };
     const size_t N = 160, ni = n_in0(c), k = n_out_last(c);
     h_rng r;
     h_seed(&r, seed);
@@ -330,18 +399,25 @@ static void check_narrow_f32(const net_cfg *c, uint64_t seed)
             const double e = rel_err(step, g, o.total);
             H_EXPECT(e <= NARROW_F32_TOL && fabs(Lf - Lg) <= 1e-5 * fabs(Lg),
                      "%s, %zu rows%s: the float step differs from the double gradient by %.3g "
-                     "of max|g|, losses %.9g and %.9g", c->name, rows, permuted ? " (permuted)" : "",
-                     e, Lf, Lg);
+                     "of max|g|, losses %.9g and %.9g",
+                     c->name, rows, permuted ? " (permuted)" : "", e, Lf, Lg);
         }
     bp_mlp_free(m);
     bp_mlp_free_f32(mf);
-    free(p0); free(g); free(step); free(Xc); free(Yc); free(labc);
-    free(pf); free(qf); free(Xf); free(Yf);
+    free(p0);
+    free(g);
+    free(step);
+    free(Xc);
+    free(Yc);
+    free(labc);
+    free(pf);
+    free(qf);
+    free(Xf);
+    free(Yf);
     free_batch(&all);
 }
 
-static void test_narrow_engine_float(void **state)
-{
+static void test_narrow_engine_float(void **state) {
     (void)state;
     for (size_t t = 0; t < sizeof NARROW_NETS / sizeof NARROW_NETS[0]; t++)
         check_narrow_f32(&NARROW_NETS[t], 9801 + t);
@@ -361,8 +437,7 @@ static void test_narrow_engine_float(void **state)
  */
 enum { CHAIN_STEPS = 60 };
 
-static void check_online_chain(const net_cfg *c, uint64_t seed)
-{
+static void check_online_chain(const net_cfg *c, uint64_t seed) {
     h_rng r;
     h_seed(&r, seed);
     const double lr = 0.2;
@@ -383,10 +458,12 @@ static void check_online_chain(const net_cfg *c, uint64_t seed)
     int d = -1;
     H_OK(bp_mlp_train_epoch(one, p, all.X, ni, all.Y, NULL, NULL, CHAIN_STEPS, 1, lr, &L, &d));
     double e = rel_err(p, ref, o.total), moved = rel_err(p0, ref, o.total);
-    H_EXPECT(d == 0 && e <= 1e-11, "%s: %d online steps differ from gradient steps by %.3g of "
-             "max|p| (diverged %d)", c->name, CHAIN_STEPS, e, d);
-    H_EXPECT(moved > 1e-3, "%s: %d steps moved the parameters by only %.3g", c->name,
-             CHAIN_STEPS, moved);
+    H_EXPECT(d == 0 && e <= 1e-11,
+             "%s: %d online steps differ from gradient steps by %.3g of "
+             "max|p| (diverged %d)",
+             c->name, CHAIN_STEPS, e, d);
+    H_EXPECT(moved > 1e-3, "%s: %d steps moved the parameters by only %.3g", c->name, CHAIN_STEPS,
+             moved);
     bp_mlp_f32 *onef = NULL;
     H_OK(bp_mlp_create_f32(c->nl, c->ls, c->loss, 1, &onef));
     float *pf = to_float(p0, o.total), *Xf = to_float(all.X, CHAIN_STEPS * ni);
@@ -394,17 +471,23 @@ static void check_online_chain(const net_cfg *c, uint64_t seed)
     H_OK(bp_mlp_train_epoch_f32(onef, pf, Xf, ni, Yf, NULL, NULL, CHAIN_STEPS, 1, lr, &L, &d));
     for (size_t i = 0; i < o.total; i++) p[i] = pf[i];
     e = rel_err(p, ref, o.total);
-    H_EXPECT(d == 0 && e <= 2e-4, "%s (float): %d online steps differ from gradient steps by "
-             "%.3g of max|p|", c->name, CHAIN_STEPS, e);
-    free(pf); free(Xf); free(Yf);
+    H_EXPECT(d == 0 && e <= 2e-4,
+             "%s (float): %d online steps differ from gradient steps by "
+             "%.3g of max|p|",
+             c->name, CHAIN_STEPS, e);
+    free(pf);
+    free(Xf);
+    free(Yf);
     bp_mlp_free_f32(onef);
     bp_mlp_free(one);
-    free(p0); free(g); free(ref); free(p);
+    free(p0);
+    free(g);
+    free(ref);
+    free(p);
     free_batch(&all);
 }
 
-static void test_online_steps_follow_gradient_steps(void **state)
-{
+static void test_online_steps_follow_gradient_steps(void **state) {
     (void)state;
     size_t checked = 0;
     for (size_t t = 0; t < sizeof NARROW_NETS / sizeof NARROW_NETS[0]; t++)
@@ -415,8 +498,7 @@ static void test_online_steps_follow_gradient_steps(void **state)
     H_EXPECT(checked >= 10, "only %zu networks checked", checked);
 }
 
-int run_narrow_tests(void)
-{
+int run_narrow_tests(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_narrow_engine_matches_gradient),
         cmocka_unit_test(test_narrow_softmax_underflow),

@@ -21,18 +21,16 @@
 
 #define N_DRAWS 100000
 
-static bp_rng *make_rng(uint64_t seed)
-{
+static bp_rng *make_rng(uint64_t seed) {
     bp_rng *r = NULL;
     bp_status s = bp_rng_create(seed, &r);
     if (s != BP_OK || r == NULL)
-        fail_msg("bp_rng_create(%llu) returned %d (%s)", (unsigned long long)seed,
-                 (int)s, bp_status_string(s));
+        fail_msg("bp_rng_create(%llu) returned %d (%s)", (unsigned long long)seed, (int)s,
+                 bp_status_string(s));
     return r;
 }
 
-static void mean_var(const double *x, size_t n, double *mean, double *var)
-{
+static void mean_var(const double *x, size_t n, double *mean, double *var) {
     long double s = 0.0L, q = 0.0L;
     for (size_t i = 0; i < n; i++) s += x[i];
     long double m = s / n;
@@ -42,42 +40,43 @@ static void mean_var(const double *x, size_t n, double *mean, double *var)
 }
 
 /* Checks the sample mean and variance of n draws of a normal N(mu, sd²). */
-static void expect_normal(const double *x, size_t n, double mu, double sd,
-                          const char *what)
-{
+static void expect_normal(const double *x, size_t n, double mu, double sd, const char *what) {
     double m, v;
     mean_var(x, n, &m, &v);
     double se_m = sd / sqrt((double)n);
     double se_v = sd * sd * sqrt(2.0 / (double)(n - 1));
-    H_EXPECT(fabs(m - mu) <= 5 * se_m, "%s: sample mean %.6g, expected %.6g ± %.3g",
-             what, m, mu, 5 * se_m);
-    H_EXPECT(fabs(v - sd * sd) <= 5 * se_v, "%s: sample variance %.6g, expected "
-             "%.6g ± %.3g", what, v, sd * sd, 5 * se_v);
+    H_EXPECT(fabs(m - mu) <= 5 * se_m, "%s: sample mean %.6g, expected %.6g ± %.3g", what, m, mu,
+             5 * se_m);
+    H_EXPECT(fabs(v - sd * sd) <= 5 * se_v,
+             "%s: sample variance %.6g, expected "
+             "%.6g ± %.3g",
+             what, v, sd * sd, 5 * se_v);
 }
 
 /* Checks n draws of U[a, b): range, mean (a+b)/2 (standard error
  * (b−a)/√(12n)) and variance (b−a)²/12 (standard error (b−a)²/√(180n),
  * from Var(s²) ≈ (μ4 − σ⁴)/n with μ4 = (b−a)⁴/80). */
-static void expect_uniform(const double *x, size_t n, double a, double b,
-                           const char *what)
-{
+static void expect_uniform(const double *x, size_t n, double a, double b, const char *what) {
     for (size_t i = 0; i < n; i++)
-        H_EXPECT(x[i] >= a && x[i] < b, "%s: draw %zu = %.17g outside [%g, %g)",
-                 what, i, x[i], a, b);
+        H_EXPECT(x[i] >= a && x[i] < b, "%s: draw %zu = %.17g outside [%g, %g)", what, i, x[i], a,
+                 b);
     double m, v, w = b - a;
     mean_var(x, n, &m, &v);
     double se_m = w / sqrt(12.0 * n), se_v = w * w / sqrt(180.0 * n);
-    H_EXPECT(fabs(m - (a + b) / 2) <= 5 * se_m, "%s: sample mean %.6g, expected "
-             "%.6g ± %.3g", what, m, (a + b) / 2, 5 * se_m);
-    H_EXPECT(fabs(v - w * w / 12) <= 5 * se_v, "%s: sample variance %.6g, expected "
-             "%.6g ± %.3g", what, v, w * w / 12, 5 * se_v);
+    H_EXPECT(fabs(m - (a + b) / 2) <= 5 * se_m,
+             "%s: sample mean %.6g, expected "
+             "%.6g ± %.3g",
+             what, m, (a + b) / 2, 5 * se_m);
+    H_EXPECT(fabs(v - w * w / 12) <= 5 * se_v,
+             "%s: sample variance %.6g, expected "
+             "%.6g ± %.3g",
+             what, v, w * w / 12, 5 * se_v);
 }
 
 /* ---- reproducibility ------------------------------------------------------------ */
 
 /* A fixed script of calls, the same for every generator it is given. */
-static void script(bp_rng *r, double *out /* 500 */, size_t *perm /* 50 */)
-{
+static void script(bp_rng *r, double *out /* 500 */, size_t *perm /* 50 */) {
     H_OK(bp_rng_normal(r, 100, 0.5, 2.0, out));
     H_OK(bp_rng_uniform(r, 100, -1.0, 3.0, out + 100));
     H_OK(bp_rng_init_weights(r, BP_INIT_XAVIER_NORMAL, 10, 10, out + 200));
@@ -87,8 +86,7 @@ static void script(bp_rng *r, double *out /* 500 */, size_t *perm /* 50 */)
     for (size_t i = 0; i < 100; i++) H_OK(bp_rng_uniform01(r, out + 400 + i));
 }
 
-static void test_same_seed_same_sequence(void **state)
-{
+static void test_same_seed_same_sequence(void **state) {
     (void)state;
     double a[500], b[500];
     size_t pa[50], pb[50];
@@ -97,11 +95,11 @@ static void test_same_seed_same_sequence(void **state)
     script(r2, b, pb);
     H_EXPECT(h_same_bits(a, b, 500) && memcmp(pa, pb, sizeof pa) == 0,
              "two generators seeded 42 differ");
-    bp_rng_free(r1); bp_rng_free(r2);
+    bp_rng_free(r1);
+    bp_rng_free(r2);
 }
 
-static void test_different_seed_different_sequence(void **state)
-{
+static void test_different_seed_different_sequence(void **state) {
     (void)state;
     double a[500], b[500];
     size_t pa[50], pb[50];
@@ -112,15 +110,15 @@ static void test_different_seed_different_sequence(void **state)
     for (int i = 0; i < 500; i++) same += a[i] == b[i];
     H_EXPECT(same == 0, "seeds 42 and 43 share %zu of 500 draws", same);
     H_EXPECT(memcmp(pa, pb, sizeof pa) != 0, "seeds 42 and 43 shuffle alike");
-    bp_rng_free(r1); bp_rng_free(r2);
+    bp_rng_free(r1);
+    bp_rng_free(r2);
 }
 
 /* Documented seeding: the 64-bit seed is folded to (seed XOR seed>>32) mod
  * 2^32 for MT19937, seeds below 2^32 are used as they are, and GSL maps 0 to
  * its default 4357. Checked against GSL's own MT19937 (bp_rng_uniform01 is
  * documented as gsl_rng_uniform). */
-static void gsl_mt_draws(unsigned long seed, double *out, size_t n)
-{
+static void gsl_mt_draws(unsigned long seed, double *out, size_t n) {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     if (g == NULL) fail_msg("gsl_rng_alloc failed");
     gsl_rng_set(g, seed);
@@ -128,8 +126,7 @@ static void gsl_mt_draws(unsigned long seed, double *out, size_t n)
     gsl_rng_free(g);
 }
 
-static void bp_draws(uint64_t seed, double *out, size_t n)
-{
+static void bp_draws(uint64_t seed, double *out, size_t n) {
     bp_rng *r = make_rng(seed);
     bp_status s = BP_OK;
     for (size_t i = 0; i < n && s == BP_OK; i++) s = bp_rng_uniform01(r, &out[i]);
@@ -137,30 +134,33 @@ static void bp_draws(uint64_t seed, double *out, size_t n)
     H_OK(s);
 }
 
-static void test_seed_mapping(void **state)
-{
+static void test_seed_mapping(void **state) {
     (void)state;
-    static const struct { uint64_t seed; unsigned long gsl_seed; } map[] = {
-        {7, 7},
-        {0, 4357},                               /* GSL's default for 0 */
-        {4357, 4357},
-        {UINT64_C(0xFFFFFFFF), 0xFFFFFFFFUL},    /* the largest unfolded seed */
-        {(UINT64_C(1) << 32) + 7, 6},            /* 7 XOR 1 */
-        {UINT64_C(0x123456789ABCDEF0), 0x9ABCDEF0UL ^ 0x12345678UL},
+    static const struct {
+        uint64_t seed;
+        unsigned long gsl_seed;
+    } map[] = {
+        { 7, 7 },
+        { 0, 4357 }, /* GSL's default for 0 */
+        { 4357, 4357 },
+        { UINT64_C(0xFFFFFFFF), 0xFFFFFFFFUL }, /* the largest unfolded seed */
+        { (UINT64_C(1) << 32) + 7, 6 },         /* 7 XOR 1 */
+        { UINT64_C(0x123456789ABCDEF0), 0x9ABCDEF0UL ^ 0x12345678UL },
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
         double a[10], b[10];
         bp_draws(map[i].seed, a, 10);
         gsl_mt_draws(map[i].gsl_seed, b, 10);
-        H_EXPECT(h_same_bits(a, b, 10), "seed %#llx does not give GSL MT19937 seeded "
-                 "%#lx", (unsigned long long)map[i].seed, map[i].gsl_seed);
+        H_EXPECT(h_same_bits(a, b, 10),
+                 "seed %#llx does not give GSL MT19937 seeded "
+                 "%#lx",
+                 (unsigned long long)map[i].seed, map[i].gsl_seed);
     }
 }
 
 /* A clone continues exactly where the original was, and the two are
  * independent afterwards. */
-static void test_clone_continues_identically(void **state)
-{
+static void test_clone_continues_identically(void **state) {
     (void)state;
     double skip[37], a[500], b[500], c[20], d[20];
     size_t pa[50], pb[50];
@@ -180,14 +180,13 @@ static void test_clone_continues_identically(void **state)
     /* the clone outlives its original */
     H_OK(bp_rng_uniform(r2, 20, 0.0, 1.0, c));
     bp_rng_free(r2);
-    bp_rng_free(NULL);   /* documented as allowed */
+    bp_rng_free(NULL); /* documented as allowed */
 }
 
 /* bp_rng_copy: the copy draws what the source draws next (a state saved
  * and restored, the way Network.train rewinds its shuffles), the two stay
  * independent, copying onto itself changes nothing, NULL is an error. */
-static void test_copy_takes_over_the_state(void **state)
-{
+static void test_copy_takes_over_the_state(void **state) {
     (void)state;
     double skip[41], a[500], b[500], c[20], d[20];
     size_t pa[50], pb[50];
@@ -209,8 +208,7 @@ static void test_copy_takes_over_the_state(void **state)
 }
 
 /* No global generator: interleaving another generator changes nothing. */
-static void test_generators_are_independent(void **state)
-{
+static void test_generators_are_independent(void **state) {
     (void)state;
     double a[50], b[50], junk[7];
     bp_rng *r1 = make_rng(5);
@@ -222,13 +220,13 @@ static void test_generators_are_independent(void **state)
         H_OK(bp_rng_normal(r2, 1, 0.0, 1.0, b + i));
     }
     H_EXPECT(h_same_bits(a, b, 50), "another generator's draws changed this one's");
-    bp_rng_free(r2); bp_rng_free(other);
+    bp_rng_free(r2);
+    bp_rng_free(other);
 }
 
 /* ---- distributions -------------------------------------------------------------- */
 
-static void test_normal_mean_and_variance(void **state)
-{
+static void test_normal_mean_and_variance(void **state) {
     (void)state;
     double *x = h_alloc(N_DRAWS);
     bp_rng *r = make_rng(11);
@@ -244,8 +242,7 @@ static void test_normal_mean_and_variance(void **state)
     free(x);
 }
 
-static void test_uniform_range_mean_and_variance(void **state)
-{
+static void test_uniform_range_mean_and_variance(void **state) {
     (void)state;
     double *x = h_alloc(N_DRAWS);
     bp_rng *r = make_rng(12);
@@ -255,22 +252,19 @@ static void test_uniform_range_mean_and_variance(void **state)
     expect_uniform(x, N_DRAWS, 1e-3, 2e-3, "U[0.001, 0.002)");
     /* a == b fills with a */
     H_OK(bp_rng_uniform(r, 100, 4.0, 4.0, x));
-    for (int i = 0; i < 100; i++)
-        H_EXPECT(x[i] == 4.0, "a == b: draw %d = %.17g", i, x[i]);
+    for (int i = 0; i < 100; i++) H_EXPECT(x[i] == 4.0, "a == b: draw %d = %.17g", i, x[i]);
     /* one draw at a time on [0, 1) */
-    for (size_t i = 0; i < N_DRAWS; i++)
-        H_OK(bp_rng_uniform01(r, &x[i]));
+    for (size_t i = 0; i < N_DRAWS; i++) H_OK(bp_rng_uniform01(r, &x[i]));
     expect_uniform(x, N_DRAWS, 0.0, 1.0, "uniform01");
     bp_rng_free(r);
     free(x);
 }
 
 /* The four schemes with their σ and limits from bp_random.h. */
-static void test_init_weights_schemes(void **state)
-{
+static void test_init_weights_schemes(void **state) {
     (void)state;
     const size_t n_in = 300, n_out = 250, n = n_in * n_out;
-    double *W = h_alloc(90000);   /* the largest layer below: 30 × 3000 */
+    double *W = h_alloc(90000); /* the largest layer below: 30 × 3000 */
     bp_rng *r = make_rng(13);
 
     H_OK(bp_rng_init_weights(r, BP_INIT_XAVIER_NORMAL, n_in, n_out, W));
@@ -296,8 +290,7 @@ static void test_init_weights_schemes(void **state)
 
 /* ---- shuffling ------------------------------------------------------------------- */
 
-static void test_shuffle_is_a_reproducible_permutation(void **state)
-{
+static void test_shuffle_is_a_reproducible_permutation(void **state) {
     (void)state;
     enum { N = 1000 };
     size_t *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b), *c = malloc(N * sizeof *c);
@@ -309,8 +302,7 @@ static void test_shuffle_is_a_reproducible_permutation(void **state)
     H_OK(bp_rng_shuffle(r3, N, c));
     size_t fixed = 0;
     for (size_t i = 0; i < N; i++) {
-        H_EXPECT(a[i] < N && !seen[a[i]], "shuffle: index %zu repeated or out of range",
-                 a[i]);
+        H_EXPECT(a[i] < N && !seen[a[i]], "shuffle: index %zu repeated or out of range", a[i]);
         seen[a[i]] = 1;
         fixed += a[i] == i;
     }
@@ -325,21 +317,25 @@ static void test_shuffle_is_a_reproducible_permutation(void **state)
     H_OK(bp_rng_shuffle(r1, 0, &one));
     H_OK(bp_rng_shuffle(r1, 0, NULL));
     H_EXPECT(one == 7, "n=1 shuffle changed the element");
-    bp_rng_free(r1); bp_rng_free(r2); bp_rng_free(r3);
-    free(a); free(b); free(c); free(seen);
+    bp_rng_free(r1);
+    bp_rng_free(r2);
+    bp_rng_free(r3);
+    free(a);
+    free(b);
+    free(c);
+    free(seen);
 }
 
 /* Each of the 6 orders of 3 elements is equally likely: 60000 shuffles give
  * counts of 10000 ± 5·√(60000·(1/6)(5/6)) ≈ ±456. A biased shuffle (e.g.
  * swapping with any position instead of a remaining one) is off by ~1000+. */
-static void test_shuffle_is_uniform(void **state)
-{
+static void test_shuffle_is_uniform(void **state) {
     (void)state;
     enum { TRIALS = 60000 };
-    size_t counts[6] = {0};
+    size_t counts[6] = { 0 };
     bp_rng *r = make_rng(31337);
     for (int t = 0; t < TRIALS; t++) {
-        size_t p[3] = {0, 1, 2};
+        size_t p[3] = { 0, 1, 2 };
         H_OK(bp_rng_shuffle(r, 3, p));
         /* encode the permutation: first element and whether the rest is ordered */
         size_t code = p[0] * 2 + (p[1] > p[2]);
@@ -356,17 +352,17 @@ static void test_shuffle_is_uniform(void **state)
 
 /* A saved state restores the sequence exactly, into a generator seeded
  * differently, at positions before, at and after the 624-word refill. */
-static void test_state_round_trip(void **state)
-{
+static void test_state_round_trip(void **state) {
     (void)state;
-    const size_t skips[] = {0, 1, 311, 623, 624, 625, 5000};
+    const size_t skips[] = { 0, 1, 311, 623, 624, 625, 5000 };
     for (size_t k = 0; k < sizeof skips / sizeof skips[0]; k++) {
         bp_rng *a = make_rng(20261207), *b = make_rng(1);
         double u;
         for (size_t i = 0; i < skips[k]; i++) H_OK(bp_rng_uniform01(a, &u));
         uint32_t words[BP_RNG_STATE_WORDS];
         H_OK(bp_rng_get_state(a, words));
-        H_EXPECT(words[BP_RNG_STATE_WORDS - 1] <= 624, "position %u", (unsigned)words[BP_RNG_STATE_WORDS - 1]);
+        H_EXPECT(words[BP_RNG_STATE_WORDS - 1] <= 624, "position %u",
+                 (unsigned)words[BP_RNG_STATE_WORDS - 1]);
         H_OK(bp_rng_set_state(b, words));
         for (int i = 0; i < 2000; i++) {
             double x, y;
@@ -380,8 +376,7 @@ static void test_state_round_trip(void **state)
 }
 
 /* States no generator can be in are refused, and leave it unchanged. */
-static void test_state_rejects_impossible(void **state)
-{
+static void test_state_rejects_impossible(void **state) {
     (void)state;
     bp_rng *a = make_rng(5), *ref = make_rng(5);
     uint32_t words[BP_RNG_STATE_WORDS];
@@ -403,8 +398,7 @@ static void test_state_rejects_impossible(void **state)
     bp_rng_free(ref);
 }
 
-int run_random_tests(void)
-{
+int run_random_tests(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_seed_same_sequence),
         cmocka_unit_test(test_different_seed_different_sequence),

@@ -70,11 +70,18 @@
 enum { TOL_ULPS = 32, KINK_ULPS = 16, CASES = 10, MAX_LAYERS = 5, STEPS = 3 };
 
 /* The kernel sets every case runs on; threads 0: no context at all. */
-static const struct { unsigned flags; size_t threads; const char *name; } KSETS[] = {
+static const struct {
+    unsigned flags;
+    size_t threads;
+    const char *name;
+} KSETS[] = {
     { 0, 0, "no context" },
-    { BP_EXEC_PORTABLE, 1, "portable, 1 thread" },  { BP_EXEC_PORTABLE, 2, "portable, 2 threads" },
-    { BP_EXEC_AVX2, 1, "avx2, 1 thread" },          { BP_EXEC_AVX2, 2, "avx2, 2 threads" },
-    { BP_EXEC_AVX512, 1, "avx512, 1 thread" },      { BP_EXEC_AVX512, 2, "avx512, 2 threads" },
+    { BP_EXEC_PORTABLE, 1, "portable, 1 thread" },
+    { BP_EXEC_PORTABLE, 2, "portable, 2 threads" },
+    { BP_EXEC_AVX2, 1, "avx2, 1 thread" },
+    { BP_EXEC_AVX2, 2, "avx2, 2 threads" },
+    { BP_EXEC_AVX512, 1, "avx512, 1 thread" },
+    { BP_EXEC_AVX512, 2, "avx512, 2 threads" },
 };
 enum { N_KSETS = sizeof KSETS / sizeof KSETS[0] };
 
@@ -133,7 +140,9 @@ static bp_status t_forward(tnet *t, const double *p, size_t rows, const double *
     float *pf = to_f(p, t->np), *Xf = to_f(X, rows * ldx), *of = to_f(out, rows * t->k);
     bp_status s = bp_mlp_forward_f32(t->s, pf, rows, Xf, ldx, of);
     from_f(of, out, rows * t->k);
-    free(pf); free(Xf); free(of);
+    free(pf);
+    free(Xf);
+    free(of);
     return s;
 }
 
@@ -146,47 +155,59 @@ static bp_status t_gradient(tnet *t, const double *p, size_t rows, const double 
     bp_status s = bp_mlp_gradient_f32(t->s, pf, rows, Xf, ldx, Yf, lab, loss, gf, dXf);
     from_f(gf, grad, t->np);
     from_f(dXf, dX, rows * t->n_in);
-    free(pf); free(Xf); free(Yf); free(gf); free(dXf);
+    free(pf);
+    free(Xf);
+    free(Yf);
+    free(gf);
+    free(dXf);
     return s;
 }
 
 /* X_all, Y_all: n rows. */
-static bp_status t_step(tnet *t, double *p, size_t n, const double *X, size_t ldx,
-                        const double *Y, const size_t *lab, const size_t *idx, size_t start,
-                        size_t rows, double lr, double *loss, int *div) {
+static bp_status t_step(tnet *t, double *p, size_t n, const double *X, size_t ldx, const double *Y,
+                        const size_t *lab, const size_t *idx, size_t start, size_t rows, double lr,
+                        double *loss, int *div) {
     if (!t->f32) return bp_mlp_train_step(t->d, p, X, ldx, Y, lab, idx, start, rows, lr, loss, div);
     float *pf = to_f(p, t->np), *Xf = to_f(X, n * ldx), *Yf = to_f(Y, n * t->k);
-    bp_status s = bp_mlp_train_step_f32(t->s, pf, Xf, ldx, Yf, lab, idx, start, rows, lr, loss, div);
+    bp_status s =
+        bp_mlp_train_step_f32(t->s, pf, Xf, ldx, Yf, lab, idx, start, rows, lr, loss, div);
     from_f(pf, p, t->np);
-    free(pf); free(Xf); free(Yf);
+    free(pf);
+    free(Xf);
+    free(Yf);
     return s;
 }
 
-static bp_status t_epoch(tnet *t, double *p, size_t n, const double *X, size_t ldx,
-                         const double *Y, const size_t *lab, const size_t *idx, size_t batch,
-                         double lr, double *loss, int *div) {
+static bp_status t_epoch(tnet *t, double *p, size_t n, const double *X, size_t ldx, const double *Y,
+                         const size_t *lab, const size_t *idx, size_t batch, double lr,
+                         double *loss, int *div) {
     if (!t->f32) return bp_mlp_train_epoch(t->d, p, X, ldx, Y, lab, idx, n, batch, lr, loss, div);
     float *pf = to_f(p, t->np), *Xf = to_f(X, n * ldx), *Yf = to_f(Y, n * t->k);
     bp_status s = bp_mlp_train_epoch_f32(t->s, pf, Xf, ldx, Yf, lab, idx, n, batch, lr, loss, div);
     from_f(pf, p, t->np);
-    free(pf); free(Xf); free(Yf);
+    free(pf);
+    free(Xf);
+    free(Yf);
     return s;
 }
 
 static bp_status t_epochs(tnet *t, double *p, size_t n, const double *X, size_t ldx,
                           const double *Y, const size_t *lab, const size_t *orders, size_t batch,
-                          size_t epochs, double lr, double *losses, double *snap,
-                          size_t *completed, int *div) {
+                          size_t epochs, double lr, double *losses, double *snap, size_t *completed,
+                          int *div) {
     if (!t->f32)
         return bp_mlp_train_epochs(t->d, p, X, ldx, Y, lab, orders, n, batch, epochs, lr, losses,
                                    snap, completed, div);
     float *pf = to_f(p, t->np), *Xf = to_f(X, n * ldx), *Yf = to_f(Y, n * t->k);
     float *sf = to_f(snap, t->np);
-    bp_status s = bp_mlp_train_epochs_f32(t->s, pf, Xf, ldx, Yf, lab, orders, n, batch, epochs,
-                                          lr, losses, sf, completed, div);
+    bp_status s = bp_mlp_train_epochs_f32(t->s, pf, Xf, ldx, Yf, lab, orders, n, batch, epochs, lr,
+                                          losses, sf, completed, div);
     from_f(pf, p, t->np);
     from_f(sf, snap, t->np);
-    free(pf); free(Xf); free(Yf); free(sf);
+    free(pf);
+    free(Xf);
+    free(Yf);
+    free(sf);
     return s;
 }
 
@@ -249,7 +270,8 @@ static double rel_diff_layers(const tnet *t, const double *x, const double *y, c
         }
         double e = rel_diff(dx, dy, len);
         worst = e > worst || isnan(e) ? e : worst;
-        free(dx); free(dy);
+        free(dx);
+        free(dy);
         off += len;
     }
     return worst;
@@ -293,15 +315,17 @@ static double update_ratio(const tnet *t, const double *x, const double *y, cons
 typedef struct path_stats {
     const char *name;
     double forward, loss, grad, train;
-    double ratio;   /* the largest difference over its tolerance */
+    double ratio; /* the largest difference over its tolerance */
     size_t cases, grad_skipped, train_skipped;
 } path_stats;
 
-static void note(double *worst, double e) { if (e > *worst || isnan(e)) *worst = e; }
+static void note(double *worst, double e) {
+    if (e > *worst || isnan(e)) *worst = e;
+}
 
-#define H_CLOSE(e, tol, what)                                                        \
-    note(&st->ratio, (e) / (tol));                                                   \
-    H_EXPECT((e) <= (tol), "%s %s: %s differs from the reference by %.3g (tolerance %.3g)", \
+#define H_CLOSE(e, tol, what)                                                                      \
+    note(&st->ratio, (e) / (tol));                                                                 \
+    H_EXPECT((e) <= (tol), "%s %s: %s differs from the reference by %.3g (tolerance %.3g)",        \
              st->name, KSETS[ks].name, what, (e), (tol))
 
 /* ---- the cases ---------------------------------------------------------------- */
@@ -311,15 +335,15 @@ typedef struct tcase {
     bp_layer_spec sp[MAX_LAYERS];
     bp_loss loss;
     int labels;
-    size_t n;          /* rows of data */
-    size_t grad_rows;  /* rows of the forward and gradient checks (≤ n) */
-    size_t batch;      /* training batch (≤ n) */
+    size_t n;         /* rows of data */
+    size_t grad_rows; /* rows of the forward and gradient checks (≤ n) */
+    size_t batch;     /* training batch (≤ n) */
 } tcase;
 
 static size_t between(h_rng *r, size_t lo, size_t hi) { return lo + h_below(r, hi - lo + 1); }
 
 static const bp_activation ANY_ACT[] = { BP_ACT_IDENTITY, BP_ACT_RELU, BP_ACT_LEAKY_RELU,
-                                         BP_ACT_SIGMOID, BP_ACT_TANH, BP_ACT_SOFTMAX };
+                                         BP_ACT_SIGMOID,  BP_ACT_TANH, BP_ACT_SOFTMAX };
 static const bp_activation SMOOTH_ACT[] = { BP_ACT_IDENTITY, BP_ACT_SIGMOID, BP_ACT_TANH,
                                             BP_ACT_SOFTMAX };
 static const bp_activation BLOCK_ACT[] = { BP_ACT_IDENTITY, BP_ACT_RELU, BP_ACT_LEAKY_RELU,
@@ -329,8 +353,8 @@ static const bp_activation BLOCK_ACT[] = { BP_ACT_IDENTITY, BP_ACT_RELU, BP_ACT_
  * activations from `acts`, then the loss and the output activation it
  * needs (MSE: one of `acts`); categorical losses get at least 2 outputs. */
 static void random_net(h_rng *r, tcase *c, size_t L, size_t in_lo, size_t in_hi, size_t lo,
-                       size_t hi, const bp_activation *acts, size_t n_acts,
-                       const bp_loss *losses, size_t n_losses) {
+                       size_t hi, const bp_activation *acts, size_t n_acts, const bp_loss *losses,
+                       size_t n_losses) {
     c->L = L;
     c->loss = losses[h_below(r, n_losses)];
     for (size_t l = 0; l < L; l++) {
@@ -352,11 +376,20 @@ static const bp_loss BLOCK_LOSS[] = { BP_LOSS_MSE, BP_LOSS_BCE_LOGITS, BP_LOSS_S
 static const bp_loss TINY_LOSS[] = { BP_LOSS_MSE, BP_LOSS_BCE_LOGITS };
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-enum path { GEMM, GEMM_4097, DENSE_DIRECT, NARROW_CHUNK, NARROW_FEW, NARROW_BLOCK, ONLINE,
-            ONLINE_TINY, N_PATHS };
-static const char *const PATH_NAMES[N_PATHS] = { "gemm", "gemm-4097", "dense-direct",
+enum path {
+    GEMM,
+    GEMM_4097,
+    DENSE_DIRECT,
+    NARROW_CHUNK,
+    NARROW_FEW,
+    NARROW_BLOCK,
+    ONLINE,
+    ONLINE_TINY,
+    N_PATHS
+};
+static const char *const PATH_NAMES[N_PATHS] = { "gemm",         "gemm-4097",  "dense-direct",
                                                  "narrow-chunk", "narrow-few", "narrow-block",
-                                                 "online", "online-tiny" };
+                                                 "online",       "online-tiny" };
 
 static int is_tiny(const tcase *c) {
     if (c->L > 3 || (c->loss != BP_LOSS_MSE && c->loss != BP_LOSS_BCE_LOGITS)) return 0;
@@ -373,7 +406,8 @@ static void make_case(h_rng *r, enum path path, tcase *c) {
     case GEMM:
         random_net(r, c, between(r, 2, 4), 1, 20, 9, 48, ANY_ACT, N_OF(ANY_ACT), ANY_LOSS,
                    N_OF(ANY_LOSS));
-        c->sp[c->L - 1].n_out = c->sp[c->L - 1].n_out > 12 ? between(r, 2, 12) : c->sp[c->L - 1].n_out;
+        c->sp[c->L - 1].n_out =
+            c->sp[c->L - 1].n_out > 12 ? between(r, 2, 12) : c->sp[c->L - 1].n_out;
         c->sp[c->L - 1].n_in = c->sp[c->L - 2].n_out;
         c->n = between(r, 40, 300);
         c->grad_rows = c->n;
@@ -390,7 +424,7 @@ static void make_case(h_rng *r, enum path path, tcase *c) {
         random_net(r, c, between(r, 2, 3), 1, 6, 9, 20, ANY_ACT, N_OF(ANY_ACT), ANY_LOSS,
                    N_OF(ANY_LOSS));
         if (c->loss == BP_LOSS_MSE || c->loss == BP_LOSS_BCE || c->loss == BP_LOSS_BCE_LOGITS)
-            c->sp[c->L - 1].n_out = between(r, 1, 2);   /* n_out = 1: a direct forward pass */
+            c->sp[c->L - 1].n_out = between(r, 1, 2); /* n_out = 1: a direct forward pass */
         c->n = 64;
         c->grad_rows = between(r, 1, 8);
         c->batch = between(r, 1, 8);
@@ -398,11 +432,11 @@ static void make_case(h_rng *r, enum path path, tcase *c) {
     case NARROW_CHUNK:
         random_net(r, c, between(r, 2, 4), 1, 8, 1, 8, ANY_ACT, N_OF(ANY_ACT), ANY_LOSS,
                    N_OF(ANY_LOSS));
-        c->sp[0].n_out = between(r, 5, 8);   /* too wide for the register blocks */
+        c->sp[0].n_out = between(r, 5, 8); /* too wide for the register blocks */
         c->sp[1].n_in = c->sp[0].n_out;
         c->n = between(r, 260, 420);
         c->grad_rows = between(r, 17, 200);
-        c->batch = between(r, 129, 255);     /* a full chunk and a remainder */
+        c->batch = between(r, 129, 255); /* a full chunk and a remainder */
         break;
     case NARROW_FEW:
         random_net(r, c, between(r, 1, 4), 1, 8, 1, 8, ANY_ACT, N_OF(ANY_ACT), ANY_LOSS,
@@ -417,7 +451,7 @@ static void make_case(h_rng *r, enum path path, tcase *c) {
         if (c->sp[c->L - 1].n_out > 4) c->sp[c->L - 1].n_out = 4;
         c->n = 320;
         c->grad_rows = between(r, 17, 64);
-        c->batch = between(r, 17, 300);      /* over one block in either precision */
+        c->batch = between(r, 17, 300); /* over one block in either precision */
         break;
     case ONLINE:
         do {
@@ -480,8 +514,13 @@ static void results_alloc(results *res, const tnet *t, const tcase *c) {
 }
 
 static void results_free(results *res) {
-    free(res->out); free(res->grad); free(res->dX);
-    free(res->p_steps); free(res->p_epoch); free(res->p_epochs); free(res->snapshot);
+    free(res->out);
+    free(res->grad);
+    free(res->dX);
+    free(res->p_steps);
+    free(res->p_epoch);
+    free(res->p_epochs);
+    free(res->snapshot);
 }
 
 /* The steps of one epoch over `order` (n rows, batches of `batch`) one
@@ -519,7 +558,9 @@ static void compute(tnet *t, const tcase *c, const data *d, int ref, results *re
     H_OK(t_gradient(t, d->p0, gr, Xg, d->ldx, Y ? Yg : NULL, d->lab ? Lg : NULL, &res->loss,
                     res->grad, res->dX));
     res->grad_clear = t_clear_of_kinks(t, gr);
-    free(Xg); free(Yg); free(Lg);
+    free(Xg);
+    free(Yg);
+    free(Lg);
 
     /* three steps on batches of the order, the last ones overlapping the first */
     res->train_clear = 1;
@@ -539,8 +580,8 @@ static void compute(tnet *t, const tcase *c, const data *d, int ref, results *re
         res->epoch_loss = ref_epoch_by_steps(t, res->p_epoch, d, c, d->order, &res->train_clear);
         for (size_t e = 0; e < 2; e++) {
             if (e == 1) memcpy(res->snapshot, res->p_epochs, np * sizeof(double));
-            res->epochs_loss[e] = ref_epoch_by_steps(t, res->p_epochs, d, c, d->orders + e * d->n,
-                                                     &res->train_clear);
+            res->epochs_loss[e] =
+                ref_epoch_by_steps(t, res->p_epochs, d, c, d->orders + e * d->n, &res->train_clear);
         }
         return;
     }
@@ -591,8 +632,10 @@ static void run_case(h_rng *r, path_stats *st, enum path path, int f32, bp_exec 
         int soft = h_next(r) & 1;
         for (size_t i = 0; i < d.n; i++) {
             double sum = 0.0, total = h_uniform(r, 0.5, 1.0);
-            for (size_t j = 0; j < k; j++) sum += d.Y[i * k + j] = soft ? h_uniform(r, 0.0, 1.0) : 0.0;
-            if (soft) for (size_t j = 0; j < k; j++) d.Y[i * k + j] *= total / sum;
+            for (size_t j = 0; j < k; j++)
+                sum += d.Y[i * k + j] = soft ? h_uniform(r, 0.0, 1.0) : 0.0;
+            if (soft)
+                for (size_t j = 0; j < k; j++) d.Y[i * k + j] *= total / sum;
             else d.Y[i * k + h_below(r, k)] = 1.0;
         }
     } else {
@@ -604,12 +647,15 @@ static void run_case(h_rng *r, path_stats *st, enum path path, int f32, bp_exec 
     d.p0 = h_alloc(ref.np);
     for (size_t l = 0, off = 0; l < c.L; l++) {
         size_t w = c.sp[l].n_in * c.sp[l].n_out;
-        h_fill(r, d.p0 + off, w, -1.5 / sqrt((double)c.sp[l].n_in), 1.5 / sqrt((double)c.sp[l].n_in));
+        h_fill(r, d.p0 + off, w, -1.5 / sqrt((double)c.sp[l].n_in),
+               1.5 / sqrt((double)c.sp[l].n_in));
         h_fill(r, d.p0 + off + w, c.sp[l].n_out, -0.5, 0.5);
         off += w + c.sp[l].n_out;
     }
-    if (f32) for (size_t i = 0; i < ref.np; i++) d.p0[i] = (float)d.p0[i];
-    if (f32) for (size_t i = 0; i < d.n * k; i++) d.Y[i] = (float)d.Y[i];
+    if (f32)
+        for (size_t i = 0; i < ref.np; i++) d.p0[i] = (float)d.p0[i];
+    if (f32)
+        for (size_t i = 0; i < d.n * k; i++) d.Y[i] = (float)d.Y[i];
 
     results want;
     results_alloc(&want, &ref, &c);
@@ -654,15 +700,17 @@ static void run_case(h_rng *r, path_stats *st, enum path path, int f32, bp_exec 
                 note(&st->loss, e);
                 H_CLOSE(e, (double)(s + 1) * tol_train, "a step's loss");
             }
-            const double s1 = (double)((d.n + c.batch - 1) / c.batch);   /* steps per epoch */
+            const double s1 = (double)((d.n + c.batch - 1) / c.batch); /* steps per epoch */
             double raw;
-            e = update_ratio(&t, got.p_steps, want.p_steps, d.p0, STEPS, tol_train, c.batch, u, &raw);
+            e = update_ratio(&t, got.p_steps, want.p_steps, d.p0, STEPS, tol_train, c.batch, u,
+                             &raw);
             note(&st->train, raw / (STEPS + 1));
             H_CLOSE(e, 1.0, "the update of three steps (over its tolerance)");
             e = update_ratio(&t, got.p_epoch, want.p_epoch, d.p0, s1, tol_train, c.batch, u, &raw);
             note(&st->train, raw / (s1 + 1));
             H_CLOSE(e, 1.0, "the update of an epoch (over its tolerance)");
-            e = update_ratio(&t, got.snapshot, want.snapshot, d.p0, s1, tol_train, c.batch, u, &raw);
+            e = update_ratio(&t, got.snapshot, want.snapshot, d.p0, s1, tol_train, c.batch, u,
+                             &raw);
             H_CLOSE(e, 1.0, "the snapshot of the second epoch (over its tolerance)");
             e = update_ratio(&t, got.p_epochs, want.p_epochs, d.p0, 2 * s1, tol_train, c.batch, u,
                              &raw);
@@ -680,14 +728,20 @@ static void run_case(h_rng *r, path_stats *st, enum path path, int f32, bp_exec 
     }
     results_free(&want);
     tnet_free(&ref);
-    free(d.X); free(d.Y); free(d.p0); free(d.lab); free(d.order); free(d.orders);
+    free(d.X);
+    free(d.Y);
+    free(d.p0);
+    free(d.lab);
+    free(d.order);
+    free(d.orders);
 }
 
 /* The contexts of KSETS (NULL for "no context") and the reference's. */
 static void make_execs(bp_exec **execs, bp_exec **ref_exec) {
     for (size_t i = 0; i < N_KSETS; i++) {
         execs[i] = NULL;
-        if (KSETS[i].threads > 0) H_OK(bp_exec_create_with(KSETS[i].threads, KSETS[i].flags, &execs[i]));
+        if (KSETS[i].threads > 0)
+            H_OK(bp_exec_create_with(KSETS[i].threads, KSETS[i].flags, &execs[i]));
     }
     H_OK(bp_exec_create_with(1, BP_EXEC_REFERENCE, ref_exec));
 }
@@ -718,14 +772,38 @@ static void run_path(enum path path, uint64_t seed) {
     free_execs(execs, ref_exec);
 }
 
-static void test_path_gemm(void **state) { (void)state; run_path(GEMM, SEED_BASE + 0x1); }
-static void test_path_gemm_4097(void **state) { (void)state; run_path(GEMM_4097, SEED_BASE + 0x2); }
-static void test_path_dense_direct(void **state) { (void)state; run_path(DENSE_DIRECT, SEED_BASE + 0x3); }
-static void test_path_narrow_chunk(void **state) { (void)state; run_path(NARROW_CHUNK, SEED_BASE + 0x4); }
-static void test_path_narrow_few(void **state) { (void)state; run_path(NARROW_FEW, SEED_BASE + 0x5); }
-static void test_path_narrow_block(void **state) { (void)state; run_path(NARROW_BLOCK, SEED_BASE + 0x6); }
-static void test_path_online(void **state) { (void)state; run_path(ONLINE, SEED_BASE + 0x7); }
-static void test_path_online_tiny(void **state) { (void)state; run_path(ONLINE_TINY, SEED_BASE + 0x8); }
+static void test_path_gemm(void **state) {
+    (void)state;
+    run_path(GEMM, SEED_BASE + 0x1);
+}
+static void test_path_gemm_4097(void **state) {
+    (void)state;
+    run_path(GEMM_4097, SEED_BASE + 0x2);
+}
+static void test_path_dense_direct(void **state) {
+    (void)state;
+    run_path(DENSE_DIRECT, SEED_BASE + 0x3);
+}
+static void test_path_narrow_chunk(void **state) {
+    (void)state;
+    run_path(NARROW_CHUNK, SEED_BASE + 0x4);
+}
+static void test_path_narrow_few(void **state) {
+    (void)state;
+    run_path(NARROW_FEW, SEED_BASE + 0x5);
+}
+static void test_path_narrow_block(void **state) {
+    (void)state;
+    run_path(NARROW_BLOCK, SEED_BASE + 0x6);
+}
+static void test_path_online(void **state) {
+    (void)state;
+    run_path(ONLINE, SEED_BASE + 0x7);
+}
+static void test_path_online_tiny(void **state) {
+    (void)state;
+    run_path(ONLINE_TINY, SEED_BASE + 0x8);
+}
 
 /* ---- the reference engine itself -------------------------------------------- */
 
@@ -740,7 +818,7 @@ static void test_reference_context(void **state) {
     H_EXPECT(!strcmp(bp_exec_kernel_name(ex2), "reference"), "BP_EXEC_REFERENCE must win");
     h_rng r;
     h_seed(&r, 0x5EF0100);
-    const size_t m = 37, n = 29, kk = 300;   /* more than one k-block of the blocked GEMM */
+    const size_t m = 37, n = 29, kk = 300; /* more than one k-block of the blocked GEMM */
     double *A = h_matrix(&r, kk, m, m, -1, 1, 0), *B = h_matrix(&r, kk, n, n, -1, 1, 0);
     double *C = h_matrix(&r, m, n, n, -1, 1, 0), *C2 = h_copy(C, m * n), *C3 = h_copy(C, m * n);
     H_OK(bp_dgemm_exec(ex, BP_TRANS, BP_NO_TRANS, m, n, kk, 0.5, A, m, B, n, 0.25, C, n));
@@ -748,7 +826,8 @@ static void test_reference_context(void **state) {
     H_OK(bp_dgemm_reference(BP_TRANS, BP_NO_TRANS, m, n, kk, 0.5, A, m, B, n, 0.25, C3, n));
     H_EXPECT(h_same_bits(C, C3, m * n) && h_same_bits(C2, C3, m * n),
              "a reference context's GEMM is not bp_dgemm_reference");
-    float *Af = to_f(A, kk * m), *Bf = to_f(B, kk * n), *Cf = to_f(C3, m * n), *Cf2 = to_f(C3, m * n);
+    float *Af = to_f(A, kk * m), *Bf = to_f(B, kk * n), *Cf = to_f(C3, m * n),
+          *Cf2 = to_f(C3, m * n);
     H_OK(bp_sgemm_exec(ex2, BP_TRANS, BP_NO_TRANS, m, n, kk, 0.5f, Af, m, Bf, n, 0.25f, Cf, n));
     H_OK(bp_sgemm_reference(BP_TRANS, BP_NO_TRANS, m, n, kk, 0.5f, Af, m, Bf, n, 0.25f, Cf2, n));
     H_EXPECT(memcmp(Cf, Cf2, m * n * sizeof(float)) == 0, "float GEMM is not bp_sgemm_reference");
@@ -779,9 +858,26 @@ static void test_reference_context(void **state) {
     H_OK(t_epoch(&t2, p2, 200, Xd, 5, NULL, lab, NULL, 50, 0.1, &l2, &d2));
     H_EXPECT(h_same_bits(p, p2, t1.np) && l1 == l2 && d1 == 0 && d2 == 0,
              "1 and 2 threads differ on the reference");
-    tnet_free(&t1); tnet_free(&t2);
-    free(A); free(B); free(C); free(C2); free(C3); free(Af); free(Bf); free(Cf); free(Cf2);
-    free(W); free(b); free(Z); free(Act); free(Zr); free(X); free(p); free(p2); free(Xd);
+    tnet_free(&t1);
+    tnet_free(&t2);
+    free(A);
+    free(B);
+    free(C);
+    free(C2);
+    free(C3);
+    free(Af);
+    free(Bf);
+    free(Cf);
+    free(Cf2);
+    free(W);
+    free(b);
+    free(Z);
+    free(Act);
+    free(Zr);
+    free(X);
+    free(p);
+    free(p2);
+    free(Xd);
     bp_exec_free(ex);
     bp_exec_free(ex2);
 }
@@ -796,7 +892,8 @@ static void test_reference_training(void **state) {
     h_rng r;
     h_seed(&r, 0x5EF0200);
     for (int f32 = 0; f32 <= 1; f32++) {
-        bp_layer_spec sp[3] = { { 3, 12, BP_ACT_TANH, 0 }, { 12, 6, BP_ACT_LEAKY_RELU, 0.1 },
+        bp_layer_spec sp[3] = { { 3, 12, BP_ACT_TANH, 0 },
+                                { 12, 6, BP_ACT_LEAKY_RELU, 0.1 },
                                 { 6, 2, BP_ACT_SIGMOID, 0 } };
         tnet t, fast;
         tnet_make(&t, f32, 3, sp, BP_LOSS_BCE_LOGITS, 32, ex);
@@ -806,7 +903,8 @@ static void test_reference_training(void **state) {
         h_fill(&r, Y, n * 2, 0, 1);
         double *p0 = h_alloc(np);
         h_fill(&r, p0, np, -0.5, 0.5);
-        if (f32) for (size_t i = 0; i < np; i++) p0[i] = (float)p0[i];
+        if (f32)
+            for (size_t i = 0; i < np; i++) p0[i] = (float)p0[i];
         size_t orders[2 * 70];
         shuffle(&r, orders, n);
         shuffle(&r, orders + n, n);
@@ -826,9 +924,11 @@ static void test_reference_training(void **state) {
         H_OK(t_epoch(&t, a, n, X, 3, Y, NULL, orders + n, batch, 0.5, &loss, &div));
         memcpy(b, p0, np * sizeof(double));
         size_t completed = 0;
-        H_OK(t_epochs(&t, b, n, X, 3, Y, NULL, orders, batch, 2, 0.5, losses, snap, &completed, &div));
+        H_OK(t_epochs(&t, b, n, X, 3, Y, NULL, orders, batch, 2, 0.5, losses, snap, &completed,
+                      &div));
         H_EXPECT(h_same_bits(a, b, np) && completed == 2 && div == 0 && losses[0] == first &&
-                 losses[1] == loss, "two epochs are not two epochs");
+                     losses[1] == loss,
+                 "two epochs are not two epochs");
 
         /* a loss that is not finite (a NaN target): nothing changes, diverged 1 */
         double *Ybad = h_copy(Y, n * 2);
@@ -857,13 +957,14 @@ static void test_reference_training(void **state) {
             /* epochs stop at the diverging epoch, its loss not written */
             for (size_t i = 0; i < 8; i++) po[i] = 0.5;
             losses[0] = losses[1] = -1.0;
-            H_OK(t_epochs(&o, po, n, Xo, 3, Yo, NULL, NULL, batch, 2, huge, losses, ps,
-                          &completed, &div));
+            H_OK(t_epochs(&o, po, n, Xo, 3, Yo, NULL, NULL, batch, 2, huge, losses, ps, &completed,
+                          &div));
             H_EXPECT(div == 2 && completed == 0 && losses[0] == -1.0 && ps[0] == 0.5,
                      "diverging epochs: diverged %d, completed %zu", div, completed);
             tnet_free(&o);
             tnet_free(&ofast);
-            free(Xo); free(Yo);
+            free(Xo);
+            free(Yo);
         }
 
         /* bad arguments: the same statuses as the fast engine */
@@ -877,12 +978,18 @@ static void test_reference_training(void **state) {
         H_STATUS(BP_ERR_NULL_POINTER, t_gradient(&t, pp, 2, X, 3, Y, NULL, NULL, NULL, NULL));
         if (!f32) {
             H_STATUS(BP_ERR_NULL_POINTER, bp_mlp_backward(t.d, pp, 2, X, 3, NULL, a, NULL));
-            H_STATUS(BP_ERR_ZERO_SIZE, bp_mlp_train_epochs(t.d, a, X, 3, Y, NULL, NULL, n, batch,
-                                                           0, 0.1, losses, NULL, &completed, &div));
+            H_STATUS(BP_ERR_ZERO_SIZE, bp_mlp_train_epochs(t.d, a, X, 3, Y, NULL, NULL, n, batch, 0,
+                                                           0.1, losses, NULL, &completed, &div));
         }
         tnet_free(&t);
         tnet_free(&fast);
-        free(X); free(Y); free(p0); free(a); free(b); free(snap); free(Ybad);
+        free(X);
+        free(Y);
+        free(p0);
+        free(a);
+        free(b);
+        free(snap);
+        free(Ybad);
     }
     bp_exec_free(ex);
 }
@@ -895,8 +1002,10 @@ static void test_reference_backward(void **state) {
     H_OK(bp_exec_create_with(1, BP_EXEC_REFERENCE, &ex));
     h_rng r;
     h_seed(&r, 0x5EF0300);
-    bp_layer_spec sp[5] = { { 4, 20, BP_ACT_SIGMOID, 0 }, { 20, 11, BP_ACT_TANH, 0 },
-                            { 11, 9, BP_ACT_SOFTMAX, 0 }, { 9, 10, BP_ACT_LEAKY_RELU, 0.2 },
+    bp_layer_spec sp[5] = { { 4, 20, BP_ACT_SIGMOID, 0 },
+                            { 20, 11, BP_ACT_TANH, 0 },
+                            { 11, 9, BP_ACT_SOFTMAX, 0 },
+                            { 9, 10, BP_ACT_LEAKY_RELU, 0.2 },
                             { 10, 3, BP_ACT_IDENTITY, 0 } };
     bp_mlp *ref, *fast;
     H_OK(bp_mlp_create(5, sp, BP_LOSS_MSE, 50, &ref));
@@ -925,22 +1034,23 @@ static void test_reference_backward(void **state) {
     }
     bp_mlp_free(ref);
     bp_mlp_free(fast);
-    free(p); free(X); free(dA); free(g1); free(g2); free(dx1); free(dx2);
+    free(p);
+    free(X);
+    free(dA);
+    free(g1);
+    free(g2);
+    free(dx1);
+    free(dx2);
     bp_exec_free(ex);
 }
 
 int run_reference_tests(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reference_context),
-        cmocka_unit_test(test_reference_training),
-        cmocka_unit_test(test_reference_backward),
-        cmocka_unit_test(test_path_gemm),
-        cmocka_unit_test(test_path_gemm_4097),
-        cmocka_unit_test(test_path_dense_direct),
-        cmocka_unit_test(test_path_narrow_chunk),
-        cmocka_unit_test(test_path_narrow_few),
-        cmocka_unit_test(test_path_narrow_block),
-        cmocka_unit_test(test_path_online),
+        cmocka_unit_test(test_reference_context),  cmocka_unit_test(test_reference_training),
+        cmocka_unit_test(test_reference_backward), cmocka_unit_test(test_path_gemm),
+        cmocka_unit_test(test_path_gemm_4097),     cmocka_unit_test(test_path_dense_direct),
+        cmocka_unit_test(test_path_narrow_chunk),  cmocka_unit_test(test_path_narrow_few),
+        cmocka_unit_test(test_path_narrow_block),  cmocka_unit_test(test_path_online),
         cmocka_unit_test(test_path_online_tiny),
     };
     return cmocka_run_group_tests_name("reference", tests, NULL, NULL);

@@ -29,11 +29,11 @@
 
 /* ---- the stage alone ----------------------------------------------------- */
 
-static void test_stage_verdicts_d(void **state)
-{
+static void test_stage_verdicts_d(void **state) {
     (void)state;
-    h_rng r; h_seed(&r, 9101);
-    const size_t n = (size_t)BP_UPDATE_PARALLEL + 77;   /* split on two threads */
+    h_rng r;
+    h_seed(&r, 9101);
+    const size_t n = (size_t)BP_UPDATE_PARALLEL + 77; /* split on two threads */
     bp_update_stage s;
     H_OK(bp_update_stage_init(&s, BP_UPDATE_SGD, n, sizeof(double)));
     H_EXPECT(s.state == NULL && s.state_slots == 0 && s.step == 0, "SGD keeps no state");
@@ -64,7 +64,7 @@ static void test_stage_verdicts_d(void **state)
     H_EXPECT(s.step == 2, "step %llu after two updates", (unsigned long long)s.step);
 
     /* a gradient that is not finite, wherever it is: nothing changes */
-    const size_t at[] = {0, n / 2, n - 1};
+    const size_t at[] = { 0, n / 2, n - 1 };
     for (size_t i = 0; i < 3; i++) {
         memcpy(p, p0, n * sizeof *p);
         g[at[i]] = i == 1 ? INFINITY : h_nan();
@@ -86,17 +86,21 @@ static void test_stage_verdicts_d(void **state)
 
     bp_update_stage_free(&s);
     bp_exec_free(ex);
-    free(p); free(g); free(want); free(p0); free(g0);
+    free(p);
+    free(g);
+    free(want);
+    free(p0);
+    free(g0);
 }
 
-static void test_stage_verdicts_s(void **state)
-{
+static void test_stage_verdicts_s(void **state) {
     (void)state;
-    h_rng r; h_seed(&r, 9102);
+    h_rng r;
+    h_seed(&r, 9102);
     const size_t n = 1001;
     bp_update_stage s;
     H_OK(bp_update_stage_init(&s, BP_UPDATE_SGD, n, sizeof(float)));
-    s.hp.learning_rate = 0.1;   /* not a float: α is −(float)0.1 */
+    s.hp.learning_rate = 0.1; /* not a float: α is −(float)0.1 */
     float *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g), *want = malloc(n * sizeof *want);
     H_EXPECT(p && g && want, "out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -114,7 +118,9 @@ static void test_stage_verdicts_s(void **state)
     H_EXPECT(diverged == 1 && memcmp(p, want, n * sizeof *p) == 0, "float NaN: verdict %d",
              diverged);
     bp_update_stage_free(&s);
-    free(p); free(g); free(want);
+    free(p);
+    free(g);
+    free(want);
 }
 
 /* ---- hooks --------------------------------------------------------------- */
@@ -123,14 +129,13 @@ static void test_stage_verdicts_s(void **state)
  * (1: leave it), plant a NaN at `nan_at` (SIZE_MAX: none), or fail. */
 typedef struct hook_log {
     size_t calls, n, elem_size;
-    double *copy;               /* the last gradient seen (double networks) */
+    double *copy; /* the last gradient seen (double networks) */
     double scale;
     size_t nan_at;
     bp_status fail;
 } hook_log;
 
-static bp_status record_hook(void *user, size_t n, void *grad, size_t elem_size)
-{
+static bp_status record_hook(void *user, size_t n, void *grad, size_t elem_size) {
     hook_log *h = user;
     h->calls++;
     h->n = n;
@@ -150,8 +155,7 @@ static bp_status record_hook(void *user, size_t n, void *grad, size_t elem_size)
     return h->fail;
 }
 
-static hook_log hook_of(double scale)
-{
+static hook_log hook_of(double scale) {
     hook_log h = { 0, 0, 0, NULL, scale, SIZE_MAX, BP_OK };
     return h;
 }
@@ -164,11 +168,12 @@ typedef struct problem {
     size_t *labels;
 } problem;
 
-static problem make_problem(uint64_t seed, size_t n, size_t n_in, size_t k)
-{
-    h_rng r; h_seed(&r, seed);
-    problem q = { n, n_in, k, h_alloc(n * n_in), h_alloc(n * k), NULL, NULL,
-                  malloc(n * sizeof(size_t)) };
+static problem make_problem(uint64_t seed, size_t n, size_t n_in, size_t k) {
+    h_rng r;
+    h_seed(&r, seed);
+    problem q = {
+        n, n_in, k, h_alloc(n * n_in), h_alloc(n * k), NULL, NULL, malloc(n * sizeof(size_t))
+    };
     q.Xf = malloc(n * n_in * sizeof(float));
     q.Yf = malloc(n * k * sizeof(float));
     h_fill(&r, q.X, n * n_in, -1.0, 1.0);
@@ -181,31 +186,36 @@ static problem make_problem(uint64_t seed, size_t n, size_t n_in, size_t k)
     return q;
 }
 
-static void free_problem(problem *q)
-{
-    free(q->X); free(q->Y); free(q->Xf); free(q->Yf); free(q->labels);
+static void free_problem(problem *q) {
+    free(q->X);
+    free(q->Y);
+    free(q->Xf);
+    free(q->Yf);
+    free(q->labels);
 }
 
-static double *initial_params(uint64_t seed, size_t np)
-{
-    h_rng r; h_seed(&r, seed);
+static double *initial_params(uint64_t seed, size_t np) {
+    h_rng r;
+    h_seed(&r, seed);
     double *p = h_alloc(np);
     h_fill(&r, p, np, -0.5, 0.5);
     return p;
 }
 
-static const bp_layer_spec DENSE[] = {
-    {12, 40, BP_ACT_RELU, 0}, {40, 24, BP_ACT_TANH, 0}, {24, 5, BP_ACT_SOFTMAX, 0}};
-static const bp_layer_spec NARROW[] = {
-    {3, 6, BP_ACT_SIGMOID, 0}, {6, 4, BP_ACT_LEAKY_RELU, 0.05}, {4, 2, BP_ACT_SIGMOID, 0}};
-static const bp_layer_spec TINY[] = {
-    {2, 2, BP_ACT_SIGMOID, 0}, {2, 2, BP_ACT_SIGMOID, 0}, {2, 2, BP_ACT_SIGMOID, 0}};
+static const bp_layer_spec DENSE[] = { { 12, 40, BP_ACT_RELU, 0 },
+                                       { 40, 24, BP_ACT_TANH, 0 },
+                                       { 24, 5, BP_ACT_SOFTMAX, 0 } };
+static const bp_layer_spec NARROW[] = { { 3, 6, BP_ACT_SIGMOID, 0 },
+                                        { 6, 4, BP_ACT_LEAKY_RELU, 0.05 },
+                                        { 4, 2, BP_ACT_SIGMOID, 0 } };
+static const bp_layer_spec TINY[] = { { 2, 2, BP_ACT_SIGMOID, 0 },
+                                      { 2, 2, BP_ACT_SIGMOID, 0 },
+                                      { 2, 2, BP_ACT_SIGMOID, 0 } };
 
 /* The hook sees the gradient bp_mlp_gradient computes, bit for bit, and
  * the step applies it by the stage's SGD pass — on a network with a
  * context, whose steps would otherwise fuse the update into the GEMM. */
-static void test_hook_sees_the_gradient(void **state)
-{
+static void test_hook_sees_the_gradient(void **state) {
     (void)state;
     problem q = make_problem(9201, 64, 12, 5);
     bp_mlp *m;
@@ -235,8 +245,8 @@ static void test_hook_sees_the_gradient(void **state)
                                0.25, &step_loss, &diverged));
         H_EXPECT(diverged == 0, "step %d diverged (%d)", step, diverged);
         H_EXPECT(h.calls == (size_t)step + 1 && h.n == np && h.elem_size == sizeof(double),
-                 "step %d: hook called %zu times with n = %zu, elem_size = %zu", step, h.calls,
-                 h.n, h.elem_size);
+                 "step %d: hook called %zu times with n = %zu, elem_size = %zu", step, h.calls, h.n,
+                 h.elem_size);
         H_EXPECT(h_same_bits(h.copy, grad, np), "step %d: the hook saw another gradient", step);
         H_EXPECT(step_loss == loss, "step %d: loss %.17g vs %.17g", step, step_loss, loss);
         H_EXPECT(h_same_bits(p, want, np), "step %d: not p + (-eta)·g by the stage's pass", step);
@@ -256,8 +266,12 @@ static void test_hook_sees_the_gradient(void **state)
         H_EXPECT(fabs(fused[i] - general[i]) <= 1e-14 * (1.0 + fabs(p[i])),
                  "fused and general steps differ at %zu: %.17g vs %.17g", i, fused[i], general[i]);
 
-    free(fused); free(general);
-    free(p); free(grad); free(want); free(h.copy);
+    free(fused);
+    free(general);
+    free(p);
+    free(grad);
+    free(want);
+    free(h.copy);
     bp_mlp_free(m);
     bp_exec_free(ex);
     free_problem(&q);
@@ -267,9 +281,8 @@ static void test_hook_sees_the_gradient(void **state)
  * parameters, with the hook `h` (NULL: none) at rate lr; the parameters
  * into out. Returns the number of epochs completed. */
 static size_t train_with_d(const bp_layer_spec *ls, size_t nl, bp_loss loss, const problem *q,
-                           const bp_exec *ex, hook_log *h, double lr, size_t batch,
-                           size_t epochs, double *out, size_t *np_out)
-{
+                           const bp_exec *ex, hook_log *h, double lr, size_t batch, size_t epochs,
+                           double *out, size_t *np_out) {
     bp_mlp *m;
     H_OK(bp_mlp_create(nl, ls, loss, batch, &m));
     H_OK(bp_mlp_set_exec(m, ex));
@@ -280,20 +293,19 @@ static size_t train_with_d(const bp_layer_spec *ls, size_t nl, bp_loss loss, con
     size_t completed = 0;
     int diverged = -1;
     int labels = loss == BP_LOSS_SOFTMAX_CCE;
-    H_OK(bp_mlp_train_epochs(m, p, q->X, q->n_in, labels ? NULL : q->Y,
-                             labels ? q->labels : NULL, NULL, q->n, batch, epochs, lr, losses,
-                             NULL, &completed, &diverged));
+    H_OK(bp_mlp_train_epochs(m, p, q->X, q->n_in, labels ? NULL : q->Y, labels ? q->labels : NULL,
+                             NULL, q->n, batch, epochs, lr, losses, NULL, &completed, &diverged));
     memcpy(out, p, np * sizeof *p);
     *np_out = np;
-    free(p); free(losses);
+    free(p);
+    free(losses);
     bp_mlp_free(m);
     return completed;
 }
 
 static size_t train_with_s(const bp_layer_spec *ls, size_t nl, bp_loss loss, const problem *q,
-                           const bp_exec *ex, hook_log *h, double lr, size_t batch,
-                           size_t epochs, float *out)
-{
+                           const bp_exec *ex, hook_log *h, double lr, size_t batch, size_t epochs,
+                           float *out) {
     bp_mlp_f32 *m;
     H_OK(bp_mlp_create_f32(nl, ls, loss, batch, &m));
     H_OK(bp_mlp_set_exec_f32(m, ex));
@@ -306,9 +318,10 @@ static size_t train_with_s(const bp_layer_spec *ls, size_t nl, bp_loss loss, con
     int diverged = -1;
     int labels = loss == BP_LOSS_SOFTMAX_CCE;
     H_OK(bp_mlp_train_epochs_f32(m, out, q->Xf, q->n_in, labels ? NULL : q->Yf,
-                                 labels ? q->labels : NULL, NULL, q->n, batch, epochs, lr,
-                                 losses, NULL, &completed, &diverged));
-    free(pd); free(losses);
+                                 labels ? q->labels : NULL, NULL, q->n, batch, epochs, lr, losses,
+                                 NULL, &completed, &diverged));
+    free(pd);
+    free(losses);
     bp_mlp_free_f32(m);
     return completed;
 }
@@ -319,16 +332,21 @@ static size_t train_with_s(const bp_layer_spec *ls, size_t nl, bp_loss loss, con
  * context, narrow networks in chunks and one sample at a time (general
  * and tiny register networks), double and float; and the hook runs once
  * per step. */
-static void test_hook_rewrites_the_gradient(void **state)
-{
+static void test_hook_rewrites_the_gradient(void **state) {
     (void)state;
-    struct { const char *name; const bp_layer_spec *ls; size_t nl; bp_loss loss;
-             size_t n_in, k, n, batch, epochs; int exec; } cases[] = {
-        {"dense, context", DENSE, 3, BP_LOSS_SOFTMAX_CCE, 12, 5, 96, 32, 3, 1},
-        {"dense, no context", DENSE, 3, BP_LOSS_SOFTMAX_CCE, 12, 5, 96, 32, 3, 0},
-        {"narrow chunks", NARROW, 3, BP_LOSS_MSE, 3, 2, 300, 150, 4, 1},
-        {"narrow online", NARROW, 3, BP_LOSS_MSE, 3, 2, 20, 1, 3, 0},
-        {"tiny online", TINY, 3, BP_LOSS_MSE, 2, 2, 4, 1, 25, 1},
+    struct {
+        const char *name;
+        const bp_layer_spec *ls;
+        size_t nl;
+        bp_loss loss;
+        size_t n_in, k, n, batch, epochs;
+        int exec;
+    } cases[] = {
+        { "dense, context", DENSE, 3, BP_LOSS_SOFTMAX_CCE, 12, 5, 96, 32, 3, 1 },
+        { "dense, no context", DENSE, 3, BP_LOSS_SOFTMAX_CCE, 12, 5, 96, 32, 3, 0 },
+        { "narrow chunks", NARROW, 3, BP_LOSS_MSE, 3, 2, 300, 150, 4, 1 },
+        { "narrow online", NARROW, 3, BP_LOSS_MSE, 3, 2, 20, 1, 3, 0 },
+        { "tiny online", TINY, 3, BP_LOSS_MSE, 2, 2, 4, 1, 25, 1 },
     };
     bp_exec *ex;
     H_OK(bp_exec_create(2, &ex));
@@ -345,21 +363,26 @@ static void test_hook_rewrites_the_gradient(void **state)
                                  cases[c].batch, cases[c].epochs, b, &np);
         H_EXPECT(da == cases[c].epochs && db == cases[c].epochs, "%s: %zu and %zu epochs",
                  cases[c].name, da, db);
-        H_EXPECT(twice.calls == steps && once.calls == steps, "%s: %zu and %zu hook calls for %zu steps",
-                 cases[c].name, twice.calls, once.calls, steps);
+        H_EXPECT(twice.calls == steps && once.calls == steps,
+                 "%s: %zu and %zu hook calls for %zu steps", cases[c].name, twice.calls, once.calls,
+                 steps);
         H_EXPECT(h_same_bits(a, b, np), "%s: 2g at eta differs from g at 2 eta", cases[c].name);
 
-        twice = hook_of(2.0); once = hook_of(1.0);
+        twice = hook_of(2.0);
+        once = hook_of(1.0);
         train_with_s(cases[c].ls, cases[c].nl, cases[c].loss, &q, e, &twice, 0.05, cases[c].batch,
                      cases[c].epochs, af);
         train_with_s(cases[c].ls, cases[c].nl, cases[c].loss, &q, e, &once, 0.1, cases[c].batch,
                      cases[c].epochs, bf);
         H_EXPECT(twice.calls == steps && twice.elem_size == sizeof(float),
-                 "%s f32: %zu hook calls for %zu steps, elem_size %zu", cases[c].name,
-                 twice.calls, steps, twice.elem_size);
-        H_EXPECT(memcmp(af, bf, np * sizeof(float)) == 0, "%s f32: 2g at eta differs from g at 2 eta",
-                 cases[c].name);
-        free(a); free(b); free(af); free(bf);
+                 "%s f32: %zu hook calls for %zu steps, elem_size %zu", cases[c].name, twice.calls,
+                 steps, twice.elem_size);
+        H_EXPECT(memcmp(af, bf, np * sizeof(float)) == 0,
+                 "%s f32: 2g at eta differs from g at 2 eta", cases[c].name);
+        free(a);
+        free(b);
+        free(af);
+        free(bf);
         free_problem(&q);
     }
     bp_exec_free(ex);
@@ -370,8 +393,7 @@ static void test_hook_rewrites_the_gradient(void **state)
  * without a context (the GEMMs give the same bits on any number of
  * threads, and the update is the stage's pass either way); for online
  * learning, the steps of the one-sample register paths up to rounding. */
-static void test_hook_takes_the_general_path(void **state)
-{
+static void test_hook_takes_the_general_path(void **state) {
     (void)state;
     bp_exec *ex;
     H_OK(bp_exec_create(2, &ex));
@@ -385,13 +407,17 @@ static void test_hook_takes_the_general_path(void **state)
     H_EXPECT(h_same_bits(a, b, np), "dense: a hooked step on a context is not the general step");
     free_problem(&q);
 
-    struct { const char *name; const bp_layer_spec *ls; size_t n_in, k, n, epochs; } online[] = {
-        {"tiny", TINY, 2, 2, 4, 30}, {"narrow", NARROW, 3, 2, 16, 5}};
+    struct {
+        const char *name;
+        const bp_layer_spec *ls;
+        size_t n_in, k, n, epochs;
+    } online[] = { { "tiny", TINY, 2, 2, 4, 30 }, { "narrow", NARROW, 3, 2, 16, 5 } };
     for (size_t c = 0; c < 2; c++) {
         q = make_problem(9502 + c, online[c].n, online[c].n_in, online[c].k);
         h = hook_of(1.0);
         train_with_d(online[c].ls, 3, BP_LOSS_MSE, &q, NULL, &h, 0.5, 1, online[c].epochs, a, &np);
-        train_with_d(online[c].ls, 3, BP_LOSS_MSE, &q, NULL, NULL, 0.5, 1, online[c].epochs, b, &np);
+        train_with_d(online[c].ls, 3, BP_LOSS_MSE, &q, NULL, NULL, 0.5, 1, online[c].epochs, b,
+                     &np);
         H_EXPECT(h.calls == online[c].n * online[c].epochs, "%s online: %zu hook calls",
                  online[c].name, h.calls);
         for (size_t i = 0; i < np; i++)
@@ -400,20 +426,26 @@ static void test_hook_takes_the_general_path(void **state)
                      online[c].name, i, a[i], b[i]);
         free_problem(&q);
     }
-    free(a); free(b);
+    free(a);
+    free(b);
     bp_exec_free(ex);
 }
 
 /* A hook that fails the step, or leaves a gradient that is not finite:
  * nothing of that step is applied (its status returned, or *diverged = 1),
  * and an epoch stops there. */
-static void test_hook_stops_the_step(void **state)
-{
+static void test_hook_stops_the_step(void **state) {
     (void)state;
     problem q = make_problem(9601, 40, 3, 2);
-    const struct { const bp_layer_spec *ls; size_t nl; bp_loss loss; size_t batch; } nets[] = {
-        {NARROW, 3, BP_LOSS_MSE, 8}, {NARROW, 3, BP_LOSS_MSE, 1}, {TINY, 3, BP_LOSS_MSE, 1},
-        {DENSE, 3, BP_LOSS_SOFTMAX_CCE, 8}};
+    const struct {
+        const bp_layer_spec *ls;
+        size_t nl;
+        bp_loss loss;
+        size_t batch;
+    } nets[] = { { NARROW, 3, BP_LOSS_MSE, 8 },
+                 { NARROW, 3, BP_LOSS_MSE, 1 },
+                 { TINY, 3, BP_LOSS_MSE, 1 },
+                 { DENSE, 3, BP_LOSS_SOFTMAX_CCE, 8 } };
     problem qd = make_problem(9602, 40, 12, 5);
     bp_exec *ex;
     H_OK(bp_exec_create(2, &ex));
@@ -449,7 +481,9 @@ static void test_hook_stops_the_step(void **state)
         H_EXPECT(diverged == 1 && h.calls == 2 && h_same_bits(p, p0, np),
                  "net %zu: epoch with a NaN gradient: diverged %d after %zu steps", c, diverged,
                  h.calls);
-        free(p); free(p0); free(one);
+        free(p);
+        free(p0);
+        free(one);
         bp_mlp_free(m);
     }
     bp_exec_free(ex);
@@ -459,8 +493,7 @@ static void test_hook_stops_the_step(void **state)
 
 /* The stage counts the updates of the fused paths too: steps of a dense
  * network on a context (the GEMM update) and the one-sample register path. */
-static void test_stage_counts_fused_steps(void **state)
-{
+static void test_stage_counts_fused_steps(void **state) {
     (void)state;
     bp_exec *ex;
     H_OK(bp_exec_create(1, &ex));
@@ -486,8 +519,8 @@ static void test_stage_counts_fused_steps(void **state)
     p = initial_params(9704, np);
     double losses[7];
     size_t completed;
-    H_OK(bp_mlp_train_epochs(m, p, q.X, 2, q.Y, NULL, NULL, 4, 1, 7, 0.5, losses, NULL,
-                             &completed, &diverged));
+    H_OK(bp_mlp_train_epochs(m, p, q.X, 2, q.Y, NULL, NULL, 4, 1, 7, 0.5, losses, NULL, &completed,
+                             &diverged));
     H_EXPECT(completed == 7 && bp_mlp_update_stage_d(m)->step == 28,
              "tiny online: %llu steps counted", (unsigned long long)bp_mlp_update_stage_d(m)->step);
     free(p);
@@ -496,8 +529,7 @@ static void test_stage_counts_fused_steps(void **state)
     bp_exec_free(ex);
 }
 
-int run_update_stage_tests(void)
-{
+int run_update_stage_tests(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stage_verdicts_d),
         cmocka_unit_test(test_stage_verdicts_s),

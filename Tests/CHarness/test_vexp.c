@@ -30,16 +30,14 @@
 
 /* |got − want| in units of the last place of want (the spacing of doubles
  * at |want|; for subnormal want the smallest subnormal). */
-static double ulps_d(double got, double want)
-{
+static double ulps_d(double got, double want) {
     if (got == want || (isnan(got) && isnan(want))) return 0.0;
     if (isinf(got) || isinf(want) || isnan(got) || isnan(want)) return INFINITY;
     double u = nextafter(fabs(want), INFINITY) - fabs(want);
     return fabs(got - want) / u;
 }
 
-static double ulps_f(float got, float want)
-{
+static double ulps_f(float got, float want) {
     if (got == want || (isnan(got) && isnan(want))) return 0.0;
     if (isinf(got) || isinf(want) || isnan(got) || isnan(want)) return INFINITY;
     double u = (double)nextafterf(fabsf(want), INFINITY) - fabsf(want);
@@ -49,8 +47,7 @@ static double ulps_f(float got, float want)
 #define MAX_ULPS 2.0
 #define POINTS 400000
 
-static void test_exp_double(void **state)
-{
+static void test_exp_double(void **state) {
     (void)state;
     h_rng r;
     h_seed(&r, 501);
@@ -59,7 +56,10 @@ static void test_exp_double(void **state)
         /* the whole range including subnormal results, and [−1, 1] densely */
         double x = i % 2 ? h_uniform(&r, -745.0, 709.7) : h_uniform(&r, -1.0, 1.0);
         double e = ulps_d(bp_vexp_d(x), exp(x));
-        if (e > worst) { worst = e; at = x; }
+        if (e > worst) {
+            worst = e;
+            at = x;
+        }
     }
     H_EXPECT(worst <= MAX_ULPS, "bp_vexp_d is %.3g ulp from exp at %.17g", worst, at);
     H_EXPECT(bp_vexp_d(0.0) == 1.0, "e^0 = %.17g", bp_vexp_d(0.0));
@@ -72,8 +72,7 @@ static void test_exp_double(void **state)
     H_EXPECT(isnan(bp_vexp_d(NAN)), "e^NaN should be NaN");
 }
 
-static void test_exp_float(void **state)
-{
+static void test_exp_float(void **state) {
     (void)state;
     h_rng r;
     h_seed(&r, 502);
@@ -81,15 +80,17 @@ static void test_exp_float(void **state)
     for (int i = 0; i < POINTS; i++) {
         float x = (float)(i % 2 ? h_uniform(&r, -103.0, 88.7) : h_uniform(&r, -1.0, 1.0));
         double e = ulps_f(bp_vexp_s(x), expf(x));
-        if (e > worst) { worst = e; at = x; }
+        if (e > worst) {
+            worst = e;
+            at = x;
+        }
     }
     H_EXPECT(worst <= MAX_ULPS, "bp_vexp_s is %.3g ulp from expf at %.9g", worst, at);
     H_EXPECT(isinf(bp_vexp_s(88.8f)) && bp_vexp_s(-104.0f) == 0.0f && isnan(bp_vexp_s(NAN)),
              "float exp: overflow, underflow or NaN handled wrongly");
 }
 
-static void test_log_double(void **state)
-{
+static void test_log_double(void **state) {
     (void)state;
     h_rng r;
     h_seed(&r, 503);
@@ -97,13 +98,16 @@ static void test_log_double(void **state)
     for (int i = 0; i < POINTS; i++) {
         double x;
         switch (i % 4) {
-        case 0: x = exp(h_uniform(&r, -708.0, 709.0)); break;     /* every exponent */
-        case 1: x = h_uniform(&r, 0.5, 2.0); break;               /* around 1 */
-        case 2: x = 1.0 + h_uniform(&r, -1e-6, 1e-6); break;      /* very near 1 */
-        default: x = h_uniform(&r, 0.0, 1.0) * 1e-310; break;     /* subnormal */
+        case 0: x = exp(h_uniform(&r, -708.0, 709.0)); break; /* every exponent */
+        case 1: x = h_uniform(&r, 0.5, 2.0); break;           /* around 1 */
+        case 2: x = 1.0 + h_uniform(&r, -1e-6, 1e-6); break;  /* very near 1 */
+        default: x = h_uniform(&r, 0.0, 1.0) * 1e-310; break; /* subnormal */
         }
         double e = ulps_d(bp_vlog_d(x), log(x));
-        if (e > worst) { worst = e; at = x; }
+        if (e > worst) {
+            worst = e;
+            at = x;
+        }
     }
     H_EXPECT(worst <= MAX_ULPS, "bp_vlog_d is %.3g ulp from log at %.17g", worst, at);
     H_EXPECT(bp_vlog_d(1.0) == 0.0, "log 1 = %.17g", bp_vlog_d(1.0));
@@ -114,8 +118,7 @@ static void test_log_double(void **state)
              "log of the smallest subnormal");
 }
 
-static void test_log1p_double(void **state)
-{
+static void test_log1p_double(void **state) {
     (void)state;
     h_rng r;
     h_seed(&r, 504);
@@ -123,12 +126,15 @@ static void test_log1p_double(void **state)
     for (int i = 0; i < POINTS; i++) {
         double x;
         switch (i % 3) {
-        case 0: x = h_uniform(&r, -1e-9, 1e-9); break;            /* where log(1 + x) fails */
+        case 0: x = h_uniform(&r, -1e-9, 1e-9); break; /* where log(1 + x) fails */
         case 1: x = h_uniform(&r, -0.999999, 1.0); break;
         default: x = exp(h_uniform(&r, -40.0, 40.0)); break;
         }
         double e = ulps_d(bp_vlog1p_d(x), log1p(x));
-        if (e > worst) { worst = e; at = x; }
+        if (e > worst) {
+            worst = e;
+            at = x;
+        }
     }
     H_EXPECT(worst <= MAX_ULPS, "bp_vlog1p_d is %.3g ulp from log1p at %.17g", worst, at);
     H_EXPECT(bp_vlog1p_d(1e-300) == 1e-300, "log1p(1e−300) = %.17g", bp_vlog1p_d(1e-300));
@@ -141,24 +147,29 @@ static void test_log1p_double(void **state)
  * table path; dense on [−1, 0], where a sigmoid's arguments mostly are, and
  * on both sides of every table step), within vexp.h's 2 below (subnormal
  * results, through bp_vexp_d); the special values. */
-static void test_exp1_double(void **state)
-{
+static void test_exp1_double(void **state) {
     (void)state;
     h_rng r;
     h_seed(&r, 505);
     double worst = 0.0, at = 0.0, worst_sub = 0.0, at_sub = 0.0;
     for (int i = 0; i < POINTS; i++) {
-        double x = i % 3 == 0 ? h_uniform(&r, -708.0, 0.0)
-                 : i % 3 == 1 ? -h_uniform(&r, 0.0, 1.0)
-                 /* n/128·ln 2 and its neighbours: the ends of a table step */
-                 : (double)(-(int)h_below(&r, 130000)) * 0x1.62e42fefa39efp-8 *
-                       (1.0 + 1e-15 * (double)((int)h_below(&r, 3) - 1));
+        double x = i % 3 == 0   ? h_uniform(&r, -708.0, 0.0)
+                   : i % 3 == 1 ? -h_uniform(&r, 0.0, 1.0)
+                                /* n/128·ln 2 and its neighbours: the ends of a table step */
+                                : (double)(-(int)h_below(&r, 130000)) * 0x1.62e42fefa39efp-8 *
+                                      (1.0 + 1e-15 * (double)((int)h_below(&r, 3) - 1));
         if (x < -708.0) x = -708.0;
         double e = ulps_d(bp_exp1_d(x), exp(x));
-        if (e > worst) { worst = e; at = x; }
+        if (e > worst) {
+            worst = e;
+            at = x;
+        }
         double xs = h_uniform(&r, -746.0, -708.0);
         double es = ulps_d(bp_exp1_d(xs), exp(xs));
-        if (es > worst_sub) { worst_sub = es; at_sub = xs; }
+        if (es > worst_sub) {
+            worst_sub = es;
+            at_sub = xs;
+        }
     }
     H_EXPECT(worst <= 1.0, "bp_exp1_d is %.3g ulp from exp at %.17g", worst, at);
     H_EXPECT(worst_sub <= MAX_ULPS, "bp_exp1_d is %.3g ulp from exp at %.17g (subnormal)",
@@ -176,8 +187,7 @@ static void test_exp1_double(void **state)
 
 /* bp_exp1_s: the double routine rounded to float, within 1 ulp of expf down
  * to the last subnormal float. */
-static void test_exp1_float(void **state)
-{
+static void test_exp1_float(void **state) {
     (void)state;
     h_rng r;
     h_seed(&r, 506);
@@ -185,7 +195,10 @@ static void test_exp1_float(void **state)
     for (int i = 0; i < POINTS; i++) {
         float x = (float)(i % 2 ? h_uniform(&r, -104.0, 0.0) : -h_uniform(&r, 0.0, 1.0));
         double e = ulps_f(bp_exp1_s(x), expf(x));
-        if (e > worst) { worst = e; at = x; }
+        if (e > worst) {
+            worst = e;
+            at = x;
+        }
     }
     H_EXPECT(worst <= 1.0, "bp_exp1_s is %.3g ulp from expf at %.9g", worst, at);
     H_EXPECT(bp_exp1_s(0.0f) == 1.0f && bp_exp1_s(-104.0f) == 0.0f && isnan(bp_exp1_s(NAN)),
@@ -196,10 +209,11 @@ static void test_exp1_float(void **state)
  * values in every lane position. */
 enum { VEC_POINTS = 16 * 4096 };
 
-static double vec_arg(h_rng *r, int i, int for_log)
-{
-    static const double special[] = {0.0, -0.0, 1.0, -1.0, INFINITY, -INFINITY, NAN,
-                                     800.0, -800.0, 0x1p-1074, 0x1p-1030, 1e-300, 1.5, 0.5};
+static double vec_arg(h_rng *r, int i, int for_log) {
+    static const double special[] = {
+        0.0,   -0.0,   1.0,       -1.0,      INFINITY, -INFINITY, NAN,
+        800.0, -800.0, 0x1p-1074, 0x1p-1030, 1e-300,   1.5,       0.5
+    };
     const int ns = (int)(sizeof special / sizeof special[0]);
     if (i % 7 == 3) return special[(i / 7) % ns];
     if (for_log) return i % 2 ? exp(h_uniform(r, -745.0, 709.0)) : h_uniform(r, -0.99, 4.0);
@@ -208,32 +222,31 @@ static double vec_arg(h_rng *r, int i, int for_log)
 
 /* Lane j of every vector result equals the scalar function's result on
  * lane j's argument, bit for bit (NaN: any NaN). */
-#define VEC_CHECK(VT, ET, N, vfn, sfn, for_log, seed)                                           \
-    do {                                                                                       \
-        h_rng r_;                                                                              \
-        h_seed(&r_, (seed));                                                                   \
-        size_t bad_ = 0;                                                                       \
-        double at_ = 0.0;                                                                      \
-        for (int i_ = 0; i_ < VEC_POINTS; i_ += (N)) {                                         \
-            ET x_[N], y_[N];                                                                   \
-            for (int j_ = 0; j_ < (N); j_++) x_[j_] = (ET)vec_arg(&r_, i_ + j_, (for_log));    \
-            VT v_;                                                                             \
-            memcpy(&v_, x_, sizeof v_);                                                        \
-            v_ = vfn(v_);                                                                      \
-            memcpy(y_, &v_, sizeof v_);                                                        \
-            for (int j_ = 0; j_ < (N); j_++) {                                                 \
-                ET s_ = sfn(x_[j_]);                                                           \
-                if (!(isnan(s_) && isnan(y_[j_])) && memcmp(&s_, &y_[j_], sizeof s_) != 0) {   \
-                    bad_++;                                                                    \
-                    at_ = x_[j_];                                                              \
-                }                                                                              \
-            }                                                                                  \
-        }                                                                                      \
-        H_EXPECT(bad_ == 0, #vfn ": %zu lanes differ from " #sfn ", e.g. at %.17g", bad_, at_); \
+#define VEC_CHECK(VT, ET, N, vfn, sfn, for_log, seed)                                              \
+    do {                                                                                           \
+        h_rng r_;                                                                                  \
+        h_seed(&r_, (seed));                                                                       \
+        size_t bad_ = 0;                                                                           \
+        double at_ = 0.0;                                                                          \
+        for (int i_ = 0; i_ < VEC_POINTS; i_ += (N)) {                                             \
+            ET x_[N], y_[N];                                                                       \
+            for (int j_ = 0; j_ < (N); j_++) x_[j_] = (ET)vec_arg(&r_, i_ + j_, (for_log));        \
+            VT v_;                                                                                 \
+            memcpy(&v_, x_, sizeof v_);                                                            \
+            v_ = vfn(v_);                                                                          \
+            memcpy(y_, &v_, sizeof v_);                                                            \
+            for (int j_ = 0; j_ < (N); j_++) {                                                     \
+                ET s_ = sfn(x_[j_]);                                                               \
+                if (!(isnan(s_) && isnan(y_[j_])) && memcmp(&s_, &y_[j_], sizeof s_) != 0) {       \
+                    bad_++;                                                                        \
+                    at_ = x_[j_];                                                                  \
+                }                                                                                  \
+            }                                                                                      \
+        }                                                                                          \
+        H_EXPECT(bad_ == 0, #vfn ": %zu lanes differ from " #sfn ", e.g. at %.17g", bad_, at_);    \
     } while (0)
 
-static void test_vector_versions(void **state)
-{
+static void test_vector_versions(void **state) {
     (void)state;
     VEC_CHECK(bp_vd8, double, 8, bp_vexp_d8, bp_vexp_d, 0, 601);
     VEC_CHECK(bp_vd8, double, 8, bp_vlog_d8, bp_vlog_d, 1, 602);
@@ -244,15 +257,11 @@ static void test_vector_versions(void **state)
     VEC_CHECK(bp_vs16, float, 16, bp_vexp_s16, bp_vexp_s, 0, 607);
 }
 
-int run_vexp_tests(void)
-{
+int run_vexp_tests(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exp_double),
-        cmocka_unit_test(test_exp_float),
-        cmocka_unit_test(test_log_double),
-        cmocka_unit_test(test_log1p_double),
-        cmocka_unit_test(test_exp1_double),
-        cmocka_unit_test(test_exp1_float),
+        cmocka_unit_test(test_exp_double),      cmocka_unit_test(test_exp_float),
+        cmocka_unit_test(test_log_double),      cmocka_unit_test(test_log1p_double),
+        cmocka_unit_test(test_exp1_double),     cmocka_unit_test(test_exp1_float),
         cmocka_unit_test(test_vector_versions),
     };
     return cmocka_run_group_tests_name("vexp", tests, NULL, NULL);

@@ -49,8 +49,8 @@ BP_AVX2 BP_INLINE __m256i d_mask(size_t n) {
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)n), idx);
 }
 
-BP_AVX2 BP_INLINE void d_store(double *c, __m256d acc, __m256d va, __m256d vb,
-                               int read_c, int full, __m256i mask) {
+BP_AVX2 BP_INLINE void d_store(double *c, __m256d acc, __m256d va, __m256d vb, int read_c, int full,
+                               __m256i mask) {
     __m256d v = _mm256_mul_pd(va, acc);
     if (full) {
         if (read_c) v = _mm256_add_pd(v, _mm256_mul_pd(vb, _mm256_loadu_pd(c)));
@@ -63,9 +63,9 @@ BP_AVX2 BP_INLINE void d_store(double *c, __m256d acc, __m256d va, __m256d vb,
 
 /* The tile body for ROWS ∈ {2, 4, 6} rows and VECS ∈ {1, 2} vectors of B;
  * constant-folded by always_inline, so acc[][] lives in registers. */
-BP_AVX2 BP_INLINE void d_tile(const int ROWS, const int VECS, size_t kc,
-                              const double *a, const double *b, double *c, size_t ldc,
-                              double alpha, double beta, size_t mr, size_t nr) {
+BP_AVX2 BP_INLINE void d_tile(const int ROWS, const int VECS, size_t kc, const double *a,
+                              const double *b, double *c, size_t ldc, double alpha, double beta,
+                              size_t mr, size_t nr) {
     __m256d acc[6][2];
 #pragma GCC unroll 6
     for (int i = 0; i < ROWS; i++) {
@@ -77,16 +77,15 @@ BP_AVX2 BP_INLINE void d_tile(const int ROWS, const int VECS, size_t kc,
         _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + i * ldc + 4 * VECS - 1), _MM_HINT_T0);
     }
-#define D_STEP(off)                                                           \
-    do {                                                                      \
-        __m256d b0 = _mm256_load_pd(b + 8 * (off));                           \
-        __m256d b1 = VECS > 1 ? _mm256_load_pd(b + 8 * (off) + 4) : b0;       \
-        _Pragma("GCC unroll 6")                                               \
-        for (int i = 0; i < ROWS; i++) {                                      \
-            __m256d av = _mm256_broadcast_sd(a + 6 * (off) + i);              \
-            acc[i][0] = _mm256_fmadd_pd(av, b0, acc[i][0]);                   \
-            if (VECS > 1) acc[i][1] = _mm256_fmadd_pd(av, b1, acc[i][1]);     \
-        }                                                                     \
+#define D_STEP(off)                                                                                \
+    do {                                                                                           \
+        __m256d b0 = _mm256_load_pd(b + 8 * (off));                                                \
+        __m256d b1 = VECS > 1 ? _mm256_load_pd(b + 8 * (off) + 4) : b0;                            \
+        _Pragma("GCC unroll 6") for (int i = 0; i < ROWS; i++) {                                   \
+            __m256d av = _mm256_broadcast_sd(a + 6 * (off) + i);                                   \
+            acc[i][0] = _mm256_fmadd_pd(av, b0, acc[i][0]);                                        \
+            if (VECS > 1) acc[i][1] = _mm256_fmadd_pd(av, b1, acc[i][1]);                          \
+        }                                                                                          \
     } while (0)
     size_t p = 0;
     for (; p + 4 <= kc; p += 4) {
@@ -121,9 +120,10 @@ BP_AVX2 BP_INLINE void d_tile(const int ROWS, const int VECS, size_t kc,
 /* The full-width 6-row tile, the one that does nearly all the work, with
  * named accumulators: GCC keeps them all in registers this way (the array
  * form of d_tile makes it spill two accumulators in the k loop). */
-BP_AVX2 __attribute__((noinline)) static void
-d_tile_6x2(size_t kc, const double *a, const double *b, double *c, size_t ldc,
-           const double *alpha_beta, size_t mr, size_t nr) {
+BP_AVX2 __attribute__((noinline)) static void d_tile_6x2(size_t kc, const double *a,
+                                                         const double *b, double *c, size_t ldc,
+                                                         const double *alpha_beta, size_t mr,
+                                                         size_t nr) {
     __m256d c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     for (int i = 0; i < 6; i++) {
         _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
@@ -135,146 +135,146 @@ d_tile_6x2(size_t kc, const double *a, const double *b, double *c, size_t ldc,
      * Unrolled by 4, with the packed A sliver prefetched 16 steps ahead. */
     size_t n4 = kc / 4, n1 = kc % 4;
     __m256d t0, t1, t2;
-    __asm__(
-        "vxorpd %[c00], %[c00], %[c00]\n\t"
-        "vxorpd %[c01], %[c01], %[c01]\n\t"
-        "vxorpd %[c10], %[c10], %[c10]\n\t"
-        "vxorpd %[c11], %[c11], %[c11]\n\t"
-        "vxorpd %[c20], %[c20], %[c20]\n\t"
-        "vxorpd %[c21], %[c21], %[c21]\n\t"
-        "vxorpd %[c30], %[c30], %[c30]\n\t"
-        "vxorpd %[c31], %[c31], %[c31]\n\t"
-        "vxorpd %[c40], %[c40], %[c40]\n\t"
-        "vxorpd %[c41], %[c41], %[c41]\n\t"
-        "vxorpd %[c50], %[c50], %[c50]\n\t"
-        "vxorpd %[c51], %[c51], %[c51]\n\t"
-        "test %[n4], %[n4]\n\t"
-        "jz 2f\n\t"
-        "1:\n\t"
-        "prefetcht0 768(%[a])\n\t"
-        "vmovapd 0(%[b]), %[b0]\n\t"
-        "vmovapd 32(%[b]), %[b1]\n\t"
-        "vbroadcastsd 0(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c00]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c01]\n\t"
-        "vbroadcastsd 8(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c10]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c11]\n\t"
-        "vbroadcastsd 16(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c20]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c21]\n\t"
-        "vbroadcastsd 24(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c30]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c31]\n\t"
-        "vbroadcastsd 32(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c40]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c41]\n\t"
-        "vbroadcastsd 40(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c50]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c51]\n\t"
-        "vmovapd 64(%[b]), %[b0]\n\t"
-        "vmovapd 96(%[b]), %[b1]\n\t"
-        "vbroadcastsd 48(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c00]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c01]\n\t"
-        "vbroadcastsd 56(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c10]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c11]\n\t"
-        "vbroadcastsd 64(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c20]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c21]\n\t"
-        "vbroadcastsd 72(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c30]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c31]\n\t"
-        "vbroadcastsd 80(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c40]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c41]\n\t"
-        "vbroadcastsd 88(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c50]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c51]\n\t"
-        "prefetcht0 832(%[a])\n\t"
-        "vmovapd 128(%[b]), %[b0]\n\t"
-        "vmovapd 160(%[b]), %[b1]\n\t"
-        "vbroadcastsd 96(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c00]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c01]\n\t"
-        "vbroadcastsd 104(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c10]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c11]\n\t"
-        "vbroadcastsd 112(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c20]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c21]\n\t"
-        "vbroadcastsd 120(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c30]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c31]\n\t"
-        "vbroadcastsd 128(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c40]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c41]\n\t"
-        "vbroadcastsd 136(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c50]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c51]\n\t"
-        "prefetcht0 896(%[a])\n\t"
-        "vmovapd 192(%[b]), %[b0]\n\t"
-        "vmovapd 224(%[b]), %[b1]\n\t"
-        "vbroadcastsd 144(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c00]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c01]\n\t"
-        "vbroadcastsd 152(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c10]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c11]\n\t"
-        "vbroadcastsd 160(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c20]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c21]\n\t"
-        "vbroadcastsd 168(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c30]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c31]\n\t"
-        "vbroadcastsd 176(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c40]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c41]\n\t"
-        "vbroadcastsd 184(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c50]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c51]\n\t"
-        "add $192, %[a]\n\t"
-        "add $256, %[b]\n\t"
-        "dec %[n4]\n\t"
-        "jnz 1b\n\t"
-        "2:\n\t"
-        "test %[n1], %[n1]\n\t"
-        "jz 4f\n\t"
-        "3:\n\t"
-        "vmovapd 0(%[b]), %[b0]\n\t"
-        "vmovapd 32(%[b]), %[b1]\n\t"
-        "vbroadcastsd 0(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c00]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c01]\n\t"
-        "vbroadcastsd 8(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c10]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c11]\n\t"
-        "vbroadcastsd 16(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c20]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c21]\n\t"
-        "vbroadcastsd 24(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c30]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c31]\n\t"
-        "vbroadcastsd 32(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c40]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c41]\n\t"
-        "vbroadcastsd 40(%[a]), %[av]\n\t"
-        "vfmadd231pd %[b0], %[av], %[c50]\n\t"
-        "vfmadd231pd %[b1], %[av], %[c51]\n\t"
-        "add $48, %[a]\n\t"
-        "add $64, %[b]\n\t"
-        "dec %[n1]\n\t"
-        "jnz 3b\n\t"
-        "4:\n\t"
-        : [a] "+r"(a), [b] "+r"(b), [n4] "+r"(n4), [n1] "+r"(n1),
-          [c00] "=x"(c00), [c01] "=x"(c01), [c10] "=x"(c10), [c11] "=x"(c11),
-          [c20] "=x"(c20), [c21] "=x"(c21), [c30] "=x"(c30), [c31] "=x"(c31),
-          [c40] "=x"(c40), [c41] "=x"(c41), [c50] "=x"(c50), [c51] "=x"(c51),
-          [b0] "=x"(t0), [b1] "=x"(t1), [av] "=x"(t2)
-        :
-        : "cc", "memory");
-    (void)t0; (void)t1; (void)t2;
+    __asm__("vxorpd %[c00], %[c00], %[c00]\n\t"
+            "vxorpd %[c01], %[c01], %[c01]\n\t"
+            "vxorpd %[c10], %[c10], %[c10]\n\t"
+            "vxorpd %[c11], %[c11], %[c11]\n\t"
+            "vxorpd %[c20], %[c20], %[c20]\n\t"
+            "vxorpd %[c21], %[c21], %[c21]\n\t"
+            "vxorpd %[c30], %[c30], %[c30]\n\t"
+            "vxorpd %[c31], %[c31], %[c31]\n\t"
+            "vxorpd %[c40], %[c40], %[c40]\n\t"
+            "vxorpd %[c41], %[c41], %[c41]\n\t"
+            "vxorpd %[c50], %[c50], %[c50]\n\t"
+            "vxorpd %[c51], %[c51], %[c51]\n\t"
+            "test %[n4], %[n4]\n\t"
+            "jz 2f\n\t"
+            "1:\n\t"
+            "prefetcht0 768(%[a])\n\t"
+            "vmovapd 0(%[b]), %[b0]\n\t"
+            "vmovapd 32(%[b]), %[b1]\n\t"
+            "vbroadcastsd 0(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c00]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c01]\n\t"
+            "vbroadcastsd 8(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c10]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c11]\n\t"
+            "vbroadcastsd 16(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c20]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c21]\n\t"
+            "vbroadcastsd 24(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c30]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c31]\n\t"
+            "vbroadcastsd 32(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c40]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c41]\n\t"
+            "vbroadcastsd 40(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c50]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c51]\n\t"
+            "vmovapd 64(%[b]), %[b0]\n\t"
+            "vmovapd 96(%[b]), %[b1]\n\t"
+            "vbroadcastsd 48(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c00]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c01]\n\t"
+            "vbroadcastsd 56(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c10]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c11]\n\t"
+            "vbroadcastsd 64(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c20]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c21]\n\t"
+            "vbroadcastsd 72(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c30]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c31]\n\t"
+            "vbroadcastsd 80(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c40]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c41]\n\t"
+            "vbroadcastsd 88(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c50]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c51]\n\t"
+            "prefetcht0 832(%[a])\n\t"
+            "vmovapd 128(%[b]), %[b0]\n\t"
+            "vmovapd 160(%[b]), %[b1]\n\t"
+            "vbroadcastsd 96(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c00]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c01]\n\t"
+            "vbroadcastsd 104(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c10]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c11]\n\t"
+            "vbroadcastsd 112(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c20]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c21]\n\t"
+            "vbroadcastsd 120(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c30]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c31]\n\t"
+            "vbroadcastsd 128(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c40]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c41]\n\t"
+            "vbroadcastsd 136(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c50]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c51]\n\t"
+            "prefetcht0 896(%[a])\n\t"
+            "vmovapd 192(%[b]), %[b0]\n\t"
+            "vmovapd 224(%[b]), %[b1]\n\t"
+            "vbroadcastsd 144(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c00]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c01]\n\t"
+            "vbroadcastsd 152(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c10]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c11]\n\t"
+            "vbroadcastsd 160(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c20]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c21]\n\t"
+            "vbroadcastsd 168(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c30]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c31]\n\t"
+            "vbroadcastsd 176(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c40]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c41]\n\t"
+            "vbroadcastsd 184(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c50]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c51]\n\t"
+            "add $192, %[a]\n\t"
+            "add $256, %[b]\n\t"
+            "dec %[n4]\n\t"
+            "jnz 1b\n\t"
+            "2:\n\t"
+            "test %[n1], %[n1]\n\t"
+            "jz 4f\n\t"
+            "3:\n\t"
+            "vmovapd 0(%[b]), %[b0]\n\t"
+            "vmovapd 32(%[b]), %[b1]\n\t"
+            "vbroadcastsd 0(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c00]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c01]\n\t"
+            "vbroadcastsd 8(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c10]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c11]\n\t"
+            "vbroadcastsd 16(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c20]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c21]\n\t"
+            "vbroadcastsd 24(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c30]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c31]\n\t"
+            "vbroadcastsd 32(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c40]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c41]\n\t"
+            "vbroadcastsd 40(%[a]), %[av]\n\t"
+            "vfmadd231pd %[b0], %[av], %[c50]\n\t"
+            "vfmadd231pd %[b1], %[av], %[c51]\n\t"
+            "add $48, %[a]\n\t"
+            "add $64, %[b]\n\t"
+            "dec %[n1]\n\t"
+            "jnz 3b\n\t"
+            "4:\n\t"
+            : [a] "+r"(a), [b] "+r"(b), [n4] "+r"(n4), [n1] "+r"(n1), [c00] "=x"(c00),
+              [c01] "=x"(c01), [c10] "=x"(c10), [c11] "=x"(c11), [c20] "=x"(c20), [c21] "=x"(c21),
+              [c30] "=x"(c30), [c31] "=x"(c31), [c40] "=x"(c40), [c41] "=x"(c41), [c50] "=x"(c50),
+              [c51] "=x"(c51), [b0] "=x"(t0), [b1] "=x"(t1), [av] "=x"(t2)
+            :
+            : "cc", "memory");
+    (void)t0;
+    (void)t1;
+    (void)t2;
     double alpha = alpha_beta[0], beta = alpha_beta[1];
     __m256d va = _mm256_set1_pd(alpha), vb = _mm256_set1_pd(beta);
     int read_c = beta != 0;
@@ -296,9 +296,18 @@ d_tile_6x2(size_t kc, const double *a, const double *b, double *c, size_t ldc,
     }
     /* Edge tile: masked columns, mr rows. */
     __m256d acc[6][2];
-    acc[0][0] = c00; acc[0][1] = c01; acc[1][0] = c10; acc[1][1] = c11;
-    acc[2][0] = c20; acc[2][1] = c21; acc[3][0] = c30; acc[3][1] = c31;
-    acc[4][0] = c40; acc[4][1] = c41; acc[5][0] = c50; acc[5][1] = c51;
+    acc[0][0] = c00;
+    acc[0][1] = c01;
+    acc[1][0] = c10;
+    acc[1][1] = c11;
+    acc[2][0] = c20;
+    acc[2][1] = c21;
+    acc[3][0] = c30;
+    acc[3][1] = c31;
+    acc[4][0] = c40;
+    acc[4][1] = c41;
+    acc[5][0] = c50;
+    acc[5][1] = c51;
     int full0 = nr >= 4, full1 = nr >= 8;
     __m256i m0 = d_mask(nr < 4 ? nr : 4), m1 = d_mask(nr > 4 ? nr - 4 : 0);
     for (size_t i = 0; i < mr; i++) {
@@ -307,8 +316,8 @@ d_tile_6x2(size_t kc, const double *a, const double *b, double *c, size_t ldc,
     }
 }
 
-BP_AVX2 void bp_dkernel_avx2(size_t kc, const double *a, const double *b, double *c,
-                             size_t ldc, double alpha, double beta, size_t mr, size_t nr) {
+BP_AVX2 void bp_dkernel_avx2(size_t kc, const double *a, const double *b, double *c, size_t ldc,
+                             double alpha, double beta, size_t mr, size_t nr) {
     if (nr > 4) {
         if (mr > 4) {
             /* alpha and beta through memory: passed in registers they would
@@ -332,8 +341,8 @@ BP_AVX2 BP_INLINE __m256i s_mask(size_t n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), idx);
 }
 
-BP_AVX2 BP_INLINE void s_store(float *c, __m256 acc, __m256 va, __m256 vb,
-                               int read_c, int full, __m256i mask) {
+BP_AVX2 BP_INLINE void s_store(float *c, __m256 acc, __m256 va, __m256 vb, int read_c, int full,
+                               __m256i mask) {
     __m256 v = _mm256_mul_ps(va, acc);
     if (full) {
         if (read_c) v = _mm256_add_ps(v, _mm256_mul_ps(vb, _mm256_loadu_ps(c)));
@@ -344,9 +353,9 @@ BP_AVX2 BP_INLINE void s_store(float *c, __m256 acc, __m256 va, __m256 vb,
     }
 }
 
-BP_AVX2 BP_INLINE void s_tile(const int ROWS, const int VECS, size_t kc,
-                              const float *a, const float *b, float *c, size_t ldc,
-                              float alpha, float beta, size_t mr, size_t nr) {
+BP_AVX2 BP_INLINE void s_tile(const int ROWS, const int VECS, size_t kc, const float *a,
+                              const float *b, float *c, size_t ldc, float alpha, float beta,
+                              size_t mr, size_t nr) {
     __m256 acc[6][2];
 #pragma GCC unroll 6
     for (int i = 0; i < ROWS; i++) {
@@ -358,16 +367,15 @@ BP_AVX2 BP_INLINE void s_tile(const int ROWS, const int VECS, size_t kc,
         _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + i * ldc + 8 * VECS - 1), _MM_HINT_T0);
     }
-#define S_STEP(off)                                                           \
-    do {                                                                      \
-        __m256 b0 = _mm256_load_ps(b + 16 * (off));                           \
-        __m256 b1 = VECS > 1 ? _mm256_load_ps(b + 16 * (off) + 8) : b0;       \
-        _Pragma("GCC unroll 6")                                               \
-        for (int i = 0; i < ROWS; i++) {                                      \
-            __m256 av = _mm256_broadcast_ss(a + 6 * (off) + i);               \
-            acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);                   \
-            if (VECS > 1) acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);     \
-        }                                                                     \
+#define S_STEP(off)                                                                                \
+    do {                                                                                           \
+        __m256 b0 = _mm256_load_ps(b + 16 * (off));                                                \
+        __m256 b1 = VECS > 1 ? _mm256_load_ps(b + 16 * (off) + 8) : b0;                            \
+        _Pragma("GCC unroll 6") for (int i = 0; i < ROWS; i++) {                                   \
+            __m256 av = _mm256_broadcast_ss(a + 6 * (off) + i);                                    \
+            acc[i][0] = _mm256_fmadd_ps(av, b0, acc[i][0]);                                        \
+            if (VECS > 1) acc[i][1] = _mm256_fmadd_ps(av, b1, acc[i][1]);                          \
+        }                                                                                          \
     } while (0)
     size_t p = 0;
     for (; p + 4 <= kc; p += 4) {
@@ -399,9 +407,10 @@ BP_AVX2 BP_INLINE void s_tile(const int ROWS, const int VECS, size_t kc,
 }
 
 /* The full-width 6-row float tile, named accumulators (see d_tile_6x2). */
-BP_AVX2 __attribute__((noinline)) static void
-s_tile_6x2(size_t kc, const float *a, const float *b, float *c, size_t ldc,
-           const float *alpha_beta, size_t mr, size_t nr) {
+BP_AVX2 __attribute__((noinline)) static void s_tile_6x2(size_t kc, const float *a, const float *b,
+                                                         float *c, size_t ldc,
+                                                         const float *alpha_beta, size_t mr,
+                                                         size_t nr) {
     __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     for (int i = 0; i < 6; i++) {
         _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
@@ -413,145 +422,145 @@ s_tile_6x2(size_t kc, const float *a, const float *b, float *c, size_t ldc,
      * Unrolled by 4, with the packed A sliver prefetched 16 steps ahead. */
     size_t n4 = kc / 4, n1 = kc % 4;
     __m256 t0, t1, t2;
-    __asm__(
-        "vxorps %[c00], %[c00], %[c00]\n\t"
-        "vxorps %[c01], %[c01], %[c01]\n\t"
-        "vxorps %[c10], %[c10], %[c10]\n\t"
-        "vxorps %[c11], %[c11], %[c11]\n\t"
-        "vxorps %[c20], %[c20], %[c20]\n\t"
-        "vxorps %[c21], %[c21], %[c21]\n\t"
-        "vxorps %[c30], %[c30], %[c30]\n\t"
-        "vxorps %[c31], %[c31], %[c31]\n\t"
-        "vxorps %[c40], %[c40], %[c40]\n\t"
-        "vxorps %[c41], %[c41], %[c41]\n\t"
-        "vxorps %[c50], %[c50], %[c50]\n\t"
-        "vxorps %[c51], %[c51], %[c51]\n\t"
-        "test %[n4], %[n4]\n\t"
-        "jz 2f\n\t"
-        "1:\n\t"
-        "prefetcht0 384(%[a])\n\t"
-        "vmovaps 0(%[b]), %[b0]\n\t"
-        "vmovaps 32(%[b]), %[b1]\n\t"
-        "vbroadcastss 0(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c00]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c01]\n\t"
-        "vbroadcastss 4(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c10]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c11]\n\t"
-        "vbroadcastss 8(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c20]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c21]\n\t"
-        "vbroadcastss 12(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c30]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c31]\n\t"
-        "vbroadcastss 16(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c40]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c41]\n\t"
-        "vbroadcastss 20(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c50]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c51]\n\t"
-        "vmovaps 64(%[b]), %[b0]\n\t"
-        "vmovaps 96(%[b]), %[b1]\n\t"
-        "vbroadcastss 24(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c00]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c01]\n\t"
-        "vbroadcastss 28(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c10]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c11]\n\t"
-        "vbroadcastss 32(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c20]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c21]\n\t"
-        "vbroadcastss 36(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c30]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c31]\n\t"
-        "vbroadcastss 40(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c40]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c41]\n\t"
-        "vbroadcastss 44(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c50]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c51]\n\t"
-        "prefetcht0 448(%[a])\n\t"
-        "vmovaps 128(%[b]), %[b0]\n\t"
-        "vmovaps 160(%[b]), %[b1]\n\t"
-        "vbroadcastss 48(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c00]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c01]\n\t"
-        "vbroadcastss 52(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c10]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c11]\n\t"
-        "vbroadcastss 56(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c20]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c21]\n\t"
-        "vbroadcastss 60(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c30]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c31]\n\t"
-        "vbroadcastss 64(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c40]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c41]\n\t"
-        "vbroadcastss 68(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c50]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c51]\n\t"
-        "vmovaps 192(%[b]), %[b0]\n\t"
-        "vmovaps 224(%[b]), %[b1]\n\t"
-        "vbroadcastss 72(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c00]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c01]\n\t"
-        "vbroadcastss 76(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c10]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c11]\n\t"
-        "vbroadcastss 80(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c20]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c21]\n\t"
-        "vbroadcastss 84(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c30]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c31]\n\t"
-        "vbroadcastss 88(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c40]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c41]\n\t"
-        "vbroadcastss 92(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c50]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c51]\n\t"
-        "add $96, %[a]\n\t"
-        "add $256, %[b]\n\t"
-        "dec %[n4]\n\t"
-        "jnz 1b\n\t"
-        "2:\n\t"
-        "test %[n1], %[n1]\n\t"
-        "jz 4f\n\t"
-        "3:\n\t"
-        "vmovaps 0(%[b]), %[b0]\n\t"
-        "vmovaps 32(%[b]), %[b1]\n\t"
-        "vbroadcastss 0(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c00]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c01]\n\t"
-        "vbroadcastss 4(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c10]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c11]\n\t"
-        "vbroadcastss 8(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c20]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c21]\n\t"
-        "vbroadcastss 12(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c30]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c31]\n\t"
-        "vbroadcastss 16(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c40]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c41]\n\t"
-        "vbroadcastss 20(%[a]), %[av]\n\t"
-        "vfmadd231ps %[b0], %[av], %[c50]\n\t"
-        "vfmadd231ps %[b1], %[av], %[c51]\n\t"
-        "add $24, %[a]\n\t"
-        "add $64, %[b]\n\t"
-        "dec %[n1]\n\t"
-        "jnz 3b\n\t"
-        "4:\n\t"
-        : [a] "+r"(a), [b] "+r"(b), [n4] "+r"(n4), [n1] "+r"(n1),
-          [c00] "=x"(c00), [c01] "=x"(c01), [c10] "=x"(c10), [c11] "=x"(c11),
-          [c20] "=x"(c20), [c21] "=x"(c21), [c30] "=x"(c30), [c31] "=x"(c31),
-          [c40] "=x"(c40), [c41] "=x"(c41), [c50] "=x"(c50), [c51] "=x"(c51),
-          [b0] "=x"(t0), [b1] "=x"(t1), [av] "=x"(t2)
-        :
-        : "cc", "memory");
-    (void)t0; (void)t1; (void)t2;
+    __asm__("vxorps %[c00], %[c00], %[c00]\n\t"
+            "vxorps %[c01], %[c01], %[c01]\n\t"
+            "vxorps %[c10], %[c10], %[c10]\n\t"
+            "vxorps %[c11], %[c11], %[c11]\n\t"
+            "vxorps %[c20], %[c20], %[c20]\n\t"
+            "vxorps %[c21], %[c21], %[c21]\n\t"
+            "vxorps %[c30], %[c30], %[c30]\n\t"
+            "vxorps %[c31], %[c31], %[c31]\n\t"
+            "vxorps %[c40], %[c40], %[c40]\n\t"
+            "vxorps %[c41], %[c41], %[c41]\n\t"
+            "vxorps %[c50], %[c50], %[c50]\n\t"
+            "vxorps %[c51], %[c51], %[c51]\n\t"
+            "test %[n4], %[n4]\n\t"
+            "jz 2f\n\t"
+            "1:\n\t"
+            "prefetcht0 384(%[a])\n\t"
+            "vmovaps 0(%[b]), %[b0]\n\t"
+            "vmovaps 32(%[b]), %[b1]\n\t"
+            "vbroadcastss 0(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c00]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c01]\n\t"
+            "vbroadcastss 4(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c10]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c11]\n\t"
+            "vbroadcastss 8(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c20]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c21]\n\t"
+            "vbroadcastss 12(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c30]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c31]\n\t"
+            "vbroadcastss 16(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c40]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c41]\n\t"
+            "vbroadcastss 20(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c50]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c51]\n\t"
+            "vmovaps 64(%[b]), %[b0]\n\t"
+            "vmovaps 96(%[b]), %[b1]\n\t"
+            "vbroadcastss 24(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c00]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c01]\n\t"
+            "vbroadcastss 28(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c10]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c11]\n\t"
+            "vbroadcastss 32(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c20]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c21]\n\t"
+            "vbroadcastss 36(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c30]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c31]\n\t"
+            "vbroadcastss 40(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c40]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c41]\n\t"
+            "vbroadcastss 44(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c50]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c51]\n\t"
+            "prefetcht0 448(%[a])\n\t"
+            "vmovaps 128(%[b]), %[b0]\n\t"
+            "vmovaps 160(%[b]), %[b1]\n\t"
+            "vbroadcastss 48(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c00]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c01]\n\t"
+            "vbroadcastss 52(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c10]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c11]\n\t"
+            "vbroadcastss 56(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c20]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c21]\n\t"
+            "vbroadcastss 60(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c30]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c31]\n\t"
+            "vbroadcastss 64(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c40]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c41]\n\t"
+            "vbroadcastss 68(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c50]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c51]\n\t"
+            "vmovaps 192(%[b]), %[b0]\n\t"
+            "vmovaps 224(%[b]), %[b1]\n\t"
+            "vbroadcastss 72(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c00]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c01]\n\t"
+            "vbroadcastss 76(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c10]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c11]\n\t"
+            "vbroadcastss 80(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c20]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c21]\n\t"
+            "vbroadcastss 84(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c30]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c31]\n\t"
+            "vbroadcastss 88(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c40]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c41]\n\t"
+            "vbroadcastss 92(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c50]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c51]\n\t"
+            "add $96, %[a]\n\t"
+            "add $256, %[b]\n\t"
+            "dec %[n4]\n\t"
+            "jnz 1b\n\t"
+            "2:\n\t"
+            "test %[n1], %[n1]\n\t"
+            "jz 4f\n\t"
+            "3:\n\t"
+            "vmovaps 0(%[b]), %[b0]\n\t"
+            "vmovaps 32(%[b]), %[b1]\n\t"
+            "vbroadcastss 0(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c00]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c01]\n\t"
+            "vbroadcastss 4(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c10]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c11]\n\t"
+            "vbroadcastss 8(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c20]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c21]\n\t"
+            "vbroadcastss 12(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c30]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c31]\n\t"
+            "vbroadcastss 16(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c40]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c41]\n\t"
+            "vbroadcastss 20(%[a]), %[av]\n\t"
+            "vfmadd231ps %[b0], %[av], %[c50]\n\t"
+            "vfmadd231ps %[b1], %[av], %[c51]\n\t"
+            "add $24, %[a]\n\t"
+            "add $64, %[b]\n\t"
+            "dec %[n1]\n\t"
+            "jnz 3b\n\t"
+            "4:\n\t"
+            : [a] "+r"(a), [b] "+r"(b), [n4] "+r"(n4), [n1] "+r"(n1), [c00] "=x"(c00),
+              [c01] "=x"(c01), [c10] "=x"(c10), [c11] "=x"(c11), [c20] "=x"(c20), [c21] "=x"(c21),
+              [c30] "=x"(c30), [c31] "=x"(c31), [c40] "=x"(c40), [c41] "=x"(c41), [c50] "=x"(c50),
+              [c51] "=x"(c51), [b0] "=x"(t0), [b1] "=x"(t1), [av] "=x"(t2)
+            :
+            : "cc", "memory");
+    (void)t0;
+    (void)t1;
+    (void)t2;
     float alpha = alpha_beta[0], beta = alpha_beta[1];
     __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
     int read_c = beta != 0;
@@ -573,9 +582,18 @@ s_tile_6x2(size_t kc, const float *a, const float *b, float *c, size_t ldc,
     }
     /* Edge tile: masked columns, mr rows. */
     __m256 acc[6][2];
-    acc[0][0] = c00; acc[0][1] = c01; acc[1][0] = c10; acc[1][1] = c11;
-    acc[2][0] = c20; acc[2][1] = c21; acc[3][0] = c30; acc[3][1] = c31;
-    acc[4][0] = c40; acc[4][1] = c41; acc[5][0] = c50; acc[5][1] = c51;
+    acc[0][0] = c00;
+    acc[0][1] = c01;
+    acc[1][0] = c10;
+    acc[1][1] = c11;
+    acc[2][0] = c20;
+    acc[2][1] = c21;
+    acc[3][0] = c30;
+    acc[3][1] = c31;
+    acc[4][0] = c40;
+    acc[4][1] = c41;
+    acc[5][0] = c50;
+    acc[5][1] = c51;
     int full0 = nr >= 8, full1 = nr >= 16;
     __m256i m0 = s_mask(nr < 8 ? nr : 8), m1 = s_mask(nr > 8 ? nr - 8 : 0);
     for (size_t i = 0; i < mr; i++) {
@@ -584,8 +602,8 @@ s_tile_6x2(size_t kc, const float *a, const float *b, float *c, size_t ldc,
     }
 }
 
-BP_AVX2 void bp_skernel_avx2(size_t kc, const float *a, const float *b, float *c,
-                             size_t ldc, float alpha, float beta, size_t mr, size_t nr) {
+BP_AVX2 void bp_skernel_avx2(size_t kc, const float *a, const float *b, float *c, size_t ldc,
+                             float alpha, float beta, size_t mr, size_t nr) {
     if (nr > 8) {
         if (mr > 4) {
             /* alpha and beta through memory: passed in registers they would
@@ -612,23 +630,23 @@ BP_AVX2 void bp_skernel_avx2(size_t kc, const float *a, const float *b, float *c
  * down) are prefetched, a cache line of each of its rows at a time. The
  * address is formed as an integer: it may lie past the end of the matrix,
  * and a prefetch does not fault. */
-#define PACK_PREFETCH_ROWS(src, ld, p)                                        \
-    do {                                                                      \
-        uintptr_t next_ = (uintptr_t)((src) + (p)) + 12 * (ld) * sizeof *(src); \
-        for (int i_ = 0; i_ < 6; i_++)                                        \
-            _mm_prefetch((const char *)(next_ + (uintptr_t)i_ * (ld) * sizeof *(src)), \
-                         _MM_HINT_T0);                                        \
+#define PACK_PREFETCH_ROWS(src, ld, p)                                                             \
+    do {                                                                                           \
+        uintptr_t next_ = (uintptr_t)((src) + (p)) + 12 * (ld) * sizeof *(src);                    \
+        for (int i_ = 0; i_ < 6; i_++)                                                             \
+            _mm_prefetch((const char *)(next_ + (uintptr_t)i_ * (ld) * sizeof *(src)),             \
+                         _MM_HINT_T0);                                                             \
     } while (0)
 
 /* 4 × 4 transpose: rows r0..r3 → columns c0..c3. */
-#define D_TRANSPOSE4(r0, r1, r2, r3, c0, c1, c2, c3)                          \
-    do {                                                                      \
-        __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1); \
-        __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3); \
-        c0 = _mm256_permute2f128_pd(t0, t2, 0x20);                            \
-        c1 = _mm256_permute2f128_pd(t1, t3, 0x20);                            \
-        c2 = _mm256_permute2f128_pd(t0, t2, 0x31);                            \
-        c3 = _mm256_permute2f128_pd(t1, t3, 0x31);                            \
+#define D_TRANSPOSE4(r0, r1, r2, r3, c0, c1, c2, c3)                                               \
+    do {                                                                                           \
+        __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);                  \
+        __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);                  \
+        c0 = _mm256_permute2f128_pd(t0, t2, 0x20);                                                 \
+        c1 = _mm256_permute2f128_pd(t1, t3, 0x20);                                                 \
+        c2 = _mm256_permute2f128_pd(t0, t2, 0x31);                                                 \
+        c3 = _mm256_permute2f128_pd(t1, t3, 0x31);                                                 \
     } while (0)
 
 /* Rows of Aᵀ (op(A) = Aᵀ) are columns of A: a sliver takes six
@@ -683,7 +701,12 @@ BP_AVX2 void bp_dpack_a_avx2(int trans, const double *A, size_t lda, size_t kc, 
         }
         for (; p < kc; p++) {
             double *d = dst + 6 * p;
-            d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p];
+            d[0] = r0[p];
+            d[1] = r1[p];
+            d[2] = r2[p];
+            d[3] = r3[p];
+            d[4] = r4[p];
+            d[5] = r5[p];
         }
     }
 }
@@ -699,8 +722,8 @@ BP_AVX2 void bp_dpack_a_avx2(int trans, const double *A, size_t lda, size_t kc, 
  * A sliver row is 64 bytes in both precisions (8 doubles, 16 floats), so
  * one byte-copying packer serves both: `groups` slivers per pass, `ldb`
  * and the rows in bytes. */
-static inline __attribute__((always_inline, target("avx2")))
-void pack_b_group(const char *B, size_t ldb, size_t kc, size_t groups, char *dst) {
+static inline __attribute__((always_inline, target("avx2"))) void pack_b_group(
+    const char *B, size_t ldb, size_t kc, size_t groups, char *dst) {
     for (size_t p = 0; p < kc; p++) {
         const char *s = B + p * ldb;
         char *d = dst + 64 * p;
@@ -721,8 +744,8 @@ BP_AVX2 static void pack_b_rows(const void *B, size_t ldb, size_t kc, size_t nsl
     const char *b = B;
     char *d = dst;
     size_t sl = 0;
-    for (; sl + BP_PACK_B_GROUP <= nsl; sl += BP_PACK_B_GROUP, b += 64 * BP_PACK_B_GROUP,
-                                     d += 64 * BP_PACK_B_GROUP * kc)
+    for (; sl + BP_PACK_B_GROUP <= nsl;
+         sl += BP_PACK_B_GROUP, b += 64 * BP_PACK_B_GROUP, d += 64 * BP_PACK_B_GROUP * kc)
         pack_b_group(b, ldb, kc, BP_PACK_B_GROUP, d);
     for (; sl < nsl; sl++, b += 64, d += 64 * kc) pack_b_group(b, ldb, kc, 1, d);
 }
@@ -748,10 +771,14 @@ BP_AVX2 void bp_dpack_b_avx2(int trans, const double *B, size_t ldb, size_t kc, 
             D_TRANSPOSE4(y0, y1, y2, y3, a0, a1, a2, a3);
             D_TRANSPOSE4(y4, y5, y6, y7, b0, b1, b2, b3);
             double *d = dst + 8 * p;
-            _mm256_store_pd(d + 0, a0);  _mm256_store_pd(d + 4, b0);
-            _mm256_store_pd(d + 8, a1);  _mm256_store_pd(d + 12, b1);
-            _mm256_store_pd(d + 16, a2); _mm256_store_pd(d + 20, b2);
-            _mm256_store_pd(d + 24, a3); _mm256_store_pd(d + 28, b3);
+            _mm256_store_pd(d + 0, a0);
+            _mm256_store_pd(d + 4, b0);
+            _mm256_store_pd(d + 8, a1);
+            _mm256_store_pd(d + 12, b1);
+            _mm256_store_pd(d + 16, a2);
+            _mm256_store_pd(d + 20, b2);
+            _mm256_store_pd(d + 24, a3);
+            _mm256_store_pd(d + 28, b3);
         }
         for (; p < kc; p++)
             for (int j = 0; j < 8; j++) dst[8 * p + j] = r[j][p];
@@ -783,8 +810,8 @@ BP_AVX2 void bp_spack_a_avx2(int trans, const float *A, size_t lda, size_t kc, s
         return;
     }
     for (size_t sl = 0; sl < nsl; sl++, A += 6 * lda, dst += 6 * kc) {
-        const float *r0 = A, *r1 = A + lda, *r2 = A + 2 * lda, *r3 = A + 3 * lda,
-                    *r4 = A + 4 * lda, *r5 = A + 5 * lda;
+        const float *r0 = A, *r1 = A + lda, *r2 = A + 2 * lda, *r3 = A + 3 * lda, *r4 = A + 4 * lda,
+                    *r5 = A + 5 * lda;
         size_t p = 0;
         for (; p + 4 <= kc; p += 4) {
             if ((p & 15) == 0) PACK_PREFETCH_ROWS(A, lda, p);
@@ -805,7 +832,12 @@ BP_AVX2 void bp_spack_a_avx2(int trans, const float *A, size_t lda, size_t kc, s
         }
         for (; p < kc; p++) {
             float *d = dst + 6 * p;
-            d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]; d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p];
+            d[0] = r0[p];
+            d[1] = r1[p];
+            d[2] = r2[p];
+            d[3] = r3[p];
+            d[4] = r4[p];
+            d[5] = r5[p];
         }
     }
 }

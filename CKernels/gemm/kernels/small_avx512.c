@@ -48,7 +48,7 @@
  * 8 × 8 blocks through registers (three rounds of shuffles), the edges
  * element by element. */
 BP_AVX512 static void small_transpose_d(size_t n, size_t k, const double *B, size_t ldb,
-                                      double *Bt) {
+                                        double *Bt) {
     size_t j0 = 0;
     for (; j0 + 8 <= n; j0 += 8) {
         size_t p0 = 0;
@@ -62,10 +62,14 @@ BP_AVX512 static void small_transpose_d(size_t n, size_t k, const double *B, siz
                     t2 = _mm512_unpacklo_pd(r2, r3), t3 = _mm512_unpackhi_pd(r2, r3),
                     t4 = _mm512_unpacklo_pd(r4, r5), t5 = _mm512_unpackhi_pd(r4, r5),
                     t6 = _mm512_unpacklo_pd(r6, r7), t7 = _mm512_unpackhi_pd(r6, r7);
-            __m512d u0 = _mm512_shuffle_f64x2(t0, t2, 0x88), u1 = _mm512_shuffle_f64x2(t1, t3, 0x88),
-                    u2 = _mm512_shuffle_f64x2(t0, t2, 0xDD), u3 = _mm512_shuffle_f64x2(t1, t3, 0xDD),
-                    u4 = _mm512_shuffle_f64x2(t4, t6, 0x88), u5 = _mm512_shuffle_f64x2(t5, t7, 0x88),
-                    u6 = _mm512_shuffle_f64x2(t4, t6, 0xDD), u7 = _mm512_shuffle_f64x2(t5, t7, 0xDD);
+            __m512d u0 = _mm512_shuffle_f64x2(t0, t2, 0x88),
+                    u1 = _mm512_shuffle_f64x2(t1, t3, 0x88),
+                    u2 = _mm512_shuffle_f64x2(t0, t2, 0xDD),
+                    u3 = _mm512_shuffle_f64x2(t1, t3, 0xDD),
+                    u4 = _mm512_shuffle_f64x2(t4, t6, 0x88),
+                    u5 = _mm512_shuffle_f64x2(t5, t7, 0x88),
+                    u6 = _mm512_shuffle_f64x2(t4, t6, 0xDD),
+                    u7 = _mm512_shuffle_f64x2(t5, t7, 0xDD);
             double *o = Bt + p0 * n + j0;
             _mm512_storeu_pd(o, _mm512_shuffle_f64x2(u0, u4, 0x88));
             _mm512_storeu_pd(o + n, _mm512_shuffle_f64x2(u1, u5, 0x88));
@@ -96,8 +100,7 @@ BP_AVX512 static void small_transpose_d(size_t n, size_t k, const double *B, siz
  * pairs of rows interleaved, then quadruples (u[4q + j], lane L, holds
  * column 4L + j of rows 4q … 4q + 3), then the 128-bit lanes gathered
  * across quadruples. */
-BP_AVX512 static void small_transpose_s(size_t n, size_t k, const float *B, size_t ldb,
-                                        float *Bt) {
+BP_AVX512 static void small_transpose_s(size_t n, size_t k, const float *B, size_t ldb, float *Bt) {
     for (size_t j0 = 0; j0 < n; j0 += 16) {
         size_t rows = n - j0 < 16 ? n - j0 : 16;
         __mmask16 out_cols = (__mmask16)((1u << rows) - 1u);

@@ -18,10 +18,9 @@
  * each product rounded on its own (as the packed kernels do). Only the
  * last vector of a row that runs past column n is masked (masked is a
  * constant at every call: the test folds away). */
-static inline __attribute__((always_inline, target("avx512f")))
-void S(small_store)(R *c, S_VEC v, S_VEC va, S_VEC vb, int scale, int read_c, S_MASK m,
-                    int masked) {
-    if (scale) v = S_MUL(va, v);   /* alpha ≠ 1 (1·acc is acc: skipping it changes no bit) */
+static inline __attribute__((always_inline, target("avx512f"))) void S(small_store)(
+    R *c, S_VEC v, S_VEC va, S_VEC vb, int scale, int read_c, S_MASK m, int masked) {
+    if (scale) v = S_MUL(va, v); /* alpha ≠ 1 (1·acc is acc: skipping it changes no bit) */
     if (read_c) v = S_ADD(v, S_MUL(vb, masked ? S_LOAD(m, c) : S_LOADU(c)));
     if (masked) S_STORE(c, m, v);
     else S_STOREU(c, v);
@@ -38,8 +37,10 @@ void S(small_store)(R *c, S_VEC v, S_VEC va, S_VEC vb, int scale, int read_c, S_
  * at n = 16). */
 #define OPA_N(r, p) A[(r) * lda + (p)]
 #define OPA_T(r, p) A[(p) * lda + (r)]
-#define ROWS8(X, OPA, MK) X(0, OPA, MK) X(1, OPA, MK) X(2, OPA, MK) X(3, OPA, MK) \
-                          X(4, OPA, MK) X(5, OPA, MK) X(6, OPA, MK) X(7, OPA, MK)
+#define ROWS8(X, OPA, MK)                                                                          \
+    X(0, OPA, MK)                                                                                  \
+    X(1, OPA, MK)                                                                                  \
+    X(2, OPA, MK) X(3, OPA, MK) X(4, OPA, MK) X(5, OPA, MK) X(6, OPA, MK) X(7, OPA, MK)
 #define ROWS4(X, OPA, MK) X(0, OPA, MK) X(1, OPA, MK) X(2, OPA, MK) X(3, OPA, MK)
 #define ROWS2(X, OPA, MK) X(0, OPA, MK) X(1, OPA, MK)
 #define ROWS1(X, OPA, MK) X(0, OPA, MK)
@@ -53,16 +54,18 @@ void S(small_store)(R *c, S_VEC v, S_VEC va, S_VEC vb, int scale, int read_c, S_
 #define V3_DECL(r, OPA, MK) V2_DECL(r, OPA, MK) S_VEC c##r##2 = S_ZERO();
 #define V1_LOAD(MK) S_VEC b0 = LD_##MK(b);
 #define V2_LOAD(MK) S_VEC b0 = LD_FULL(b), b1 = LD_##MK(b + S_LANES);
-#define V3_LOAD(MK) S_VEC b0 = LD_FULL(b), b1 = LD_FULL(b + S_LANES), \
-                          b2 = LD_##MK(b + 2 * S_LANES);
-#define V1_FMA(r, OPA, MK) S_VEC a##r = S_SET1(OPA(r, p)); c##r##0 = S_FMA(a##r, b0, c##r##0);
+#define V3_LOAD(MK) S_VEC b0 = LD_FULL(b), b1 = LD_FULL(b + S_LANES), b2 = LD_##MK(b + 2 * S_LANES);
+#define V1_FMA(r, OPA, MK)                                                                         \
+    S_VEC a##r = S_SET1(OPA(r, p));                                                                \
+    c##r##0 = S_FMA(a##r, b0, c##r##0);
 #define V2_FMA(r, OPA, MK) V1_FMA(r, OPA, MK) c##r##1 = S_FMA(a##r, b1, c##r##1);
 #define V3_FMA(r, OPA, MK) V2_FMA(r, OPA, MK) c##r##2 = S_FMA(a##r, b2, c##r##2);
 #define CROW(r) (C + (r) * ldc)
 #define V1_STORE(r, OPA, MK) ST_##MK(CROW(r), c##r##0)
 #define V2_STORE(r, OPA, MK) ST_FULL(CROW(r), c##r##0) ST_##MK(CROW(r) + S_LANES, c##r##1)
-#define V3_STORE(r, OPA, MK) ST_FULL(CROW(r), c##r##0) ST_FULL(CROW(r) + S_LANES, c##r##1) \
-                             ST_##MK(CROW(r) + 2 * S_LANES, c##r##2)
+#define V3_STORE(r, OPA, MK)                                                                       \
+    ST_FULL(CROW(r), c##r##0)                                                                      \
+    ST_FULL(CROW(r) + S_LANES, c##r##1) ST_##MK(CROW(r) + 2 * S_LANES, c##r##2)
 
 /* Unrolling the k loop, per op(A) (UNROLL_OPA_N, UNROLL_OPA_T). GCC: by 4
  * helps (+3 %). clang: its own choice is better for op(A) = A (unrolled
@@ -76,37 +79,35 @@ void S(small_store)(R *c, S_VEC v, S_VEC va, S_VEC vb, int scale, int read_c, S_
 #define UNROLL_OPA_T _Pragma("GCC unroll 4")
 #endif
 
-#define SMALL_TILE(NAME, OPA, ROWS, V, MK)                                     \
-    static inline __attribute__((always_inline, target("avx512f")))            \
-    void NAME(size_t k, const R *A, size_t lda, const R *B, size_t ldb, R alpha,     \
-              R beta, R *C, size_t ldc, S_MASK mlast) {                        \
-        (void)mlast;                                                           \
-        ROWS(V##_DECL, OPA, MK)                                                \
-        UNROLL_##OPA                                                           \
-        for (size_t p = 0; p < k; p++) {                                       \
-            const R *b = B + p * ldb;                                          \
-            V##_LOAD(MK)                                                       \
-            ROWS(V##_FMA, OPA, MK)                                             \
-        }                                                                      \
-        S_VEC va = S_SET1(alpha), vb = S_SET1(beta);                           \
-        int read_c = beta != (R)0, scale = alpha != (R)1;                      \
-        if (read_c || scale) {                                                 \
-            ROWS(V##_STORE, OPA, MK)                                           \
-        } else {                                                               \
+#define SMALL_TILE(NAME, OPA, ROWS, V, MK)                                                         \
+    static inline __attribute__((always_inline, target("avx512f"))) void NAME(                     \
+        size_t k, const R *A, size_t lda, const R *B, size_t ldb, R alpha, R beta, R *C,           \
+        size_t ldc, S_MASK mlast) {                                                                \
+        (void)mlast;                                                                               \
+        ROWS(V##_DECL, OPA, MK)                                                                    \
+        UNROLL_##OPA for (size_t p = 0; p < k; p++) {                                              \
+            const R *b = B + p * ldb;                                                              \
+            V##_LOAD(MK) ROWS(V##_FMA, OPA, MK)                                                    \
+        }                                                                                          \
+        S_VEC va = S_SET1(alpha), vb = S_SET1(beta);                                               \
+        int read_c = beta != (R)0, scale = alpha != (R)1;                                          \
+        if (read_c || scale) {                                                                     \
+            ROWS(V##_STORE, OPA, MK)                                                               \
+        } else {                                                                                   \
             /* C = op(A)·op(B), the common case: the same stores with the     \
-             * tests folded away (constants shadow the flags) */              \
-            enum { read_c = 0, scale = 0 };                                    \
-            ROWS(V##_STORE, OPA, MK)                                           \
-        }                                                                      \
+             * tests folded away (constants shadow the flags) */                   \
+            enum { read_c = 0, scale = 0 };                                                        \
+            ROWS(V##_STORE, OPA, MK)                                                               \
+        }                                                                                          \
     }
 
 /* one tile per (op(A), last vector masked or not, vectors, rows 8/4/2/1) */
-#define SMALL_TILES(OPA, T, MK, V)                                             \
-    SMALL_TILE(S(tile8_##T##MK##V), OPA, ROWS8, V, MK)                          \
-    SMALL_TILE(S(tile4_##T##MK##V), OPA, ROWS4, V, MK)                          \
-    SMALL_TILE(S(tile2_##T##MK##V), OPA, ROWS2, V, MK)                          \
+#define SMALL_TILES(OPA, T, MK, V)                                                                 \
+    SMALL_TILE(S(tile8_##T##MK##V), OPA, ROWS8, V, MK)                                             \
+    SMALL_TILE(S(tile4_##T##MK##V), OPA, ROWS4, V, MK)                                             \
+    SMALL_TILE(S(tile2_##T##MK##V), OPA, ROWS2, V, MK)                                             \
     SMALL_TILE(S(tile1_##T##MK##V), OPA, ROWS1, V, MK)
-#define SMALL_TILES_V(OPA, T, MK) \
+#define SMALL_TILES_V(OPA, T, MK)                                                                  \
     SMALL_TILES(OPA, T, MK, V1) SMALL_TILES(OPA, T, MK, V2) SMALL_TILES(OPA, T, MK, V3)
 SMALL_TILES_V(OPA_N, n, FULL)
 SMALL_TILES_V(OPA_N, n, MASK)
@@ -116,26 +117,26 @@ SMALL_TILES_V(OPA_T, t, MASK)
 /* The tiles of one column block, rows in tiles of 8, the rest as 4 + 2 + 1;
  * each tile gets its first row of op(A) (row i0 of A, or column i0), its
  * columns of B and its corner of C. */
-#define SMALL_ROW_TILES(T, MK, V)                                              \
-    {                                                                          \
-        size_t i0 = 0;                                                         \
-        for (; i0 + 8 <= m; i0 += 8)                                           \
-            S(tile8_##T##MK##V)(k, A + i0 * a_step, lda, b, ldb, alpha, beta,  \
-                                 C + i0 * ldc + j0, ldc, last);                \
-        if (m - i0 >= 4) {                                                     \
-            S(tile4_##T##MK##V)(k, A + i0 * a_step, lda, b, ldb, alpha, beta,  \
-                                 C + i0 * ldc + j0, ldc, last);                \
-            i0 += 4;                                                           \
-        }                                                                      \
-        if (m - i0 >= 2) {                                                     \
-            S(tile2_##T##MK##V)(k, A + i0 * a_step, lda, b, ldb, alpha, beta,  \
-                                 C + i0 * ldc + j0, ldc, last);                \
-            i0 += 2;                                                           \
-        }                                                                      \
-        if (m - i0 >= 1)                                                       \
-            S(tile1_##T##MK##V)(k, A + i0 * a_step, lda, b, ldb, alpha, beta,  \
-                                 C + i0 * ldc + j0, ldc, last);                \
-    }                                                                          \
+#define SMALL_ROW_TILES(T, MK, V)                                                                  \
+    {                                                                                              \
+        size_t i0 = 0;                                                                             \
+        for (; i0 + 8 <= m; i0 += 8)                                                               \
+            S(tile8_##T##MK##V)(k, A + i0 * a_step, lda, b, ldb, alpha, beta, C + i0 * ldc + j0,   \
+                                ldc, last);                                                        \
+        if (m - i0 >= 4) {                                                                         \
+            S(tile4_##T##MK##V)(k, A + i0 * a_step, lda, b, ldb, alpha, beta, C + i0 * ldc + j0,   \
+                                ldc, last);                                                        \
+            i0 += 4;                                                                               \
+        }                                                                                          \
+        if (m - i0 >= 2) {                                                                         \
+            S(tile2_##T##MK##V)(k, A + i0 * a_step, lda, b, ldb, alpha, beta, C + i0 * ldc + j0,   \
+                                ldc, last);                                                        \
+            i0 += 2;                                                                               \
+        }                                                                                          \
+        if (m - i0 >= 1)                                                                           \
+            S(tile1_##T##MK##V)(k, A + i0 * a_step, lda, b, ldb, alpha, beta, C + i0 * ldc + j0,   \
+                                ldc, last);                                                        \
+    }                                                                                              \
     break;
 
 BP_AVX512 void S_ENTRY(int ta, int tb, size_t m, size_t n, size_t k, R alpha, const R *A,
