@@ -1,0 +1,52 @@
+import Foundation
+import BackpropTestSupport
+import Testing
+import Backprop
+
+/// Real data no one here wrote: Fisher's Iris (scikit-learn's copy, see
+/// Tests/Fixtures/README.md).
+@Suite("Command line, Iris")
+struct IrisTests {
+    /// The fixed 80/20 split: every fifth flower (data rows 5, 10, …, 150;
+    /// 10 of each species) is the test set, the other 120 train.
+    static func split(into dir: URL) throws {
+        let text = try String(contentsOf: fixtures.appendingPathComponent("iris.csv"), encoding: .utf8)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.count == 151)
+        var train = [lines[0]], test = [lines[0]]
+        for (i, line) in lines.dropFirst().enumerated() {
+            if i % 5 == 4 { test.append(line) } else { train.append(line) }
+        }
+        try write(train.joined(separator: "\n") + "\n", to: "iris-train.csv", in: dir)
+        try write(test.joined(separator: "\n") + "\n", to: "iris-test.csv", in: dir)
+    }
+
+    @Test func fixtureIsTheIrisDataSet() throws {
+        let table = try CSVTable(contentsOf: fixtures.appendingPathComponent("iris.csv"))
+        #expect(table.header == ["sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm", "species"])
+        #expect(table.count == 150)
+        let data = try TabularData(table: table)
+        #expect(try data.fitClasses().names == ["setosa", "versicolor", "virginica"])
+        // Column means from the data set's documentation: 5.84, 3.05 (3.057), 3.76, 1.20.
+        let means = try Standardizer(fitting: data.features).mean
+        for (m, documented) in zip(means, [5.843, 3.057, 3.758, 1.199]) { #expect(abs(m - documented) < 0.001) }
+    }
+
+    @Test func trainThenEvaluateReaches93PercentOnTheTestSplit() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.split(into: dir)
+        // Default settings throughout: standardization, 32,16 ReLU, softmax + cross-entropy.
+        let train = try backprop(["train", "--data", "iris-train.csv", "--out", "iris.json"], in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("classes: 3: setosa, versicolor, virginica"))
+        #expect(train.stdout.contains("4 → 32 relu → 16 relu → 3 softmax, categorical cross-entropy"))
+        let evaluate = try backprop(["evaluate", "--model", "iris.json", "--data", "iris-test.csv"], in: dir)
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        let line = try #require(evaluate.stdout.split(separator: "\n").first { $0.hasPrefix("accuracy: ") })
+        let correct = try #require(Int(line.split(separator: "(")[1].split(separator: " ")[0]))
+        #expect(line.hasSuffix("of 30)"))
+        #expect(Double(correct) / 30 >= 0.93, "\(evaluate.stdout)")
+        #expect(evaluate.stdout.contains("true \\ predicted  setosa  versicolor  virginica"))
+    }
+}
