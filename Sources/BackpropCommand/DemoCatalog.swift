@@ -18,7 +18,7 @@ struct DemoSpec {
     var hasTestSet: Bool
     /// Class names for labels, or for the half adder the output names.
     var classNames: [String]
-    var layers: [Layer]
+    var layers: [LayerSpecification]
     var loss: Loss
     var epochs: Int
     var learningRate: Double
@@ -32,44 +32,44 @@ struct DemoSpec {
         case .circles:
             return DemoSpec(
                 summary: "two concentric circles (scikit-learn's make_circles, noise 0.1, factor 0.5)",
-                train: try Datasets.circles(samples: 1000, noise: 0.1, factor: 0.5, seed: 1),
-                test: try Datasets.circles(samples: 500, noise: 0.1, factor: 0.5, seed: 2), hasTestSet: true,
+                train: try Dataset.circles(samples: 1000, noise: 0.1, factor: 0.5, seed: 1),
+                test: try Dataset.circles(samples: 500, noise: 0.1, factor: 0.5, seed: 2), hasTestSet: true,
                 classNames: ["outer", "inner"],
                 layers: [.dense(16, .relu), .dense(16, .relu), .dense(1, .sigmoid)], loss: .binaryCrossEntropy,
                 epochs: 200, learningRate: 0.1, batchSize: 32, seed: 7)
         case .moons:
             return DemoSpec(
                 summary: "two interleaving half circles (scikit-learn's make_moons, noise 0.15)",
-                train: try Datasets.moons(samples: 1000, noise: 0.15, seed: 1),
-                test: try Datasets.moons(samples: 500, noise: 0.15, seed: 2), hasTestSet: true,
+                train: try Dataset.moons(samples: 1000, noise: 0.15, seed: 1),
+                test: try Dataset.moons(samples: 500, noise: 0.15, seed: 2), hasTestSet: true,
                 classNames: ["upper", "lower"],
                 layers: [.dense(16, .relu), .dense(16, .relu), .dense(1, .sigmoid)], loss: .binaryCrossEntropy,
                 epochs: 200, learningRate: 0.1, batchSize: 32, seed: 7)
         case .spiral:
             return DemoSpec(
                 summary: "three interleaved spirals (\"Neural Networks from Scratch\"'s spiral_data), 300 points per class",
-                train: try Datasets.spiral(pointsPerClass: 300, classes: 3, seed: 1),
-                test: try Datasets.spiral(pointsPerClass: 100, classes: 3, seed: 2), hasTestSet: true,
+                train: try Dataset.spiral(pointsPerClass: 300, classes: 3, seed: 1),
+                test: try Dataset.spiral(pointsPerClass: 100, classes: 3, seed: 2), hasTestSet: true,
                 classNames: ["A", "B", "C"],
                 layers: [.dense(64, .relu), .dense(32, .relu), .dense(3, .softmax)], loss: .categoricalCrossEntropy,
                 epochs: 800, learningRate: 0.1, batchSize: 32, seed: 7)
         case .blobs:
             return DemoSpec(
                 summary: "three Gaussian blobs around (0, −2), (2, 2), (−2, 2), standard deviation 1",
-                train: try Datasets.blobs(samplesPerClass: 300, seed: 1),
-                test: try Datasets.blobs(samplesPerClass: 100, seed: 2), hasTestSet: true,
+                train: try Dataset.blobs(samplesPerClass: 300, seed: 1),
+                test: try Dataset.blobs(samplesPerClass: 100, seed: 2), hasTestSet: true,
                 classNames: ["south", "north-east", "north-west"],
                 layers: [.dense(8, .relu), .dense(3, .softmax)], loss: .categoricalCrossEntropy,
                 epochs: 40, learningRate: 0.1, batchSize: 32, seed: 7)
         case .xor:
-            let data = Datasets.xor()
+            let data = Dataset.xor()
             return DemoSpec(
                 summary: "XOR: the four points (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0",
                 train: data, test: data, hasTestSet: false, classNames: ["0", "1"],
                 layers: [.dense(4, .tanh), .dense(1, .sigmoid)], loss: .binaryCrossEntropy,
                 epochs: 1000, learningRate: 0.5, batchSize: nil, seed: 7)
         case .halfAdder:
-            let data = Datasets.halfAdder()
+            let data = Dataset.halfAdder()
             return DemoSpec(
                 summary: "the half adder: (a, b) → (sum, carry) = (a XOR b, a AND b)",
                 train: data, test: data, hasTestSet: false, classNames: ["sum", "carry"],
@@ -91,7 +91,7 @@ struct DemoSpec {
         case let .values(targets):
             let p = try network.predict(data.inputs)
             var hits = 0
-            for i in 0..<p.rows where (0..<p.cols).allSatisfy({ (p[i, $0] >= 0.5 ? 1.0 : 0.0) == targets[i, $0] }) {
+            for i in 0..<p.rows where (0..<p.columns).allSatisfy({ (p[i, $0] >= 0.5 ? 1.0 : 0.0) == targets[i, $0] }) {
                 hits += 1
             }
             return Double(hits) / Double(p.rows)

@@ -87,9 +87,9 @@ struct DemoCommand: ParsableCommand {
         try decisionBoundary(network, spec).write(to: boundaryURL)
         written.append((boundaryURL.relativePath, "what the network learned, with the \(spec.hasTestSet ? "test " : "")points"))
 
-        // Model and data, for the other commands.
+        // The model and the data, for the other commands.
         if let labels = spec.train.labels, let testLabels = spec.test.labels {
-            let model = try Model(network: network, task: .classification, featureNames: ["x1", "x2"], labelName: "class",
+            let model = try TabularModel(network: network, task: .classification, featureNames: ["x1", "x2"], labelName: "class",
                                   classes: try ClassLabels(names: spec.classNames), inputScaling: nil,
                                   metadata: ["createdBy": "backprop demo \(dataset.rawValue)", "epochs": String(spec.epochs),
                                              "learningRate": String(spec.learningRate), "seed": String(spec.seed)])
@@ -143,7 +143,7 @@ struct DemoCommand: ParsableCommand {
                     let s = p[i, 0], c = p[i, 1]
                     out += [(1 - s) * (1 - c), s * (1 - c), (1 - s) * c, s * c]
                 }
-                return try Matrix(rows: p.rows, cols: 4, elements: out)
+                return try Matrix(rows: p.rows, columns: 4, elements: out)
             }
     }
 
@@ -154,7 +154,7 @@ struct DemoCommand: ParsableCommand {
         Console.out(trim("  input    " + outputs.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined()))
         for i in 0..<p.rows {
             let input = "(\(Int(spec.train.inputs[i, 0])), \(Int(spec.train.inputs[i, 1])))"
-            let cells = (0..<p.cols).map { String(format: "%.3f → %d", p[i, $0], p[i, $0] >= 0.5 ? 1 : 0)
+            let cells = (0..<p.columns).map { String(format: "%.3f → %d", p[i, $0], p[i, $0] >= 0.5 ? 1 : 0)
                 .padding(toLength: 16, withPad: " ", startingAt: 0) }
             Console.out(trim("  \(input)   " + cells.joined()))
         }

@@ -47,7 +47,7 @@ struct EvaluateCommand: ParsableCommand {
                 }
                 lines += ["MSE: \(Format.number(metrics.meanSquaredError))",
                           "MAE: \(Format.number(metrics.meanAbsoluteError))",
-                          "R²: \(metrics.r2.map(Format.number) ?? "n/a (every label is the same)")"]
+                          "R²: \(metrics.rSquared.map(Format.number) ?? "n/a (every label is the same)")"]
             }
             lines.forEach { Console.out($0) }
         }

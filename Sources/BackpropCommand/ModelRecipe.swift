@@ -49,7 +49,7 @@ enum ModelRecipe {
     /// cross-entropy on one sigmoid unit for two classes, categorical
     /// cross-entropy on a softmax for more, mean squared error on one
     /// linear unit for regression.
-    static func output(task: LearningTask, classes: Int, loss: LossOption) throws -> (Layer, Loss) {
+    static func output(task: LearningTask, classes: Int, loss: LossOption) throws -> (LayerSpecification, Loss) {
         switch (task, loss) {
         case (.regression, .auto), (.regression, .mse):
             return (.dense(1, .identity), .meanSquaredError)

@@ -124,7 +124,7 @@ struct TrainCommand: ParsableCommand {
 
         // A resumed run: the model and checkpoint it saved, and the settings
         // it recorded (in the model's metadata).
-        var resumed: (model: Model, checkpoint: TrainingCheckpoint)?
+        var resumed: (model: TabularModel, checkpoint: TrainingCheckpoint)?
         if let resume {
             let (model, checkpoint) = try ModelFile.loadCheckpoint(from: URL(fileURLWithPath: resume))
             guard let checkpoint else {
@@ -235,7 +235,7 @@ struct TrainCommand: ParsableCommand {
         if let model = resumed?.model {
             network = model.network
         } else {
-            let hidden = try ModelRecipe.hiddenLayers(layers ?? "32,16").map { Layer.dense($0, (activation ?? .relu).activation) }
+            let hidden = try ModelRecipe.hiddenLayers(layers ?? "32,16").map { LayerSpecification.dense($0, (activation ?? .relu).activation) }
             let (outputLayer, lossFunction) = try ModelRecipe.output(task: chosenTask, classes: classes?.count ?? 0,
                                                                      loss: loss ?? .auto)
             let sizes = [trainingData.featureNames.count] + hidden.map(\.units) + [outputLayer.units]
@@ -257,10 +257,10 @@ struct TrainCommand: ParsableCommand {
 
         var metadata = settings.metadata
         let template = network
-        let makeModel = { (network: Network<Double>, epochsDone: Int) throws -> Model in
+        let makeModel = { (network: Network<Double>, epochsDone: Int) throws -> TabularModel in
             var notes = metadata
             notes["epochsCompleted"] = String(epochsDone)
-            return try Model(network: network, task: chosenTask, featureNames: trainingData.featureNames,
+            return try TabularModel(network: network, task: chosenTask, featureNames: trainingData.featureNames,
                              labelName: trainingData.labelName, classes: classes, inputScaling: inputScaling,
                              targetScaling: targetScaling, metadata: notes)
         }
@@ -307,12 +307,12 @@ struct TrainCommand: ParsableCommand {
                 say(line)
             } else {
                 let t = try model.evaluate(features: trainingData.features, values: try trainingData.numericLabels())
-                say("training: MSE \(Format.number(t.meanSquaredError)), MAE \(Format.number(t.meanAbsoluteError)), R² \(t.r2.map(Format.number) ?? "n/a")")
+                say("training: MSE \(Format.number(t.meanSquaredError)), MAE \(Format.number(t.meanAbsoluteError)), R² \(t.rSquared.map(Format.number) ?? "n/a")")
                 if let validationData {
                     let v = try locatingOverflow(model: out, on: validationData) {
                         try model.evaluate(features: validationData.features, values: try validationData.numericLabels())
                     }
-                    say("validation: MSE \(Format.number(v.meanSquaredError)), MAE \(Format.number(v.meanAbsoluteError)), R² \(v.r2.map(Format.number) ?? "n/a")")
+                    say("validation: MSE \(Format.number(v.meanSquaredError)), MAE \(Format.number(v.meanAbsoluteError)), R² \(v.rSquared.map(Format.number) ?? "n/a")")
                 }
             }
         }

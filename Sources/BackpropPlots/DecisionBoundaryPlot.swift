@@ -42,8 +42,8 @@ public struct DecisionBoundaryPlot: Sendable {
                 xLabel: String = "x₁", yLabel: String = "x₂", resolution: Int = 160,
                 classify: @escaping @Sendable (Matrix<Double>) throws -> Matrix<Double>) throws {
         guard points.rows > 0 else { throw BackpropError.emptyData(what: "points") }
-        guard points.cols == 2 else {
-            throw BackpropError.shapeMismatch(what: "points", expected: "n × 2", got: "\(points.rows) × \(points.cols)")
+        guard points.columns == 2 else {
+            throw BackpropError.shapeMismatch(what: "points", expected: "n × 2", got: "\(points.rows) × \(points.columns)")
         }
         if let (r, c) = points.firstNonFinite() { throw BackpropError.nonFinite(what: "points", row: r, column: c) }
         guard labels.count == points.rows else {
@@ -70,7 +70,7 @@ public struct DecisionBoundaryPlot: Sendable {
 
     /// A plot of a two-feature classification model over its data (raw,
     /// unstandardized features; the axes are named after the features).
-    public init(model: Model, points: Matrix<Double>, labels: [Int], title: String = "Decision boundary",
+    public init(model: TabularModel, points: Matrix<Double>, labels: [Int], title: String = "Decision boundary",
                 resolution: Int = 160) throws {
         guard let classes = model.classes else {
             throw BackpropError.invalidConfiguration("a decision boundary needs a classification model")
@@ -113,22 +113,22 @@ public struct DecisionBoundaryPlot: Sendable {
         var grid = [Double]()
         grid.reserveCapacity(2 * n * n)
         for row in 0..<n {
-            for col in 0..<n {
-                grid.append(x0 + (Double(col) + 0.5) / Double(n) * span)
+            for column in 0..<n {
+                grid.append(x0 + (Double(column) + 0.5) / Double(n) * span)
                 grid.append(y1 - (Double(row) + 0.5) / Double(n) * span)
             }
         }
-        let output = try classify(Matrix(rows: n * n, cols: 2, elements: grid))
-        guard output.rows == n * n, output.cols == k || (output.cols == 1 && k == 2) else {
+        let output = try classify(Matrix(rows: n * n, columns: 2, elements: grid))
+        guard output.rows == n * n, output.columns == k || (output.columns == 1 && k == 2) else {
             throw BackpropError.shapeMismatch(what: "classifier output", expected: "\(n * n) × \(k)",
-                                              got: "\(output.rows) × \(output.cols)")
+                                              got: "\(output.rows) × \(output.columns)")
         }
         // Class and confidence level (0...levels-1) of each cell.
         let levels = 6
         var cellClass = [Int](repeating: 0, count: n * n), cellLevel = [Int](repeating: 0, count: n * n)
         for i in 0..<(n * n) {
             var best = 0, p = 0.0, total = 0.0
-            if output.cols == 1 {
+            if output.columns == 1 {
                 let q = output[i, 0]
                 best = q >= 0.5 ? 1 : 0
                 p = best == 1 ? q : 1 - q
@@ -149,19 +149,19 @@ public struct DecisionBoundaryPlot: Sendable {
         let cell = side / Double(n)
         doc.append("<g id=\"regions\" shape-rendering=\"crispEdges\">")
         for row in 0..<n {
-            var col = 0
-            while col < n {
-                let i = row * n + col
-                var end = col + 1
+            var column = 0
+            while column < n {
+                let i = row * n + column
+                var end = column + 1
                 while end < n && cellClass[row * n + end] == cellClass[i] && cellLevel[row * n + end] == cellLevel[i] { end += 1 }
                 let opacity = 0.10 + 0.42 * Double(cellLevel[i]) / Double(levels - 1)
                 // Edges rounded to whole pixels, so that neighbouring cells
                 // neither overlap (which would darken the seams) nor leave gaps.
-                let x0 = (left + Double(col) * cell).rounded(), x1 = (left + Double(end) * cell).rounded()
+                let x0 = (left + Double(column) * cell).rounded(), x1 = (left + Double(end) * cell).rounded()
                 let y0 = (top + Double(row) * cell).rounded(), y1 = (top + Double(row + 1) * cell).rounded()
                 doc.rect(x: x0, y: y0, width: x1 - x0, height: y1 - y0, fill: PlotPalette.color(cellClass[i]),
                          extra: [("fill-opacity", String(format: "%.2f", opacity)), ("data-class", String(cellClass[i]))])
-                col = end
+                column = end
             }
         }
         doc.append("</g>")
@@ -169,15 +169,15 @@ public struct DecisionBoundaryPlot: Sendable {
         // The boundary itself: cell edges between different classes.
         var path = ""
         for row in 0..<n {
-            for col in 0..<n {
-                let i = row * n + col
-                if col + 1 < n && cellClass[i + 1] != cellClass[i] {
-                    let x = left + Double(col + 1) * cell
+            for column in 0..<n {
+                let i = row * n + column
+                if column + 1 < n && cellClass[i + 1] != cellClass[i] {
+                    let x = left + Double(column + 1) * cell
                     path += "M\(SVGDocument.n(x)) \(SVGDocument.n(top + Double(row) * cell))v\(SVGDocument.n(cell))"
                 }
                 if row + 1 < n && cellClass[i + n] != cellClass[i] {
                     let y = top + Double(row + 1) * cell
-                    path += "M\(SVGDocument.n(left + Double(col) * cell)) \(SVGDocument.n(y))h\(SVGDocument.n(cell))"
+                    path += "M\(SVGDocument.n(left + Double(column) * cell)) \(SVGDocument.n(y))h\(SVGDocument.n(cell))"
                 }
             }
         }

@@ -20,8 +20,8 @@ struct EndToEndTests {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let names = ["up", "down"]
-        try write(csv(try Datasets.moons(samples: 300, noise: 0.15, seed: 1), classNames: names), to: "train.csv", in: dir)
-        try write(csv(try Datasets.moons(samples: 100, noise: 0.15, seed: 2), classNames: names), to: "test.csv", in: dir)
+        try write(csv(try Dataset.moons(samples: 300, noise: 0.15, seed: 1), classNames: names), to: "train.csv", in: dir)
+        try write(csv(try Dataset.moons(samples: 100, noise: 0.15, seed: 2), classNames: names), to: "test.csv", in: dir)
 
         let train = try backprop(["train", "--data", "train.csv", "--out", "model.json", "--layers", "16,8",
                                   "--epochs", "60", "--learning-rate", "0.1", "--seed", "3",
@@ -114,11 +114,11 @@ struct EndToEndTests {
         let test = try TabularData(table: CSVTable(contentsOf: dir.appendingPathComponent("test.csv")),
                                    featureNames: model.featureNames, labelColumn: "price", requireLabels: true)
         let metrics = try model.evaluate(features: test.features, values: try test.numericLabels())
-        #expect(metrics.r2! > 0.9)
+        #expect(metrics.rSquared! > 0.9)
         let evaluate = try backprop(["evaluate", "--model", "m.json", "--data", "test.csv"], in: dir)
         #expect(evaluate.status == 0)
         #expect(evaluate.stdout.contains(String(format: "MSE: %.6g\nMAE: %.6g\nR²: %.6g\n", metrics.meanSquaredError,
-                                                metrics.meanAbsoluteError, metrics.r2!)))
+                                                metrics.meanAbsoluteError, metrics.rSquared!)))
         let predict = try backprop(["predict", "--model", "m.json", "--data", "test.csv"], in: dir)
         #expect(predict.status == 0)
         let values = try model.predictValues(test.features)
@@ -130,7 +130,7 @@ struct EndToEndTests {
     @Test func trainingIsReproducible() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try write(csv(try Datasets.blobs(samplesPerClass: 40, seed: 1), classNames: ["a", "b", "c"]), to: "d.csv", in: dir)
+        try write(csv(try Dataset.blobs(samplesPerClass: 40, seed: 1), classNames: ["a", "b", "c"]), to: "d.csv", in: dir)
         for (out, seed) in [("one.json", "5"), ("two.json", "5"), ("three.json", "6")] {
             let run = try backprop(["train", "--data", "d.csv", "--out", out, "--epochs", "15", "--seed", seed,
                                     "--validation-split", "0.25", "--quiet"], in: dir)
@@ -145,7 +145,7 @@ struct EndToEndTests {
     @Test func progressLines() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try write(csv(Datasets.xor(), classNames: ["no", "yes"]), to: "xor.csv", in: dir)
+        try write(csv(Dataset.xor(), classNames: ["no", "yes"]), to: "xor.csv", in: dir)
         // Not a terminal: a plain line every N epochs, plus the first and last.
         let plain = try backprop(["train", "--data", "xor.csv", "--out", "m.json", "--epochs", "25", "--batch-size", "4",
                                   "--progress-every", "10", "--validation", "xor.csv"], in: dir)
@@ -190,7 +190,7 @@ struct EndToEndTests {
         // A small data set and a wide network: epochs are short and each
         // checkpoint (≈ 50 000 parameters) takes a while to write, so the
         // kills often land in the middle of a write.
-        try write(csv(try Datasets.circles(samples: 100, seed: 4), classNames: ["o", "i"]), to: "d.csv", in: dir)
+        try write(csv(try Dataset.circles(samples: 100, seed: 4), classNames: ["o", "i"]), to: "d.csv", in: dir)
         let model = dir.appendingPathComponent("model.json")
         for round in 0..<3 {
             try? FileManager.default.removeItem(at: model)

@@ -16,7 +16,7 @@ struct TrainingWarningsTests {
     /// `--learning-rate 100` on circles: finite losses ending far above a
     /// constant prediction's, at chance accuracy.
     @Test func divergedRunIsWarned() throws {
-        let data = try Datasets.circles(samples: 400, seed: 2)
+        let data = try Dataset.circles(samples: 400, seed: 2)
         var net = try Self.network()
         let report = try net.train(on: data, epochs: 100, learningRate: 100, batchSize: 32)
         let warnings = try warnAboutTraining(losses: report.trainingLoss, network: net, on: data, learningRate: 100)
@@ -25,7 +25,7 @@ struct TrainingWarningsTests {
     }
 
     @Test func healthyRunIsNotWarned() throws {
-        let data = try Datasets.circles(samples: 400, seed: 2)
+        let data = try Dataset.circles(samples: 400, seed: 2)
         var net = try Self.network()
         let report = try net.train(on: data, epochs: 100, learningRate: 0.1, batchSize: 32)
         #expect(try warnAboutTraining(losses: report.trainingLoss, network: net, on: data, learningRate: 0.1) == [])

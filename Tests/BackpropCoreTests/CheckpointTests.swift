@@ -109,7 +109,7 @@ struct CheckpointTests {
 
     /// Seed 03's 2-2-2-2 sigmoid half adder, online: the narrow engine's path.
     @Test func narrowOnlineNetworkResumesExactly() throws {
-        let data = Datasets.halfAdder()
+        let data = Dataset.halfAdder()
         try expectResumeIsExact({
             try Network(inputSize: 2, layers: [.dense(2, .sigmoid), .dense(2, .sigmoid), .dense(2, .sigmoid)],
                         loss: .meanSquaredError, seed: 4)

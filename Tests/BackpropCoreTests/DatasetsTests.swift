@@ -12,7 +12,7 @@ struct DatasetsTests {
     }
 
     @Test func circlesWithoutNoiseLieOnTheTwoCircles() throws {
-        let d = try Datasets.circles(samples: 101, noise: 0, factor: 0.3, seed: 5)
+        let d = try Dataset.circles(samples: 101, noise: 0, factor: 0.3, seed: 5)
         let outer = points(d, label: 0), inner = points(d, label: 1)
         #expect(outer.count == 50 && inner.count == 51)   // n // 2 outer, the rest inner
         #expect(outer.allSatisfy { abs(hypot($0.0, $0.1) - 1) < 1e-12 })
@@ -23,7 +23,7 @@ struct DatasetsTests {
     }
 
     @Test func moonsWithoutNoiseLieOnTheTwoHalfCircles() throws {
-        let d = try Datasets.moons(samples: 40, noise: 0, seed: 5)
+        let d = try Dataset.moons(samples: 40, noise: 0, seed: 5)
         let upper = points(d, label: 0), lower = points(d, label: 1)
         #expect(upper.count == 20 && lower.count == 20)
         #expect(upper.allSatisfy { abs(hypot($0.0, $0.1) - 1) < 1e-12 && $0.1 >= -1e-12 })
@@ -34,7 +34,7 @@ struct DatasetsTests {
     }
 
     @Test func noiseIsGaussianWithTheGivenDeviation() throws {
-        let d = try Datasets.circles(samples: 4000, noise: 0.05, factor: 0.5, seed: 8)
+        let d = try Dataset.circles(samples: 4000, noise: 0.05, factor: 0.5, seed: 8)
         // Radial deviations from the true circle: ≈ N(0, 0.05²).
         var deviations: [Double] = []
         for i in 0..<d.count {
@@ -49,7 +49,7 @@ struct DatasetsTests {
 
     @Test func spiralFollowsSpiralData() throws {
         let n = 300
-        let d = try Datasets.spiral(pointsPerClass: n, classes: 3, seed: 2)
+        let d = try Dataset.spiral(pointsPerClass: n, classes: 3, seed: 2)
         for c in 0..<3 {
             let p = points(d, label: c)
             #expect(p.count == n)
@@ -72,7 +72,7 @@ struct DatasetsTests {
     }
 
     @Test func blobsAreCenteredWithTheGivenDeviation() throws {
-        let d = try Datasets.blobs(samplesPerClass: 2000, centers: [(3, -1), (-4, 5)], std: 0.5, seed: 3)
+        let d = try Dataset.blobs(samplesPerClass: 2000, centers: [(3, -1), (-4, 5)], standardDeviation: 0.5, seed: 3)
         for (c, center) in [(3.0, -1.0), (-4.0, 5.0)].enumerated() {
             let p = points(d, label: c)
             #expect(p.count == 2000)
@@ -84,8 +84,8 @@ struct DatasetsTests {
     }
 
     @Test func seedsReproduceAndDiffer() throws {
-        #expect(try Datasets.moons(samples: 50, seed: 1) == Datasets.moons(samples: 50, seed: 1))
-        #expect(try Datasets.moons(samples: 50, seed: 1) != Datasets.moons(samples: 50, seed: 2))
-        #expect(try Datasets.spiral(pointsPerClass: 10, seed: 1) == Datasets.spiral(pointsPerClass: 10, seed: 1))
+        #expect(try Dataset.moons(samples: 50, seed: 1) == Dataset.moons(samples: 50, seed: 1))
+        #expect(try Dataset.moons(samples: 50, seed: 1) != Dataset.moons(samples: 50, seed: 2))
+        #expect(try Dataset.spiral(pointsPerClass: 10, seed: 1) == Dataset.spiral(pointsPerClass: 10, seed: 1))
     }
 }

@@ -38,7 +38,7 @@ struct EngineCacheTests {
         try twin.train(on: data, epochs: 2, learningRate: 0.1, batchSize: 32, shuffle: false)
         #expect(net.parameters == twin.parameters)
 
-        let one = Matrix(uncheckedRows: 1, cols: 6, elements: Array(x.elements[0..<6]))
+        let one = Matrix(uncheckedRows: 1, columns: 6, elements: Array(x.elements[0..<6]))
         #expect((try net.predict(one)).elements == (try Self.fresh(net).predict(one)).elements)
         #expect(try net.loss(on: small) == (try Self.fresh(net).loss(on: small)))
         #expect((try net.predict(x)).elements == (try Self.fresh(net).predict(x)).elements)

@@ -26,10 +26,10 @@ struct ErrorTests {
             try Network(inputSize: 2, layers: [.dense(2, .leakyReLU(slope: .nan))], loss: .meanSquaredError)
         }
         #expect(throws: BackpropError.self) {
-            try Network(inputSize: 2, layers: [.dense(2, .relu, initializer: .normal(std: -1))], loss: .meanSquaredError)
+            try Network(inputSize: 2, layers: [.dense(2, .relu, initializer: .normal(standardDeviation: -1))], loss: .meanSquaredError)
         }
         #expect(throws: BackpropError.self) {
-            try Network(inputSize: 2, layers: [.dense(2, .relu, initializer: .uniform(1, -1))], loss: .meanSquaredError)
+            try Network(inputSize: 2, layers: [.dense(2, .relu, initializer: .uniform(lowerBound: 1, upperBound: -1))], loss: .meanSquaredError)
         }
     }
 
@@ -108,11 +108,11 @@ struct ErrorTests {
             try n.train(inputs: x, labels: [0, 1, 1], epochs: 1, learningRate: 0.1)
         }
         #expect(throws: BackpropError.emptyData(what: "inputs")) {
-            try n.train(inputs: Matrix<Double>(rows: 0, cols: 2), labels: [], epochs: 1, learningRate: 0.1)
+            try n.train(inputs: Matrix<Double>(rows: 0, columns: 2), labels: [], epochs: 1, learningRate: 0.1)
         }
         #expect(throws: BackpropError.emptyData(what: "validation inputs")) {
             try n.train(inputs: x, labels: [0, 1], epochs: 1, learningRate: 0.1,
-                        validation: Dataset(inputs: Matrix<Double>(rows: 0, cols: 2), labels: []))
+                        validation: Dataset(inputs: Matrix<Double>(rows: 0, columns: 2), labels: []))
         }
     }
 

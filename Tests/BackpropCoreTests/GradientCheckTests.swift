@@ -36,7 +36,7 @@ struct GradientCheckTests {
                 let outWidth = c.output == .softmax || c.loss == .categoricalCrossEntropy
                     ? 2 + (depth + bi) % 2 : 1 + (depth + bi) % 3
                 let inWidth = (depth + 2 * bi) % 7 + 1
-                let layers = hiddenWidths.map { Layer.dense($0, c.hidden) } + [.dense(outWidth, c.output)]
+                let layers = hiddenWidths.map { LayerSpecification.dense($0, c.hidden) } + [.dense(outWidth, c.output)]
                 let x = rng.matrix(batch, inWidth) { $0.normal() }
                 let data: Dataset<Double>
                 switch c.loss {
@@ -50,7 +50,7 @@ struct GradientCheckTests {
                     if batch == 3 || outWidth == 1 {
                         data = Dataset(inputs: x, labels: labels)
                     } else {
-                        var y = try Matrix<Double>(rows: batch, cols: outWidth)
+                        var y = try Matrix<Double>(rows: batch, columns: outWidth)
                         for (i, l) in labels.enumerated() { y[i, l] = 1 }
                         data = Dataset(inputs: x, targets: y)
                     }
@@ -115,7 +115,7 @@ struct GradientCheckerTests {
         #expect(!report.passed)
         let failing = report.groups.filter { !$0.passed }
         #expect(failing.map(\.name) == ["layer 0 weights"])
-        #expect(failing.first?.worst == .weight(layer: 0, row: 2, col: 1))
+        #expect(failing.first?.worst == .weight(layer: 0, row: 2, column: 1))
     }
 
     /// A network whose every ReLU is dead has all-zero gradients: a
@@ -126,7 +126,7 @@ struct GradientCheckerTests {
         // Dead ReLUs, zero output weights, and a sigmoid output of exactly
         // 0.5 against targets 0.5: every gradient, analytic and numeric, is 0.
         try net.setBias([-100, -100, -100, -100], layer: 0)
-        try net.setWeights(Matrix<Double>(rows: 4, cols: 1), layer: 1)
+        try net.setWeights(Matrix<Double>(rows: 4, columns: 1), layer: 1)
         let dead = net
         let deadData = Dataset(inputs: Self.data().inputs, targets: Matrix(column: [Double](repeating: 0.5, count: 6)))
         let zeros = try dead.gradients(on: deadData)
@@ -147,7 +147,7 @@ struct GradientCheckerTests {
         let data = Dataset(inputs: try Matrix([[1.0, -1], [2, 1]]), targets: try Matrix([[3.0], [-1]]))
         let report = try net.checkGradients(on: data)
         #expect(report.kinks.contains(.bias(layer: 0, index: 0)))
-        #expect(report.kinks.contains(.weight(layer: 0, row: 0, col: 0)))
+        #expect(report.kinks.contains(.weight(layer: 0, row: 0, column: 0)))
         #expect(!report.kinks.contains(.bias(layer: 0, index: 1)))
         #expect(report.passed, "the differentiable entries still agree:\n\(report)")
     }
@@ -176,7 +176,7 @@ struct GradientCheckToleranceTests {
     /// default tolerances.
     @Test(arguments: [500, 2000])
     func correctNetworkPassesOnLargeBatches(rows: Int) throws {
-        let data = try Datasets.circles(samples: rows, seed: 3)
+        let data = try Dataset.circles(samples: rows, seed: 3)
         let net = try Network(inputSize: 2, layers: [.dense(16, .relu), .dense(16, .relu), .dense(1, .sigmoid)],
                               loss: .binaryCrossEntropy, seed: 7)
         let report = try net.checkGradients(on: data, maxParameters: 120, includeInputs: false)
@@ -186,7 +186,7 @@ struct GradientCheckToleranceTests {
 
     /// The same for softmax with cross-entropy and for mean squared error, on 1500 rows.
     @Test func otherLossesPassOnALargeBatch() throws {
-        let spiral = try Datasets.spiral(pointsPerClass: 500, seed: 5)
+        let spiral = try Dataset.spiral(pointsPerClass: 500, seed: 5)
         let softmax = try Network(inputSize: 2, layers: [.dense(12, .tanh), .dense(3, .softmax)],
                                   loss: .categoricalCrossEntropy, seed: 2)
         let a = try softmax.checkGradients(on: spiral, maxParameters: 80, includeInputs: false)

@@ -6,7 +6,7 @@ import Testing
 struct MatrixTests {
     @Test func nestedRowsAreRowMajor() throws {
         let m = try Matrix([[1, 2, 3], [4, 5, 6]])
-        #expect(m.rows == 2 && m.cols == 3)
+        #expect(m.rows == 2 && m.columns == 3)
         #expect(m.elements == [1, 2, 3, 4, 5, 6])
         #expect(m[1, 0] == 4)
         #expect(m.row(1) == [4, 5, 6])
@@ -24,9 +24,9 @@ struct MatrixTests {
 
     @Test func shapeErrors() {
         #expect(throws: BackpropError.raggedRows(row: 1, expected: 2, got: 1)) { try Matrix([[1.0, 2], [3]]) }
-        #expect(throws: BackpropError.self) { try Matrix<Double>(rows: 2, cols: 2, elements: [1, 2, 3]) }
-        #expect(throws: BackpropError.self) { try Matrix<Double>(rows: -1, cols: 2) }
-        #expect(throws: BackpropError.self) { try Matrix<Double>(rows: Int.max, cols: 3) }
+        #expect(throws: BackpropError.self) { try Matrix<Double>(rows: 2, columns: 2, elements: [1, 2, 3]) }
+        #expect(throws: BackpropError.self) { try Matrix<Double>(rows: -1, columns: 2) }
+        #expect(throws: BackpropError.self) { try Matrix<Double>(rows: Int.max, columns: 3) }
     }
 
     @Test func multiplicationMatchesHandComputedProduct() throws {
@@ -40,7 +40,7 @@ struct MatrixTests {
         let m = try Matrix([[0.1, -2.5e-300], [1e300, 3]])
         let data = try JSONEncoder().encode(m)
         #expect(try JSONDecoder().decode(Matrix<Double>.self, from: data) == m)
-        let bad = #"{"rows": 2, "cols": 2, "elements": [1, 2, 3]}"#.data(using: .utf8)!
+        let bad = #"{"rows": 2, "columns": 2, "elements": [1, 2, 3]}"#.data(using: .utf8)!
         #expect(throws: BackpropError.self) { try JSONDecoder().decode(Matrix<Double>.self, from: bad) }
     }
 }

@@ -25,7 +25,7 @@ struct MemoryBudgetTests {
     }
 
     @Test func engineBeyondTheNetworksBudget() throws {
-        let data = try Datasets.blobs(samplesPerClass: 200, seed: 1)
+        let data = try Dataset.blobs(samplesPerClass: 200, seed: 1)
         var net = try Network(inputSize: 2, layers: [.dense(64, .relu), .dense(3, .softmax)],
                               loss: .categoricalCrossEntropy, seed: 3)
         let before = net.layers
@@ -37,9 +37,9 @@ struct MemoryBudgetTests {
         // small batches fit
         try net.train(on: data, epochs: 1, learningRate: 0.1, batchSize: 8)
         #expect(net.layers != before)
-        #expect(try net.predict(Matrix(rows: 1, cols: 2)).rows == 1)
+        #expect(try net.predict(Matrix(rows: 1, columns: 2)).rows == 1)
         net.memoryBudget = try MemoryBudget(limit: 1000)
-        #expect(performing: { _ = try net.predict(Matrix(rows: 200, cols: 2)) }, throws: Self.isInsufficientMemory)
+        #expect(performing: { _ = try net.predict(Matrix(rows: 200, columns: 2)) }, throws: Self.isInsufficientMemory)
         #expect(performing: { _ = try MemoryBudget(limit: 0) }, throws: { error in
             if case BackpropError.invalidHyperparameter = error { return true }
             return false
@@ -47,8 +47,8 @@ struct MemoryBudgetTests {
     }
 
     @Test func hugeMatricesAndDataSets() throws {
-        #expect(performing: { _ = try Matrix<Double>(rows: 1 << 30, cols: 1 << 20) }, throws: Self.isInsufficientMemory)
-        #expect(performing: { _ = try Datasets.spiral(pointsPerClass: 1_000_000, classes: 1 << 40) },
+        #expect(performing: { _ = try Matrix<Double>(rows: 1 << 30, columns: 1 << 20) }, throws: Self.isInsufficientMemory)
+        #expect(performing: { _ = try Dataset.spiral(pointsPerClass: 1_000_000, classes: 1 << 40) },
                 throws: Self.isInsufficientMemory)
         #expect(MemoryBudget.bytes(count: Int.max / 2, size: 8) == Int.max)
         // 2^21 classes: 35 TB of counts

@@ -14,13 +14,13 @@ struct NetworkTests {
         let net = try Self.smallNet()
         #expect(net.inputSize == 2 && net.outputSize == 1)
         #expect(net.layers.map(\.weights.rows) == [2, 4, 3])
-        #expect(net.layers.map(\.weights.cols) == [4, 3, 1])
+        #expect(net.layers.map(\.weights.columns) == [4, 3, 1])
         #expect(net.layers.allSatisfy { $0.bias.allSatisfy { $0 == 0 } })
         #expect(net.parameterCount == 2 * 4 + 4 + 4 * 3 + 3 + 3 + 1)
     }
 
     @Test func sameSeedSameWeightsAndTraining() throws {
-        let data = try Datasets.circles(samples: 200, seed: 3)
+        let data = try Dataset.circles(samples: 200, seed: 3)
         var a = try Self.smallNet(seed: 7), b = try Self.smallNet(seed: 7)
         #expect(a.layers == b.layers)
         let ra = try a.train(on: data, epochs: 20, learningRate: 0.3, batchSize: 16)
@@ -32,7 +32,7 @@ struct NetworkTests {
     }
 
     @Test func copiesTrainIndependently() throws {
-        let data = try Datasets.circles(samples: 100, seed: 3)
+        let data = try Dataset.circles(samples: 100, seed: 3)
         var a = try Self.smallNet(seed: 7)
         var b = a     // shares the generator until one of them draws
         try a.train(on: data, epochs: 3, learningRate: 0.3, batchSize: 10)
@@ -55,7 +55,7 @@ struct NetworkTests {
             (.he, .identity, (2.0 / 400).squareRoot()),
             (.xavierUniform, .identity, (6.0 / 700 / 3).squareRoot()),   // U(±r) has std r/√3
             (.heUniform, .identity, (6.0 / 400 / 3).squareRoot()),
-            (.normal(std: 0.3), .identity, 0.3),
+            (.normal(standardDeviation: 0.3), .identity, 0.3),
             (nil, .relu, (2.0 / 400).squareRoot()),        // default for ReLU: He
             (nil, .tanh, (2.0 / 700).squareRoot()),        // default otherwise: Xavier
         ]
@@ -124,7 +124,7 @@ struct NetworkTests {
     @Test func onlineLearningIsOneUpdatePerSample() throws {
         // With batch size 1 and no shuffling, one epoch equals applying the
         // per-sample gradients in order.
-        let data = Datasets.halfAdder()
+        let data = Dataset.halfAdder()
         var a = try Network(inputSize: 2, layers: [.dense(3, .tanh), .dense(2, .sigmoid)], loss: .meanSquaredError, seed: 3)
         var b = a
         try a.train(on: data, epochs: 1, learningRate: 0.5, batchSize: 1, shuffle: false)
@@ -139,7 +139,7 @@ struct NetworkTests {
     }
 
     @Test func reportAndCallback() throws {
-        let train = try Datasets.blobs(samplesPerClass: 50, seed: 1), val = try Datasets.blobs(samplesPerClass: 20, seed: 2)
+        let train = try Dataset.blobs(samplesPerClass: 50, seed: 1), val = try Dataset.blobs(samplesPerClass: 20, seed: 2)
         var net = try Network(inputSize: 2, layers: [.dense(3, .sigmoid), .dense(3, .softmax)],
                               loss: .categoricalCrossEntropy, seed: 1)
         var seen: [Int] = []

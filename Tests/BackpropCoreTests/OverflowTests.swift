@@ -23,7 +23,7 @@ struct OverflowTests {
 
     /// `rows` rows of zeros but row `hot`, whose first feature is 1.
     static func inputs(rows: Int, hot: Int) throws -> Matrix<Double> {
-        var x = try Matrix<Double>(rows: rows, cols: 2)
+        var x = try Matrix<Double>(rows: rows, columns: 2)
         x[hot, 0] = 1
         return x
     }
@@ -87,7 +87,7 @@ struct OverflowTests {
                                        loss: .meanSquaredError, seed: 1)
         try float.setWeights(Matrix([[1e30, 1e30], [0, 0]]), layer: 0)
         try float.setWeights(Matrix([[1e30], [1]]), layer: 1)
-        var x = try Matrix<Float>(rows: 3, cols: 2)
+        var x = try Matrix<Float>(rows: 3, columns: 2)
         x[1, 0] = 1
         #expect(throws: BackpropError.overflow(what: "the pre-activations of layer 1", row: 1)) {
             try float.predict(x)

@@ -5,8 +5,8 @@ import Testing
 @Suite("Single precision and threads")
 struct PrecisionAndThreadsTests {
     @Test func floatNetworkLearnsCircles() throws {
-        let train = try Datasets.circles(samples: 1000, noise: 0.1, factor: 0.5, seed: 1).converted(to: Float.self)
-        let test = try Datasets.circles(samples: 500, noise: 0.1, factor: 0.5, seed: 2).converted(to: Float.self)
+        let train = try Dataset.circles(samples: 1000, noise: 0.1, factor: 0.5, seed: 1).converted(to: Float.self)
+        let test = try Dataset.circles(samples: 500, noise: 0.1, factor: 0.5, seed: 2).converted(to: Float.self)
         var net = try Network<Float>(inputSize: 2, layers: [.dense(4, .relu), .dense(3, .relu), .dense(1, .sigmoid)],
                                      loss: .binaryCrossEntropy, seed: 0)
         try net.train(on: train, epochs: 200, learningRate: 0.5, batchSize: 32)

@@ -5,9 +5,9 @@ import Testing
 /// The tutorials' training runs, reproduced through the Swift API.
 @Suite("Seeds 01, 03, 04, 05: training")
 struct SeedTrainingTests {
-    static func sigmoidLayer(_ units: Int) -> Layer {
+    static func sigmoidLayer(_ units: Int) -> LayerSpecification {
         // Seed 03 draws every weight from U(−1, 1).
-        .dense(units, .sigmoid, initializer: .uniform(-1, 1))
+        .dense(units, .sigmoid, initializer: .uniform(lowerBound: -1, upperBound: 1))
     }
 
     /// Seed 03: a 2-2-2-2 sigmoid net learns the half adder with MSE at
@@ -18,7 +18,7 @@ struct SeedTrainingTests {
     /// the seeds that converge (this net also has a local minimum where the
     /// sum bit sticks near 0.67: see Examples/HalfAdderSeeds).
     @Test func halfAdderLearnsTruthTable() throws {
-        let data = Datasets.halfAdder()
+        let data = Dataset.halfAdder()
         var net = try Network(inputSize: 2, layers: [Self.sigmoidLayer(2), Self.sigmoidLayer(2), Self.sigmoidLayer(2)],
                               loss: .meanSquaredError, seed: 0)
         let report = try net.train(on: data, epochs: 20000, learningRate: 0.5)
@@ -43,8 +43,8 @@ struct SeedTrainingTests {
     /// epochs; three network seeds must all reach ≥ 0.95 test accuracy.
     @Test(arguments: [0, 1, 2] as [UInt64])
     func circlesReachNinetyFivePercent(seed: UInt64) throws {
-        let train = try Datasets.circles(samples: 1000, noise: 0.1, factor: 0.5, seed: 1)
-        let test = try Datasets.circles(samples: 500, noise: 0.1, factor: 0.5, seed: 2)
+        let train = try Dataset.circles(samples: 1000, noise: 0.1, factor: 0.5, seed: 1)
+        let test = try Dataset.circles(samples: 500, noise: 0.1, factor: 0.5, seed: 2)
         var net = try Network(inputSize: 2, layers: [.dense(4, .relu), .dense(3, .relu), .dense(1, .sigmoid)],
                               loss: .binaryCrossEntropy, seed: seed)
         let before = try net.accuracy(on: test)
@@ -83,8 +83,8 @@ struct SeedTrainingTests {
     /// 0.97; we require ≥ 0.93 on a fresh test set. Settings: mini-batches of
     /// 32, lr 0.5, 50 epochs, integer labels.
     @Test func blobsReachNinetyThreePercent() throws {
-        let train = try Datasets.blobs(samplesPerClass: 500, seed: 1)
-        let test = try Datasets.blobs(samplesPerClass: 500, seed: 2)
+        let train = try Dataset.blobs(samplesPerClass: 500, seed: 1)
+        let test = try Dataset.blobs(samplesPerClass: 500, seed: 2)
         var net = try Network(inputSize: 2, layers: [.dense(3, .sigmoid), .dense(3, .softmax)],
                               loss: .categoricalCrossEntropy, seed: 5)
         let chance = try net.accuracy(on: test)

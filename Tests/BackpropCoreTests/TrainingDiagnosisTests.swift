@@ -15,7 +15,7 @@ struct TrainingDiagnosisTests {
     /// A learning rate 1000 times too large: the loss stays finite but ends
     /// far above a constant prediction's, at chance accuracy.
     @Test func divergedButFiniteRunIsWarned() throws {
-        let data = try Datasets.circles(samples: 400, seed: 2)
+        let data = try Dataset.circles(samples: 400, seed: 2)
         var net = try Self.circlesNetwork()
         let report = try net.train(on: data, epochs: 100, learningRate: 100, batchSize: 32)
         #expect(report.stopReason == .completed, "the run must stay finite for this test")
@@ -30,7 +30,7 @@ struct TrainingDiagnosisTests {
 
     /// The same network at a sensible rate: no warning.
     @Test func healthyRunIsNotWarned() throws {
-        let data = try Datasets.circles(samples: 400, seed: 2)
+        let data = try Dataset.circles(samples: 400, seed: 2)
         var net = try Self.circlesNetwork()
         let report = try net.train(on: data, epochs: 100, learningRate: 0.1, batchSize: 32)
         let accuracy = try net.accuracy(on: data)
@@ -43,7 +43,7 @@ struct TrainingDiagnosisTests {
     @Test func regressionAgainstTheMean() throws {
         var rng = TestRandom(seed: 5)
         let x = rng.matrix(200, 3) { $0.normal() }
-        let y = try Matrix(rows: 200, cols: 1, elements: (0..<200).map { i in
+        let y = try Matrix(rows: 200, columns: 1, elements: (0..<200).map { i in
             2 * x[i, 0] - x[i, 1] + 0.1 * rng.normal()
         })
         let data = Dataset(inputs: x, targets: y)
@@ -55,7 +55,7 @@ struct TrainingDiagnosisTests {
         #expect(fitted.diagnosis(baseline: baseline) == [])
         // Predicting a constant far from the mean is worse than the mean.
         var constant = try Network(inputSize: 3, layers: [.dense(1, .identity)], loss: .meanSquaredError, seed: 3)
-        try constant.setWeights(Matrix(rows: 3, cols: 1), layer: 0)
+        try constant.setWeights(Matrix(rows: 3, columns: 1), layer: 0)
         try constant.setBias([5], layer: 0)
         let loss = try constant.loss(on: data)
         let flat = TrainingReport(trainingLoss: [loss, loss])
@@ -64,7 +64,7 @@ struct TrainingDiagnosisTests {
 
     /// The baseline is the best constant prediction's loss, exactly.
     @Test func baselineValues() throws {
-        let x = try Matrix<Double>(rows: 6, cols: 1)
+        let x = try Matrix<Double>(rows: 6, columns: 1)
         // Binary: 2 of 6 are class 1.
         let binary = try Network(inputSize: 1, layers: [.dense(1, .sigmoid)], loss: .binaryCrossEntropy)
         let b = try binary.constantBaseline(on: Dataset(inputs: x, labels: [0, 1, 0, 0, 1, 0]))
@@ -76,13 +76,13 @@ struct TrainingDiagnosisTests {
         var categorical = try Network(inputSize: 1, layers: [.dense(3, .softmax)], loss: .categoricalCrossEntropy)
         let labels = [0, 0, 0, 1, 1, 2]
         let c = try categorical.constantBaseline(on: Dataset(inputs: x, labels: labels))
-        try categorical.setWeights(Matrix(rows: 1, cols: 3), layer: 0)
+        try categorical.setWeights(Matrix(rows: 1, columns: 3), layer: 0)
         try categorical.setBias([log(0.5), log(1.0 / 3), log(1.0 / 6)], layer: 0)
         #expect(abs(c.loss - (try categorical.loss(inputs: x, labels: labels))) < 1e-12)
         #expect(c.loss <= log(3.0))
         #expect(c.majorityRate == 0.5)
         // One-hot targets give the same as labels.
-        var oneHot = try Matrix<Double>(rows: 6, cols: 3)
+        var oneHot = try Matrix<Double>(rows: 6, columns: 3)
         for (i, l) in labels.enumerated() { oneHot[i, l] = 1 }
         #expect(abs(try categorical.constantBaseline(on: Dataset(inputs: x, targets: oneHot)).loss - c.loss) < 1e-15)
         // Mean squared error: the mean of the columns' variances.

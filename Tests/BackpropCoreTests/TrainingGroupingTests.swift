@@ -22,7 +22,7 @@ struct TrainingGroupingTests {
     func groupedEqualsEpochByEpoch(batchSize: Int?, shuffle: Bool) throws {
         // 12 samples: shuffled, the 1100 epochs fit in one call (up to
         // 65536 / 12 orders); in order they are two calls (1024 + 76).
-        let data = try Datasets.blobs(samplesPerClass: 4, seed: 4)
+        let data = try Dataset.blobs(samplesPerClass: 4, seed: 4)
         var grouped = try Network(inputSize: 2, layers: [.dense(3, .sigmoid), .dense(3, .softmax)],
                                   loss: .categoricalCrossEntropy, seed: 11)
         var single = grouped
@@ -41,7 +41,7 @@ struct TrainingGroupingTests {
     }
 
     @Test func floatNetworksGroupAlike() throws {
-        let data = try Datasets.blobs(samplesPerClass: 5, seed: 4).converted(to: Float.self)
+        let data = try Dataset.blobs(samplesPerClass: 5, seed: 4).converted(to: Float.self)
         var grouped = try Network<Float>(inputSize: 2, layers: [.dense(4, .tanh), .dense(3, .softmax)],
                                          loss: .categoricalCrossEntropy, seed: 5)
         var single = grouped
@@ -99,13 +99,13 @@ struct TrainingGroupingTests {
     /// Whether two networks' generators are in the same state: fresh
     /// networks take them over and train on with shuffling.
     static func expectSameGenerators(_ x: Network<Double>, _ y: Network<Double>) throws {
-        let safe = try Datasets.blobs(samplesPerClass: 4, seed: 1)
+        let safe = try Dataset.blobs(samplesPerClass: 4, seed: 1)
         var c = try Network(inputSize: 2, layers: [.dense(8, .identity), .dense(1, .identity)],
                             loss: .meanSquaredError, seed: 3)
         var d = c
         c.random = try x.random.clone()
         d.random = try y.random.clone()
-        let targets = try Matrix(rows: safe.count, cols: 1, elements: safe.labels!.map(Double.init))
+        let targets = try Matrix(rows: safe.count, columns: 1, elements: safe.labels!.map(Double.init))
         try c.train(inputs: safe.inputs, targets: targets, epochs: 2, learningRate: 0.01, batchSize: 1)
         try d.train(inputs: safe.inputs, targets: targets, epochs: 2, learningRate: 0.01, batchSize: 1)
         #expect(c.layers == d.layers, "the generators were left in the same state")

@@ -137,9 +137,9 @@ struct PlotTests {
     }
 
     @Test func decisionBoundaryOfAModelUsesItsClassesAndFeatures() throws {
-        let data = try Datasets.blobs(samplesPerClass: 20, seed: 4)
+        let data = try Dataset.blobs(samplesPerClass: 20, seed: 4)
         let net = try Network(inputSize: 2, layers: [.dense(3, .softmax)], loss: .categoricalCrossEntropy, seed: 1)
-        let model = try Model(network: net, task: .classification, featureNames: ["width", "height"], labelName: "kind",
+        let model = try TabularModel(network: net, task: .classification, featureNames: ["width", "height"], labelName: "kind",
                               classes: try ClassLabels(names: ["a", "b", "c"]),
                               inputScaling: try Standardizer(fitting: data.inputs))
         let elements = parse(try DecisionBoundaryPlot(model: model, points: data.inputs, labels: data.labels!).svg())

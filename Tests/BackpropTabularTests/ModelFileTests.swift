@@ -6,7 +6,7 @@ import BackpropCore
 
 /// Model files: bit-exact round trips, atomic writes, and a corrupted copy
 /// of every field caught with a message naming it.
-@Suite("Model files")
+@Suite("TabularModel files")
 struct ModelFileTests {
     /// The smallest subnormal, 4.9e-324.
     static let tiny = Double(bitPattern: 1)
@@ -23,7 +23,7 @@ struct ModelFileTests {
     /// A classifier whose parameters are random doubles of every magnitude
     /// (subnormal to near-overflow), so that printing and parsing are tested
     /// on all exponents. Inputs stay small so predictions are finite.
-    static func classifier(seed: UInt64 = 1) throws -> Model {
+    static func classifier(seed: UInt64 = 1) throws -> TabularModel {
         var random = TestRandom(seed: seed)
         let moderate = awkward.filter { abs($0) < 1e6 }
         var w0 = [Double](), b0 = [Double]()
@@ -35,22 +35,22 @@ struct ModelFileTests {
         var w2 = [Double]()
         for i in 0..<(4 * 3) { w2.append(i == 5 ? 1e-300 : random.normal()) }
         let layers = [
-            try Dense(weights: Matrix(rows: 3, cols: 5, elements: w0), bias: b0, activation: .tanh),
-            try Dense(weights: Matrix(rows: 5, cols: 4, elements: w1), bias: b1, activation: .leakyReLU(slope: 0.01)),
-            try Dense(weights: Matrix(rows: 4, cols: 3, elements: w2), bias: [0.1, -0.0, 1.0 / 7], activation: .softmax),
+            try DenseLayer(weights: Matrix(rows: 3, columns: 5, elements: w0), bias: b0, activation: .tanh),
+            try DenseLayer(weights: Matrix(rows: 5, columns: 4, elements: w1), bias: b1, activation: .leakyReLU(slope: 0.01)),
+            try DenseLayer(weights: Matrix(rows: 4, columns: 3, elements: w2), bias: [0.1, -0.0, 1.0 / 7], activation: .softmax),
         ]
         let network = try Network(layers: layers, loss: .categoricalCrossEntropy)
-        return try Model(network: network, task: .classification, featureNames: ["a \"quoted\" name", "b,comma", "ç\nnewline"],
+        return try TabularModel(network: network, task: .classification, featureNames: ["a \"quoted\" name", "b,comma", "ç\nnewline"],
                          labelName: "class", classes: try ClassLabels(names: ["x", "y\\slash", "zé"]),
                          inputScaling: try Standardizer(mean: [0.1, -1.0 / 3, largestSubnormal / 3], scale: [1.0 / 3, 7, 2.5e-8]),
                          metadata: ["note": "tab\there", "epochs": "3"])
     }
 
-    static func regression() throws -> Model {
+    static func regression() throws -> TabularModel {
         var network = try Network(inputSize: 2, layers: [.dense(3, .relu), .dense(1, .identity)],
                                   loss: .meanSquaredError, seed: 9)
         try network.setBias([0.25, 1.0 / 3, Self.tiny], layer: 0)
-        return try Model(network: network, task: .regression, featureNames: ["u", "v"], labelName: "price",
+        return try TabularModel(network: network, task: .regression, featureNames: ["u", "v"], labelName: "price",
                          classes: nil, inputScaling: try Standardizer(mean: [1, 2], scale: [3, 4]),
                          targetScaling: try Standardizer(mean: [1234.5678], scale: [98.7654321]))
     }
@@ -118,9 +118,9 @@ struct ModelFileTests {
                 if d.isFinite { return d }
             }
         }
-        let weights = try Matrix(rows: 40, cols: 30, elements: (0..<1200).map { _ in anyDouble() })
-        let layer = try Dense(weights: weights, bias: (0..<30).map { _ in anyDouble() }, activation: .identity)
-        let model = try Model(network: try Network(layers: [layer], loss: .meanSquaredError), task: .classification,
+        let weights = try Matrix(rows: 40, columns: 30, elements: (0..<1200).map { _ in anyDouble() })
+        let layer = try DenseLayer(weights: weights, bias: (0..<30).map { _ in anyDouble() }, activation: .identity)
+        let model = try TabularModel(network: try Network(layers: [layer], loss: .meanSquaredError), task: .classification,
                               featureNames: (0..<40).map { "f\($0)" }, labelName: "y",
                               classes: try ClassLabels(names: (0..<30).map { "c\($0)" }),
                               inputScaling: try Standardizer(mean: (0..<40).map { _ in anyDouble() },
@@ -234,7 +234,7 @@ struct ModelFileTests {
 
     typealias Object = [String: Any]
 
-    func corrupt(_ model: Model, _ change: (inout Object) -> Void) throws -> Data {
+    func corrupt(_ model: TabularModel, _ change: (inout Object) -> Void) throws -> Data {
         var object = try JSONSerialization.jsonObject(with: ModelFile.encode(model)) as! Object
         change(&object)
         return try JSONSerialization.data(withJSONObject: object)
@@ -248,7 +248,7 @@ struct ModelFileTests {
         }
     }
 
-    func expect(_ model: Model, field: String?, _ kind: ModelFileError.Kind,
+    func expect(_ model: TabularModel, field: String?, _ kind: ModelFileError.Kind,
                 sourceLocation: SourceLocation = #_sourceLocation, _ change: (inout Object) -> Void) throws {
         let data = try corrupt(model, change)
         do {
@@ -400,25 +400,25 @@ struct ModelFileTests {
     @Test func modelConsistencyIsChecked() throws {
         let net = try Network(inputSize: 2, layers: [.dense(3, .softmax)], loss: .categoricalCrossEntropy)
         #expect(throws: BackpropError.self) {
-            try Model(network: net, task: .classification, featureNames: ["a"], labelName: "y",
+            try TabularModel(network: net, task: .classification, featureNames: ["a"], labelName: "y",
                       classes: try ClassLabels(names: ["p", "q", "r"]), inputScaling: nil)
         }
         #expect(throws: BackpropError.self) {
-            try Model(network: net, task: .classification, featureNames: ["a", "b"], labelName: "y",
+            try TabularModel(network: net, task: .classification, featureNames: ["a", "b"], labelName: "y",
                       classes: try ClassLabels(names: ["p", "q"]), inputScaling: nil)
         }
         #expect(throws: BackpropError.self) {
-            try Model(network: net, task: .regression, featureNames: ["a", "b"], labelName: "y", classes: nil, inputScaling: nil)
+            try TabularModel(network: net, task: .regression, featureNames: ["a", "b"], labelName: "y", classes: nil, inputScaling: nil)
         }
         #expect(throws: BackpropError.self) {
-            try Model(network: net, task: .classification, featureNames: ["a", "a"], labelName: "y",
+            try TabularModel(network: net, task: .classification, featureNames: ["a", "a"], labelName: "y",
                       classes: try ClassLabels(names: ["p", "q", "r"]), inputScaling: nil)
         }
         #expect(throws: BackpropError.self) {
-            try Model(network: net, task: .classification, featureNames: ["a", "b"], labelName: "y",
+            try TabularModel(network: net, task: .classification, featureNames: ["a", "b"], labelName: "y",
                       classes: try ClassLabels(names: ["p", "q", "r"]), inputScaling: try Standardizer(mean: [0], scale: [1]))
         }
-        let m = try Model(network: net, task: .classification, featureNames: ["a", "b"], labelName: "y",
+        let m = try TabularModel(network: net, task: .classification, featureNames: ["a", "b"], labelName: "y",
                           classes: try ClassLabels(names: ["p", "q", "r"]), inputScaling: nil)
         #expect(throws: BackpropError.self) { try m.predictValues(Matrix([[1.0, 2]])) }
         #expect(throws: BackpropError.self) { try m.outputs(Matrix([[1.0, 2, 3]])) }

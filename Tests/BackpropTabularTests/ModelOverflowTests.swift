@@ -19,9 +19,9 @@ struct ModelOverflowTests {
         try net.setBias([0, 0], layer: 0)
         try net.setWeights(Matrix([[1e200], [1e200]]), layer: 1)
         try net.setBias([0], layer: 1)
-        var x = try Matrix<Double>(rows: 3, cols: 2)
+        var x = try Matrix<Double>(rows: 3, columns: 2)
         x[1, 0] = 1
-        let model = try Model(network: net, task: .classification, featureNames: ["a", "b"], labelName: "y",
+        let model = try TabularModel(network: net, task: .classification, featureNames: ["a", "b"], labelName: "y",
                               classes: ClassLabels(names: ["no", "yes"]), inputScaling: nil)
         #expect(throws: BackpropError.overflow(what: "the pre-activations of layer 1", row: 1)) {
             try model.evaluate(features: x, classIndices: [0, 1, 0])
@@ -37,14 +37,14 @@ struct ModelOverflowTests {
         try net.setBias([0], layer: 0)
         try net.setBias([0], layer: 1)
         let x = try Matrix([[0.0], [0.0], [1.0]])
-        let model = try Model(network: net, task: .regression, featureNames: ["a"], labelName: "y",
+        let model = try TabularModel(network: net, task: .regression, featureNames: ["a"], labelName: "y",
                               classes: nil, inputScaling: nil)
         #expect(throws: BackpropError.overflow(what: "the squared error", row: 2)) {
             try model.evaluate(features: x, values: [0, 0, 0])
         }
         #expect(try model.predictValues(x) == [0, 0, 1e160])
         // Target scaling by 10¹⁶⁰ takes the finite output past the largest double.
-        let scaled = try Model(network: net, task: .regression, featureNames: ["a"], labelName: "y", classes: nil,
+        let scaled = try TabularModel(network: net, task: .regression, featureNames: ["a"], labelName: "y", classes: nil,
                                inputScaling: nil, targetScaling: Standardizer(mean: [0], scale: [1e160]))
         #expect(throws: BackpropError.overflow(what: "the prediction in the label's units", row: 2)) {
             try scaled.predictValues(x)
@@ -60,7 +60,7 @@ struct ReferenceKernelsModelFileTests {
         var net = try Network(inputSize: 2, layers: [.dense(3, .tanh), .dense(1, .sigmoid)],
                               loss: .binaryCrossEntropy, seed: 3)
         func encoded(_ net: Network<Double>) throws -> Data {
-            ModelFile.encode(try Model(network: net, task: .classification, featureNames: ["a", "b"],
+            ModelFile.encode(try TabularModel(network: net, task: .classification, featureNames: ["a", "b"],
                                        labelName: "y", classes: try ClassLabels(names: ["n", "p"]),
                                        inputScaling: nil))
         }

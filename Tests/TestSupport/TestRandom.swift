@@ -40,7 +40,7 @@ public struct TestRandom: Sendable {
         var elements = [Double]()
         elements.reserveCapacity(rows * columns)
         for _ in 0..<(rows * columns) { elements.append(value(&self)) }
-        return try! Matrix(rows: rows, cols: columns, elements: elements)
+        return try! Matrix(rows: rows, columns: columns, elements: elements)
     }
 }
 

@@ -24,7 +24,7 @@ enum FuzzModelFile {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzModelFile(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     let data = start.map { Data(bytes: $0, count: count) } ?? Data()
-    let model: Model
+    let model: TabularModel
     do {
         model = try ModelFile.decode(data, source: "fuzz.json")
     } catch let error as ModelFileError {
@@ -38,17 +38,17 @@ public func fuzzModelFile(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt 
     return 0
 }
 
-private func use(_ model: Model) {
+private func use(_ model: TabularModel) {
     // A row for every feature: zeros, then a row of the stored input means
     // (what standardization maps to zero).
     let width = model.featureNames.count
     var rows = [Double](repeating: 0, count: width)
     rows += model.inputScaling?.mean ?? [Double](repeating: 1, count: width)
     do {
-        let x = try Matrix(rows: 2, cols: width, elements: rows)
+        let x = try Matrix(rows: 2, columns: width, elements: rows)
         let outputs = try model.outputs(x)
-        if outputs.rows != 2 || outputs.cols != model.network.outputSize {
-            fatalError("outputs are \(outputs.rows) × \(outputs.cols), expected 2 × \(model.network.outputSize)")
+        if outputs.rows != 2 || outputs.columns != model.network.outputSize {
+            fatalError("outputs are \(outputs.rows) × \(outputs.columns), expected 2 × \(model.network.outputSize)")
         }
         switch model.task {
         case .classification:
@@ -79,6 +79,6 @@ private func use(_ model: Model) {
 }
 
 /// Every parameter's bit pattern, layer after layer (weights, then bias).
-private func bits(_ model: Model) -> [UInt64] {
+private func bits(_ model: TabularModel) -> [UInt64] {
     model.network.layers.flatMap { ($0.weights.elements + $0.bias).map(\.bitPattern) }
 }

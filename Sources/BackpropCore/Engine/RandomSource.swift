@@ -64,8 +64,8 @@ final class RandomSource: @unchecked Sendable {
         try out.withUnsafeMutableBufferPointer { buffer in
             let p = buffer.baseAddress
             switch initializer {
-            case let .normal(std):
-                try check(bp_rng_normal(pointer, count, 0, std, p), "bp_rng_normal")
+            case let .normal(standardDeviation):
+                try check(bp_rng_normal(pointer, count, 0, standardDeviation, p), "bp_rng_normal")
             case let .uniform(a, b):
                 try check(bp_rng_uniform(pointer, count, a, b, p), "bp_rng_uniform")
             case .xavier:

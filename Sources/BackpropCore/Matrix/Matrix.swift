@@ -1,4 +1,4 @@
-/// A dense, row-major matrix: `rows × cols` scalars, row after row.
+/// A dense, row-major matrix: `rows × columns` scalars, row after row.
 ///
 /// A batch of data is a matrix with one sample per row
 /// (`n_samples × n_features`); a layer's weights are `n_in × n_out`.
@@ -14,37 +14,37 @@ public struct Matrix<Scalar: NetworkScalar>: Sendable, Equatable, Hashable, Coda
     /// Number of rows (samples, for a batch).
     public let rows: Int
     /// Number of columns (features, for a batch).
-    public let cols: Int
-    /// The `rows · cols` elements in row-major order: element (i, j) is
-    /// `elements[i * cols + j]`.
+    public let columns: Int
+    /// The `rows · columns` elements in row-major order: element (i, j) is
+    /// `elements[i * columns + j]`.
     public internal(set) var elements: [Scalar]
 
-    /// A `rows × cols` matrix with every element equal to `value`.
+    /// A `rows × columns` matrix with every element equal to `value`.
     /// - Throws: ``BackpropError/invalidHyperparameter(name:value:expected:)``
     ///   for negative sizes or a size whose element count overflows `Int`;
     ///   ``BackpropError/insufficientMemory(what:required:available:)`` for
     ///   more than the machine has (``MemoryBudget/system``).
-    public init(rows: Int, cols: Int, repeating value: Scalar = 0) throws {
-        let count = try Matrix.elementCount(rows: rows, cols: cols)
+    public init(rows: Int, columns: Int, repeating value: Scalar = 0) throws {
+        let count = try Matrix.elementCount(rows: rows, columns: columns)
         try MemoryBudget.system.require(MemoryBudget.bytes(count: count, size: MemoryLayout<Scalar>.stride),
-                                        for: "a \(rows) × \(cols) matrix")
+                                        for: "a \(rows) × \(columns) matrix")
         self.rows = rows
-        self.cols = cols
+        self.columns = columns
         self.elements = [Scalar](repeating: value, count: count)
     }
 
-    /// A `rows × cols` matrix from its elements in row-major order.
+    /// A `rows × columns` matrix from its elements in row-major order.
     /// - Throws: ``BackpropError/shapeMismatch(what:expected:got:)`` when
-    ///   `elements.count != rows · cols`.
-    public init(rows: Int, cols: Int, elements: [Scalar]) throws {
-        let count = try Matrix.elementCount(rows: rows, cols: cols)
+    ///   `elements.count != rows · columns`.
+    public init(rows: Int, columns: Int, elements: [Scalar]) throws {
+        let count = try Matrix.elementCount(rows: rows, columns: columns)
         guard elements.count == count else {
             throw BackpropError.shapeMismatch(
-                what: "matrix elements", expected: "\(count) values for \(rows) × \(cols)",
+                what: "matrix elements", expected: "\(count) values for \(rows) × \(columns)",
                 got: "\(elements.count) values")
         }
         self.rows = rows
-        self.cols = cols
+        self.columns = columns
         self.elements = elements
     }
 
@@ -53,14 +53,14 @@ public struct Matrix<Scalar: NetworkScalar>: Sendable, Equatable, Hashable, Coda
     /// - Throws: ``BackpropError/raggedRows(row:expected:got:)`` when the
     ///   rows differ in length.
     public init(_ nestedRows: [[Scalar]]) throws {
-        let cols = nestedRows.first?.count ?? 0
-        for (i, row) in nestedRows.enumerated() where row.count != cols {
-            throw BackpropError.raggedRows(row: i, expected: cols, got: row.count)
+        let columns = nestedRows.first?.count ?? 0
+        for (i, row) in nestedRows.enumerated() where row.count != columns {
+            throw BackpropError.raggedRows(row: i, expected: columns, got: row.count)
         }
         self.rows = nestedRows.count
-        self.cols = nestedRows.isEmpty ? 0 : cols
+        self.columns = nestedRows.isEmpty ? 0 : columns
         var flat = [Scalar]()
-        flat.reserveCapacity(rows * cols)
+        flat.reserveCapacity(rows * columns)
         for row in nestedRows { flat.append(contentsOf: row) }
         self.elements = flat
     }
@@ -69,49 +69,49 @@ public struct Matrix<Scalar: NetworkScalar>: Sendable, Equatable, Hashable, Coda
     /// with one output.
     public init(column values: [Scalar]) {
         self.rows = values.count
-        self.cols = 1
+        self.columns = 1
         self.elements = values
     }
 
     /// A `1 × values.count` row matrix: one sample.
     public init(row values: [Scalar]) {
         self.rows = 1
-        self.cols = values.count
+        self.columns = values.count
         self.elements = values
     }
 
     /// Unchecked memberwise initializer for internal use (shape already valid).
-    init(uncheckedRows rows: Int, cols: Int, elements: [Scalar]) {
+    init(uncheckedRows rows: Int, columns: Int, elements: [Scalar]) {
         self.rows = rows
-        self.cols = cols
+        self.columns = columns
         self.elements = elements
     }
 
-    /// `(rows, cols)`.
-    public var shape: (rows: Int, cols: Int) { (rows, cols) }
+    /// `(rows, columns)`.
+    public var shape: (rows: Int, columns: Int) { (rows, columns) }
 
     /// Whether the matrix has no elements.
     public var isEmpty: Bool { elements.isEmpty }
 
-    /// Element (row, col). Out-of-range indices are a programming error and
+    /// Element (row, column). Out-of-range indices are a programming error and
     /// trap, exactly as `Array` subscripts do.
-    public subscript(row: Int, col: Int) -> Scalar {
+    public subscript(row: Int, column: Int) -> Scalar {
         get {
-            precondition(row >= 0 && row < rows && col >= 0 && col < cols,
-                         "Matrix index (\(row), \(col)) out of range for \(rows) × \(cols)")
-            return elements[row * cols + col]
+            precondition(row >= 0 && row < rows && column >= 0 && column < columns,
+                         "Matrix index (\(row), \(column)) out of range for \(rows) × \(columns)")
+            return elements[row * columns + column]
         }
         set {
-            precondition(row >= 0 && row < rows && col >= 0 && col < cols,
-                         "Matrix index (\(row), \(col)) out of range for \(rows) × \(cols)")
-            elements[row * cols + col] = newValue
+            precondition(row >= 0 && row < rows && column >= 0 && column < columns,
+                         "Matrix index (\(row), \(column)) out of range for \(rows) × \(columns)")
+            elements[row * columns + column] = newValue
         }
     }
 
     /// Row `i` as an array.
     public func row(_ i: Int) -> [Scalar] {
         precondition(i >= 0 && i < rows, "row \(i) out of range for \(rows) rows")
-        return Array(elements[i * cols ..< (i + 1) * cols])
+        return Array(elements[i * columns ..< (i + 1) * columns])
     }
 
     /// The rows as nested arrays (the inverse of `init(_:)`).
@@ -121,80 +121,80 @@ public struct Matrix<Scalar: NetworkScalar>: Sendable, Equatable, Hashable, Coda
     public func transposed() -> Matrix {
         var out = [Scalar](repeating: 0, count: elements.count)
         for i in 0..<rows {
-            for j in 0..<cols { out[j * rows + i] = elements[i * cols + j] }
+            for j in 0..<columns { out[j * rows + i] = elements[i * columns + j] }
         }
-        return Matrix(uncheckedRows: cols, cols: rows, elements: out)
+        return Matrix(uncheckedRows: columns, columns: rows, elements: out)
     }
 
     /// The rows at `indices`, in that order (for splitting data sets).
     public func rows(at indices: [Int]) -> Matrix {
         var out = [Scalar]()
-        out.reserveCapacity(indices.count * cols)
+        out.reserveCapacity(indices.count * columns)
         for i in indices {
             precondition(i >= 0 && i < rows, "row \(i) out of range for \(rows) rows")
-            out.append(contentsOf: elements[i * cols ..< (i + 1) * cols])
+            out.append(contentsOf: elements[i * columns ..< (i + 1) * columns])
         }
-        return Matrix(uncheckedRows: indices.count, cols: cols, elements: out)
+        return Matrix(uncheckedRows: indices.count, columns: columns, elements: out)
     }
 
     /// The same matrix in another precision.
     public func converted<Other: NetworkScalar>(to _: Other.Type = Other.self) -> Matrix<Other> {
-        Matrix<Other>(uncheckedRows: rows, cols: cols, elements: elements.map { Other($0) })
+        Matrix<Other>(uncheckedRows: rows, columns: columns, elements: elements.map { Other($0) })
     }
 
     /// `self · other` through the blocked GEMM kernel.
     /// - Throws: ``BackpropError/shapeMismatch(what:expected:got:)`` when
-    ///   `cols != other.rows`.
+    ///   `columns != other.rows`.
     public func multiplied(by other: Matrix) throws -> Matrix {
-        guard cols == other.rows else {
+        guard columns == other.rows else {
             throw BackpropError.shapeMismatch(
-                what: "right-hand matrix of a product", expected: "\(cols) × n",
-                got: "\(other.rows) × \(other.cols)")
+                what: "right-hand matrix of a product", expected: "\(columns) × n",
+                got: "\(other.rows) × \(other.columns)")
         }
-        var out = [Scalar](repeating: 0, count: rows * other.cols)
+        var out = [Scalar](repeating: 0, count: rows * other.columns)
         try elements.withUnsafeBufferPointer { a in
             try other.elements.withUnsafeBufferPointer { b in
                 try out.withUnsafeMutableBufferPointer { c in
-                    try Kernels.gemm(transA: false, transB: false, m: rows, n: other.cols, k: cols,
-                                     alpha: 1, a: a.baseAddress, lda: max(cols, 1),
-                                     b: b.baseAddress, ldb: max(other.cols, 1),
-                                     beta: 0, c: c.baseAddress, ldc: max(other.cols, 1))
+                    try Kernels.gemm(transA: false, transB: false, m: rows, n: other.columns, k: columns,
+                                     alpha: 1, a: a.baseAddress, lda: max(columns, 1),
+                                     b: b.baseAddress, ldb: max(other.columns, 1),
+                                     beta: 0, c: c.baseAddress, ldc: max(other.columns, 1))
                 }
             }
         }
-        return Matrix(uncheckedRows: rows, cols: other.cols, elements: out)
+        return Matrix(uncheckedRows: rows, columns: other.columns, elements: out)
     }
 
     /// The position of the first NaN or infinity, if any.
-    public func firstNonFinite() -> (row: Int, col: Int)? {
+    public func firstNonFinite() -> (row: Int, column: Int)? {
         guard let i = Kernels.firstNonFinite(elements) else { return nil }
-        return (i / Swift.max(cols, 1), i % Swift.max(cols, 1))
+        return (i / Swift.max(columns, 1), i % Swift.max(columns, 1))
     }
 
     public var description: String {
         let body = nestedRows.map { "[" + $0.map { "\($0)" }.joined(separator: ", ") + "]" }
-        return "Matrix \(rows) × \(cols) [" + body.joined(separator: ", ") + "]"
+        return "Matrix \(rows) × \(columns) [" + body.joined(separator: ", ") + "]"
     }
 
-    private enum CodingKeys: String, CodingKey { case rows, cols, elements }
+    private enum CodingKeys: String, CodingKey { case rows, columns, elements }
 
-    /// Decodes `{"rows": r, "cols": c, "elements": [...]}`, validating the shape.
+    /// Decodes `{"rows": r, "columns": c, "elements": [...]}`, validating the shape.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(rows: try container.decode(Int.self, forKey: .rows),
-                      cols: try container.decode(Int.self, forKey: .cols),
+                      columns: try container.decode(Int.self, forKey: .columns),
                       elements: try container.decode([Scalar].self, forKey: .elements))
     }
 
-    static func elementCount(rows: Int, cols: Int) throws -> Int {
-        guard rows >= 0, cols >= 0 else {
+    static func elementCount(rows: Int, columns: Int) throws -> Int {
+        guard rows >= 0, columns >= 0 else {
             throw BackpropError.invalidHyperparameter(
-                name: "matrix shape", value: "\(rows) × \(cols)", expected: "non-negative")
+                name: "matrix shape", value: "\(rows) × \(columns)", expected: "non-negative")
         }
-        let (count, overflow) = rows.multipliedReportingOverflow(by: cols)
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
         guard !overflow else {
             throw BackpropError.invalidHyperparameter(
-                name: "matrix shape", value: "\(rows) × \(cols)",
+                name: "matrix shape", value: "\(rows) × \(columns)",
                 expected: "a size whose element count fits in Int")
         }
         return count

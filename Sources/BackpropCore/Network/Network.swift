@@ -64,7 +64,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     var lastForwardInputs: Matrix<Scalar>?
 
     /// The designated initializer behind both public `init(inputSize:layers:loss:seed:)`.
-    init(building inputSize: Int, layers: [Layer], loss: Loss, seed: UInt64) throws {
+    init(building inputSize: Int, layers: [LayerSpecification], loss: Loss, seed: UInt64) throws {
         guard inputSize >= 1 else {
             throw BackpropError.invalidHyperparameter(name: "inputSize", value: "\(inputSize)",
                                                       expected: "≥ 1")
@@ -119,7 +119,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
 
     /// Creates a network from existing layers (for example loaded from a file).
     /// - Throws: when consecutive layers do not connect or the loss does not fit the output.
-    public init(layers: [Dense<Scalar>], loss: Loss, seed: UInt64 = 0) throws {
+    public init(layers: [DenseLayer<Scalar>], loss: Loss, seed: UInt64 = 0) throws {
         guard let first = layers.first, let last = layers.last else { throw BackpropError.noLayers }
         for i in 1..<max(layers.count, 1) where layers[i].inputSize != layers[i - 1].outputSize {
             throw BackpropError.shapeMismatch(
@@ -143,9 +143,9 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     }
 
     /// The layers, first to last, with copies of their parameters.
-    public var layers: [Dense<Scalar>] {
+    public var layers: [DenseLayer<Scalar>] {
         shapes.map { shape in
-            Dense(uncheckedWeights: Matrix(uncheckedRows: shape.inputSize, cols: shape.outputSize,
+            DenseLayer(uncheckedWeights: Matrix(uncheckedRows: shape.inputSize, columns: shape.outputSize,
                                            elements: Array(parameters[shape.weightRange])),
                   bias: Array(parameters[shape.biasRange]), activation: shape.activation)
         }
@@ -155,7 +155,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// generator state, thread count and kernel set carried over).
     public func converted<Other: NetworkScalar>(to _: Other.Type = Other.self) throws -> Network<Other> {
         var other = try Network<Other>(layers: layers.map {
-            try Dense<Other>(weights: $0.weights.converted(to: Other.self),
+            try DenseLayer<Other>(weights: $0.weights.converted(to: Other.self),
                              bias: $0.bias.map { Other($0) }, activation: $0.activation)
         }, loss: loss)
         other.random = try random.clone()
@@ -174,7 +174,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     public mutating func setWeights(_ weights: Matrix<Scalar>, layer index: Int) throws {
         try checkLayerIndex(index)
         let shape = shapes[index]
-        var layer = Dense<Scalar>(uncheckedWeights: Matrix(uncheckedRows: shape.inputSize, cols: shape.outputSize,
+        var layer = DenseLayer<Scalar>(uncheckedWeights: Matrix(uncheckedRows: shape.inputSize, columns: shape.outputSize,
                                                           elements: Array(parameters[shape.weightRange])),
                                   bias: [], activation: shape.activation)
         try layer.setWeights(weights)
@@ -247,7 +247,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
                 }
             }
         }
-        return Matrix(uncheckedRows: inputs.rows, cols: outputSize, elements: out)
+        return Matrix(uncheckedRows: inputs.rows, columns: outputSize, elements: out)
     }
 
     /// The predicted class of each sample: `argmax` of the outputs, or, for a
@@ -346,7 +346,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     }
 
     static func classes(of outputs: Matrix<Scalar>) -> [Int] {
-        (0..<outputs.rows).map { classOfRow($0, of: outputs.elements, columns: outputs.cols) }
+        (0..<outputs.rows).map { classOfRow($0, of: outputs.elements, columns: outputs.columns) }
     }
 
     /// The class of row `i` of `values` (row-major, `columns` wide): the
@@ -371,12 +371,12 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// known (a ``Dataset`` finds it when its inputs are set).
     func validateInputs(_ inputs: Matrix<Scalar>, nonFinite: MatrixPosition?, what: String) throws {
         guard inputs.rows > 0 else { throw BackpropError.emptyData(what: what) }
-        guard inputs.cols == inputSize else {
+        guard inputs.columns == inputSize else {
             throw BackpropError.shapeMismatch(what: what, expected: "n × \(inputSize)",
-                                              got: "\(inputs.rows) × \(inputs.cols)")
+                                              got: "\(inputs.rows) × \(inputs.columns)")
         }
         if let nonFinite {
-            throw BackpropError.nonFinite(what: what, row: nonFinite.row, column: nonFinite.col)
+            throw BackpropError.nonFinite(what: what, row: nonFinite.row, column: nonFinite.column)
         }
     }
 
@@ -393,16 +393,16 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
         }
         switch data.targets {
         case let .values(m):
-            guard m.cols == outputSize else {
+            guard m.columns == outputSize else {
                 throw BackpropError.shapeMismatch(what: prefix + "targets", expected: "n × \(outputSize)",
-                                                  got: "\(m.rows) × \(m.cols)")
+                                                  got: "\(m.rows) × \(m.columns)")
             }
             if let (r, c) = m.firstNonFinite() {
                 throw BackpropError.nonFinite(what: prefix + "targets", row: r, column: c)
             }
             if loss.isClassification, let i = m.elements.firstIndex(where: { $0 < 0 || $0 > 1 }) {
                 throw BackpropError.invalidTarget(
-                    row: i / m.cols, column: i % m.cols, value: Double(m.elements[i]),
+                    row: i / m.columns, column: i % m.columns, value: Double(m.elements[i]),
                     expected: "a probability in [0, 1] for \(loss)")
             }
             return .dense(m.elements)
@@ -433,7 +433,7 @@ extension Network {
     ///   ``BackpropError/invalidHyperparameter(name:value:expected:)`` for `inputSize < 1`
     ///   or a bad initializer, ``BackpropError/invalidConfiguration(_:)`` for a loss the
     ///   output layer cannot serve.
-    public init(inputSize: Int, layers: [Layer], loss: Loss, seed: UInt64 = 0) throws {
+    public init(inputSize: Int, layers: [LayerSpecification], loss: Loss, seed: UInt64 = 0) throws {
         try self.init(building: inputSize, layers: layers, loss: loss, seed: seed)
     }
 }
@@ -453,7 +453,7 @@ extension Network where Scalar == Double {
     ///   ``BackpropError/invalidHyperparameter(name:value:expected:)`` for `inputSize < 1`
     ///   or a bad initializer, ``BackpropError/invalidConfiguration(_:)`` for a loss the
     ///   output layer cannot serve.
-    public init(inputSize: Int, layers: [Layer], loss: Loss, seed: UInt64 = 0) throws {
+    public init(inputSize: Int, layers: [LayerSpecification], loss: Loss, seed: UInt64 = 0) throws {
         try self.init(building: inputSize, layers: layers, loss: loss, seed: seed)
     }
 }

@@ -241,12 +241,12 @@ func dataFingerprint<Scalar: NetworkScalar>(_ data: Dataset<Scalar>) -> UInt64 {
         hash ^= hash >> 29
     }
     mix(UInt64(data.inputs.rows))
-    mix(UInt64(data.inputs.cols))
+    mix(UInt64(data.inputs.columns))
     for x in data.inputs.elements { mix(Double(x).bitPattern) }
     switch data.targets {
     case let .values(m):
         mix(1)
-        mix(UInt64(m.cols))
+        mix(UInt64(m.columns))
         for y in m.elements { mix(Double(y).bitPattern) }
     case let .labels(labels):
         mix(2)

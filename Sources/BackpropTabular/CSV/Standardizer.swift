@@ -33,12 +33,12 @@ public struct Standardizer: Sendable, Equatable {
     /// Fits the mean and standard deviation of every column of `data`.
     /// - Throws: ``BackpropError`` for empty or non-finite data.
     public init(fitting data: Matrix<Double>) throws {
-        guard data.rows > 0, data.cols > 0 else { throw BackpropError.emptyData(what: "data to standardize") }
+        guard data.rows > 0, data.columns > 0 else { throw BackpropError.emptyData(what: "data to standardize") }
         if let (r, c) = data.firstNonFinite() { throw BackpropError.nonFinite(what: "data to standardize", row: r, column: c) }
         let n = Double(data.rows)
-        var mean = [Double](repeating: 0, count: data.cols)
-        var scale = [Double](repeating: 1, count: data.cols)
-        for j in 0..<data.cols {
+        var mean = [Double](repeating: 0, count: data.columns)
+        var scale = [Double](repeating: 1, count: data.columns)
+        for j in 0..<data.columns {
             // Two passes (mean, then squared deviations) for accuracy; the
             // values are divided by the column's largest magnitude first so
             // that squaring cannot overflow.
@@ -67,7 +67,7 @@ public struct Standardizer: Sendable, Equatable {
         try check(data)
         var out = data
         for i in 0..<data.rows {
-            for j in 0..<data.cols { out[i, j] = (data[i, j] - mean[j]) / scale[j] }
+            for j in 0..<data.columns { out[i, j] = (data[i, j] - mean[j]) / scale[j] }
         }
         if let (r, c) = out.firstNonFinite() { throw BackpropError.nonFinite(what: "standardized data", row: r, column: c) }
         return out
@@ -78,16 +78,16 @@ public struct Standardizer: Sendable, Equatable {
         try check(data)
         var out = data
         for i in 0..<data.rows {
-            for j in 0..<data.cols { out[i, j] = data[i, j] * scale[j] + mean[j] }
+            for j in 0..<data.columns { out[i, j] = data[i, j] * scale[j] + mean[j] }
         }
         if let (r, c) = out.firstNonFinite() { throw BackpropError.nonFinite(what: "unstandardized data", row: r, column: c) }
         return out
     }
 
     private func check(_ data: Matrix<Double>) throws {
-        guard data.cols == count else {
+        guard data.columns == count else {
             throw BackpropError.shapeMismatch(what: "data to standardize", expected: "n × \(count)",
-                                              got: "\(data.rows) × \(data.cols)")
+                                              got: "\(data.rows) × \(data.columns)")
         }
     }
 }

@@ -123,7 +123,7 @@ public struct TabularData: Sendable, Equatable {
         source = table.source
         featureNames = featureColumns.map { table.header[$0] }
         labelName = labelIndex.map { table.header[$0] } ?? ""
-        features = try Matrix(rows: table.count, cols: featureColumns.count, elements: x)
+        features = try Matrix(rows: table.count, columns: featureColumns.count, elements: x)
         labels = labelIndex.map { j in table.records.map { $0[j] } }
         lines = table.lines
         labelColumnNumber = labelIndex.map { $0 + 1 }

@@ -7,17 +7,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A file could not be written.
-public struct FileWriteError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The path that was being written.
-    public var file: String
-    /// What the system said.
-    public var reason: String
-
-    /// `file: cannot write: reason`.
-    public var description: String { "\(file): cannot write: \(reason)" }
-}
-
 /// Writes files so that a reader (or a crash) never sees a half-written one.
 ///
 /// The bytes go to a new temporary file in the same directory, which is
@@ -44,12 +33,12 @@ public struct FileWriteError: Error, Sendable, Equatable, CustomStringConvertibl
 /// longer runs. ``removeTemporaryFilesInProgress()`` removes the temporary
 /// files of this process's unfinished writes, for a process that must exit
 /// at once (a second Ctrl-C).
-public enum AtomicFile {
+package enum AtomicFile {
     /// Replaces (or creates) `url` with `data`, atomically.
     /// - Throws: ``FileWriteError`` when the directory does not exist, the
     ///   destination is not a regular file (after following links) or is
     ///   read-only, or any step fails; the destination is then unchanged.
-    public static func write(_ data: Data, to url: URL) throws {
+    package static func write(_ data: Data, to url: URL) throws {
         let name = url.relativePath
         let path = try destination(of: url)
         let directory = (path as NSString).deletingLastPathComponent
@@ -94,7 +83,7 @@ public enum AtomicFile {
     }
 
     /// Writes UTF-8 text atomically (see ``write(_:to:)``).
-    public static func write(_ text: String, to url: URL) throws {
+    package static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)
     }
 
@@ -104,7 +93,7 @@ public enum AtomicFile {
     /// this process may write, or does not exist yet. Call it before long
     /// work whose result goes there.
     /// - Throws: ``FileWriteError`` saying why not.
-    public static func checkWritable(_ url: URL) throws {
+    package static func checkWritable(_ url: URL) throws {
         let path = try destination(of: url)
         let directory = (path as NSString).deletingLastPathComponent
         let probe = (directory as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).\(nextSerial()).tmp")
@@ -117,7 +106,7 @@ public enum AtomicFile {
     /// Removes the temporary files of this process's writes in progress
     /// (each write removes its own when it fails or is interrupted by an
     /// error; this is for a process about to exit without unwinding).
-    public static func removeTemporaryFilesInProgress() {
+    package static func removeTemporaryFilesInProgress() {
         for path in inProgress.all() { unlink(path) }
     }
 

@@ -1,7 +1,7 @@
 import BackpropCore
 import Foundation
 
-/// Reads and writes ``Model``s as versioned JSON files.
+/// Reads and writes ``TabularModel``s as versioned JSON files.
 ///
 /// Format version 1 (every field required unless marked optional):
 ///
@@ -33,8 +33,10 @@ import Foundation
 /// `y · scale + mean` of `targetStandardization`.
 ///
 /// Numbers are written in the shortest form that reads back as the same
-/// double, so save → load → predict is bit-identical. Saving is atomic
-/// (``AtomicFile``). Loading checks the format name and version first,
+/// double, so save → load → predict is bit-identical. Saving is atomic:
+/// the bytes go to a temporary file beside the destination, synced, then
+/// renamed over it, and only a regular file (or a new name) is replaced.
+/// Loading checks the format name and version first,
 /// then every field's presence, type and value: shapes that connect, class
 /// names that match the outputs, finite numbers, positive scales; any
 /// problem is a ``ModelFileError`` naming the field (or, for broken JSON,
@@ -48,7 +50,7 @@ public enum ModelFile {
     // MARK: - Writing
 
     /// The model as JSON text (UTF-8), ending with a newline.
-    public static func encode(_ model: Model) -> Data {
+    public static func encode(_ model: TabularModel) -> Data {
         Data(text(of: model).utf8)
     }
 
@@ -56,25 +58,25 @@ public enum ModelFile {
     /// file (any reader of models reads it) whose optional `"training"`
     /// field holds the checkpoint (``TrainingCheckpoint/encoded()``), from
     /// which ``loadCheckpoint(from:)`` lets the run continue.
-    public static func encode(_ model: Model, checkpoint: TrainingCheckpoint) throws -> Data {
+    public static func encode(_ model: TabularModel, checkpoint: TrainingCheckpoint) throws -> Data {
         let training = String(decoding: try checkpoint.encoded(), as: UTF8.self)
         return Data(text(of: model, training: training).utf8)
     }
 
     /// Saves the model atomically: a crash never leaves a half-written file.
     /// - Throws: ``FileWriteError``.
-    public static func save(_ model: Model, to url: URL) throws {
+    public static func save(_ model: TabularModel, to url: URL) throws {
         try AtomicFile.write(encode(model), to: url)
     }
 
     /// Saves the model with a checkpoint of its training run, atomically
     /// (see ``encode(_:checkpoint:)``).
     /// - Throws: ``FileWriteError``.
-    public static func save(_ model: Model, checkpoint: TrainingCheckpoint, to url: URL) throws {
+    public static func save(_ model: TabularModel, checkpoint: TrainingCheckpoint, to url: URL) throws {
         try AtomicFile.write(encode(model, checkpoint: checkpoint), to: url)
     }
 
-    static func text(of model: Model, training: String? = nil) -> String {
+    static func text(of model: TabularModel, training: String? = nil) -> String {
         var out = "{\n"
         func field(_ name: String, _ value: String, last: Bool = false) {
             out += "  \(string(name)): \(value)\(last ? "" : ",")\n"
@@ -168,7 +170,7 @@ public enum ModelFile {
 
     /// Loads and validates a model file. Errors name it as `url.relativePath`.
     /// - Throws: ``ModelFileError``.
-    public static func load(from url: URL) throws -> Model {
+    public static func load(from url: URL) throws -> TabularModel {
         try decode(read(url), source: url.relativePath)
     }
 
@@ -190,14 +192,14 @@ public enum ModelFile {
     /// Loads a model file and the training checkpoint saved in it, if any
     /// (see ``save(_:checkpoint:to:)``). Errors name the file as `url.relativePath`.
     /// - Throws: ``ModelFileError``, for the checkpoint too (field `training`).
-    public static func loadCheckpoint(from url: URL) throws -> (model: Model, checkpoint: TrainingCheckpoint?) {
+    public static func loadCheckpoint(from url: URL) throws -> (model: TabularModel, checkpoint: TrainingCheckpoint?) {
         try ModelFileReader(data: read(url), source: url.relativePath).modelAndCheckpoint()
     }
 
     /// Parses and validates model JSON.
     /// - Parameter source: the file name used in errors.
     /// - Throws: ``ModelFileError``.
-    public static func decode(_ data: Data, source: String) throws -> Model {
+    public static func decode(_ data: Data, source: String) throws -> TabularModel {
         try ModelFileReader(data: data, source: source).model()
     }
 }

@@ -12,7 +12,7 @@ struct ModelFileReader {
     let data: Data
     let source: String
 
-    func model() throws -> Model {
+    func model() throws -> TabularModel {
         guard data.contains(where: { !Self.isJSONWhitespace($0) }) else { throw error(.empty) }
         let tree = try parseTree()
         guard let top = tree as? [String: Any] else {
@@ -45,7 +45,7 @@ struct ModelFileReader {
 
     /// The model, and the training checkpoint a run saved with it (the
     /// optional `"training"` field), checked for consistency with the model.
-    func modelAndCheckpoint() throws -> (Model, TrainingCheckpoint?) {
+    func modelAndCheckpoint() throws -> (TabularModel, TrainingCheckpoint?) {
         let model = try model()
         let checkpoint: TrainingCheckpoint?
         do {
@@ -204,7 +204,7 @@ struct ModelFileReader {
     }
 
     /// Every value checked, then the model assembled.
-    private func build(_ doc: Document) throws -> Model {
+    private func build(_ doc: Document) throws -> TabularModel {
         guard let task = LearningTask(rawValue: doc.task) else {
             throw error(field: "task", .invalidValue("expected \"classification\" or \"regression\", got \(quoted(doc.task))"))
         }
@@ -225,7 +225,7 @@ struct ModelFileReader {
 
         // Layers: activations, shapes that connect, finite parameters.
         guard !doc.layers.isEmpty else { throw error(field: "layers", .invalidValue("no layers")) }
-        var layers: [Dense<Double>] = []
+        var layers: [DenseLayer<Double>] = []
         var expectedInputs = doc.features.count
         for (l, layer) in doc.layers.enumerated() {
             let at = "layers[\(l)]"
@@ -251,8 +251,8 @@ struct ModelFileReader {
                 throw error(field: "\(at).bias", .shapeMismatch(expected: "\(units) values (units)", got: "\(layer.bias.count)"))
             }
             if let j = layer.bias.firstIndex(where: { !$0.isFinite }) { throw error(field: "\(at).bias[\(j)]", .nonFinite) }
-            let weights = try Matrix(rows: inputs, cols: units, elements: Array(layer.weights.joined()))
-            layers.append(try Dense(weights: weights, bias: layer.bias, activation: activation))
+            let weights = try Matrix(rows: inputs, columns: units, elements: Array(layer.weights.joined()))
+            layers.append(try DenseLayer(weights: weights, bias: layer.bias, activation: activation))
             expectedInputs = units
         }
         let network: Network<Double>
@@ -304,7 +304,7 @@ struct ModelFileReader {
             try standardizer($0, count: 1, at: "targetStandardization")
         }
         do {
-            return try Model(network: network, task: task, featureNames: doc.features, labelName: doc.label,
+            return try TabularModel(network: network, task: task, featureNames: doc.features, labelName: doc.label,
                              classes: classes, inputScaling: inputScaling, targetScaling: targetScaling,
                              metadata: doc.metadata ?? [:])
         } catch let problem as BackpropError {

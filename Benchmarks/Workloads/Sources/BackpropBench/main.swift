@@ -72,13 +72,13 @@ func synthetic(samples: Int, features: Int, classes: Int, seed: UInt64) throws -
             x[i * features + j] = rng.uniform() - 0.5 + (j % classes == labels[i] ? 0.5 : 0)
         }
     }
-    return Dataset(inputs: try Matrix(rows: samples, cols: features, elements: x), labels: labels)
+    return Dataset(inputs: try Matrix(rows: samples, columns: features, elements: x), labels: labels)
 }
 
 struct Workload {
     var name: String
     var description: String
-    var layers: [Layer]
+    var layers: [LayerSpecification]
     var inputSize: Int
     var loss: Loss
     var data: () throws -> Dataset<Double>
@@ -104,12 +104,12 @@ func workloads(quick: Bool) -> [Workload] {
         Workload(name: "W1", description: "circles 2-4-3-1 relu/relu/sigmoid BCE, 1000 samples, full batch",
                  layers: [.dense(4, .relu), .dense(3, .relu), .dense(1, .sigmoid)], inputSize: 2,
                  loss: .binaryCrossEntropy,
-                 data: { try Datasets.circles(samples: 1000, noise: 0.1, factor: 0.5, seed: 1) },
+                 data: { try Dataset.circles(samples: 1000, noise: 0.1, factor: 0.5, seed: 1) },
                  epochs: q ? 10 : 150, batchSize: nil, learningRate: 0.005),
         Workload(name: "W2", description: "blobs 2-3-3 sigmoid/softmax CCE, 1500 samples, full batch",
                  layers: [.dense(3, .sigmoid), .dense(3, .softmax)], inputSize: 2,
                  loss: .categoricalCrossEntropy,
-                 data: { try Datasets.blobs(samplesPerClass: 500, seed: 1) },
+                 data: { try Dataset.blobs(samplesPerClass: 500, seed: 1) },
                  epochs: q ? 100 : 10000, batchSize: nil, learningRate: 0.5),
         Workload(name: "W3", description: "MNIST-shaped 784-128-10 relu/softmax CCE, 60000 samples, batch 128",
                  layers: [.dense(128, .relu), .dense(10, .softmax)], inputSize: 784,
@@ -123,7 +123,7 @@ func workloads(quick: Bool) -> [Workload] {
                  epochs: 1, batchSize: 256, learningRate: 0.01),
         Workload(name: "W5", description: "half adder 2-2-2-2 sigmoid MSE, online (batch 1), 4 samples",
                  layers: [.dense(2, .sigmoid), .dense(2, .sigmoid), .dense(2, .sigmoid)], inputSize: 2,
-                 loss: .meanSquaredError, data: { Datasets.halfAdder() },
+                 loss: .meanSquaredError, data: { Dataset.halfAdder() },
                  epochs: q ? 500 : 20000, batchSize: 1, learningRate: 0.5),
     ]
 }

@@ -2,8 +2,8 @@ import Backprop
 
 // Two concentric circles (scikit-learn's make_circles), 1000 points to
 // train on and 500 to test on.
-let train = try Datasets.circles(samples: 1000, noise: 0.1, factor: 0.5, seed: 1)
-let test = try Datasets.circles(samples: 500, noise: 0.1, factor: 0.5, seed: 2)
+let train = try Dataset.circles(samples: 1000, noise: 0.1, factor: 0.5, seed: 1)
+let test = try Dataset.circles(samples: 500, noise: 0.1, factor: 0.5, seed: 2)
 
 // Seed 01's network: 2 inputs, ReLU layers of 4 and 3 units, one sigmoid
 // output, binary cross-entropy. The seed makes everything reproducible.

@@ -5,8 +5,8 @@ import Foundation
 // (gradients averaged over the 4 samples), weights drawn from U(−1, 1),
 // 20000 epochs. The net has a known local minimum where the sum bit sticks
 // near 2/3 (cost ≈ 0.083): this counts how many of 20 seeds escape it.
-let data = Datasets.halfAdder()
-let layer = Layer.dense(2, .sigmoid, initializer: .uniform(-1, 1))
+let data = Dataset.halfAdder()
+let layer = LayerSpecification.dense(2, .sigmoid, initializer: .uniform(lowerBound: -1, upperBound: 1))
 var converged = 0
 print("seed  final cost   sum bit for (0,0) (0,1) (1,0) (1,1)")
 for seed in 0..<20 {

@@ -1,6 +1,6 @@
 import BackpropCore
 
-extension Model {
+extension TabularModel {
     /// Loss, accuracy and confusion matrix on raw features with class indices.
     /// - Throws: ``BackpropError`` for invalid features or labels, and
     ///   ``BackpropError/overflow(what:row:)`` when the loss or an output is

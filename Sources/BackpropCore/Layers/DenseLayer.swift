@@ -1,28 +1,10 @@
-/// A layer as you describe it when building a network:
-/// `.dense(4, .relu)` is a fully connected layer of 4 ReLU units.
-/// Its input size is the previous layer's width (or the network's `inputSize`).
-public struct Layer: Sendable, Hashable, Codable {
-    /// Number of units (the layer's output width); must be ≥ 1.
-    public var units: Int
-    /// The activation applied to `z = x·W + b`.
-    public var activation: Activation
-    /// How `W` is drawn; `nil` means `activation.defaultInitializer`.
-    public var initializer: Initializer?
-
-    /// A dense (fully connected) layer of `units` units.
-    public static func dense(_ units: Int, _ activation: Activation,
-                             initializer: Initializer? = nil) -> Layer {
-        Layer(units: units, activation: activation, initializer: initializer)
-    }
-}
-
 /// A dense layer's parameters: `a = f(x·W + b)`.
 ///
 /// `weights` is `inputSize × outputSize` (row `i` holds the weights from
 /// input `i` to every unit, so a batch multiplies as `X·W`), `bias` has
 /// `outputSize` elements. Set them through ``setWeights(_:)`` and
 /// ``setBias(_:)``, which validate shape and finiteness.
-public struct Dense<Scalar: NetworkScalar>: Sendable, Equatable, Codable {
+public struct DenseLayer<Scalar: NetworkScalar>: Sendable, Equatable, Codable {
     /// Number of inputs, `n_in`.
     public let inputSize: Int
     /// Number of units, `n_out`.
@@ -38,9 +20,9 @@ public struct Dense<Scalar: NetworkScalar>: Sendable, Equatable, Codable {
     /// - Throws: on a shape mismatch or a non-finite parameter.
     public init(weights: Matrix<Scalar>, bias: [Scalar], activation: Activation) throws {
         guard weights.rows > 0 else { throw BackpropError.emptyData(what: "weights") }
-        guard weights.cols > 0 else { throw BackpropError.zeroWidthLayer(index: 0) }
+        guard weights.columns > 0 else { throw BackpropError.zeroWidthLayer(index: 0) }
         self.inputSize = weights.rows
-        self.outputSize = weights.cols
+        self.outputSize = weights.columns
         self.activation = activation
         self.weights = weights
         self.bias = bias
@@ -50,7 +32,7 @@ public struct Dense<Scalar: NetworkScalar>: Sendable, Equatable, Codable {
 
     init(uncheckedWeights weights: Matrix<Scalar>, bias: [Scalar], activation: Activation) {
         self.inputSize = weights.rows
-        self.outputSize = weights.cols
+        self.outputSize = weights.columns
         self.activation = activation
         self.weights = weights
         self.bias = bias
@@ -58,9 +40,9 @@ public struct Dense<Scalar: NetworkScalar>: Sendable, Equatable, Codable {
 
     /// Replaces `W`. - Throws: unless `weights` is `inputSize × outputSize` and finite.
     public mutating func setWeights(_ weights: Matrix<Scalar>) throws {
-        guard weights.rows == inputSize, weights.cols == outputSize else {
+        guard weights.rows == inputSize, weights.columns == outputSize else {
             throw BackpropError.shapeMismatch(what: "weights", expected: "\(inputSize) × \(outputSize)",
-                                              got: "\(weights.rows) × \(weights.cols)")
+                                              got: "\(weights.rows) × \(weights.columns)")
         }
         if let (r, c) = weights.firstNonFinite() {
             throw BackpropError.nonFinite(what: "weights", row: r, column: c)

@@ -11,7 +11,7 @@ import BackpropCore
 /// let x = try Matrix([[5.1, 3.5, 1.4, 0.2]])        // raw, unstandardized
 /// let names = try model.predictClasses(x).map { model.classes![$0] }   // ["setosa"]
 /// ```
-public struct Model: Sendable {
+public struct TabularModel: Sendable {
     /// The network, which sees standardized inputs.
     public let network: Network<Double>
     /// Classification or regression.
@@ -84,9 +84,9 @@ public struct Model: Sendable {
     /// Raw features standardized as in training: what the network sees.
     /// - Throws: ``BackpropError`` for the wrong number of columns or non-finite values.
     public func prepare(_ features: Matrix<Double>) throws -> Matrix<Double> {
-        guard features.cols == featureNames.count else {
+        guard features.columns == featureNames.count else {
             throw BackpropError.shapeMismatch(what: "features", expected: "n × \(featureNames.count)",
-                                              got: "\(features.rows) × \(features.cols)")
+                                              got: "\(features.rows) × \(features.columns)")
         }
         return try inputScaling?.transform(features) ?? features
     }
@@ -106,11 +106,11 @@ public struct Model: Sendable {
     public func classProbabilities(_ features: Matrix<Double>) throws -> Matrix<Double> {
         try requireTask(.classification)
         let out = try outputs(features)
-        guard out.cols == 1 else { return out }
+        guard out.columns == 1 else { return out }
         var two = [Double]()
         two.reserveCapacity(2 * out.rows)
         for i in 0..<out.rows { two.append(1 - out[i, 0]); two.append(out[i, 0]) }
-        return try Matrix(rows: out.rows, cols: 2, elements: two)
+        return try Matrix(rows: out.rows, columns: 2, elements: two)
     }
 
     /// For classification: the predicted class index of every row (the

@@ -1,24 +1,5 @@
 import CKernels
 
-/// Gradients of the loss for one batch: per layer `dL/dW` and `dL/db`, and
-/// `dL/dX` for the inputs.
-public struct Gradients<Scalar: NetworkScalar>: Sendable, Equatable {
-    /// `dL/dW_l` (`n_in × n_out`) and `dL/db_l` (`n_out`) for each layer.
-    public struct Layer: Sendable, Equatable {
-        /// `dL/dW`, `n_in × n_out`.
-        public var weights: Matrix<Scalar>
-        /// `dL/db`, `n_out` values.
-        public var bias: [Scalar]
-    }
-    /// One entry per layer, first to last.
-    public var layers: [Layer]
-    /// `dL/dX`, `n × inputSize`.
-    public var inputs: Matrix<Scalar>
-    /// The loss at which the gradients were taken (`nil` when they came from
-    /// `backward(outputGradient:)`, whose loss the library does not know).
-    public var loss: Double?
-}
-
 // Backpropagation runs in the C engine (bp_mlp.h): the delta rule of seed
 // 03 in the matrix form of seed 01,
 //
@@ -33,12 +14,12 @@ extension Network {
     /// Splits a flat gradient vector (parameter layout) into per-layer matrices.
     func splitGradients(_ flat: [Scalar], inputs dx: [Scalar], rows: Int, loss: Double?) -> Gradients<Scalar> {
         let perLayer = shapes.map { shape in
-            Gradients<Scalar>.Layer(
-                weights: Matrix(uncheckedRows: shape.inputSize, cols: shape.outputSize,
+            LayerGradients<Scalar>(
+                weights: Matrix(uncheckedRows: shape.inputSize, columns: shape.outputSize,
                                 elements: Array(flat[shape.weightRange])),
                 bias: Array(flat[shape.biasRange]))
         }
-        return Gradients(layers: perLayer, inputs: Matrix(uncheckedRows: rows, cols: inputSize, elements: dx),
+        return Gradients(layers: perLayer, inputs: Matrix(uncheckedRows: rows, columns: inputSize, elements: dx),
                          loss: loss)
     }
 
@@ -93,9 +74,9 @@ extension Network {
     public func backward(outputGradient: Matrix<Scalar>) throws -> Gradients<Scalar> {
         guard let inputs = lastForwardInputs else { throw BackpropError.noForwardPass }
         let rows = inputs.rows
-        guard outputGradient.rows == rows, outputGradient.cols == outputSize else {
+        guard outputGradient.rows == rows, outputGradient.columns == outputSize else {
             throw BackpropError.shapeMismatch(what: "output gradient", expected: "\(rows) × \(outputSize)",
-                                              got: "\(outputGradient.rows) × \(outputGradient.cols)")
+                                              got: "\(outputGradient.rows) × \(outputGradient.columns)")
         }
         if let (r, c) = outputGradient.firstNonFinite() {
             throw BackpropError.nonFinite(what: "output gradient", row: r, column: c)
@@ -133,10 +114,10 @@ extension Network {
         flat.reserveCapacity(parameterCount)
         for (l, g) in gradients.layers.enumerated() {
             let shape = shapes[l]
-            guard g.weights.rows == shape.inputSize, g.weights.cols == shape.outputSize else {
+            guard g.weights.rows == shape.inputSize, g.weights.columns == shape.outputSize else {
                 throw BackpropError.shapeMismatch(
                     what: "weight gradient of layer \(l)", expected: "\(shape.inputSize) × \(shape.outputSize)",
-                    got: "\(g.weights.rows) × \(g.weights.cols)")
+                    got: "\(g.weights.rows) × \(g.weights.columns)")
             }
             guard g.bias.count == shape.outputSize else {
                 throw BackpropError.shapeMismatch(what: "bias gradient of layer \(l)",

@@ -10,7 +10,11 @@ import Darwin
 /// (`n × 2` unless stated) with integer class labels; the same seed always
 /// gives the same data. Randomness comes from a GSL generator of its own, so
 /// making data never disturbs a network's generator.
-public enum Datasets {
+///
+/// ```swift
+/// let train = try Dataset.circles(samples: 1000, noise: 0.1, factor: 0.5, seed: 1)
+/// ```
+extension Dataset where Scalar == Double {
     /// Two concentric circles, as scikit-learn's `make_circles`: `n / 2`
     /// (rounded down) points evenly spaced on the outer unit circle (label 0)
     /// and the rest on an inner circle of radius `factor` (label 1), with
@@ -69,7 +73,7 @@ public enum Datasets {
         let random = try RandomSource(seed: seed)
         var points: [(Double, Double, Int)] = []
         for c in 0..<classes {
-            let noise = try random.normals(pointsPerClass, std: 0.2)
+            let noise = try random.normals(pointsPerClass, standardDeviation: 0.2)
             for i in 0..<pointsPerClass {
                 let r = pointsPerClass == 1 ? 0 : Double(i) / Double(pointsPerClass - 1)
                 let t = Double(c) * 4 + r * 4 + noise[i]
@@ -80,19 +84,19 @@ public enum Datasets {
     }
 
     /// Isotropic Gaussian blobs: `samplesPerClass` points around each center
-    /// with standard deviation `std`. The default centers are seed 05's:
+    /// with standard deviation `standardDeviation`. The default centers are seed 05's:
     /// (0, −2), (2, 2) and (−2, 2).
     public static func blobs(samplesPerClass: Int, centers: [(Double, Double)] = [(0, -2), (2, 2), (-2, 2)],
-                             std: Double = 1, seed: UInt64 = 0) throws -> Dataset<Double> {
+                             standardDeviation: Double = 1, seed: UInt64 = 0) throws -> Dataset<Double> {
         try requireSamples(samplesPerClass, atLeast: 1)
         guard centers.count >= 2 else {
             throw BackpropError.invalidHyperparameter(name: "centers", value: "\(centers.count)", expected: "≥ 2 centers")
         }
-        try requireNoise(std)
+        try requireNoise(standardDeviation)
         let random = try RandomSource(seed: seed)
         var points: [(Double, Double, Int)] = []
         for (c, center) in centers.enumerated() {
-            let offsets = try random.normals(2 * samplesPerClass, std: std)
+            let offsets = try random.normals(2 * samplesPerClass, standardDeviation: standardDeviation)
             for i in 0..<samplesPerClass {
                 points.append((center.0 + offsets[2 * i], center.1 + offsets[2 * i + 1], c))
             }
@@ -138,7 +142,7 @@ public enum Datasets {
     private static func finish(_ points: [(Double, Double, Int)], noise: Double, seed: UInt64,
                                random: RandomSource? = nil) throws -> Dataset<Double> {
         let random = try random ?? RandomSource(seed: seed)
-        let jitter = noise > 0 ? try random.normals(2 * points.count, std: noise) : []
+        let jitter = noise > 0 ? try random.normals(2 * points.count, standardDeviation: noise) : []
         var order = Array(points.indices)
         try random.shuffle(&order)
         var x = [Double](), labels = [Int]()
@@ -149,16 +153,16 @@ public enum Datasets {
             x.append(p.1 + (noise > 0 ? jitter[2 * i + 1] : 0))
             labels.append(p.2)
         }
-        return Dataset(inputs: Matrix(uncheckedRows: points.count, cols: 2, elements: x), labels: labels)
+        return Dataset(inputs: Matrix(uncheckedRows: points.count, columns: 2, elements: x), labels: labels)
     }
 }
 
 extension RandomSource {
-    /// `count` draws from N(0, std²).
-    func normals(_ count: Int, std: Double) throws -> [Double] {
+    /// `count` draws from N(0, σ²), σ = `standardDeviation`.
+    func normals(_ count: Int, standardDeviation: Double) throws -> [Double] {
         var out = [Double](repeating: 0, count: count)
         try out.withUnsafeMutableBufferPointer { b in
-            try check(bp_rng_normal(pointer, count, 0, std, b.baseAddress), "bp_rng_normal")
+            try check(bp_rng_normal(pointer, count, 0, standardDeviation, b.baseAddress), "bp_rng_normal")
         }
         return out
     }

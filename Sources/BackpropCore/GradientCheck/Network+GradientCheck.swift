@@ -1,112 +1,5 @@
 import CKernels
 
-/// A parameter (or input) of a network, as named in gradient-check reports.
-public enum ParameterLocation: Sendable, Hashable, CustomStringConvertible {
-    /// `W_layer[row][col]`.
-    case weight(layer: Int, row: Int, col: Int)
-    /// `b_layer[index]`.
-    case bias(layer: Int, index: Int)
-    /// Input `X[row][col]`.
-    case input(row: Int, col: Int)
-
-    public var description: String {
-        switch self {
-        case let .weight(l, r, c): return "W\(l)[\(r), \(c)]"
-        case let .bias(l, i): return "b\(l)[\(i)]"
-        case let .input(r, c): return "X[\(r), \(c)]"
-        }
-    }
-}
-
-/// The result of comparing backpropagation's gradients with finite differences.
-///
-/// An entry passes when both gradients are finite and
-/// `|analytic − numeric| ≤ atol + rtol·|numeric|` (the element-wise test of
-/// PyTorch's `gradcheck`), with `rtol` = ``relativeTolerance`` and `atol` =
-/// ``absoluteTolerance``, or, when that is `nil`, the finite difference's own
-/// rounding bound at the entry (see
-/// ``Network/checkGradients(on:epsilon:relativeTolerance:absoluteTolerance:maxParameters:includeInputs:)``).
-/// A NaN or infinite gradient, on either side, is a failure.
-public struct GradientCheckReport: Sendable, CustomStringConvertible {
-    /// The comparison for one group of parameters: a layer's weights, a
-    /// layer's bias, or the inputs.
-    public struct Group: Sendable {
-        /// "layer 0 weights", "layer 1 bias", "inputs".
-        public var name: String
-        /// Number of entries compared (kink entries excluded).
-        public var checked: Int
-        /// Number of compared entries outside the tolerance, non-finite ones included.
-        public var failed: Int
-        /// Number of compared entries where either gradient is NaN or infinite.
-        public var nonFinite: Int
-        /// Largest `|analytic − numeric|` (NaN when a gradient is not finite).
-        public var maxAbsoluteError: Double
-        /// Largest relative error `|analytic − numeric| / max(|analytic|, |numeric|, atol/rtol)`:
-        /// magnitudes below `atol/rtol`, where the absolute tolerance governs,
-        /// count as `atol/rtol`, so that the rounding noise of a near-zero
-        /// gradient does not show as a large relative error. An entry within
-        /// the tolerance has a relative error of at most `2·rtol`. (NaN when a
-        /// gradient is not finite.)
-        public var maxRelativeError: Double
-        /// The entry furthest outside its tolerance (the largest
-        /// `|analytic − numeric| / (atol + rtol·|numeric|)`; a non-finite one first).
-        public var worst: ParameterLocation?
-        /// The backpropagated value at `worst`.
-        public var analyticAtWorst: Double
-        /// The finite-difference value at `worst`.
-        public var numericAtWorst: Double
-        /// Whether every entry is finite and within the tolerance.
-        public var passed: Bool { failed == 0 }
-    }
-
-    /// One group per layer's weights and bias, then the inputs.
-    public var groups: [Group]
-    /// Entries whose finite-difference stencil crossed a ReLU kink (a
-    /// pre-activation changed sign between evaluations): the loss is not
-    /// differentiable there, so they are listed, not judged.
-    public var kinks: [ParameterLocation]
-    /// The step of the finite differences.
-    public var epsilon: Double
-    /// `rtol`: the error allowed in proportion to the numeric gradient.
-    public var relativeTolerance: Double
-    /// `atol`: the error allowed at every entry; `nil` means the finite
-    /// difference's rounding bound at each entry.
-    public var absoluteTolerance: Double?
-    /// Why the check failed regardless of the errors (for example: every
-    /// gradient is zero, which would make any comparison pass vacuously).
-    public var failure: String?
-
-    /// Whether every group passed and nothing made the check vacuous.
-    public var passed: Bool { failure == nil && groups.allSatisfy(\.passed) }
-
-    /// The largest relative error over all groups (NaN when a gradient is not finite).
-    public var maxRelativeError: Double {
-        groups.contains { $0.maxRelativeError.isNaN } ? .nan : groups.map(\.maxRelativeError).max() ?? 0
-    }
-
-    public var description: String {
-        let atol = absoluteTolerance.map { "\($0)" } ?? "each difference's rounding bound"
-        var lines = ["gradient check (ε = \(epsilon), rtol \(relativeTolerance), atol \(atol)): \(passed ? "PASSED" : "FAILED")"]
-        for g in groups {
-            let worst = g.worst.map { ", worst at \($0) (analytic \(g.analyticAtWorst), numeric \(g.numericAtWorst))" } ?? ""
-            var verdict = "within tolerance"
-            if !g.passed {
-                var counts = ["\(g.failed) of \(g.checked) outside the tolerance"]
-                if g.nonFinite > 0 { counts.append("\(g.nonFinite) not finite") }
-                verdict = "FAIL (" + counts.joined(separator: ", ") + ")"
-            }
-            lines.append("  \(g.name): \(g.checked) checked, max abs error \(g.maxAbsoluteError), "
-                         + "max rel error \(g.maxRelativeError)\(worst): \(verdict)")
-        }
-        if !kinks.isEmpty {
-            lines.append("  at a ReLU kink (not judged): " + kinks.prefix(20).map(\.description).joined(separator: ", ")
-                         + (kinks.count > 20 ? ", … (\(kinks.count) in all)" : ""))
-        }
-        if let failure { lines.append("  failure: \(failure)") }
-        return lines.joined(separator: "\n")
-    }
-}
-
 extension Network {
     /// Compares the gradients of ``gradients(on:)`` with central finite
     /// differences of the loss, `(L(θ + ε) − L(θ − ε)) / 2ε`, entry by entry.
@@ -204,11 +97,11 @@ extension Network where Scalar == Double {
         // Every entry that can be checked, in a fixed order.
         var entries: [ParameterLocation] = []
         for (l, layer) in shapes.enumerated() {
-            for r in 0..<layer.inputSize { for c in 0..<layer.outputSize { entries.append(.weight(layer: l, row: r, col: c)) } }
+            for r in 0..<layer.inputSize { for c in 0..<layer.outputSize { entries.append(.weight(layer: l, row: r, column: c)) } }
             for j in 0..<layer.outputSize { entries.append(.bias(layer: l, index: j)) }
         }
         if includeInputs {
-            for r in 0..<data.count { for c in 0..<inputSize { entries.append(.input(row: r, col: c)) } }
+            for r in 0..<data.count { for c in 0..<inputSize { entries.append(.input(row: r, column: c)) } }
         }
         if let maxParameters, entries.count > maxParameters {
             var order = Array(entries.indices)
@@ -275,17 +168,6 @@ extension Network where Scalar == Double {
     }
 }
 
-extension Gradients {
-    /// The gradient entry at `location`.
-    func value(at location: ParameterLocation) -> Scalar {
-        switch location {
-        case let .weight(l, r, c): return layers[l].weights[r, c]
-        case let .bias(l, i): return layers[l].bias[i]
-        case let .input(r, c): return inputs[r, c]
-        }
-    }
-}
-
 /// Evaluates the per-row losses with one entry perturbed, on a private copy
 /// of the parameters and inputs, and watches the sign pattern of every
 /// ReLU-family layer to detect kink crossings.
@@ -335,7 +217,7 @@ private struct LossProbe {
         try parameters.withUnsafeBufferPointer { p in
             try inputs.elements.withUnsafeBufferPointer { x in
                 try outputs.withUnsafeMutableBufferPointer { o in
-                    try engine.forward(parameters: p.baseAddress!, rows: rows, x: x.baseAddress!, ldx: inputs.cols,
+                    try engine.forward(parameters: p.baseAddress!, rows: rows, x: x.baseAddress!, ldx: inputs.columns,
                                        out: o.baseAddress!)
                 }
             }
@@ -374,7 +256,7 @@ private struct LossProbe {
         case let .bias(l, i):
             return (true, network.shapes[l].biasRange.lowerBound + i)
         case let .input(r, c):
-            return (false, r * inputs.cols + c)
+            return (false, r * inputs.columns + c)
         }
     }
 

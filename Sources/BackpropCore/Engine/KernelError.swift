@@ -6,15 +6,22 @@ import CKernels
 /// of these means resource exhaustion or an internal bug; it is surfaced as
 /// ``BackpropError/kernel(_:)`` rather than a crash.
 public struct KernelError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The raw `bp_status` code.
-    public let code: UInt32
+    /// The raw `bp_status` code (the C API's; tests compare it).
+    package let code: UInt32
     /// The kernel that failed, e.g. `"bp_dgemm"`.
     public let function: String
 
-    /// The kernel's description of the status (from `bp_status_string`).
-    public var description: String {
-        "\(function) failed: \(String(cString: bp_status_string(bp_status(rawValue: code))))"
+    package init(code: UInt32, function: String) {
+        self.code = code
+        self.function = function
     }
+
+    /// Why it failed, in the kernels' words (`bp_status_string`), e.g.
+    /// "out of memory".
+    public var reason: String { String(cString: bp_status_string(bp_status(rawValue: code))) }
+
+    /// `"<function> failed: <reason>"`.
+    public var description: String { "\(function) failed: \(reason)" }
 }
 
 /// Throws ``BackpropError/kernel(_:)`` unless `status` is `BP_OK`.
