@@ -13,7 +13,8 @@ import CKernels
 final class Engine<Scalar: NetworkScalar> {
     private let mlp: OpaquePointer
     private let exec: OpaquePointer
-    private let isFloat: Bool
+    /// The C kernels of `Scalar`.
+    private var functions: KernelFunctions<Scalar> { Scalar.kernelFunctions }
     /// Rows a call may pass at most.
     let capacity: Int
     /// Threads of its GEMM context.
@@ -38,12 +39,9 @@ final class Engine<Scalar: NetworkScalar> {
         }
         let kind = network.loss.kernel(for: network.shapes[network.shapes.count - 1].activation).kind
         var workspace = 0
-        if Scalar.self == Float.self {
-            try check(bp_mlp_workspace_bytes_f32(specs.count, &specs, kind, capacity, &workspace),
-                      "bp_mlp_workspace_bytes_f32")
-        } else {
-            try check(bp_mlp_workspace_bytes(specs.count, &specs, kind, capacity, &workspace), "bp_mlp_workspace_bytes")
-        }
+        let functions = Scalar.kernelFunctions
+        try check(functions.workspaceBytes(specs.count, &specs, kind, capacity, &workspace),
+                  function: functions.name("bp_mlp_workspace_bytes"))
         // the buffers, and the snapshot of the parameters kept beside them
         let snapshotBytes = MemoryBudget.bytes(count: network.parameters.count, size: MemoryLayout<Scalar>.stride)
         try network.memoryBudget.require(workspace.addingReportingOverflow(snapshotBytes).overflow
@@ -53,18 +51,10 @@ final class Engine<Scalar: NetworkScalar> {
         try check(bp_exec_create_with(network.threads, network.kernels.execFlags, &execOut), "bp_exec_create_with")
         var out: OpaquePointer?
         do {
-            if Scalar.self == Double.self {
-                try check(bp_mlp_create(specs.count, &specs, kind, capacity, &out), "bp_mlp_create")
-                try check(bp_mlp_set_exec(out, execOut), "bp_mlp_set_exec")
-                isFloat = false
-            } else if Scalar.self == Float.self {
-                try check(bp_mlp_create_f32(specs.count, &specs, kind, capacity, &out), "bp_mlp_create_f32")
-                try check(bp_mlp_set_exec_f32(out, execOut), "bp_mlp_set_exec_f32")
-                isFloat = true
-            } else {
-                throw Kernels.unsupported(Scalar.self)
-            }
+            try check(functions.create(specs.count, &specs, kind, capacity, &out), function: functions.name("bp_mlp_create"))
+            try check(functions.setExec(out, execOut), function: functions.name("bp_mlp_set_exec"))
         } catch {
+            functions.free(out)
             bp_exec_free(execOut)
             throw error
         }
@@ -78,7 +68,7 @@ final class Engine<Scalar: NetworkScalar> {
     }
 
     deinit {
-        if isFloat { bp_mlp_free_f32(mlp) } else { bp_mlp_free(mlp) }
+        functions.free(mlp)
         bp_exec_free(exec)
         snapshot.deallocate()
     }
@@ -90,13 +80,7 @@ final class Engine<Scalar: NetworkScalar> {
     /// Forward pass of `rows` samples at `x`; outputs copied to `out` if given.
     func forward(parameters: UnsafePointer<Scalar>, rows: Int, x: UnsafePointer<Scalar>, ldx: Int,
                  out: UnsafeMutablePointer<Scalar>?) throws {
-        if isFloat {
-            try check(bp_mlp_forward_f32(mlp, Kernels.f(parameters), rows, Kernels.f(x), ldx, Kernels.f(out)),
-                      "bp_mlp_forward_f32")
-        } else {
-            try check(bp_mlp_forward(mlp, Kernels.d(parameters), rows, Kernels.d(x), ldx, Kernels.d(out)),
-                      "bp_mlp_forward")
-        }
+        try check(functions.forward(mlp, parameters, rows, x, ldx, out), function: functions.name("bp_mlp_forward"))
     }
 
     /// Mean loss of a batch; gradients into `grad` (parameter layout) and `dx` when given.
@@ -104,15 +88,8 @@ final class Engine<Scalar: NetworkScalar> {
                   targets: TargetPointer<Scalar>, grad: UnsafeMutablePointer<Scalar>?,
                   dx: UnsafeMutablePointer<Scalar>?) throws -> Double {
         var loss = 0.0
-        if isFloat {
-            try check(bp_mlp_gradient_f32(mlp, Kernels.f(parameters), rows, Kernels.f(x), ldx,
-                                          Kernels.f(targets.values), targets.labels, &loss,
-                                          Kernels.f(grad), Kernels.f(dx)), "bp_mlp_gradient_f32")
-        } else {
-            try check(bp_mlp_gradient(mlp, Kernels.d(parameters), rows, Kernels.d(x), ldx,
-                                      Kernels.d(targets.values), targets.labels, &loss,
-                                      Kernels.d(grad), Kernels.d(dx)), "bp_mlp_gradient")
-        }
+        try check(functions.gradient(mlp, parameters, rows, x, ldx, targets.values, targets.labels, &loss, grad, dx),
+                  function: functions.name("bp_mlp_gradient"))
         return loss
     }
 
@@ -120,14 +97,8 @@ final class Engine<Scalar: NetworkScalar> {
     func backward(parameters: UnsafePointer<Scalar>, rows: Int, x: UnsafePointer<Scalar>, ldx: Int,
                   outputGradient: UnsafePointer<Scalar>, grad: UnsafeMutablePointer<Scalar>,
                   dx: UnsafeMutablePointer<Scalar>?) throws {
-        if isFloat {
-            try check(bp_mlp_backward_f32(mlp, Kernels.f(parameters), rows, Kernels.f(x), ldx,
-                                          Kernels.f(outputGradient), Kernels.f(grad), Kernels.f(dx)),
-                      "bp_mlp_backward_f32")
-        } else {
-            try check(bp_mlp_backward(mlp, Kernels.d(parameters), rows, Kernels.d(x), ldx,
-                                      Kernels.d(outputGradient), Kernels.d(grad), Kernels.d(dx)), "bp_mlp_backward")
-        }
+        try check(functions.backward(mlp, parameters, rows, x, ldx, outputGradient, grad, dx),
+                  function: functions.name("bp_mlp_backward"))
     }
 
     /// Outcome of one SGD step (or of an epoch of them: its first divergence).
@@ -159,35 +130,17 @@ final class Engine<Scalar: NetworkScalar> {
                      snapshot: UnsafeMutablePointer<Scalar>) throws -> (completed: Int, outcome: StepResult) {
         var diverged: Int32 = 0
         var completed = 0
-        if isFloat {
-            try check(bp_mlp_train_epochs_f32(mlp, Kernels.f(parameters), Kernels.f(x), ldx,
-                                              Kernels.f(targets.values), targets.labels, orders, count,
-                                              batchSize, epochs, learningRate, losses,
-                                              Kernels.f(snapshot), &completed, &diverged),
-                      "bp_mlp_train_epochs_f32")
-        } else {
-            try check(bp_mlp_train_epochs(mlp, Kernels.d(parameters), Kernels.d(x), ldx,
-                                          Kernels.d(targets.values), targets.labels, orders, count,
-                                          batchSize, epochs, learningRate, losses,
-                                          Kernels.d(snapshot), &completed, &diverged),
-                      "bp_mlp_train_epochs")
-        }
+        try check(functions.trainEpochs(mlp, parameters, x, ldx, targets.values, targets.labels, orders, count,
+                                        batchSize, epochs, learningRate, losses, snapshot, &completed, &diverged),
+                  function: functions.name("bp_mlp_train_epochs"))
         return (completed, StepResult(diverged))
     }
 
     /// Pre-activations of `layer` from the last forward pass (`rows × units`).
     func preactivations(layer: Int) throws -> UnsafePointer<Scalar> {
-        let raw: UnsafeRawPointer
-        if isFloat {
-            var z: UnsafePointer<Float>?
-            try check(bp_mlp_preactivations_f32(mlp, layer, &z), "bp_mlp_preactivations_f32")
-            raw = UnsafeRawPointer(z!)
-        } else {
-            var z: UnsafePointer<Double>?
-            try check(bp_mlp_preactivations(mlp, layer, &z), "bp_mlp_preactivations")
-            raw = UnsafeRawPointer(z!)
-        }
-        return raw.assumingMemoryBound(to: Scalar.self)
+        var z: UnsafePointer<Scalar>?
+        try check(functions.preactivations(mlp, layer, &z), function: functions.name("bp_mlp_preactivations"))
+        return z!
     }
 }
 

@@ -31,3 +31,11 @@ func check(_ status: bp_status, _ function: StaticString) throws(BackpropError) 
         throw .kernel(KernelError(code: status.rawValue, function: "\(function)"))
     }
 }
+
+/// Throws ``BackpropError/kernel(_:)`` unless `status` is `BP_OK`; for the
+/// functions named at run time (``KernelFunctions/name(_:)``).
+func check(_ status: bp_status, function: String) throws(BackpropError) {
+    if status != BP_OK {
+        throw .kernel(KernelError(code: status.rawValue, function: function))
+    }
+}

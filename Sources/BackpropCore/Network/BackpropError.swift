@@ -41,8 +41,6 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidConfiguration(String)
     /// `backward(outputGradient:)` was called without a preceding `forward(_:)`.
     case noForwardPass
-    /// The scalar type has no kernels.
-    case unsupportedScalar(String)
     /// A training checkpoint that cannot resume this network on this data:
     /// another architecture, precision or data set, or damaged state.
     case invalidCheckpoint(String)
@@ -82,8 +80,6 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
             return "invalid configuration: \(message)"
         case .noForwardPass:
             return "backward(outputGradient:) needs a forward(_:) pass first"
-        case let .unsupportedScalar(name):
-            return "no kernels for scalar type \(name): use Double or Float"
         case let .invalidCheckpoint(message):
             return "invalid checkpoint: \(message)"
         case let .insufficientMemory(what, required, available):

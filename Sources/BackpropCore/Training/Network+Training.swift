@@ -162,7 +162,8 @@ extension Network {
     /// The input size, then each layer's units.
     package var layerSizes: [Int] { [inputSize] + shapes.map(\.outputSize) }
 
-    static var precisionName: String { Scalar.self == Float.self ? "Float" : "Double" }
+    /// "Double" or "Float": the precision a checkpoint records.
+    static var precisionName: String { String(describing: Scalar.self) }
 
     static func validate(_ settings: TrainingSettings, checkpointEvery: Int?) throws {
         try validateLearningRate(settings.learningRate)
