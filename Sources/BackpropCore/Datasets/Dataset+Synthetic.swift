@@ -156,14 +156,3 @@ extension Dataset where Scalar == Double {
         return Dataset(inputs: Matrix(uncheckedRows: points.count, columns: 2, elements: x), labels: labels)
     }
 }
-
-extension RandomSource {
-    /// `count` draws from N(0, σ²), σ = `standardDeviation`.
-    func normals(_ count: Int, standardDeviation: Double) throws -> [Double] {
-        var out = [Double](repeating: 0, count: count)
-        try out.withUnsafeMutableBufferPointer { b in
-            try check(bp_rng_normal(pointer, count, 0, standardDeviation, b.baseAddress), "bp_rng_normal")
-        }
-        return out
-    }
-}

@@ -90,3 +90,14 @@ final class RandomSource: @unchecked Sendable {
         }
     }
 }
+
+extension RandomSource {
+    /// `count` draws from N(0, σ²), σ = `standardDeviation`.
+    func normals(_ count: Int, standardDeviation: Double) throws -> [Double] {
+        var out = [Double](repeating: 0, count: count)
+        try out.withUnsafeMutableBufferPointer { b in
+            try check(bp_rng_normal(pointer, count, 0, standardDeviation, b.baseAddress), "bp_rng_normal")
+        }
+        return out
+    }
+}
