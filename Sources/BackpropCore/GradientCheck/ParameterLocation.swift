@@ -9,6 +9,7 @@ public enum ParameterLocation: Sendable, Hashable, CustomStringConvertible {
     /// Input `X[row][column]`.
     case input(row: Int, column: Int)
 
+    /// The location as it reads in reports, e.g. `W1[0][2]`.
     public var description: String {
         switch self {
         case let .weight(l, r, c): return "W\(l)[\(r), \(c)]"

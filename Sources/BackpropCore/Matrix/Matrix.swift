@@ -171,6 +171,7 @@ public struct Matrix<Scalar: NetworkScalar>: Sendable, Equatable, Hashable, Coda
         return (i / Swift.max(columns, 1), i % Swift.max(columns, 1))
     }
 
+    /// `Matrix r × c [[…], …]`: the shape, then every row.
     public var description: String {
         let body = nestedRows.map { "[" + $0.map { "\($0)" }.joined(separator: ", ") + "]" }
         return "Matrix \(rows) × \(columns) [" + body.joined(separator: ", ") + "]"

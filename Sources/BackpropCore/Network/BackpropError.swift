@@ -50,6 +50,7 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A C kernel reported a failure (out of memory, or an internal bug).
     case kernel(KernelError)
 
+    /// What went wrong, what was expected and what came, in one sentence.
     public var description: String {
         switch self {
         case let .shapeMismatch(what, expected, got):

@@ -22,6 +22,7 @@ public enum Loss: String, Sendable, Hashable, Codable, CaseIterable, CustomStrin
     /// Categorical cross-entropy, for one class per sample (softmax outputs).
     case categoricalCrossEntropy
 
+    /// The loss's name as written in model files and on the command line.
     public var description: String { rawValue }
 
     /// Whether the loss compares class probabilities (so accuracy is meaningful).

@@ -61,6 +61,7 @@ extension Network {
     ///   stops and the network keeps its last finite parameters.
     /// - Throws: ``BackpropError`` for invalid data or hyperparameters,
     ///   before anything changes.
+    //
     // Specialized for Double: the epoch loop runs generic code otherwise,
     // paying metadata look-ups on every epoch of small, fast networks.
     @_specialize(where Scalar == Double)

@@ -12,6 +12,7 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
     /// ``TrainingReport/checkpoint`` resumes it.
     case interrupted(epoch: Int, step: Int)
 
+    /// Why training stopped, in words.
     public var description: String {
         switch self {
         case .completed: return "completed"

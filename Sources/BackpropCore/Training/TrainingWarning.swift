@@ -15,6 +15,7 @@ public enum TrainingWarning: Sendable, Equatable, CustomStringConvertible {
     /// predicting the most frequent class.
     case chanceAccuracy(accuracy: Double, majorityRate: Double)
 
+    /// The warning in words, with a hint of what to try.
     public var description: String {
         switch self {
         case let .lossIncreased(first, last):
