@@ -132,9 +132,11 @@ extension Matrix {
         }
     }
 
-    // Specialized: the generic loop would call the scalar type's arithmetic
-    // through its witness table, element by element.
     /// `x_i ← x_i ∘ y_i` for every element, `other` having this shape.
+    //
+    // Specialized for Double and Float, as the loop below: generic code
+    // would call the scalar type's arithmetic through its witness table,
+    // element by element.
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
     private mutating func formElementwise(_ operation: ElementwiseOperation, _ other: Matrix) {
