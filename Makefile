@@ -71,8 +71,9 @@ build: deps
 swift-test: deps
 	swift test
 
-# Every suite (Swift tests, the C harness, the consumer package, the check
-# that every public C function is defined under its own name), closing
+# Every suite (Swift tests, the C harness, the consumer package and its
+# application on BackpropCore alone, the check that every public C function
+# is defined under its own name), closing
 # with one line "tests: N passed, M failed".
 # The harness is built a second time by clang when it is installed: SwiftPM
 # builds CKernels with clang, and some code paths follow the compiler (the
@@ -91,6 +92,7 @@ consumer: deps
 	$(call DROP_PLAN,Examples/Consumer/.build)
 	swift build --package-path Examples/Consumer
 	swift run --package-path Examples/Consumer Consumer
+	swift run --package-path Examples/Consumer CoreConsumer
 
 # How many of 20 seeds learn seed 03's half adder (release build).
 half-adder-seeds: deps

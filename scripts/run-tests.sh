@@ -2,8 +2,10 @@
 # Runs every test suite of `make test` (after make has installed the
 # dependencies and built the C harness) and closes with one summary line,
 # "tests: N passed, M failed", counting Swift Testing tests, C harness
-# tests, the consumer package run and the check that every public C
-# function is defined under its own name (check-public-definitions.sh).
+# tests, the consumer package run, the application on the BackpropCore
+# product alone (it trains, and links no BackpropTabular or BackpropPlots
+# code) and the check that every public C function is defined under its
+# own name (check-public-definitions.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
@@ -32,6 +34,28 @@ rm -f Examples/Consumer/.build/debug.yaml Examples/Consumer/.build/release.yaml
   2>&1 | tee "$logs/consumer.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] && consumer_ok=1 || failed_suites=$((failed_suites + 1))
 
+# CoreConsumer depends on the BackpropCore product alone: it must train
+# (it exits non-zero below its accuracy bound), and its binary must define
+# no symbol of BackpropTabular or BackpropPlots. Swift mangles a module's
+# name, preceded by its length, into every symbol the module defines
+# (15BackpropTabular, 13BackpropPlots); BackpropCore's own (12BackpropCore)
+# must be there, so that a stripped or wrong binary cannot pass.
+core_ok=0
+core_bin="$(swift build --package-path Examples/Consumer --show-bin-path)/CoreConsumer"
+if swift build --package-path Examples/Consumer --product CoreConsumer && "$core_bin"; then
+  core_symbols=$(nm --defined-only "$core_bin")
+  if ! grep -q '12BackpropCore' <<<"$core_symbols"; then
+    echo "CoreConsumer: $core_bin defines no BackpropCore symbol (stripped, or not the core consumer?)"
+  elif grep -E '15BackpropTabular|13BackpropPlots' <<<"$core_symbols" >"$logs/core-leaks.txt"; then
+    echo "CoreConsumer depends on BackpropCore alone, yet defines $(wc -l <"$logs/core-leaks.txt") symbols of BackpropTabular or BackpropPlots, e.g.:"
+    head -5 "$logs/core-leaks.txt"
+  else
+    core_ok=1
+    echo "CoreConsumer: no BackpropTabular or BackpropPlots symbol in its binary"
+  fi
+fi
+[ "$core_ok" = 1 ] || failed_suites=$((failed_suites + 1))
+
 # Swift Testing: "✔ Test run with 37 tests in 8 suites passed" or
 # "✘ Test run with 37 tests in 8 suites failed ... with N issues".
 swift_total=$(grep -Eo 'Test run with [0-9]+ tests?' "$logs/swift.txt" | tail -1 | grep -Eo '[0-9]+' || echo 0)
@@ -40,9 +64,9 @@ swift_failed_tests=$(grep -E '^✘ Test [^r].* failed after' "$logs/swift.txt" |
 c_passed=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$logs/c.txt" | awk '{s += $4} END {print s + 0}')
 c_failed=$(grep -Eo '^\[  FAILED  \] [0-9]+ test' "$logs/c.txt" | awk '{s += $4} END {print s + 0}')
 
-passed=$(( swift_total - swift_failed_tests + c_passed + consumer_ok + defs_ok ))
-failed=$(( swift_failed_tests + c_failed + 1 - consumer_ok + 1 - defs_ok ))
+passed=$(( swift_total - swift_failed_tests + c_passed + consumer_ok + core_ok + defs_ok ))
+failed=$(( swift_failed_tests + c_failed + 1 - consumer_ok + 1 - core_ok + 1 - defs_ok ))
 echo
-echo "Swift: $((swift_total - swift_failed_tests)) of $swift_total tests passed; C harness: $c_passed passed, $c_failed failed; consumer package: $([ $consumer_ok = 1 ] && echo ran || echo FAILED); public definitions: $([ $defs_ok = 1 ] && echo checked || echo MISSING)"
+echo "Swift: $((swift_total - swift_failed_tests)) of $swift_total tests passed; C harness: $c_passed passed, $c_failed failed; consumer package: $([ $consumer_ok = 1 ] && echo ran || echo FAILED); core-only consumer: $([ $core_ok = 1 ] && echo "ran, core alone linked" || echo FAILED); public definitions: $([ $defs_ok = 1 ] && echo checked || echo MISSING)"
 echo "tests: $passed passed, $failed failed"
 [ "$failed_suites" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -14,6 +14,12 @@ let package = Package(
             name: "Consumer",
             dependencies: [.product(name: "Backprop", package: "Backprop")]
         ),
+        // Trains a network with the core product alone: `make test` checks
+        // that no CSV, model-file or plot code is linked into it.
+        .executableTarget(
+            name: "CoreConsumer",
+            dependencies: [.product(name: "BackpropCore", package: "Backprop")]
+        ),
         // How many of 20 seeds train seed 03's half adder to cost < 0.001.
         .executableTarget(
             name: "HalfAdderSeeds",

@@ -3,7 +3,7 @@ import Backprop
 import Foundation
 
 /// `backprop evaluate`: a model's quality on labelled data.
-struct EvaluateCommand: ParsableCommand {
+struct EvaluateCommand: ParsableCommand, DataReadingCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Measure a model on labelled data: loss, accuracy and confusion matrix, or MSE, MAE and R².")
@@ -11,16 +11,13 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A model file written by `backprop train`.", valueName: "file"))
     var model: String
 
-    @Option(help: ArgumentHelp("A CSV file with the model's feature columns and its label column (- for standard input).", valueName: "file"))
-    var data: String
-
-    @Option(help: ArgumentHelp("The CSV field delimiter: , ; or tab (default: found in the header line).", valueName: "delimiter"))
-    var delimiter: DelimiterOption?
+    static let dataHelp = "A CSV file with the model's feature columns and its label column (- for standard input)."
+    @OptionGroup var input: DataOptions<EvaluateCommand>
 
     func run() throws {
         try reportingErrors {
             let model = try ModelFile.load(from: URL(fileURLWithPath: self.model))
-            let table = try readTable(data, delimiter: delimiter)
+            let table = try input.readTable()
             let rows = try TabularData(table: table, featureNames: model.featureNames, labelColumn: model.labelName,
                                        requireLabels: true)
             // Everything is computed before anything is printed, so bad

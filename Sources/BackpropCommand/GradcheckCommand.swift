@@ -3,7 +3,7 @@ import Backprop
 import Foundation
 
 /// `backprop gradcheck`: backpropagation's gradients against finite differences.
-struct GradcheckCommand: ParsableCommand {
+struct GradcheckCommand: ParsableCommand, DataReadingCommand {
     static let configuration = CommandConfiguration(
         commandName: "gradcheck",
         abstract: "Compare backpropagation's gradients with finite differences, layer by layer.",
@@ -20,11 +20,8 @@ struct GradcheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A model file written by `backprop train`.", valueName: "file"))
     var model: String?
 
-    @Option(help: ArgumentHelp("A CSV file with the model's features and label column (- for standard input).", valueName: "file"))
-    var data: String?
-
-    @Option(help: ArgumentHelp("The CSV field delimiter: , ; or tab (default: found in the header line).", valueName: "delimiter"))
-    var delimiter: DelimiterOption?
+    static let dataHelp = "A CSV file with the model's features and label column (- for standard input)."
+    @OptionGroup var input: OptionalDataOptions<GradcheckCommand>
 
     @Option(help: "A built-in data set instead of --data: circles, moons, spiral, blobs, xor or half-adder.")
     var dataset: DemoDataset?
@@ -47,10 +44,10 @@ struct GradcheckCommand: ParsableCommand {
     var maxParameters: Int = 5000
 
     func validate() throws {
-        guard (data == nil) != (dataset == nil) else {
+        guard (input.data == nil) != (dataset == nil) else {
             throw ValidationError("give exactly one of --data FILE (with --model) or --dataset NAME")
         }
-        if data != nil && model == nil { throw ValidationError("--data needs --model") }
+        if input.data != nil && model == nil { throw ValidationError("--data needs --model") }
         guard samples >= 1 else { throw ValidationError("--samples must be ≥ 1, got \(samples)") }
         guard epsilon.isFinite && epsilon > 0 else { throw ValidationError("--epsilon must be finite and > 0") }
         guard relativeTolerance.isFinite && relativeTolerance > 0 else { throw ValidationError("--rtol must be finite and > 0") }
@@ -86,9 +83,9 @@ struct GradcheckCommand: ParsableCommand {
                     source += ", a fresh \(Format.architecture(network)) network (seed \(spec.seed))"
                 }
             } else {
-                let path = model!, file = data!
+                let path = model!, file = input.data!
                 let model = try ModelFile.load(from: URL(fileURLWithPath: path))
-                let table = try readTable(file, delimiter: delimiter)
+                let table = try input.csv.readTable(file)
                 let rows = try TabularData(table: table, featureNames: model.featureNames, labelColumn: model.labelName,
                                            requireLabels: true)
                 let inputs = try model.prepare(rows.features)

@@ -3,7 +3,7 @@ import Backprop
 import Foundation
 
 /// `backprop predict`: a model's predictions for new rows, as CSV.
-struct PredictCommand: ParsableCommand {
+struct PredictCommand: ParsableCommand, DataReadingCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
         abstract: "Predict class labels (or values) for the rows of a CSV file.",
@@ -17,11 +17,8 @@ struct PredictCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A model file written by `backprop train`.", valueName: "file"))
     var model: String
 
-    @Option(help: ArgumentHelp("A CSV file with the model's feature columns (- for standard input).", valueName: "file"))
-    var data: String
-
-    @Option(help: ArgumentHelp("The CSV field delimiter: , ; or tab (default: found in the header line).", valueName: "delimiter"))
-    var delimiter: DelimiterOption?
+    static let dataHelp = "A CSV file with the model's feature columns (- for standard input)."
+    @OptionGroup var input: DataOptions<PredictCommand>
 
     @Option(help: ArgumentHelp("Write the predictions here (atomically) instead of to standard output.", valueName: "file"))
     var out: String?
@@ -30,7 +27,7 @@ struct PredictCommand: ParsableCommand {
     var probabilities = false
 
     func validate() throws {
-        for (option, path) in [("--model", model), ("--data", data), ("--out", out)] where path?.isEmpty == true {
+        for (option, path) in [("--model", model), ("--data", input.data), ("--out", out)] where path?.isEmpty == true {
             throw ValidationError("\(option) needs a path, got an empty one")
         }
     }
@@ -40,9 +37,9 @@ struct PredictCommand: ParsableCommand {
             let model = try ModelFile.load(from: URL(fileURLWithPath: self.model))
             if let out {
                 try requireWritable(out, for: "--out")
-                try requireDistinct(output: out, for: "--out", from: [("--model", self.model), ("--data", data)])
+                try requireDistinct(output: out, for: "--out", from: [("--model", self.model), ("--data", input.data)])
             }
-            let table = try readTable(data, delimiter: delimiter)
+            let table = try input.readTable()
             let rows = try TabularData(table: table, featureNames: model.featureNames, labelColumn: model.labelName,
                                        requireLabels: false)
             var lines: [String] = []

@@ -50,7 +50,7 @@ struct RunSettings {
         // Where the data comes from may change (a moved file); what it holds
         // may not (the checkpoint's fingerprint of the data checks that).
         let recordedData = recorded[Key.data]
-        guard let data = command.data ?? (recordedData == "-" ? nil : recordedData) else {
+        guard let data = command.input.data ?? (recordedData == "-" ? nil : recordedData) else {
             throw UserError("--resume \(command.resume!): the run read its data from standard input; give --data again")
         }
         self.data = data

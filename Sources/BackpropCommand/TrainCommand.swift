@@ -3,7 +3,7 @@ import Backprop
 import Foundation
 
 /// `backprop train`: CSV in, model file out.
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: ParsableCommand, DataReadingCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a network on a CSV file and save the model.",
@@ -13,11 +13,8 @@ struct TrainCommand: ParsableCommand {
             their names. Features are standardized (the statistics are stored in the model).
             """)
 
-    @Option(help: ArgumentHelp("The training data: a CSV file with a header row (- for standard input).", valueName: "file"))
-    var data: String?
-
-    @Option(help: ArgumentHelp("The CSV field delimiter: , ; or tab (default: found in the header line).", valueName: "delimiter"))
-    var delimiter: DelimiterOption?
+    static let dataHelp = "The training data: a CSV file with a header row (- for standard input)."
+    @OptionGroup var input: OptionalDataOptions<TrainCommand>
 
     @Option(help: ArgumentHelp("Where to write the model (JSON, written atomically; default: model.json, or the --resume file).", valueName: "file"))
     var out: String?
@@ -92,9 +89,9 @@ struct TrainCommand: ParsableCommand {
         if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be ≥ 1, got \(checkpointEvery)") }
         if let progressEvery, progressEvery < 1 { throw ValidationError("--progress-every must be ≥ 1, got \(progressEvery)") }
         if let maxClasses, maxClasses < 2 { throw ValidationError("--max-classes must be ≥ 2, got \(maxClasses)") }
-        if data == "-" && validation == "-" { throw ValidationError("--data and --validation cannot both read standard input (-)") }
-        if data == nil && resume == nil { throw ValidationError("--data is required (or --resume a checkpoint)") }
-        for (option, path) in [("--data", data), ("--out", out), ("--resume", resume), ("--validation", validation),
+        if input.data == "-" && validation == "-" { throw ValidationError("--data and --validation cannot both read standard input (-)") }
+        if input.data == nil && resume == nil { throw ValidationError("--data is required (or --resume a checkpoint)") }
+        for (option, path) in [("--data", input.data), ("--out", out), ("--resume", resume), ("--validation", validation),
                                ("--plot", plot)] where path?.isEmpty == true {
             throw ValidationError("\(option) needs a path, got an empty one")
         }
@@ -159,7 +156,7 @@ struct TrainCommand: ParsableCommand {
         for path in [data, settings.validation].compactMap({ $0 }) where path != "-" {
             try settings.memory.requireToParse(fileAt: path, named: path)
         }
-        let table = try readTable(data, delimiter: delimiter)
+        let table = try input.csv.readTable(data)
         var trainingData: TabularData
         if let model = resumed?.model {
             trainingData = try TabularData(table: table, label: .name(model.labelName))
@@ -192,7 +189,7 @@ struct TrainCommand: ParsableCommand {
         // Validation data.
         var validationData: TabularData?
         if let validation = settings.validation {
-            let validationTable = try readTable(validation, delimiter: delimiter)
+            let validationTable = try input.csv.readTable(validation)
             validationData = try TabularData(table: validationTable, featureNames: trainingData.featureNames,
                                              labelColumn: trainingData.labelName, requireLabels: true)
             say("validation: \(validationTable.source), \(validationData!.count) rows")

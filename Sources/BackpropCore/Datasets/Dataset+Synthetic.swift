@@ -106,14 +106,13 @@ extension Dataset where Scalar == Double {
 
     /// The four XOR points `(0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0`.
     public static func xor() -> Dataset<Double> {
-        Dataset(inputs: try! Matrix([[0, 0], [0, 1], [1, 0], [1, 1]]), labels: [0, 1, 1, 0])
+        Dataset(inputs: [[0, 0], [0, 1], [1, 0], [1, 1]], labels: [0, 1, 1, 0])
     }
 
     /// Seed 03's half adder: inputs `(a, b)`, targets `(sum, carry)` =
     /// `(a XOR b, a AND b)`, as a 4 × 2 target matrix.
     public static func halfAdder() -> Dataset<Double> {
-        Dataset(inputs: try! Matrix([[0, 0], [0, 1], [1, 0], [1, 1]]),
-                targets: try! Matrix([[0, 0], [1, 0], [1, 0], [0, 1]]))
+        Dataset(inputs: [[0, 0], [0, 1], [1, 0], [1, 1]], targets: [[0, 0], [1, 0], [1, 0], [0, 1]])
     }
 
     // MARK: - Helpers

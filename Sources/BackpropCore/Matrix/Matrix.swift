@@ -5,10 +5,18 @@
 /// `Matrix` is a value type: copies are independent, and storage is shared
 /// until one of them is mutated (copy-on-write, through `Array`).
 ///
+/// A matrix written in source is an array literal of rows; rows known only
+/// at run time go through the throwing ``init(_:)``:
+///
 /// ```swift
-/// let x = try Matrix([[0, 0], [0, 1], [1, 0], [1, 1]])   // 4 × 2, Double
+/// let x: Matrix = [[0, 0], [0, 1], [1, 0], [1, 1]]   // 4 × 2, Double
 /// x[1, 1]      // 1.0
+/// let w: Matrix<Float> = [[1, 2]]                    // 1 × 2, Float
+/// let y = try Matrix(rowsReadAtRunTime)              // throws on ragged rows
 /// ```
+///
+/// `+`, `-` and `*` work element by element (`*` is the Hadamard product);
+/// the matrix product is ``multiplied(by:)``.
 public struct Matrix<Scalar: NetworkScalar>: Sendable, Equatable, Hashable, Codable,
     CustomStringConvertible {
     /// Number of rows (samples, for a batch).
@@ -49,14 +57,21 @@ public struct Matrix<Scalar: NetworkScalar>: Sendable, Equatable, Hashable, Coda
     }
 
     /// A matrix from nested rows: `Matrix([[1, 2], [3, 4]])` is 2 × 2.
-    /// An empty array gives a 0 × 0 matrix.
+    /// An empty array gives a 0 × 0 matrix. This is the initializer for rows
+    /// known only at run time (read or computed); a matrix written in source
+    /// is an array literal (``init(arrayLiteral:)``).
     /// - Throws: ``BackpropError/raggedRows(row:expected:got:)`` when the
     ///   rows differ in length.
     public init(_ nestedRows: [[Scalar]]) throws {
-        let columns = nestedRows.first?.count ?? 0
-        for (i, row) in nestedRows.enumerated() where row.count != columns {
-            throw BackpropError.raggedRows(row: i, expected: columns, got: row.count)
+        if let ragged = Matrix.firstRaggedRow(of: nestedRows) {
+            throw BackpropError.raggedRows(row: ragged.row, expected: ragged.expected, got: ragged.got)
         }
+        self.init(uncheckedNestedRows: nestedRows)
+    }
+
+    /// A matrix from nested rows of equal length.
+    private init(uncheckedNestedRows nestedRows: [[Scalar]]) {
+        let columns = nestedRows.first?.count ?? 0
         self.rows = nestedRows.count
         self.columns = nestedRows.isEmpty ? 0 : columns
         var flat = [Scalar]()
@@ -187,6 +202,14 @@ public struct Matrix<Scalar: NetworkScalar>: Sendable, Equatable, Hashable, Coda
                       elements: try container.decode([Scalar].self, forKey: .elements))
     }
 
+    /// The first row whose length differs from row 0's: its index, row 0's
+    /// length and its own.
+    private static func firstRaggedRow(of nestedRows: [[Scalar]]) -> (row: Int, expected: Int, got: Int)? {
+        let columns = nestedRows.first?.count ?? 0
+        guard let i = nestedRows.firstIndex(where: { $0.count != columns }) else { return nil }
+        return (i, columns, nestedRows[i].count)
+    }
+
     static func elementCount(rows: Int, columns: Int) throws -> Int {
         guard rows >= 0, columns >= 0 else {
             throw BackpropError.invalidHyperparameter(
@@ -199,5 +222,23 @@ public struct Matrix<Scalar: NetworkScalar>: Sendable, Equatable, Hashable, Coda
                 expected: "a size whose element count fits in Int")
         }
         return count
+    }
+}
+
+extension Matrix: ExpressibleByArrayLiteral {
+    /// A matrix written in source as an array literal of rows:
+    /// `let x: Matrix = [[0, 0], [0, 1]]` is 2 × 2 (Double unless the type
+    /// says otherwise: `let w: Matrix<Float> = [[1, 2]]`); `[]` is 0 × 0.
+    ///
+    /// A literal is source code, so rows of different lengths are a
+    /// programming error: they stop the program with a precondition failure
+    /// naming the row and both lengths, as an out-of-range subscript does.
+    /// Rows known only at run time go through the throwing ``init(_:)``,
+    /// which reports ``BackpropError/raggedRows(row:expected:got:)``.
+    public init(arrayLiteral rows: [Scalar]...) {
+        if let ragged = Matrix.firstRaggedRow(of: rows) {
+            preconditionFailure("Matrix literal: row \(ragged.row) has \(ragged.got) values, expected \(ragged.expected) like row 0")
+        }
+        self.init(uncheckedNestedRows: rows)
     }
 }

@@ -8,7 +8,7 @@ import BackpropCore
 ///
 /// ```swift
 /// let model = try ModelFile.load(from: URL(fileURLWithPath: "model.json"))
-/// let x = try Matrix([[5.1, 3.5, 1.4, 0.2]])        // raw, unstandardized
+/// let x: Matrix = [[5.1, 3.5, 1.4, 0.2]]            // raw, unstandardized
 /// let names = try model.predictClasses(x).map { model.classes![$0] }   // ["setosa"]
 /// ```
 public struct TabularModel: Sendable {

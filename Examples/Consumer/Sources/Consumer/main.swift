@@ -27,5 +27,5 @@ let check = try net.checkGradients(on: test.rows(at: Array(0..<10)))
 print("gradient check: \(check.passed ? "passed" : "FAILED"), largest relative error \(check.maxRelativeError)")
 
 // Predict new points: probabilities of the inner circle.
-let p = try net.predict(Matrix([[0.0, 0.1], [0.9, -0.3]]))
+let p = try net.predict([[0.0, 0.1], [0.9, -0.3]])
 print("P(inner) at (0, 0.1): \(p[0, 0]), at (0.9, −0.3): \(p[1, 0])")
