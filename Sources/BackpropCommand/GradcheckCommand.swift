@@ -12,9 +12,12 @@ struct GradcheckCommand: ParsableCommand, DataReadingCommand {
             built-in data set (--dataset), with a freshly initialized demo network unless \
             --model is given. An entry passes when both gradients are finite and \
             |analytic − numeric| ≤ atol + rtol·|numeric|; the default atol is the rounding \
-            bound of each entry's finite difference (about 4.4e-10 for --epsilon 1e-6 and \
-            losses and logits of order 1), which holds for a batch of any size. Exit \
-            status 1 when any entry is outside the tolerance or not finite.
+            bound of each entry: its finite difference's (about 4.4e-10 for --epsilon 1e-6 \
+            and losses and logits of order 1), which holds for a batch of any size, plus \
+            backpropagation's own in the precision checked (32u·√K times the entry's \
+            rounding magnitude). --precision float checks the single-precision kernels on \
+            the network converted to float, against the same double-precision finite \
+            differences. Exit status 1 when any entry is outside the tolerance or not finite.
             """)
 
     @Option(help: ArgumentHelp("A model file written by `backprop train`.", valueName: "file"))
@@ -37,11 +40,14 @@ struct GradcheckCommand: ParsableCommand, DataReadingCommand {
     var relativeTolerance: Double = 1e-6
 
     @Option(name: .customLong("atol"),
-            help: "atol: the error allowed at every entry (default: the rounding bound of each finite difference).")
+            help: "atol: the error allowed at every entry (default: the rounding bound of each entry).")
     var absoluteTolerance: Double?
 
     @Option(help: "Check at most this many parameters (sampled with a fixed seed); 0 checks all.")
     var maxParameters: Int = 5000
+
+    @Option(help: "The arithmetic of the backpropagation checked: double, or float (the single-precision kernels).")
+    var precision: PrecisionOption = .double
 
     func validate() throws {
         guard (input.data == nil) != (dataset == nil) else {
@@ -103,10 +109,23 @@ struct GradcheckCommand: ParsableCommand, DataReadingCommand {
             Console.out("batch: the first \(count) rows; loss: \(Format.loss(name: network.loss))")
             let report = try network.checkGradients(on: batch, epsilon: epsilon, relativeTolerance: relativeTolerance,
                                                     absoluteTolerance: absoluteTolerance,
-                                                    maxParameters: maxParameters == 0 ? nil : maxParameters)
+                                                    maxParameters: maxParameters == 0 ? nil : maxParameters,
+                                                    precision: precision.precision)
             Console.out(report.description)
             passed = report.passed
         }
         if !passed { throw gradientCheckFailedExitCode }
+    }
+}
+
+/// `--precision`: the values of ``GradientCheckPrecision``.
+enum PrecisionOption: String, ExpressibleByArgument, CaseIterable {
+    case double, float
+
+    var precision: GradientCheckPrecision {
+        switch self {
+        case .double: return .double
+        case .float: return .float
+        }
     }
 }

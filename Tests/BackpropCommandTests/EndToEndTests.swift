@@ -259,4 +259,22 @@ struct EndToEndTests {
         #expect(strict.stdout.contains("FAILED"))
         #expect(strict.stdout.contains(" FAIL"))
     }
+
+    /// `--precision float` checks the float kernels (and says so); a bad
+    /// value is a usage error.
+    @Test func gradcheckInFloat() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for dataset in ["spiral", "half-adder"] {
+            let run = try backprop(["gradcheck", "--dataset", dataset, "--precision", "float"], in: dir)
+            #expect(run.status == 0, "\(dataset): \(run.stdout)\(run.stderr)")
+            #expect(run.stdout.contains("gradient check in float"), "\(run.stdout)")
+            #expect(run.stdout.contains("PASSED"))
+        }
+        let double = try backprop(["gradcheck", "--dataset", "xor"], in: dir)
+        #expect(double.stdout.contains("gradient check in double"), "\(double.stdout)")
+        let bad = try backprop(["gradcheck", "--dataset", "xor", "--precision", "half"], in: dir)
+        #expect(bad.status == 64, "\(bad.stderr)")
+        #expect(bad.stderr.contains("--precision"), "\(bad.stderr)")
+    }
 }

@@ -4,7 +4,8 @@ import Testing
 @testable import BackpropCore
 
 /// Every activation × loss combination, depths 1 to 4, widths 1 to 7, batch
-/// sizes 1, 3 and 8: backpropagation agrees with central differences.
+/// sizes 1, 3 and 8: backpropagation agrees with central differences, in
+/// double precision and, for the float kernels, within their rounding.
 @Suite("Gradient checks")
 struct GradientCheckTests {
     static let hidden: [Activation] = [.identity, .relu, .leakyReLU(slope: 0.1), .sigmoid, .tanh, .softmax]
@@ -25,51 +26,72 @@ struct GradientCheckTests {
     static let cases: [Case] = hidden.flatMap { h in heads.map { (h, $0.0, $0.1) } }
         .enumerated().map { Case(index: $0, hidden: $1.0, output: $1.1, loss: $1.2) }
 
-    @Test(arguments: cases)
-    func backpropMatchesFiniteDifferences(_ c: Case) throws {
+    /// A random problem of case `c` at a depth and one of the batch sizes
+    /// 1, 3, 8 (`batchIndex` 0, 1, 2): widths cycle through 1...7 across
+    /// depths and batches; dense targets, one-hot matrices or labels.
+    static func problem(_ c: Case, depth: Int, batchIndex bi: Int, rng: inout TestRandom) throws
+        -> (layers: [LayerSpecification], data: Dataset<Double>) {
+        let batch = [1, 3, 8][bi]
+        let hiddenWidths = (0..<(depth - 1)).map { (depth * 3 + bi + $0 * 2) % 7 + 1 }
+        let outWidth = c.output == .softmax || c.loss == .categoricalCrossEntropy
+            ? 2 + (depth + bi) % 2 : 1 + (depth + bi) % 3
+        let inWidth = (depth + 2 * bi) % 7 + 1
+        let layers = hiddenWidths.map { LayerSpecification.dense($0, c.hidden) } + [.dense(outWidth, c.output)]
+        let x = rng.matrix(batch, inWidth) { $0.normal() }
+        switch c.loss {
+        case .meanSquaredError:
+            return (layers, Dataset(inputs: x, targets: rng.matrix(batch, outWidth) { $0.normal() }))
+        case .binaryCrossEntropy:
+            return (layers, Dataset(inputs: x, targets: rng.matrix(batch, outWidth) { $0.uniform() < 0.5 ? 0 : 1 }))
+        case .categoricalCrossEntropy:
+            // Alternate one-hot matrices and integer labels.
+            let labels = (0..<batch).map { _ in rng.int(below: max(outWidth, 2)) }
+            if batch == 3 || outWidth == 1 { return (layers, Dataset(inputs: x, labels: labels)) }
+            var y = try Matrix<Double>(rows: batch, columns: outWidth)
+            for (i, l) in labels.enumerated() { y[i, l] = 1 }
+            return (layers, Dataset(inputs: x, targets: y))
+        }
+    }
+
+    /// Checks case `c` at every depth 1...4 and batch size in `precision`,
+    /// on `Network<Scalar>`; returns the worst relative error.
+    static func checkEveryShape<Scalar: NetworkScalar>(_ c: Case, in _: Scalar.Type,
+                                                       precision: GradientCheckPrecision) throws -> Double {
         var rng = TestRandom(seed: UInt64(c.index) + Self.dataSeed)
         var worst = 0.0
         for depth in 1...4 {
-            for (bi, batch) in [1, 3, 8].enumerated() {
-                // Widths cycle through 1...7 across depths and batches.
-                let hiddenWidths = (0..<(depth - 1)).map { (depth * 3 + bi + $0 * 2) % 7 + 1 }
-                let outWidth = c.output == .softmax || c.loss == .categoricalCrossEntropy
-                    ? 2 + (depth + bi) % 2 : 1 + (depth + bi) % 3
-                let inWidth = (depth + 2 * bi) % 7 + 1
-                let layers = hiddenWidths.map { LayerSpecification.dense($0, c.hidden) } + [.dense(outWidth, c.output)]
-                let x = rng.matrix(batch, inWidth) { $0.normal() }
-                let data: Dataset<Double>
-                switch c.loss {
-                case .meanSquaredError:
-                    data = Dataset(inputs: x, targets: rng.matrix(batch, outWidth) { $0.normal() })
-                case .binaryCrossEntropy:
-                    data = Dataset(inputs: x, targets: rng.matrix(batch, outWidth) { $0.uniform() < 0.5 ? 0 : 1 })
-                case .categoricalCrossEntropy:
-                    // Alternate one-hot matrices and integer labels.
-                    let labels = (0..<batch).map { _ in rng.int(below: max(outWidth, 2)) }
-                    if batch == 3 || outWidth == 1 {
-                        data = Dataset(inputs: x, labels: labels)
-                    } else {
-                        var y = try Matrix<Double>(rows: batch, columns: outWidth)
-                        for (i, l) in labels.enumerated() { y[i, l] = 1 }
-                        data = Dataset(inputs: x, targets: y)
-                    }
-                }
+            for bi in 0..<3 {
+                let (layers, data) = try problem(c, depth: depth, batchIndex: bi, rng: &rng)
                 // A ReLU output can be dead on every sample for some seeds,
                 // leaving nothing to compare (the check rightly refuses to
                 // pass vacuously): try the next seed, and require a real check.
                 var report: GradientCheckReport!
                 for attempt in 0..<20 {
-                    let net = try Network(inputSize: inWidth, layers: layers, loss: c.loss,
-                                          seed: UInt64(depth * 100 + bi * 10 + attempt))
-                    report = try net.checkGradients(on: data)
+                    let net = try Network<Scalar>(inputSize: data.inputs.columns, layers: layers, loss: c.loss,
+                                                  seed: UInt64(depth * 100 + bi * 10 + attempt))
+                    report = try net.checkGradients(on: data.converted(to: Scalar.self), precision: precision)
                     if report.failure == nil { break }
                 }
-                #expect(report.passed, "depth \(depth) batch \(batch) widths \(inWidth)-\(hiddenWidths)-\(outWidth):\n\(report)")
+                #expect(report.passed, "depth \(depth) batch \(data.count) \(layers):\n\(report)")
+                #expect(report.precision == precision)
                 worst = max(worst, report.maxRelativeError)
             }
         }
+        return worst
+    }
+
+    @Test(arguments: cases)
+    func backpropMatchesFiniteDifferences(_ c: Case) throws {
+        let worst = try Self.checkEveryShape(c, in: Double.self, precision: .double)
         print("\(c.testDescription): worst relative error \(worst)")
+    }
+
+    /// The float kernels' gradients, in float, against the double
+    /// reference: within their rounding allowance for every combination.
+    @Test(arguments: cases)
+    func floatKernelsMatchFiniteDifferences(_ c: Case) throws {
+        let worst = try Self.checkEveryShape(c, in: Float.self, precision: .float)
+        print("\(c.testDescription) in float: worst relative error \(worst)")
     }
 }
 
@@ -94,8 +116,7 @@ struct GradientCheckerTests {
             wrong.layers[l].bias = wrong.layers[l].bias.map { 2 * $0 }
         }
         wrong.inputs.elements = wrong.inputs.elements.map { 2 * $0 }
-        let bad = try net.checkGradients(on: data, analytic: wrong, epsilon: 1e-6, relativeTolerance: 1e-6, absoluteTolerance: nil,
-                                         maxParameters: nil, includeInputs: true)
+        let bad = try net.checkGradients(on: data, analytic: wrong, settings: GradientCheckSettings())
         #expect(!bad.passed)
         #expect(bad.groups.allSatisfy { !$0.passed })
         #expect(abs(bad.maxRelativeError - 0.5) < 1e-3, "doubling gives relative error |2g − g|/|2g| = 1/2")
@@ -110,8 +131,7 @@ struct GradientCheckerTests {
         let data = Self.data()
         var wrong = try net.gradients(on: data)
         wrong.layers[0].weights[2, 1] *= 1.001
-        let report = try net.checkGradients(on: data, analytic: wrong, epsilon: 1e-6, relativeTolerance: 1e-6, absoluteTolerance: nil,
-                                            maxParameters: nil, includeInputs: true)
+        let report = try net.checkGradients(on: data, analytic: wrong, settings: GradientCheckSettings())
         #expect(!report.passed)
         let failing = report.groups.filter { !$0.passed }
         #expect(failing.map(\.name) == ["layer 0 weights"])
@@ -136,15 +156,20 @@ struct GradientCheckerTests {
         #expect(report.failure?.contains("vacuous") == true, "\(report)")
     }
 
-    /// Entries whose ±ε stencil crosses a ReLU kink are listed, not judged.
-    @Test func namesParametersAtAReLUKink() throws {
+    /// A 2 → 2 ReLU → 1 network whose first sample puts unit 0 exactly at
+    /// its kink, z = 0 (1·1 + 1·(−1) + 0).
+    static func networkAtAKink() throws -> (network: Network<Double>, data: Dataset<Double>) {
         var net = try Network(inputSize: 2, layers: [.dense(2, .relu), .dense(1, .identity)],
                               loss: .meanSquaredError, seed: 1)
         try net.setWeights(Matrix([[1.0, 0.5], [1.0, -0.5]]), layer: 0)
         try net.setBias([0, 0.3], layer: 0)
         try net.setWeights(Matrix([[1.0], [2.0]]), layer: 1)
-        // Sample 0 puts unit 0 exactly at z = 0 (1·1 + 1·(−1) + 0).
-        let data = Dataset(inputs: try Matrix([[1.0, -1], [2, 1]]), targets: try Matrix([[3.0], [-1]]))
+        return (net, Dataset(inputs: try Matrix([[1.0, -1], [2, 1]]), targets: try Matrix([[3.0], [-1]])))
+    }
+
+    /// Entries whose ±ε stencil crosses a ReLU kink are listed, not judged.
+    @Test func namesParametersAtAReLUKink() throws {
+        let (net, data) = try Self.networkAtAKink()
         let report = try net.checkGradients(on: data)
         #expect(report.kinks.contains(.bias(layer: 0, index: 0)))
         #expect(report.kinks.contains(.weight(layer: 0, row: 0, column: 0)))
@@ -234,8 +259,8 @@ struct GradientCheckToleranceTests {
         let data = Dataset(inputs: rng.matrix(6, 3) { $0.normal() }, labels: [0, 1, 1, 0, 1, 0])
         let exact = try net.gradients(on: data)
         func check(_ gradients: Gradients<Double>, rtol: Double, atol: Double?) throws -> GradientCheckReport {
-            try net.checkGradients(on: data, analytic: gradients, epsilon: 1e-6, relativeTolerance: rtol,
-                                   absoluteTolerance: atol, maxParameters: nil, includeInputs: true)
+            try net.checkGradients(on: data, analytic: gradients,
+                                   settings: GradientCheckSettings(relativeTolerance: rtol, absoluteTolerance: atol))
         }
         // Every entry 0.1 % too large: within rtol 10⁻², outside 10⁻⁴.
         var scaled = exact

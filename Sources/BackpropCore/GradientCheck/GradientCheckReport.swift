@@ -5,9 +5,12 @@ import CKernels
 /// An entry passes when both gradients are finite and
 /// `|analytic − numeric| ≤ atol + rtol·|numeric|` (the element-wise test of
 /// PyTorch's `gradcheck`), with `rtol` = ``relativeTolerance`` and `atol` =
-/// ``absoluteTolerance``, or, when that is `nil`, the finite difference's own
-/// rounding bound at the entry (see
-/// ``Network/checkGradients(on:epsilon:relativeTolerance:absoluteTolerance:maxParameters:includeInputs:)``).
+/// ``absoluteTolerance``, or, when that is `nil`, the rounding bound at the
+/// entry: the finite difference's plus ``roundingTolerance`` times the
+/// entry's rounding magnitude (see
+/// ``Network/checkGradients(on:epsilon:relativeTolerance:absoluteTolerance:maxParameters:includeInputs:precision:)``
+/// and, for a loss given by a closure,
+/// ``Network/checkGradients(inputs:epsilon:relativeTolerance:absoluteTolerance:maxParameters:includeInputs:loss:)``).
 /// A NaN or infinite gradient, on either side, is a failure.
 public struct GradientCheckReport: Sendable, CustomStringConvertible {
     /// The comparison for one group of parameters: a layer's weights, a
@@ -45,15 +48,27 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
     public var groups: [Group]
     /// Entries whose finite-difference stencil crossed a ReLU kink (a
     /// pre-activation changed sign between evaluations): the loss is not
-    /// differentiable there, so they are listed, not judged.
+    /// differentiable there, so they are listed, not judged. In a `.float`
+    /// check, also the entries whose gradient passes through a ReLU or
+    /// leaky-ReLU pre-activation that the float forward pass puts on the
+    /// other side of 0 than the double one.
     public var kinks: [ParameterLocation]
     /// The step of the finite differences.
     public var epsilon: Double
     /// `rtol`: the error allowed in proportion to the numeric gradient.
     public var relativeTolerance: Double
-    /// `atol`: the error allowed at every entry; `nil` means the finite
-    /// difference's rounding bound at each entry.
+    /// `atol`: the error allowed at every entry; `nil` means the rounding
+    /// bound at each entry (the finite difference's, plus
+    /// ``roundingTolerance`` times the entry's rounding magnitude).
     public var absoluteTolerance: Double?
+    /// The arithmetic whose backpropagated gradients were checked.
+    public var precision: GradientCheckPrecision
+    /// `τ = 32u·√K`: the rounding allowed for backpropagation in
+    /// ``precision`` (unit roundoff u, sums of up to K terms), in units of
+    /// each entry's rounding magnitude E (the sum of the absolute values of
+    /// the terms behind it, errors carried along); `τ·E` is part of the
+    /// default `atol`.
+    public var roundingTolerance: Double
     /// Why the check failed regardless of the errors (for example: every
     /// gradient is zero, which would make any comparison pass vacuously).
     public var failure: String?
@@ -67,8 +82,10 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        let atol = absoluteTolerance.map { "\($0)" } ?? "each difference's rounding bound"
-        var lines = ["gradient check (ε = \(epsilon), rtol \(relativeTolerance), atol \(atol)): \(passed ? "PASSED" : "FAILED")"]
+        let atol = absoluteTolerance.map { "\($0)" }
+            ?? "each difference's rounding bound + \(roundingTolerance) × its rounding magnitude"
+        var lines = ["gradient check in \(precision) (ε = \(epsilon), rtol \(relativeTolerance), atol \(atol)): "
+                     + (passed ? "PASSED" : "FAILED")]
         for g in groups {
             let worst = g.worst.map { ", worst at \($0) (analytic \(g.analyticAtWorst), numeric \(g.numericAtWorst))" } ?? ""
             var verdict = "within tolerance"

@@ -1,26 +1,61 @@
-import CKernels
-
 extension Network {
     /// Compares the gradients of ``gradients(on:)`` with central finite
     /// differences of the loss, `(L(θ + ε) − L(θ − ε)) / 2ε`, entry by entry.
     ///
+    /// `precision` chooses the arithmetic under test (see
+    /// ``GradientCheckPrecision``): `.double` (the default) backpropagates
+    /// through the network and data converted to `Double`, a check of the
+    /// formulas; `.float` through the network and data converted to `Float`
+    /// (for a `Network<Float>`, its own parameters and data) with the
+    /// single-precision kernels. Either way the finite differences are
+    /// computed in double precision from exactly those parameters and data
+    /// (every `Float` converts to `Double` exactly).
+    ///
     /// An entry passes when both values are finite and
     /// `|analytic − numeric| ≤ atol + rtol·|numeric|`, as in PyTorch's
-    /// `gradcheck`. The absolute term covers the finite difference's own
-    /// rounding noise, which no relative tolerance can: by default (`atol`
-    /// `nil`) it is the bound `ν = 4u·S̄/ε` of that noise at the entry
-    /// (u = 2⁻⁵³), where `S̄ = Σ S_i / n` over the rows the entry affects
-    /// (all n rows for a parameter, its own row for an input) and
-    /// `S_i = max(|ℓ_i(θ+ε)|, |ℓ_i(θ−ε)|, 1, max_j |z_ij|)` is the scale of
-    /// row i's loss terms (O(1) probabilities and targets, or the output
-    /// logits z that log-sum-exp works on): ν ≈ 4.4·10⁻¹⁰ for ε = 10⁻⁶ when
-    /// every term is at most 1.
+    /// `gradcheck`. The absolute term covers the rounding of both sides,
+    /// which no relative tolerance can. By default (`atol` `nil`) it is
+    /// `ν + τ·E`:
     ///
-    /// The numeric gradient is formed row by row,
-    /// `Σ_i (ℓ_i(θ+ε) − ℓ_i(θ−ε)) / (2ε·n)` with `L = Σ_i ℓ_i / n`, so the
-    /// rounding of the batch sum (which grows with the number of rows n)
-    /// never enters the difference: the bound, and with it the test, holds
-    /// for a batch of any size.
+    /// - `ν = 4u·S̄/ε`, with u = 2⁻⁵³, bounds the finite difference's own
+    ///   rounding at the entry: `S̄ = Σ S_i / n` over the rows the entry
+    ///   affects (all n rows for a parameter, its own row for an input) and
+    ///   `S_i = max(|ℓ_i(θ+ε)|, |ℓ_i(θ−ε)|, 1, max_j |z_ij|)` is the scale of
+    ///   row i's loss terms (O(1) probabilities and targets, or the output
+    ///   logits z that log-sum-exp works on): ν ≈ 4.4·10⁻¹⁰ for ε = 10⁻⁶
+    ///   when every term is at most 1. The numeric gradient is formed row
+    ///   by row, `Σ_i (ℓ_i(θ+ε) − ℓ_i(θ−ε)) / (2ε·n)` with `L = Σ_i ℓ_i / n`,
+    ///   so the rounding of the batch sum (which grows with the number of
+    ///   rows n) never enters the difference: the bound, and with it the
+    ///   test, holds for a batch of any size.
+    /// - `τ·E` bounds backpropagation's own rounding in the precision
+    ///   checked. `E` is the entry's first-order rounding magnitude: the
+    ///   forward and backward passes evaluated once more in double precision
+    ///   with, for every operation, the sum of the absolute values of its
+    ///   terms (its rounding) plus the magnitudes of its operands' errors
+    ///   weighted by its partial derivatives, so that a computed value is
+    ///   off by about `u·E` per operation. Where terms cancel, E stays large
+    ///   while the gradient shrinks: a residual `Ŷ − Y` near 0, a saturated
+    ///   sigmoid or softmax, a minimum where the rows' contributions to a
+    ///   gradient sum to almost nothing; that is where rounding shows, and
+    ///   where the allowance grows. `τ = 32u_p·√K`: `u_p` the unit roundoff
+    ///   of the precision checked (2⁻⁵³ for `.double`, 2⁻²⁴ for `.float`),
+    ///   √K for sums of K terms whose roundings add up like a random walk
+    ///   (K the longest sum: the batch's rows, or the widest layer or
+    ///   input), and 32 for the few roundings of each function evaluation
+    ///   (exp, division) and a margin (on random networks of every
+    ///   activation and loss, the float kernels stay within 1/10 of it).
+    ///   τ is 3.6·10⁻¹⁵·√K in `.double`, where τ·E lies far below ν, and
+    ///   1.9·10⁻⁶·√K in `.float`.
+    ///
+    /// Entries whose finite-difference stencil crosses a ReLU kink are
+    /// listed in ``GradientCheckReport/kinks``, not judged (the loss is not
+    /// differentiable there); so are, in `.float`, the entries whose
+    /// gradient passes through a ReLU or leaky-ReLU pre-activation that the
+    /// float forward pass puts on the other side of 0 than the double one
+    /// (a rounding at the kink, which changes the derivative by O(1)): the
+    /// unit's weights and bias, every parameter of the layers below it, and
+    /// the inputs of its row.
     ///
     /// The check fails, whatever the errors, when every compared gradient
     /// (analytic and numeric) is zero (such a check proves nothing), and
@@ -31,16 +66,201 @@ extension Network {
     ///   - epsilon: the finite-difference step (default 10⁻⁶).
     ///   - relativeTolerance: `rtol` (default 10⁻⁶; finite, > 0).
     ///   - absoluteTolerance: `atol` (finite, ≥ 0); `nil` (the default)
-    ///     uses the rounding bound ν of each entry's finite difference.
+    ///     uses the rounding bound `ν + τ·E` of each entry.
     ///   - maxParameters: compare at most this many entries, sampled at random
     ///     (seeded, so reproducible) from all weights, biases and inputs;
     ///     `nil` compares all of them.
     ///   - includeInputs: also check `dL/dX`.
-    /// - Throws: ``BackpropError`` for invalid data or settings.
+    ///   - precision: the arithmetic of the backpropagation checked (default `.double`).
+    /// - Throws: ``BackpropError`` for invalid data or settings, or a
+    ///   network or data that overflows `Float` in `.float`.
     public func checkGradients(
         on data: Dataset<Scalar>, epsilon: Double = 1e-6, relativeTolerance: Double = 1e-6,
-        absoluteTolerance: Double? = nil, maxParameters: Int? = nil, includeInputs: Bool = true
+        absoluteTolerance: Double? = nil, maxParameters: Int? = nil, includeInputs: Bool = true,
+        precision: GradientCheckPrecision = .double
     ) throws -> GradientCheckReport {
+        let settings = try GradientCheckSettings(
+            epsilon: epsilon, relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
+            maxParameters: maxParameters, includeInputs: includeInputs, precision: precision).validated()
+        switch precision {
+        case .double:
+            return try converted(to: Double.self).checkOwnGradients(on: data.converted(to: Double.self), settings)
+        case .float:
+            return try converted(to: Float.self).checkOwnGradients(on: data.converted(to: Float.self), settings)
+        }
+    }
+
+    /// ``checkGradients(on:epsilon:relativeTolerance:absoluteTolerance:maxParameters:includeInputs:precision:)``
+    /// with dense targets (`n × outputSize`).
+    public func checkGradients(
+        inputs: Matrix<Scalar>, targets: Matrix<Scalar>, epsilon: Double = 1e-6,
+        relativeTolerance: Double = 1e-6, absoluteTolerance: Double? = nil, maxParameters: Int? = nil,
+        precision: GradientCheckPrecision = .double
+    ) throws -> GradientCheckReport {
+        try checkGradients(on: Dataset(inputs: inputs, targets: targets), epsilon: epsilon,
+                           relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
+                           maxParameters: maxParameters, precision: precision)
+    }
+
+    /// ``checkGradients(on:epsilon:relativeTolerance:absoluteTolerance:maxParameters:includeInputs:precision:)``
+    /// with class labels (`n` labels in `0 ..< classes`).
+    public func checkGradients(
+        inputs: Matrix<Scalar>, labels: [Int], epsilon: Double = 1e-6,
+        relativeTolerance: Double = 1e-6, absoluteTolerance: Double? = nil, maxParameters: Int? = nil,
+        precision: GradientCheckPrecision = .double
+    ) throws -> GradientCheckReport {
+        try checkGradients(on: Dataset(inputs: inputs, labels: labels), epsilon: epsilon,
+                           relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
+                           maxParameters: maxParameters, precision: precision)
+    }
+
+    /// Checks the gradients of a loss the library does not know: `loss`
+    /// maps the outputs `Ŷ` (`n × outputSize`) to the loss value `L(Ŷ)` and
+    /// `dL/dŶ` (`n × outputSize`). For example `L = Σ_ij (ŷ_ij − y_ij)⁴ / n`:
+    ///
+    /// ```swift
+    /// let report = try net.checkGradients(inputs: x) { outputs in
+    ///     var value = 0.0
+    ///     var gradient = try Matrix<Double>(rows: outputs.rows, columns: outputs.columns)
+    ///     for i in 0..<outputs.rows {
+    ///         for j in 0..<outputs.columns {
+    ///             let r = outputs[i, j] - y[i, j]
+    ///             value += r * r * r * r / Double(outputs.rows)
+    ///             gradient[i, j] = 4 * r * r * r / Double(outputs.rows)
+    ///         }
+    ///     }
+    ///     return (value, gradient)
+    /// }
+    /// ```
+    ///
+    /// The analytic gradients backpropagate `dL/dŶ` at θ through the
+    /// network (`dZ_L = dL/dŶ ⊙ f'_L(Z_L)`, then the delta rule of
+    /// ``gradients(on:)``); the numeric ones are the central differences
+    /// `(L(θ + ε) − L(θ − ε)) / 2ε` of the closure's loss of the outputs
+    /// at θ ± ε. The comparison is that of
+    /// ``checkGradients(on:epsilon:relativeTolerance:absoluteTolerance:maxParameters:includeInputs:precision:)``:
+    /// the same groups, kink detection, tolerance `atol + rtol·|numeric|`
+    /// and failures, in double precision (the `.double` check).
+    ///
+    /// The closure works on `Matrix<Double>` whatever `Scalar` is: finite
+    /// differences need the loss to about 16 digits (in `Float`, the
+    /// rounding of `L`, about 6·10⁻⁸·|L|, over a step of 2·10⁻⁶ would leave
+    /// an error of some 0.03·|L| in every numeric gradient), so the network is
+    /// converted exactly to `Double` and the closure sees, and returns,
+    /// doubles. It is called once at θ, where its gradient is used, and
+    /// twice per compared entry, where only its value is, always with
+    /// finite outputs.
+    ///
+    /// The library cannot see the terms the closure sums, so the default
+    /// absolute tolerance (`atol` `nil`) bounds the rounding of the
+    /// difference from what it can see: `ν = 4u·S/ε` (u = 2⁻⁵³) with
+    /// `S = √n·max(|L(θ+ε)|, |L(θ−ε)|) + Σ_i Σ_j |dL/dŷ_ij|·max(1, |ŷ_ij|)`.
+    /// The first term is the closure's own rounding, about `u·√n·|L|` for
+    /// a sum or mean of n terms of one sign whose roundings add up like a
+    /// random walk (for terms of mixed signs, pass an `atol`); the second
+    /// how far the rounding of the outputs moves
+    /// L, with `dL/dŶ` and `Ŷ` at θ over the rows the entry affects (every
+    /// row for a parameter, its own row for an input). To it adds `τ·E` as
+    /// in the check of the network's loss, with `|dL/dŶ|` as the rounding
+    /// magnitude of the closure's gradient (whose terms the library cannot
+    /// see either): in double precision, some 10⁻¹⁴ of the gradient.
+    ///
+    /// - Parameters:
+    ///   - inputs: the batch, `n × inputSize` (finite, n ≥ 1).
+    ///   - epsilon: the finite-difference step (default 10⁻⁶).
+    ///   - relativeTolerance: `rtol` (default 10⁻⁶; finite, > 0).
+    ///   - absoluteTolerance: `atol` (finite, ≥ 0); `nil` (the default)
+    ///     uses the rounding bound of each entry described above.
+    ///   - maxParameters: compare at most this many entries, sampled at
+    ///     random (seeded) from all weights, biases and inputs; `nil`
+    ///     compares all of them.
+    ///   - includeInputs: also check `dL/dX`.
+    ///   - loss: `L(Ŷ)` and `dL/dŶ` for outputs `Ŷ` (`n × outputSize`).
+    /// - Throws: ``BackpropError`` for invalid inputs or settings, an
+    ///   overflowing forward pass (``BackpropError/overflow(what:row:)``), a
+    ///   gradient from `loss` whose shape is not `n × outputSize`
+    ///   (``BackpropError/shapeMismatch(what:expected:got:)``), a loss value
+    ///   or gradient that is NaN or infinite at θ
+    ///   (``BackpropError/nonFinite(what:row:column:)``, row and column 0 for
+    ///   the value); and whatever `loss` throws.
+    public func checkGradients(
+        inputs: Matrix<Scalar>, epsilon: Double = 1e-6, relativeTolerance: Double = 1e-6,
+        absoluteTolerance: Double? = nil, maxParameters: Int? = nil, includeInputs: Bool = true,
+        loss: (_ outputs: Matrix<Double>) throws -> (value: Double, gradient: Matrix<Double>)
+    ) throws -> GradientCheckReport {
+        let settings = try GradientCheckSettings(
+            epsilon: epsilon, relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
+            maxParameters: maxParameters, includeInputs: includeInputs, precision: .double).validated()
+        let reference = try converted(to: Double.self)
+        let x = inputs.converted(to: Double.self)
+        let outputs = try reference.predict(x)
+        let (value, gradient) = try loss(outputs)
+        guard value.isFinite else {
+            throw BackpropError.nonFinite(what: "loss value returned by the loss closure", row: 0, column: 0)
+        }
+        guard gradient.rows == outputs.rows, gradient.columns == outputs.columns else {
+            throw BackpropError.shapeMismatch(what: "gradient returned by the loss closure",
+                                              expected: "\(outputs.rows) × \(outputs.columns) (the outputs' shape)",
+                                              got: "\(gradient.rows) × \(gradient.columns)")
+        }
+        if let (r, c) = gradient.firstNonFinite() {
+            throw BackpropError.nonFinite(what: "gradient returned by the loss closure", row: r, column: c)
+        }
+        let analytic = try reference.backpropagate(inputs: x, outputGradient: gradient)
+        return try withoutActuallyEscaping(loss) { loss in
+            try reference.compareGradients(analytic, loss: .closure(loss, outputs: outputs, gradient: gradient),
+                                           inputs: x, kernelSigns: nil, unitRoundoff: Double.ulpOfOne / 2,
+                                           settings: settings)
+        }
+    }
+
+    /// The check of this network's own kernels: ``gradients(on:)`` against
+    /// the double-precision reference.
+    func checkOwnGradients(on data: Dataset<Scalar>, _ settings: GradientCheckSettings) throws -> GradientCheckReport {
+        try checkGradients(on: data, analytic: gradients(on: data), settings: settings)
+    }
+
+    /// The comparison behind `checkGradients(on:...)`, with the gradients
+    /// this network's kernels computed on `data` given (tests feed it
+    /// deliberately wrong ones): the reference is the network and data
+    /// converted to `Double`, the rounding allowed that of `Scalar`.
+    func checkGradients(on data: Dataset<Scalar>, analytic: Gradients<Scalar>,
+                        settings: GradientCheckSettings) throws -> GradientCheckReport {
+        let reference = try converted(to: Double.self)
+        let batch = data.converted(to: Double.self)
+        let targets = try reference.resolve(batch)
+        return try reference.compareGradients(analytic.converted(to: Double.self), loss: .builtIn(targets),
+                                              inputs: batch.inputs, kernelSigns: try kinkSigns(on: data.inputs),
+                                              unitRoundoff: Double(Scalar.ulpOfOne) / 2, settings: settings)
+    }
+
+    /// The sign pattern `z > 0` of every ReLU-family layer in this
+    /// network's own forward pass over `inputs` (`nil` for other layers).
+    func kinkSigns(on inputs: Matrix<Scalar>) throws -> [[Bool]?] {
+        try engines.withEngine(for: self, capacity: inputs.rows) { engine in
+            try parameters.withUnsafeBufferPointer { p in
+                try inputs.elements.withUnsafeBufferPointer { x in
+                    try engine.forward(parameters: p.baseAddress!, rows: inputs.rows, x: x.baseAddress!,
+                                       ldx: inputSize, out: nil)
+                }
+            }
+            return try engine.kinkSigns(shapes: shapes, rows: inputs.rows)
+        }
+    }
+}
+
+/// The settings of a gradient check.
+struct GradientCheckSettings {
+    var epsilon = 1e-6
+    var relativeTolerance = 1e-6
+    var absoluteTolerance: Double?
+    var maxParameters: Int?
+    var includeInputs = true
+    /// The precision of the analytic gradients (named in the report).
+    var precision = GradientCheckPrecision.double
+
+    /// The same settings, once each is checked to be in range.
+    func validated() throws -> GradientCheckSettings {
         guard epsilon.isFinite, epsilon > 0 else {
             throw BackpropError.invalidHyperparameter(name: "epsilon", value: "\(epsilon)", expected: "finite and > 0")
         }
@@ -53,249 +273,18 @@ extension Network {
                                                       expected: "finite and ≥ 0, or nil")
         }
         if let maxParameters, maxParameters < 1 {
-            throw BackpropError.invalidHyperparameter(name: "maxParameters", value: "\(maxParameters)", expected: "≥ 1 or nil")
+            throw BackpropError.invalidHyperparameter(name: "maxParameters", value: "\(maxParameters)",
+                                                      expected: "≥ 1 or nil")
         }
-        // Gradient checks run in double precision: a Float network is
-        // checked through its exact Double conversion (every Float is a Double).
-        let network = try (self as? Network<Double>) ?? converted(to: Double.self)
-        let batch = (data as? Dataset<Double>) ?? data.converted(to: Double.self)
-        return try network.checkGradients(on: batch, analytic: try network.gradients(on: batch), epsilon: epsilon,
-                                          relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
-                                          maxParameters: maxParameters, includeInputs: includeInputs)
-    }
-
-    /// ``checkGradients(on:epsilon:relativeTolerance:absoluteTolerance:maxParameters:includeInputs:)`` with dense targets.
-    public func checkGradients(
-        inputs: Matrix<Scalar>, targets: Matrix<Scalar>, epsilon: Double = 1e-6,
-        relativeTolerance: Double = 1e-6, absoluteTolerance: Double? = nil, maxParameters: Int? = nil
-    ) throws -> GradientCheckReport {
-        try checkGradients(on: Dataset(inputs: inputs, targets: targets), epsilon: epsilon,
-                           relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
-                           maxParameters: maxParameters)
-    }
-
-    /// ``checkGradients(on:epsilon:relativeTolerance:absoluteTolerance:maxParameters:includeInputs:)`` with class labels.
-    public func checkGradients(
-        inputs: Matrix<Scalar>, labels: [Int], epsilon: Double = 1e-6,
-        relativeTolerance: Double = 1e-6, absoluteTolerance: Double? = nil, maxParameters: Int? = nil
-    ) throws -> GradientCheckReport {
-        try checkGradients(on: Dataset(inputs: inputs, labels: labels), epsilon: epsilon,
-                           relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
-                           maxParameters: maxParameters)
+        return self
     }
 }
 
-extension Network where Scalar == Double {
-    /// The comparison behind `checkGradients(on:...)`, with the analytic
-    /// gradients given (tests feed it deliberately wrong ones).
-    func checkGradients(
-        on data: Dataset<Double>, analytic: Gradients<Double>, epsilon: Double, relativeTolerance: Double,
-        absoluteTolerance: Double?, maxParameters: Int?, includeInputs: Bool
-    ) throws -> GradientCheckReport {
-        let targets = try resolve(data)
-
-        // Every entry that can be checked, in a fixed order.
-        var entries: [ParameterLocation] = []
-        for (l, layer) in shapes.enumerated() {
-            for r in 0..<layer.inputSize { for c in 0..<layer.outputSize { entries.append(.weight(layer: l, row: r, column: c)) } }
-            for j in 0..<layer.outputSize { entries.append(.bias(layer: l, index: j)) }
-        }
-        if includeInputs {
-            for r in 0..<data.count { for c in 0..<inputSize { entries.append(.input(row: r, column: c)) } }
-        }
-        if let maxParameters, entries.count > maxParameters {
-            var order = Array(entries.indices)
-            try RandomSource(seed: 0x6772_6164).shuffle(&order)   // fixed seed: reproducible samples
-            entries = order.prefix(maxParameters).sorted().map { entries[$0] }
-        }
-
-        var probe = try LossProbe(network: self, data: data, targets: targets)
-        var judged: [(location: ParameterLocation, analytic: Double, numeric: Double, atol: Double)] = []
-        var kinks: [ParameterLocation] = []
-        let unitRoundoff = Double.ulpOfOne / 2
-        for entry in entries {
-            let difference = try probe.centralDifference(at: entry, epsilon: epsilon)
-            if difference.crossedKink { kinks.append(entry); continue }
-            judged.append((entry, analytic.value(at: entry), difference.value,
-                           absoluteTolerance ?? 4 * unitRoundoff * difference.scale / epsilon))
-        }
-
-        var groups: [GradientCheckReport.Group] = []
-        func group(named name: String, where belongs: (ParameterLocation) -> Bool) {
-            var g = GradientCheckReport.Group(name: name, checked: 0, failed: 0, nonFinite: 0, maxAbsoluteError: 0,
-                                              maxRelativeError: 0, worst: nil, analyticAtWorst: 0, numericAtWorst: 0)
-            var worstExcess = -Double.infinity
-            for entry in judged where belongs(entry.location) {
-                let a = entry.analytic, n = entry.numeric
-                let absError = abs(a - n)
-                let allowed = entry.atol + relativeTolerance * abs(n)
-                // NaN and infinity rank above every finite excess.
-                let excess = a.isFinite && n.isFinite ? absError / allowed : .infinity
-                let denominator = Swift.max(abs(a), abs(n), entry.atol / relativeTolerance)
-                let relError = a.isFinite && n.isFinite ? (denominator > 0 ? absError / denominator : 0) : .nan
-                g.checked += 1
-                if !(a.isFinite && n.isFinite) {
-                    g.nonFinite += 1
-                    g.failed += 1
-                } else if absError > allowed {
-                    g.failed += 1
-                }
-                g.maxAbsoluteError = g.maxAbsoluteError.isNaN || absError.isNaN ? .nan : Swift.max(g.maxAbsoluteError, absError)
-                g.maxRelativeError = g.maxRelativeError.isNaN || relError.isNaN ? .nan : Swift.max(g.maxRelativeError, relError)
-                if excess > worstExcess {
-                    worstExcess = excess
-                    g.worst = entry.location; g.analyticAtWorst = a; g.numericAtWorst = n
-                }
-            }
-            if g.checked > 0 { groups.append(g) }
-        }
-        for l in shapes.indices {
-            group(named: "layer \(l) weights") { if case let .weight(layer, _, _) = $0 { return layer == l }; return false }
-            group(named: "layer \(l) bias") { if case let .bias(layer, _) = $0 { return layer == l }; return false }
-        }
-        group(named: "inputs") { if case .input = $0 { return true }; return false }
-
-        var failure: String?
-        if judged.isEmpty {
-            failure = "no entry could be judged (every sampled entry sits at a ReLU kink)"
-        } else if judged.contains(where: { !$0.analytic.isFinite || !$0.numeric.isFinite }) {
-            failure = "non-finite gradients (the loss or a gradient overflows at these parameters)"
-        } else if judged.allSatisfy({ $0.analytic == 0 && $0.numeric == 0 }) {
-            failure = "every analytic and numeric gradient is zero: the check would pass vacuously"
-        }
-        return GradientCheckReport(groups: groups, kinks: kinks, epsilon: epsilon, relativeTolerance: relativeTolerance,
-                                   absoluteTolerance: absoluteTolerance, failure: failure)
-    }
-}
-
-/// Evaluates the per-row losses with one entry perturbed, on a private copy
-/// of the parameters and inputs, and watches the sign pattern of every
-/// ReLU-family layer to detect kink crossings.
-private struct LossProbe {
-    let network: Network<Double>
-    var parameters: [Double]
-    var inputs: Matrix<Double>
-    let targets: ResolvedTargets<Double>
-    let engine: Engine<Double>
-    /// The loss kernel and whether it reads the logits (fused) or the outputs.
-    let loss: (kind: bp_loss, onLogits: Bool)
-    /// The outputs of the last forward pass (`rows × outputSize`).
-    var outputs: [Double]
-    var baselineSigns: [[Bool]?] = []
-
-    /// One evaluation: each row's loss ℓ_i (the batch loss is their mean)
-    /// and the scale of its rounding, `max(|ℓ_i|, 1, max_j |z_ij|)`.
-    struct Rows {
-        var losses: [Double]
-        var scales: [Double]
-    }
-
-    init(network: Network<Double>, data: Dataset<Double>, targets: ResolvedTargets<Double>) throws {
-        self.network = network
-        self.parameters = network.parameters
-        self.inputs = data.inputs
-        self.targets = targets
-        self.engine = try Engine(network, capacity: data.count)
-        self.loss = network.loss.kernel(for: network.shapes[network.shapes.count - 1].activation)
-        self.outputs = [Double](repeating: 0, count: data.count * network.outputSize)
-        _ = try evaluate()
-        self.baselineSigns = try signs()
-    }
-
-    /// The sign pattern `z > 0` of each layer with a kink, `nil` for the others.
-    func signs() throws -> [[Bool]?] {
-        try network.shapes.enumerated().map { l, shape in
-            guard shape.activation.hasKink else { return nil }
-            let z = try engine.preactivations(layer: l)
-            return (0..<(inputs.rows * shape.outputSize)).map { z[$0] > 0 }
-        }
-    }
-
-    /// A forward pass, then the loss kernel on every row by itself.
-    mutating func evaluate() throws -> Rows {
-        let rows = inputs.rows, width = network.outputSize
-        try parameters.withUnsafeBufferPointer { p in
-            try inputs.elements.withUnsafeBufferPointer { x in
-                try outputs.withUnsafeMutableBufferPointer { o in
-                    try engine.forward(parameters: p.baseAddress!, rows: rows, x: x.baseAddress!, ldx: inputs.columns,
-                                       out: o.baseAddress!)
-                }
-            }
-        }
-        let logits = try engine.preactivations(layer: network.shapes.count - 1)
-        var result = Rows(losses: [Double](repeating: 0, count: rows), scales: [Double](repeating: 1, count: rows))
-        try outputs.withUnsafeBufferPointer { o in
-            try targets.withPointer { t in
-                let predictions = loss.onLogits ? logits : o.baseAddress!
-                for i in 0..<rows {
-                    var value = 0.0
-                    let row = predictions + i * width
-                    if let labels = t.labels {
-                        try check(bp_loss_compute_labels(loss.kind, 1, width, row, labels + i, &value, nil),
-                                  "bp_loss_compute_labels")
-                    } else {
-                        try check(bp_loss_compute(loss.kind, 1, width, row, t.values! + i * width, &value, nil),
-                                  "bp_loss_compute")
-                    }
-                    var scale = Swift.max(1, abs(value))
-                    for j in 0..<width { scale = Swift.max(scale, abs(logits[i * width + j])) }
-                    result.losses[i] = value
-                    result.scales[i] = scale
-                }
-            }
-        }
-        return result
-    }
-
-    /// Index of an entry in the parameter vector or the inputs.
-    func slot(_ location: ParameterLocation) -> (inParameters: Bool, index: Int) {
-        switch location {
-        case let .weight(l, r, c):
-            let shape = network.shapes[l]
-            return (true, shape.weightOffset + r * shape.outputSize + c)
-        case let .bias(l, i):
-            return (true, network.shapes[l].biasRange.lowerBound + i)
-        case let .input(r, c):
-            return (false, r * inputs.columns + c)
-        }
-    }
-
-    mutating func set(_ location: ParameterLocation, to value: Double) {
-        let (inParameters, index) = slot(location)
-        if inParameters { parameters[index] = value } else { inputs.elements[index] = value }
-    }
-
-    func get(_ location: ParameterLocation) -> Double {
-        let (inParameters, index) = slot(location)
-        return inParameters ? parameters[index] : inputs.elements[index]
-    }
-
-    /// `Σ_i (ℓ_i(θ + ε) − ℓ_i(θ − ε)) / (2ε·n)` at one entry, whether either
-    /// evaluation changed a ReLU sign pattern, and the rounding scale S̄:
-    /// `Σ S_i / n` over the rows the entry affects (every row for a
-    /// parameter, its own row for an input, whose difference alone is
-    /// nonzero).
-    mutating func centralDifference(at location: ParameterLocation, epsilon: Double)
-        throws -> (value: Double, crossedKink: Bool, scale: Double) {
-        let original = get(location)
-        set(location, to: original + epsilon)
-        let plus = try evaluate()
-        var crossed = try signs() != baselineSigns
-        set(location, to: original - epsilon)
-        let minus = try evaluate()
-        crossed = try crossed || signs() != baselineSigns
-        set(location, to: original)
-        // Divide by the step actually taken: θ ± ε is rounded.
-        let step = (original + epsilon) - (original - epsilon)
-        let rows: Range<Int>
-        if case let .input(r, _) = location { rows = r ..< r + 1 } else { rows = 0 ..< inputs.rows }
-        var difference = 0.0, scale = 0.0
-        for i in rows {
-            difference += plus.losses[i] - minus.losses[i]
-            scale += Swift.max(plus.scales[i], minus.scales[i])
-        }
-        // S̄ is over all n rows: an input's row is the only one whose terms differ.
-        let n = Double(inputs.rows)
-        return (difference / (step * n), crossed, scale / n)
+extension Gradients {
+    /// The same gradients in another precision.
+    func converted<Other: NetworkScalar>(to _: Other.Type = Other.self) -> Gradients<Other> {
+        Gradients<Other>(layers: layers.map {
+            LayerGradients(weights: $0.weights.converted(), bias: $0.bias.map { Other($0) })
+        }, inputs: inputs.converted(), loss: loss)
     }
 }

@@ -81,6 +81,15 @@ extension Network {
         if let (r, c) = outputGradient.firstNonFinite() {
             throw BackpropError.nonFinite(what: "output gradient", row: r, column: c)
         }
+        return try backpropagate(inputs: inputs, outputGradient: outputGradient)
+    }
+
+    /// The gradients of a loss whose `dL/dŶ` at the outputs of `inputs` is
+    /// `outputGradient` (`n × outputSize`, shape and values already
+    /// checked): `dZ_L = dL/dŶ ⊙ f'_L(Z_L)`, then the delta rule.
+    func backpropagate(inputs: Matrix<Scalar>, outputGradient: Matrix<Scalar>) throws -> Gradients<Scalar> {
+        try validateInputs(inputs, what: "inputs")
+        let rows = inputs.rows
         var grad = [Scalar](repeating: 0, count: parameterCount)
         var dx = [Scalar](repeating: 0, count: rows * inputSize)
         try engines.withEngine(for: self, capacity: rows) { engine in
