@@ -19,5 +19,6 @@ public enum GradientCheckPrecision: String, Sendable, Hashable, CaseIterable, Cu
     /// Backpropagation in single precision (`Network<Float>`'s kernels).
     case float
 
+    /// "double" or "float", as reports and the command line name it.
     public var description: String { rawValue }
 }

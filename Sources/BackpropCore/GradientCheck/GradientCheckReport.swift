@@ -81,6 +81,9 @@ public struct GradientCheckReport: Sendable, CustomStringConvertible {
         groups.contains { $0.maxRelativeError.isNaN } ? .nan : groups.map(\.maxRelativeError).max() ?? 0
     }
 
+    /// The verdict with the precision and tolerances, then a line per
+    /// group (entries checked, largest errors, the worst entry) and the
+    /// entries at a kink.
     public var description: String {
         let atol = absoluteTolerance.map { "\($0)" }
             ?? "each difference's rounding bound + \(roundingTolerance) × its rounding magnitude"
