@@ -2,7 +2,9 @@
 #
 #   make demo       the main job: `backprop demo` (DEMO=circles|moons|spiral|blobs|xor|half-adder)
 #   make plots-check  draws every kind of plot and checks it in headless Chromium (installs chromium)
-#   make test       every test: Swift build and tests, the C harness
+#   make test       every test: Swift build and tests, the C harness, the snippets, the docs
+#   make docs       the DocC documentation of every module, warnings as errors
+#                   (.build-docs/Backprop.doccarchive)
 #   make check-c    the C test harness alone
 #   make consumer   build and run Examples/Consumer, a package that depends on Backprop
 #   make sanitize   the C harness under ASan + UBSan, then under valgrind memcheck
@@ -45,7 +47,7 @@ GSL_CFLAGS   = $(shell pkg-config --cflags gsl)
 CMOCKA_LIBS  = $(shell pkg-config --libs cmocka)
 CMOCKA_CFLAGS = $(shell pkg-config --cflags cmocka)
 
-.PHONY: format format-check deps-format fuzz fuzz-build fuzz-c fuzz-swift sanitize-swift charness-clang bench bench-update bench-build bench-workloads bench-peers bench-side bench-gemm deps-bench all deps deps-sanitize build test swift-test check-c sanitize demo lib clean consumer half-adder-seeds
+.PHONY: docs format format-check deps-format fuzz fuzz-build fuzz-c fuzz-swift sanitize-swift charness-clang bench bench-update bench-build bench-workloads bench-peers bench-side bench-gemm deps-bench all deps deps-sanitize build test swift-test check-c sanitize demo lib clean consumer half-adder-seeds
 
 all: build
 
@@ -98,6 +100,30 @@ consumer: deps
 half-adder-seeds: deps
 	$(call DROP_PLAN,Examples/Consumer/.build)
 	swift run --package-path Examples/Consumer -c release HalfAdderSeeds
+
+# --- Documentation -------------------------------------------------------------
+# A DocC catalogue per module (Sources/NAME/NAME.docc) and the seeds' worked
+# examples in Snippets/, built by swift-docc-plugin into one archive with
+# links between the modules (combined documentation: each module's pages
+# may link to the modules it depends on, ``/BackpropCore/Matrix``). A
+# warning (a symbol link that does not resolve, an undocumented parameter)
+# fails the build. BACKPROP_DOCS makes Package.swift add the plugin, in a
+# scratch folder of its own, so the package's users and its other builds
+# never fetch it (Package.swift). The result is a static site: serve
+# .build-docs/Backprop.doccarchive and open /documentation/backprop.
+DOCS_TARGETS := BackpropCore BackpropTabular BackpropPlots Backprop
+DOCS_ARCHIVE := .build-docs/Backprop.doccarchive
+
+docs: deps
+	BACKPROP_DOCS=1 swift package --scratch-path .build-docs generate-documentation \
+	  --enable-experimental-combined-documentation $(addprefix --target ,$(DOCS_TARGETS)) \
+	  --warnings-as-errors --output-path $(DOCS_ARCHIVE)
+	@# the plugin does not check the exit status of the final `docc merge`
+	@for m in $(DOCS_TARGETS); do \
+	  page=$(DOCS_ARCHIVE)/data/documentation/$$(echo $$m | tr A-Z a-z).json; \
+	  [ -f $$page ] || { echo "make docs: $$page is missing"; exit 1; }; \
+	done
+	@echo "make docs: $(DOCS_ARCHIVE)"
 
 # --- C library and harness -------------------------------------------------
 

@@ -130,3 +130,14 @@ let package = Package(
     ],
     cLanguageStandard: .c11
 )
+
+// Documentation (`make docs`): DocC catalogues in each module's folder
+// (Sources/*/NAME.docc), articles with runnable snippets from Snippets/.
+// The DocC plugin is a dependency only when BACKPROP_DOCS is set, which
+// `make docs` does (building in its own scratch folder, .build-docs): an
+// application that depends on Backprop never fetches or builds it. The
+// plugin, rather than the toolchain's `docc` on hand-made symbol graphs,
+// because it also extracts the snippets that the articles show.
+if Context.environment["BACKPROP_DOCS"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}

@@ -4,8 +4,11 @@
 # "tests: N passed, M failed", counting Swift Testing tests, C harness
 # tests, the consumer package run, the application on the BackpropCore
 # product alone (it trains, and links no BackpropTabular or BackpropPlots
-# code) and the check that every public C function is defined under its
-# own name (check-public-definitions.sh).
+# code), each snippet of Snippets/ (a seed's worked example that checks its
+# figures against the seed's and exits non-zero when they disagree), the
+# documentation build (`make docs`, where a warning is an error) and the
+# check that every public C function is defined under its own name
+# (check-public-definitions.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
@@ -56,6 +59,28 @@ if swift build --package-path Examples/Consumer --product CoreConsumer && "$core
 fi
 [ "$core_ok" = 1 ] || failed_suites=$((failed_suites + 1))
 
+# The snippets: `swift build` (make test's build step, and `swift test`)
+# compiles every file of Snippets/ as an executable of its own name.
+snippets_passed=0
+snippets_failed=0
+for snippet in Snippets/*.swift; do
+  name=$(basename "$snippet" .swift)
+  echo "snippet $name:"
+  if swift run --skip-build "$name"; then
+    snippets_passed=$((snippets_passed + 1))
+  else
+    echo "snippet $name FAILED"
+    snippets_failed=$((snippets_failed + 1))
+  fi
+done
+[ "$snippets_failed" -eq 0 ] || failed_suites=$((failed_suites + 1))
+
+# The DocC catalogues and snippets, built with warnings as errors (a broken
+# symbol link fails).
+docs_ok=0
+make --no-print-directory docs 2>&1 | tee "$logs/docs.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] && docs_ok=1 || failed_suites=$((failed_suites + 1))
+
 # Swift Testing: "✔ Test run with 37 tests in 8 suites passed" or
 # "✘ Test run with 37 tests in 8 suites failed ... with N issues".
 swift_total=$(grep -Eo 'Test run with [0-9]+ tests?' "$logs/swift.txt" | tail -1 | grep -Eo '[0-9]+' || echo 0)
@@ -64,9 +89,9 @@ swift_failed_tests=$(grep -E '^✘ Test [^r].* failed after' "$logs/swift.txt" |
 c_passed=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$logs/c.txt" | awk '{s += $4} END {print s + 0}')
 c_failed=$(grep -Eo '^\[  FAILED  \] [0-9]+ test' "$logs/c.txt" | awk '{s += $4} END {print s + 0}')
 
-passed=$(( swift_total - swift_failed_tests + c_passed + consumer_ok + core_ok + defs_ok ))
-failed=$(( swift_failed_tests + c_failed + 1 - consumer_ok + 1 - core_ok + 1 - defs_ok ))
+passed=$(( swift_total - swift_failed_tests + c_passed + consumer_ok + core_ok + snippets_passed + docs_ok + defs_ok ))
+failed=$(( swift_failed_tests + c_failed + 1 - consumer_ok + 1 - core_ok + snippets_failed + 1 - docs_ok + 1 - defs_ok ))
 echo
-echo "Swift: $((swift_total - swift_failed_tests)) of $swift_total tests passed; C harness: $c_passed passed, $c_failed failed; consumer package: $([ $consumer_ok = 1 ] && echo ran || echo FAILED); core-only consumer: $([ $core_ok = 1 ] && echo "ran, core alone linked" || echo FAILED); public definitions: $([ $defs_ok = 1 ] && echo checked || echo MISSING)"
+echo "Swift: $((swift_total - swift_failed_tests)) of $swift_total tests passed; C harness: $c_passed passed, $c_failed failed; consumer package: $([ $consumer_ok = 1 ] && echo ran || echo FAILED); core-only consumer: $([ $core_ok = 1 ] && echo "ran, core alone linked" || echo FAILED); snippets: $snippets_passed passed, $snippets_failed failed; documentation: $([ $docs_ok = 1 ] && echo built || echo FAILED); public definitions: $([ $defs_ok = 1 ] && echo checked || echo MISSING)"
 echo "tests: $passed passed, $failed failed"
 [ "$failed_suites" -eq 0 ] && [ "$failed" -eq 0 ]

@@ -35,7 +35,7 @@ public struct DecisionBoundaryPlot: Sendable {
     public var classify: @Sendable (Matrix<Double>) throws -> Matrix<Double>
 
     /// A plot of `classify` over the points' bounding box (plus a margin).
-    /// - Throws: ``BackpropError`` unless `points` is `n × 2` (n ≥ 1) and
+    /// - Throws: ``/BackpropCore/BackpropError`` unless `points` is `n × 2` (n ≥ 1) and
     ///   finite, `labels` has `n` entries in `0..<classNames.count`, there
     ///   are at least 2 class names, and `resolution` is in 2...1000.
     public init(points: Matrix<Double>, labels: [Int], classNames: [String], title: String = "Decision boundary",
@@ -85,7 +85,7 @@ public struct DecisionBoundaryPlot: Sendable {
     }
 
     /// The SVG text.
-    /// - Throws: whatever `classify` throws, or ``BackpropError`` when its
+    /// - Throws: whatever `classify` throws, or ``/BackpropCore/BackpropError`` when its
     ///   output has the wrong shape.
     public func svg() throws -> String {
         let k = classNames.count
@@ -234,7 +234,7 @@ public struct DecisionBoundaryPlot: Sendable {
     }
 
     /// Writes the SVG atomically.
-    /// - Throws: whatever ``svg()`` throws, or ``FileWriteError``.
+    /// - Throws: whatever ``svg()`` throws, or ``/BackpropTabular/FileWriteError``.
     public func write(to url: URL) throws {
         try AtomicFile.write(try svg(), to: url)
     }

@@ -29,8 +29,8 @@ public struct LossPlot: Sendable {
     public var height: Double = 440
 
     /// A plot of the given series.
-    /// - Throws: ``BackpropError/emptyData(what:)`` without training values,
-    ///   ``BackpropError/sampleCountMismatch(inputs:targets:)`` when the
+    /// - Throws: ``/BackpropCore/BackpropError/emptyData(what:)`` without training values,
+    ///   ``/BackpropCore/BackpropError/sampleCountMismatch(inputs:targets:)`` when the
     ///   validation series has another length.
     public init(training: [Double], validation: [Double]? = nil, title: String = "Loss",
                 lossName: String = "loss") throws {
@@ -133,7 +133,7 @@ public struct LossPlot: Sendable {
     }
 
     /// Writes the SVG atomically.
-    /// - Throws: ``FileWriteError``.
+    /// - Throws: ``/BackpropTabular/FileWriteError``.
     public func write(to url: URL) throws {
         try AtomicFile.write(svg(), to: url)
     }

@@ -1,7 +1,7 @@
 /// A layer as you describe it when building a network, before it has
 /// parameters: `.dense(4, .relu)` is a fully connected layer of 4 ReLU
 /// units. Its input size is the previous layer's width (or the network's
-/// `inputSize`); ``Network/init(inputSize:layers:loss:seed:)`` draws its
+/// `inputSize`); ``Network/init(inputSize:layers:loss:seed:)-4wu5y`` draws its
 /// weights. The layer with parameters is a ``DenseLayer``.
 public struct LayerSpecification: Sendable, Hashable, Codable {
     /// Number of units (the layer's output width); must be ≥ 1.

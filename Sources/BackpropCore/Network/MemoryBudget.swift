@@ -53,7 +53,9 @@ public struct MemoryBudget: Sendable, Equatable {
     }
 
     /// Throws unless `bytes` fit in ``availableBytes``.
-    /// - Parameter what: names what needs the memory, for the message.
+    /// - Parameters:
+    ///   - bytes: the size of the allocation to come.
+    ///   - what: names what needs the memory, for the message.
     /// - Throws: ``BackpropError/insufficientMemory(what:required:available:)``.
     ///
     /// A request of at most ``smallRequest`` bytes within ``limit`` passes
@@ -72,7 +74,9 @@ public struct MemoryBudget: Sendable, Equatable {
     /// its bytes, the text, the cells and the numbers take about
     /// ``parsingFactor`` times the file's size. Nothing is checked for a
     /// file whose size is unknown (a pipe).
-    /// - Parameter name: the file as the user named it, for the message.
+    /// - Parameters:
+    ///   - path: the file's path in the file system.
+    ///   - name: the file as the user named it, for the message.
     public func requireToParse(fileAt path: String, named name: String) throws {
         guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else { return }
         try require(Self.bytes(count: size, size: Self.parsingFactor), for: "reading \(name) (\(formatBytes(size)))")

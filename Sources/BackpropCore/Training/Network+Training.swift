@@ -101,8 +101,15 @@ extension Network {
     ///   - data: the training data the checkpoint was made on (checked by
     ///     its fingerprint).
     ///   - checkpoint: from ``TrainingReport/checkpoint`` or `onCheckpoint`.
-    ///   - validation, interruption, onEpoch, checkpointEvery, onCheckpoint:
-    ///     as for ``train(on:epochs:learningRate:batchSize:shuffle:validation:interruption:onEpoch:checkpointEvery:onCheckpoint:)``.
+    ///   - validation: evaluated after every epoch, as for
+    ///     ``train(on:epochs:learningRate:batchSize:shuffle:validation:interruption:onEpoch:checkpointEvery:onCheckpoint:)``.
+    ///   - interruption: when requested, training stops after the step it
+    ///     is taking, with a new ``TrainingReport/checkpoint``.
+    ///   - onEpoch: called after every epoch; return `.stop` to end training.
+    ///   - checkpointEvery: call `onCheckpoint` after every this many epochs
+    ///     (≥ 1), counted from the start of the run.
+    ///   - onCheckpoint: receives a ``TrainingCheckpoint`` of the run after
+    ///     every `checkpointEvery` epochs.
     /// - Returns: the report of the whole run, the epochs before the
     ///   checkpoint included.
     /// - Throws: ``BackpropError/invalidCheckpoint(_:)`` when the checkpoint

@@ -94,8 +94,10 @@ public struct CSVTable: Sendable, Equatable {
 
     /// Reads and parses a CSV file. Errors name it as `url.relativePath`
     /// (the path as given, for a URL made from a relative path).
-    /// - Parameter delimiter: the field delimiter; `nil` detects it from
-    ///   the header line (see ``Delimiter/detect(in:)``).
+    /// - Parameters:
+    ///   - url: the file to read.
+    ///   - delimiter: the field delimiter; `nil` detects it from the header
+    ///     line (see ``Delimiter/detect(in:)``).
     /// - Throws: ``DataFileError`` when the file is missing, unreadable, not
     ///   UTF-8, empty, has no data rows, a bad header, an unterminated
     ///   quote, or a record whose field count differs from the header's.
@@ -115,6 +117,7 @@ public struct CSVTable: Sendable, Equatable {
 
     /// Parses CSV bytes (UTF-8, an optional byte-order mark is skipped).
     /// - Parameters:
+    ///   - data: the bytes of the CSV text.
     ///   - source: the name used in error messages.
     ///   - delimiter: the field delimiter; `nil` detects it from the header line.
     public init(data: Data, source: String, delimiter: Delimiter? = nil) throws {
@@ -128,6 +131,7 @@ public struct CSVTable: Sendable, Equatable {
 
     /// Parses CSV text.
     /// - Parameters:
+    ///   - string: the CSV text.
     ///   - source: the name used in error messages.
     ///   - delimiter: the field delimiter; `nil` detects it from the header line.
     public init(string: String, source: String, delimiter: Delimiter? = nil) throws {

@@ -35,7 +35,7 @@ public struct ClassLabels: Sendable, Hashable {
     /// Two names may share a numeric value (`1` and `1.0`), as in a model
     /// written before labels were compared by value: each still matches
     /// its own spelling, and neither matches another spelling of the value.
-    /// - Throws: ``BackpropError/invalidConfiguration(_:)`` for fewer than two
+    /// - Throws: ``/BackpropCore/BackpropError/invalidConfiguration(_:)`` for fewer than two
     ///   names, an empty name, or a repeated name.
     public init(names: [String]) throws {
         guard names.count >= 2 else {

@@ -11,7 +11,7 @@ public struct Standardizer: Sendable, Equatable {
     public let scale: [Double]
 
     /// A standardizer with the given statistics.
-    /// - Throws: ``BackpropError`` unless both arrays have the same non-zero
+    /// - Throws: ``/BackpropCore/BackpropError`` unless both arrays have the same non-zero
     ///   length, every mean is finite and every scale finite and > 0.
     public init(mean: [Double], scale: [Double]) throws {
         guard !mean.isEmpty else { throw BackpropError.emptyData(what: "standardizer mean") }
@@ -31,7 +31,7 @@ public struct Standardizer: Sendable, Equatable {
     }
 
     /// Fits the mean and standard deviation of every column of `data`.
-    /// - Throws: ``BackpropError`` for empty or non-finite data.
+    /// - Throws: ``/BackpropCore/BackpropError`` for empty or non-finite data.
     public init(fitting data: Matrix<Double>) throws {
         guard data.rows > 0, data.columns > 0 else { throw BackpropError.emptyData(what: "data to standardize") }
         if let (r, c) = data.firstNonFinite() { throw BackpropError.nonFinite(what: "data to standardize", row: r, column: c) }
@@ -61,7 +61,7 @@ public struct Standardizer: Sendable, Equatable {
     public var count: Int { mean.count }
 
     /// `(x − mean) / scale`, column by column.
-    /// - Throws: ``BackpropError`` for a column count that does not match, or
+    /// - Throws: ``/BackpropCore/BackpropError`` for a column count that does not match, or
     ///   when a value becomes non-finite (an input far outside float range).
     public func transform(_ data: Matrix<Double>) throws -> Matrix<Double> {
         try check(data)

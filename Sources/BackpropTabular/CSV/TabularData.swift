@@ -98,6 +98,9 @@ public struct TabularData: Sendable, Equatable {
     /// Data for a trained model: the columns named `featureNames`, in that
     /// order wherever they are in the file, and the label column if present.
     /// - Parameters:
+    ///   - table: the parsed CSV file.
+    ///   - featureNames: the model's feature columns, in the model's order.
+    ///   - labelColumn: the name of the model's label column.
     ///   - requireLabels: whether a missing label column is an error
     ///     (evaluation) or allowed (prediction).
     /// - Throws: ``DataFileError`` for a missing feature (or required label)
@@ -157,7 +160,7 @@ public struct TabularData: Sendable, Equatable {
     /// - Throws: ``DataFileError`` when there is no label column, an empty
     ///   label or one with a control character, fewer than two distinct
     ///   labels, or more classes than the limits allow;
-    ///   ``BackpropError/invalidConfiguration(_:)`` for `maximumClasses` < 2.
+    ///   ``/BackpropCore/BackpropError/invalidConfiguration(_:)`` for `maximumClasses` < 2.
     public func fitClasses(maximumClasses: Int? = nil) throws -> ClassLabels {
         if let maximumClasses, maximumClasses < 2 {
             throw BackpropError.invalidConfiguration("the class limit must be at least 2, got \(maximumClasses)")

@@ -56,7 +56,7 @@ public enum ModelFile {
 
     /// The model and a checkpoint of the run training it as JSON: a model
     /// file (any reader of models reads it) whose optional `"training"`
-    /// field holds the checkpoint (``TrainingCheckpoint/encoded()``), from
+    /// field holds the checkpoint (``/BackpropCore/TrainingCheckpoint/encoded()``), from
     /// which ``loadCheckpoint(from:)`` lets the run continue.
     public static func encode(_ model: TabularModel, checkpoint: TrainingCheckpoint) throws -> Data {
         let training = String(decoding: try checkpoint.encoded(), as: UTF8.self)
@@ -197,7 +197,9 @@ public enum ModelFile {
     }
 
     /// Parses and validates model JSON.
-    /// - Parameter source: the file name used in errors.
+    /// - Parameters:
+    ///   - data: the model file's bytes (UTF-8 JSON).
+    ///   - source: the file name used in errors.
     /// - Throws: ``ModelFileError``.
     public static func decode(_ data: Data, source: String) throws -> TabularModel {
         try ModelFileReader(data: data, source: source).model()

@@ -2,8 +2,8 @@ import BackpropCore
 
 extension TabularModel {
     /// Loss, accuracy and confusion matrix on raw features with class indices.
-    /// - Throws: ``BackpropError`` for invalid features or labels, and
-    ///   ``BackpropError/overflow(what:row:)`` when the loss or an output is
+    /// - Throws: ``/BackpropCore/BackpropError`` for invalid features or labels, and
+    ///   ``/BackpropCore/BackpropError/overflow(what:row:)`` when the loss or an output is
     ///   NaN or infinite (the model's weights are too large for a row): the
     ///   metrics are finite numbers or an error.
     public func evaluate(features: Matrix<Double>, classIndices: [Int]) throws -> ClassificationMetrics {
@@ -16,8 +16,8 @@ extension TabularModel {
     }
 
     /// MSE, MAE and R² on raw features with target values, in the label's units.
-    /// - Throws: ``BackpropError`` for invalid features or values, and
-    ///   ``BackpropError/overflow(what:row:)`` when a prediction or the
+    /// - Throws: ``/BackpropCore/BackpropError`` for invalid features or values, and
+    ///   ``/BackpropCore/BackpropError/overflow(what:row:)`` when a prediction or the
     ///   squared error is NaN or infinite (finite predictions too far from
     ///   the values, or weights too large for a row).
     public func evaluate(features: Matrix<Double>, values: [Double]) throws -> RegressionMetrics {

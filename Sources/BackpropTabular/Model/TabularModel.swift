@@ -31,7 +31,7 @@ public struct TabularModel: Sendable {
     public var metadata: [String: String]
 
     /// A model, checked for consistency.
-    /// - Throws: ``BackpropError/invalidConfiguration(_:)`` when the parts do
+    /// - Throws: ``/BackpropCore/BackpropError/invalidConfiguration(_:)`` when the parts do
     ///   not fit: feature names that do not match the network's inputs, class
     ///   names that do not match its outputs, a regression network with more
     ///   than one output or a classification loss, scalings of the wrong width.
@@ -82,7 +82,7 @@ public struct TabularModel: Sendable {
     }
 
     /// Raw features standardized as in training: what the network sees.
-    /// - Throws: ``BackpropError`` for the wrong number of columns or non-finite values.
+    /// - Throws: ``/BackpropCore/BackpropError`` for the wrong number of columns or non-finite values.
     public func prepare(_ features: Matrix<Double>) throws -> Matrix<Double> {
         guard features.columns == featureNames.count else {
             throw BackpropError.shapeMismatch(what: "features", expected: "n × \(featureNames.count)",
@@ -92,8 +92,8 @@ public struct TabularModel: Sendable {
     }
 
     /// The network's outputs for raw features (`n × outputs`).
-    /// - Throws: ``BackpropError`` for the wrong number of columns or
-    ///   non-finite features, ``BackpropError/overflow(what:row:)`` when an
+    /// - Throws: ``/BackpropCore/BackpropError`` for the wrong number of columns or
+    ///   non-finite features, ``/BackpropCore/BackpropError/overflow(what:row:)`` when an
     ///   output is NaN or infinite (the weights are too large for that row):
     ///   every prediction is a finite number or an error.
     public func outputs(_ features: Matrix<Double>) throws -> Matrix<Double> {
@@ -121,7 +121,7 @@ public struct TabularModel: Sendable {
     }
 
     /// For regression: the predicted value of every row, in the label's units.
-    /// - Throws: as ``outputs(_:)``, and ``BackpropError/overflow(what:row:)``
+    /// - Throws: as ``outputs(_:)``, and ``/BackpropCore/BackpropError/overflow(what:row:)``
     ///   when a finite output becomes infinite in the label's units.
     public func predictValues(_ features: Matrix<Double>) throws -> [Double] {
         try requireTask(.regression)
