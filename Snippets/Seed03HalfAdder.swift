@@ -1,8 +1,7 @@
-//! Seed 03: the general delta rule on a 2-2-2-2 sigmoid network that learns
-//! the half adder (sum and carry of two bits), with squared loss, full
-//! batches and learning rate 0.5 for 20000 epochs, as in the tutorial (which
-//! reached cost 0.00056). Checks the cost, the truth table and, as the
-//! tutorial does, the gradients against finite differences.
+// Seed 03's half adder: prints a gradient check, the cost after 20000
+// epochs and the truth table learned, and exits with status 1 unless the
+// check passes, the cost is below 0.001 (the tutorial reached 0.00056) and
+// every output is within 0.1 of its bit.
 import BackpropCore
 import Foundation
 

@@ -1,10 +1,8 @@
-//! Seed 04: one training example through a 3-4-1 sigmoid network with binary
-//! cross-entropy, learning rate 0.5, worked by the chain rule. The tutorial's
-//! first forward pass gives 0.521, and successive updates raise the prediction
-//! (0.648, 0.758, 0.836, …) toward the label 1. Its table of weights is an
-//! image, so this example starts from its own weights, with the output bias
-//! set to give the same first prediction, 0.521; it checks the tutorial's
-//! derivatives at that point and that every update raises the prediction.
+// Seed 04's single example: prints the first prediction (0.521, as in the
+// tutorial), the loss and the derivatives the tutorial works out by hand,
+// then the prediction after each of six updates; exits with status 1 unless
+// the derivatives match the tutorial's formulas and every update raises the
+// prediction.
 import BackpropCore
 import Foundation
 
