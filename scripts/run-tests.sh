@@ -7,8 +7,9 @@
 # code), each snippet of Snippets/ (a seed's worked example that checks its
 # figures against the seed's and exits non-zero when they disagree), the
 # documentation build (`make docs`, where a warning is an error) and the
-# check that every public C function is defined under its own name
-# (check-public-definitions.sh).
+# checks that every public C function is defined under its own name
+# (check-public-definitions.sh) and that every public Swift declaration has
+# a doc comment (check-doc-comments.py).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
@@ -18,6 +19,9 @@ failed_suites=0
 # every public C function defined under its own name (a second; run first)
 defs_ok=0
 scripts/check-public-definitions.sh && defs_ok=1 || failed_suites=$((failed_suites + 1))
+# every public Swift declaration documented (a second)
+doc_comments_ok=0
+scripts/check-doc-comments.py && doc_comments_ok=1 || failed_suites=$((failed_suites + 1))
 
 swift test 2>&1 | tee "$logs/swift.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || failed_suites=$((failed_suites + 1))
@@ -89,9 +93,9 @@ swift_failed_tests=$(grep -E '^✘ Test [^r].* failed after' "$logs/swift.txt" |
 c_passed=$(grep -Eo '^\[  PASSED  \] [0-9]+' "$logs/c.txt" | awk '{s += $4} END {print s + 0}')
 c_failed=$(grep -Eo '^\[  FAILED  \] [0-9]+ test' "$logs/c.txt" | awk '{s += $4} END {print s + 0}')
 
-passed=$(( swift_total - swift_failed_tests + c_passed + consumer_ok + core_ok + snippets_passed + docs_ok + defs_ok ))
-failed=$(( swift_failed_tests + c_failed + 1 - consumer_ok + 1 - core_ok + snippets_failed + 1 - docs_ok + 1 - defs_ok ))
+passed=$(( swift_total - swift_failed_tests + c_passed + consumer_ok + core_ok + snippets_passed + docs_ok + defs_ok + doc_comments_ok ))
+failed=$(( swift_failed_tests + c_failed + 1 - consumer_ok + 1 - core_ok + snippets_failed + 1 - docs_ok + 1 - defs_ok + 1 - doc_comments_ok ))
 echo
-echo "Swift: $((swift_total - swift_failed_tests)) of $swift_total tests passed; C harness: $c_passed passed, $c_failed failed; consumer package: $([ $consumer_ok = 1 ] && echo ran || echo FAILED); core-only consumer: $([ $core_ok = 1 ] && echo "ran, core alone linked" || echo FAILED); snippets: $snippets_passed passed, $snippets_failed failed; documentation: $([ $docs_ok = 1 ] && echo built || echo FAILED); public definitions: $([ $defs_ok = 1 ] && echo checked || echo MISSING)"
+echo "Swift: $((swift_total - swift_failed_tests)) of $swift_total tests passed; C harness: $c_passed passed, $c_failed failed; consumer package: $([ $consumer_ok = 1 ] && echo ran || echo FAILED); core-only consumer: $([ $core_ok = 1 ] && echo "ran, core alone linked" || echo FAILED); snippets: $snippets_passed passed, $snippets_failed failed; documentation: $([ $docs_ok = 1 ] && echo built || echo FAILED); public definitions: $([ $defs_ok = 1 ] && echo checked || echo MISSING); doc comments: $([ $doc_comments_ok = 1 ] && echo checked || echo MISSING)"
 echo "tests: $passed passed, $failed failed"
 [ "$failed_suites" -eq 0 ] && [ "$failed" -eq 0 ]
