@@ -108,12 +108,43 @@ bp_status bp_mlp_parameter_count(const bp_mlp *mlp, size_t *count);
  */
 bp_status bp_mlp_set_exec(bp_mlp *mlp, const bp_exec *exec);
 
-/**
- * The pre-activations Z_layer (rows × n_out, contiguous) of the most recent
- * forward pass, valid until the next call on this workspace. Gradient
- * checkers read them to notice a ReLU kink being crossed.
+/*
+ * The per-layer quantities of the most recent pass, read in place: three
+ * accessors that set a pointer into the workspace's own buffers for layer
+ * `layer` (0-based), each a contiguous rows × n_out array, `rows` being
+ * those of the call that filled it:
+ *
+ *   bp_mlp_preactivations   Z_l = A_{l−1}·W_l + b_l
+ *   bp_mlp_activations      A_l = f_l(Z_l)   (A_L: the outputs)
+ *   bp_mlp_deltas           dZ_l = dL/dZ_l, the delta rule's δ_l:
+ *                           dZ_L = dL/dA_L ⊙ f'_L(Z_L) (softmax: each
+ *                           row times its Jacobian), or the fused losses'
+ *                           gradient with respect to the logits
+ *                           (BP_LOSS_SOFTMAX_CCE: (Ŷ − Y)/rows,
+ *                           BP_LOSS_BCE_LOGITS: (Ŷ − Y)/(rows·n_out));
+ *                           dZ_{l−1} = (dZ_l·W_lᵀ) ⊙ f'_{l−1}(Z_{l−1})
+ *
+ * Z_l and A_l are those of the most recent bp_mlp_forward, bp_mlp_gradient
+ * or bp_mlp_backward; dZ_l that of the most recent bp_mlp_gradient with
+ * grad or dX not NULL, or bp_mlp_backward (a bp_mlp_forward, or a
+ * bp_mlp_gradient computing only the loss, leaves dZ_l as it was). This
+ * holds on every path of the engine — the blocked GEMM, the dense
+ * kernels' direct loops, the plain loops of narrow networks on at most 16
+ * rows, and the reference engine of a BP_EXEC_REFERENCE context — which all
+ * compute in these same buffers. Training calls (bp_mlp_train_step,
+ * _epoch, _epochs) write them too, but leave unspecified values: a narrow
+ * network's steps run in the narrow engine's own scratch.
+ *
+ * The pointer stays valid until bp_mlp_free; the values until the next
+ * call that computes on this workspace. BP_ERR_NULL_POINTER for a NULL
+ * mlp or output pointer, BP_ERR_BAD_VALUE for layer ≥ the layer count
+ * (the output pointer is then left alone). Gradient checkers read Z to
+ * notice a ReLU kink being crossed; a caller that backpropagates a loss
+ * of its own reads all three.
  */
 bp_status bp_mlp_preactivations(const bp_mlp *mlp, size_t layer, const double **Z);
+bp_status bp_mlp_activations(const bp_mlp *mlp, size_t layer, const double **A);
+bp_status bp_mlp_deltas(const bp_mlp *mlp, size_t layer, const double **dZ);
 
 /**
  * Forward pass of `rows` samples (1 ≤ rows ≤ max_rows) of X (rows × n_in,
@@ -236,6 +267,8 @@ bp_status bp_mlp_workspace_bytes_f32(size_t n_layers, const bp_layer_spec *layer
 bp_status bp_mlp_set_exec_f32(bp_mlp_f32 *mlp, const bp_exec *exec);
 bp_status bp_mlp_parameter_count_f32(const bp_mlp_f32 *mlp, size_t *count);
 bp_status bp_mlp_preactivations_f32(const bp_mlp_f32 *mlp, size_t layer, const float **Z);
+bp_status bp_mlp_activations_f32(const bp_mlp_f32 *mlp, size_t layer, const float **A);
+bp_status bp_mlp_deltas_f32(const bp_mlp_f32 *mlp, size_t layer, const float **dZ);
 bp_status bp_mlp_forward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows, const float *X,
                              size_t ldx, float *out);
 bp_status bp_mlp_gradient_f32(bp_mlp_f32 *mlp, const float *params, size_t rows, const float *X,

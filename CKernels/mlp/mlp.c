@@ -285,6 +285,14 @@ bp_status bp_mlp_preactivations(const bp_mlp *mlp, size_t layer, const double **
     return mlp_preactivations_d(mlp, layer, Z);
 }
 
+bp_status bp_mlp_activations(const bp_mlp *mlp, size_t layer, const double **A) {
+    return mlp_activations_d(mlp, layer, A);
+}
+
+bp_status bp_mlp_deltas(const bp_mlp *mlp, size_t layer, const double **dZ) {
+    return mlp_deltas_d(mlp, layer, dZ);
+}
+
 bp_status bp_mlp_forward(bp_mlp *mlp, const double *params, size_t rows, const double *X,
                          size_t ldx, double *out) {
     return mlp_forward_d(mlp, params, rows, X, ldx, out);
@@ -347,6 +355,14 @@ bp_status bp_mlp_parameter_count_f32(const bp_mlp_f32 *mlp, size_t *count) {
 
 bp_status bp_mlp_preactivations_f32(const bp_mlp_f32 *mlp, size_t layer, const float **Z) {
     return mlp_preactivations_s(mlp, layer, Z);
+}
+
+bp_status bp_mlp_activations_f32(const bp_mlp_f32 *mlp, size_t layer, const float **A) {
+    return mlp_activations_s(mlp, layer, A);
+}
+
+bp_status bp_mlp_deltas_f32(const bp_mlp_f32 *mlp, size_t layer, const float **dZ) {
+    return mlp_deltas_s(mlp, layer, dZ);
 }
 
 bp_status bp_mlp_forward_f32(bp_mlp_f32 *mlp, const float *params, size_t rows, const float *X,

@@ -198,11 +198,32 @@ static bp_status P(mlp_set_exec)(MLP *m, const bp_exec *exec) {
     return BP_OK;
 }
 
-static bp_status P(mlp_preactivations)(const MLP *m, size_t layer, const R **Z) {
+/* The checks of the per-layer accessors: a network, a layer of it, and
+ * somewhere to put the pointer (nothing is written on an error). They
+ * return the buffers every engine path writes: the dense kernels, the tiny
+ * passes' plain loops (P(forward_mag), P(backward)) and the reference
+ * engine (m->ref holds the same pointers). */
+static bp_status P(check_layer)(const MLP *m, size_t layer, const R *const *out) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
     if (layer >= m->layout.n_layers) return BP_ERR_BAD_VALUE;
-    if (Z == NULL) return BP_ERR_NULL_POINTER;
+    return out == NULL ? BP_ERR_NULL_POINTER : BP_OK;
+}
+
+static bp_status P(mlp_preactivations)(const MLP *m, size_t layer, const R **Z) {
+    BP_TRY(P(check_layer)(m, layer, Z));
     *Z = m->Z[layer];
+    return BP_OK;
+}
+
+static bp_status P(mlp_activations)(const MLP *m, size_t layer, const R **A) {
+    BP_TRY(P(check_layer)(m, layer, A));
+    *A = m->A[layer];
+    return BP_OK;
+}
+
+static bp_status P(mlp_deltas)(const MLP *m, size_t layer, const R **dZ) {
+    BP_TRY(P(check_layer)(m, layer, dZ));
+    *dZ = m->dZ[layer];
     return BP_OK;
 }
 

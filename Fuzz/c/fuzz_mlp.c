@@ -5,8 +5,9 @@
  * Each input is read as a little program: the precision and execution
  * context, a network (layer widths, activations, leaky-ReLU slopes, loss,
  * max_rows) for bp_mlp_create, then up to eight calls among forward,
- * gradient, backward, train_step, train_epoch, train_epochs,
- * preactivations and parameter_count, each with sizes, leading dimensions,
+ * gradient, backward, train_step, train_epoch, train_epochs, the
+ * per-layer accessors (preactivations, activations, deltas) and
+ * parameter_count, each with sizes, leading dimensions,
  * batch positions, row orders, labels, data values and a learning rate
  * taken from the input. Pointers are either NULL or point into buffers
  * allocated to exactly the extent the call's own arguments describe

@@ -236,14 +236,21 @@ RUN_NAME(run)(input *in, const bp_exec *exec, const bp_layer_spec *layers, size_
             free(losses);
             break;
         }
-        case 6: { /* preactivations */
+        case 6: { /* preactivations, activations or deltas (their buffers
+                   * are read over the rows of the last pass) */
             const R *Z = NULL;
             size_t layer = take_size(in, n_layers + 2, 1);
-            st = F(preactivations)(mlp, layer, flags & 8 ? NULL : &Z);
+            const R **Z_arg = flags & 8 ? NULL : &Z;
+            int which = (flags >> 4) % 3;
+            st = which == 0   ? F(preactivations)(mlp, layer, Z_arg)
+                 : which == 1 ? F(activations)(mlp, layer, Z_arg)
+                              : F(deltas)(mlp, layer, Z_arg);
             check_status(st);
             TRACE_CALL();
             if (st == BP_OK && layer >= n_layers)
-                fail("preactivations of a layer that does not exist", st);
+                fail("a per-layer accessor answered for a layer that does not exist", st);
+            if (st != BP_OK && Z != NULL)
+                fail("a per-layer accessor wrote its output on an error", st);
             if (st == BP_OK && Z && forward_rows) {
                 volatile R sum = 0;
                 for (size_t i = 0; i < forward_rows * layers[layer].n_out; i++) sum += Z[i];

@@ -46,9 +46,9 @@ struct ErrorTests {
         var wrong = g
         wrong.layers.removeLast()
         #expect(throws: BackpropError.self) { try n.apply(wrong, learningRate: 0.1) }
-        #expect(throws: BackpropError.self) { try n.backward(outputGradient: Matrix([[1.0]])) }
-        _ = try n.forward(x)
-        #expect(throws: BackpropError.self) { try n.backward(outputGradient: Matrix([[1.0, 2]])) }
+        let trace = try n.forward(x)
+        #expect(throws: BackpropError.self) { try n.backward(trace, outputGradient: Matrix([[1.0]])) }
+        #expect(throws: BackpropError.self) { try n.backward(trace, outputGradient: Matrix([[1.0, 2]])) }
     }
 
     @Test func nonFiniteData() throws {
@@ -134,7 +134,9 @@ struct ErrorTests {
         #expect(throws: BackpropError.self) { try n.checkGradients(inputs: x, targets: y, epsilon: 0) }
         #expect(throws: BackpropError.self) { try n.checkGradients(inputs: x, targets: y, maxParameters: 0) }
         #expect(n.layers == before, "a rejected call changes nothing")
-        #expect(throws: BackpropError.noForwardPass) { try n.backward(outputGradient: y) }
+        let foreign = try Network(inputSize: 2, layers: [.dense(3, .tanh), .dense(1, .sigmoid)],
+                                  loss: .binaryCrossEntropy, seed: 9).forward(x)
+        #expect(throws: BackpropError.parametersChangedSinceForward) { try n.backward(foreign, outputGradient: y) }
     }
 
     @Test func messagesSayWhatWasExpected() {
@@ -142,5 +144,6 @@ struct ErrorTests {
         #expect(e.description == "shape mismatch for inputs: expected n × 2, got 5 × 3")
         #expect(BackpropError.invalidLearningRate(-1).description.contains("> 0"))
         #expect(BackpropError.labelOutOfRange(index: 3, label: 7, classes: 3).description.contains("0..<3"))
+        #expect(BackpropError.parametersChangedSinceForward.description.contains("run forward(_:) again"))
     }
 }

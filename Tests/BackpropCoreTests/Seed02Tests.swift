@@ -50,7 +50,7 @@ struct Seed02Tests {
         #expect(abs(b - Seed02Notebook.neuronBias) <= 2e-8)
     }
 
-    /// The layer example through `forward` and `backward(outputGradient:)`:
+    /// The layer example through `forward(_:)` and `backward(_:outputGradient:)`:
     /// the loss `L = (Σ relu(z))²` is not one of the library's, so the caller
     /// supplies `dL/da = 2y` for every neuron.
     @Test func layerMatchesExactArithmeticAndNotebook() throws {
@@ -63,10 +63,10 @@ struct Seed02Tests {
 
         var losses: [Double] = []
         for _ in 0..<200 {
-            let a = try net.forward(x)
-            let y = a.elements.reduce(0, +)
+            let trace = try net.forward(x)
+            let y = trace.outputs.elements.reduce(0, +)
             losses.append(y * y)
-            let g = try net.backward(outputGradient: Matrix(row: [2 * y, 2 * y, 2 * y]))
+            let g = try net.backward(trace, outputGradient: Matrix(row: [2 * y, 2 * y, 2 * y]))
             try net.apply(g, learningRate: 0.001)
         }
 

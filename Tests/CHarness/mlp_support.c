@@ -99,10 +99,16 @@ double rel_err(const double *x, const double *y, size_t n) {
 }
 
 float *to_float(const double *x, size_t n) {
-    float *f = malloc(n * sizeof *f);
+    if (x == NULL) return NULL;
+    float *f = malloc((n ? n : 1) * sizeof *f);
     H_EXPECT(f != NULL, "out of memory");
     for (size_t i = 0; i < n; i++) f[i] = (float)x[i];
     return f;
+}
+
+void from_float(const float *f, double *x, size_t n) {
+    if (f != NULL && x != NULL)
+        for (size_t i = 0; i < n; i++) x[i] = f[i];
 }
 
 void env_reset(err_env *e) {

@@ -1,7 +1,7 @@
 /*
  * mlp_support.h — what the tests of the network engine (test_mlp.c), of its
- * narrow-network engine (test_narrow.c) and of its training loop
- * (test_training.c) share:
+ * narrow-network engine (test_narrow.c), of its training loop
+ * (test_training.c) and of its per-layer accessors (test_trace.c) share:
  *
  *  - a network description (net_cfg: layers, loss, dense targets or labels)
  *    and its parameter layout [W_0 | b_0 | W_1 | b_1 | ...], recomputed here
@@ -99,8 +99,10 @@ bp_mlp *create(const net_cfg *c, size_t max_rows);
 /* max |x − y| / max |y| over n elements (+inf for a NaN or infinity). */
 double rel_err(const double *x, const double *y, size_t n);
 
-/* A float copy of x[0..n) (malloc'd). */
+/* A float copy of x[0..n) (malloc'd), or NULL for x NULL. */
 float *to_float(const double *x, size_t n);
+/* x[i] = f[i] for i < n; nothing when either is NULL. */
+void from_float(const float *f, double *x, size_t n);
 
 /* The networks of the narrow engine's tests (test_narrow.c), every width
  * at most 8. */

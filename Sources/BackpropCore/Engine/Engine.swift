@@ -136,11 +136,26 @@ final class Engine<Scalar: NetworkScalar> {
         return (completed, StepResult(diverged))
     }
 
-    /// Pre-activations of `layer` from the last forward pass (`rows × units`).
+    /// Pre-activations `Z_l` of `layer` from the last forward pass (`rows × units`).
     func preactivations(layer: Int) throws -> UnsafePointer<Scalar> {
         var z: UnsafePointer<Scalar>?
         try check(functions.preactivations(mlp, layer, &z), function: functions.name("bp_mlp_preactivations"))
         return z!
+    }
+
+    /// Activations `A_l = f_l(Z_l)` of `layer` from the last forward pass (`rows × units`).
+    func activations(layer: Int) throws -> UnsafePointer<Scalar> {
+        var a: UnsafePointer<Scalar>?
+        try check(functions.activations(mlp, layer, &a), function: functions.name("bp_mlp_activations"))
+        return a!
+    }
+
+    /// `dL/dZ_l` of `layer` from the last `gradient` with a gradient output,
+    /// or `backward` (`rows × units`).
+    func deltas(layer: Int) throws -> UnsafePointer<Scalar> {
+        var dz: UnsafePointer<Scalar>?
+        try check(functions.deltas(mlp, layer, &dz), function: functions.name("bp_mlp_deltas"))
+        return dz!
     }
 }
 

@@ -27,6 +27,12 @@ public struct KernelFunctions<Scalar: NetworkScalar>: Sendable {
     /// `bp_mlp_preactivations`: `Z_l` of the last pass (rows × n_out).
     package let preactivations: @Sendable (
         _ mlp: OpaquePointer?, _ layer: Int, _ z: UnsafeMutablePointer<UnsafePointer<Scalar>?>?) -> bp_status
+    /// `bp_mlp_activations`: `A_l = f_l(Z_l)` of the last pass (rows × n_out).
+    package let activations: @Sendable (
+        _ mlp: OpaquePointer?, _ layer: Int, _ a: UnsafeMutablePointer<UnsafePointer<Scalar>?>?) -> bp_status
+    /// `bp_mlp_deltas`: `dL/dZ_l` of the last backward pass (rows × n_out).
+    package let deltas: @Sendable (
+        _ mlp: OpaquePointer?, _ layer: Int, _ dz: UnsafeMutablePointer<UnsafePointer<Scalar>?>?) -> bp_status
     /// `bp_mlp_forward`: outputs of a batch.
     package let forward: @Sendable (
         _ mlp: OpaquePointer?, _ parameters: UnsafePointer<Scalar>?, _ rows: Int, _ x: UnsafePointer<Scalar>?,
@@ -80,6 +86,8 @@ extension KernelFunctions where Scalar == Double {
         setExec: { bp_mlp_set_exec($0, $1) },
         free: { bp_mlp_free($0) },
         preactivations: { bp_mlp_preactivations($0, $1, $2) },
+        activations: { bp_mlp_activations($0, $1, $2) },
+        deltas: { bp_mlp_deltas($0, $1, $2) },
         forward: { bp_mlp_forward($0, $1, $2, $3, $4, $5) },
         gradient: { bp_mlp_gradient($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) },
         backward: { bp_mlp_backward($0, $1, $2, $3, $4, $5, $6, $7) },
@@ -98,6 +106,8 @@ extension KernelFunctions where Scalar == Float {
         setExec: { bp_mlp_set_exec_f32($0, $1) },
         free: { bp_mlp_free_f32($0) },
         preactivations: { bp_mlp_preactivations_f32($0, $1, $2) },
+        activations: { bp_mlp_activations_f32($0, $1, $2) },
+        deltas: { bp_mlp_deltas_f32($0, $1, $2) },
         forward: { bp_mlp_forward_f32($0, $1, $2, $3, $4, $5) },
         gradient: { bp_mlp_gradient_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) },
         backward: { bp_mlp_backward_f32($0, $1, $2, $3, $4, $5, $6, $7) },

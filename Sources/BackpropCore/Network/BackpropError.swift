@@ -39,8 +39,13 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A combination that makes no sense, e.g. binary cross-entropy on a
     /// ReLU output (its predictions are not probabilities).
     case invalidConfiguration(String)
-    /// `backward(outputGradient:)` was called without a preceding `forward(_:)`.
-    case noForwardPass
+    /// ``Network/backward(_:outputGradient:)`` was given a ``ForwardTrace``
+    /// computed with other parameters than the network has now (a
+    /// `setWeights`, `setBias`, `apply` or `train` since the trace's
+    /// `forward(_:)`), or by a network of another shape. Backpropagating it
+    /// would mix the recorded activations with the new weights; run
+    /// `forward(_:)` again.
+    case parametersChangedSinceForward
     /// A training checkpoint that cannot resume this network on this data:
     /// another architecture, precision or data set, or damaged state.
     case invalidCheckpoint(String)
@@ -79,8 +84,9 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
             return "a network needs at least one layer"
         case let .invalidConfiguration(message):
             return "invalid configuration: \(message)"
-        case .noForwardPass:
-            return "backward(outputGradient:) needs a forward(_:) pass first"
+        case .parametersChangedSinceForward:
+            return "the network's parameters changed since forward(_:) recorded this trace "
+                + "(or it comes from another network): run forward(_:) again before backward(_:outputGradient:)"
         case let .invalidCheckpoint(message):
             return "invalid checkpoint: \(message)"
         case let .insufficientMemory(what, required, available):

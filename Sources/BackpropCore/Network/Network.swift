@@ -60,8 +60,6 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// Engines (C scratch buffers and GEMM threads) kept between calls;
     /// shared by copies, each engine lent to one call at a time.
     let engines = EngineCache<Scalar>()
-    /// Inputs of the last `forward(_:)`, for `backward(outputGradient:)`.
-    var lastForwardInputs: Matrix<Scalar>?
 
     /// The designated initializer behind both public `init(inputSize:layers:loss:seed:)`.
     init(building inputSize: Int, layers: [LayerSpecification], loss: Loss, seed: UInt64) throws {
@@ -226,28 +224,39 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// NaN or infinity).
     func uncheckedPredict(_ inputs: Matrix<Scalar>) throws -> Matrix<Scalar> {
         try validateInputs(inputs, what: "inputs")
-        let chunk = Swift.min(inputs.rows, Self.evaluationChunk)
         try memoryBudget.require(MemoryBudget.bytes(count: MemoryBudget.bytes(count: inputs.rows, size: outputSize),
                                                     size: MemoryLayout<Scalar>.stride),
                                  for: "the outputs of \(inputs.rows) rows")
         var out = [Scalar](repeating: 0, count: inputs.rows * outputSize)
+        try out.withUnsafeMutableBufferPointer { o in
+            try forwardInChunks(inputs, outputs: o.baseAddress!) { _, _, _ in }
+        }
+        return Matrix(uncheckedRows: inputs.rows, columns: outputSize, elements: out)
+    }
+
+    /// The engine's forward pass over `inputs` (validated), in chunks of at
+    /// most ``evaluationChunk`` rows on one engine: each chunk's outputs
+    /// are copied to `outputs` (at the chunk's rows, when given), then
+    /// `body(engine, start, rows)` runs while the engine still holds the
+    /// chunk's `Z_l` and `A_l`.
+    func forwardInChunks(_ inputs: Matrix<Scalar>, outputs: UnsafeMutablePointer<Scalar>?,
+                         _ body: (Engine<Scalar>, _ start: Int, _ rows: Int) throws -> Void) throws {
+        let chunk = Swift.min(inputs.rows, Self.evaluationChunk)
         try engines.withEngine(for: self, capacity: chunk) { engine in
             try parameters.withUnsafeBufferPointer { p in
                 try inputs.elements.withUnsafeBufferPointer { x in
-                    try out.withUnsafeMutableBufferPointer { o in
-                        var start = 0
-                        while start < inputs.rows {
-                            let rows = Swift.min(chunk, inputs.rows - start)
-                            try engine.forward(parameters: p.baseAddress!, rows: rows,
-                                               x: x.baseAddress! + start * inputSize, ldx: inputSize,
-                                               out: o.baseAddress! + start * outputSize)
-                            start += rows
-                        }
+                    var start = 0
+                    while start < inputs.rows {
+                        let rows = Swift.min(chunk, inputs.rows - start)
+                        try engine.forward(parameters: p.baseAddress!, rows: rows,
+                                           x: x.baseAddress! + start * inputSize, ldx: inputSize,
+                                           out: outputs.map { $0 + start * outputSize })
+                        try body(engine, start, rows)
+                        start += rows
                     }
                 }
             }
         }
-        return Matrix(uncheckedRows: inputs.rows, columns: outputSize, elements: out)
     }
 
     /// The predicted class of each sample: `argmax` of the outputs, or, for a
