@@ -153,21 +153,22 @@ struct MatrixTests {
     }
 
     /// The mean-squared-error gradient `dL/dŷ = 2(ŷ − Y)/n` written with the
-    /// operators, fed to `backward(outputGradient:)`, gives the gradients of
+    /// operators, fed to `backward(_:outputGradient:)`, gives the gradients of
     /// the library's own `meanSquaredError` (`L = 1/n Σ (ŷ − y)²` for one
     /// output).
     @Test func handWrittenLossGradientMatchesTheLibrarysMeanSquaredError() throws {
         var rng = TestRandom(seed: 44)
         let inputs = rng.matrix(6, 3) { $0.normal() }, targets = rng.matrix(6, 1) { $0.normal() }
-        var network = try Network(inputSize: 3, layers: [.dense(5, .tanh), .dense(1, .identity)],
+        let network = try Network(inputSize: 3, layers: [.dense(5, .tanh), .dense(1, .identity)],
                                   loss: .meanSquaredError, seed: 7)
-        let prediction = try network.forward(inputs)
+        let trace = try network.forward(inputs)
+        let prediction = trace.outputs
         let n = Double(prediction.rows)
         let outputGradient = try (prediction - targets) * (2 / n)
         for i in 0..<6 {
             #expect(close(outputGradient[i, 0], 2 * (prediction[i, 0] - targets[i, 0]) / n, rel: 1e-15))
         }
-        let handWritten = try network.backward(outputGradient: outputGradient)
+        let handWritten = try network.backward(trace, outputGradient: outputGradient)
         let library = try network.gradients(inputs: inputs, targets: targets)
         for (mine, theirs) in zip(handWritten.layers, library.layers) {
             for (x, y) in zip(mine.weights.elements + mine.bias, theirs.weights.elements + theirs.bias) {
