@@ -7,25 +7,12 @@ import Testing
 /// ``BackpropError/overflow(what:row:)`` naming the row and where.
 @Suite("Overflowing results")
 struct OverflowTests {
-    /// 2 → 2 ReLU → 1 sigmoid. A row with a = 1 gives hidden units of 10²⁰⁰
-    /// each; the output logit is 10²⁰⁰·h₀ + `secondWeight`·h₁: ∞ − ∞ = NaN
-    /// for −10²⁰⁰ (the output is NaN), +∞ for +10²⁰⁰ (the output saturates
-    /// at 1, the loss does not). Rows with a = 0 stay at 0.
     static func network(secondWeight: Double) throws -> Network<Double> {
-        var net = try Network(inputSize: 2, layers: [.dense(2, .relu), .dense(1, .sigmoid)],
-                              loss: .binaryCrossEntropy, seed: 1)
-        try net.setWeights(Matrix([[1e200, 1e200], [0, 0]]), layer: 0)
-        try net.setBias([0, 0], layer: 0)
-        try net.setWeights(Matrix([[1e200], [secondWeight]]), layer: 1)
-        try net.setBias([0], layer: 1)
-        return net
+        try OverflowingNetworks.saturating(secondWeight: secondWeight)
     }
 
-    /// `rows` rows of zeros but row `hot`, whose first feature is 1.
     static func inputs(rows: Int, hot: Int) throws -> Matrix<Double> {
-        var x = try Matrix<Double>(rows: rows, columns: 2)
-        x[hot, 0] = 1
-        return x
+        try OverflowingNetworks.inputs(rows: rows, hot: hot)
     }
 
     @Test func predictNamesTheRowAndTheLayer() throws {
@@ -68,12 +55,7 @@ struct OverflowTests {
 
     /// Finite outputs of 10¹⁶⁰ whose squared error is infinite.
     @Test func lossOfFiniteOutputs() throws {
-        var net = try Network(inputSize: 1, layers: [.dense(1, .identity), .dense(1, .identity)],
-                              loss: .meanSquaredError, seed: 1)
-        try net.setWeights(Matrix([[1e80]]), layer: 0)
-        try net.setWeights(Matrix([[1e80]]), layer: 1)
-        try net.setBias([0], layer: 0)
-        try net.setBias([0], layer: 1)
+        let net = try OverflowingNetworks.squaring()
         let x = try Matrix([[0.0], [0.0], [1.0]])
         #expect(try net.predict(x).elements == [0, 0, 1e160])
         #expect(throws: BackpropError.overflow(what: "the loss", row: 2)) {

@@ -9,18 +9,11 @@ import Testing
 /// network's own evaluations (OverflowTests in the core's tests).
 @Suite("Overflowing model results")
 struct ModelOverflowTests {
-    /// 2 → 2 ReLU → 1 sigmoid whose second hidden unit's weight to the
-    /// output is 10²⁰⁰: a row with a = 1 saturates the output at 1, and
-    /// the loss of that infinite logit is not a number.
+    /// A row whose output saturates at 1: the loss of that infinite logit
+    /// is not a number.
     @Test func lossOfASaturatedOutput() throws {
-        var net = try Network(inputSize: 2, layers: [.dense(2, .relu), .dense(1, .sigmoid)],
-                              loss: .binaryCrossEntropy, seed: 1)
-        try net.setWeights(Matrix([[1e200, 1e200], [0, 0]]), layer: 0)
-        try net.setBias([0, 0], layer: 0)
-        try net.setWeights(Matrix([[1e200], [1e200]]), layer: 1)
-        try net.setBias([0], layer: 1)
-        var x = try Matrix<Double>(rows: 3, columns: 2)
-        x[1, 0] = 1
+        let net = try OverflowingNetworks.saturating(secondWeight: 1e200)
+        let x = try OverflowingNetworks.inputs(rows: 3, hot: 1)
         let model = try TabularModel(network: net, task: .classification, featureNames: ["a", "b"], labelName: "y",
                               classes: ClassLabels(names: ["no", "yes"]), inputScaling: nil)
         #expect(throws: BackpropError.overflow(what: "the pre-activations of layer 1", row: 1)) {
@@ -30,12 +23,7 @@ struct ModelOverflowTests {
 
     /// Finite outputs of 10¹⁶⁰ whose squared error is infinite.
     @Test func lossOfFiniteOutputs() throws {
-        var net = try Network(inputSize: 1, layers: [.dense(1, .identity), .dense(1, .identity)],
-                              loss: .meanSquaredError, seed: 1)
-        try net.setWeights(Matrix([[1e80]]), layer: 0)
-        try net.setWeights(Matrix([[1e80]]), layer: 1)
-        try net.setBias([0], layer: 0)
-        try net.setBias([0], layer: 1)
+        let net = try OverflowingNetworks.squaring()
         let x = try Matrix([[0.0], [0.0], [1.0]])
         let model = try TabularModel(network: net, task: .regression, featureNames: ["a"], labelName: "y",
                               classes: nil, inputScaling: nil)
