@@ -62,7 +62,7 @@ PRECISIONS = ["f64", "f32"]
 # Network.train(on:epochs:learningRate:…), whose generic entry dispatches
 # to its specialisation for the scalar type; collecting only inside it
 # leaves out process start-up and data generation.
-TOGGLE = "$s8Backprop7NetworkV5train2on6epochs12learningRate*"
+TOGGLE = "$s12BackpropCore7NetworkV5train2on6epochs12learningRate*"
 
 
 def instructions(binary, workload, precision):

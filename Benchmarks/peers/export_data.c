@@ -8,7 +8,7 @@
  *
  * It uses Backprop's own generator (bp_rng: GSL MT19937, linked from
  * libbackprop.a), mirroring, step by step:
- *   - Datasets.circles / Datasets.blobs / Datasets.halfAdder (Datasets.swift),
+ *   - Dataset.circles / Dataset.blobs / Dataset.halfAdder (Dataset+Synthetic.swift),
  *   - main.swift's synthetic() (SplitMix64) for W3 and W4,
  *   - Network(seed: 1) weight draws (Network.swift, Initializer.swift:
  *     He normal for ReLU layers, Xavier normal for sigmoid/softmax; biases 0),
@@ -98,7 +98,7 @@ static void synthetic(size_t n, size_t d, size_t classes, uint64_t seed, double 
     }
 }
 
-/* ---- Datasets.swift: circles and blobs (points, then finish()) ---- */
+/* ---- Dataset+Synthetic.swift: circles and blobs (points, then finish()) ---- */
 typedef struct { double x, y; int64_t label; } point;
 
 /* finish(): jitter N(0, noise²) per coordinate (when noise > 0), then a shuffle. */
@@ -182,7 +182,7 @@ static void export(const char *root, const spec *s) {
     else if (!strcmp(s->name, "W3")) synthetic(n, d, k, 3, x, labels);
     else if (!strcmp(s->name, "W4")) synthetic(n, d, k, 4, x, labels);
     else {
-        /* Datasets.halfAdder(): (a, b) -> (a XOR b, a AND b). */
+        /* Dataset.halfAdder(): (a, b) -> (a XOR b, a AND b). */
         const double in[4][2] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}}, out[4][2] = {{0, 0}, {1, 0}, {1, 0}, {0, 1}};
         for (size_t i = 0; i < 4; i++)
             for (size_t j = 0; j < 2; j++) { x[i * 2 + j] = in[i][j]; y[i * 2 + j] = out[i][j]; }
