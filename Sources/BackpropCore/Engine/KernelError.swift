@@ -33,9 +33,11 @@ func check(_ status: bp_status, _ function: StaticString) throws(BackpropError) 
 }
 
 /// Throws ``BackpropError/kernel(_:)`` unless `status` is `BP_OK`; for the
-/// functions named at run time (``KernelFunctions/name(_:)``).
-func check(_ status: bp_status, function: String) throws(BackpropError) {
+/// functions named at run time (``KernelFunctions/name(_:)``), whose name
+/// is formed only on failure.
+@inline(__always)
+func check(_ status: bp_status, function: @autoclosure () -> String) throws(BackpropError) {
     if status != BP_OK {
-        throw .kernel(KernelError(code: status.rawValue, function: function))
+        throw .kernel(KernelError(code: status.rawValue, function: function()))
     }
 }
