@@ -31,7 +31,11 @@ VECT_FLAG := $(shell $(CC) -Werror -fvect-cost-model=dynamic -c -x c /dev/null -
 # compute both sides of `z > 0 ? d : slope·d` and select (the leaky-ReLU
 # derivative stayed a branchy scalar loop). The library never reads the
 # exception flags; clang, which builds the Swift package, assumes the same.
-CFLAGS  ?= -O2 $(VECT_FLAG) -fno-trapping-math
+# Likewise GCC keeps sqrt a library call that may set errno, which stops the
+# optimisers' passes (Adam, RMSprop, Adagrad) from vectorising; nothing in
+# the library reads errno, and the roots are the same correctly rounded
+# values (clang's builds use an errno-free builtin, ops/update_rules.h).
+CFLAGS  ?= -O2 $(VECT_FLAG) -fno-trapping-math -fno-math-errno
 # -Wno-psabi: GCC notes that the narrow engine's static functions pass 64-
 # and 128-byte vectors in a way that differs between ISAs (no outside
 # caller; its pragma cannot silence this one). Clang is silenced in source.

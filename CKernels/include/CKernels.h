@@ -19,6 +19,8 @@
  *   bp_finite.h      the first NaN or infinity in an array
  *   bp_random.h      seeded initialization and shuffling (GSL rng)
  *   bp_mlp.h         a whole network: forward, backpropagation, SGD step
+ *   bp_optimizer.h   a network's optimiser: SGD with momentum, Adam, AdamW,
+ *                    RMSprop, Adagrad, Rprop
  */
 #ifndef CKERNELS_H
 #define CKERNELS_H
@@ -35,5 +37,6 @@
 #include "bp_finite.h"
 #include "bp_random.h"
 #include "bp_mlp.h"
+#include "bp_optimizer.h"
 
 #endif /* CKERNELS_H */

@@ -175,7 +175,9 @@ bp_status bp_mlp_backward(bp_mlp *mlp, const double *params, size_t rows, const 
 
 /**
  * One gradient-descent step on a batch: forward, loss, backward, then
- * params ← params − learning_rate·grad. With a context (bp_mlp_set_exec)
+ * params ← params − learning_rate·grad (plain SGD; another optimiser set by
+ * bp_mlp_set_optimizer, bp_optimizer.h, applies its rule instead, on the
+ * gradient formed and scanned as below). With a context (bp_mlp_set_exec)
  * the weights' update is fused into the products that form their
  * gradients, W ← W − learning_rate·Aᵀ·dZ as one GEMM, so a step does not
  * write, scan and read back the gradient; it is taken once magnitudes

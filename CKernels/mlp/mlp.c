@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bp_mlp.h"
+#include "bp_optimizer.h"
 #include "bp_dense.h"
 #include "bp_update.h"
 #include "runtime/internal.h"
@@ -404,4 +405,50 @@ bp_status bp_mlp_train_epochs_f32(bp_mlp_f32 *mlp, float *params, const float *X
                                   size_t *completed, int *diverged) {
     return mlp_train_epochs_s(mlp, params, X_all, ldx, Y_all, labels_all, orders, n, batch, epochs,
                               learning_rate, losses, snapshot, completed, diverged);
+}
+
+/* ---- the optimiser (bp_optimizer.h) -------------------------------------- */
+
+bp_status bp_mlp_set_optimizer(bp_mlp *mlp, const bp_optimizer *optimizer) {
+    return mlp_set_optimizer_d(mlp, optimizer);
+}
+
+bp_status bp_mlp_get_optimizer(const bp_mlp *mlp, bp_optimizer *optimizer) {
+    return mlp_get_optimizer_d(mlp, optimizer);
+}
+
+bp_status bp_mlp_optimizer_state_size(const bp_mlp *mlp, size_t *count) {
+    return mlp_optimizer_state_size_d(mlp, count);
+}
+
+bp_status bp_mlp_get_optimizer_state(const bp_mlp *mlp, double *state, size_t count,
+                                     uint64_t *step) {
+    return mlp_get_optimizer_state_d(mlp, state, count, step);
+}
+
+bp_status bp_mlp_set_optimizer_state(bp_mlp *mlp, const double *state, size_t count,
+                                     uint64_t step) {
+    return mlp_set_optimizer_state_d(mlp, state, count, step);
+}
+
+bp_status bp_mlp_set_optimizer_f32(bp_mlp_f32 *mlp, const bp_optimizer *optimizer) {
+    return mlp_set_optimizer_s(mlp, optimizer);
+}
+
+bp_status bp_mlp_get_optimizer_f32(const bp_mlp_f32 *mlp, bp_optimizer *optimizer) {
+    return mlp_get_optimizer_s(mlp, optimizer);
+}
+
+bp_status bp_mlp_optimizer_state_size_f32(const bp_mlp_f32 *mlp, size_t *count) {
+    return mlp_optimizer_state_size_s(mlp, count);
+}
+
+bp_status bp_mlp_get_optimizer_state_f32(const bp_mlp_f32 *mlp, float *state, size_t count,
+                                         uint64_t *step) {
+    return mlp_get_optimizer_state_s(mlp, state, count, step);
+}
+
+bp_status bp_mlp_set_optimizer_state_f32(bp_mlp_f32 *mlp, const float *state, size_t count,
+                                         uint64_t step) {
+    return mlp_set_optimizer_state_s(mlp, state, count, step);
 }

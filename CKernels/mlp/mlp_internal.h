@@ -146,41 +146,57 @@ void bp_narrow_online_s_avx512(const mlp_layout *, float *, size_t, const float 
  * The passes over a parameter vector that end a training step
  * (vector_tmpl.h), built per ISA with the engine: the index of the first
  * non-finite value (or n), the update stage's SGD pass p ← p + alpha·g
- * (alpha = −η) returning 1 if every new value is finite, and max |x|
- * (+infinity if a value is not finite).
+ * (alpha = −η) returning 1 if every new value is finite, the pass of
+ * every other optimiser over parameters [lo, hi) of n (the step's scalars
+ * k, the state's slots of n values; 1 if every new value is finite), and
+ * max |x| (+infinity if a value is not finite).
  */
 typedef size_t (*bp_vec_nonfinite_d_fn)(size_t n, const double *x);
 typedef size_t (*bp_vec_nonfinite_s_fn)(size_t n, const float *x);
 typedef int (*bp_vec_sgd_d_fn)(size_t n, double alpha, const double *g, double *p);
 typedef int (*bp_vec_sgd_s_fn)(size_t n, float alpha, const float *g, float *p);
+typedef int (*bp_vec_step_d_fn)(const bp_update_coeffs_d *k, size_t n, size_t lo, size_t hi,
+                                double *p, const double *g, double *state);
+typedef int (*bp_vec_step_s_fn)(const bp_update_coeffs_s *k, size_t n, size_t lo, size_t hi,
+                                float *p, const float *g, float *state);
 typedef double (*bp_vec_maxabs_d_fn)(size_t n, const double *x);
 typedef float (*bp_vec_maxabs_s_fn)(size_t n, const float *x);
 size_t bp_vec_nonfinite_d_portable(size_t n, const double *x);
 size_t bp_vec_nonfinite_s_portable(size_t n, const float *x);
 int bp_vec_sgd_d_portable(size_t n, double alpha, const double *g, double *p);
 int bp_vec_sgd_s_portable(size_t n, float alpha, const float *g, float *p);
+int bp_vec_step_d_portable(const bp_update_coeffs_d *, size_t, size_t, size_t, double *,
+                           const double *, double *);
+int bp_vec_step_s_portable(const bp_update_coeffs_s *, size_t, size_t, size_t, float *,
+                           const float *, float *);
 double bp_vec_maxabs_d_portable(size_t n, const double *x);
 float bp_vec_maxabs_s_portable(size_t n, const float *x);
 size_t bp_vec_nonfinite_d_avx2(size_t n, const double *x);
 size_t bp_vec_nonfinite_s_avx2(size_t n, const float *x);
 int bp_vec_sgd_d_avx2(size_t n, double alpha, const double *g, double *p);
 int bp_vec_sgd_s_avx2(size_t n, float alpha, const float *g, float *p);
+int bp_vec_step_d_avx2(const bp_update_coeffs_d *, size_t, size_t, size_t, double *, const double *,
+                       double *);
+int bp_vec_step_s_avx2(const bp_update_coeffs_s *, size_t, size_t, size_t, float *, const float *,
+                       float *);
 double bp_vec_maxabs_d_avx2(size_t n, const double *x);
 float bp_vec_maxabs_s_avx2(size_t n, const float *x);
 size_t bp_vec_nonfinite_d_avx512(size_t n, const double *x);
 size_t bp_vec_nonfinite_s_avx512(size_t n, const float *x);
 int bp_vec_sgd_d_avx512(size_t n, double alpha, const double *g, double *p);
 int bp_vec_sgd_s_avx512(size_t n, float alpha, const float *g, float *p);
+int bp_vec_step_d_avx512(const bp_update_coeffs_d *, size_t, size_t, size_t, double *,
+                         const double *, double *);
+int bp_vec_step_s_avx512(const bp_update_coeffs_s *, size_t, size_t, size_t, float *, const float *,
+                         float *);
 double bp_vec_maxabs_d_avx512(size_t n, const double *x);
 float bp_vec_maxabs_s_avx512(size_t n, const float *x);
 
 /*
  * The update stage a network's training steps run through (update_stage.h):
- * created with the network (SGD, no hook), its learning rate set by each
- * training call. Another rule is chosen by bp_update_stage_free and
- * bp_update_stage_init(stage, rule, n, elem_size) on it (n and elem_size
- * as they are: the parameter count and sizeof the element), which
- * allocates the rule's state; a hook by bp_update_stage_set_hook.
+ * created with the network (plain SGD, no hook), its learning rate set by
+ * each training call, its optimiser by bp_mlp_set_optimizer (or
+ * bp_update_stage_configure on it), a hook by bp_update_stage_set_hook.
  */
 bp_update_stage *bp_mlp_update_stage_d(bp_mlp *mlp);
 bp_update_stage *bp_mlp_update_stage_s(bp_mlp_f32 *mlp);

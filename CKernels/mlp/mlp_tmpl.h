@@ -99,11 +99,9 @@ static bp_status P(mlp_workspace_bytes)(size_t n_layers, const bp_layer_spec *la
     mlp_layout_free(&layout);
     size_t block;
     BP_TRY(P(block_bytes)(n_layers, max_rows, elements, &block));
-    size_t tables = 4 * n_layers * (sizeof(R *) + sizeof(double)), state;
-    BP_TRY(bp_update_state_bytes(BP_UPDATE_SGD, layout.n_params, sizeof(R), &state));
-    if (__builtin_add_overflow(block, tables + sizeof(MLP), bytes) ||
-        __builtin_add_overflow(*bytes, state, bytes))
-        return BP_ERR_SIZE_OVERFLOW;
+    /* (a new network's optimiser, plain SGD, keeps no state) */
+    size_t tables = 4 * n_layers * (sizeof(R *) + sizeof(double));
+    if (__builtin_add_overflow(block, tables + sizeof(MLP), bytes)) return BP_ERR_SIZE_OVERFLOW;
     return BP_OK;
 }
 
@@ -130,18 +128,15 @@ static bp_status P(mlp_create)(size_t n_layers, const bp_layer_spec *layers, bp_
      * system already zeroed, and its pages are touched by training, not
      * twice. */
     void *block = calloc(1, bytes);
-    bp_status staged =
-        m == NULL ? BP_ERR_NO_MEMORY
-                  : bp_update_stage_init(&m->stage, BP_UPDATE_SGD, layout.n_params, sizeof(R));
-    if (m == NULL || pointers == NULL || mag == NULL || block == NULL || staged != BP_OK) {
-        if (m != NULL) bp_update_stage_free(&m->stage);
+    if (m == NULL || pointers == NULL || mag == NULL || block == NULL) {
         free(m);
         free(pointers);
         free(mag);
         free(block);
         mlp_layout_free(&layout);
-        return staged == BP_ERR_SIZE_OVERFLOW ? staged : BP_ERR_NO_MEMORY;
+        return BP_ERR_NO_MEMORY;
     }
+    bp_update_stage_init(&m->stage, layout.n_params, sizeof(R)); /* plain SGD */
     m->layout = layout;
     m->block = block;
     m->mag = mag;
@@ -639,13 +634,12 @@ static bp_status P(mlp_train_step)(MLP *m, R *params, const R *X_all, size_t ldx
                                 size_t rows, double learning_rate, double *loss, int *diverged) {
     BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows, rows,
                           learning_rate, loss, diverged));
-    if (P(on_reference)(m)) {
-        REF(train_step)(&m->layout, &m->ref, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
-                   learning_rate, loss, diverged);
-        return BP_OK;
-    }
-    int bounded = 0;
     m->stage.hp.learning_rate = learning_rate;
+    if (P(on_reference)(m))
+        return REF(
+            train_step)(&m->layout, &m->ref, &m->stage, params, X_all, ldx, Y_all, labels_all,
+                          indices, start, rows, loss, diverged);
+    int bounded = 0;
     return P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows, loss, &bounded,
                 diverged);
 }
@@ -715,13 +709,12 @@ P(mlp_train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all
     /* Every row of the epoch is checked once, here, not step by step. */
     BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, 0, n, batch,
                           learning_rate, loss, diverged));
-    if (P(on_reference)(m)) {
-        REF(train_epoch)(&m->layout, &m->ref, params, X_all, ldx, Y_all, labels_all, indices, n, batch,
-                    learning_rate, loss, diverged);
-        return BP_OK;
-    }
-    int bounded = 0;
     m->stage.hp.learning_rate = learning_rate;
+    if (P(on_reference)(m))
+        return REF(
+            train_epoch)(&m->layout, &m->ref, &m->stage, params, X_all, ldx, Y_all, labels_all,
+                           indices, n, batch, loss, diverged);
+    int bounded = 0;
     R *work = P(work_params)(m, params, n / batch + (n % batch != 0));
     return P(work_done)(
         m, params, work,
@@ -743,14 +736,13 @@ P(mlp_train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_al
         BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all,
                               orders ? orders + e * n : NULL, 0, n, batch, learning_rate, losses,
                               diverged));
-    if (P(on_reference)(m)) {
-        REF(train_epochs)(&m->layout, &m->ref, params, X_all, ldx, Y_all, labels_all, orders, n, batch,
-                     epochs, learning_rate, losses, snapshot, completed, diverged);
-        return BP_OK;
-    }
+    m->stage.hp.learning_rate = learning_rate;
+    if (P(on_reference)(m))
+        return REF(
+            train_epochs)(&m->layout, &m->ref, &m->stage, params, X_all, ldx, Y_all, labels_all,
+                            orders, n, batch, epochs, losses, snapshot, completed, diverged);
     size_t np = m->layout.n_params;
     *completed = 0;
-    m->stage.hp.learning_rate = learning_rate;
     R alpha;
     if (batch == 1 && P(online_alpha)(m, &alpha)) {
         /* online learning: every epoch in one call of the narrow engine's
@@ -781,4 +773,55 @@ P(mlp_train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_al
         *completed = e + 1;
     }
     return P(work_done)(m, params, work, status);
+}
+
+/* ---- the optimiser (bp_optimizer.h) ------------------------------------------------ */
+
+static bp_status P(mlp_set_optimizer)(MLP *m, const bp_optimizer *opt) {
+    if (m == NULL || opt == NULL) return BP_ERR_NULL_POINTER;
+    BP_TRY(bp_update_check_optimizer(opt, sizeof(R)));
+    return bp_update_stage_configure(&m->stage, opt);
+}
+
+static bp_status P(mlp_get_optimizer)(const MLP *m, bp_optimizer *opt) {
+    if (m == NULL || opt == NULL) return BP_ERR_NULL_POINTER;
+    *opt = m->stage.opt;
+    return BP_OK;
+}
+
+static bp_status P(mlp_optimizer_state_size)(const MLP *m, size_t *count) {
+    if (m == NULL || count == NULL) return BP_ERR_NULL_POINTER;
+    *count = m->stage.state_slots * m->stage.n; /* allocated, so no overflow */
+    return BP_OK;
+}
+
+static bp_status P(mlp_get_optimizer_state)(const MLP *m, R *state, size_t count, uint64_t *step) {
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    const size_t want = m->stage.state_slots * m->stage.n;
+    if (count != want) return BP_ERR_BAD_VALUE;
+    if ((state == NULL && count > 0) || step == NULL) return BP_ERR_NULL_POINTER;
+    if (count > 0) memcpy(state, m->stage.state, count * sizeof(R));
+    *step = m->stage.step;
+    return BP_OK;
+}
+
+static bp_status P(mlp_set_optimizer_state)(MLP *m, const R *state, size_t count, uint64_t step) {
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    const size_t n = m->stage.n, want = m->stage.state_slots * n;
+    if (count != want) return BP_ERR_BAD_VALUE;
+    if (state == NULL && count > 0) return BP_ERR_NULL_POINTER;
+    /* every value finite, the slots of squares and step sizes ≥ 0; no
+     * early exit (the check vectorises) */
+    int bad = 0;
+    for (size_t j = 0; j < m->stage.state_slots; j++) {
+        const int nonnegative = bp_update_slot_nonnegative(&m->stage.opt, j);
+        for (size_t i = 0; i < n; i++) {
+            const R x = state[j * n + i];
+            bad |= (!(fabs((double)x) <= (double)R_MAX)) | (nonnegative & (x < (R)0));
+        }
+    }
+    if (bad) return BP_ERR_BAD_VALUE;
+    if (count > 0) memcpy(m->stage.state, state, count * sizeof(R));
+    m->stage.step = step;
+    return BP_OK;
 }

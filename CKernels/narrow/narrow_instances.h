@@ -54,6 +54,8 @@ _Pragma("GCC push_options") _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define V_MAX DBL_MAX
 #define V_SCAN N_CAT(bp_vec_nonfinite_d_, N_SUFFIX)
 #define V_SGD N_CAT(bp_vec_sgd_d_, N_SUFFIX)
+#define V_STEP N_CAT(bp_vec_step_d_, N_SUFFIX)
+#define V_COEFFS bp_update_coeffs_d
 #define V_MAXABS N_CAT(bp_vec_maxabs_d_, N_SUFFIX)
 #define V_INT int64_t
 #define V_INT_MAX INT64_MAX
@@ -77,6 +79,8 @@ _Pragma("GCC push_options") _Pragma(N_XSTR(GCC target(N_TARGET)))
 #define V_MAX FLT_MAX
 #define V_SCAN N_CAT(bp_vec_nonfinite_s_, N_SUFFIX)
 #define V_SGD N_CAT(bp_vec_sgd_s_, N_SUFFIX)
+#define V_STEP N_CAT(bp_vec_step_s_, N_SUFFIX)
+#define V_COEFFS bp_update_coeffs_s
 #define V_MAXABS N_CAT(bp_vec_maxabs_s_, N_SUFFIX)
 #define V_INT int32_t
 #define V_INT_MAX INT32_MAX

@@ -12,6 +12,8 @@
 #undef V_MAX
 #undef V_SCAN
 #undef V_SGD
+#undef V_STEP
+#undef V_COEFFS
 #undef V_MAXABS
 #undef V_INT
 #undef V_INT_MAX

@@ -12,9 +12,10 @@
  *   inputs     the parameters p and the gradient g (n values each, the
  *              flat layout of bp_mlp.h), the rule's per-parameter state
  *              (state_slots · n values of the engine's precision,
- *              allocated once by bp_update_stage_init, so that steps
+ *              allocated once by bp_update_stage_configure, so that steps
  *              allocate nothing), the number of updates applied so far
- *              (step) and the hyperparameters (hp);
+ *              (step), the optimiser's hyperparameters (opt) and the
+ *              step's learning rate (hp);
  *   output     the updated parameters (and state, step + 1) and a
  *              verdict, bp_mlp_train_step's divergence semantics:
  *              0 — applied, every new parameter finite;
@@ -28,10 +29,16 @@
  * across processes) or fail the step (its status is returned, nothing is
  * updated). The stage's verdict is about the gradient the hook leaves.
  *
- * Rules. SGD, p ← p + α·g with α = −η, is the first and so far only one;
- * its element rule is bp_sgd_rule_d / _s below, the one definition that
- * the vector pass (vector_tmpl.h, built per ISA), the register paths of
- * the narrow engine and the public bp_sgd_update all instantiate.
+ * Rules. The optimisers of bp_optimizer.h: plain SGD, p ← p + α·g with
+ * α = −η, and SGD with momentum or weight decay, Adam, AdamW, RMSprop,
+ * Adagrad, Rprop. Their element rules are defined once, in update_rules.h
+ * (bp_sgd_rule_d / _s, bp_adam_rule_d / _s, …), and instantiated by the
+ * vector passes (vector_tmpl.h, built per ISA: the SGD pass and the pass
+ * of every other rule), the register paths of the narrow engine (plain
+ * SGD), the reference engine's plain loop (bp_update_rule_one_d / _s) and
+ * the public bp_sgd_update. A step's scalars (the rates, the bias
+ * corrections) are computed once per step, in double, by
+ * bp_update_coeffs_prepare_d / _s.
  *
  * Fusion. Some engines apply the update inside their own loops rather
  * than after a gradient is formed: W ← W − η·Aᵀ·dZ as one GEMM
@@ -50,14 +57,11 @@
 #include <stdint.h>
 #include "bp_status.h"
 #include "bp_exec.h"
+#include "bp_optimizer.h"
+#include "ops/update_rules.h"
 
-/* The update rules (optimisers). */
-typedef enum bp_update_rule {
-    BP_UPDATE_SGD = 0 /* p ← p − η·g; no state */
-} bp_update_rule;
-
-/* Hyperparameters of the rules (each reads those it needs). The learning
- * rate is finite, also in the engine's precision (the engines check it). */
+/* The step's learning rate η, set by the engine before each training
+ * call: finite, also in the engine's precision (the engines check it). */
 typedef struct bp_update_params {
     double learning_rate; /* η */
 } bp_update_params;
@@ -69,26 +73,16 @@ typedef struct bp_update_params {
 typedef bp_status (*bp_gradient_hook)(void *user, size_t n, void *grad, size_t elem_size);
 
 typedef struct bp_update_stage {
-    bp_update_rule rule;
-    bp_update_params hp;
+    bp_optimizer opt;      /* the rule and its hyperparameters (checked) */
+    bp_update_params hp;   /* the learning rate */
     size_t n;              /* parameters updated */
     size_t elem_size;      /* sizeof the engine's element */
-    size_t state_slots;    /* state values per parameter (0 for SGD) */
-    void *state;           /* state_slots · n values, or NULL */
-    uint64_t step;         /* updates applied (verdict 0 or 2) so far */
+    size_t state_slots;    /* state values per parameter (0 for plain SGD) */
+    void *state;           /* state_slots · n values, slot after slot, or NULL */
+    uint64_t step;         /* updates applied (verdict 0 or 2) so far: t − 1 */
     bp_gradient_hook hook; /* NULL: none */
     void *hook_user;
 } bp_update_stage;
-
-/* The SGD element rule, p + α·g with α = −η: a product, then a sum. The
- * builds that allow contraction (FMA) round it once, the others twice; an
- * engine's paths that must agree bit for bit are compiled alike. Defined
- * once for both precisions. */
-#define BP_SGD_RULE(R, S)                                                                          \
-    static inline R bp_sgd_rule_##S(R p, R alpha, R g) { return p + alpha * g; }
-BP_SGD_RULE(double, d)
-BP_SGD_RULE(float, s)
-#undef BP_SGD_RULE
 
 /* Parameter vectors of at least this many values are updated (hook
  * aside) by the context's threads together: below it, waking a worker
@@ -97,17 +91,36 @@ BP_SGD_RULE(float, s)
  * (Benchmarks/README.md, "Kernel design measurements"). */
 enum { BP_UPDATE_PARALLEL = 1 << 15 };
 
-/* State values per parameter that `rule` keeps (0 for SGD), and the bytes
- * of state of a stage over n parameters of elem_size bytes
- * (BP_ERR_SIZE_OVERFLOW when they do not fit a size_t). */
-size_t bp_update_state_slots(bp_update_rule rule);
-bp_status bp_update_state_bytes(bp_update_rule rule, size_t n, size_t elem_size, size_t *bytes);
+/* State values per parameter that the optimiser keeps (bp_optimizer.h's
+ * slots), and the bytes of state of a stage over n parameters of
+ * elem_size bytes (BP_ERR_SIZE_OVERFLOW when they do not fit a size_t). */
+size_t bp_update_state_slots(const bp_optimizer *opt);
+bp_status bp_update_state_bytes(const bp_optimizer *opt, size_t n, size_t elem_size, size_t *bytes);
 
-/* Sets up a stage of `rule` over n parameters of elem_size bytes: state
- * allocated (zeroed) once here, step 0, no hook, learning rate 0 (the
- * engine sets hp before its steps). BP_ERR_NO_MEMORY leaves *s with no
- * state to free. */
-bp_status bp_update_stage_init(bp_update_stage *s, bp_update_rule rule, size_t n, size_t elem_size);
+/* Whether slot `slot` of the optimiser holds values that must be ≥ 0
+ * (second moments, accumulators, step sizes). */
+int bp_update_slot_nonnegative(const bp_optimizer *opt, size_t slot);
+
+/* BP_OK if the optimiser's rule is known (BP_ERR_BAD_ENUM otherwise) and
+ * every hyperparameter it reads is finite — in float too when elem_size
+ * is sizeof(float) — and in its domain (bp_optimizer.h; BP_ERR_BAD_VALUE
+ * otherwise). */
+bp_status bp_update_check_optimizer(const bp_optimizer *opt, size_t elem_size);
+
+/* Sets up a stage of plain SGD over n parameters of elem_size bytes: no
+ * state, step 0, no hook, learning rate 0 (the engine sets hp before its
+ * steps). */
+void bp_update_stage_init(bp_update_stage *s, size_t n, size_t elem_size);
+
+/* Makes `opt` (checked by the caller) the stage's optimiser: its state
+ * allocated and set to its starting values (bp_update_stage_reset) before
+ * the old state is freed, so that BP_ERR_NO_MEMORY leaves the stage as it
+ * was; the hook is kept. */
+bp_status bp_update_stage_configure(bp_update_stage *s, const bp_optimizer *opt);
+
+/* The state to its starting values (zeros; Adagrad's accumulator its
+ * initial value) and step 0. */
+void bp_update_stage_reset(bp_update_stage *s);
 
 /* Frees the state; the stage must be initialised again before use. */
 void bp_update_stage_free(bp_update_stage *s);
@@ -115,13 +128,20 @@ void bp_update_stage_free(bp_update_stage *s);
 /* Installs (or, with hook NULL, removes) the gradient hook. */
 void bp_update_stage_set_hook(bp_update_stage *s, bp_gradient_hook hook, void *user);
 
+/* Whether the optimiser is plain SGD, p ← p − η·g with no state: SGD
+ * without momentum or weight decay (dampening and Nesterov then play no
+ * part). */
+static inline int bp_update_plain_sgd(const bp_optimizer *opt) {
+    return opt->rule == BP_OPTIMIZER_SGD && opt->momentum == 0.0 && opt->weight_decay == 0.0;
+}
+
 /* 1 if a step of the stage is exactly p ← p + α·g element by element
- * (bp_sgd_rule_d / _s), with nothing else read or written — stateless
- * SGD, no hook — with α = −η into *alpha (when not NULL); 0 otherwise:
+ * (bp_sgd_rule_d / _s), with nothing else read or written — plain SGD, no
+ * hook — with α = −η into *alpha (when not NULL); 0 otherwise:
  * the engine must form the gradient and call bp_update_apply_d / _s. An
  * engine that fuses a step counts it with bp_update_stage_applied. */
 static inline int bp_update_stage_fusable(const bp_update_stage *s, double *alpha) {
-    if (s->rule != BP_UPDATE_SGD || s->hook != NULL) return 0;
+    if (!bp_update_plain_sgd(&s->opt) || s->hook != NULL) return 0;
     if (alpha != NULL) *alpha = -s->hp.learning_rate;
     return 1;
 }
@@ -139,5 +159,10 @@ bp_status bp_update_apply_d(bp_update_stage *s, const bp_exec *exec, double *par
                             int *diverged);
 bp_status bp_update_apply_s(bp_update_stage *s, const bp_exec *exec, float *params, float *grad,
                             int *diverged);
+
+/* The scalars of the stage's next step (t = step + 1) in the engine's
+ * precision: computed in double, rounded once (update_rules.h). */
+void bp_update_coeffs_prepare_d(const bp_update_stage *s, bp_update_coeffs_d *k);
+void bp_update_coeffs_prepare_s(const bp_update_stage *s, bp_update_coeffs_s *k);
 
 #endif /* BP_UPDATE_STAGE_H */

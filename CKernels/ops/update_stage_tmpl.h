@@ -5,20 +5,24 @@
  *
  *   R                        element type (double, float)
  *   U(name)                  names of this precision (name##_d, name##_s)
- *   VEC_NONFINITE, VEC_SGD   the dispatch table's members for the check and
- *                            the SGD rule's vector pass (vector_tmpl.h)
+ *   VEC_NONFINITE, VEC_SGD, VEC_STEP   the dispatch table's members for the
+ *                            check, plain SGD's vector pass and every other
+ *                            rule's (vector_tmpl.h)
+ *   COEFFS                   the precision's bp_update_coeffs (update_rules.h)
  *
  * A step is two passes over the vectors, each shared between the
  * context's threads for large networks (memory-bound passes: a second core
  * brings more bandwidth): phase 0 checks the gradient, so that nothing
- * changes when it is not finite; phase 1 applies the rule and checks the
- * new values as it writes them.
+ * changes when it is not finite; phase 1 applies the rule — the
+ * parameters and the state — and checks the new values as it writes
+ * them. The rule's scalars are prepared once, before the passes.
  */
 
 /* One thread's share [lo, hi) of a phase. */
 typedef struct U(update_job) {
     const bp_kernel_set *ks;
     const bp_update_stage *s;
+    const COEFFS *k; /* the step's scalars (rules other than plain SGD) */
     R *params;
     const R *grad;
     size_t n;
@@ -33,12 +37,10 @@ static void U(update_share)(void *arg, size_t tid, size_t nthreads) {
         u->bad[tid] = u->ks->VEC_NONFINITE(hi - lo, u->grad + lo) != hi - lo;
         return;
     }
-    switch (u->s->rule) {
-    case BP_UPDATE_SGD:
+    if (u->k == NULL)
         u->bad[tid] =
             !u->ks->VEC_SGD(hi - lo, (R)-u->s->hp.learning_rate, u->grad + lo, u->params + lo);
-        break;
-    }
+    else u->bad[tid] = !u->ks->VEC_STEP(u->k, u->n, lo, hi, u->params, u->grad, (R *)u->s->state);
 }
 
 bp_status U(bp_update_apply)(bp_update_stage *s, const bp_exec *exec, R *params, R *grad,
@@ -48,9 +50,15 @@ bp_status U(bp_update_apply)(bp_update_stage *s, const bp_exec *exec, R *params,
     if (s->hook != NULL) BP_TRY(s->hook(s->hook_user, n, grad, sizeof(R)));
     size_t threads = bp_exec_threads(exec);
     size_t parts = n >= BP_UPDATE_PARALLEL && threads > 1 ? threads : 1;
+    COEFFS k;
     U(update_job) u;
     u.ks = bp_exec_kernels(exec);
     u.s = s;
+    u.k = NULL;
+    if (!bp_update_plain_sgd(&s->opt)) {
+        U(bp_update_coeffs_prepare)(s, &k);
+        u.k = &k;
+    }
     u.params = params;
     u.grad = grad;
     u.n = n;

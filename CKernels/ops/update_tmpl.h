@@ -6,7 +6,7 @@
  *   R                      element type (double, float)
  *   P(name)                name##_d / name##_s
  *   U_RULE                 the update stage's SGD element rule
- *                          (bp_sgd_rule_d / _s, ops/update_stage.h)
+ *                          (bp_sgd_rule_d / _s, ops/update_rules_tmpl.h)
  *   U_VIEW, U_CVIEW        gsl_vector(_float)_view / _const_view
  *   U_VIEW_ARRAY, U_CVIEW_ARRAY   their constructors from arrays
  *   U_NRM2, U_SCAL         gsl_blas_dnrm2 / snrm2_in_double, gsl_blas_dscal / _sscal

@@ -1,7 +1,8 @@
 /*
  * vector_tmpl.h — the passes over a whole parameter vector that end every
  * training step (the update stage's, update_stage.h): the finiteness scan
- * of the gradient and each rule's update checked as it goes. Written once;
+ * of the gradient and each rule's update (plain SGD's, and every other
+ * optimiser's, update_rules.h) checked as it goes. Written once;
  * narrow_instances.h includes it per precision in each ISA build
  * (portable, AVX2, AVX-512), next to the narrow engine, and the dispatch
  * table picks the build. Before each inclusion:
@@ -13,6 +14,8 @@
  *   V_MAX      the largest finite R (DBL_MAX, FLT_MAX)
  *   V_SCAN     the scan to define (bp_vec_nonfinite_d_avx2, ...)
  *   V_SGD      the SGD rule's pass to define (bp_vec_sgd_d_avx2, ...)
+ *   V_STEP     every other rule's pass to define (bp_vec_step_d_avx2, ...)
+ *   V_COEFFS   the precision's step scalars (bp_update_coeffs_d, _s)
  *   V_MAXABS   the largest magnitude to define (bp_vec_maxabs_d_avx2, ...)
  *   V_INT, V_INT_MAX   the signed integer type of R's width and its maximum
  *
@@ -60,6 +63,89 @@ int V_SGD(size_t n, R alpha, const R *restrict g, R *restrict p) {
         p[i] = v;
     }
     return !bad;
+}
+
+/* ---- the optimisers other than plain SGD (update_rules.h) ----------------
+ *
+ * One loop per rule and per variant that keeps another slot of state,
+ * each the rule's element function on [0, len) with every new value
+ * checked in a register, as V_SGD's; the variants' flags are constants in
+ * each call, so every loop is compiled for its own variant. The scalars
+ * are the caller's local copy: the stores to the vectors cannot alias
+ * them, and the compilers keep them in registers. Returns 1 if every new
+ * parameter is finite.
+ */
+#define V_CHECKED_LOOP(NEW_VALUE)                                                                  \
+    int bad = 0;                                                                                   \
+    for (size_t i = 0; i < len; i++) {                                                             \
+        const R v_new = NEW_VALUE;                                                                 \
+        bad |= !(ABS(v_new) <= V_MAX);                                                             \
+        p[i] = v_new;                                                                              \
+    }                                                                                              \
+    return !bad;
+
+static inline int
+P(v_sgd_decay)(const V_COEFFS *k, size_t len, R *restrict p, const R *restrict g) {
+    V_CHECKED_LOOP(P(bp_sgd_decay_rule)(k, p[i], g[i]))
+}
+
+static inline int
+P(v_sgd_momentum)(const V_COEFFS *k, size_t len, R *restrict p, const R *restrict g,
+                                 R *restrict b) {
+    V_CHECKED_LOOP(P(bp_sgd_momentum_rule)(k, p[i], g[i], b + i))
+}
+
+static inline int P(v_adam)(const V_COEFFS *k, int amsgrad, size_t len, R *restrict p,
+                         const R *restrict g, R *restrict m, R *restrict v, R *restrict top) {
+    V_CHECKED_LOOP(P(bp_adam_rule)(k, amsgrad, p[i], g[i], m + i, v + i, amsgrad ? top + i : NULL))
+}
+
+static inline int P(v_rmsprop)(const V_COEFFS *k, int centered, int momentum, size_t len,
+                            R *restrict p, const R *restrict g, R *restrict sq, R *restrict avg,
+                            R *restrict b) {
+    V_CHECKED_LOOP(P(bp_rmsprop_rule)(k, centered, momentum, p[i], g[i], sq + i,
+                                   centered ? avg + i : NULL, momentum ? b + i : NULL))
+}
+
+static inline int P(v_adagrad)(const V_COEFFS *k, size_t len, R *restrict p, const R *restrict g,
+                            R *restrict sum) {
+    V_CHECKED_LOOP(P(bp_adagrad_rule)(k, p[i], g[i], sum + i))
+}
+
+static inline int P(v_rprop)(const V_COEFFS *k, size_t len, R *restrict p, const R *restrict g,
+                          R *restrict prev, R *restrict step) {
+    V_CHECKED_LOOP(P(bp_rprop_rule)(k, p[i], g[i], prev + i, step + i))
+}
+#undef V_CHECKED_LOOP
+
+/* One step of the rule of `coeffs` (not plain SGD: V_SGD's) on parameters
+ * [lo, hi) of n: params and grad the whole vectors, state its slots of n
+ * values each (bp_optimizer.h's layout; only the rule's slots addressed). */
+int V_STEP(const V_COEFFS *coeffs, size_t n, size_t lo, size_t hi, R *params, const R *grad,
+           R *state) {
+    const V_COEFFS c = *coeffs;
+    const size_t len = hi - lo;
+    R *p = params + lo;
+    const R *g = grad + lo;
+#define V_SLOT(j) (state + (j) * n + lo)
+    switch (c.rule) {
+    case BP_OPTIMIZER_SGD:
+        return c.buffer ? P(v_sgd_momentum)(&c, len, p, g, V_SLOT(0)) : P(v_sgd_decay)(&c, len, p, g);
+    case BP_OPTIMIZER_ADAM:
+    case BP_OPTIMIZER_ADAMW:
+        return c.amsgrad ? P(v_adam)(&c, 1, len, p, g, V_SLOT(0), V_SLOT(1), V_SLOT(2))
+                         : P(v_adam)(&c, 0, len, p, g, V_SLOT(0), V_SLOT(1), NULL);
+    case BP_OPTIMIZER_RMSPROP:
+        if (c.centered)
+            return c.buffer ? P(v_rmsprop)(&c, 1, 1, len, p, g, V_SLOT(0), V_SLOT(1), V_SLOT(2))
+                            : P(v_rmsprop)(&c, 1, 0, len, p, g, V_SLOT(0), V_SLOT(1), NULL);
+        return c.buffer ? P(v_rmsprop)(&c, 0, 1, len, p, g, V_SLOT(0), NULL, V_SLOT(1))
+                        : P(v_rmsprop)(&c, 0, 0, len, p, g, V_SLOT(0), NULL, NULL);
+    case BP_OPTIMIZER_ADAGRAD: return P(v_adagrad)(&c, len, p, g, V_SLOT(0));
+    case BP_OPTIMIZER_RPROP: return P(v_rprop)(&c, len, p, g, V_SLOT(0), V_SLOT(1));
+    }
+#undef V_SLOT
+    return 1;
 }
 
 /* max |x[i]| over x[0 .. n) (0 for n = 0), or +infinity if any value is

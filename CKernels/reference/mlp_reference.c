@@ -69,7 +69,9 @@ static double loss_gradient(bp_loss kind, double p, double y, double scale) {
 #define TANH tanh
 #define EXP exp
 #define ABS fabs
-#define SGD_RULE bp_sgd_rule_d
+#define COEFFS bp_update_coeffs_d
+#define COEFFS_PREPARE bp_update_coeffs_prepare_d
+#define RULE_ONE bp_update_rule_one_d
 #include "mlp_reference_tmpl.h"
 #undef R
 #undef P
@@ -78,7 +80,9 @@ static double loss_gradient(bp_loss kind, double p, double y, double scale) {
 #undef TANH
 #undef EXP
 #undef ABS
-#undef SGD_RULE
+#undef COEFFS
+#undef COEFFS_PREPARE
+#undef RULE_ONE
 
 #define R float
 #define P(name) bp_mlp_ref_##name##_s
@@ -87,7 +91,9 @@ static double loss_gradient(bp_loss kind, double p, double y, double scale) {
 #define TANH tanhf
 #define EXP expf
 #define ABS fabsf
-#define SGD_RULE bp_sgd_rule_s
+#define COEFFS bp_update_coeffs_s
+#define COEFFS_PREPARE bp_update_coeffs_prepare_s
+#define RULE_ONE bp_update_rule_one_s
 #include "mlp_reference_tmpl.h"
 #undef R
 #undef P
@@ -96,4 +102,6 @@ static double loss_gradient(bp_loss kind, double p, double y, double scale) {
 #undef TANH
 #undef EXP
 #undef ABS
-#undef SGD_RULE
+#undef COEFFS
+#undef COEFFS_PREPARE
+#undef RULE_ONE

@@ -10,6 +10,9 @@
  * W_l n_in × n_out row-major), losses and divergence semantics as the
  * fast engine. The functions are unchecked (the caller validated
  * everything) and never allocate: they run in the network's workspace.
+ * Training steps update the parameters through the network's update
+ * stage (ops/update_stage.h: its hook, optimiser, state and learning
+ * rate), in a plain loop over the stage's element rules.
  */
 #ifndef BP_MLP_REFERENCE_H
 #define BP_MLP_REFERENCE_H
@@ -38,19 +41,19 @@
     void bp_mlp_ref_backward_##S(const mlp_layout *y, const bp_mlp_ref_work_##S *w,                \
                                  const R *params, size_t rows, const R *X, size_t ldx,             \
                                  const R *dA_out, R *grad, R *dX);                                 \
-    void bp_mlp_ref_train_step_##S(                                                                \
-        const mlp_layout *y, const bp_mlp_ref_work_##S *w, R *params, const R *X_all, size_t ldx,  \
-        const R *Y_all, const size_t *labels_all, const size_t *indices, size_t start,             \
-        size_t rows, double learning_rate, double *loss, int *diverged);                           \
-    void bp_mlp_ref_train_epoch_##S(                                                               \
-        const mlp_layout *y, const bp_mlp_ref_work_##S *w, R *params, const R *X_all, size_t ldx,  \
-        const R *Y_all, const size_t *labels_all, const size_t *indices, size_t n, size_t batch,   \
-        double learning_rate, double *loss, int *diverged);                                        \
-    void bp_mlp_ref_train_epochs_##S(                                                              \
-        const mlp_layout *y, const bp_mlp_ref_work_##S *w, R *params, const R *X_all, size_t ldx,  \
-        const R *Y_all, const size_t *labels_all, const size_t *orders, size_t n, size_t batch,    \
-        size_t epochs, double learning_rate, double *losses, R *snapshot, size_t *completed,       \
-        int *diverged);
+    bp_status bp_mlp_ref_train_step_##S(                                                           \
+        const mlp_layout *y, const bp_mlp_ref_work_##S *w, bp_update_stage *stage, R *params,      \
+        const R *X_all, size_t ldx, const R *Y_all, const size_t *labels_all,                      \
+        const size_t *indices, size_t start, size_t rows, double *loss, int *diverged);            \
+    bp_status bp_mlp_ref_train_epoch_##S(                                                          \
+        const mlp_layout *y, const bp_mlp_ref_work_##S *w, bp_update_stage *stage, R *params,      \
+        const R *X_all, size_t ldx, const R *Y_all, const size_t *labels_all,                      \
+        const size_t *indices, size_t n, size_t batch, double *loss, int *diverged);               \
+    bp_status bp_mlp_ref_train_epochs_##S(                                                         \
+        const mlp_layout *y, const bp_mlp_ref_work_##S *w, bp_update_stage *stage, R *params,      \
+        const R *X_all, size_t ldx, const R *Y_all, const size_t *labels_all,                      \
+        const size_t *orders, size_t n, size_t batch, size_t epochs, double *losses, R *snapshot,  \
+        size_t *completed, int *diverged);
 
 BP_MLP_REF_DECLARE(double, d)
 BP_MLP_REF_DECLARE(float, s)

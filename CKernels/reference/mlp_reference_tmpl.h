@@ -8,7 +8,9 @@
  *   WORK       the workspace type (bp_mlp_ref_work_d / _s)
  *   SIGMOID    the overflow-free logistic function for R (bp_sigmoid, bp_sigmoidf)
  *   TANH, EXP, ABS   the C library's tanh, exp and fabs for R
- *   SGD_RULE   the update stage's SGD element rule for R (bp_sgd_rule_d, _s)
+ *   COEFFS, COEFFS_PREPARE, RULE_ONE   the update stage's step scalars, their
+ *              preparation and its element rules for R (bp_update_coeffs_d,
+ *              bp_update_coeffs_prepare_d, bp_update_rule_one_d; _s)
  *
  * Every element-wise formula is ops/formulas.h's, the one definition every
  * engine instantiates; this file adds only plain loops around them.
@@ -20,7 +22,8 @@
  *   backward   dZ_l = dA_l ⊙ f'_l(Z_l)            (dA_L = dL/dA_L)
  *              dW_l = A_{l−1}ᵀ·dZ_l,  db_l = Σ_rows dZ_l
  *              dA_{l−1} = dZ_l·W_lᵀ
- *   update     p ← p − η·g over the whole parameter vector
+ *   update     p ← p − η·g over the whole parameter vector (plain SGD), or
+ *              the network's optimiser (bp_optimizer.h)
  *
  * Values and sums are kept in R, as the fast engine keeps them; loss values
  * and their gradients are computed in double and rounded to R once, as
@@ -235,13 +238,40 @@ void P(backward)(const mlp_layout *y, const WORK *w, const R *params, size_t row
     P(backward_pass)(y, w, params, rows, X, ldx, dA_out, grad, dX);
 }
 
-/* One SGD step on batch rows indices[start ..] (or start .. themselves):
- * g = dL/dparams, then p ← p − η·g. A loss or gradient that is not finite
- * changes nothing (*diverged = 1); a parameter made non-finite by the
- * update is reported (*diverged = 2). */
-void P(train_step)(const mlp_layout *y, const WORK *w, R *params, const R *X_all, size_t ldx,
-                const R *Y_all, const size_t *labels_all, const size_t *indices, size_t start,
-                size_t rows, double learning_rate, double *loss, int *diverged) {
+/* The update stage's step (ops/update_stage.h) in plain loops: the hook,
+ * the check of the gradient, then every parameter by the stage's rule
+ * (ops/update_rules.h, the definitions the vector passes instantiate),
+ * one element at a time. A gradient that is not finite changes nothing
+ * (*diverged = 1); a parameter made non-finite is reported (*diverged =
+ * 2). */
+static bp_status P(update)(bp_update_stage *s, R *params, R *grad, int *diverged) {
+    const size_t n = s->n;
+    *diverged = 0;
+    if (s->hook != NULL) BP_TRY(s->hook(s->hook_user, n, grad, sizeof(R)));
+    for (size_t p = 0; p < n; p++)
+        if (!isfinite(grad[p])) {
+            *diverged = 1;
+            return BP_OK;
+        }
+    COEFFS k;
+    COEFFS_PREPARE(s, &k);
+    int bad = 0;
+    for (size_t p = 0; p < n; p++) {
+        params[p] = RULE_ONE(&k, params[p], grad[p], (R *)s->state, n, p);
+        bad |= !isfinite(params[p]);
+    }
+    s->step++;
+    *diverged = bad ? 2 : 0;
+    return BP_OK;
+}
+
+/* One training step on batch rows indices[start ..] (or start ..
+ * themselves): g = dL/dparams, then the stage's update (P(update)). A loss
+ * that is not finite changes nothing (*diverged = 1). */
+bp_status P(train_step)(const mlp_layout *y, const WORK *w, bp_update_stage *stage, R *params,
+                     const R *X_all, size_t ldx, const R *Y_all, const size_t *labels_all,
+                     const size_t *indices, size_t start, size_t rows, double *loss,
+                     int *diverged) {
     const size_t n_in = y->layers[0].n_in, k = y->layers[y->n_layers - 1].n_out;
     for (size_t i = 0; i < rows; i++) { /* the batch's rows, gathered */
         const size_t r = indices ? indices[start + i] : start + i;
@@ -251,54 +281,53 @@ void P(train_step)(const mlp_layout *y, const WORK *w, R *params, const R *X_all
     }
     P(gradient)(y, w, params, rows, w->Xg, n_in, Y_all ? w->Yg : NULL, labels_all ? w->Lg : NULL, loss,
              w->grad, NULL);
-    *diverged = 1;
-    if (!isfinite(*loss)) return;
-    for (size_t p = 0; p < y->n_params; p++)
-        if (!isfinite(w->grad[p])) return;
-    const R alpha = -(R)learning_rate; /* p ← p + α·g, α = −η (ops/update_stage.h) */
-    int bad = 0;
-    for (size_t p = 0; p < y->n_params; p++) {
-        params[p] = SGD_RULE(params[p], alpha, w->grad[p]);
-        bad |= !isfinite(params[p]);
+    if (!isfinite(*loss)) {
+        *diverged = 1;
+        return BP_OK;
     }
-    *diverged = bad ? 2 : 0;
+    return P(update)(stage, params, w->grad, diverged);
 }
 
 /* One epoch: P(train_step) on consecutive batches of `batch` rows (the
  * last may be smaller) over positions 0 .. n of the order; the mean loss
  * Σ_b loss_b·rows_b / n. Stops at the first step that diverges. */
-void P(train_epoch)(const mlp_layout *y, const WORK *w, R *params, const R *X_all, size_t ldx,
-                 const R *Y_all, const size_t *labels_all, const size_t *indices, size_t n,
-                 size_t batch, double learning_rate, double *loss, int *diverged) {
+bp_status
+P(train_epoch)(const mlp_layout *y, const WORK *w, bp_update_stage *stage, R *params,
+                      const R *X_all, size_t ldx, const R *Y_all, const size_t *labels_all,
+                      const size_t *indices, size_t n, size_t batch, double *loss, int *diverged) {
     double total = 0.0;
     *diverged = 0;
     for (size_t start = 0; start < n && *diverged == 0; start += batch) {
         const size_t rows = n - start < batch ? n - start : batch;
         double step_loss;
-        P(train_step)(y, w, params, X_all, ldx, Y_all, labels_all, indices, start, rows, learning_rate,
-                   &step_loss, diverged);
+        BP_TRY(
+            P(train_step)(y, w, stage, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
+                          &step_loss, diverged));
         total += step_loss * (double)rows;
     }
     *loss = total / (double)n;
+    return BP_OK;
 }
 
 /* `epochs` epochs, epoch e over orders[e·n ..] (NULL: rows 0 .. n); the
  * parameters copied to snapshot (unless NULL) as each epoch starts. Stops
  * at the first epoch that diverges (its loss not written); *completed
  * counts the epochs finished. */
-void P(train_epochs)(const mlp_layout *y, const WORK *w, R *params, const R *X_all, size_t ldx,
-                  const R *Y_all, const size_t *labels_all, const size_t *orders, size_t n,
-                  size_t batch, size_t epochs, double learning_rate, double *losses, R *snapshot,
-                  size_t *completed, int *diverged) {
+bp_status
+P(train_epochs)(const mlp_layout *y, const WORK *w, bp_update_stage *stage, R *params,
+                       const R *X_all, size_t ldx, const R *Y_all, const size_t *labels_all,
+                       const size_t *orders, size_t n, size_t batch, size_t epochs, double *losses,
+                       R *snapshot, size_t *completed, int *diverged) {
     *completed = 0;
     *diverged = 0;
     for (size_t e = 0; e < epochs; e++) {
         if (snapshot) memcpy(snapshot, params, y->n_params * sizeof(R));
         double loss;
-        P(train_epoch)(y, w, params, X_all, ldx, Y_all, labels_all, orders ? orders + e * n : NULL, n,
-                    batch, learning_rate, &loss, diverged);
-        if (*diverged) return;
+        BP_TRY(P(train_epoch)(y, w, stage, params, X_all, ldx, Y_all, labels_all,
+                           orders ? orders + e * n : NULL, n, batch, &loss, diverged));
+        if (*diverged) return BP_OK;
         losses[e] = loss;
         *completed = e + 1;
     }
+    return BP_OK;
 }

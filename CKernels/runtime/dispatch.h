@@ -28,6 +28,8 @@ typedef struct bp_kernel_set {
     bp_vec_nonfinite_s_fn vec_nonfinite_s;
     bp_vec_sgd_d_fn vec_sgd_d;
     bp_vec_sgd_s_fn vec_sgd_s;
+    bp_vec_step_d_fn vec_step_d;
+    bp_vec_step_s_fn vec_step_s;
     bp_vec_maxabs_d_fn vec_maxabs_d;
     bp_vec_maxabs_s_fn vec_maxabs_s;
     /* the dense layers' backward passes, same CPU level (mlp_internal.h;

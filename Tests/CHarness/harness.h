@@ -115,6 +115,14 @@ double h_nan(void);
  */
 #define H_OUT_PAD (-1.2345678901234567)
 
+/**
+ * The number of calls to malloc, calloc, realloc and posix_memalign made so
+ * far by the library and the harness (test_exec.c counts them; the
+ * Makefile links the harness with --wrap for each): the difference over a
+ * stretch of calls is what they allocated.
+ */
+unsigned long h_allocations(void);
+
 /* ---- errors -------------------------------------------------------------- */
 
 /**

@@ -74,6 +74,32 @@ void make_batch(h_rng *r, const net_cfg *c, size_t rows, size_t ldx, batch *b) {
     }
 }
 
+problem make_problem(uint64_t seed, size_t n, size_t n_in, size_t k) {
+    h_rng r;
+    h_seed(&r, seed);
+    problem q = {
+        n, n_in, k, h_alloc(n * n_in), h_alloc(n * k), NULL, NULL, malloc(n * sizeof(size_t))
+    };
+    q.Xf = malloc(n * n_in * sizeof(float));
+    q.Yf = malloc(n * k * sizeof(float));
+    h_fill(&r, q.X, n * n_in, -1.0, 1.0);
+    for (size_t i = 0; i < n; i++) {
+        q.labels[i] = h_below(&r, k);
+        for (size_t j = 0; j < k; j++) q.Y[i * k + j] = j == q.labels[i] ? 1.0 : 0.0;
+    }
+    for (size_t i = 0; i < n * n_in; i++) q.Xf[i] = (float)q.X[i];
+    for (size_t i = 0; i < n * k; i++) q.Yf[i] = (float)q.Y[i];
+    return q;
+}
+
+void free_problem(problem *q) {
+    free(q->X);
+    free(q->Y);
+    free(q->Xf);
+    free(q->Yf);
+    free(q->labels);
+}
+
 void free_batch(batch *b) {
     free(b->X);
     free(b->Y);

@@ -85,6 +85,19 @@ void free_batch(batch *b);
 const double *targets_Y(const net_cfg *c, const batch *b);
 const size_t *targets_lab(const net_cfg *c, const batch *b);
 
+/* A classification problem for training tests (test_update_stage.c,
+ * test_optimizers.c): n rows of inputs uniform on [−1, 1) (X, and Xf in
+ * float), random labels below k and their one-hot rows (Y, Yf). */
+typedef struct problem {
+    size_t n, n_in, k;
+    double *X, *Y;
+    float *Xf, *Yf;
+    size_t *labels;
+} problem;
+
+problem make_problem(uint64_t seed, size_t n, size_t n_in, size_t k);
+void free_problem(problem *q);
+
 /* ---- networks ------------------------------------------------------------------------------ */
 
 /* The context create() attaches to its networks: NULL (one thread, the

@@ -24,6 +24,8 @@ void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t size);
 int __real_posix_memalign(void **p, size_t align, size_t size);
 
+unsigned long h_allocations(void) { return g_allocs; }
+
 void *__wrap_malloc(size_t size) {
     g_allocs++;
     return __real_malloc(size);

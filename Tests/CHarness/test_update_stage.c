@@ -19,6 +19,7 @@
  * rounding.
  */
 #include "harness.h"
+#include "mlp_support.h"
 
 #include <float.h>
 #include <math.h>
@@ -35,10 +36,10 @@ static void test_stage_verdicts_d(void **state) {
     h_seed(&r, 9101);
     const size_t n = (size_t)BP_UPDATE_PARALLEL + 77; /* split on two threads */
     bp_update_stage s;
-    H_OK(bp_update_stage_init(&s, BP_UPDATE_SGD, n, sizeof(double)));
+    bp_update_stage_init(&s, n, sizeof(double));
     H_EXPECT(s.state == NULL && s.state_slots == 0 && s.step == 0, "SGD keeps no state");
     size_t bytes = 1;
-    H_OK(bp_update_state_bytes(BP_UPDATE_SGD, n, sizeof(double), &bytes));
+    H_OK(bp_update_state_bytes(&s.opt, n, sizeof(double), &bytes));
     H_EXPECT(bytes == 0, "SGD state bytes %zu", bytes);
     s.hp.learning_rate = 0.125;
     double alpha = 0.0;
@@ -99,7 +100,7 @@ static void test_stage_verdicts_s(void **state) {
     h_seed(&r, 9102);
     const size_t n = 1001;
     bp_update_stage s;
-    H_OK(bp_update_stage_init(&s, BP_UPDATE_SGD, n, sizeof(float)));
+    bp_update_stage_init(&s, n, sizeof(float));
     s.hp.learning_rate = 0.1; /* not a float: α is −(float)0.1 */
     float *p = malloc(n * sizeof *p), *g = malloc(n * sizeof *g), *want = malloc(n * sizeof *want);
     H_EXPECT(p && g && want, "out of memory");
@@ -160,40 +161,6 @@ static hook_log hook_of(double scale) {
     return h;
 }
 
-/* A batch problem for a network: inputs, one-hot targets and labels. */
-typedef struct problem {
-    size_t n, n_in, k;
-    double *X, *Y;
-    float *Xf, *Yf;
-    size_t *labels;
-} problem;
-
-static problem make_problem(uint64_t seed, size_t n, size_t n_in, size_t k) {
-    h_rng r;
-    h_seed(&r, seed);
-    problem q = {
-        n, n_in, k, h_alloc(n * n_in), h_alloc(n * k), NULL, NULL, malloc(n * sizeof(size_t))
-    };
-    q.Xf = malloc(n * n_in * sizeof(float));
-    q.Yf = malloc(n * k * sizeof(float));
-    h_fill(&r, q.X, n * n_in, -1.0, 1.0);
-    for (size_t i = 0; i < n; i++) {
-        q.labels[i] = h_below(&r, k);
-        for (size_t j = 0; j < k; j++) q.Y[i * k + j] = j == q.labels[i] ? 1.0 : 0.0;
-    }
-    for (size_t i = 0; i < n * n_in; i++) q.Xf[i] = (float)q.X[i];
-    for (size_t i = 0; i < n * k; i++) q.Yf[i] = (float)q.Y[i];
-    return q;
-}
-
-static void free_problem(problem *q) {
-    free(q->X);
-    free(q->Y);
-    free(q->Xf);
-    free(q->Yf);
-    free(q->labels);
-}
-
 static double *initial_params(uint64_t seed, size_t np) {
     h_rng r;
     h_seed(&r, seed);
@@ -229,7 +196,7 @@ static void test_hook_sees_the_gradient(void **state) {
     hook_log h = hook_of(1.0);
     h.copy = h_alloc(np);
     bp_update_stage *s = bp_mlp_update_stage_d(m);
-    H_EXPECT(s->rule == BP_UPDATE_SGD && s->hook == NULL && s->n == np,
+    H_EXPECT(s->opt.rule == BP_OPTIMIZER_SGD && s->hook == NULL && s->n == np,
              "a network's stage starts as SGD over its %zu parameters", np);
     bp_update_stage_set_hook(s, record_hook, &h);
     H_EXPECT(!bp_update_stage_fusable(s, NULL), "a stage with a hook must not be fusable");
