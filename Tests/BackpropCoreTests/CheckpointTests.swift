@@ -235,7 +235,11 @@ struct CheckpointTests {
         let order = json["order"] as! [Int]
         for bad in [try damaged("order", Array(order.dropLast()) + [order[0]]),
                     try damaged("stepsCompleted", 10),
-                    try damaged("version", 2),
+                    try damaged("version", 3),
+                    try damaged("version", 0),
+                    try damaged("dropoutStep", 5),
+                    try damaged("optimizerState", ["optimizer": ["rule": "adam"], "step": 1, "values": [0.5]]),
+                    try damaged("earlyStoppingState", ["bestEpoch": 1, "badEpochs": 0, "bestParameters": []]),
                     try damaged("generator", [Int](repeating: 0, count: 625)),
                     try damaged("learningRate", -1),
                     try damaged("parameters", [1.0, 2.0]),

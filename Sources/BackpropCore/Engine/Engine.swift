@@ -136,6 +136,36 @@ final class Engine<Scalar: NetworkScalar> {
         return (completed, StepResult(diverged))
     }
 
+    /// Makes `optimizer` the engine's update rule, its state at its
+    /// starting values and step 0 (`bp_mlp_set_optimizer`; it allocates
+    /// the state, the only allocation of a `train` call's steps).
+    func setOptimizer(_ optimizer: Optimizer) throws {
+        var o = optimizer.kernel
+        try check(functions.setOptimizer(mlp, &o), function: functions.name("bp_mlp_set_optimizer"))
+    }
+
+    /// State values of the engine's optimiser (slots × parameters).
+    func optimizerStateCount() throws -> Int {
+        var count = 0
+        try check(functions.optimizerStateSize(mlp, &count), function: functions.name("bp_mlp_optimizer_state_size"))
+        return count
+    }
+
+    /// Copies the optimiser's state into `state` (exactly
+    /// ``optimizerStateCount()`` values) and returns its step count.
+    func readOptimizerState(into state: UnsafeMutableBufferPointer<Scalar>) throws -> Int {
+        var step: UInt64 = 0
+        try check(functions.getOptimizerState(mlp, state.baseAddress, state.count, &step),
+                  function: functions.name("bp_mlp_get_optimizer_state"))
+        return Int(step)
+    }
+
+    /// Replaces the optimiser's state and step count.
+    func writeOptimizerState(_ state: UnsafeBufferPointer<Scalar>, step: Int) throws {
+        try check(functions.setOptimizerState(mlp, state.baseAddress, state.count, UInt64(step)),
+                  function: functions.name("bp_mlp_set_optimizer_state"))
+    }
+
     /// Pre-activations `Z_l` of `layer` from the last forward pass (`rows × units`).
     func preactivations(layer: Int) throws -> UnsafePointer<Scalar> {
         var z: UnsafePointer<Scalar>?

@@ -55,6 +55,17 @@ public struct KernelFunctions<Scalar: NetworkScalar>: Sendable {
         _ count: Int, _ batch: Int, _ epochs: Int, _ learningRate: Double,
         _ losses: UnsafeMutablePointer<Double>?, _ snapshot: UnsafeMutablePointer<Scalar>?,
         _ completed: UnsafeMutablePointer<Int>?, _ diverged: UnsafeMutablePointer<Int32>?) -> bp_status
+    /// `bp_mlp_set_optimizer`: the engine's update rule (its state reset).
+    package let setOptimizer: @Sendable (_ mlp: OpaquePointer?, _ optimizer: UnsafePointer<bp_optimizer>?) -> bp_status
+    /// `bp_mlp_optimizer_state_size`: state values of the engine's optimiser.
+    package let optimizerStateSize: @Sendable (_ mlp: OpaquePointer?, _ count: UnsafeMutablePointer<Int>?) -> bp_status
+    /// `bp_mlp_get_optimizer_state`: the optimiser's state and step count.
+    package let getOptimizerState: @Sendable (
+        _ mlp: OpaquePointer?, _ state: UnsafeMutablePointer<Scalar>?, _ count: Int,
+        _ step: UnsafeMutablePointer<UInt64>?) -> bp_status
+    /// `bp_mlp_set_optimizer_state`: replaces the optimiser's state and step count.
+    package let setOptimizerState: @Sendable (
+        _ mlp: OpaquePointer?, _ state: UnsafePointer<Scalar>?, _ count: Int, _ step: UInt64) -> bp_status
     /// `bp_find_nonfinite`: the index of the first NaN or infinity (`n` if none).
     package let findNonFinite: @Sendable (
         _ count: Int, _ x: UnsafePointer<Scalar>?, _ index: UnsafeMutablePointer<Int>?) -> bp_status
@@ -92,6 +103,10 @@ extension KernelFunctions where Scalar == Double {
         gradient: { bp_mlp_gradient($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) },
         backward: { bp_mlp_backward($0, $1, $2, $3, $4, $5, $6, $7) },
         trainEpochs: { bp_mlp_train_epochs($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) },
+        setOptimizer: { bp_mlp_set_optimizer($0, $1) },
+        optimizerStateSize: { bp_mlp_optimizer_state_size($0, $1) },
+        getOptimizerState: { bp_mlp_get_optimizer_state($0, $1, $2, $3) },
+        setOptimizerState: { bp_mlp_set_optimizer_state($0, $1, $2, $3) },
         findNonFinite: { bp_find_nonfinite($0, $1, $2) },
         gemm: { bp_dgemm($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) },
         sgdUpdate: { bp_sgd_update($0, $1, $2, $3) },
@@ -112,6 +127,10 @@ extension KernelFunctions where Scalar == Float {
         gradient: { bp_mlp_gradient_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) },
         backward: { bp_mlp_backward_f32($0, $1, $2, $3, $4, $5, $6, $7) },
         trainEpochs: { bp_mlp_train_epochs_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) },
+        setOptimizer: { bp_mlp_set_optimizer_f32($0, $1) },
+        optimizerStateSize: { bp_mlp_optimizer_state_size_f32($0, $1) },
+        getOptimizerState: { bp_mlp_get_optimizer_state_f32($0, $1, $2, $3) },
+        setOptimizerState: { bp_mlp_set_optimizer_state_f32($0, $1, $2, $3) },
         findNonFinite: { bp_find_nonfinite_f32($0, $1, $2) },
         gemm: { bp_sgemm($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) },
         sgdUpdate: { bp_sgd_update_f32($0, Float($1), $2, $3) },

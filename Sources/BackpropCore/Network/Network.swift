@@ -56,6 +56,22 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     /// ``MemoryBudget/system``, the machine's available memory.
     public var memoryBudget: MemoryBudget = .system
 
+    /// The update rule of every `train` step (default
+    /// ``Optimizer/gradientDescent``, plain `p ← p − η·g`). Assigning one
+    /// (even the same) restarts its state: the next `train` call starts
+    /// from zeros and `t = 1`.
+    public var optimizer: Optimizer = .gradientDescent {
+        didSet { optimizerState = nil }
+    }
+
+    /// The optimiser's per-parameter state and step count where the last
+    /// `train` call left them (`nil` before the first call, after
+    /// ``optimizer`` is assigned, and for plain gradient descent, which
+    /// keeps none): the next `train` call continues from it, so training
+    /// in several calls equals training in one. Saved in checkpoints and
+    /// model files; restore one with ``restoreOptimizerState(_:)``.
+    public private(set) var optimizerState: OptimizerState?
+
     var random: RandomSource
     /// Engines (C scratch buffers and GEMM threads) kept between calls;
     /// shared by copies, each engine lent to one call at a time.
@@ -159,7 +175,29 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
         other.random = try random.clone()
         other.threads = threads
         other.kernels = kernels
+        other.optimizer = optimizer
+        other.optimizerState = optimizerState.map {
+            OptimizerState(optimizer: $0.optimizer, step: $0.step, values: $0.values.map { Double(Other($0)) })
+        }
         return other
+    }
+
+    /// Makes `state` the optimiser's: ``optimizer`` becomes
+    /// `state.optimizer` and the next `train` call continues from its
+    /// values and step count (a model file's or a checkpoint's state).
+    /// - Throws: ``BackpropError/invalidCheckpoint(_:)``, with the network
+    ///   unchanged, when the state does not fit this network: another
+    ///   number of values, a value that is not finite (or not exact in
+    ///   `Scalar`), an invalid hyperparameter or a negative step.
+    public mutating func restoreOptimizerState(_ state: OptimizerState) throws {
+        try state.validate(parameterCount: parameterCount, scalar: Scalar.self)
+        optimizer = state.optimizer
+        optimizerState = state.optimizer.stateSlots == 0 && state.step == 0 ? nil : state
+    }
+
+    /// Records the optimiser state a `train` call reached.
+    mutating func keepOptimizerState(_ state: OptimizerState?) {
+        optimizerState = state
     }
 
     /// Number of outputs (units of the last layer).

@@ -11,4 +11,6 @@ public struct EpochSummary: Sendable, Equatable {
     public var validationAccuracy: Double?
     /// Time since training started.
     public var elapsed: Duration
+    /// The learning rate η of the epoch's steps (the schedule's).
+    public var learningRate: Double = 0
 }

@@ -6,35 +6,41 @@ extension Network {
     /// (512 KB): epochs per call = this / rows, at least one.
     static var ordersPerCall: Int { 65536 }
 
-    /// Trains on dense targets; see ``train(on:epochs:learningRate:batchSize:shuffle:validation:interruption:onEpoch:checkpointEvery:onCheckpoint:)``.
+    /// Trains on dense targets; see ``train(on:epochs:learningRate:batchSize:shuffle:validation:schedule:regularization:earlyStopping:interruption:onEpoch:checkpointEvery:onCheckpoint:)``.
     @discardableResult
     public mutating func train(
         inputs: Matrix<Scalar>, targets: Matrix<Scalar>, epochs: Int, learningRate: Double,
         batchSize: Int? = nil, shuffle: Bool = true, validation: Dataset<Scalar>? = nil,
-        onEpoch: ((EpochSummary) -> TrainingAction)? = nil
+        schedule: LearningRateSchedule = .constant, regularization: Regularization = .none,
+        earlyStopping: EarlyStopping? = nil, onEpoch: ((EpochSummary) -> TrainingAction)? = nil
     ) throws -> TrainingReport {
         try train(on: Dataset(inputs: inputs, targets: targets), epochs: epochs,
                   learningRate: learningRate, batchSize: batchSize, shuffle: shuffle,
-                  validation: validation, onEpoch: onEpoch)
+                  validation: validation, schedule: schedule, regularization: regularization,
+                  earlyStopping: earlyStopping, onEpoch: onEpoch)
     }
 
-    /// Trains on integer class labels; see ``train(on:epochs:learningRate:batchSize:shuffle:validation:interruption:onEpoch:checkpointEvery:onCheckpoint:)``.
+    /// Trains on integer class labels; see ``train(on:epochs:learningRate:batchSize:shuffle:validation:schedule:regularization:earlyStopping:interruption:onEpoch:checkpointEvery:onCheckpoint:)``.
     @discardableResult
     public mutating func train(
         inputs: Matrix<Scalar>, labels: [Int], epochs: Int, learningRate: Double,
         batchSize: Int? = nil, shuffle: Bool = true, validation: Dataset<Scalar>? = nil,
-        onEpoch: ((EpochSummary) -> TrainingAction)? = nil
+        schedule: LearningRateSchedule = .constant, regularization: Regularization = .none,
+        earlyStopping: EarlyStopping? = nil, onEpoch: ((EpochSummary) -> TrainingAction)? = nil
     ) throws -> TrainingReport {
         try train(on: Dataset(inputs: inputs, labels: labels), epochs: epochs,
                   learningRate: learningRate, batchSize: batchSize, shuffle: shuffle,
-                  validation: validation, onEpoch: onEpoch)
+                  validation: validation, schedule: schedule, regularization: regularization,
+                  earlyStopping: earlyStopping, onEpoch: onEpoch)
     }
 
     /// Trains the network by gradient descent on the mean loss.
     ///
     /// Each epoch visits every sample once, in batches of `batchSize` rows
     /// (the last batch may be smaller); each batch is one forward pass, one
-    /// backward pass and one update `θ ← θ − η·∇θ L_batch`.
+    /// backward pass and one update by the network's ``optimizer`` — by
+    /// default plain gradient descent, `θ ← θ − η·∇θ L_batch`. The
+    /// optimiser's state carries over between calls (``optimizerState``).
     ///
     /// - Parameters:
     ///   - data: training inputs (`n × inputSize`) and targets.
@@ -47,6 +53,12 @@ extension Network {
     ///     where the order cannot change the update).
     ///   - validation: evaluated after every epoch (loss, and accuracy for
     ///     classification losses).
+    ///   - schedule: how η changes from epoch to epoch (default constant).
+    ///   - regularization: L2 penalty, gradient clipping and dropout
+    ///     (default none).
+    ///   - earlyStopping: stop when the validation loss (the training loss
+    ///     without validation data) stops improving, keeping the best
+    ///     epoch's parameters (default: never).
     ///   - interruption: when requested, training stops after the step it
     ///     is taking, with ``StopReason/interrupted(epoch:step:)`` and a
     ///     ``TrainingReport/checkpoint`` to resume from.
@@ -70,16 +82,19 @@ extension Network {
     public mutating func train(
         on data: Dataset<Scalar>, epochs: Int, learningRate: Double, batchSize: Int? = nil,
         shuffle: Bool = true, validation: Dataset<Scalar>? = nil,
-        interruption: TrainingInterruption? = nil,
+        schedule: LearningRateSchedule = .constant, regularization: Regularization = .none,
+        earlyStopping: EarlyStopping? = nil, interruption: TrainingInterruption? = nil,
         onEpoch: ((EpochSummary) -> TrainingAction)? = nil,
         checkpointEvery: Int? = nil, onCheckpoint: ((TrainingCheckpoint) throws -> Void)? = nil
     ) throws -> TrainingReport {
         let targets = try resolve(data)
         if let validation { _ = try resolve(validation, name: "validation") }
         let settings = TrainingSettings(epochs: epochs, learningRate: learningRate, batchSize: batchSize,
-                                        shuffle: shuffle)
-        try Self.validate(settings, checkpointEvery: checkpointEvery)
+                                        shuffle: shuffle, schedule: schedule, regularization: regularization,
+                                        earlyStopping: earlyStopping)
+        try validate(settings, checkpointEvery: checkpointEvery)
         var progress = TrainingProgress(order: Array(0..<data.count))
+        progress.start(settings)
         return try run(on: data, targets: targets, settings: settings, progress: &progress,
                        validation: validation, interruption: interruption, checkpointEvery: checkpointEvery,
                        onCheckpoint: onCheckpoint, onEpoch: onEpoch)
@@ -102,7 +117,7 @@ extension Network {
     ///     its fingerprint).
     ///   - checkpoint: from ``TrainingReport/checkpoint`` or `onCheckpoint`.
     ///   - validation: evaluated after every epoch, as for
-    ///     ``train(on:epochs:learningRate:batchSize:shuffle:validation:interruption:onEpoch:checkpointEvery:onCheckpoint:)``.
+    ///     ``train(on:epochs:learningRate:batchSize:shuffle:validation:schedule:regularization:earlyStopping:interruption:onEpoch:checkpointEvery:onCheckpoint:)``.
     ///   - interruption: when requested, training stops after the step it
     ///     is taking, with a new ``TrainingReport/checkpoint``.
     ///   - onEpoch: called after every epoch; return `.stop` to end training.
@@ -124,7 +139,7 @@ extension Network {
         let targets = try resolve(data)
         if let validation { _ = try resolve(validation, name: "validation") }
         let settings = checkpoint.settings
-        try Self.validate(settings, checkpointEvery: checkpointEvery)
+        try validate(settings, checkpointEvery: checkpointEvery)
         guard checkpoint.sampleCount == data.count else {
             throw BackpropError.invalidCheckpoint(
                 "it was made for training data of \(checkpoint.sampleCount) rows; this is \(data.count) rows")
@@ -135,7 +150,10 @@ extension Network {
         try restore(from: checkpoint)
         var progress = TrainingProgress(epochsCompleted: checkpoint.epochsCompleted,
                                         stepsCompleted: checkpoint.stepsCompleted, order: checkpoint.order,
-                                        partialLoss: checkpoint.partialLoss, report: checkpoint.report)
+                                        partialLoss: checkpoint.partialLoss, report: checkpoint.report,
+                                        plateau: checkpoint.plateau, earlyStopping: checkpoint.earlyStoppingState,
+                                        dropoutSeed: checkpoint.dropoutSeed, dropoutStep: checkpoint.dropoutStep ?? 0)
+        if progress.plateau == nil || progress.earlyStopping == nil { progress.start(settings) }
         return try run(on: data, targets: targets, settings: settings, progress: &progress,
                        validation: validation, interruption: interruption, checkpointEvery: checkpointEvery,
                        onCheckpoint: onCheckpoint, onEpoch: onEpoch)
@@ -159,8 +177,16 @@ extension Network {
             throw mismatch("layers", "\(checkpoint.layerSizes)", "\(layerSizes)")
         }
         let generator = try RandomSource(state: checkpoint.generator)
+        var restored = self
+        if let state = checkpoint.optimizerState {
+            try restored.restoreOptimizerState(state)
+        } else {
+            restored.optimizer = .gradientDescent
+        }
         parameters = checkpoint.parameters.map { Scalar($0) }
         random = generator
+        optimizer = restored.optimizer
+        keepOptimizerState(restored.optimizerState)
     }
 
     /// Rows trained between two looks at a ``TrainingInterruption`` (at
@@ -173,8 +199,16 @@ extension Network {
     /// "Double" or "Float": the precision a checkpoint records.
     static var precisionName: String { String(describing: Scalar.self) }
 
-    static func validate(_ settings: TrainingSettings, checkpointEvery: Int?) throws {
-        try validateLearningRate(settings.learningRate)
+    func validate(_ settings: TrainingSettings, checkpointEvery: Int?) throws {
+        try Self.validateLearningRate(settings.learningRate)
+        try optimizer.validate(for: Scalar.self)
+        try settings.schedule.validate()
+        try settings.regularization.validate(hiddenLayers: shapes.count - 1)
+        guard settings.regularization == .none else {
+            throw BackpropError.invalidHyperparameter(name: "regularization", value: "\(settings.regularization)",
+                                                      expected: "none: the engine does not apply it yet")
+        }
+        try settings.earlyStopping?.validate()
         guard settings.epochs >= 1 else {
             throw BackpropError.invalidHyperparameter(name: "epochs", value: "\(settings.epochs)", expected: "≥ 1")
         }
@@ -193,6 +227,7 @@ extension Network {
                     fingerprint: UInt64) throws -> TrainingCheckpoint {
         TrainingCheckpoint(settings: settings, progress: progress, precision: Self.precisionName,
                            layerSizes: layerSizes, parameters: parameters.map { Double($0) },
+                           optimizerState: optimizerState ?? OptimizerState(optimizer: optimizer, step: 0, values: []),
                            generator: try random.state(), sampleCount: sampleCount,
                            dataFingerprint: fingerprint)
     }
@@ -217,13 +252,58 @@ extension Network {
         let validationTargets = try validation.map { try resolve($0, name: "validation") }
         let engine = try engines.take(for: self, capacity: batch)
         defer { engines.keep(engine) }
+        // The optimiser on the engine (its state allocated there, once per
+        // call), continuing from the state the last call left.
+        let stateful = !optimizer.isGradientDescent
+        try engine.setOptimizer(optimizer)
+        // The optimiser's state as the current C call found it: set back
+        // if the call's update overflows, with the parameters' snapshot.
+        var stateSnapshot = [Scalar](repeating: 0, count: try engine.optimizerStateCount())
+        var stepSnapshot = 0
+        if let state = optimizerState, state.optimizer == optimizer, state.values.count == stateSnapshot.count {
+            for i in stateSnapshot.indices { stateSnapshot[i] = Scalar(state.values[i]) }
+            try stateSnapshot.withUnsafeBufferPointer { try engine.writeOptimizerState($0, step: state.step) }
+        }
+        /// Takes the engine's optimiser state into the network.
+        func keepState() throws {
+            guard stateful else { return }
+            var values = [Scalar](repeating: 0, count: stateSnapshot.count)
+            let step = try values.withUnsafeMutableBufferPointer { try engine.readOptimizerState(into: $0) }
+            keepOptimizerState(OptimizerState(optimizer: optimizer, step: step, values: values.map { Double($0) }))
+        }
+        /// Records the state a C call starts from.
+        func snapshotState() throws {
+            guard stateful else { return }
+            stepSnapshot = try stateSnapshot.withUnsafeMutableBufferPointer { try engine.readOptimizerState(into: $0) }
+        }
+        /// After an update overflowed: the parameters and the optimiser
+        /// state the diverging epoch (or run of steps) started from.
+        func restoreSnapshots() throws {
+            parameters = Array(engine.snapshot)
+            if stateful {
+                try stateSnapshot.withUnsafeBufferPointer { try engine.writeOptimizerState($0, step: stepSnapshot) }
+            }
+        }
         // Computed once per call, when a checkpoint is first made.
         var fingerprint: UInt64?
         func makeCheckpoint() throws -> TrainingCheckpoint {
             let hash = fingerprint ?? dataFingerprint(data)
             fingerprint = hash
             progress.report.wallTime = earlier + (clock.now - started)
+            try keepState()
+            if !best.isEmpty { progress.earlyStopping?.bestParameters = best.map { Double($0) } }
             return try checkpoint(settings: settings, progress: progress, sampleCount: n, fingerprint: hash)
+        }
+        /// The learning rate of the next epoch: the schedule's.
+        func rate() -> Double {
+            progress.plateau?.learningRate
+                ?? settings.schedule.learningRate(base: settings.learningRate, epoch: progress.epochsCompleted)
+        }
+        // The parameters of the best epoch so far, for early stopping.
+        var best: [Scalar] = []
+        if settings.earlyStopping?.restoresBestParameters == true {
+            let saved = progress.earlyStopping?.bestParameters ?? []
+            best = saved.count == parameters.count ? saved.map { Scalar($0) } : parameters
         }
         var stepsLeft = interruption?.stepLimit
         // Epochs run in C several at a time when nothing has to happen
@@ -234,8 +314,11 @@ extension Network {
         // in the same sequence, so the result does not depend on the
         // grouping. With an interruption, a call holds at most
         // `rowsPerInterruptionCheck` rows, and an epoch of more rows (or one
-        // resumed part-way) runs a run of steps per call.
-        let grouped = onEpoch == nil && validation == nil && onCheckpoint == nil
+        // resumed part-way) runs a run of steps per call. An optimiser with
+        // state, a schedule or early stopping trains an epoch per call: the
+        // state is snapshotted, the rate set or the loss watched between them.
+        let grouped = onEpoch == nil && validation == nil && onCheckpoint == nil && !stateful
+            && settings.schedule == .constant && settings.earlyStopping == nil
         let checkRows = interruption == nil ? Int.max : Self.rowsPerInterruptionCheck
         var perCall = !grouped ? 1
             : shuffles ? Swift.max(1, Swift.min(Self.epochsPerCall, Self.ordersPerCall / n))
@@ -264,7 +347,8 @@ extension Network {
             // `elapsed` (the report keeps losses): with epochs of a few
             // microseconds the read was a fifth of the time around the C call.
             var summary = EpochSummary(epoch: epoch, trainingLoss: loss,
-                                       elapsed: onEpoch == nil ? .zero : earlier + (clock.now - started))
+                                       elapsed: onEpoch == nil ? .zero : earlier + (clock.now - started),
+                                       learningRate: rate())
             // A validation set the network overflows on is recorded (NaN or
             // infinite loss), not thrown: the parameters have moved by now.
             if let validation, let validationTargets {
@@ -278,8 +362,28 @@ extension Network {
             progress.epochsCompleted = epoch
             progress.stepsCompleted = 0
             progress.partialLoss = 0
+            // The schedule and early stopping watch the validation loss, or
+            // the training loss without validation data.
+            let monitored = summary.validationLoss ?? loss
+            if case let .reduceOnPlateau(factor, patience, threshold, cooldown, minimum) = settings.schedule {
+                progress.plateau?.record(loss: monitored, factor: factor, patience: patience, threshold: threshold,
+                                         cooldown: cooldown, minimum: minimum)
+            }
+            var stopsEarly = false
+            if let stopping = settings.earlyStopping, var state = progress.earlyStopping {
+                if state.record(loss: monitored, epoch: epoch, settings: stopping) {
+                    if stopping.restoresBestParameters { best.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: parameters) } }
+                }
+                stopsEarly = state.badEpochs >= stopping.patience
+                progress.earlyStopping = state
+            }
             if let onEpoch, onEpoch(summary) == .stop {
                 progress.report.stopReason = .stoppedByCallback(epoch: epoch)
+                return false
+            }
+            if stopsEarly, let state = progress.earlyStopping {
+                progress.report.stopReason = .earlyStopped(epoch: epoch, bestEpoch: state.bestEpoch)
+                if settings.earlyStopping?.restoresBestParameters == true { parameters = best }
                 return false
             }
             if let checkpointEvery, let onCheckpoint, epoch % checkpointEvery == 0, epoch < epochs {
@@ -307,6 +411,8 @@ extension Network {
                 let rows = Swift.min(steps * batch, n - first)
                 let width = outputSize, ldx = inputSize
                 var run = (completed: 0, outcome: Engine<Scalar>.StepResult.ok)
+                let epochRate = rate()
+                try snapshotState()
                 try data.inputs.elements.withUnsafeBufferPointer { x in
                     try targets.withPointer { t in
                         try progress.order.withUnsafeBufferPointer { o in
@@ -319,7 +425,7 @@ extension Network {
                                         x: x.baseAddress! + (shuffles ? 0 : first * ldx), ldx: ldx,
                                         targets: shuffles ? t : t.rows(from: first, width: width),
                                         orders: shuffles ? o.baseAddress! + first : nil, count: rows,
-                                        batchSize: batch, epochs: 1, learningRate: settings.learningRate,
+                                        batchSize: batch, epochs: 1, learningRate: epochRate,
                                         losses: l.baseAddress!, snapshot: snapshot.baseAddress!)
                                 }
                             }
@@ -327,7 +433,7 @@ extension Network {
                     }
                 }
                 if run.outcome != .ok {
-                    if run.outcome == .nonFiniteParameters { parameters = Array(snapshot) }
+                    if run.outcome == .nonFiniteParameters { try restoreSnapshots() }
                     progress.report.stopReason = .nonFiniteLoss(epoch: progress.epochsCompleted + 1)
                     break epochs
                 }
@@ -354,6 +460,8 @@ extension Network {
                 }
             }
             var run = (completed: 0, outcome: Engine<Scalar>.StepResult.ok)
+            let epochRate = rate()
+            try snapshotState()
             try data.inputs.elements.withUnsafeBufferPointer { x in
                 try targets.withPointer { t in
                     try orders.withUnsafeBufferPointer { o in
@@ -362,7 +470,7 @@ extension Network {
                                 run = try engine.trainEpochs(
                                     parameters: p.baseAddress!, x: x.baseAddress!, ldx: inputSize,
                                     targets: t, orders: shuffles ? o.baseAddress : nil, count: n,
-                                    batchSize: batch, epochs: count, learningRate: settings.learningRate,
+                                    batchSize: batch, epochs: count, learningRate: epochRate,
                                     losses: l.baseAddress!, snapshot: snapshot.baseAddress!)
                             }
                         }
@@ -373,7 +481,7 @@ extension Network {
                 guard try finish(epoch: next + i, loss: losses[i]) else { break epochs }
             }
             if run.outcome != .ok {
-                if run.outcome == .nonFiniteParameters { parameters = Array(snapshot) }
+                if run.outcome == .nonFiniteParameters { try restoreSnapshots() }
                 // As if epoch by epoch: the diverging epoch's order was
                 // drawn, the later ones' were not.
                 if let random, let rewind, run.completed + 1 < count {
@@ -390,9 +498,17 @@ extension Network {
         switch progress.report.stopReason {
         case .interrupted, .stoppedByCallback:
             if progress.epochsCompleted < epochs { progress.report.checkpoint = try makeCheckpoint() }
-        case .completed, .nonFiniteLoss:
+        case .completed:
+            // Early stopping ends with the best epoch's parameters also when
+            // its patience never ran out (scikit-learn's `early_stopping`).
+            if !best.isEmpty, let state = progress.earlyStopping, state.bestEpoch > 0,
+               state.bestEpoch < progress.epochsCompleted {
+                parameters = best
+            }
+        case .nonFiniteLoss, .earlyStopped:
             break
         }
+        try keepState()
         if progress.report.mayWarn(baselineAtMost: constantBaselineBound) {
             progress.report.warnings = progress.report.diagnosis(baseline: constantBaseline(of: targets, count: n))
         }

@@ -11,6 +11,9 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
     /// epoch `epoch` (`step` 0: before the epoch began); the report's
     /// ``TrainingReport/checkpoint`` resumes it.
     case interrupted(epoch: Int, step: Int)
+    /// ``EarlyStopping``: the monitored loss had not improved for its
+    /// patience when `epoch` ended; the best was that of `bestEpoch`.
+    case earlyStopped(epoch: Int, bestEpoch: Int)
 
     /// Why training stopped, in words.
     public var description: String {
@@ -18,6 +21,8 @@ public enum StopReason: Sendable, Equatable, CustomStringConvertible {
         case .completed: return "completed"
         case let .nonFiniteLoss(epoch): return "non-finite loss in epoch \(epoch)"
         case let .stoppedByCallback(epoch): return "stopped by callback after epoch \(epoch)"
+        case let .earlyStopped(epoch, bestEpoch):
+            return "stopped early after epoch \(epoch) (best epoch \(bestEpoch))"
         case let .interrupted(epoch, step):
             return step == 0 ? "interrupted before epoch \(epoch)" : "interrupted after step \(step) of epoch \(epoch)"
         }

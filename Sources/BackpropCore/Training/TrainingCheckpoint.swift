@@ -21,8 +21,10 @@ import Foundation
 /// written in their shortest round-trip form). Parameters are stored as
 /// doubles, which hold a `Float` network's values exactly.
 public struct TrainingCheckpoint: Sendable, Equatable, Codable {
-    /// The format version written, and the only one read.
-    public static let formatVersion = 1
+    /// The format version written. Version 1 (before optimisers,
+    /// schedules, regularisation and early stopping) is read too, as a run
+    /// of plain gradient descent at a constant rate.
+    public static let formatVersion = 2
 
     /// Always ``formatVersion`` once decoded.
     public let version: Int
@@ -46,6 +48,22 @@ public struct TrainingCheckpoint: Sendable, Equatable, Codable {
     public let validationAccuracy: [Double]?
     /// Wall-clock seconds the run has taken so far.
     public let seconds: Double
+    /// The run's learning-rate schedule (`nil`: constant).
+    public let schedule: LearningRateSchedule?
+    /// The run's regularisation (`nil`: none).
+    public let regularization: Regularization?
+    /// The run's early stopping (`nil`: none).
+    public let earlyStopping: EarlyStopping?
+    /// The optimiser and its state where the run stands (`nil`: plain
+    /// gradient descent, which keeps none).
+    public let optimizerState: OptimizerState?
+    /// A reduce-on-plateau schedule's state.
+    let plateau: PlateauState?
+    /// Early stopping's state.
+    let earlyStoppingState: EarlyStoppingState?
+    /// The dropout masks' stream: seed and steps taken.
+    let dropoutSeed: UInt64?
+    let dropoutStep: UInt64?
 
     /// `Double` or `Float`: the precision of the network.
     package let precision: String
@@ -99,8 +117,8 @@ public struct TrainingCheckpoint: Sendable, Equatable, Codable {
     }
 
     init(version: Int = formatVersion, settings: TrainingSettings, progress: TrainingProgress,
-         precision: String, layerSizes: [Int], parameters: [Double], generator: [UInt32],
-         sampleCount: Int, dataFingerprint: UInt64) {
+         precision: String, layerSizes: [Int], parameters: [Double], optimizerState: OptimizerState,
+         generator: [UInt32], sampleCount: Int, dataFingerprint: UInt64) {
         self.version = version
         epochs = settings.epochs
         learningRate = settings.learningRate
@@ -113,6 +131,14 @@ public struct TrainingCheckpoint: Sendable, Equatable, Codable {
         validationAccuracy = progress.report.validationAccuracy
         seconds = Double(progress.report.wallTime.components.seconds)
             + Double(progress.report.wallTime.components.attoseconds) * 1e-18
+        schedule = settings.schedule
+        regularization = settings.regularization
+        earlyStopping = settings.earlyStopping
+        self.optimizerState = optimizerState
+        plateau = progress.plateau
+        earlyStoppingState = progress.earlyStopping
+        dropoutSeed = progress.dropoutSeed
+        dropoutStep = progress.dropoutSeed == nil ? nil : progress.dropoutStep
         self.precision = precision
         self.layerSizes = layerSizes
         self.parameters = parameters
@@ -124,7 +150,9 @@ public struct TrainingCheckpoint: Sendable, Equatable, Codable {
     }
 
     var settings: TrainingSettings {
-        TrainingSettings(epochs: epochs, learningRate: learningRate, batchSize: batchSize, shuffle: shuffle)
+        TrainingSettings(epochs: epochs, learningRate: learningRate, batchSize: batchSize, shuffle: shuffle,
+                         schedule: schedule ?? .constant, regularization: regularization ?? .none,
+                         earlyStopping: earlyStopping)
     }
 
     /// Steps per epoch of this run.
@@ -136,8 +164,8 @@ public struct TrainingCheckpoint: Sendable, Equatable, Codable {
     /// Checks that the fields describe a state a run can be in.
     package func validate() throws {
         func fail(_ message: String) -> BackpropError { .invalidCheckpoint(message) }
-        guard version == Self.formatVersion else {
-            throw fail("format version \(version); this library reads version \(Self.formatVersion)")
+        guard version == 1 || version == Self.formatVersion else {
+            throw fail("format version \(version); this library reads versions 1 and \(Self.formatVersion)")
         }
         guard epochs >= 1 else { throw fail("epochs is \(epochs), expected ≥ 1") }
         guard learningRate.isFinite && learningRate > 0 else { throw fail("learning rate \(learningRate)") }
@@ -190,6 +218,43 @@ public struct TrainingCheckpoint: Sendable, Equatable, Codable {
             throw fail("partial loss \(partialLoss)")
         }
         guard UInt64(dataFingerprint, radix: 16) != nil else { throw fail("data fingerprint \(quoted(dataFingerprint))") }
+        try validateTrainingOptions(parameterCount: count)
+    }
+
+    /// Checks the optimiser, schedule, regularisation and early-stopping
+    /// fields and their states.
+    private func validateTrainingOptions(parameterCount: Int) throws {
+        func fail(_ message: String) -> BackpropError { .invalidCheckpoint(message) }
+        do {
+            try schedule?.validate()
+            try regularization?.validate(hiddenLayers: layerSizes.count - 2)
+            try earlyStopping?.validate()
+        } catch let error as BackpropError {
+            throw fail("\(error)")
+        }
+        if let optimizerState {
+            if precision == "Float" {
+                try optimizerState.validate(parameterCount: parameterCount, scalar: Float.self)
+            } else {
+                try optimizerState.validate(parameterCount: parameterCount, scalar: Double.self)
+            }
+        }
+        if let plateau {
+            guard case .reduceOnPlateau = schedule ?? .constant else { throw fail("a plateau state without its schedule") }
+            guard plateau.learningRate.isFinite && plateau.learningRate > 0, plateau.badEpochs >= 0,
+                  plateau.cooldownLeft >= 0, plateau.best.map({ !$0.isNaN }) ?? true else {
+                throw fail("the plateau schedule's state is out of range")
+            }
+        }
+        if let state = earlyStoppingState {
+            guard earlyStopping != nil else { throw fail("an early-stopping state without its settings") }
+            guard (0...epochsCompleted).contains(state.bestEpoch), state.badEpochs >= 0,
+                  state.bestParameters.isEmpty || state.bestParameters.count == parameterCount,
+                  state.bestParameters.allSatisfy(\.isFinite) else {
+                throw fail("the early-stopping state is out of range")
+            }
+        }
+        if let dropoutStep, dropoutSeed == nil { throw fail("a dropout step \(dropoutStep) without a seed") }
     }
 
     private static func describe(_ error: any Error) -> String {
@@ -216,6 +281,9 @@ struct TrainingSettings: Equatable {
     var learningRate: Double
     var batchSize: Int?
     var shuffle: Bool
+    var schedule: LearningRateSchedule = .constant
+    var regularization: Regularization = .none
+    var earlyStopping: EarlyStopping?
 }
 
 /// Where a training run stands between two steps.
@@ -229,6 +297,22 @@ struct TrainingProgress {
     var partialLoss = 0.0
     /// The history so far.
     var report = TrainingReport()
+    /// A reduce-on-plateau schedule's state (`nil` for other schedules).
+    var plateau: PlateauState?
+    /// Early stopping's state (`nil` without early stopping).
+    var earlyStopping: EarlyStoppingState?
+    /// The dropout masks' stream: its seed (drawn from the network's
+    /// generator when a run with dropout starts) and steps taken.
+    var dropoutSeed: UInt64?
+    var dropoutStep: UInt64 = 0
+
+    /// The schedule's and early stopping's states at the start of a run.
+    mutating func start(_ settings: TrainingSettings) {
+        if case .reduceOnPlateau = settings.schedule, plateau == nil {
+            plateau = PlateauState(learningRate: settings.learningRate)
+        }
+        if settings.earlyStopping != nil, earlyStopping == nil { earlyStopping = EarlyStoppingState() }
+    }
 }
 
 /// A 64-bit hash of the bit patterns of a data set's inputs and targets
