@@ -307,52 +307,46 @@ bp_status bp_minimize_options_default(bp_minimize_method method, bp_minimize_opt
     return BP_OK;
 }
 
+/* Both precisions: c names the network (md or ms) and its layout; the
+ * arguments are checked, then the minimiser runs on a double copy of the
+ * parameters (params changes only on success). */
+static bp_status minimize_network(objective *c, void *params, const void *X, size_t ldx,
+                                  const void *Y, const size_t *labels, size_t n,
+                                  const bp_minimize_options *options, bp_minimize_report *report) {
+    const size_t elem = c->ms ? sizeof(float) : sizeof(double), np = c->y->n_params;
+    BP_TRY(check_arguments(c->y, params, X, ldx, Y, labels, n, options, report, elem));
+    c->X = X;
+    c->Y = Y;
+    c->labels = labels;
+    c->ldx = ldx;
+    c->n = n;
+    c->np = np;
+    c->l2 = options->l2;
+    double *x0 = malloc(np * sizeof(double));
+    if (x0 == NULL) return BP_ERR_NO_MEMORY;
+    for (size_t i = 0; i < np; i++) x0[i] = c->ms ? ((float *)params)[i] : ((double *)params)[i];
+    bp_status s = run(c, x0, options, report);
+    if (s == BP_OK)
+        for (size_t i = 0; i < np; i++) {
+            if (c->ms) ((float *)params)[i] = (float)x0[i];
+            else ((double *)params)[i] = x0[i];
+        }
+    free(x0);
+    return s;
+}
+
 bp_status bp_mlp_minimize(bp_mlp *mlp, double *params, const double *X, size_t ldx, const double *Y,
                           const size_t *labels, size_t n, const bp_minimize_options *options,
                           bp_minimize_report *report) {
     if (mlp == NULL || options == NULL) return BP_ERR_NULL_POINTER;
-    const mlp_layout *y = bp_mlp_layout_d(mlp);
-    BP_TRY(check_arguments(y, params, X, ldx, Y, labels, n, options, report, sizeof(double)));
-    objective c = { .md = mlp,
-                    .y = y,
-                    .X = X,
-                    .Y = Y,
-                    .labels = labels,
-                    .ldx = ldx,
-                    .n = n,
-                    .np = y->n_params,
-                    .l2 = options->l2 };
-    /* The minimiser's vector is a copy: params changes only on success. */
-    double *x0 = malloc(y->n_params * sizeof(double));
-    if (x0 == NULL) return BP_ERR_NO_MEMORY;
-    memcpy(x0, params, y->n_params * sizeof(double));
-    bp_status s = run(&c, x0, options, report);
-    if (s == BP_OK) memcpy(params, x0, y->n_params * sizeof(double));
-    free(x0);
-    return s;
+    objective c = { .md = mlp, .y = bp_mlp_layout_d(mlp) };
+    return minimize_network(&c, params, X, ldx, Y, labels, n, options, report);
 }
 
 bp_status bp_mlp_minimize_f32(bp_mlp_f32 *mlp, float *params, const float *X, size_t ldx,
                               const float *Y, const size_t *labels, size_t n,
                               const bp_minimize_options *options, bp_minimize_report *report) {
     if (mlp == NULL || options == NULL) return BP_ERR_NULL_POINTER;
-    const mlp_layout *y = bp_mlp_layout_s(mlp);
-    BP_TRY(check_arguments(y, params, X, ldx, Y, labels, n, options, report, sizeof(float)));
-    objective c = { .ms = mlp,
-                    .y = y,
-                    .X = X,
-                    .Y = Y,
-                    .labels = labels,
-                    .ldx = ldx,
-                    .n = n,
-                    .np = y->n_params,
-                    .l2 = options->l2 };
-    double *x0 = malloc(y->n_params * sizeof(double));
-    if (x0 == NULL) return BP_ERR_NO_MEMORY;
-    for (size_t i = 0; i < y->n_params; i++) x0[i] = params[i];
-    bp_status s = run(&c, x0, options, report);
-    if (s == BP_OK)
-        for (size_t i = 0; i < y->n_params; i++) params[i] = (float)x0[i];
-    free(x0);
-    return s;
+    objective c = { .ms = mlp, .y = bp_mlp_layout_s(mlp) };
+    return minimize_network(&c, params, X, ldx, Y, labels, n, options, report);
 }

@@ -438,6 +438,28 @@ static void test_overflow_is_not_finite(void **state) {
     bp_mlp_free(m);
 }
 
+/* A finite start whose first trial step (steepest descent, a step of
+ * 1e300) lands where the loss overflows: BP_ERR_NOT_FINITE after the start
+ * and the probe, the parameters as they were. */
+static void test_overflow_on_the_way(void **state) {
+    (void)state;
+    static const net_cfg single = {
+        "1-1 identity", 1, { L_(1, 1, BP_ACT_IDENTITY) }, BP_LOSS_MSE, 0
+    };
+    bp_mlp *m = create(&single, 4);
+    double p[2] = { 0.5, 0 }, X[1] = { 1 }, Y[1] = { 0 };
+    bp_minimize_report rep;
+    bp_minimize_options opt = options(BP_MINIMIZE_STEEPEST_DESCENT, 10, 1e-6, 0);
+    opt.initial_step_size = 1e300;
+    H_STATUS(BP_ERR_NOT_FINITE, bp_mlp_minimize(m, p, X, 1, Y, NULL, 1, &opt, &rep));
+    H_EXPECT(p[0] == 0.5 && p[1] == 0, "the parameters changed: %g %g", p[0], p[1]);
+    H_EXPECT(rep.outcome == BP_MINIMIZE_FAILED && rep.iterations == 0 &&
+                 rep.gradient_evaluations + rep.loss_evaluations == 2,
+             "outcome %d, %zu iterations, %zu + %zu evaluations", (int)rep.outcome, rep.iterations,
+             rep.loss_evaluations, rep.gradient_evaluations);
+    bp_mlp_free(m);
+}
+
 /* Every argument error: the status, and params and the report as they were. */
 static void test_argument_errors(void **state) {
     (void)state;
@@ -567,6 +589,7 @@ int run_minimize_tests(void) {
         cmocka_unit_test(test_labels_and_softmax),
         cmocka_unit_test(test_float_network),
         cmocka_unit_test(test_overflow_is_not_finite),
+        cmocka_unit_test(test_overflow_on_the_way),
         cmocka_unit_test(test_argument_errors),
     };
     return cmocka_run_group_tests_name("minimize", tests, NULL, NULL);

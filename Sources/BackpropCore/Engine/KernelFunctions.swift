@@ -55,6 +55,13 @@ public struct KernelFunctions<Scalar: NetworkScalar>: Sendable {
         _ count: Int, _ batch: Int, _ epochs: Int, _ learningRate: Double,
         _ losses: UnsafeMutablePointer<Double>?, _ snapshot: UnsafeMutablePointer<Scalar>?,
         _ completed: UnsafeMutablePointer<Int>?, _ diverged: UnsafeMutablePointer<Int32>?) -> bp_status
+    /// `bp_mlp_minimize`: full-batch minimisation of the mean loss (plus an
+    /// L2 penalty) by one of GSL's minimisers, over `count` rows.
+    package let minimize: @Sendable (
+        _ mlp: OpaquePointer?, _ parameters: UnsafeMutablePointer<Scalar>?, _ x: UnsafePointer<Scalar>?,
+        _ ldx: Int, _ y: UnsafePointer<Scalar>?, _ labels: UnsafePointer<Int>?, _ count: Int,
+        _ options: UnsafePointer<bp_minimize_options>?,
+        _ report: UnsafeMutablePointer<bp_minimize_report>?) -> bp_status
     /// `bp_find_nonfinite`: the index of the first NaN or infinity (`n` if none).
     package let findNonFinite: @Sendable (
         _ count: Int, _ x: UnsafePointer<Scalar>?, _ index: UnsafeMutablePointer<Int>?) -> bp_status
@@ -92,6 +99,7 @@ extension KernelFunctions where Scalar == Double {
         gradient: { bp_mlp_gradient($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) },
         backward: { bp_mlp_backward($0, $1, $2, $3, $4, $5, $6, $7) },
         trainEpochs: { bp_mlp_train_epochs($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) },
+        minimize: { bp_mlp_minimize($0, $1, $2, $3, $4, $5, $6, $7, $8) },
         findNonFinite: { bp_find_nonfinite($0, $1, $2) },
         gemm: { bp_dgemm($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) },
         sgdUpdate: { bp_sgd_update($0, $1, $2, $3) },
@@ -112,6 +120,7 @@ extension KernelFunctions where Scalar == Float {
         gradient: { bp_mlp_gradient_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9) },
         backward: { bp_mlp_backward_f32($0, $1, $2, $3, $4, $5, $6, $7) },
         trainEpochs: { bp_mlp_train_epochs_f32($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) },
+        minimize: { bp_mlp_minimize_f32($0, $1, $2, $3, $4, $5, $6, $7, $8) },
         findNonFinite: { bp_find_nonfinite_f32($0, $1, $2) },
         gemm: { bp_sgemm($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) },
         sgdUpdate: { bp_sgd_update_f32($0, Float($1), $2, $3) },
