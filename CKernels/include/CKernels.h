@@ -21,6 +21,8 @@
  *   bp_mlp.h         a whole network: forward, backpropagation, SGD step
  *   bp_optimizer.h   a network's optimiser: SGD with momentum, Adam, AdamW,
  *                    RMSprop, Adagrad, Rprop
+ *   bp_minimize.h    full-batch training by GSL's minimisers (BFGS, conjugate
+ *                    gradients)
  */
 #ifndef CKERNELS_H
 #define CKERNELS_H
@@ -38,5 +40,6 @@
 #include "bp_random.h"
 #include "bp_mlp.h"
 #include "bp_optimizer.h"
+#include "bp_minimize.h"
 
 #endif /* CKERNELS_H */

@@ -6,8 +6,8 @@
  * reads as "if it failed". Arguments are checked in a fixed order (enum
  * values, leading dimensions, size overflow, null pointers), so a call with
  * several faults reports the first in that order. Outputs are left untouched when a function returns
- * an argument error (everything except BP_ERR_NO_MEMORY and BP_ERR_GSL, which can
- * only happen after validation succeeded).
+ * an argument error (everything except BP_ERR_NO_MEMORY, BP_ERR_GSL and
+ * BP_ERR_NOT_FINITE, which can only happen after validation succeeded).
  */
 #ifndef BP_STATUS_H
 #define BP_STATUS_H
@@ -42,7 +42,11 @@ typedef enum bp_status {
     BP_ERR_NO_MEMORY = 8,
     /** GSL reported an error (GSL's abort-on-error handler is switched off
      *  by this library; see bp_random.h). */
-    BP_ERR_GSL = 9
+    BP_ERR_GSL = 9,
+    /** A computed value that must be finite is NaN or infinite although
+     *  the arguments were valid: a loss or gradient that overflows during
+     *  a minimisation (bp_minimize.h). */
+    BP_ERR_NOT_FINITE = 10
 } bp_status;
 
 /**

@@ -201,6 +201,12 @@ float bp_vec_maxabs_s_avx512(size_t n, const float *x);
 bp_update_stage *bp_mlp_update_stage_d(bp_mlp *mlp);
 bp_update_stage *bp_mlp_update_stage_s(bp_mlp_f32 *mlp);
 
+/* A network's shapes, loss, batch capacity and parameter offsets, read by
+ * the code that drives whole-network computations from outside the engine
+ * (minimize/minimize.c). */
+const mlp_layout *bp_mlp_layout_d(const bp_mlp *mlp);
+const mlp_layout *bp_mlp_layout_s(const bp_mlp_f32 *mlp);
+
 /*
  * The dense layers' element-wise passes (dense_passes_tmpl.h), built per
  * ISA with the engine: C += b row by row, A = ReLU(Z), dZ = ReLU'(Z)·dA,

@@ -187,6 +187,8 @@ static void P(mlp_free)(MLP *m) {
 
 bp_update_stage *P(bp_mlp_update_stage)(MLP *m) { return &m->stage; }
 
+const mlp_layout *P(bp_mlp_layout)(const MLP *m) { return &m->layout; }
+
 static bp_status P(mlp_set_exec)(MLP *m, const bp_exec *exec) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
     m->exec = exec;

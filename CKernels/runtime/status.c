@@ -13,6 +13,7 @@ const char *bp_status_string(bp_status status) {
     case BP_ERR_LABEL_OUT_OF_RANGE: return "class label not smaller than the number of classes";
     case BP_ERR_NO_MEMORY: return "out of memory";
     case BP_ERR_GSL: return "GSL reported an error";
+    case BP_ERR_NOT_FINITE: return "a computed loss or gradient is NaN or infinite";
     }
     return "unknown status";
 }

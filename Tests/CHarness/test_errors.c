@@ -59,8 +59,8 @@ static const bp_transpose T[2] = { BP_NO_TRANS, BP_TRANS };
 
 static void test_status_strings(void **state) {
     (void)state;
-    const char *s[10];
-    for (int c = 0; c <= BP_ERR_GSL; c++) {
+    const char *s[11];
+    for (int c = 0; c <= BP_ERR_NOT_FINITE; c++) {
         s[c] = bp_status_string((bp_status)c);
         H_EXPECT(s[c] != NULL && s[c][0] != '\0', "status %d has no description", c);
         H_EXPECT(strcmp(s[c], "unknown status") != 0, "status %d is 'unknown status'", c);

@@ -166,6 +166,22 @@ final class Engine<Scalar: NetworkScalar> {
                   function: functions.name("bp_mlp_set_optimizer_state"))
     }
 
+    /// Minimises the full-batch objective over `count` rows (which may
+    /// exceed ``capacity``: the C call evaluates them in chunks) from
+    /// `parameters`, which receive the final point on `BP_OK`. Returns the
+    /// status unchecked, with the report: `BP_ERR_NOT_FINITE` and
+    /// `BP_ERR_GSL` are failures of the minimisation, which the caller
+    /// turns into errors of their own.
+    func minimize(parameters: UnsafeMutablePointer<Scalar>, x: UnsafePointer<Scalar>, ldx: Int,
+                  targets: TargetPointer<Scalar>, count: Int,
+                  options: bp_minimize_options) -> (status: bp_status, report: bp_minimize_report) {
+        var options = options
+        var report = bp_minimize_report()
+        let status = functions.minimize(mlp, parameters, x, ldx, targets.values, targets.labels, count,
+                                        &options, &report)
+        return (status, report)
+    }
+
     /// Pre-activations `Z_l` of `layer` from the last forward pass (`rows × units`).
     func preactivations(layer: Int) throws -> UnsafePointer<Scalar> {
         var z: UnsafePointer<Scalar>?

@@ -66,6 +66,13 @@ public struct KernelFunctions<Scalar: NetworkScalar>: Sendable {
     /// `bp_mlp_set_optimizer_state`: replaces the optimiser's state and step count.
     package let setOptimizerState: @Sendable (
         _ mlp: OpaquePointer?, _ state: UnsafePointer<Scalar>?, _ count: Int, _ step: UInt64) -> bp_status
+    /// `bp_mlp_minimize`: full-batch minimisation of the mean loss (plus an
+    /// L2 penalty) by one of GSL's minimisers, over `count` rows.
+    package let minimize: @Sendable (
+        _ mlp: OpaquePointer?, _ parameters: UnsafeMutablePointer<Scalar>?, _ x: UnsafePointer<Scalar>?,
+        _ ldx: Int, _ y: UnsafePointer<Scalar>?, _ labels: UnsafePointer<Int>?, _ count: Int,
+        _ options: UnsafePointer<bp_minimize_options>?,
+        _ report: UnsafeMutablePointer<bp_minimize_report>?) -> bp_status
     /// `bp_find_nonfinite`: the index of the first NaN or infinity (`n` if none).
     package let findNonFinite: @Sendable (
         _ count: Int, _ x: UnsafePointer<Scalar>?, _ index: UnsafeMutablePointer<Int>?) -> bp_status
@@ -107,6 +114,7 @@ extension KernelFunctions where Scalar == Double {
         optimizerStateSize: { bp_mlp_optimizer_state_size($0, $1) },
         getOptimizerState: { bp_mlp_get_optimizer_state($0, $1, $2, $3) },
         setOptimizerState: { bp_mlp_set_optimizer_state($0, $1, $2, $3) },
+        minimize: { bp_mlp_minimize($0, $1, $2, $3, $4, $5, $6, $7, $8) },
         findNonFinite: { bp_find_nonfinite($0, $1, $2) },
         gemm: { bp_dgemm($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) },
         sgdUpdate: { bp_sgd_update($0, $1, $2, $3) },
@@ -131,6 +139,7 @@ extension KernelFunctions where Scalar == Float {
         optimizerStateSize: { bp_mlp_optimizer_state_size_f32($0, $1) },
         getOptimizerState: { bp_mlp_get_optimizer_state_f32($0, $1, $2, $3) },
         setOptimizerState: { bp_mlp_set_optimizer_state_f32($0, $1, $2, $3) },
+        minimize: { bp_mlp_minimize_f32($0, $1, $2, $3, $4, $5, $6, $7, $8) },
         findNonFinite: { bp_find_nonfinite_f32($0, $1, $2) },
         gemm: { bp_sgemm($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) },
         sgdUpdate: { bp_sgd_update_f32($0, Float($1), $2, $3) },

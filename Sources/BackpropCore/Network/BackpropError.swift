@@ -52,6 +52,11 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What a computation needs does not fit in the memory allowed
     /// (``MemoryBudget``): `what` needs `required` bytes, `available` are allowed.
     case insufficientMemory(what: String, required: Int, available: Int)
+    /// A full-batch minimisation (``Network/minimize(on:method:maximumIterations:gradientTolerance:l2:initialStepSize:lineSearchTolerance:)``)
+    /// could not go on: the loss or its gradient became NaN or infinite at
+    /// a point the minimiser tried, or GSL's minimiser reported an error.
+    /// `reason` says which, and after how many iterations.
+    case minimizationFailed(reason: String)
     /// A C kernel reported a failure (out of memory, or an internal bug).
     case kernel(KernelError)
 
@@ -92,6 +97,8 @@ public enum BackpropError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .insufficientMemory(what, required, available):
             return "not enough memory for \(what): it needs \(formatBytes(required)), "
                 + "\(formatBytes(available)) available"
+        case let .minimizationFailed(reason):
+            return "minimisation failed: \(reason); the network keeps its parameters"
         case let .kernel(error):
             return error.description
         }
