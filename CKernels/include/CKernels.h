@@ -38,5 +38,6 @@
 #include "bp_random.h"
 #include "bp_mlp.h"
 #include "bp_optimizer.h"
+#include "bp_regularization.h"
 
 #endif /* CKERNELS_H */
