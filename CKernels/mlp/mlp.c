@@ -511,11 +511,13 @@ bp_status bp_mlp_get_regularization_f32(const bp_mlp_f32 *mlp, bp_regularization
     return mlp_get_regularization_s(mlp, regularization);
 }
 
-bp_status bp_mlp_set_dropout_f32(bp_mlp_f32 *mlp, const double *rates, size_t n_rates, uint64_t seed) {
+bp_status bp_mlp_set_dropout_f32(bp_mlp_f32 *mlp, const double *rates, size_t n_rates,
+                                 uint64_t seed) {
     return mlp_set_dropout_s(mlp, rates, n_rates, seed);
 }
 
-bp_status bp_mlp_get_dropout_f32(const bp_mlp_f32 *mlp, double *rates, size_t n_rates, uint64_t *seed) {
+bp_status bp_mlp_get_dropout_f32(const bp_mlp_f32 *mlp, double *rates, size_t n_rates,
+                                 uint64_t *seed) {
     return mlp_get_dropout_s(mlp, rates, n_rates, seed);
 }
 
@@ -527,12 +529,13 @@ bp_status bp_mlp_set_dropout_step_f32(bp_mlp_f32 *mlp, uint64_t step) {
     return mlp_set_dropout_step_s(mlp, step);
 }
 
-bp_status bp_mlp_dropout_mask_f32(const bp_mlp_f32 *mlp, size_t layer, const float **scale, size_t *rows) {
+bp_status bp_mlp_dropout_mask_f32(const bp_mlp_f32 *mlp, size_t layer, const float **scale,
+                                  size_t *rows) {
     return mlp_dropout_mask_s(mlp, layer, scale, rows);
 }
 
-bp_status bp_mlp_training_gradient_f32(bp_mlp_f32 *mlp, const float *params, size_t rows, const float *X,
-                                   size_t ldx, const float *Y, const size_t *labels, double *loss,
-                                   float *grad) {
+bp_status bp_mlp_training_gradient_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
+                                       const float *X, size_t ldx, const float *Y,
+                                       const size_t *labels, double *loss, float *grad) {
     return mlp_training_gradient_s(mlp, params, rows, X, ldx, Y, labels, loss, grad);
 }

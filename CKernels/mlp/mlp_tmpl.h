@@ -714,8 +714,8 @@ static bp_status P(mlp_train_step)(MLP *m, R *params, const R *X_all, size_t ldx
     REF_WORK w = P(ref_training)(m);
     if (P(on_reference)(m))
         return REF(
-            train_step)(&m->layout, &w, &m->stage, params, X_all, ldx, Y_all, labels_all,
-                          indices, start, rows, loss, diverged);
+            train_step)(&m->layout, &w, &m->stage, params, X_all, ldx, Y_all, labels_all, indices,
+                          start, rows, loss, diverged);
     int bounded = 0;
     return P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows, loss, &bounded,
                 diverged);
@@ -789,8 +789,7 @@ P(mlp_train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all
     m->stage.hp.learning_rate = learning_rate;
     REF_WORK w = P(ref_training)(m);
     if (P(on_reference)(m))
-        return REF(
-            train_epoch)(&m->layout, &w, &m->stage, params, X_all, ldx, Y_all, labels_all,
+        return REF(train_epoch)(&m->layout, &w, &m->stage, params, X_all, ldx, Y_all, labels_all,
                            indices, n, batch, loss, diverged);
     int bounded = 0;
     R *work = P(work_params)(m, params, n / batch + (n % batch != 0));
@@ -817,8 +816,7 @@ P(mlp_train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_al
     m->stage.hp.learning_rate = learning_rate;
     REF_WORK w = P(ref_training)(m);
     if (P(on_reference)(m))
-        return REF(
-            train_epochs)(&m->layout, &w, &m->stage, params, X_all, ldx, Y_all, labels_all,
+        return REF(train_epochs)(&m->layout, &w, &m->stage, params, X_all, ldx, Y_all, labels_all,
                             orders, n, batch, epochs, losses, snapshot, completed, diverged);
     size_t np = m->layout.n_params;
     *completed = 0;
@@ -942,7 +940,8 @@ static bp_status P(mlp_set_dropout)(MLP *m, const double *rates, size_t n_rates,
     if (on) {
         size_t elements = 0; /* activations fit the workspace: no overflow */
         for (size_t l = 0; l + 1 < L; l++)
-            if (rates[l] > 0.0) elements += 2 * ((y->max_rows * y->layers[l].n_out + line - 1) / line * line);
+            if (rates[l] > 0.0)
+                elements += 2 * ((y->max_rows * y->layers[l].n_out + line - 1) / line * line);
         new_rates = calloc(L, sizeof(double));
         pointers = calloc(2 * L, sizeof(R *));
         block = malloc(elements * sizeof(R) + BP_MLP_ALIGN);
@@ -1006,9 +1005,9 @@ static bp_status P(mlp_dropout_mask)(const MLP *m, size_t layer, const R **scale
 
 /* The next step's objective: its masks drawn (the counter kept), the
  * forward and backward passes with them, then the penalty. */
-static bp_status P(mlp_training_gradient)(MLP *m, const R *params, size_t rows, const R *X,
-                                       size_t ldx, const R *Y, const size_t *labels, double *loss,
-                                       R *grad) {
+static bp_status
+P(mlp_training_gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                                       const R *Y, const size_t *labels, double *loss, R *grad) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
     BP_TRY(mlp_check_label_kind(&m->layout, labels));
     BP_TRY(P(check_batch)(m, params, rows, X, ldx));

@@ -20,10 +20,10 @@
 #include "bp_mlp.h"
 
 typedef struct bp_dropout {
-    double *rates;  /* p_l for l < n_layers (the last 0); NULL: dropout off */
-    uint64_t seed;  /* the generator's key */
-    uint64_t step;  /* the mask step counter k */
-    size_t rows;    /* rows of the masks last drawn (0: none since set) */
+    double *rates; /* p_l for l < n_layers (the last 0); NULL: dropout off */
+    uint64_t seed; /* the generator's key */
+    uint64_t step; /* the mask step counter k */
+    size_t rows;   /* rows of the masks last drawn (0: none since set) */
 } bp_dropout;
 
 /* S_l for every layer l < n_layers with rates[l] > 0, for rows rows, at

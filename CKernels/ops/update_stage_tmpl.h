@@ -46,7 +46,7 @@ static void U(update_share)(void *arg, size_t tid, size_t nthreads) {
 }
 
 void U(bp_update_penalty)(const bp_update_stage *s, const R *params, R *grad, size_t rows,
-                          double *loss) {
+                       double *loss) {
     const double alpha = s->reg.l2;
     if (alpha == 0.0) return;
     const R c = (R)(alpha / (double)rows); /* ∂/∂W of (α/(2r))·W² */
@@ -84,8 +84,9 @@ void U(bp_update_clip)(const bp_update_stage *s, R *grad) {
     for (size_t i = 0; i < n; i++) grad[i] *= k;
 }
 
-bp_status U(bp_update_finish)(bp_update_stage *s, const bp_exec *exec, R *params, R *grad,
-                           size_t rows, double *loss, int *diverged) {
+bp_status
+U(bp_update_finish)(bp_update_stage *s, const bp_exec *exec, R *params, R *grad, size_t rows,
+                           double *loss, int *diverged) {
     *diverged = 0;
     U(bp_update_penalty)(s, params, grad, rows, loss);
     if (!isfinite(*loss)) {

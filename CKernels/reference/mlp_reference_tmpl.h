@@ -213,8 +213,7 @@ void P(forward)(const mlp_layout *y, const WORK *w, const R *params, size_t rows
         P(layer_forward)(&y->layers[l], rows, l == 0 ? X : P(input)(w, l),
                       l == 0 ? ldx : y->layers[l].n_in, params + y->w_off[l], params + y->b_off[l],
                       w->Z[l], w->A[l]);
-        if (P(drops)(w, l))
-            DROP_SCALE(rows * y->layers[l].n_out, w->mask[l], w->A[l], w->dropped[l]);
+        if (P(drops)(w, l)) DROP_SCALE(rows * y->layers[l].n_out, w->mask[l], w->A[l], w->dropped[l]);
     }
 }
 

@@ -44,3 +44,4 @@ HARNESS_GROUP(finite)       /* non-finite scans, largest magnitudes */
 HARNESS_GROUP(reference)    /* every fast path of the network engine against the reference engine */
 HARNESS_GROUP(trace)        /* Z, A and dL/dZ of every layer through the accessors, every path */
 HARNESS_GROUP(optimizers)   /* the optimisers (bp_optimizer.h) against PyTorch, every engine */
+HARNESS_GROUP(regularization) /* dropout, the training objective, penalty and clipping settings */

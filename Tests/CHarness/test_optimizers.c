@@ -303,9 +303,8 @@ static bp_status net_step(net *t, const fixture *f, const float *Xf, const float
 /* Trains one case on one engine step by step; its errors against the
  * recorded steps into *worst. */
 static void run_steps(const fixture *f, const bp_optimizer *o, const bp_regularization *reg,
-                      double lr, size_t batch,
-                      const double *recorded, size_t e, const float *Xf, const float *Yf,
-                      errs *worst) {
+                      double lr, size_t batch, const double *recorded, size_t e, const float *Xf,
+                      const float *Yf, errs *worst) {
     net t;
     net_open(&t, f, ENGINES[e].f32, ENGINES[e].flags, ENGINES[e].threads, batch, o, reg);
     for (size_t s = 0; s < f->steps; s++) {
@@ -321,9 +320,8 @@ static void run_steps(const fixture *f, const bp_optimizer *o, const bp_regulari
 /* The same steps in one bp_mlp_train_epochs call (when they make whole
  * epochs): the errors at the last recorded step into *worst. */
 static void run_epochs(const fixture *f, const bp_optimizer *o, const bp_regularization *reg,
-                       double lr, size_t batch,
-                       const double *last, size_t e, const float *Xf, const float *Yf,
-                       errs *worst) {
+                       double lr, size_t batch, const double *last, size_t e, const float *Xf,
+                       const float *Yf, errs *worst) {
     net t;
     net_open(&t, f, ENGINES[e].f32, ENGINES[e].flags, ENGINES[e].threads, batch, o, reg);
     const size_t epochs = f->steps * batch / f->rows;
@@ -381,8 +379,7 @@ static void check_fixture(const char *name) {
                      err.norm);
             if (f.steps * batch % f.rows == 0) {
                 errs ee = { 0, 0 };
-                run_epochs(&f, &o, &reg, lr, batch, recorded + (snaps - 1) * f.np, e, Xf, Yf,
-                           &ee);
+                run_epochs(&f, &o, &reg, lr, batch, recorded + (snaps - 1) * f.np, e, Xf, Yf, &ee);
                 H_EXPECT(ee.norm <= tol, "%s %s, %s, train_epochs: %.3g from PyTorch", name, label,
                          ENGINES[e].name, ee.norm);
                 compare_merge(&err, &ee);
