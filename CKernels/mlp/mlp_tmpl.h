@@ -418,14 +418,22 @@ P(mlp_forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx, R *
     return BP_OK;
 }
 
-static bp_status P(mlp_gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
-                              const R *Y, const size_t *labels, double *loss, R *grad, R *dX) {
+/* The checks of a gradient call (bp_mlp_gradient, bp_mlp_training_gradient). */
+static bp_status
+P(check_gradient)(const MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                                const R *Y, const size_t *labels, const double *loss) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
     BP_TRY(mlp_check_label_kind(&m->layout, labels));
     BP_TRY(P(check_batch)(m, params, rows, X, ldx));
     BP_TRY(mlp_check_targets(Y, labels));
     if (loss == NULL) return BP_ERR_NULL_POINTER;
     BP_TRY(mlp_check_labels(labels, NULL, 0, rows, m->layout.layers[m->layout.n_layers - 1].n_out));
+    return BP_OK;
+}
+
+static bp_status P(mlp_gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                              const R *Y, const size_t *labels, double *loss, R *grad, R *dX) {
+    BP_TRY(P(check_gradient)(m, params, rows, X, ldx, Y, labels, loss));
     if (P(on_reference)(m)) {
         REF(gradient)(&m->layout, &m->ref, params, rows, X, ldx, Y, labels, loss, grad, dX);
         return BP_OK;
@@ -1008,12 +1016,7 @@ static bp_status P(mlp_dropout_mask)(const MLP *m, size_t layer, const R **scale
 static bp_status
 P(mlp_training_gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
                                        const R *Y, const size_t *labels, double *loss, R *grad) {
-    if (m == NULL) return BP_ERR_NULL_POINTER;
-    BP_TRY(mlp_check_label_kind(&m->layout, labels));
-    BP_TRY(P(check_batch)(m, params, rows, X, ldx));
-    BP_TRY(mlp_check_targets(Y, labels));
-    if (loss == NULL) return BP_ERR_NULL_POINTER;
-    BP_TRY(mlp_check_labels(labels, NULL, 0, rows, m->layout.layers[m->layout.n_layers - 1].n_out));
+    BP_TRY(P(check_gradient)(m, params, rows, X, ldx, Y, labels, loss));
     if (m->drop.rates != NULL) P(draw_masks)(m, rows);
     R *g = grad ? grad : m->grad;
     if (P(on_reference)(m)) {
