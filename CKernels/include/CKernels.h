@@ -41,5 +41,6 @@
 #include "bp_mlp.h"
 #include "bp_optimizer.h"
 #include "bp_minimize.h"
+#include "bp_regularization.h"
 
 #endif /* CKERNELS_H */

@@ -13,12 +13,14 @@
 #include <string.h>
 #include "bp_mlp.h"
 #include "bp_optimizer.h"
+#include "bp_regularization.h"
 #include "bp_dense.h"
 #include "bp_update.h"
 #include "runtime/internal.h"
 #include "dense/dense_internal.h"
 #include "runtime/dispatch.h"
 #include "mlp/mlp_internal.h"
+#include "ops/dropout.h"
 #include "reference/mlp_reference.h"
 
 static void mlp_layout_free(mlp_layout *y) {
@@ -188,7 +190,10 @@ enum { PARALLEL_UPDATE = BP_UPDATE_PARALLEL };
 #define NARROW_ONLINE narrow_online_d
 #define VEC_NONFINITE vec_nonfinite_d
 #define VEC_SGD vec_sgd_d
-#define UPDATE_APPLY bp_update_apply_d
+#define UPDATE_FINISH bp_update_finish_d
+#define PENALTY bp_update_penalty_d
+#define DROP_DRAW bp_dropout_draw_d
+#define DROP_SCALE bp_dropout_scale_d
 #define VEC_MAXABS vec_maxabs_d
 #define GEMM_RUN bp_dgemm_run
 #define R_MAX DBL_MAX
@@ -210,7 +215,10 @@ enum { PARALLEL_UPDATE = BP_UPDATE_PARALLEL };
 #undef NARROW_ONLINE
 #undef VEC_NONFINITE
 #undef VEC_SGD
-#undef UPDATE_APPLY
+#undef UPDATE_FINISH
+#undef PENALTY
+#undef DROP_DRAW
+#undef DROP_SCALE
 #undef VEC_MAXABS
 #undef GEMM_RUN
 #undef R_MAX
@@ -232,7 +240,10 @@ enum { PARALLEL_UPDATE = BP_UPDATE_PARALLEL };
 #define NARROW_ONLINE narrow_online_s
 #define VEC_NONFINITE vec_nonfinite_s
 #define VEC_SGD vec_sgd_s
-#define UPDATE_APPLY bp_update_apply_s
+#define UPDATE_FINISH bp_update_finish_s
+#define PENALTY bp_update_penalty_s
+#define DROP_DRAW bp_dropout_draw_s
+#define DROP_SCALE bp_dropout_scale_s
 #define VEC_MAXABS vec_maxabs_s
 #define GEMM_RUN bp_sgemm_run
 #define R_MAX FLT_MAX
@@ -254,7 +265,10 @@ enum { PARALLEL_UPDATE = BP_UPDATE_PARALLEL };
 #undef NARROW_ONLINE
 #undef VEC_NONFINITE
 #undef VEC_SGD
-#undef UPDATE_APPLY
+#undef UPDATE_FINISH
+#undef PENALTY
+#undef DROP_DRAW
+#undef DROP_SCALE
 #undef VEC_MAXABS
 #undef GEMM_RUN
 #undef R_MAX
@@ -451,4 +465,77 @@ bp_status bp_mlp_get_optimizer_state_f32(const bp_mlp_f32 *mlp, float *state, si
 bp_status bp_mlp_set_optimizer_state_f32(bp_mlp_f32 *mlp, const float *state, size_t count,
                                          uint64_t step) {
     return mlp_set_optimizer_state_s(mlp, state, count, step);
+}
+
+/* ---- regularisation (bp_regularization.h) --------------------------------- */
+
+bp_status bp_mlp_set_regularization(bp_mlp *mlp, const bp_regularization *regularization) {
+    return mlp_set_regularization_d(mlp, regularization);
+}
+
+bp_status bp_mlp_get_regularization(const bp_mlp *mlp, bp_regularization *regularization) {
+    return mlp_get_regularization_d(mlp, regularization);
+}
+
+bp_status bp_mlp_set_dropout(bp_mlp *mlp, const double *rates, size_t n_rates, uint64_t seed) {
+    return mlp_set_dropout_d(mlp, rates, n_rates, seed);
+}
+
+bp_status bp_mlp_get_dropout(const bp_mlp *mlp, double *rates, size_t n_rates, uint64_t *seed) {
+    return mlp_get_dropout_d(mlp, rates, n_rates, seed);
+}
+
+bp_status bp_mlp_get_dropout_step(const bp_mlp *mlp, uint64_t *step) {
+    return mlp_get_dropout_step_d(mlp, step);
+}
+
+bp_status bp_mlp_set_dropout_step(bp_mlp *mlp, uint64_t step) {
+    return mlp_set_dropout_step_d(mlp, step);
+}
+
+bp_status bp_mlp_dropout_mask(const bp_mlp *mlp, size_t layer, const double **scale, size_t *rows) {
+    return mlp_dropout_mask_d(mlp, layer, scale, rows);
+}
+
+bp_status bp_mlp_training_gradient(bp_mlp *mlp, const double *params, size_t rows, const double *X,
+                                   size_t ldx, const double *Y, const size_t *labels, double *loss,
+                                   double *grad) {
+    return mlp_training_gradient_d(mlp, params, rows, X, ldx, Y, labels, loss, grad);
+}
+
+bp_status bp_mlp_set_regularization_f32(bp_mlp_f32 *mlp, const bp_regularization *regularization) {
+    return mlp_set_regularization_s(mlp, regularization);
+}
+
+bp_status bp_mlp_get_regularization_f32(const bp_mlp_f32 *mlp, bp_regularization *regularization) {
+    return mlp_get_regularization_s(mlp, regularization);
+}
+
+bp_status bp_mlp_set_dropout_f32(bp_mlp_f32 *mlp, const double *rates, size_t n_rates,
+                                 uint64_t seed) {
+    return mlp_set_dropout_s(mlp, rates, n_rates, seed);
+}
+
+bp_status bp_mlp_get_dropout_f32(const bp_mlp_f32 *mlp, double *rates, size_t n_rates,
+                                 uint64_t *seed) {
+    return mlp_get_dropout_s(mlp, rates, n_rates, seed);
+}
+
+bp_status bp_mlp_get_dropout_step_f32(const bp_mlp_f32 *mlp, uint64_t *step) {
+    return mlp_get_dropout_step_s(mlp, step);
+}
+
+bp_status bp_mlp_set_dropout_step_f32(bp_mlp_f32 *mlp, uint64_t step) {
+    return mlp_set_dropout_step_s(mlp, step);
+}
+
+bp_status bp_mlp_dropout_mask_f32(const bp_mlp_f32 *mlp, size_t layer, const float **scale,
+                                  size_t *rows) {
+    return mlp_dropout_mask_s(mlp, layer, scale, rows);
+}
+
+bp_status bp_mlp_training_gradient_f32(bp_mlp_f32 *mlp, const float *params, size_t rows,
+                                       const float *X, size_t ldx, const float *Y,
+                                       const size_t *labels, double *loss, float *grad) {
+    return mlp_training_gradient_s(mlp, params, rows, X, ldx, Y, labels, loss, grad);
 }

@@ -12,8 +12,12 @@
  *   LOSS_FUSED                                      fused output loss from A
  *   VEC_NONFINITE, VEC_SGD, VEC_MAXABS              the dispatch table's parameter-
  *                                                   vector passes (vector_tmpl.h)
- *   UPDATE_APPLY                                    the update stage's step
- *                                                   (bp_update_apply_d, _s)
+ *   UPDATE_FINISH                                   the update stage's end of a
+ *                                                   step (bp_update_finish_d, _s)
+ *   PENALTY                                         its L2 penalty
+ *                                                   (bp_update_penalty_d, _s)
+ *   DROP_DRAW, DROP_SCALE                           dropout's masks and products
+ *                                                   (ops/dropout.h: _d, _s)
  *   GEMM_RUN                                        the blocked GEMM (bp_dgemm_run, ...)
  *   R_MAX, R_EPS                                    DBL_MAX / FLT_MAX, DBL_EPSILON / ...
  *   NARROW, NARROW_ONLINE                           the dispatch table's narrow
@@ -49,6 +53,14 @@
  * (P(finish_step)); or, when the stage says its step is p ← p + α·g and
  * nothing else, fused into the engine's own loops (P(descend)'s products,
  * the narrow engine's one-sample path), with the stage's α and rule.
+ *
+ * Dropout (bp_regularization.h): a training step of a network with rates
+ * draws its masks S_l first (P(step)), then runs with m->dropping set: the
+ * forward pass writes D_l = A_l ⊙ S_l next to A_l and the layer above reads
+ * D_l (P(input)); the backward pass scales dL/dD_l by S_l into dL/dA_l
+ * before layer l's own backward pass, which reads Z_l and A_l unchanged.
+ * Those steps take the general path (no fused update, no narrow engine:
+ * narrow networks run through the dense kernels).
  */
 
 struct MLP {
@@ -63,6 +75,10 @@ struct MLP {
     double *mag;            /* the fused step's magnitudes (P(descend)), 4 per
                                    layer: see P(MAG_BOUND) .. P(MAG_DZ) */
     bp_update_stage stage;  /* how steps turn m->grad into parameters */
+    bp_dropout drop;        /* dropout's rates, seed, counter (rates NULL: off) */
+    R **S, **D;             /* per layer: masks S_l and dropped D_l (NULL: not dropped) */
+    void *drop_block;       /* the allocation behind S and D */
+    int dropping;           /* inside a training step with dropout */
     void *block;            /* the single allocation behind the buffers */
     REF_WORK ref;           /* those buffers, as the reference engine takes them */
 };
@@ -138,6 +154,8 @@ static bp_status P(mlp_create)(size_t n_layers, const bp_layer_spec *layers, bp_
     }
     bp_update_stage_init(&m->stage, layout.n_params, sizeof(R)); /* plain SGD */
     m->layout = layout;
+    /* the weights W_l = [w_off[l], b_off[l]) for the L2 penalty */
+    bp_update_stage_set_weights(&m->stage, n_layers, m->layout.w_off, m->layout.b_off);
     m->block = block;
     m->mag = mag;
     m->Z = pointers;
@@ -170,7 +188,7 @@ static bp_status P(mlp_create)(size_t n_layers, const bp_layer_spec *layers, bp_
     cursor += P_LINES(layout.narrow ? 0 : layout.n_params);
 #undef P_LINES
     m->Lg = (size_t *)(void *)cursor;
-    m->ref = (REF_WORK){ m->Z, m->A, m->dZ, m->dA, m->grad, m->Xg, m->Yg, m->Lg };
+    m->ref = (REF_WORK){ m->Z, m->A, m->dZ, m->dA, m->grad, m->Xg, m->Yg, m->Lg, NULL, NULL, NULL };
     *out = m;
     return BP_OK;
 }
@@ -179,6 +197,9 @@ static void P(mlp_free)(MLP *m) {
     if (m == NULL) return;
     mlp_layout_free(&m->layout);
     bp_update_stage_free(&m->stage);
+    free(m->drop.rates);
+    free(m->S);
+    free(m->drop_block);
     free(m->Z);
     free(m->mag);
     free(m->block);
@@ -278,6 +299,22 @@ static double P(maxabs_rows)(const MLP *m, size_t rows, size_t cols, const R *x,
     return most;
 }
 
+/* The input of layer l ≥ 1: D_{l−1} in a training step that drops layer
+ * l − 1's outputs, else A_{l−1}. */
+static const R *P(input)(const MLP *m, size_t l) {
+    return m->dropping && m->S[l - 1] != NULL ? m->D[l - 1] : m->A[l - 1];
+}
+
+/* In a training step with dropout: D_l = A_l ⊙ S_l after layer l's forward
+ * pass (forward), or dL/dA_l = dL/dD_l ⊙ S_l in m->dA[l] before its
+ * backward pass (backward); nothing for a layer that does not drop. */
+static void P(drop_layer)(MLP *m, size_t l, size_t rows, int backward) {
+    if (!m->dropping || m->S[l] == NULL) return;
+    const size_t count = rows * m->layout.layers[l].n_out;
+    if (backward) DROP_SCALE(count, m->S[l], m->dA[l], m->dA[l]);
+    else DROP_SCALE(count, m->S[l], m->A[l], m->D[l]);
+}
+
 /* Z_l = A_{l−1}·W_l + b_l, A_l = f_l(Z_l) for every layer. With `inputs`
  * (a fused step), also max |X| and max |A_l| into the magnitudes, each
  * taken where its array is in cache: X just before the first product
@@ -289,9 +326,10 @@ static bp_status P(forward_mag)(MLP *m, const R *params, size_t rows, const R *X
     if (y->narrow && rows <= BP_TINY_ROWS) {
         for (size_t l = 0; l < y->n_layers; l++) {
             const bp_layer_spec *s = &y->layers[l];
-            DIRECT_FWD(s->act, (R)s->param, rows, s->n_in, s->n_out, l == 0 ? X : m->A[l - 1],
+            DIRECT_FWD(s->act, (R)s->param, rows, s->n_in, s->n_out, l == 0 ? X : P(input)(m, l),
                        l == 0 ? ldx : s->n_in, params + y->w_off[l], s->n_out, params + y->b_off[l],
                        m->Z[l], m->A[l]);
+            P(drop_layer)(m, l, rows, 0);
         }
         return BP_OK;
     }
@@ -299,10 +337,11 @@ static bp_status P(forward_mag)(MLP *m, const R *params, size_t rows, const R *X
     if (inputs) in_mag[0] = P(maxabs_rows)(m, rows, y->layers[0].n_in, X, ldx);
     for (size_t l = 0; l < y->n_layers; l++) {
         const bp_layer_spec *s = &y->layers[l];
-        const R *in = l == 0 ? X : m->A[l - 1];
+        const R *in = l == 0 ? X : P(input)(m, l);
         size_t ld = l == 0 ? ldx : s->n_in;
         BP_TRY(DENSE_FWD(m->exec, s->act, (R)s->param, rows, s->n_in, s->n_out, in, ld,
                          params + y->w_off[l], s->n_out, params + y->b_off[l], m->Z[l], m->A[l]));
+        P(drop_layer)(m, l, rows, 0);
         if (inputs && l + 1 < y->n_layers)
             in_mag[l + 1] = P(maxabs_rows)(m, rows, s->n_out, m->A[l], s->n_out);
     }
@@ -321,9 +360,10 @@ static bp_status P(backward)(MLP *m, const R *params, size_t rows, const R *X, s
     const R *dA = dA_out;
     for (size_t l = y->n_layers; l-- > 0;) {
         const bp_layer_spec *s = &y->layers[l];
-        const R *in = l == 0 ? X : m->A[l - 1];
+        const R *in = l == 0 ? X : P(input)(m, l);
         size_t ld = l == 0 ? ldx : s->n_in;
         R *down = l == 0 ? dX : m->dA[l - 1];
+        if (l + 1 < y->n_layers) P(drop_layer)(m, l, rows, 1); /* dA is m->dA[l] */
         if (y->narrow && rows <= BP_TINY_ROWS) {
             DIRECT_BWD(s->act, (R)s->param, rows, s->n_in, s->n_out, in, ld, params + y->w_off[l],
                        s->n_out, m->Z[l], m->A[l], dA, m->dZ[l], grad + y->w_off[l],
@@ -380,14 +420,22 @@ P(mlp_forward)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx, R *
     return BP_OK;
 }
 
-static bp_status P(mlp_gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
-                              const R *Y, const size_t *labels, double *loss, R *grad, R *dX) {
+/* The checks of a gradient call (bp_mlp_gradient, bp_mlp_training_gradient). */
+static bp_status
+P(check_gradient)(const MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                                const R *Y, const size_t *labels, const double *loss) {
     if (m == NULL) return BP_ERR_NULL_POINTER;
     BP_TRY(mlp_check_label_kind(&m->layout, labels));
     BP_TRY(P(check_batch)(m, params, rows, X, ldx));
     BP_TRY(mlp_check_targets(Y, labels));
     if (loss == NULL) return BP_ERR_NULL_POINTER;
     BP_TRY(mlp_check_labels(labels, NULL, 0, rows, m->layout.layers[m->layout.n_layers - 1].n_out));
+    return BP_OK;
+}
+
+static bp_status P(mlp_gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                              const R *Y, const size_t *labels, double *loss, R *grad, R *dX) {
+    BP_TRY(P(check_gradient)(m, params, rows, X, ldx, Y, labels, loss));
     if (P(on_reference)(m)) {
         REF(gradient)(&m->layout, &m->ref, params, rows, X, ldx, Y, labels, loss, grad, dX);
         return BP_OK;
@@ -411,17 +459,13 @@ static bp_status P(mlp_backward)(MLP *m, const R *params, size_t rows, const R *
     return P(backward)(m, params, rows, X, ldx, dA_out, grad, dX);
 }
 
-/* The end of a training step once m->grad and *loss hold the batch's
- * gradient and loss: a loss that is not finite diverges (nothing applied),
- * else the update stage's step — its hook, the gradient's check, its rule
- * — with its verdict. */
-static bp_status P(finish_step)(MLP *m, R *params, const double *loss, int *diverged) {
-    *diverged = 0;
-    if (!isfinite(*loss)) {
-        *diverged = 1;
-        return BP_OK;
-    }
-    return UPDATE_APPLY(&m->stage, m->exec, params, m->grad, diverged);
+/* The end of a training step of `rows` rows once m->grad and *loss hold
+ * the batch's gradient and mean loss: the update stage's end of a step —
+ * the L2 penalty (into *loss too), a loss that is not finite diverging
+ * (nothing applied), its hook, clipping, the gradient's check, its rule —
+ * with its verdict. */
+static bp_status P(finish_step)(MLP *m, R *params, size_t rows, double *loss, int *diverged) {
+    return UPDATE_FINISH(&m->stage, m->exec, params, m->grad, rows, loss, diverged);
 }
 
 /*
@@ -463,14 +507,14 @@ static bp_status P(finish_step)(MLP *m, R *params, const double *loss, int *dive
 
 /* Whether a step of `rows` rows can take the fused update (P(descend)). */
 static int P(fusable)(const MLP *m, size_t rows) {
-    return m->exec != NULL && (double)rows * R_EPS <= 0x1p-11 &&
+    return m->exec != NULL && !m->dropping && (double)rows * R_EPS <= 0x1p-11 &&
            bp_update_stage_fusable(&m->stage, NULL);
 }
 
 /* The backward pass and the update of a training step whose forward pass,
  * loss and dL/dA_L (dA_out, or dZ_L when NULL) are done. */
 static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t ldx, const R *dA_out,
-                         const double *loss, int *bounded, int *diverged) {
+                         double *loss, int *bounded, int *diverged) {
     const mlp_layout *y = &m->layout;
     const bp_kernel_set *ks = bp_exec_kernels(m->exec);
     const size_t L = y->n_layers;
@@ -480,7 +524,7 @@ static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t l
     if (!P(fusable)(m, rows)) {
         BP_TRY(P(backward)(m, params, rows, X, ldx, dA_out, m->grad, NULL));
         *bounded = 0; /* the weights change without a bound */
-        return P(finish_step)(m, params, loss, diverged);
+        return P(finish_step)(m, params, rows, loss, diverged);
     }
     double stage_alpha;
     bp_update_stage_fusable(&m->stage, &stage_alpha);
@@ -523,7 +567,7 @@ static bp_status P(descend)(MLP *m, R *params, size_t rows, const R *X, size_t l
                             s->n_out, NULL));
         }
         *bounded = 0; /* the weights change without a bound */
-        return P(finish_step)(m, params, loss, diverged);
+        return P(finish_step)(m, params, rows, loss, diverged);
     }
 
     /* W_l ← W_l + α·A_{l−1}ᵀ·dZ_l in the product, b_l ← b_l + α·db_l */
@@ -565,24 +609,26 @@ static bp_status P(check_training)(const MLP *m, const R *params, const R *X_all
 
 /* Whether the narrow engine's one-sample path (NARROW_ONLINE) may take
  * the network's steps of one row: it updates the weights inside its loops,
- * so only when the stage's step is p ← p + α·g (α into *alpha). Otherwise
- * one-row steps go through the chunk path and the stage. */
+ * so only when the stage's step is p ← p + α·g (α into *alpha) and the
+ * network has no dropout. Otherwise one-row steps go through the chunk
+ * path (or, with dropout, the dense kernels) and the stage. */
 static int P(online_alpha)(MLP *m, R *alpha) {
     double a;
-    if (!m->layout.narrow || !bp_update_stage_fusable(&m->stage, &a)) return 0;
+    if (!m->layout.narrow || m->drop.rates != NULL || !bp_update_stage_fusable(&m->stage, &a))
+        return 0;
     *alpha = (R)a;
     return 1;
 }
 
 /* One training step, arguments already checked, the learning rate in
- * m->stage. */
-static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
-                      const size_t *labels_all, const size_t *indices, size_t start, size_t rows,
-                      double *loss, int *bounded, int *diverged) {
+ * m->stage, the masks (if any) drawn. */
+static bp_status P(step_drawn)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
+                            const size_t *labels_all, const size_t *indices, size_t start,
+                            size_t rows, double *loss, int *bounded, int *diverged) {
     const mlp_layout *y = &m->layout;
     size_t n_in = y->layers[0].n_in, k = y->layers[y->n_layers - 1].n_out;
 
-    if (y->narrow) {
+    if (y->narrow && !m->dropping) {
         /* The narrow engine reads the rows through `indices` itself. */
         const size_t *idx = indices ? indices + start : NULL;
         const R *X = X_all + (indices ? 0 : start * ldx);
@@ -600,7 +646,7 @@ static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R 
         }
         bp_exec_kernels(m->exec)->NARROW(y, params, rows, X, ldx, Y, labels, idx, m->narrow, loss,
                                          m->grad);
-        return P(finish_step)(m, params, loss, diverged);
+        return P(finish_step)(m, params, rows, loss, diverged);
     }
 
     const R *X = X_all + (indices ? 0 : start * ldx);
@@ -631,16 +677,55 @@ static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R 
     return P(descend)(m, params, rows, X, ld, dA, loss, bounded, diverged);
 }
 
+/* The masks of the network's next step on `rows` rows into m->S (when it
+ * has dropout), at the counter's current value. */
+static void P(draw_masks)(MLP *m, size_t rows) {
+    DROP_DRAW(&m->drop, m->layout.n_layers, m->layout.layers, rows, m->S);
+    m->drop.rows = rows;
+}
+
+/* One training step, arguments already checked, the learning rate in
+ * m->stage: with dropout, the step's masks drawn, the step run with them,
+ * and the counter advanced when the update was applied. */
+static bp_status P(step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
+                      const size_t *labels_all, const size_t *indices, size_t start, size_t rows,
+                      double *loss, int *bounded, int *diverged) {
+    if (m->drop.rates == NULL)
+        return P(step_drawn)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows, loss,
+                          bounded, diverged);
+    P(draw_masks)(m, rows);
+    m->dropping = 1;
+    bp_status status = P(step_drawn)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows,
+                                  loss, bounded, diverged);
+    m->dropping = 0;
+    if (status == BP_OK && *diverged != 1) m->drop.step++;
+    return status;
+}
+
+/* The reference engine's buffers for a training call: with dropout, the
+ * masks and dropped activations and the dropout itself (m->ref, which
+ * forward and gradient calls use, never drops). */
+static REF_WORK P(ref_training)(MLP *m) {
+    REF_WORK w = m->ref;
+    if (m->drop.rates != NULL) {
+        w.mask = m->S;
+        w.dropped = m->D;
+        w.drop = &m->drop;
+    }
+    return w;
+}
+
 static bp_status P(mlp_train_step)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all,
                                 const size_t *labels_all, const size_t *indices, size_t start,
                                 size_t rows, double learning_rate, double *loss, int *diverged) {
     BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows, rows,
                           learning_rate, loss, diverged));
     m->stage.hp.learning_rate = learning_rate;
+    REF_WORK w = P(ref_training)(m);
     if (P(on_reference)(m))
         return REF(
-            train_step)(&m->layout, &m->ref, &m->stage, params, X_all, ldx, Y_all, labels_all,
-                          indices, start, rows, loss, diverged);
+            train_step)(&m->layout, &w, &m->stage, params, X_all, ldx, Y_all, labels_all, indices,
+                          start, rows, loss, diverged);
     int bounded = 0;
     return P(step)(m, params, X_all, ldx, Y_all, labels_all, indices, start, rows, loss, &bounded,
                 diverged);
@@ -712,9 +797,9 @@ P(mlp_train_epoch)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_all
     BP_TRY(P(check_training)(m, params, X_all, ldx, Y_all, labels_all, indices, 0, n, batch,
                           learning_rate, loss, diverged));
     m->stage.hp.learning_rate = learning_rate;
+    REF_WORK w = P(ref_training)(m);
     if (P(on_reference)(m))
-        return REF(
-            train_epoch)(&m->layout, &m->ref, &m->stage, params, X_all, ldx, Y_all, labels_all,
+        return REF(train_epoch)(&m->layout, &w, &m->stage, params, X_all, ldx, Y_all, labels_all,
                            indices, n, batch, loss, diverged);
     int bounded = 0;
     R *work = P(work_params)(m, params, n / batch + (n % batch != 0));
@@ -739,9 +824,9 @@ P(mlp_train_epochs)(MLP *m, R *params, const R *X_all, size_t ldx, const R *Y_al
                               orders ? orders + e * n : NULL, 0, n, batch, learning_rate, losses,
                               diverged));
     m->stage.hp.learning_rate = learning_rate;
+    REF_WORK w = P(ref_training)(m);
     if (P(on_reference)(m))
-        return REF(
-            train_epochs)(&m->layout, &m->ref, &m->stage, params, X_all, ldx, Y_all, labels_all,
+        return REF(train_epochs)(&m->layout, &w, &m->stage, params, X_all, ldx, Y_all, labels_all,
                             orders, n, batch, epochs, losses, snapshot, completed, diverged);
     size_t np = m->layout.n_params;
     *completed = 0;
@@ -825,5 +910,129 @@ static bp_status P(mlp_set_optimizer_state)(MLP *m, const R *state, size_t count
     if (bad) return BP_ERR_BAD_VALUE;
     if (count > 0) memcpy(m->stage.state, state, count * sizeof(R));
     m->stage.step = step;
+    return BP_OK;
+}
+
+/* ---- regularisation (bp_regularization.h) -------------------------------------------- */
+
+static bp_status P(mlp_set_regularization)(MLP *m, const bp_regularization *reg) {
+    if (m == NULL || reg == NULL) return BP_ERR_NULL_POINTER;
+    BP_TRY(bp_update_check_regularization(reg, sizeof(R)));
+    m->stage.reg = *reg;
+    return BP_OK;
+}
+
+static bp_status P(mlp_get_regularization)(const MLP *m, bp_regularization *reg) {
+    if (m == NULL || reg == NULL) return BP_ERR_NULL_POINTER;
+    *reg = m->stage.reg;
+    return BP_OK;
+}
+
+/* Checks the rates, then allocates the new masks' buffers before freeing
+ * the old ones: on an error nothing changes. One block holds, for each
+ * dropped layer, S_l then D_l (max_rows × n_out values each, a whole
+ * number of cache lines apart); one more the rates and the pointers. */
+static bp_status P(mlp_set_dropout)(MLP *m, const double *rates, size_t n_rates, uint64_t seed) {
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    const mlp_layout *y = &m->layout;
+    const size_t L = y->n_layers, line = BP_MLP_ALIGN / sizeof(R);
+    int on = 0;
+    if (rates != NULL) {
+        if (n_rates != L - 1) return BP_ERR_BAD_VALUE;
+        for (size_t l = 0; l + 1 < L; l++) {
+            if (!(rates[l] >= 0.0 && rates[l] < 1.0)) return BP_ERR_BAD_VALUE; /* NaN too */
+            on |= rates[l] > 0.0;
+        }
+    }
+    double *new_rates = NULL;
+    R **pointers = NULL;
+    void *block = NULL;
+    if (on) {
+        size_t elements = 0; /* activations fit the workspace: no overflow */
+        for (size_t l = 0; l + 1 < L; l++)
+            if (rates[l] > 0.0)
+                elements += 2 * ((y->max_rows * y->layers[l].n_out + line - 1) / line * line);
+        new_rates = calloc(L, sizeof(double));
+        pointers = calloc(2 * L, sizeof(R *));
+        block = malloc(elements * sizeof(R) + BP_MLP_ALIGN);
+        if (new_rates == NULL || pointers == NULL || block == NULL) {
+            free(new_rates);
+            free(pointers);
+            free(block);
+            return BP_ERR_NO_MEMORY;
+        }
+        R *cursor =
+            (R *)(void *)(((uintptr_t)block + BP_MLP_ALIGN - 1) & ~(uintptr_t)(BP_MLP_ALIGN - 1));
+        for (size_t l = 0; l + 1 < L; l++) {
+            new_rates[l] = rates[l];
+            if (rates[l] == 0.0) continue;
+            const size_t act = (y->max_rows * y->layers[l].n_out + line - 1) / line * line;
+            pointers[l] = cursor;
+            pointers[L + l] = cursor + act;
+            cursor += 2 * act;
+        }
+    }
+    free(m->drop.rates);
+    free(m->S);
+    free(m->drop_block);
+    m->drop = (bp_dropout){ .rates = new_rates, .seed = seed, .step = 0, .rows = 0 };
+    m->S = pointers;
+    m->D = pointers ? pointers + L : NULL;
+    m->drop_block = block;
+    return BP_OK;
+}
+
+static bp_status P(mlp_get_dropout)(const MLP *m, double *rates, size_t n_rates, uint64_t *seed) {
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    if (n_rates != m->layout.n_layers - 1) return BP_ERR_BAD_VALUE;
+    if ((rates == NULL && n_rates > 0) || seed == NULL) return BP_ERR_NULL_POINTER;
+    for (size_t l = 0; l < n_rates; l++) rates[l] = m->drop.rates ? m->drop.rates[l] : 0.0;
+    *seed = m->drop.seed;
+    return BP_OK;
+}
+
+static bp_status P(mlp_get_dropout_step)(const MLP *m, uint64_t *step) {
+    if (m == NULL || step == NULL) return BP_ERR_NULL_POINTER;
+    *step = m->drop.step;
+    return BP_OK;
+}
+
+static bp_status P(mlp_set_dropout_step)(MLP *m, uint64_t step) {
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    m->drop.step = step;
+    return BP_OK;
+}
+
+static bp_status P(mlp_dropout_mask)(const MLP *m, size_t layer, const R **scale, size_t *rows) {
+    if (m == NULL) return BP_ERR_NULL_POINTER;
+    if (layer + 1 >= m->layout.n_layers) return BP_ERR_BAD_VALUE;
+    if (scale == NULL || rows == NULL) return BP_ERR_NULL_POINTER;
+    const int drawn = m->drop.rates != NULL && m->S[layer] != NULL && m->drop.rows > 0;
+    *scale = drawn ? m->S[layer] : NULL;
+    *rows = drawn ? m->drop.rows : 0;
+    return BP_OK;
+}
+
+/* The next step's objective: its masks drawn (the counter kept), the
+ * forward and backward passes with them, then the penalty. */
+static bp_status
+P(mlp_training_gradient)(MLP *m, const R *params, size_t rows, const R *X, size_t ldx,
+                                       const R *Y, const size_t *labels, double *loss, R *grad) {
+    BP_TRY(P(check_gradient)(m, params, rows, X, ldx, Y, labels, loss));
+    if (m->drop.rates != NULL) P(draw_masks)(m, rows);
+    R *g = grad ? grad : m->grad;
+    if (P(on_reference)(m)) {
+        REF_WORK w = P(ref_training)(m);
+        REF(gradient)(&m->layout, &w, params, rows, X, ldx, Y, labels, loss, g, NULL);
+    } else {
+        m->dropping = m->drop.rates != NULL;
+        const R *dA;
+        bp_status status = P(forward)(m, params, rows, X, ldx);
+        if (status == BP_OK) status = P(output_loss)(m, rows, Y, labels, loss, 1, &dA);
+        if (status == BP_OK) status = P(backward)(m, params, rows, X, ldx, dA, g, NULL);
+        m->dropping = 0;
+        BP_TRY(status);
+    }
+    PENALTY(&m->stage, params, grad, rows, loss);
     return BP_OK;
 }

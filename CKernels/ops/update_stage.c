@@ -171,6 +171,25 @@ void bp_update_stage_set_hook(bp_update_stage *s, bp_gradient_hook hook, void *u
     s->hook_user = hook ? user : NULL;
 }
 
+/* ---- regularisation (bp_regularization.h) ---------------------------------- */
+
+void bp_update_stage_set_weights(bp_update_stage *s, size_t blocks, const size_t *begin,
+                                 const size_t *end) {
+    s->w_blocks = blocks;
+    s->w_begin = begin;
+    s->w_end = end;
+}
+
+bp_status bp_update_check_regularization(const bp_regularization *reg, size_t elem_size) {
+    return finite_in(reg->l2, elem_size) && finite_in(reg->max_grad_norm, elem_size) &&
+                   reg->l2 >= 0.0 && reg->max_grad_norm >= 0.0
+               ? BP_OK
+               : BP_ERR_BAD_VALUE;
+}
+
+/* PyTorch's clip_grad_norm_ adds this to the norm before dividing. */
+#define CLIP_EPS 1e-6
+
 /* ---- a step's scalars (update_rules.h) ------------------------------------ */
 
 void bp_update_coeffs_prepare_d(const bp_update_stage *s, bp_update_coeffs_d *k) {

@@ -58,6 +58,7 @@
 #include "bp_status.h"
 #include "bp_exec.h"
 #include "bp_optimizer.h"
+#include "bp_regularization.h"
 #include "ops/update_rules.h"
 
 /* The step's learning rate η, set by the engine before each training
@@ -82,6 +83,11 @@ typedef struct bp_update_stage {
     uint64_t step;         /* updates applied (verdict 0 or 2) so far: t − 1 */
     bp_gradient_hook hook; /* NULL: none */
     void *hook_user;
+    bp_regularization reg; /* the L2 penalty α and the clipping norm c (0: off) */
+    /* The weights among the n parameters (the penalty's entries): blocks
+     * [w_begin[b], w_end[b]) for b < w_blocks (none: the penalty is 0). */
+    size_t w_blocks;
+    const size_t *w_begin, *w_end;
 } bp_update_stage;
 
 /* Parameter vectors of at least this many values are updated (hook
@@ -128,6 +134,55 @@ void bp_update_stage_free(bp_update_stage *s);
 /* Installs (or, with hook NULL, removes) the gradient hook. */
 void bp_update_stage_set_hook(bp_update_stage *s, bp_gradient_hook hook, void *user);
 
+/*
+ * Regularisation (bp_regularization.h). The stage knows which of its
+ * parameters are weights from bp_update_stage_set_weights (the network's
+ * layout: W_l = [w_begin[l], w_end[l]), borrowed, not copied). A step of
+ * r rows then runs
+ *
+ *   bp_update_finish_d / _s   L = ℓ + (α/(2r))·Σ W², g_W += (α/r)·W
+ *                             (bp_update_penalty_d / _s); L not finite:
+ *                             verdict 1, nothing updated; else
+ *   bp_update_apply_d / _s    the hook, clipping (bp_update_clip_d / _s:
+ *                             κ = c/(‖g‖₂ + 10⁻⁶), g ← κ·g if κ < 1), the
+ *                             check, the rule.
+ *
+ * The reference engine runs the same penalty and clipping before its plain
+ * loop of the rule. The sums of squares accumulate in double in both
+ * precisions, one thread, in index order; α/r and κ are computed in double
+ * and rounded once to the engine's precision. Neither allocates.
+ */
+void bp_update_stage_set_weights(bp_update_stage *s, size_t blocks, const size_t *begin,
+                                 const size_t *end);
+
+/* BP_OK if α and c are finite (in float too when elem_size is
+ * sizeof(float)) and ≥ 0; BP_ERR_BAD_VALUE otherwise. */
+bp_status bp_update_check_regularization(const bp_regularization *reg, size_t elem_size);
+
+/* The L2 penalty of a batch of `rows` rows: (α/(2·rows))·Σ W² added to
+ * *loss and (α/rows)·W to grad's weight entries (grad NULL: the loss
+ * only). Nothing when α = 0. */
+void bp_update_penalty_d(const bp_update_stage *s, const double *params, double *grad, size_t rows,
+                         double *loss);
+void bp_update_penalty_s(const bp_update_stage *s, const float *params, float *grad, size_t rows,
+                         double *loss);
+
+/* Clipping of the whole gradient to norm c (nothing when c = 0). When
+ * ‖g‖₂ is not finite (a value not finite) g is left for the check to
+ * refuse; a norm that overflows the sum of squares though every value is
+ * finite is taken by scaling with max |g| first. */
+void bp_update_clip_d(const bp_update_stage *s, double *grad);
+void bp_update_clip_s(const bp_update_stage *s, float *grad);
+
+/* The end of a training step whose gradient of the mean loss is in grad
+ * and whose mean loss is in *loss (rows rows): the penalty (into *loss and
+ * grad), then a loss that is not finite diverges (*diverged = 1, nothing
+ * updated), else bp_update_apply_d / _s. */
+bp_status bp_update_finish_d(bp_update_stage *s, const bp_exec *exec, double *params, double *grad,
+                             size_t rows, double *loss, int *diverged);
+bp_status bp_update_finish_s(bp_update_stage *s, const bp_exec *exec, float *params, float *grad,
+                             size_t rows, double *loss, int *diverged);
+
 /* Whether the optimiser is plain SGD, p ← p − η·g with no state: SGD
  * without momentum or weight decay (dampening and Nesterov then play no
  * part). */
@@ -137,11 +192,13 @@ static inline int bp_update_plain_sgd(const bp_optimizer *opt) {
 
 /* 1 if a step of the stage is exactly p ← p + α·g element by element
  * (bp_sgd_rule_d / _s), with nothing else read or written — plain SGD, no
- * hook — with α = −η into *alpha (when not NULL); 0 otherwise:
+ * hook, no penalty, no clipping — with α = −η into *alpha (when not NULL); 0 otherwise:
  * the engine must form the gradient and call bp_update_apply_d / _s. An
  * engine that fuses a step counts it with bp_update_stage_applied. */
 static inline int bp_update_stage_fusable(const bp_update_stage *s, double *alpha) {
-    if (!bp_update_plain_sgd(&s->opt) || s->hook != NULL) return 0;
+    if (!bp_update_plain_sgd(&s->opt) || s->hook != NULL || s->reg.l2 != 0.0 ||
+        s->reg.max_grad_norm != 0.0)
+        return 0;
     if (alpha != NULL) *alpha = -s->hp.learning_rate;
     return 1;
 }
@@ -150,11 +207,11 @@ static inline int bp_update_stage_fusable(const bp_update_stage *s, double *alph
 static inline void bp_update_stage_applied(bp_update_stage *s, uint64_t steps) { s->step += steps; }
 
 /* One update of s->n parameters from grad (the contract above): the hook,
- * the check of the gradient, the rule — the passes over the vectors split
+ * clipping (bp_update_clip_d / _s), the check of the gradient, the rule — the passes over the vectors split
  * between exec's threads from BP_UPDATE_PARALLEL parameters on, through
  * the vector passes built for exec's kernel set. *diverged receives the
  * verdict; the status is the hook's, or BP_OK. grad is written only by
- * the hook. Unchecked: the engine owns the buffers. */
+ * the hook and the clipping. Unchecked: the engine owns the buffers. */
 bp_status bp_update_apply_d(bp_update_stage *s, const bp_exec *exec, double *params, double *grad,
                             int *diverged);
 bp_status bp_update_apply_s(bp_update_stage *s, const bp_exec *exec, float *params, float *grad,

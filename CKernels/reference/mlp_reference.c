@@ -72,6 +72,10 @@ static double loss_gradient(bp_loss kind, double p, double y, double scale) {
 #define COEFFS bp_update_coeffs_d
 #define COEFFS_PREPARE bp_update_coeffs_prepare_d
 #define RULE_ONE bp_update_rule_one_d
+#define PENALTY bp_update_penalty_d
+#define CLIP bp_update_clip_d
+#define DROP_DRAW bp_dropout_draw_d
+#define DROP_SCALE bp_dropout_scale_d
 #include "mlp_reference_tmpl.h"
 #undef R
 #undef P
@@ -83,6 +87,10 @@ static double loss_gradient(bp_loss kind, double p, double y, double scale) {
 #undef COEFFS
 #undef COEFFS_PREPARE
 #undef RULE_ONE
+#undef PENALTY
+#undef CLIP
+#undef DROP_DRAW
+#undef DROP_SCALE
 
 #define R float
 #define P(name) bp_mlp_ref_##name##_s
@@ -94,6 +102,10 @@ static double loss_gradient(bp_loss kind, double p, double y, double scale) {
 #define COEFFS bp_update_coeffs_s
 #define COEFFS_PREPARE bp_update_coeffs_prepare_s
 #define RULE_ONE bp_update_rule_one_s
+#define PENALTY bp_update_penalty_s
+#define CLIP bp_update_clip_s
+#define DROP_DRAW bp_dropout_draw_s
+#define DROP_SCALE bp_dropout_scale_s
 #include "mlp_reference_tmpl.h"
 #undef R
 #undef P
@@ -105,3 +117,7 @@ static double loss_gradient(bp_loss kind, double p, double y, double scale) {
 #undef COEFFS
 #undef COEFFS_PREPARE
 #undef RULE_ONE
+#undef PENALTY
+#undef CLIP
+#undef DROP_DRAW
+#undef DROP_SCALE

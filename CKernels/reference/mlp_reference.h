@@ -19,12 +19,19 @@
 
 #include <stddef.h>
 #include "mlp/mlp_internal.h"
+#include "ops/dropout.h"
 
 /*
  * The buffers the reference engine runs in, borrowed from a bp_mlp's
  * workspace: per layer l, Z_l, A_l, dZ_l and dA_l (max_rows × n_out each),
  * one gradient (n_params values), and room for a batch's gathered rows
- * (max_rows rows of inputs, of targets, of labels).
+ * (max_rows rows of inputs, of targets, of labels). With dropout
+ * (ops/dropout.h), mask and dropped hold per layer the masks S_l and the dropped
+ * activations D_l (NULL for a layer that does not drop): the forward pass
+ * then feeds D_l = A_l ⊙ S_l to layer l + 1 and the backward pass scales
+ * dL/dD_l by S_l; with drop too (training calls), each step draws its
+ * masks first and advances the counter when its update is applied. mask,
+ * dropped and drop NULL: no dropout (forward and gradient calls).
  */
 #define BP_MLP_REF_DECLARE(R, S)                                                                   \
     typedef struct bp_mlp_ref_work_##S {                                                           \
@@ -32,6 +39,8 @@
         R *grad;                                                                                   \
         R *Xg, *Yg;                                                                                \
         size_t *Lg;                                                                                \
+        R *const *mask, *const *dropped;                                                           \
+        bp_dropout *drop;                                                                          \
     } bp_mlp_ref_work_##S;                                                                         \
     void bp_mlp_ref_forward_##S(const mlp_layout *y, const bp_mlp_ref_work_##S *w,                 \
                                 const R *params, size_t rows, const R *X, size_t ldx);             \

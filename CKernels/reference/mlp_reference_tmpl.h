@@ -11,6 +11,9 @@
  *   COEFFS, COEFFS_PREPARE, RULE_ONE   the update stage's step scalars, their
  *              preparation and its element rules for R (bp_update_coeffs_d,
  *              bp_update_coeffs_prepare_d, bp_update_rule_one_d; _s)
+ *   PENALTY, CLIP   the stage's L2 penalty and clipping (bp_update_penalty_d,
+ *              bp_update_clip_d; _s)
+ *   DROP_DRAW, DROP_SCALE   dropout's masks and products (ops/dropout.h)
  *
  * Every element-wise formula is ops/formulas.h's, the one definition every
  * engine instantiates; this file adds only plain loops around them.
@@ -194,13 +197,24 @@ static double P(output_loss)(bp_loss kind, size_t n, size_t k, const R *Z, const
 
 /* ---- the network -------------------------------------------------------------- */
 
-/* Z_l and A_l of every layer, A_0 = X. */
+/* Whether layer l's outputs are dropped (w's masks, ops/dropout.h). */
+static int P(drops)(const WORK *w, size_t l) { return w->mask != NULL && w->mask[l] != NULL; }
+
+/* The input of layer l ≥ 1: D_{l−1} when layer l − 1 drops, else A_{l−1}. */
+static const R *P(input)(const WORK *w, size_t l) {
+    return P(drops)(w, l - 1) ? w->dropped[l - 1] : w->A[l - 1];
+}
+
+/* Z_l and A_l of every layer, A_0 = X; D_l = A_l ⊙ S_l for the layers that
+ * drop. */
 void P(forward)(const mlp_layout *y, const WORK *w, const R *params, size_t rows, const R *X,
              size_t ldx) {
-    for (size_t l = 0; l < y->n_layers; l++)
-        P(layer_forward)(&y->layers[l], rows, l == 0 ? X : w->A[l - 1],
+    for (size_t l = 0; l < y->n_layers; l++) {
+        P(layer_forward)(&y->layers[l], rows, l == 0 ? X : P(input)(w, l),
                       l == 0 ? ldx : y->layers[l].n_in, params + y->w_off[l], params + y->b_off[l],
                       w->Z[l], w->A[l]);
+        if (P(drops)(w, l)) DROP_SCALE(rows * y->layers[l].n_out, w->mask[l], w->A[l], w->dropped[l]);
+    }
 }
 
 /* Every layer's backward pass, top down, after P(forward): dA_top is
@@ -211,7 +225,9 @@ static void P(backward_pass)(const mlp_layout *y, const WORK *w, const R *params
     const size_t L = y->n_layers;
     for (size_t l = L; l-- > 0;) {
         const bp_layer_spec *s = &y->layers[l];
-        P(layer_backward)(s, rows, l == 0 ? X : w->A[l - 1], l == 0 ? ldx : s->n_in,
+        if (l + 1 < L && P(drops)(w, l)) /* dL/dA_l = dL/dD_l ⊙ S_l */
+            DROP_SCALE(rows * s->n_out, w->mask[l], w->dA[l], w->dA[l]);
+        P(layer_backward)(s, rows, l == 0 ? X : P(input)(w, l), l == 0 ? ldx : s->n_in,
                        params + y->w_off[l], w->Z[l], w->A[l], l == L - 1 ? dA_top : w->dA[l],
                        w->dZ[l], grad + y->w_off[l], grad + y->b_off[l],
                        l == 0 ? dX : w->dA[l - 1]);
@@ -239,7 +255,7 @@ void P(backward)(const mlp_layout *y, const WORK *w, const R *params, size_t row
 }
 
 /* The update stage's step (ops/update_stage.h) in plain loops: the hook,
- * the check of the gradient, then every parameter by the stage's rule
+ * the stage's clipping, the check of the gradient, then every parameter by the stage's rule
  * (ops/update_rules.h, the definitions the vector passes instantiate),
  * one element at a time. A gradient that is not finite changes nothing
  * (*diverged = 1); a parameter made non-finite is reported (*diverged =
@@ -248,6 +264,7 @@ static bp_status P(update)(bp_update_stage *s, R *params, R *grad, int *diverged
     const size_t n = s->n;
     *diverged = 0;
     if (s->hook != NULL) BP_TRY(s->hook(s->hook_user, n, grad, sizeof(R)));
+    CLIP(s, grad);
     for (size_t p = 0; p < n; p++)
         if (!isfinite(grad[p])) {
             *diverged = 1;
@@ -266,8 +283,10 @@ static bp_status P(update)(bp_update_stage *s, R *params, R *grad, int *diverged
 }
 
 /* One training step on batch rows indices[start ..] (or start ..
- * themselves): g = dL/dparams, then the stage's update (P(update)). A loss
- * that is not finite changes nothing (*diverged = 1). */
+ * themselves): with dropout the step's masks drawn, g = dL/dparams, the
+ * stage's L2 penalty, then the stage's update (P(update)) and, when it is
+ * applied, the mask counter advanced. A loss that is not finite changes
+ * nothing (*diverged = 1). */
 bp_status P(train_step)(const mlp_layout *y, const WORK *w, bp_update_stage *stage, R *params,
                      const R *X_all, size_t ldx, const R *Y_all, const size_t *labels_all,
                      const size_t *indices, size_t start, size_t rows, double *loss,
@@ -279,13 +298,20 @@ bp_status P(train_step)(const mlp_layout *y, const WORK *w, bp_update_stage *sta
         if (Y_all) memcpy(w->Yg + i * k, Y_all + r * k, k * sizeof(R));
         else w->Lg[i] = labels_all[r];
     }
+    if (w->drop != NULL) {
+        DROP_DRAW(w->drop, y->n_layers, y->layers, rows, w->mask);
+        w->drop->rows = rows;
+    }
     P(gradient)(y, w, params, rows, w->Xg, n_in, Y_all ? w->Yg : NULL, labels_all ? w->Lg : NULL, loss,
              w->grad, NULL);
+    PENALTY(stage, params, w->grad, rows, loss);
     if (!isfinite(*loss)) {
         *diverged = 1;
         return BP_OK;
     }
-    return P(update)(stage, params, w->grad, diverged);
+    BP_TRY(P(update)(stage, params, w->grad, diverged));
+    if (w->drop != NULL && *diverged != 1) w->drop->step++;
+    return BP_OK;
 }
 
 /* One epoch: P(train_step) on consecutive batches of `batch` rows (the

@@ -45,3 +45,4 @@ HARNESS_GROUP(reference)    /* every fast path of the network engine against the
 HARNESS_GROUP(trace)        /* Z, A and dL/dZ of every layer through the accessors, every path */
 HARNESS_GROUP(optimizers)   /* the optimisers (bp_optimizer.h) against PyTorch, every engine */
 HARNESS_GROUP(minimize)     /* full-batch minimisation by GSL's minimisers (bp_minimize.h) */
+HARNESS_GROUP(regularization) /* dropout, the training objective, penalty and clipping settings */

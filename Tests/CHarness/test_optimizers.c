@@ -8,7 +8,10 @@
  * here by bp_mlp_train_step on every engine: no context (the default
  * kernels), portable, AVX2 (two threads) and AVX-512 contexts, the
  * reference engine; and in one bp_mlp_train_epochs call where the steps
- * make whole epochs. The narrow fixture's network takes the narrow engine
+ * make whole epochs. Tests/Fixtures/regularization holds the same networks
+ * trained with an L2 penalty and gradient clipping (bp_regularization.h),
+ * each case's "regularization" set on the network before its steps, and is
+ * checked the same way. The narrow fixture's network takes the narrow engine
  * (its chunk path, and one sample at a time for batch 1), the dense one
  * the GEMM engine. Double must agree with PyTorch's double to
  * TOL_DOUBLE, norm-wise over the parameter vector at every recorded step
@@ -36,6 +39,7 @@
 #include <string.h>
 #include "runtime/dispatch.h"
 #include "mlp/mlp_internal.h"
+#include "bp_regularization.h"
 
 /* Norm-wise agreement with PyTorch (max |p − p_torch| / max |p_torch|)
  * at every recorded step. Double: 1e-12, the issue's bound; the two
@@ -62,11 +66,11 @@ typedef struct fixture {
     double *initial;
 } fixture;
 
-/* Tests/Fixtures/optimizers/<name>, found from this file's path. */
+/* Tests/Fixtures/<name> (<folder>/<file>), found from this file's path. */
 static void fixture_path(const char *name, char *out, size_t size) {
     const char *here = __FILE__, *slash = strrchr(here, '/');
     int dir = slash ? (int)(slash - here) : 1;
-    snprintf(out, size, "%.*s/../Fixtures/optimizers/%s", dir, slash ? here : ".", name);
+    snprintf(out, size, "%.*s/../Fixtures/%s", dir, slash ? here : ".", name);
 }
 
 static bp_activation activation_named(const char *s) {
@@ -249,7 +253,7 @@ typedef struct net {
 } net;
 
 static void net_open(net *t, const fixture *f, int f32, unsigned flags, size_t threads,
-                     size_t max_rows, const bp_optimizer *o) {
+                     size_t max_rows, const bp_optimizer *o, const bp_regularization *reg) {
     memset(t, 0, sizeof *t);
     t->f32 = f32;
     if (threads > 0) H_OK(bp_exec_create_with(threads, flags, &t->ex));
@@ -257,10 +261,12 @@ static void net_open(net *t, const fixture *f, int f32, unsigned flags, size_t t
         H_OK(bp_mlp_create_f32(f->nl, f->ls, f->loss, max_rows, &t->s));
         H_OK(bp_mlp_set_exec_f32(t->s, t->ex));
         H_OK(bp_mlp_set_optimizer_f32(t->s, o));
+        H_OK(bp_mlp_set_regularization_f32(t->s, reg));
     } else {
         H_OK(bp_mlp_create(f->nl, f->ls, f->loss, max_rows, &t->d));
         H_OK(bp_mlp_set_exec(t->d, t->ex));
         H_OK(bp_mlp_set_optimizer(t->d, o));
+        H_OK(bp_mlp_set_regularization(t->d, reg));
     }
     t->np = f->np;
     t->p = h_copy(f->initial, f->np);
@@ -296,11 +302,11 @@ static bp_status net_step(net *t, const fixture *f, const float *Xf, const float
 
 /* Trains one case on one engine step by step; its errors against the
  * recorded steps into *worst. */
-static void run_steps(const fixture *f, const bp_optimizer *o, double lr, size_t batch,
-                      const double *recorded, size_t e, const float *Xf, const float *Yf,
-                      errs *worst) {
+static void run_steps(const fixture *f, const bp_optimizer *o, const bp_regularization *reg,
+                      double lr, size_t batch, const double *recorded, size_t e, const float *Xf,
+                      const float *Yf, errs *worst) {
     net t;
-    net_open(&t, f, ENGINES[e].f32, ENGINES[e].flags, ENGINES[e].threads, batch, o);
+    net_open(&t, f, ENGINES[e].f32, ENGINES[e].flags, ENGINES[e].threads, batch, o, reg);
     for (size_t s = 0; s < f->steps; s++) {
         int diverged = -1;
         H_OK(net_step(&t, f, Xf, Yf, (s * batch) % f->rows, batch, lr, &diverged));
@@ -313,11 +319,11 @@ static void run_steps(const fixture *f, const bp_optimizer *o, double lr, size_t
 
 /* The same steps in one bp_mlp_train_epochs call (when they make whole
  * epochs): the errors at the last recorded step into *worst. */
-static void run_epochs(const fixture *f, const bp_optimizer *o, double lr, size_t batch,
-                       const double *last, size_t e, const float *Xf, const float *Yf,
-                       errs *worst) {
+static void run_epochs(const fixture *f, const bp_optimizer *o, const bp_regularization *reg,
+                       double lr, size_t batch, const double *last, size_t e, const float *Xf,
+                       const float *Yf, errs *worst) {
     net t;
-    net_open(&t, f, ENGINES[e].f32, ENGINES[e].flags, ENGINES[e].threads, batch, o);
+    net_open(&t, f, ENGINES[e].f32, ENGINES[e].flags, ENGINES[e].threads, batch, o, reg);
     const size_t epochs = f->steps * batch / f->rows;
     double *losses = h_alloc(epochs);
     size_t completed = 0;
@@ -346,6 +352,10 @@ static void check_fixture(const char *name) {
         const j_value *cs = &cases->items[c], *cname = j_get(cs, "name");
         const char *label = cname && cname->kind == J_STRING ? cname->string : "?";
         const bp_optimizer o = optimizer_of(j_get(cs, "optimizer"), label);
+        /* the regularisation fixtures' penalty and clipping (0: none) */
+        const j_value *rs = j_get(cs, "regularization");
+        const bp_regularization reg = { rs ? j_number(rs, "l2", 0.0) : 0.0,
+                                        rs ? j_number(rs, "max_grad_norm", 0.0) : 0.0 };
         const double lr = j_number(cs, "learning_rate", NAN);
         const size_t batch = (size_t)j_number(cs, "batch", 0);
         H_EXPECT(isfinite(lr) && batch > 0 && f.rows % batch == 0, "%s: rate or batch", label);
@@ -364,12 +374,12 @@ static void check_fixture(const char *name) {
         for (size_t e = 0; e < N_ENGINES; e++) {
             const double tol = ENGINES[e].f32 ? TOL_FLOAT : TOL_DOUBLE;
             errs err = { 0, 0 };
-            run_steps(&f, &o, lr, batch, recorded, e, Xf, Yf, &err);
+            run_steps(&f, &o, &reg, lr, batch, recorded, e, Xf, Yf, &err);
             H_EXPECT(err.norm <= tol, "%s %s, %s: %.3g from PyTorch", name, label, ENGINES[e].name,
                      err.norm);
             if (f.steps * batch % f.rows == 0) {
                 errs ee = { 0, 0 };
-                run_epochs(&f, &o, lr, batch, recorded + (snaps - 1) * f.np, e, Xf, Yf, &ee);
+                run_epochs(&f, &o, &reg, lr, batch, recorded + (snaps - 1) * f.np, e, Xf, Yf, &ee);
                 H_EXPECT(ee.norm <= tol, "%s %s, %s, train_epochs: %.3g from PyTorch", name, label,
                          ENGINES[e].name, ee.norm);
                 compare_merge(&err, &ee);
@@ -388,12 +398,25 @@ static void check_fixture(const char *name) {
 
 static void test_against_pytorch_narrow(void **state) {
     (void)state;
-    check_fixture("narrow.json");
+    check_fixture("optimizers/narrow.json");
 }
 
 static void test_against_pytorch_dense(void **state) {
     (void)state;
-    check_fixture("dense.json");
+    check_fixture("optimizers/dense.json");
+}
+
+/* The L2 penalty and clipping (bp_regularization.h) against PyTorch's
+ * autograd of the penalised loss and clip_grad_norm_, with SGD, momentum
+ * and Adam, on the same engines (Tests/Fixtures/regularization). */
+static void test_regularization_against_pytorch_narrow(void **state) {
+    (void)state;
+    check_fixture("regularization/narrow.json");
+}
+
+static void test_regularization_against_pytorch_dense(void **state) {
+    (void)state;
+    check_fixture("regularization/dense.json");
 }
 
 /* ---- every variant of every rule ------------------------------------------------- */
@@ -1128,6 +1151,8 @@ int run_optimizers_tests(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_pytorch_narrow),
         cmocka_unit_test(test_against_pytorch_dense),
+        cmocka_unit_test(test_regularization_against_pytorch_narrow),
+        cmocka_unit_test(test_regularization_against_pytorch_dense),
         cmocka_unit_test(test_vector_passes_against_plain_loop),
         cmocka_unit_test(test_no_allocation_per_step),
         cmocka_unit_test(test_divergence_changes_nothing),
