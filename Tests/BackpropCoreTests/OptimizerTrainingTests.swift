@@ -156,3 +156,32 @@ struct OptimizerTrainingTests {
         }
     }
 }
+
+@Suite("Optimiser state before the first step")
+struct UnstartedOptimizerTests {
+    /// A run interrupted before its first step saves an optimiser that has
+    /// not started (no values); it restores and resumes like a fresh run.
+    @Test func interruptedBeforeTheFirstStepResumes() throws {
+        let data = try Dataset<Double>.moons(samples: 50, noise: 0.1, seed: 1)
+        var network = try Network<Double>(inputSize: 2, layers: [.dense(4, .tanh), .dense(1, .sigmoid)],
+                                          loss: .binaryCrossEntropy, seed: 3)
+        network.optimizer = .adam()
+        var whole = network
+        try whole.train(on: data, epochs: 3, learningRate: 0.01, batchSize: 10)
+        let interruption = TrainingInterruption()
+        interruption.request()
+        let report = try network.train(on: data, epochs: 3, learningRate: 0.01, batchSize: 10,
+                                       interruption: interruption)
+        let checkpoint = try TrainingCheckpoint(decoding: try #require(report.checkpoint).encoded())
+        #expect(checkpoint.optimizerState?.step == 0 && checkpoint.optimizerState?.optimizer == .adam())
+        var resumed = try Network<Double>(inputSize: 2, layers: [.dense(4, .tanh), .dense(1, .sigmoid)],
+                                          loss: .binaryCrossEntropy, seed: 9)
+        try resumed.train(on: data, resumingFrom: checkpoint)
+        #expect(flatParameters(of: resumed) == flatParameters(of: whole))
+
+        var fresh = try Network<Double>(inputSize: 2, layers: [.dense(4, .tanh), .dense(1, .sigmoid)],
+                                        loss: .binaryCrossEntropy, seed: 3)
+        try fresh.restoreOptimizerState(OptimizerState(optimizer: .rmsprop(centered: true), step: 0, values: []))
+        #expect(fresh.optimizer == .rmsprop(centered: true) && fresh.optimizerState == nil)
+    }
+}

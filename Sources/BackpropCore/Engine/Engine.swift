@@ -166,6 +166,35 @@ final class Engine<Scalar: NetworkScalar> {
                   function: functions.name("bp_mlp_set_optimizer_state"))
     }
 
+    /// The L2 penalty, clipping and dropout of the training steps from now
+    /// on (`bp_mlp_set_regularization`, `bp_mlp_set_dropout`): dropout with
+    /// the masks of stream `dropoutSeed` from its step `dropoutStep` on; all
+    /// off for ``Regularization/none``.
+    func setRegularization(_ regularization: Regularization, dropoutSeed: UInt64, dropoutStep: UInt64) throws {
+        var r = bp_regularization(l2: regularization.l2, max_grad_norm: regularization.maximumGradientNorm ?? 0)
+        try check(functions.setRegularization(mlp, &r), function: functions.name("bp_mlp_set_regularization"))
+        let rates = regularization.hasDropout ? regularization.dropout : []
+        try rates.withUnsafeBufferPointer {
+            try check(functions.setDropout(mlp, rates.isEmpty ? nil : $0.baseAddress, $0.count, dropoutSeed),
+                      function: functions.name("bp_mlp_set_dropout"))
+        }
+        try check(functions.setDropoutStep(mlp, dropoutStep), function: functions.name("bp_mlp_set_dropout_step"))
+    }
+
+    /// The dropout masks' step counter: the masks the next step draws.
+    var dropoutStep: UInt64 {
+        get throws {
+            var step: UInt64 = 0
+            try check(functions.getDropoutStep(mlp, &step), function: functions.name("bp_mlp_get_dropout_step"))
+            return step
+        }
+    }
+
+    /// Sets the dropout masks' step counter.
+    func setDropoutStep(_ step: UInt64) throws {
+        try check(functions.setDropoutStep(mlp, step), function: functions.name("bp_mlp_set_dropout_step"))
+    }
+
     /// Minimises the full-batch objective over `count` rows (which may
     /// exceed ``capacity``: the C call evaluates them in chunks) from
     /// `parameters`, which receive the final point on `BP_OK`. Returns the

@@ -66,6 +66,16 @@ public struct KernelFunctions<Scalar: NetworkScalar>: Sendable {
     /// `bp_mlp_set_optimizer_state`: replaces the optimiser's state and step count.
     package let setOptimizerState: @Sendable (
         _ mlp: OpaquePointer?, _ state: UnsafePointer<Scalar>?, _ count: Int, _ step: UInt64) -> bp_status
+    /// `bp_mlp_set_regularization`: the L2 penalty and gradient clipping of training steps.
+    package let setRegularization: @Sendable (
+        _ mlp: OpaquePointer?, _ regularization: UnsafePointer<bp_regularization>?) -> bp_status
+    /// `bp_mlp_set_dropout`: the hidden layers' dropout rates (`nil`: off) and the masks' seed.
+    package let setDropout: @Sendable (
+        _ mlp: OpaquePointer?, _ rates: UnsafePointer<Double>?, _ count: Int, _ seed: UInt64) -> bp_status
+    /// `bp_mlp_get_dropout_step`: the masks' step counter.
+    package let getDropoutStep: @Sendable (_ mlp: OpaquePointer?, _ step: UnsafeMutablePointer<UInt64>?) -> bp_status
+    /// `bp_mlp_set_dropout_step`: sets the masks' step counter.
+    package let setDropoutStep: @Sendable (_ mlp: OpaquePointer?, _ step: UInt64) -> bp_status
     /// `bp_mlp_minimize`: full-batch minimisation of the mean loss (plus an
     /// L2 penalty) by one of GSL's minimisers, over `count` rows.
     package let minimize: @Sendable (
@@ -114,6 +124,10 @@ extension KernelFunctions where Scalar == Double {
         optimizerStateSize: { bp_mlp_optimizer_state_size($0, $1) },
         getOptimizerState: { bp_mlp_get_optimizer_state($0, $1, $2, $3) },
         setOptimizerState: { bp_mlp_set_optimizer_state($0, $1, $2, $3) },
+        setRegularization: { bp_mlp_set_regularization($0, $1) },
+        setDropout: { bp_mlp_set_dropout($0, $1, $2, $3) },
+        getDropoutStep: { bp_mlp_get_dropout_step($0, $1) },
+        setDropoutStep: { bp_mlp_set_dropout_step($0, $1) },
         minimize: { bp_mlp_minimize($0, $1, $2, $3, $4, $5, $6, $7, $8) },
         findNonFinite: { bp_find_nonfinite($0, $1, $2) },
         gemm: { bp_dgemm($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) },
@@ -139,6 +153,10 @@ extension KernelFunctions where Scalar == Float {
         optimizerStateSize: { bp_mlp_optimizer_state_size_f32($0, $1) },
         getOptimizerState: { bp_mlp_get_optimizer_state_f32($0, $1, $2, $3) },
         setOptimizerState: { bp_mlp_set_optimizer_state_f32($0, $1, $2, $3) },
+        setRegularization: { bp_mlp_set_regularization_f32($0, $1) },
+        setDropout: { bp_mlp_set_dropout_f32($0, $1, $2, $3) },
+        getDropoutStep: { bp_mlp_get_dropout_step_f32($0, $1) },
+        setDropoutStep: { bp_mlp_set_dropout_step_f32($0, $1) },
         minimize: { bp_mlp_minimize_f32($0, $1, $2, $3, $4, $5, $6, $7, $8) },
         findNonFinite: { bp_find_nonfinite_f32($0, $1, $2) },
         gemm: { bp_sgemm($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) },

@@ -83,6 +83,18 @@ final class RandomSource: @unchecked Sendable {
         return out
     }
 
+    /// 64 random bits: two of the generator's 32-bit words (a seed for
+    /// another stream, such as the dropout masks').
+    func nextWord() throws -> UInt64 {
+        var word: UInt64 = 0
+        for _ in 0..<2 {
+            var u = 0.0
+            try check(bp_rng_uniform01(pointer, &u), "bp_rng_uniform01")
+            word = word << 32 | UInt64(u * 0x1p32)
+        }
+        return word
+    }
+
     /// Shuffles `indices` in place (Fisher–Yates through gsl_ran_shuffle).
     func shuffle(_ indices: inout [Int]) throws {
         try indices.withUnsafeMutableBufferPointer { buffer in

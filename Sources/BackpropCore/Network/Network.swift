@@ -192,7 +192,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     public mutating func restoreOptimizerState(_ state: OptimizerState) throws {
         try state.validate(parameterCount: parameterCount, scalar: Scalar.self)
         optimizer = state.optimizer
-        optimizerState = state.optimizer.stateSlots == 0 && state.step == 0 ? nil : state
+        optimizerState = state.step == 0 && (state.values.isEmpty || state.optimizer.stateSlots == 0) ? nil : state
     }
 
     /// Records the optimiser state a `train` call reached.

@@ -204,10 +204,7 @@ extension Network {
         try optimizer.validate(for: Scalar.self)
         try settings.schedule.validate()
         try settings.regularization.validate(hiddenLayers: shapes.count - 1)
-        guard settings.regularization == .none else {
-            throw BackpropError.invalidHyperparameter(name: "regularization", value: "\(settings.regularization)",
-                                                      expected: "none: the engine does not apply it yet")
-        }
+
         try settings.earlyStopping?.validate()
         guard settings.epochs >= 1 else {
             throw BackpropError.invalidHyperparameter(name: "epochs", value: "\(settings.epochs)", expected: "≥ 1")
@@ -260,12 +257,22 @@ extension Network {
         // if the call's update overflows, with the parameters' snapshot.
         var stateSnapshot = [Scalar](repeating: 0, count: try engine.optimizerStateCount())
         var stepSnapshot = 0
+        // Regularisation; dropout's masks from a stream seeded by one draw
+        // from the network's generator when the run starts.
+        if settings.regularization.hasDropout && progress.dropoutSeed == nil {
+            progress.dropoutSeed = try (random ?? uniqueRandom()).nextWord()
+        }
+        try engine.setRegularization(settings.regularization, dropoutSeed: progress.dropoutSeed ?? 0,
+                                     dropoutStep: progress.dropoutStep)
+        var dropoutSnapshot = progress.dropoutStep
         if let state = optimizerState, state.optimizer == optimizer, state.values.count == stateSnapshot.count {
             for i in stateSnapshot.indices { stateSnapshot[i] = Scalar(state.values[i]) }
             try stateSnapshot.withUnsafeBufferPointer { try engine.writeOptimizerState($0, step: state.step) }
         }
-        /// Takes the engine's optimiser state into the network.
+        /// Takes the engine's optimiser state into the network (and the
+        /// dropout masks' counter into the progress).
         func keepState() throws {
+            if progress.dropoutSeed != nil { progress.dropoutStep = try engine.dropoutStep }
             guard stateful else { return }
             var values = [Scalar](repeating: 0, count: stateSnapshot.count)
             let step = try values.withUnsafeMutableBufferPointer { try engine.readOptimizerState(into: $0) }
@@ -273,6 +280,7 @@ extension Network {
         }
         /// Records the state a C call starts from.
         func snapshotState() throws {
+            if progress.dropoutSeed != nil { dropoutSnapshot = try engine.dropoutStep }
             guard stateful else { return }
             stepSnapshot = try stateSnapshot.withUnsafeMutableBufferPointer { try engine.readOptimizerState(into: $0) }
         }
@@ -280,6 +288,7 @@ extension Network {
         /// state the diverging epoch (or run of steps) started from.
         func restoreSnapshots() throws {
             parameters = Array(engine.snapshot)
+            if progress.dropoutSeed != nil { try engine.setDropoutStep(dropoutSnapshot) }
             if stateful {
                 try stateSnapshot.withUnsafeBufferPointer { try engine.writeOptimizerState($0, step: stepSnapshot) }
             }
@@ -315,10 +324,11 @@ extension Network {
         // grouping. With an interruption, a call holds at most
         // `rowsPerInterruptionCheck` rows, and an epoch of more rows (or one
         // resumed part-way) runs a run of steps per call. An optimiser with
-        // state, a schedule or early stopping trains an epoch per call: the
-        // state is snapshotted, the rate set or the loss watched between them.
+        // state, dropout, a schedule or early stopping trains an epoch per
+        // call: the state and the masks' counter are snapshotted, the rate
+        // set or the loss watched between them.
         let grouped = onEpoch == nil && validation == nil && onCheckpoint == nil && !stateful
-            && settings.schedule == .constant && settings.earlyStopping == nil
+            && settings.schedule == .constant && settings.earlyStopping == nil && !settings.regularization.hasDropout
         let checkRows = interruption == nil ? Int.max : Self.rowsPerInterruptionCheck
         var perCall = !grouped ? 1
             : shuffles ? Swift.max(1, Swift.min(Self.epochsPerCall, Self.ordersPerCall / n))

@@ -318,6 +318,7 @@ public struct OptimizerState: Sendable, Equatable, Codable {
     /// Updates applied since the optimiser was set (`t` of the next step is `step + 1`).
     public let step: Int
     /// ``Optimizer/stateSlots`` × parameter count values, slot after slot
+    /// — or none, at step 0, for an optimiser that has not started
     /// (value i of slot j at `j·parameterCount + i`; the slots in the order
     /// of ``Optimizer/stateSlots``). Doubles hold a `Float` network's values exactly.
     public let values: [Double]
@@ -339,6 +340,8 @@ public struct OptimizerState: Sendable, Equatable, Codable {
             throw fail("\(error)")
         }
         guard step >= 0 else { throw fail("step \(step)") }
+        // No values at step 0: an optimiser that has not started.
+        if values.isEmpty && step == 0 { return }
         let (expected, overflow) = optimizer.stateSlots.multipliedReportingOverflow(by: parameterCount)
         guard !overflow, values.count == expected else {
             throw fail("\(values.count) values, expected \(optimizer.stateSlots) × \(parameterCount)")
