@@ -226,7 +226,9 @@ struct TrainingMethodOptions: ParsableArguments {
     /// - Parameter hiddenLayers: the hidden layers of the network to be
     ///   trained (`nil` when resuming: the checkpoint's network decides).
     func validate(hiddenLayers: Int?) throws {
-        if optimizer != nil || !givenSettings.isEmpty {
+        // Resuming without --optimizer, the checkpoint's optimiser is the one
+        // its options must belong to (checked against it in RunSettings).
+        if optimizer != nil || hiddenLayers != nil {
             try Self.requireRead(givenSettings, by: optimizer ?? .sgd)
         }
         if !earlyStopping {
