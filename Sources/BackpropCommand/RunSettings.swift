@@ -16,18 +16,27 @@ struct RunSettings {
     var validationSplit: Double?
     var standardize: Bool
     var memory: MemoryBudget
+    var optimizer: Optimizer
+    var schedule: LearningRateSchedule
+    var regularization: Regularization
+    var earlyStopping: EarlyStopping?
 
     /// Metadata keys a model file records the run's settings under.
     enum Key {
         static let data = "trainedOn", epochs = "epochs", learningRate = "learningRate", batchSize = "batchSize"
         static let seed = "seed", validation = "validation", validationSplit = "validationSplit"
         static let standardize = "standardize"
+        static let optimizer = "optimizer", schedule = "schedule", l2 = "l2", clipNorm = "clipNorm"
+        static let dropout = "dropout", patience = "earlyStoppingPatience", minDelta = "earlyStoppingMinDelta"
+        /// Written when early stopping ended the run: the stop reason, and the epoch whose parameters were kept.
+        static let stopReason = "stopReason", bestEpoch = "bestEpoch"
     }
 
     /// - Parameters:
     ///   - recorded: the resumed model's metadata (empty for a new run).
     ///   - checkpoint: the resumed run's checkpoint, if any.
-    init(command: TrainCommand, recorded: [String: String], checkpoint: TrainingCheckpoint?) throws {
+    ///   - hiddenLayers: the hidden layers of the network trained.
+    init(command: TrainCommand, recorded: [String: String], checkpoint: TrainingCheckpoint?, hiddenLayers: Int) throws {
         let resuming = checkpoint != nil
         /// The recorded value when resuming (a given one must equal it), else the given one or the default.
         func setting<T: Equatable>(_ option: String, given: T?, recorded: T?, default value: T) throws -> T {
@@ -41,8 +50,11 @@ struct RunSettings {
             return recorded
         }
         epochs = try setting("--epochs", given: command.epochs, recorded: checkpoint?.epochs, default: 300)
+        let method = command.method
+        (optimizer, schedule, regularization, earlyStopping) = try Self.method(method, hiddenLayers: hiddenLayers,
+                                                                             checkpoint: checkpoint)
         learningRate = try setting("--learning-rate", given: command.learningRate, recorded: checkpoint?.learningRate,
-                                   default: 0.1)
+                                   default: OptimizerOption(optimizer.rule).defaultLearningRate)
         batchSize = try setting("--batch-size", given: command.batchSize, recorded: checkpoint?.batchSize, default: 32)
         seed = try setting("--seed", given: command.seed, recorded: recorded[Key.seed].flatMap { UInt64($0) }, default: 1)
         standardize = try setting("--standardize", given: command.standardize,
@@ -64,6 +76,7 @@ struct RunSettings {
                             + "\(recordedSplit.map { "\($0)" } ?? "(none)"): a resumed run keeps its settings")
         }
         validationSplit = resuming ? recordedSplit : command.validationSplit
+            ?? (method.earlyStopping && command.validation == nil ? TrainingMethodOptions.earlyStoppingValidationSplit : nil)
         out = command.out ?? command.resume ?? "model.json"
         memory = try command.memoryLimit.map { try MemoryBudget(limit: $0.bytes) } ?? .system
     }
@@ -81,7 +94,68 @@ struct RunSettings {
         ]
         if let validation { notes[Key.validation] = validation }
         if let validationSplit { notes[Key.validationSplit] = String(validationSplit) }
+        notes[Key.optimizer] = optimizer.description
+        if schedule != .constant { notes[Key.schedule] = schedule.description }
+        if regularization.l2 != 0 { notes[Key.l2] = String(regularization.l2) }
+        if let norm = regularization.maximumGradientNorm { notes[Key.clipNorm] = String(norm) }
+        if regularization.hasDropout { notes[Key.dropout] = regularization.dropout.map { String($0) }.joined(separator: ",") }
+        if let earlyStopping {
+            notes[Key.patience] = String(earlyStopping.patience)
+            notes[Key.minDelta] = String(earlyStopping.minimumImprovement)
+        }
         return notes
+    }
+
+    /// The optimiser, schedule, regularisation and early stopping of the
+    /// run: the options' for a new run; the checkpoint's for a resumed
+    /// one, which an option given again must agree with.
+    private static func method(_ options: TrainingMethodOptions, hiddenLayers: Int, checkpoint: TrainingCheckpoint?) throws
+        -> (Optimizer, LearningRateSchedule, Regularization, EarlyStopping?) {
+        let schedule = try options.chosenSchedule()
+        let regularization = try options.regularization(hiddenLayers: hiddenLayers)
+        guard let checkpoint else {
+            return (options.chosenOptimizer, schedule, regularization, options.chosenEarlyStopping)
+        }
+        func differs(_ option: String, _ given: String, recorded: String) -> UserError {
+            UserError("\(option) \(given) differs from the checkpoint's \(recorded): a resumed run keeps its settings")
+        }
+        let optimizer = checkpoint.optimizerState?.optimizer ?? .gradientDescent
+        let rule = OptimizerOption(optimizer.rule)
+        if let given = options.optimizer, given != rule { throw differs("--optimizer", given.rawValue, recorded: rule.rawValue) }
+        try TrainingMethodOptions.requireRead(options.givenSettings, by: rule)
+        for setting in options.givenSettings {
+            var changed = optimizer
+            setting.apply(&changed)
+            if changed != optimizer {
+                throw UserError("\(setting.option) differs from the checkpoint's optimizer \(optimizer): a resumed run keeps its settings")
+            }
+        }
+        let recordedSchedule = checkpoint.schedule ?? .constant
+        if let text = options.schedule, schedule != recordedSchedule {
+            throw differs("--schedule", text, recorded: recordedSchedule.description)
+        }
+        let recordedRegularization = checkpoint.regularization ?? .none
+        if let l2 = options.l2, l2 != recordedRegularization.l2 {
+            throw differs("--l2", String(l2), recorded: String(recordedRegularization.l2))
+        }
+        if let norm = options.clipNorm, norm != recordedRegularization.maximumGradientNorm {
+            throw differs("--clip-norm", String(norm), recorded: recordedRegularization.maximumGradientNorm.map { String($0) } ?? "(none)")
+        }
+        if let text = options.dropout, regularization.dropout != recordedRegularization.dropout {
+            throw differs("--dropout", text, recorded: recordedRegularization.hasDropout
+                          ? recordedRegularization.dropout.map { String($0) }.joined(separator: ",") : "(none)")
+        }
+        let recordedStopping = checkpoint.earlyStopping
+        if options.earlyStopping && recordedStopping == nil {
+            throw UserError("--early-stopping was not a setting of the checkpoint's run: a resumed run keeps its settings")
+        }
+        if let patience = options.patience, patience != recordedStopping?.patience {
+            throw differs("--patience", String(patience), recorded: recordedStopping.map { String($0.patience) } ?? "(none)")
+        }
+        if let delta = options.minDelta, delta != recordedStopping?.minimumImprovement {
+            throw differs("--min-delta", String(delta), recorded: recordedStopping.map { String($0.minimumImprovement) } ?? "(none)")
+        }
+        return (optimizer, recordedSchedule, recordedRegularization, recordedStopping)
     }
 }
 

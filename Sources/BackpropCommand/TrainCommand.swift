@@ -43,7 +43,10 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
     @Option(help: "Passes over the training data (default: 300).")
     var epochs: Int?
 
-    @Option(help: "The gradient-descent step size (default: 0.1).")
+    @Option(help: ArgumentHelp("""
+        The step size η (default: by --optimizer: 0.1 for sgd, 0.001 for adam and adamw, 0.01 for rmsprop, \
+        adagrad and rprop, whose initial step size it is).
+        """, valueName: "η"))
     var learningRate: Double?
 
     @Option(help: "Rows per update (default: 32).")
@@ -57,6 +60,9 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
 
     @Option(help: ArgumentHelp("Hold out this fraction of the training rows for validation instead.", valueName: "fraction"))
     var validationSplit: Double?
+
+    @OptionGroup(title: "Optimiser, learning-rate schedule, regularisation, early stopping")
+    var method: TrainingMethodOptions
 
     @Flag(inversion: .prefixedNo, help: "Standardize features to mean 0, standard deviation 1 (and regression targets too; the default).")
     var standardize: Bool?
@@ -96,6 +102,7 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
             throw ValidationError("\(option) needs a path, got an empty one")
         }
         if let layers { _ = try ModelRecipe.hiddenLayers(layers) }
+        try method.validate(hiddenLayers: resume == nil ? try ModelRecipe.hiddenLayers(layers ?? Self.defaultLayers).count : nil)
         if task == .regression && (loss == .bce || loss == .ce) {
             throw ValidationError("--loss \(loss!.rawValue) is for classification; regression uses mse")
         }
@@ -134,7 +141,10 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
             resumed = (model, checkpoint)
         }
         let recorded = resumed?.model.metadata ?? [:]
-        let settings = try RunSettings(command: self, recorded: recorded, checkpoint: resumed?.checkpoint)
+        let hiddenLayers = try resumed.map { $0.model.network.layers.count - 1 }
+            ?? ModelRecipe.hiddenLayers(layers ?? Self.defaultLayers).count
+        let settings = try RunSettings(command: self, recorded: recorded, checkpoint: resumed?.checkpoint,
+                                       hiddenLayers: hiddenLayers)
         let data = settings.data, out = settings.out
         let outURL = URL(fileURLWithPath: out)
 
@@ -198,7 +208,9 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
                                                seed: settings.seed)
             validationData = trainingData.rows(at: b)
             trainingData = trainingData.rows(at: a)
-            say("validation: \(b.count) of the rows held out (--validation-split \(validationSplit), seed \(settings.seed)); \(a.count) left for training")
+            let reason = validationSplit == self.validationSplit || resumed != nil ? "--validation-split \(validationSplit)"
+                : "--early-stopping's default --validation-split \(validationSplit)"
+            say("validation: \(b.count) of the rows held out (\(reason), seed \(settings.seed)); \(a.count) left for training")
         }
 
         // Scaling, targets, network: a resumed run takes the checkpoint's.
@@ -232,13 +244,14 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
         if let model = resumed?.model {
             network = model.network
         } else {
-            let hidden = try ModelRecipe.hiddenLayers(layers ?? "32,16").map { LayerSpecification.dense($0, (activation ?? .relu).activation) }
+            let hidden = try ModelRecipe.hiddenLayers(layers ?? Self.defaultLayers).map { LayerSpecification.dense($0, (activation ?? .relu).activation) }
             let (outputLayer, lossFunction) = try ModelRecipe.output(task: chosenTask, classes: classes?.count ?? 0,
                                                                      loss: loss ?? .auto)
             let sizes = [trainingData.featureNames.count] + hidden.map(\.units) + [outputLayer.units]
             try settings.memory.require(Self.parameterBytes(layerSizes: sizes), for: "a network of layers \(sizes)")
             network = try Network(inputSize: trainingData.featureNames.count, layers: hidden + [outputLayer],
                                   loss: lossFunction, seed: settings.seed)
+            network.optimizer = settings.optimizer
         }
         network.memoryBudget = settings.memory
         say("network: \(Format.architecture(network)), \(Format.loss(name: network.loss)), \(network.parameterCount) parameters")
@@ -246,6 +259,7 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
             say("resuming: \(resume!), after \(checkpoint.stepsCompleted == 0 ? "epoch \(checkpoint.epochsCompleted)" : "step \(checkpoint.stepsCompleted) of epoch \(checkpoint.epochsCompleted + 1)") of \(checkpoint.epochs)")
         }
         say("training: \(settings.epochs) epochs, learning rate \(settings.learningRate), batches of \(settings.batchSize), seed \(settings.seed)"
+            + Self.methodDescription(settings)
             + (checkpointEvery.map { ", checkpoint every \($0) epochs to \(out)" } ?? ""))
 
         let prepare = { (x: Matrix<Double>) throws -> Matrix<Double> in try inputScaling?.transform(x) ?? x }
@@ -269,6 +283,7 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
 
         let loop = TrainingLoop(
             epochs: settings.epochs, learningRate: settings.learningRate, batchSize: settings.batchSize,
+            schedule: settings.schedule, regularization: settings.regularization, earlyStopping: settings.earlyStopping,
             progress: ProgressReporter(mode: ProgressReporter.mode(quiet: quiet, every: progressEvery, epochs: settings.epochs),
                                        totalEpochs: settings.epochs),
             checkpointEvery: checkpointEvery, checkpoint: saveCheckpoint, interruption: signals.interruption)
@@ -281,14 +296,22 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
             throw ExitCode(signals.exitCode)
         }
         metadata["finalTrainingLoss"] = String(history.training.last!)
+        var stopLine: String?
+        if case let .earlyStopped(epoch, bestEpoch) = history.stopReason {
+            metadata[RunSettings.Key.stopReason] = history.stopReason.description
+            metadata[RunSettings.Key.bestEpoch] = String(bestEpoch)
+            stopLine = "stopped early after epoch \(epoch) of \(settings.epochs): best validation loss at epoch \(bestEpoch)"
+                + (settings.earlyStopping?.restoresBestParameters == true ? ", its parameters kept" : "")
+        }
         try warnAboutTraining(losses: history.training, network: network, on: trainSet,
                               learningRate: settings.learningRate)
 
-        let model = try makeModel(network, settings.epochs)
+        let model = try makeModel(network, history.training.count)
         // Saved first: a network that overflows on some rows is still the
         // run's result, there to inspect.
         try ModelFile.save(model, to: outURL)
         say("trained in \(Format.duration(history.elapsed)): final training loss \(Format.loss(history.training.last!))")
+        if let stopLine { say(stopLine) }
         try locatingOverflow(model: out, on: trainingData) {
             if let classes {
                 let trainMetrics = try model.evaluate(features: trainingData.features,
@@ -332,6 +355,27 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
             }
             say("wrote " + written.joined(separator: ", "))
         }
+    }
+
+    /// The hidden layers when `--layers` is not given.
+    static let defaultLayers = "32,16"
+
+    /// The optimiser, schedule, regularisation and early stopping of a run
+    /// for the "training:" line: each that is not the default, after a comma.
+    static func methodDescription(_ settings: RunSettings) -> String {
+        var parts: [String] = []
+        if settings.optimizer != .gradientDescent { parts.append("optimizer \(settings.optimizer)") }
+        if settings.schedule != .constant { parts.append("schedule \(settings.schedule)") }
+        let regularization = settings.regularization
+        if regularization.l2 != 0 { parts.append("L2 \(regularization.l2)") }
+        if let norm = regularization.maximumGradientNorm { parts.append("gradient norm clipped to \(norm)") }
+        if regularization.hasDropout {
+            parts.append("dropout " + regularization.dropout.map { String($0) }.joined(separator: ","))
+        }
+        if let stopping = settings.earlyStopping {
+            parts.append("early stopping (patience \(stopping.patience), min delta \(stopping.minimumImprovement))")
+        }
+        return parts.map { ", " + $0 }.joined()
     }
 
     /// Bytes of a network's parameters while it is built (see ``MemoryBudget``).

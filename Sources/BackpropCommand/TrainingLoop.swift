@@ -7,6 +7,9 @@ struct TrainingLoop {
     var epochs: Int
     var learningRate: Double
     var batchSize: Int?
+    var schedule: LearningRateSchedule = .constant
+    var regularization: Regularization = .none
+    var earlyStopping: EarlyStopping?
     var progress: ProgressReporter
     /// Called with a checkpoint of the run after every `checkpointEvery` epochs.
     var checkpointEvery: Int?
@@ -22,8 +25,11 @@ struct TrainingLoop {
         var validation: [Double]?
         var validationAccuracy: [Double]?
         var elapsed: Duration = .zero
-        /// Where an interrupted run stopped (`nil`: every epoch ran).
+        /// Where an interrupted run stopped (`nil`: every epoch ran, or
+        /// early stopping ended the run).
         var interrupted: TrainingCheckpoint?
+        /// Why training ended.
+        var stopReason: StopReason = .completed
     }
 
     /// Runs all epochs, or the rest of those of `resuming`.
@@ -50,7 +56,8 @@ struct TrainingLoop {
                                        checkpointEvery: checkpointEvery, onCheckpoint: checkpoint)
         } else {
             report = try network.train(on: train, epochs: epochs, learningRate: learningRate, batchSize: batchSize,
-                                       validation: validation, interruption: interruption, onEpoch: onEpoch,
+                                       validation: validation, schedule: schedule, regularization: regularization,
+                                       earlyStopping: earlyStopping, interruption: interruption, onEpoch: onEpoch,
                                        checkpointEvery: checkpointEvery, onCheckpoint: checkpoint)
         }
         if case let .nonFiniteLoss(epoch) = report.stopReason {
@@ -60,6 +67,6 @@ struct TrainingLoop {
         }
         return History(training: report.trainingLoss, validation: report.validationLoss,
                        validationAccuracy: report.validationAccuracy, elapsed: report.wallTime,
-                       interrupted: report.checkpoint)
+                       interrupted: report.checkpoint, stopReason: report.stopReason)
     }
 }

@@ -21,6 +21,16 @@ struct IrisTests {
         try write(test.joined(separator: "\n") + "\n", to: "iris-test.csv", in: dir)
     }
 
+    /// `backprop evaluate` of `model` on the test split: the flowers it
+    /// classifies correctly (of 30), and the run.
+    static func evaluateOnTheTestSplit(_ model: String, in dir: URL) throws -> (Int, Run) {
+        let evaluate = try backprop(["evaluate", "--model", model, "--data", "iris-test.csv"], in: dir)
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        let line = try #require(evaluate.stdout.split(separator: "\n").first { $0.hasPrefix("accuracy: ") })
+        #expect(line.hasSuffix("of 30)"))
+        return (try #require(Int(line.split(separator: "(")[1].split(separator: " ")[0])), evaluate)
+    }
+
     @Test func fixtureIsTheIrisDataSet() throws {
         let table = try CSVTable(contentsOf: fixtures.appendingPathComponent("iris.csv"))
         #expect(table.header == ["sepal_length_cm", "sepal_width_cm", "petal_length_cm", "petal_width_cm", "species"])
@@ -41,12 +51,33 @@ struct IrisTests {
         #expect(train.status == 0, "\(train.stderr)")
         #expect(train.stdout.contains("classes: 3: setosa, versicolor, virginica"))
         #expect(train.stdout.contains("4 → 32 relu → 16 relu → 3 softmax, categorical cross-entropy"))
-        let evaluate = try backprop(["evaluate", "--model", "iris.json", "--data", "iris-test.csv"], in: dir)
-        #expect(evaluate.status == 0, "\(evaluate.stderr)")
-        let line = try #require(evaluate.stdout.split(separator: "\n").first { $0.hasPrefix("accuracy: ") })
-        let correct = try #require(Int(line.split(separator: "(")[1].split(separator: " ")[0]))
-        #expect(line.hasSuffix("of 30)"))
+        let (correct, evaluate) = try Self.evaluateOnTheTestSplit("iris.json", in: dir)
         #expect(Double(correct) / 30 >= 0.93, "\(evaluate.stdout)")
         #expect(evaluate.stdout.contains("true \\ predicted  setosa  versicolor  virginica"))
+    }
+
+    /// The issue's bar: `--optimizer adam` with its documented defaults
+    /// (learning rate 0.001, 300 epochs, batches of 32, 32,16 ReLU) reaches
+    /// at least scikit-learn's Adam MLP on this split: 28 of 30 (93.3%),
+    /// which MLPClassifier's defaults reach with every random_state 0–9
+    /// (Tests/Fixtures/README.md has the script and figures).
+    ///
+    /// Not met yet: the command gets 27 of 30 (90.0%), one borderline
+    /// virginica (data row 130) on the wrong side. The measured cause is the
+    /// initialisation (He normal for ReLU layers here, Glorot uniform with
+    /// random biases in scikit-learn), not Adam's learning rate or the
+    /// number of steps: scikit-learn's own MLP with this network and He
+    /// initialisation misses it for half its seeds (see the README).
+    @Test func adamWithItsDefaultsReachesScikitLearnsAdamAccuracy() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.split(into: dir)
+        let train = try backprop(["train", "--data", "iris-train.csv", "--out", "adam.json", "--optimizer", "adam"], in: dir)
+        #expect(train.status == 0, "\(train.stderr)")
+        #expect(train.stdout.contains("training: 300 epochs, learning rate 0.001, batches of 32, seed 1, optimizer adam\n"))
+        let (correct, evaluate) = try Self.evaluateOnTheTestSplit("adam.json", in: dir)
+        withKnownIssue("27 of 30 with He initialisation; scikit-learn's Adam MLP gets 28 of 30") {
+            #expect(correct >= 28, "\(evaluate.stdout)")
+        }
     }
 }

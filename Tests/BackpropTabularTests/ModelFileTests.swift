@@ -424,3 +424,134 @@ struct ModelFileTests {
         #expect(throws: BackpropError.self) { try m.outputs(Matrix([[1.0, 2, 3]])) }
     }
 }
+
+// MARK: - The optimiser and its state
+
+extension ModelFileTests {
+    /// A classifier of 2 features and 3 classes trained for 3 epochs by
+    /// `optimizer` (unshuffled), and its data.
+    static func trained(with optimizer: Optimizer) throws -> (TabularModel, Dataset<Double>) {
+        var random = TestRandom(seed: 12)
+        let inputs = random.matrix(40, 2) { $0.normal() }
+        let data = try Dataset(inputs: inputs, labels: (0..<40).map { $0 % 3 })
+        var network = try Network(inputSize: 2, layers: [.dense(5, .tanh), .dense(3, .softmax)],
+                                  loss: .categoricalCrossEntropy, seed: 4)
+        network.optimizer = optimizer
+        try network.train(on: data, epochs: 3, learningRate: 0.01, batchSize: 8, shuffle: false)
+        let model = try TabularModel(network: network, task: .classification, featureNames: ["a", "b"], labelName: "y",
+                                     classes: try ClassLabels(names: ["p", "q", "r"]), inputScaling: nil)
+        return (model, data)
+    }
+
+    func parameterBits(_ network: Network<Double>) -> [UInt64] {
+        network.layers.flatMap { bits($0.weights) + $0.bias.map(\.bitPattern) }
+    }
+
+    @Test func optimizerStateRoundTripsAndTrainingContinuesExactly() throws {
+        let (model, data) = try Self.trained(with: .adam(beta1: 0.8, amsgrad: true))
+        let state = try #require(model.network.optimizerState)
+        #expect(state.step == 15 && state.values.count == 3 * model.network.parameterCount)
+        let encoded = ModelFile.encode(model)
+        let loaded = try ModelFile.decode(encoded, source: "m.json")
+        #expect(loaded.network.optimizer == .adam(beta1: 0.8, amsgrad: true))
+        #expect(loaded.network.optimizerState == state)
+        #expect(ModelFile.encode(loaded) == encoded)
+
+        // Two more epochs from the file equal two more epochs of the original.
+        var original = model.network, restored = loaded.network
+        try original.train(on: data, epochs: 2, learningRate: 0.01, batchSize: 8, shuffle: false)
+        try restored.train(on: data, epochs: 2, learningRate: 0.01, batchSize: 8, shuffle: false)
+        #expect(parameterBits(restored) == parameterBits(original))
+        #expect(restored.optimizerState == original.optimizerState)
+        #expect(restored.optimizerState?.step == 25)
+        // Without the state the continuation differs (the test can tell).
+        var fresh = loaded.network
+        fresh.optimizer = .adam(beta1: 0.8, amsgrad: true)
+        try fresh.train(on: data, epochs: 2, learningRate: 0.01, batchSize: 8, shuffle: false)
+        #expect(parameterBits(fresh) != parameterBits(original))
+    }
+
+    @Test func optimizerWithoutStateAndGradientDescentFiles() throws {
+        // An optimiser set but not yet used: its settings, no state.
+        var (model, _) = try Self.trained(with: .gradientDescent)
+        #expect(!String(decoding: ModelFile.encode(model), as: UTF8.self).contains("\"optimizer\""),
+                "plain gradient descent writes no optimizer field")
+        var network = model.network
+        network.optimizer = .rmsprop(alpha: 0.9, centered: true)
+        model = try TabularModel(network: network, task: model.task, featureNames: model.featureNames,
+                                 labelName: model.labelName, classes: model.classes, inputScaling: nil)
+        let text = String(decoding: ModelFile.encode(model), as: UTF8.self)
+        #expect(text.contains("\"optimizer\"") && !text.contains("\"step\""))
+        let loaded = try ModelFile.decode(Data(text.utf8), source: "m.json")
+        #expect(loaded.network.optimizer == .rmsprop(alpha: 0.9, centered: true))
+        #expect(loaded.network.optimizerState == nil)
+        // Momentum SGD keeps one slot.
+        let (momentum, _) = try Self.trained(with: .sgd(momentum: 0.9, nesterov: true))
+        let reloaded = try ModelFile.decode(ModelFile.encode(momentum), source: "m.json")
+        #expect(reloaded.network.optimizerState == momentum.network.optimizerState)
+        #expect(reloaded.network.optimizerState?.values.count == momentum.network.parameterCount)
+    }
+
+    @Test func damagedOptimizerStateIsRefused() throws {
+        let (model, _) = try Self.trained(with: .adam())
+        let count = model.network.parameterCount
+        func optimizer(_ change: @escaping (inout Object) -> Void) -> (inout Object) -> Void {
+            { object in
+                var optimizer = object["optimizer"] as! Object
+                change(&optimizer)
+                object["optimizer"] = optimizer
+            }
+        }
+        func settings(_ change: @escaping (inout Object) -> Void) -> (inout Object) -> Void {
+            optimizer { o in
+                var settings = o["settings"] as! Object
+                change(&settings)
+                o["settings"] = settings
+            }
+        }
+        func state(_ change: @escaping (inout [[Double]]) -> Void) -> (inout Object) -> Void {
+            optimizer { o in
+                var slots = o["state"] as! [[Double]]
+                change(&slots)
+                o["state"] = slots
+            }
+        }
+        try expect(model, field: "optimizer.state[1]", .shapeMismatch(expected: "\(count) values (one per parameter)",
+                                                                      got: "\(count - 1)"), state { $0[1].removeLast() })
+        try expect(model, field: "optimizer.state", .shapeMismatch(expected: "2 lists (the state slots of adam)", got: "3"),
+                   state { $0.append($0[0]) })
+        try expect(model, field: "optimizer.state", .wrongType(expected: "a list"),
+                   optimizer { $0["state"] = "zeros" })
+        try expect(model, field: "optimizer.state", .missingField, optimizer { $0["state"] = nil })
+        try expect(model, field: "optimizer.step", .missingField, optimizer { $0["step"] = nil })
+        try expect(model, field: "optimizer.step", .invalidValue("must be ≥ 0, got -1"), optimizer { $0["step"] = -1 })
+        try expect(model, field: "optimizer.step", .wrongType(expected: "an integer"), optimizer { $0["step"] = 1.5 })
+        try expect(model, field: "optimizer.settings", .missingField, optimizer { $0["settings"] = nil })
+        try expect(model, field: "optimizer.settings.beta2", .missingField, settings { $0["beta2"] = nil })
+        try expect(model, field: "optimizer.settings.beta1", .wrongType(expected: "a number"), settings { $0["beta1"] = "0.9" })
+        try expect(model, field: "optimizer.settings.beta1", .invalidValue("optimizer.beta1 must be in [0, 1), got 1.5"),
+                   settings { $0["beta1"] = 1.5 })
+        try expect(model, field: "optimizer.settings.rule",
+                   .invalidValue("unknown optimizer \"nadam\"; expected one of \"sgd\", \"adam\", \"adamW\", \"rmsprop\", \"adagrad\", \"rprop\""),
+                   settings { $0["rule"] = "nadam" })
+        try expect(model, field: "optimizer.settings.lookahead", .unknownField, settings { $0["lookahead"] = 5 })
+        try expect(model, field: "optimizer.velocity", .unknownField, optimizer { $0["velocity"] = [1] })
+        try expect(model, field: "optimizer", .wrongType(expected: "an object"), { $0["optimizer"] = [1, 2] })
+        // A negative second moment is not a state Adam can be in.
+        let data = try corrupt(model, state { $0[1][3] = -1e-9 })
+        #expect {
+            _ = try ModelFile.decode(data, source: "m.json")
+        } throws: { error in
+            guard let error = error as? ModelFileError, case let .invalidValue(reason) = error.kind else { return false }
+            return error.field == "optimizer.state" && reason.contains("negative")
+        }
+        // A number out of range in the text: located by line and column.
+        var text = String(decoding: ModelFile.encode(model), as: UTF8.self)
+        let step = try #require(text.range(of: "\"step\": 15"))
+        text.replaceSubrange(step, with: "\"step\": 1e999")
+        let line = text[..<step.lowerBound].filter { $0 == "\n" }.count + 1
+        #expect(throws: ModelFileError(file: "m.json", line: line, column: 13, .nonFinite)) {
+            try ModelFile.decode(Data(text.utf8), source: "m.json")
+        }
+    }
+}

@@ -3,7 +3,7 @@ import Foundation
 /// A request to stop a `train` call at the next step boundary, so that the
 /// run can be saved as a ``TrainingCheckpoint`` and resumed later.
 ///
-/// Pass one to ``Network/train(on:epochs:learningRate:batchSize:shuffle:validation:interruption:onEpoch:checkpointEvery:onCheckpoint:)``
+/// Pass one to ``Network/train(on:epochs:learningRate:batchSize:shuffle:validation:schedule:regularization:earlyStopping:interruption:onEpoch:checkpointEvery:onCheckpoint:)``
 /// and call ``request()`` from anywhere — another task, a signal handler's
 /// dispatch queue, a timer. Training checks it between runs of steps
 /// (at most ``Network/rowsPerInterruptionCheck`` rows apart, or between

@@ -22,6 +22,11 @@ import Foundation
 ///      "bias": [...16 numbers...]},
 ///     {"activation": "leakyReLU", "slope": 0.01, ...}        // "slope" only for leakyReLU
 ///   ],
+///   "optimizer": {                            // optional: the network's optimiser and its state
+///     "settings": {"rule": "adam", "beta1": 0.9, ...},   // every field of an Optimizer
+///     "step": 150,                            // updates applied so far (with "state", or neither)
+///     "state": [[...], [...]]                 // stateSlots lists of one value per parameter
+///   },
 ///   "training": {...},                        // optional: a TrainingCheckpoint (encoded())
 ///   "metadata": {"epochs": "200"}             // optional: string → string notes
 /// }
@@ -31,6 +36,16 @@ import Foundation
 /// `softmax`. A layer computes `f(x·W + b)` on standardized inputs
 /// `(x − mean)/scale`; a regression model's output is mapped back by
 /// `y · scale + mean` of `targetStandardization`.
+///
+/// `"optimizer"` is written when the network's ``/BackpropCore/Network/optimizer``
+/// is not plain gradient descent, or it keeps state: its settings, and
+/// once it has taken steps, its ``/BackpropCore/Network/optimizerState``
+/// — the parameters' values in the order of the layers, each layer's
+/// weights row by row then its bias — so that a loaded model continues
+/// training exactly where the saved one stood. A file without it is a
+/// network trained by plain gradient descent (every file written before
+/// optimisers existed); a reader that predates the field refuses a file
+/// with it as having an unknown field, as for any newer file.
 ///
 /// Numbers are written in the shortest form that reads back as the same
 /// double, so save → load → predict is bit-identical. Saving is atomic:
@@ -106,11 +121,33 @@ public enum ModelFile {
             out += "    }" + (l + 1 < model.network.layers.count ? ",\n" : "\n")
         }
         out += "  ],\n"
+        if let optimizer = optimizerText(of: model.network) { out += "  \"optimizer\": \(optimizer),\n" }
         if let training { out += "  \"training\": \(training),\n" }
         let notes = model.metadata.keys.sorted().map { "\(string($0)): \(string(model.metadata[$0]!))" }
         out += "  \"metadata\": {" + notes.joined(separator: ", ") + "}\n"
         out += "}\n"
         return out
+    }
+
+    /// The `"optimizer"` object: `nil` for plain gradient descent without state.
+    private static func optimizerText(of network: Network<Double>) -> String? {
+        let state = network.optimizerState
+        guard network.optimizer != .gradientDescent || state != nil else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding a struct of finite numbers, booleans and a string cannot fail.
+        let settings = String(decoding: (try? encoder.encode(state?.optimizer ?? network.optimizer)) ?? Data(),
+                              as: UTF8.self)
+        var out = "{\n    \"settings\": \(settings)"
+        if let state {
+            let count = network.parameterCount
+            let slots = (0..<state.optimizer.stateSlots).map { slot in
+                "      " + numberArray(Array(state.values[slot * count ..< (slot + 1) * count]))
+            }
+            out += ",\n    \"step\": \(state.step),\n    \"state\": ["
+            out += slots.isEmpty ? "]" : "\n" + slots.joined(separator: ",\n") + "\n    ]"
+        }
+        return out + "\n  }"
     }
 
     private static func statistics(_ s: Standardizer) -> String {

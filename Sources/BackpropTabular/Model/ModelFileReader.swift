@@ -40,6 +40,18 @@ struct ModelFileReader {
                 try checkKeys(object, allowed: ["mean", "scale"], path: key)
             }
         }
+        if let optimizer = top["optimizer"] as? [String: Any] {
+            try checkKeys(optimizer, allowed: OptimizerDocument.CodingKeys.allCases.map(\.rawValue), path: "optimizer")
+            if let settings = optimizer["settings"] as? [String: Any] {
+                try checkKeys(settings, allowed: Self.optimizerFields, path: "optimizer.settings")
+                // Checked here: the decoder reports an unknown rule without saying where.
+                if let rule = settings["rule"] as? String, Optimizer.Rule(rawValue: rule) == nil {
+                    throw error(field: "optimizer.settings.rule", .invalidValue(
+                        "unknown optimizer \(quoted(rule)); expected one of "
+                        + Optimizer.Rule.allCases.map { quoted($0.rawValue) }.joined(separator: ", ")))
+                }
+            }
+        }
         return try build(decode(Document.self))
     }
 
@@ -191,6 +203,8 @@ struct ModelFileReader {
         case is [[Double]].Type: return "a list of lists of numbers"
         case is [String].Type: return "a list of strings"
         case is [String: String].Type: return "an object of strings"
+        case is Optimizer.Type: return "an object"
+        case is Bool.Type: return "true or false"
         default:
             let name = "\(type)"
             if name.hasPrefix("Array") { return "a list" }
@@ -255,12 +269,13 @@ struct ModelFileReader {
             layers.append(try DenseLayer(weights: weights, bias: layer.bias, activation: activation))
             expectedInputs = units
         }
-        let network: Network<Double>
+        var network: Network<Double>
         do {
             network = try Network(layers: layers, loss: loss)
         } catch let problem as BackpropError {
             throw error(field: "loss", .invalidValue(problem.description))
         }
+        if let optimizer = doc.optimizer { network = try restoringOptimizer(optimizer, to: network) }
 
         // Classes.
         var classes: ClassLabels?
@@ -310,6 +325,57 @@ struct ModelFileReader {
         } catch let problem as BackpropError {
             throw error(.invalidValue(problem.description))
         }
+    }
+
+    /// The fields of an ``Optimizer`` as it encodes them.
+    private static let optimizerFields: [String] = {
+        guard let data = try? JSONEncoder().encode(Optimizer.gradientDescent),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [] }
+        return Array(object.keys)
+    }()
+
+    /// The network with the optimiser and state of `"optimizer"`: its
+    /// settings valid, `"step"` and `"state"` both present or both absent,
+    /// one list per state slot of one value per parameter, and the values
+    /// the state of those settings can hold (``Network/restoreOptimizerState(_:)``).
+    private func restoringOptimizer(_ doc: OptimizerDocument, to network: Network<Double>) throws -> Network<Double> {
+        var network = network
+        let settings = doc.settings
+        do {
+            try settings.validate(for: Double.self)
+        } catch let problem as BackpropError {
+            guard case let .invalidHyperparameter(name, _, _) = problem else { throw problem }
+            let field = name.replacingOccurrences(of: "optimizer.", with: "optimizer.settings.")
+            throw error(field: field, .invalidValue(problem.description))
+        }
+        switch (doc.step, doc.state) {
+        case (nil, nil):
+            network.optimizer = settings
+        case (nil, _?):
+            throw error(field: "optimizer.step", .missingField)
+        case (_?, nil):
+            throw error(field: "optimizer.state", .missingField)
+        case let (step?, state?):
+            let step = try integer(step, at: "optimizer.step")
+            guard step >= 0 else { throw error(field: "optimizer.step", .invalidValue("must be ≥ 0, got \(step)")) }
+            guard state.count == settings.stateSlots else {
+                throw error(field: "optimizer.state", .shapeMismatch(
+                    expected: "\(settings.stateSlots) lists (the state slots of \(settings))", got: "\(state.count)"))
+            }
+            let count = network.parameterCount
+            for (slot, values) in state.enumerated() where values.count != count {
+                throw error(field: "optimizer.state[\(slot)]", .shapeMismatch(
+                    expected: "\(count) values (one per parameter)", got: "\(values.count)"))
+            }
+            do {
+                try network.restoreOptimizerState(OptimizerState(optimizer: settings, step: step,
+                                                                 values: Array(state.joined())))
+            } catch let problem as BackpropError {
+                guard case let .invalidCheckpoint(reason) = problem else { throw problem }
+                throw error(field: "optimizer.state", .invalidValue(reason))
+            }
+        }
+        return network
     }
 
     /// Integers are read as doubles (JSONDecoder reports a fraction in an
@@ -380,11 +446,22 @@ private struct Document: Decodable {
     var inputStandardization: StatisticsDocument?
     var targetStandardization: StatisticsDocument?
     var layers: [LayerDocument]
+    var optimizer: OptimizerDocument?
     var metadata: [String: String]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case format, version, task, loss, features, label, classes, inputStandardization,
-             targetStandardization, layers, metadata
+             targetStandardization, layers, optimizer, metadata
+    }
+}
+
+private struct OptimizerDocument: Decodable {
+    var settings: Optimizer
+    var step: Double?
+    var state: [[Double]]?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case settings, step, state
     }
 }
 
