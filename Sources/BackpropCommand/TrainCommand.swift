@@ -92,6 +92,13 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
         if let validationSplit, !(validationSplit > 0 && validationSplit < 1) {
             throw ValidationError("--validation-split must be between 0 and 1 (exclusive), got \(validationSplit)")
         }
+        if method.minimizer != nil {
+            for (given, option) in [(learningRate != nil, "--learning-rate"), (batchSize != nil, "--batch-size"),
+                                    (checkpointEvery != nil, "--checkpoint-every"), (resume != nil, "--resume"),
+                                    (plot != nil, "--plot")] where given {
+                throw ValidationError("--minimizer trains by full-batch minimisation; \(option) cannot be given with it")
+            }
+        }
         if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every must be ≥ 1, got \(checkpointEvery)") }
         if let progressEvery, progressEvery < 1 { throw ValidationError("--progress-every must be ≥ 1, got \(progressEvery)") }
         if let maxClasses, maxClasses < 2 { throw ValidationError("--max-classes must be ≥ 2, got \(maxClasses)") }
@@ -258,7 +265,8 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
         if let checkpoint = resumed?.checkpoint {
             say("resuming: \(resume!), after \(checkpoint.stepsCompleted == 0 ? "epoch \(checkpoint.epochsCompleted)" : "step \(checkpoint.stepsCompleted) of epoch \(checkpoint.epochsCompleted + 1)") of \(checkpoint.epochs)")
         }
-        say("training: \(settings.epochs) epochs, learning rate \(settings.learningRate), batches of \(settings.batchSize), seed \(settings.seed)"
+        say((method.minimizer.map { "training: full-batch \($0.rawValue), at most \(settings.epochs) iterations, seed \(settings.seed)" }
+             ?? "training: \(settings.epochs) epochs, learning rate \(settings.learningRate), batches of \(settings.batchSize), seed \(settings.seed)")
             + Self.methodDescription(settings)
             + (checkpointEvery.map { ", checkpoint every \($0) epochs to \(out)" } ?? ""))
 
@@ -281,6 +289,11 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
             try ModelFile.save(makeModel(network, checkpoint.epochsCompleted), checkpoint: checkpoint, to: outURL)
         }
 
+        if let minimizer = method.minimizer {
+            try minimize(&network, by: minimizer, on: trainSet, validation: validationSet, iterations: settings.epochs,
+                         l2: settings.regularization.l2, model: { try makeModel($0, $1) }, out: out)
+            return
+        }
         let loop = TrainingLoop(
             epochs: settings.epochs, learningRate: settings.learningRate, batchSize: settings.batchSize,
             schedule: settings.schedule, regularization: settings.regularization, earlyStopping: settings.earlyStopping,
@@ -376,6 +389,32 @@ struct TrainCommand: ParsableCommand, DataReadingCommand {
             parts.append("early stopping (patience \(stopping.patience), min delta \(stopping.minimumImprovement))")
         }
         return parts.map { ", " + $0 }.joined()
+    }
+
+    /// `--minimizer`: full-batch minimisation, then the model saved and its
+    /// accuracy (or errors) printed as after training.
+    private func minimize(_ network: inout Network<Double>, by minimizer: MinimizerOption, on trainSet: Dataset<Double>,
+                          validation: Dataset<Double>?, iterations: Int, l2: Double,
+                          model makeModel: (Network<Double>, Int) throws -> TabularModel, out: String) throws {
+        let report = try network.minimize(on: trainSet, method: minimizer.method, maximumIterations: iterations,
+                                          gradientTolerance: method.gradientTolerance ?? 1e-5, l2: l2)
+        let outcome = switch report.outcome {
+        case .converged: "converged (gradient norm \(Format.number(report.gradientNorm)))"
+        case .iterationLimit: "stopped at the iteration budget (--epochs \(iterations); gradient norm \(Format.number(report.gradientNorm)))"
+        case .noProgress: "stopped: the line search found no lower point (gradient norm \(Format.number(report.gradientNorm)))"
+        }
+        say("\(minimizer.rawValue): \(report.iterations) iterations, \(report.evaluations) evaluations, "
+            + "final loss \(Format.loss(report.loss)), \(outcome)")
+        let trained = try makeModel(network, report.iterations)
+        try ModelFile.save(trained, to: URL(fileURLWithPath: out))
+        if network.loss.isClassification {
+            var line = "training accuracy \(Format.percent(Network<Double>.accuracy(of: try network.predict(trainSet.inputs), against: trainSet.targets)))"
+            if let validation {
+                line += ", validation accuracy \(Format.percent(Network<Double>.accuracy(of: try network.predict(validation.inputs), against: validation.targets)))"
+            }
+            say(line)
+        }
+        say("wrote \(out)")
     }
 
     /// Bytes of a network's parameters while it is built (see ``MemoryBudget``).

@@ -40,6 +40,21 @@ enum OptimizerOption: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
+/// `--minimizer`: full-batch minimisation by one of GSL's minimisers.
+enum MinimizerOption: String, ExpressibleByArgument, CaseIterable {
+    case bfgs, cg, cgFletcherReeves = "cg-fr", steepestDescent = "steepest-descent"
+
+    /// The library's method.
+    var method: MinimizationMethod {
+        switch self {
+        case .bfgs: return .bfgs
+        case .cg: return .conjugateGradientPolakRibiere
+        case .cgFletcherReeves: return .conjugateGradientFletcherReeves
+        case .steepestDescent: return .steepestDescent
+        }
+    }
+}
+
 /// The options that choose how `backprop train` trains: the optimiser and
 /// its hyperparameters, the learning-rate schedule, regularisation and
 /// early stopping. Their defaults are plain gradient descent at a constant
@@ -51,6 +66,19 @@ struct TrainingMethodOptions: ParsableArguments {
         --learning-rate follows it: sgd 0.1, adam and adamw 0.001, rmsprop, adagrad and rprop 0.01.
         """, valueName: "name"))
     var optimizer: OptimizerOption?
+
+    @Option(help: ArgumentHelp("""
+        Train by full-batch minimisation instead of gradient steps, for small data (the role of \
+        scikit-learn's lbfgs): bfgs (GSL's vector_bfgs2), cg (Polak–Ribière conjugate gradients), cg-fr \
+        (Fletcher–Reeves) or steepest-descent, on the mean loss plus --l2's penalty. --epochs is then the \
+        iteration budget; it stops earlier once the gradient's norm is below --gradient-tolerance. Not with \
+        --optimizer, --learning-rate, --batch-size, --schedule, --clip-norm, --dropout, --early-stopping, \
+        --checkpoint-every or --resume. Default: off.
+        """, valueName: "name"))
+    var minimizer: MinimizerOption?
+
+    @Option(help: ArgumentHelp("--minimizer's stopping test: the gradient's 2-norm below this (default: 1e-5).", valueName: "tolerance"))
+    var gradientTolerance: Double?
 
     @Option(help: ArgumentHelp("μ, momentum of sgd and rmsprop (default: 0).", valueName: "μ"))
     var momentum: Double?
@@ -226,6 +254,19 @@ struct TrainingMethodOptions: ParsableArguments {
     /// - Parameter hiddenLayers: the hidden layers of the network to be
     ///   trained (`nil` when resuming: the checkpoint's network decides).
     func validate(hiddenLayers: Int?) throws {
+        if minimizer != nil {
+            let conflicting = [(optimizer != nil || !givenSettings.isEmpty, "--optimizer and its settings"),
+                               (schedule != nil, "--schedule"), (clipNorm != nil, "--clip-norm"),
+                               (dropout != nil, "--dropout"), (earlyStopping, "--early-stopping")]
+            for (given, option) in conflicting where given {
+                throw ValidationError("--minimizer trains by full-batch minimisation; \(option) cannot be given with it")
+            }
+        } else if gradientTolerance != nil {
+            throw ValidationError("--gradient-tolerance is a setting of --minimizer, which is not given")
+        }
+        if let gradientTolerance, !(gradientTolerance.isFinite && gradientTolerance > 0) {
+            throw ValidationError("--gradient-tolerance must be a finite number > 0, got \(gradientTolerance)")
+        }
         // Resuming without --optimizer, the checkpoint's optimiser is the one
         // its options must belong to (checked against it in RunSettings).
         if optimizer != nil || hiddenLayers != nil {

@@ -381,7 +381,7 @@ public struct Network<Scalar: NetworkScalar>: Sendable {
     }
 
     /// The fraction of rows of `outputs` whose class is the target's.
-    static func accuracy(of outputs: Matrix<Scalar>, against targets: Targets<Scalar>) -> Double {
+    package static func accuracy(of outputs: Matrix<Scalar>, against targets: Targets<Scalar>) -> Double {
         let predicted = classes(of: outputs)
         let truth: [Int]
         switch targets {
