@@ -23,6 +23,28 @@ func agrees(_ got: [Double], _ expected: [Double], relative: Double = 1e-12) -> 
         && zip(got, expected).allSatisfy { abs($0 - $1) <= relative * abs($1) + 1e-15 * scale }
 }
 
+/// Trains `network` unshuffled along a fixture's trajectory — one `train`
+/// call up to each recorded point that falls on an epoch boundary (so the
+/// optimiser's state carries over between calls) — and checks the
+/// parameters there; returns how many points it compared and the steps
+/// it took.
+@discardableResult
+func followTrajectory(_ network: inout Network<Double>, on data: Dataset<Double>, batch: Int, every: Int,
+                      recorded: [[Double]], learningRate: Double, regularization: Regularization = .none,
+                      label: String) throws -> (compared: Int, steps: Int) {
+    let stepsPerEpoch = data.count / batch
+    var steps = 0, compared = 0
+    for (k, expected) in recorded.enumerated() where ((k + 1) * every) % stepsPerEpoch == 0 {
+        let target = (k + 1) * every
+        try network.train(on: data, epochs: (target - steps) / stepsPerEpoch, learningRate: learningRate,
+                          batchSize: batch, shuffle: false, regularization: regularization)
+        steps = target
+        #expect(agrees(flatParameters(of: network), expected), "\(label) after \(target) steps")
+        compared += 1
+    }
+    return (compared, steps)
+}
+
 @Suite("Optimisers through Network.train, against torch.optim")
 struct OptimizerTrainingTests {
     /// Every case whose recorded steps fall on epoch boundaries (batches of
@@ -35,19 +57,12 @@ struct OptimizerTrainingTests {
         let data = try net.dataset()
         var compared = 0
         for c in fixture.cases where c.batch > 1 && net.rows % c.batch == 0 {
-            let stepsPerEpoch = net.rows / c.batch
             var network = try net.network()
             network.optimizer = c.optimizer.optimizer
-            var steps = 0
-            for (k, expected) in c.params.enumerated() where ((k + 1) * fixture.every) % stepsPerEpoch == 0 {
-                let target = (k + 1) * fixture.every
-                try network.train(on: data, epochs: (target - steps) / stepsPerEpoch, learningRate: c.learning_rate,
-                                  batchSize: c.batch, shuffle: false)
-                steps = target
-                #expect(agrees(flatParameters(of: network), expected), "\(file) \(c.name) after \(target) steps")
-                compared += 1
-            }
-            #expect(network.optimizerState?.step == (c.optimizer.optimizer.isGradientDescent ? nil : steps))
+            let run = try followTrajectory(&network, on: data, batch: c.batch, every: fixture.every,
+                                           recorded: c.params, learningRate: c.learning_rate, label: "\(file) \(c.name)")
+            compared += run.compared
+            #expect(network.optimizerState?.step == (c.optimizer.optimizer.isGradientDescent ? nil : run.steps))
         }
         #expect(compared >= 9)
     }

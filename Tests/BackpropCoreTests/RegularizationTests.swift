@@ -47,20 +47,13 @@ struct RegularizationTests {
         let data = try net.dataset()
         var compared = 0
         for c in fixture.cases where c.batch > 1 && net.rows % c.batch == 0 {
-            let stepsPerEpoch = net.rows / c.batch
             var network = try net.network()
             network.optimizer = c.optimizer.optimizer
             let regularization = Regularization(l2: c.regularization.l2 ?? 0,
                                                 maximumGradientNorm: c.regularization.max_grad_norm)
-            var steps = 0
-            for (k, expected) in c.params.enumerated() where ((k + 1) * fixture.every) % stepsPerEpoch == 0 {
-                let target = (k + 1) * fixture.every
-                try network.train(on: data, epochs: (target - steps) / stepsPerEpoch, learningRate: c.learning_rate,
-                                  batchSize: c.batch, shuffle: false, regularization: regularization)
-                steps = target
-                #expect(agrees(flatParameters(of: network), expected), "\(file) \(c.name) after \(target) steps")
-                compared += 1
-            }
+            compared += try followTrajectory(&network, on: data, batch: c.batch, every: fixture.every,
+                                             recorded: c.params, learningRate: c.learning_rate,
+                                             regularization: regularization, label: "\(file) \(c.name)").compared
         }
         #expect(compared >= 6)
     }
