@@ -157,13 +157,13 @@ struct TrainingMethodTests {
 
         for (option, message) in [(["--beta1", "0.8"], "--beta1 differs from the checkpoint's optimizer adam(amsgrad)"),
                                   (["--optimizer", "sgd"], "--optimizer sgd differs from the checkpoint's adam"),
-                                  (["--schedule", "constant"], "--schedule constant differs from the checkpoint's plateau:0.5:1:0.0001:0:0.0")] {
+                                  (["--schedule", "constant"], "--schedule constant differs from the checkpoint's plateau:0.5:1")] {
             let refused = try backprop(["train", "--resume", "ck.json", "--quiet"] + option, in: dir)
             #expect(refused.status == 2 && refused.stderr.contains(message), "\(refused.stderr)")
         }
         let resumed = try backprop(["train", "--resume", "ck.json", "--quiet"], in: dir)
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stdout.contains("optimizer adam(amsgrad), schedule plateau:0.5:1:0.0001:0:0.0"), "\(resumed.stdout)")
+        #expect(resumed.stdout.contains("optimizer adam(amsgrad), schedule plateau:0.5:1"), "\(resumed.stdout)")
         #expect(try FaultTests.layers(checkpoint) == FaultTests.layers(dir.appendingPathComponent("whole.json")))
         let a = try ModelFile.load(from: checkpoint), b = try ModelFile.load(from: dir.appendingPathComponent("whole.json"))
         #expect(a.network.optimizerState != nil && a.network.optimizerState == b.network.optimizerState)

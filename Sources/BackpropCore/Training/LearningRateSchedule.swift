@@ -91,10 +91,20 @@ public enum LearningRateSchedule: Sendable, Hashable, Codable, CustomStringConve
         case .constant: return "constant"
         case let .step(every, factor): return "step:\(every):\(factor)"
         case let .exponential(factor): return "exponential:\(factor)"
-        case let .cosine(period, minimum, warmUp, start): return "cosine:\(period):\(minimum):\(warmUp):\(start)"
+        case let .cosine(period, minimum, warmUp, start):
+            return Self.fields("cosine", ["\(period)", "\(minimum)", "\(warmUp)", "\(start)"],
+                               defaults: [nil, "\(0.0)", "0", "\(1.0 / 3)"])
         case let .reduceOnPlateau(factor, patience, threshold, cooldown, minimum):
-            return "plateau:\(factor):\(patience):\(threshold):\(cooldown):\(minimum)"
+            return Self.fields("plateau", ["\(factor)", "\(patience)", "\(threshold)", "\(cooldown)", "\(minimum)"],
+                               defaults: ["\(0.1)", "10", "\(1e-4)", "0", "\(0.0)"])
         }
+    }
+
+    /// `name:v1:v2:…` without the trailing values that equal their defaults.
+    private static func fields(_ name: String, _ values: [String], defaults: [String?]) -> String {
+        var kept = values
+        while let last = kept.last, defaults[kept.count - 1] == last { kept.removeLast() }
+        return ([name] + kept).joined(separator: ":")
     }
 }
 
