@@ -6,18 +6,22 @@ same initial parameters in the same sample order.
 
     Benchmarks/peers/run.py [--json FILE] [--rounds N] [--only W1,W5]
                             [--impls backprop,numpy,torch,openblas,fann]
+                            [--optimizers sgd,adam]
                             [--no-install] [--quick] [--side-by-side]
 
 Steps: install what is missing (apt: libfann-dev, libopenblas-dev, libgsl-dev;
 pip: numpy, torch==2.13.0+cpu, threadpoolctl), build Backprop's C library, the
 C peers and BackpropBench (release, scratch dir Benchmarks/Workloads/.build-peers),
 export the workloads (export_data), then run every (workload, precision,
-threads) row in rounds: each round runs every implementation once, one after
+threads, optimiser) row in rounds: each round runs every implementation once, one after
 the other, in a rotating order, so that all of them see the same machine
 state; short runs (< 0.5 s) get extra rounds. Each run is a fresh process
 that times its training loop only. The table shows, per row, Backprop's
 figure and each peer's ratio peer time / Backprop time of the best runs
-(> 1: Backprop is faster), and the final losses' agreement.
+(> 1: Backprop is faster), and the final losses' agreement. Every row
+trains with plain SGD, and again with Adam (PyTorch's defaults, learning
+rate 0.001) where only Backprop and torch run: numpy, the OpenBLAS
+composition and FANN have no Adam.
 
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for the numpy, torch and
 OpenBLAS processes only (the kernel each then uses is recorded); Backprop
@@ -55,16 +59,22 @@ BUSY_LOAD = 0.25       # other processes' CPU use (cores) above which a best run
 MIN_LOAD_WINDOW = 0.5  # seconds: shorter processes get no load figure (tick resolution)
 BUSY_RETRY_LIMIT = 20  # seconds: a best run taken on a busy machine gets extra rounds if shorter
 
-# Rows: (workload, precision, threads); threads None = each library's default.
-ROWS = [
+# Rows: (workload, precision, threads, optimiser); threads None = each
+# library's default. Every (workload, precision, threads) is run with plain
+# SGD and with Adam.
+CONFIGS = [
     ("W1", "f64", None), ("W2", "f64", None),
     ("W3", "f64", 1), ("W3", "f64", 2), ("W3", "f32", 1), ("W3", "f32", 2),
     ("W4", "f64", 1), ("W4", "f64", 2), ("W4", "f32", 1), ("W4", "f32", 2),
     ("W5", "f64", None),
 ]
+OPTIMIZERS = ["sgd", "adam"]
+ROWS = [(w, p, t, o) for o in OPTIMIZERS for (w, p, t) in CONFIGS]
 # What each workload reports (the issue's metric) and who runs it.
 METRIC = {"W1": "epoch", "W2": "epoch", "W3": "samples", "W4": "samples", "W5": "total"}
 RUNS = {"fann": {"W5"}}   # FANN has no softmax; W1 (ReLU hidden layers, BCE) is not faithful in FANN
+# Who has each optimiser other than plain SGD (the others' cells read "—").
+OPTIMIZER_IMPLS = {"adam": {"backprop", "torch"}}
 
 
 def log(msg):
@@ -206,13 +216,14 @@ def quiet(sample):
     return (sample.get("other_load") or 0) <= BUSY_LOAD
 
 
-def run_peer(impl, workload, precision, threads, timeout):
+def run_peer(impl, workload, precision, threads, optimizer, timeout):
     data = str(DATA / workload)
     targs = ["--threads", str(threads)] if threads else []
     if impl == "numpy":
         cmd = [sys.executable, str(HERE / "numpy_mlp.py"), data, "--precision", precision] + targs
     elif impl == "torch":
-        cmd = [sys.executable, str(HERE / "torch_mlp.py"), data, "--precision", precision] + targs
+        cmd = [sys.executable, str(HERE / "torch_mlp.py"), data, "--precision", precision,
+               "--optimizer", optimizer] + targs
     elif impl == "openblas":
         cmd = [str(BUILD / f"openblas_mlp_{precision}"), data] + targs
     else:  # fann: single-threaded, f64 only, environment untouched
@@ -233,12 +244,14 @@ def parse_line(p):
     return r
 
 
-def run_backprop(workload, precision, threads, timeout):
+def run_backprop(workload, precision, threads, optimizer, timeout):
     args = [str(BENCH), "--only", workload]
     if precision != "f64":
         args += ["--precision", precision]
     if threads:
         args += ["--threads", str(threads)]
+    if optimizer != "sgd":
+        args += ["--optimizer", optimizer]
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
         p = subprocess.run(args + ["--json", out], capture_output=True, text=True, timeout=timeout)
@@ -253,15 +266,16 @@ def run_backprop(workload, precision, threads, timeout):
     r = results[0]
     if r.get("precision", "f64") != precision:
         return {"status": "n/a", "error": f"BackpropBench ran {r.get('precision')}, not {precision}"}
+    if r.get("optimizer", "sgd") != optimizer:
+        return {"status": "n/a", "error": f"BackpropBench ran {r.get('optimizer')}, not {optimizer}"}
     return {"status": "ok", "seconds": r["seconds"], "final_loss": r["finalLoss"], "threads": r.get("threads"),
             "allocations_per_step": r.get("allocationsPerStep"), "impl": "backprop"}
 
 
 def run_once(impl, row, timeout):
-    workload, precision, threads = row
     if impl == "backprop":
-        return measured(lambda t: run_backprop(workload, precision, threads, t), timeout)
-    return measured(lambda t: run_peer(impl, workload, precision, threads, t), timeout)
+        return measured(lambda t: run_backprop(*row, t), timeout)
+    return measured(lambda t: run_peer(impl, *row, t), timeout)
 
 
 # --------------------------------------------------------------------------- reporting
@@ -335,6 +349,10 @@ def machine_info(results):
         "backprop_commit": (git or "?") + (" (+ uncommitted changes)" if dirty else ""),
         "numpy": first("numpy", "library"), "numpy_openblas_kernel": first("numpy", "kernel"),
         "torch": first("torch", "library"), "torch_cpu_capability": first("torch", "kernel"),
+        "torch_adam_implementation": next((s.get("optimizer_implementation") for r in results
+                                           if r["optimizer"] == "adam"
+                                           for s in r["runs"].get("torch", {}).get("samples", [])
+                                           if s.get("optimizer_implementation")), None),
         "openblas": first("openblas", "library"), "openblas_kernel": first("openblas", "kernel"),
         "fann": "libfann2 " + (dpkg("libfann2") or "?"),
         "environment": {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")},
@@ -377,6 +395,13 @@ def summarize(result, impls):
         result["loss"] = {"reference": ref_impl, "value": ref, "relative_diff": diffs}
 
 
+def row_label(res):
+    """"W3 f64 t1", "W3 adam f64 t1", "W5 f64 def": the table's name of a row."""
+    opt = "" if res["optimizer"] == "sgd" else " " + res["optimizer"]
+    thr = res["threads"]
+    return f"{res['workload']}{opt} {res['precision']} {('t' + str(thr)) if thr else 'def'}"
+
+
 def busy(r):
     return "~" if (r.get("best_other_load") or 0) > BUSY_LOAD else ""
 
@@ -391,7 +416,7 @@ def print_table(results, impls, info):
     env = ", ".join(f"{k}={v}" for k, v in info["environment"].items() if v)
     log(f"environment: {env or '(no OPENBLAS_* overrides)'}; unset for numpy/torch/OpenBLAS runs only")
     peers = [i for i in impls if i != "backprop"]
-    head = f"{'row':<14} {'Backprop':>17}"
+    head = f"{'row':<15} {'Backprop':>17}"
     for p in peers:
         head += f" | {LABEL[p]:>20}"
     head += " | final loss: reference, max rel. diff of the others"
@@ -399,15 +424,15 @@ def print_table(results, impls, info):
     log(head)
     log("-" * len(head))
     for res in results:
-        w, prec, thr = res["workload"], res["precision"], res["threads"]
-        meta = res["meta"]
-        label = f"{w} {prec} {('t' + str(thr)) if thr else 'def'}"
+        w, meta = res["workload"], res["meta"]
         bp = res["runs"].get("backprop", {})
         cell = fmt_metric(w, bp["best"], meta) + busy(bp) if bp.get("status") == "ok" else bp.get("status", "-")
-        line = f"{label:<14} {cell:>17}"
+        line = f"{row_label(res):<15} {cell:>17}"
         for p in peers:
             r = res["runs"].get(p)
-            if not r or r.get("status") != "ok":
+            if p not in OPTIMIZER_IMPLS.get(res["optimizer"], {p}):
+                c = "—"
+            elif not r or r.get("status") != "ok":
                 c = "n/a" if not r or r.get("status") == "n/a" else r.get("status", "-")
             elif "ratio_best" in r:
                 c = f"{r['ratio_best']:.2f}x ({fmt_metric(w, r['best'], meta)}){busy(r)}"
@@ -430,6 +455,10 @@ def print_table(results, impls, info):
     log(f"def = default thread counts: Backprop {'/'.join(map(str, bp_threads)) or '?'} (BackpropBench's default), "
         f"numpy/torch/OpenBLAS one per core ({info['cores']}); tN = N threads for every implementation.")
     log("n/a = not run: BackpropBench rejects the option (f32 / --threads), or the peer cannot run the workload.")
+    if any(r["optimizer"] == "adam" for r in results):
+        log(f"adam rows: torch.optim.Adam's defaults and Backprop's .adam(), learning rate 0.001 "
+            f"(torch's implementation: {info.get('torch_adam_implementation') or '?'}); "
+            "— = the peer has no Adam.")
     log(f"~ = other processes used > {BUSY_LOAD} core during that best run (noisy machine: read with care).")
 
 
@@ -441,6 +470,8 @@ def main():
                     help="seconds after which no extra rounds start (the main rounds always finish)")
     ap.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W5")
     ap.add_argument("--impls", default=",".join(IMPLS))
+    ap.add_argument("--optimizers", default=",".join(OPTIMIZERS),
+                    help="which rows: sgd (every peer), adam (Backprop and torch)")
     ap.add_argument("--no-install", action="store_true", help="do not apt-get / pip install")
     ap.add_argument("--no-build", action="store_true", help="reuse the built binaries and exported data")
     ap.add_argument("--quick", action="store_true", help="one round, no extra rounds, f64 rows only (W3/W4: 1 thread)")
@@ -451,7 +482,8 @@ def main():
 
     impls = [i for i in IMPLS if i in args.impls.split(",")]
     only = set(filter(None, args.only.split(",")))
-    rows = [r for r in ROWS if not only or r[0] in only]
+    optimizers = set(args.optimizers.split(","))
+    rows = [r for r in ROWS if (not only or r[0] in only) and r[3] in optimizers]
     if args.quick:
         rows = [r for r in rows if r[2] is None or (r[1], r[2]) == ("f64", 1)]
         args.rounds = 1
@@ -465,8 +497,10 @@ def main():
         side_by_side(max(args.rounds, 1))
         return
 
-    results = [{"workload": w, "precision": p, "threads": t, "meta": meta_of(w),
-                "runs": {i: {"samples": []} for i in impls if w in RUNS.get(i, {w})}} for (w, p, t) in rows]
+    results = [{"workload": w, "precision": p, "threads": t, "optimizer": o, "meta": meta_of(w),
+                "runs": {i: {"samples": []} for i in impls
+                         if w in RUNS.get(i, {w}) and i in OPTIMIZER_IMPLS.get(o, {i})}}
+               for (w, p, t, o) in rows]
     started = datetime.datetime.now()
     clock0 = time.monotonic()
 
@@ -485,7 +519,7 @@ def main():
         return min(ok, key=lambda s: s["seconds"]) if ok else None
 
     def do_round(res, which, rnd):
-        row = (res["workload"], res["precision"], res["threads"])
+        row = (res["workload"], res["precision"], res["threads"], res["optimizer"])
         order = which[rnd % len(which):] + which[:rnd % len(which)]
         for impl in order:
             samples = res["runs"][impl]["samples"]
@@ -515,8 +549,7 @@ def main():
                           (not quiet(b) and b["seconds"] < BUSY_RETRY_LIMIT and not slow(res, impl))):
                     short.append(impl)
             if short:
-                log(f"extra rounds for {res['workload']} {res['precision']} "
-                    f"{('t' + str(res['threads'])) if res['threads'] else 'def'}: {', '.join(short)}")
+                log(f"extra rounds for {row_label(res)}: {', '.join(short)}")
                 for rnd in range(EXTRA_ROUNDS):
                     do_round(res, short, rnd)
 
