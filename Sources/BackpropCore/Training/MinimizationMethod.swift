@@ -12,7 +12,7 @@ import CKernels
 /// sets, where a pass is cheap and the exact gradient lets curvature
 /// information pay — the role L-BFGS plays in scikit-learn
 /// (`MLPClassifier(solver="lbfgs")`). On large data sets mini-batch training
-/// (``Network/train(on:epochs:learningRate:batchSize:shuffle:validation:interruption:onEpoch:checkpointEvery:onCheckpoint:)``)
+/// (``Network/train(on:epochs:learningRate:batchSize:shuffle:validation:schedule:regularization:earlyStopping:interruption:onEpoch:checkpointEvery:onCheckpoint:)``)
 /// does more with the same passes.
 public enum MinimizationMethod: Sendable, Hashable, CaseIterable {
     /// BFGS (`gsl_multimin_fdfminimizer_vector_bfgs2`): the direction
