@@ -304,8 +304,10 @@ extension Network {
             return try checkpoint(settings: settings, progress: progress, sampleCount: n, fingerprint: hash)
         }
         /// The learning rate of the next epoch: the schedule's.
+        let constantRate = settings.schedule == .constant
         func rate() -> Double {
-            progress.plateau?.learningRate
+            if constantRate { return settings.learningRate }
+            return progress.plateau?.learningRate
                 ?? settings.schedule.learningRate(base: settings.learningRate, epoch: progress.epochsCompleted)
         }
         // The parameters of the best epoch so far, for early stopping.
@@ -351,14 +353,31 @@ extension Network {
         // epoch diverges before the last one drawn (one copy per `train`;
         // its state is set again, without allocating, before every call).
         let rewind = perCall > 1 && !partEpochs ? try random?.clone() : nil
+        // Whether a plateau schedule or early stopping watches the losses.
+        let watches = progress.plateau != nil || settings.earlyStopping != nil
+        /// The schedule and early stopping take the epoch's monitored loss
+        /// (the validation loss, or the training loss without validation
+        /// data); true when early stopping's patience has run out.
+        func watch(_ monitored: Double, epoch: Int) throws -> Bool {
+            if case let .reduceOnPlateau(factor, patience, threshold, cooldown, minimum) = settings.schedule {
+                progress.plateau?.record(loss: monitored, factor: factor, patience: patience, threshold: threshold,
+                                         cooldown: cooldown, minimum: minimum)
+            }
+            guard let stopping = settings.earlyStopping, var state = progress.earlyStopping else { return false }
+            if state.record(loss: monitored, epoch: epoch, settings: stopping), stopping.restoresBestParameters {
+                best.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: parameters) }
+            }
+            progress.earlyStopping = state
+            return state.badEpochs >= stopping.patience
+        }
         /// Records a finished epoch; false when the callback stops training.
-        func finish(epoch: Int, loss: Double) throws -> Bool {
+        @inline(__always) func finish(epoch: Int, loss: Double) throws -> Bool {
             // The clock is read only for a callback, the one reader of
             // `elapsed` (the report keeps losses): with epochs of a few
             // microseconds the read was a fifth of the time around the C call.
             var summary = EpochSummary(epoch: epoch, trainingLoss: loss,
                                        elapsed: onEpoch == nil ? .zero : earlier + (clock.now - started),
-                                       learningRate: rate())
+                                       learningRate: constantRate ? settings.learningRate : rate())
             // A validation set the network overflows on is recorded (NaN or
             // infinite loss), not thrown: the parameters have moved by now.
             if let validation, let validationTargets {
@@ -372,21 +391,7 @@ extension Network {
             progress.epochsCompleted = epoch
             progress.stepsCompleted = 0
             progress.partialLoss = 0
-            // The schedule and early stopping watch the validation loss, or
-            // the training loss without validation data.
-            let monitored = summary.validationLoss ?? loss
-            if case let .reduceOnPlateau(factor, patience, threshold, cooldown, minimum) = settings.schedule {
-                progress.plateau?.record(loss: monitored, factor: factor, patience: patience, threshold: threshold,
-                                         cooldown: cooldown, minimum: minimum)
-            }
-            var stopsEarly = false
-            if let stopping = settings.earlyStopping, var state = progress.earlyStopping {
-                if state.record(loss: monitored, epoch: epoch, settings: stopping) {
-                    if stopping.restoresBestParameters { best.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: parameters) } }
-                }
-                stopsEarly = state.badEpochs >= stopping.patience
-                progress.earlyStopping = state
-            }
+            let stopsEarly = watches ? try watch(summary.validationLoss ?? loss, epoch: epoch) : false
             if let onEpoch, onEpoch(summary) == .stop {
                 progress.report.stopReason = .stoppedByCallback(epoch: epoch)
                 return false
