@@ -187,6 +187,9 @@ bp_status bp_mlp_backward(bp_mlp *mlp, const double *params, size_t rows, const 
  * the proof fails: the gradient, a finiteness scan, then a vector loop over
  * the parameters (split across the context's threads for large networks).
  *
+ * learning_rate must be finite (also in the network's precision) and ≥ 0:
+ * BP_ERR_BAD_VALUE otherwise, for this call and the epoch calls below.
+ *
  * The batch is rows `indices[start .. start+rows)` of X_all / Y_all /
  * labels_all (row i of X_all at X_all + i·ldx), or rows start .. start+rows
  * themselves when `indices` is NULL. *loss receives the batch loss before

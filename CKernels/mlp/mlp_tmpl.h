@@ -598,7 +598,9 @@ static bp_status P(check_training)(const MLP *m, const R *params, const R *X_all
     size_t n_in = y->layers[0].n_in, k = y->layers[y->n_layers - 1].n_out;
     if (ldx < n_in) return BP_ERR_LEADING_DIMENSION;
     if (rows == 0 || batch == 0) return BP_ERR_ZERO_SIZE;
-    if (batch > y->max_rows || !isfinite(learning_rate) || !isfinite((R)learning_rate))
+    /* η ≥ 0: a negative rate would climb the loss (torch.optim refuses it too). */
+    if (batch > y->max_rows || !isfinite(learning_rate) || !isfinite((R)learning_rate) ||
+        learning_rate < 0)
         return BP_ERR_BAD_VALUE;
     BP_TRY(mlp_check_rows(X_all, ldx, n_in, Y_all, k, indices, start, rows));
     if (params == NULL || loss == NULL || diverged == NULL || X_all == NULL)

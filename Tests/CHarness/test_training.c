@@ -578,9 +578,9 @@ static void test_train_step_errors(void **state) {
     ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_step(m, P, X, 4, NULL, NULL, NULL, 0, 4, 0.1, L, D));
     /* labels with a non-categorical loss */
     ENV_ERR(BP_ERR_BAD_ENUM, bp_mlp_train_step(e->mse, P, X, 4, NULL, lab, NULL, 0, 4, 0.1, L, D));
-    /* non-finite learning rates */
-    const double bad_lr[3] = { NAN, INFINITY, -INFINITY };
-    for (int i = 0; i < 3; i++)
+    /* non-finite or negative learning rates */
+    const double bad_lr[5] = { NAN, INFINITY, -INFINITY, -0.1, -DBL_MIN };
+    for (int i = 0; i < 5; i++)
         ENV_ERR(BP_ERR_BAD_VALUE,
                 bp_mlp_train_step(m, P, X, 4, Y, NULL, NULL, 0, 4, bad_lr[i], L, D));
     ENV_ERR(BP_ERR_ZERO_SIZE, bp_mlp_train_step(m, P, X, 4, Y, NULL, NULL, 0, 0, 0.1, L, D));
@@ -930,8 +930,8 @@ static void test_train_epoch_errors(void **state) {
     ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_epoch(m, P, X, 4, Y, lab, NULL, 4, 1, 0.1, L, D));
     ENV_ERR(BP_ERR_NULL_POINTER, bp_mlp_train_epoch(m, P, X, 4, NULL, NULL, NULL, 4, 1, 0.1, L, D));
     ENV_ERR(BP_ERR_BAD_ENUM, bp_mlp_train_epoch(e->mse, P, X, 4, NULL, lab, NULL, 4, 1, 0.1, L, D));
-    const double bad_lr[3] = { NAN, INFINITY, -INFINITY };
-    for (int i = 0; i < 3; i++)
+    const double bad_lr[5] = { NAN, INFINITY, -INFINITY, -0.1, -DBL_MIN };
+    for (int i = 0; i < 5; i++)
         ENV_ERR(BP_ERR_BAD_VALUE,
                 bp_mlp_train_epoch(m, P, X, 4, Y, NULL, NULL, 4, 1, bad_lr[i], L, D));
     ENV_ERR(BP_ERR_ZERO_SIZE, bp_mlp_train_epoch(m, P, X, 4, Y, NULL, NULL, 0, 1, 0.1, L, D));
